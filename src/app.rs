@@ -1,0 +1,120 @@
+//! Start-up: load the configuration, find the host, refuse it or connect to it, show the phone.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::config::{ConfigProblem, fetch_config};
+use crate::host::{self, DetectError, EventSink, Host, HostEvent, HostKind, detect};
+use crate::ui::{ErrorScreen, HostStatus, Phone, PhoneState};
+
+/// Where start-up has got to.
+#[derive(Clone)]
+enum Boot {
+    Loading,
+    ConfigInvalid(Vec<ConfigProblem>),
+    Refused(DetectError),
+    Ready(PhoneState),
+}
+
+/// The top-level component.
+#[component]
+pub fn App() -> impl IntoView {
+    let boot = RwSignal::new(Boot::Loading);
+    spawn_local(start(boot));
+    move || match boot.get() {
+        Boot::Loading => view! { <p class="fp-loading" role="status">"Starting the phone…"</p> }.into_any(),
+        Boot::ConfigInvalid(problems) => view! {
+            <ErrorScreen
+                title="The phone's configuration has problems".to_owned()
+                lines=problems.iter().map(ToString::to_string).collect()
+                hint="An administrator must correct framephone.json on the phone's web server, then reload this page."
+            />
+        }
+        .into_any(),
+        Boot::Refused(error) => view! {
+            <ErrorScreen
+                title="This page may not use the phone".to_owned()
+                lines=vec![error.to_string()]
+                hint="Nothing was loaded from or sent to that page."
+            />
+        }
+        .into_any(),
+        Boot::Ready(state) => {
+            provide_context(state);
+            view! { <Phone /> }.into_any()
+        }
+    }
+}
+
+async fn start(boot: RwSignal<Boot>) {
+    let config = match fetch_config().await {
+        Ok(config) => config,
+        Err(problems) => return boot.set(Boot::ConfigInvalid(problems)),
+    };
+    let placement = match detect(&url_parameters(), &config) {
+        Ok(placement) => placement,
+        Err(error) => return boot.set(Boot::Refused(error)),
+    };
+    if let Some(origin) = &placement.origin {
+        host::guard_messages(origin);
+    }
+    mark_host(placement.kind);
+    let state = PhoneState::new(placement.kind);
+    boot.set(Boot::Ready(state));
+    let host = host::for_placement(&placement);
+    let events: EventSink = {
+        let host = host.clone();
+        Rc::new(move |event| on_host_event(event, state, &host))
+    };
+    let status = match host.connect(&config.panel, events).await {
+        Ok(()) => HostStatus::Connected,
+        Err(error) => HostStatus::Failed(error.to_string()),
+    };
+    state.host_status.set(status);
+}
+
+fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
+    match event {
+        HostEvent::ClickToDial(request) => {
+            state.apply_dial_request(request);
+            let host = host.clone();
+            spawn_local(async move {
+                if let Err(error) = host.show().await {
+                    web_sys::console::warn_1(&error.to_string().into());
+                }
+            });
+        }
+        HostEvent::ClickToDialRefused(reason) => {
+            state.notice.set(Some(format!("A number from {} could not be used: {reason}.", state.host.label())));
+        }
+        HostEvent::RecordInView(record) => state.record_in_view.set(record),
+    }
+}
+
+/// The page's query parameters, decoded.
+fn url_parameters() -> Vec<(String, String)> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return vec![] };
+    js_sys::Array::from(&params)
+        .iter()
+        .filter_map(|pair| {
+            let pair = js_sys::Array::from(&pair);
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
+}
+
+/// Lets the style sheet take on the host's look.
+fn mark_host(kind: HostKind) {
+    let name = match kind {
+        HostKind::ServiceNow => "servicenow",
+        HostKind::SalesforceLightning => "lightning",
+        HostKind::SalesforceClassic => "classic",
+        HostKind::Standalone => "standalone",
+    };
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-host", name);
+    }
+}

@@ -1,0 +1,33 @@
+//! Fetching `framephone.json` from the widget's own origin.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestCache, RequestInit, Response};
+
+use super::{CONFIG_PATH, Config, ConfigProblem};
+
+/// Loads and validates the configuration; a transport failure is reported like any other problem.
+pub async fn fetch_config() -> Result<Config, Vec<ConfigProblem>> {
+    let text = fetch_text().await.map_err(|message| vec![ConfigProblem { path: CONFIG_PATH.into(), message }])?;
+    Config::parse(&text)
+}
+
+async fn fetch_text() -> Result<String, String> {
+    let window = web_sys::window().ok_or("has no window to load in")?;
+    let init = RequestInit::new();
+    // An administrator's fix must show on the next reload, not after a cache expires.
+    init.set_cache(RequestCache::NoStore);
+    let response = JsFuture::from(window.fetch_with_str_and_init(CONFIG_PATH, &init))
+        .await
+        .map_err(|_| "could not be loaded: the widget's server did not answer".to_owned())?;
+    let response: Response = response.unchecked_into();
+    if !response.ok() {
+        return Err(format!("could not be loaded: the server answered HTTP {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "could not be read".to_owned())?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| "could not be read".to_owned())
+}

@@ -1,0 +1,477 @@
+//! The administrator's configuration file, `framephone.json`, served beside the widget.
+//!
+//! It is input like any other: [`Config::parse`] validates it strictly and returns every problem
+//! at once, each naming the key (`sip.servers[1]`) and what is wrong with it.
+
+mod fetch;
+mod reader;
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::origin::{AllowList, OriginPattern, is_loopback_host};
+pub use fetch::fetch_config;
+use reader::{ObjectReader, Problems, as_array, as_str, item_path};
+
+/// Where the widget fetches its configuration, relative to its own page.
+pub const CONFIG_PATH: &str = "framephone.json";
+
+/// A validated configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// SIP account settings shared by every agent.
+    pub sip: SipSettings,
+    /// STUN and TURN servers for WebRTC.
+    pub ice_servers: Vec<IceServer>,
+    /// Which host pages may embed the widget.
+    pub allowed_origins: AllowList,
+    /// Which Open CTI flavour to load when Salesforce does not say.
+    pub salesforce_mode: SalesforceMode,
+    /// Title and size of the host's panel.
+    pub panel: PanelSettings,
+}
+
+/// SIP settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipSettings {
+    /// The SIP domain agents register in, e.g. `pbx.example.com`.
+    pub domain: String,
+    /// WebSocket servers in order of preference (`wss://`, or `ws://` on loopback).
+    pub servers: Vec<String>,
+}
+
+/// One entry of `RTCConfiguration.iceServers`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IceServer {
+    /// `stun:`, `stuns:`, `turn:` or `turns:` URLs.
+    pub urls: Vec<String>,
+    /// TURN user name.
+    pub username: Option<String>,
+    /// TURN password.
+    pub credential: Option<String>,
+}
+
+/// Lightning or Classic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SalesforceMode {
+    /// Lightning Experience: `sforce.opencti`.
+    Lightning,
+    /// Salesforce Classic: `sforce.interaction`.
+    Classic,
+}
+
+/// The panel the host shows the widget in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PanelSettings {
+    /// Panel title (OpenFrame header, Salesforce utility item label).
+    pub title: String,
+    /// Width in CSS pixels.
+    pub width: u32,
+    /// Height in CSS pixels, excluding the host's header.
+    pub height: u32,
+}
+
+/// Default panel width: the usual OpenFrame size.
+pub const DEFAULT_WIDTH: u32 = 373;
+/// Default panel height.
+pub const DEFAULT_HEIGHT: u32 = 300;
+/// Open CTI accepts panel widths from 200 to 1920 pixels.
+pub const WIDTH_RANGE: std::ops::RangeInclusive<u32> = 200..=1920;
+/// Open CTI accepts panel heights from 240 to 2560 pixels.
+pub const HEIGHT_RANGE: std::ops::RangeInclusive<u32> = 240..=2560;
+/// Hosts refuse titles longer than this (OpenFrame `setTitle`).
+pub const MAX_TITLE_CHARS: usize = 256;
+
+/// One thing wrong with the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The key concerned, e.g. `sip.servers[1]`.
+    pub path: String,
+    /// What is wrong, in words an administrator can act on.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl Config {
+    /// Parses and validates the text of `framephone.json`.
+    pub fn parse(text: &str) -> Result<Config, Vec<ConfigProblem>> {
+        let root: Value = serde_json::from_str(text).map_err(|e| {
+            vec![ConfigProblem {
+                path: format!("{CONFIG_PATH} line {}, column {}", e.line(), e.column()),
+                message: format!("is not valid JSON: {}", json_error_message(&e)),
+            }]
+        })?;
+        let mut problems = Problems::default();
+        let config = read_config(&root, &mut problems);
+        match config {
+            Some(config) if problems.is_empty() => Ok(config),
+            _ => Err(problems.into_vec()),
+        }
+    }
+}
+
+fn json_error_message(error: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C"; the path already says where.
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
+fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
+    let mut top = ObjectReader::new("", root, problems)?;
+    let sip = top.required("sip", problems).and_then(|v| read_sip(v, problems));
+    let ice_servers = match top.value("ice") {
+        Some(v) => read_ice(v, problems),
+        None => Some(vec![]),
+    };
+    let hosts = top.required("hosts", problems).and_then(|v| read_hosts(v, problems));
+    let panel = match top.value("panel") {
+        Some(v) => read_panel(v, problems),
+        None => Some(PanelSettings::default()),
+    };
+    top.finish(problems);
+    let (allowed_origins, salesforce_mode) = hosts?;
+    Some(Config { sip: sip?, ice_servers: ice_servers?, allowed_origins, salesforce_mode, panel: panel? })
+}
+
+fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
+    let mut sip = ObjectReader::new("sip", value, problems)?;
+    let domain_path = sip.path_of("domain");
+    let domain = sip.required("domain", problems).and_then(|v| as_str(&domain_path, v, problems));
+    let domain = domain.and_then(|d| {
+        let valid = !d.is_empty() && d.split('.').all(|l| !l.is_empty() && l.bytes().all(is_host_byte));
+        if !valid {
+            problems.push(&domain_path, format!("\"{d}\" is not a domain name such as pbx.example.com"));
+        }
+        valid.then(|| d.to_ascii_lowercase())
+    });
+    let servers_path = sip.path_of("servers");
+    let servers = sip.required("servers", problems).and_then(|v| as_array(&servers_path, v, problems));
+    let servers = servers.and_then(|items| {
+        if items.is_empty() {
+            problems.push(&servers_path, "must list at least one WebSocket server (wss://…)");
+            return None;
+        }
+        let checked: Vec<Option<String>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let path = item_path(&servers_path, i);
+                as_str(&path, item, problems).and_then(|url| check_sip_server(&path, url, problems))
+            })
+            .collect();
+        checked.into_iter().collect::<Option<Vec<_>>>()
+    });
+    sip.finish(problems);
+    Some(SipSettings { domain: domain?, servers: servers? })
+}
+
+fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+fn check_sip_server(path: &str, url: &str, problems: &mut Problems) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = if let Some(rest) = lower.strip_prefix("wss://") {
+        (true, rest)
+    } else if let Some(rest) = lower.strip_prefix("ws://") {
+        (false, rest)
+    } else {
+        problems.push(path, format!("\"{url}\" must be a WebSocket URL starting with wss://"));
+        return None;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h).to_owned(),
+    };
+    if host.is_empty() || host == "[]" || authority.contains('@') {
+        problems.push(path, format!("\"{url}\" has no valid host name"));
+        return None;
+    }
+    if !secure && !is_loopback_host(&host) {
+        problems.push(
+            path,
+            format!("\"{url}\" must use wss:// (ws:// is accepted only for 127.0.0.1, localhost and [::1])"),
+        );
+        return None;
+    }
+    Some(url.to_owned())
+}
+
+fn read_ice(value: &Value, problems: &mut Problems) -> Option<Vec<IceServer>> {
+    let mut ice = ObjectReader::new("ice", value, problems)?;
+    let servers_path = ice.path_of("servers");
+    let items = match ice.value("servers") {
+        Some(v) => as_array(&servers_path, v, problems),
+        None => Some(&[][..]),
+    };
+    ice.finish(problems);
+    let servers: Vec<Option<IceServer>> = items?
+        .iter()
+        .enumerate()
+        .map(|(i, item)| read_ice_server(&item_path(&servers_path, i), item, problems))
+        .collect();
+    servers.into_iter().collect()
+}
+
+fn read_ice_server(path: &str, value: &Value, problems: &mut Problems) -> Option<IceServer> {
+    let mut server = ObjectReader::new(path, value, problems)?;
+    let urls_path = server.path_of("urls");
+    // RTCIceServer.urls is either one string or a list of strings.
+    let urls: Option<Vec<String>> = match server.required("urls", problems) {
+        Some(Value::String(url)) => check_ice_url(&urls_path, url, problems).map(|u| vec![u]),
+        Some(Value::Array(items)) if items.is_empty() => {
+            problems.push(&urls_path, "must list at least one stun: or turn: URL");
+            None
+        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let path = item_path(&urls_path, i);
+                as_str(&path, item, problems).and_then(|u| check_ice_url(&path, u, problems))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect(),
+        Some(other) => {
+            as_str(&urls_path, other, problems);
+            None
+        }
+        None => None,
+    };
+    let username = server.string("username", problems).map(str::to_owned);
+    let credential = server.string("credential", problems).map(str::to_owned);
+    let is_turn = urls.as_ref().is_some_and(|u| u.iter().any(|u| u.starts_with("turn")));
+    if is_turn && (username.is_none() || credential.is_none()) {
+        problems.push(path, "a TURN server needs both \"username\" and \"credential\"");
+    }
+    server.finish(problems);
+    Some(IceServer { urls: urls?, username, credential })
+}
+
+fn check_ice_url(path: &str, url: &str, problems: &mut Problems) -> Option<String> {
+    let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+    let host = url.split_once(':').map(|(_, rest)| rest).unwrap_or_default();
+    if !matches!(scheme.as_str(), "stun" | "stuns" | "turn" | "turns") || host.is_empty() {
+        problems.push(path, format!("\"{url}\" must be a stun:, stuns:, turn: or turns: URL"));
+        return None;
+    }
+    Some(url.to_owned())
+}
+
+fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, SalesforceMode)> {
+    let mut hosts = ObjectReader::new("hosts", value, problems)?;
+    let list_path = hosts.path_of("allowedOrigins");
+    let items = hosts.required("allowedOrigins", problems).and_then(|v| as_array(&list_path, v, problems));
+    let allow_list = items.and_then(|items| {
+        if items.is_empty() {
+            problems.push(
+                &list_path,
+                "must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",
+            );
+            return None;
+        }
+        let patterns: Vec<Option<OriginPattern>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let path = item_path(&list_path, i);
+                let text = as_str(&path, item, problems)?;
+                OriginPattern::parse(text)
+                    .map_err(|e| problems.push(&path, format!("\"{text}\" {e}")))
+                    .ok()
+            })
+            .collect();
+        patterns.into_iter().collect::<Option<Vec<_>>>().map(AllowList::new)
+    });
+    let mode_path = hosts.path_of("salesforceMode");
+    let mode = match hosts.string("salesforceMode", problems) {
+        None => Some(SalesforceMode::Classic),
+        Some(text) => match text.to_ascii_lowercase().as_str() {
+            "lightning" => Some(SalesforceMode::Lightning),
+            "classic" => Some(SalesforceMode::Classic),
+            _ => {
+                problems.push(&mode_path, format!("\"{text}\" must be \"lightning\" or \"classic\""));
+                None
+            }
+        },
+    };
+    hosts.finish(problems);
+    Some((allow_list?, mode?))
+}
+
+fn read_panel(value: &Value, problems: &mut Problems) -> Option<PanelSettings> {
+    let mut panel = ObjectReader::new("panel", value, problems)?;
+    let defaults = PanelSettings::default();
+    let title_path = panel.path_of("title");
+    let title = match panel.string("title", problems) {
+        Some(t) if t.trim().is_empty() => {
+            problems.push(&title_path, "must not be empty");
+            None
+        }
+        Some(t) if t.chars().count() > MAX_TITLE_CHARS => {
+            problems.push(&title_path, format!("must be at most {MAX_TITLE_CHARS} characters"));
+            None
+        }
+        Some(t) => Some(t.to_owned()),
+        None => Some(defaults.title),
+    };
+    let width = panel.integer("width", WIDTH_RANGE, problems).unwrap_or(defaults.width);
+    let height = panel.integer("height", HEIGHT_RANGE, problems).unwrap_or(defaults.height);
+    panel.finish(problems);
+    Some(PanelSettings { title: title?, width, height })
+}
+
+impl Default for PanelSettings {
+    fn default() -> Self {
+        PanelSettings { title: "Framephone".to_owned(), width: DEFAULT_WIDTH, height: DEFAULT_HEIGHT }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::origin::Origin;
+
+    const GOOD: &str = r#"{
+        "sip": { "domain": "Pbx.Example.com", "servers": ["wss://sip.example.com:7443", "ws://127.0.0.1:8088"] },
+        "ice": { "servers": [
+            { "urls": "stun:stun.example.com:3478" },
+            { "urls": ["turn:turn.example.com:3478?transport=udp"], "username": "u", "credential": "p" }
+        ] },
+        "hosts": { "allowedOrigins": ["https://*.service-now.com", "http://127.0.0.1:8781"], "salesforceMode": "Lightning" },
+        "panel": { "title": "Phone", "width": 400, "height": 520 }
+    }"#;
+
+    fn problems(text: &str) -> Vec<String> {
+        Config::parse(text).expect_err("should be refused").iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn accepts_a_complete_configuration() {
+        let config = Config::parse(GOOD).unwrap();
+        assert_eq!(config.sip.domain, "pbx.example.com");
+        assert_eq!(config.sip.servers.len(), 2);
+        assert_eq!(config.ice_servers[0].urls, vec!["stun:stun.example.com:3478"]);
+        assert_eq!(config.ice_servers[1].username.as_deref(), Some("u"));
+        assert_eq!(config.salesforce_mode, SalesforceMode::Lightning);
+        assert_eq!(config.panel, PanelSettings { title: "Phone".into(), width: 400, height: 520 });
+        assert!(config.allowed_origins.admits(&Origin::parse("https://acme.service-now.com").unwrap()));
+    }
+
+    #[test]
+    fn optional_sections_have_defaults() {
+        let config = Config::parse(
+            r#"{"sip":{"domain":"d.test","servers":["wss://s.test"]},"hosts":{"allowedOrigins":["https://a.test"]}}"#,
+        )
+        .unwrap();
+        assert!(config.ice_servers.is_empty());
+        assert_eq!(config.panel, PanelSettings::default());
+        assert_eq!(config.salesforce_mode, SalesforceMode::Classic);
+    }
+
+    #[test]
+    fn reports_every_problem_at_once_with_its_path() {
+        let found = problems(
+            r#"{
+            "sip": { "domain": "pbx.example.com", "servers": ["ws://pbx.example.com", 5], "transport": "udp" },
+            "ice": { "servers": [ { "urls": "turn:t.example.com" }, { "urls": "http://x" } ] },
+            "hosts": { "allowedOrigins": [] },
+            "panel": { "width": "wide", "height": 100 },
+            "colour": "blue"
+        }"#,
+        );
+        assert_eq!(
+            found,
+            vec![
+                "sip.servers[0]: \"ws://pbx.example.com\" must use wss:// (ws:// is accepted only for 127.0.0.1, localhost and [::1])",
+                "sip.servers[1]: expected a string, found a number",
+                "sip.transport: is not a known setting (expected one of: domain, servers)",
+                "ice.servers[0]: a TURN server needs both \"username\" and \"credential\"",
+                "ice.servers[1].urls: \"http://x\" must be a stun:, stuns:, turn: or turns: URL",
+                "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",
+                "panel.width: expected a whole number, found a string",
+                "panel.height: must be from 240 to 2560, found 100",
+                "colour: is not a known setting (expected one of: sip, ice, hosts, panel)",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_sections_and_wrong_types_are_named() {
+        assert_eq!(problems("{}"), vec!["sip: is required", "hosts: is required"]);
+        assert_eq!(problems("[]"), vec!["(top level): expected an object, found a list"]);
+        assert_eq!(
+            problems(r#"{"sip": "x", "hosts": {"allowedOrigins": "https://a.test", "salesforceMode": "mobile"}}"#),
+            vec![
+                "sip: expected an object, found a string",
+                "hosts.allowedOrigins: expected a list, found a string",
+                "hosts.salesforceMode: \"mobile\" must be \"lightning\" or \"classic\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_origins_in_the_allow_list_are_explained() {
+        let found = problems(
+            r#"{"sip":{"domain":"d.test","servers":["wss://s.test"]},
+                "hosts":{"allowedOrigins":["http://crm.example.com","https://*.com","https://a.test/path", null]}}"#,
+        );
+        assert_eq!(
+            found,
+            vec![
+                "hosts.allowedOrigins[0]: \"http://crm.example.com\" must use https:// (http:// is accepted only for 127.0.0.1, localhost and [::1])",
+                "hosts.allowedOrigins[1]: \"https://*.com\" has an invalid host name",
+                "hosts.allowedOrigins[2]: \"https://a.test/path\" must be a bare origin such as https://example.com, without path, query or user name",
+                "hosts.allowedOrigins[3]: expected a string, found null",
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_json_names_line_and_column() {
+        let found = problems("{\n  \"sip\": {,\n}");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("framephone.json line 2, column 11: is not valid JSON: "), "{}", found[0]);
+    }
+
+    #[test]
+    fn sip_servers_and_domain_are_checked() {
+        let found = problems(
+            r#"{"sip":{"domain":"bad domain","servers":["https://s.test","wss://user@s.test","wss://"]},
+                "hosts":{"allowedOrigins":["https://a.test"]}}"#,
+        );
+        assert_eq!(
+            found,
+            vec![
+                "sip.domain: \"bad domain\" is not a domain name such as pbx.example.com",
+                "sip.servers[0]: \"https://s.test\" must be a WebSocket URL starting with wss://",
+                "sip.servers[1]: \"wss://user@s.test\" has no valid host name",
+                "sip.servers[2]: \"wss://\" has no valid host name",
+            ]
+        );
+        assert_eq!(
+            problems(r#"{"sip":{"domain":"d.test","servers":[]},"hosts":{"allowedOrigins":["https://a.test"]}}"#),
+            vec!["sip.servers: must list at least one WebSocket server (wss://…)"]
+        );
+    }
+
+    #[test]
+    fn panel_title_limits() {
+        let long = "x".repeat(MAX_TITLE_CHARS + 1);
+        let text = format!(
+            r#"{{"sip":{{"domain":"d.test","servers":["wss://s.test"]}},"hosts":{{"allowedOrigins":["https://a.test"]}},"panel":{{"title":"{long}"}}}}"#
+        );
+        assert_eq!(problems(&text), vec!["panel.title: must be at most 256 characters"]);
+    }
+}

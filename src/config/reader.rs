@@ -1,0 +1,146 @@
+//! A JSON reader that keeps going after the first mistake, so the administrator sees every
+//! problem of `framephone.json` at once, each with the path of the key it concerns.
+
+use serde_json::{Map, Value};
+
+use super::ConfigProblem;
+
+/// Collects problems while fields are taken out of JSON objects.
+#[derive(Default)]
+pub(super) struct Problems(Vec<ConfigProblem>);
+
+impl Problems {
+    pub(super) fn push(&mut self, path: &str, message: impl Into<String>) {
+        self.0.push(ConfigProblem { path: path.to_owned(), message: message.into() });
+    }
+
+    pub(super) fn into_vec(self) -> Vec<ConfigProblem> {
+        self.0
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One JSON object being read: every key taken is remembered, and [`ObjectReader::finish`]
+/// reports the keys nobody asked for (usually a typo).
+pub(super) struct ObjectReader<'a> {
+    path: String,
+    map: &'a Map<String, Value>,
+    taken: Vec<&'static str>,
+}
+
+impl<'a> ObjectReader<'a> {
+    /// Reads `value` as an object, or reports that it is not one.
+    pub(super) fn new(path: &str, value: &'a Value, problems: &mut Problems) -> Option<Self> {
+        match value {
+            Value::Object(map) => Some(ObjectReader { path: path.to_owned(), map, taken: vec![] }),
+            other => {
+                problems.push(display_path(path), format!("expected an object, found {}", kind(other)));
+                None
+            }
+        }
+    }
+
+    /// The path of `key` inside this object, as shown to the administrator.
+    pub(super) fn path_of(&self, key: &str) -> String {
+        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
+    }
+
+    /// The raw value of `key`, if present.
+    pub(super) fn value(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.taken.push(key);
+        self.map.get(key)
+    }
+
+    /// A required value.
+    pub(super) fn required(&mut self, key: &'static str, problems: &mut Problems) -> Option<&'a Value> {
+        let value = self.value(key);
+        if value.is_none() {
+            problems.push(&self.path_of(key), "is required");
+        }
+        value
+    }
+
+    /// An optional string.
+    pub(super) fn string(&mut self, key: &'static str, problems: &mut Problems) -> Option<&'a str> {
+        let path = self.path_of(key);
+        self.value(key).and_then(|v| as_str(&path, v, problems))
+    }
+
+    /// An optional whole number within `range`.
+    pub(super) fn integer(
+        &mut self,
+        key: &'static str,
+        range: std::ops::RangeInclusive<u32>,
+        problems: &mut Problems,
+    ) -> Option<u32> {
+        let path = self.path_of(key);
+        let value = self.value(key)?;
+        let Some(n) = value.as_u64() else {
+            problems.push(&path, format!("expected a whole number, found {}", kind(value)));
+            return None;
+        };
+        match u32::try_from(n) {
+            Ok(n) if range.contains(&n) => Some(n),
+            _ => {
+                problems.push(&path, format!("must be from {} to {}, found {n}", range.start(), range.end()));
+                None
+            }
+        }
+    }
+
+    /// Reports every key that was never taken.
+    pub(super) fn finish(self, problems: &mut Problems) {
+        for key in self.map.keys() {
+            if !self.taken.contains(&key.as_str()) {
+                let expected = self.taken.join(", ");
+                problems.push(&self.path_of(key), format!("is not a known setting (expected one of: {expected})"));
+            }
+        }
+    }
+}
+
+/// Reads `value` as a string, or reports what it is instead.
+pub(super) fn as_str<'a>(path: &str, value: &'a Value, problems: &mut Problems) -> Option<&'a str> {
+    match value {
+        Value::String(s) => Some(s),
+        other => {
+            problems.push(path, format!("expected a string, found {}", kind(other)));
+            None
+        }
+    }
+}
+
+/// Reads `value` as an array, or reports what it is instead.
+pub(super) fn as_array<'a>(path: &str, value: &'a Value, problems: &mut Problems) -> Option<&'a [Value]> {
+    match value {
+        Value::Array(items) => Some(items),
+        other => {
+            problems.push(path, format!("expected a list, found {}", kind(other)));
+            None
+        }
+    }
+}
+
+/// The path of the `index`th item of the list at `path`.
+pub(super) fn item_path(path: &str, index: usize) -> String {
+    format!("{path}[{index}]")
+}
+
+fn display_path(path: &str) -> &str {
+    if path.is_empty() { "(top level)" } else { path }
+}
+
+/// A short description of a JSON value's type, for error messages.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}

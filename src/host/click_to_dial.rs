@@ -1,0 +1,263 @@
+//! Click-to-dial payloads of every host, turned into one [`DialRequest`].
+//!
+//! OpenFrame has no normative schema, so every shape seen in public integrations is accepted, in
+//! the order `hosts.md` §2.4 gives. Open CTI Lightning passes an object, Classic a JSON string.
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::dial_string::{DialStringError, normalise};
+
+/// A number the host asked the agent to dial, with the record it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DialRequest {
+    /// The keys to dial, already normalised.
+    pub number: String,
+    /// The record's display name, when the host gave one.
+    pub record_name: Option<String>,
+}
+
+/// Why a click-to-dial payload was not used.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ClickToDialError {
+    /// The payload is not the JSON or object the host documents.
+    #[error("the click-to-dial message could not be read: {0}")]
+    Unreadable(String),
+    /// An OpenFrame communication event that is not an outgoing call.
+    #[error("the host sent a \"{0}\" event, not a call request")]
+    NotACall(String),
+    /// No phone number in any known place.
+    #[error("the click-to-dial message holds no phone number")]
+    NoNumber,
+    /// A number that cannot be dialled.
+    #[error("the phone number cannot be dialled: {0}")]
+    BadNumber(#[from] DialStringError),
+}
+
+/// A JSON value that hosts send either as a string or as a number.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Text {
+    /// `"5550100"`.
+    String(String),
+    /// `5550100`.
+    Integer(u64),
+    /// Anything else is ignored rather than refused.
+    Other(serde::de::IgnoredAny),
+}
+
+impl Text {
+    fn into_string(self) -> Option<String> {
+        match self {
+            Text::String(s) if !s.trim().is_empty() => Some(s),
+            Text::Integer(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// An OpenFrame `COMMUNICATION_EVENT` payload, in all its known shapes.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OpenFrameCommunication {
+    /// `OUTGOING_CALL` for click-to-call.
+    #[serde(rename = "type")]
+    kind: Option<Text>,
+    data: Option<OpenFrameData>,
+    context: Option<OpenFrameContext>,
+    phone_number: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct OpenFrameData {
+    meta_data: Option<OpenFrameData2>,
+    phone_number: Option<Text>,
+    telephone_number: Option<Text>,
+    phone: Option<Text>,
+    number: Option<Text>,
+    #[serde(flatten)]
+    names: RecordNames,
+}
+
+/// `data.metaData`: the same fields one level down.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct OpenFrameData2 {
+    phone_number: Option<Text>,
+    #[serde(flatten)]
+    names: RecordNames,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct OpenFrameContext {
+    phone_number: Option<Text>,
+    #[serde(flatten)]
+    names: RecordNames,
+}
+
+/// The names hosts use for the record's display name.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct RecordNames {
+    #[serde(alias = "recordName", alias = "displayName", alias = "display_name")]
+    name: Option<Text>,
+}
+
+impl RecordNames {
+    fn take(self) -> Option<String> {
+        self.name.and_then(Text::into_string).map(|n| n.trim().to_owned())
+    }
+}
+
+impl OpenFrameCommunication {
+    /// The dial request this payload carries.
+    pub fn into_request(self) -> Result<DialRequest, ClickToDialError> {
+        if let Some(kind) = self.kind.and_then(Text::into_string)
+            && !kind.eq_ignore_ascii_case("OUTGOING_CALL")
+        {
+            return Err(ClickToDialError::NotACall(kind));
+        }
+        let data = self.data.unwrap_or_default();
+        let meta = data.meta_data.unwrap_or_default();
+        let context = self.context.unwrap_or_default();
+        let number = [
+            meta.phone_number,
+            data.phone_number,
+            context.phone_number,
+            self.phone_number,
+            data.telephone_number,
+            data.phone,
+            data.number,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(Text::into_string)
+        .ok_or(ClickToDialError::NoNumber)?;
+        let record_name = meta.names.take().or(data.names.take()).or(context.names.take());
+        request(&number, record_name)
+    }
+}
+
+/// The Lightning `onClickToDial` listener's argument.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LightningClickToDial {
+    number: Option<Text>,
+    record_name: Option<Text>,
+}
+
+impl LightningClickToDial {
+    /// The dial request this payload carries.
+    pub fn into_request(self) -> Result<DialRequest, ClickToDialError> {
+        let number = self.number.and_then(Text::into_string).ok_or(ClickToDialError::NoNumber)?;
+        request(&number, self.record_name.and_then(Text::into_string))
+    }
+}
+
+/// The Classic `cti.onClickToDial` listener's argument, once parsed from its JSON string.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClassicClickToDial {
+    number: Option<Text>,
+    object_name: Option<Text>,
+    display_name: Option<Text>,
+}
+
+impl ClassicClickToDial {
+    /// Parses the JSON string Classic passes to the listener.
+    pub fn from_json(text: &str) -> Result<DialRequest, ClickToDialError> {
+        let unreadable = |e: serde_json::Error| ClickToDialError::Unreadable(e.to_string());
+        let value: serde_json::Value = serde_json::from_str(text).map_err(unreadable)?;
+        if !value.is_object() {
+            return Err(ClickToDialError::Unreadable("expected a JSON object".into()));
+        }
+        let payload: ClassicClickToDial = serde_json::from_value(value).map_err(unreadable)?;
+        let number = payload.number.and_then(Text::into_string).ok_or(ClickToDialError::NoNumber)?;
+        let name = payload.object_name.and_then(Text::into_string);
+        request(&number, name.or(payload.display_name.and_then(Text::into_string)))
+    }
+}
+
+fn request(number: &str, record_name: Option<String>) -> Result<DialRequest, ClickToDialError> {
+    Ok(DialRequest { number: normalise(number)?, record_name: record_name.filter(|n| !n.is_empty()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn openframe(value: serde_json::Value) -> Result<DialRequest, ClickToDialError> {
+        serde_json::from_value::<OpenFrameCommunication>(value)
+            .map_err(|e| ClickToDialError::Unreadable(e.to_string()))?
+            .into_request()
+    }
+
+    fn dial(number: &str, name: Option<&str>) -> DialRequest {
+        DialRequest { number: number.into(), record_name: name.map(Into::into) }
+    }
+
+    #[test]
+    fn every_openframe_shape() {
+        let shapes = [
+            json!({"type": "OUTGOING_CALL", "data": {"metaData": {"phoneNumber": "+1 (555) 010-0101", "name": "Ana Díaz"}}}),
+            json!({"type": "OUTGOING_CALL", "data": {"phoneNumber": "+1 555 010 0101", "displayName": "Ana Díaz"}}),
+            json!({"context": {"phone_number": "+15550100101", "name": "Ana Díaz"}}),
+            json!({"phone_number": "+1.555.010.0101", "data": {"recordName": "Ana Díaz"}}),
+            json!({"type": "OUTGOING_CALL", "data": {"telephoneNumber": "+15550100101", "name": "Ana Díaz"}}),
+            json!({"data": {"phone": "+15550100101", "name": "Ana Díaz"}}),
+            json!({"data": {"number": "+15550100101", "display_name": "Ana Díaz"}}),
+        ];
+        for shape in shapes {
+            assert_eq!(openframe(shape.clone()).unwrap(), dial("+15550100101", Some("Ana Díaz")), "{shape}");
+        }
+    }
+
+    #[test]
+    fn openframe_priority_follows_the_documented_order() {
+        let both = json!({"data": {"metaData": {"phoneNumber": "111"}, "phoneNumber": "222", "number": "333"}});
+        assert_eq!(openframe(both).unwrap().number, "111");
+        let numeric = json!({"data": {"phone": 5550100}});
+        assert_eq!(openframe(numeric).unwrap(), dial("5550100", None));
+        let blank_first = json!({"data": {"phoneNumber": "  ", "number": "444"}});
+        assert_eq!(openframe(blank_first).unwrap().number, "444");
+    }
+
+    #[test]
+    fn openframe_junk_is_refused() {
+        assert_eq!(openframe(json!({})), Err(ClickToDialError::NoNumber));
+        assert_eq!(openframe(json!({"type": "OUTGOING_CALL", "data": null})), Err(ClickToDialError::NoNumber));
+        assert_eq!(
+            openframe(json!({"type": "WRAP_UP", "data": {"phoneNumber": "555"}})),
+            Err(ClickToDialError::NotACall("WRAP_UP".into()))
+        );
+        assert!(matches!(
+            openframe(json!({"data": {"phoneNumber": "<img src=x>"}})),
+            Err(ClickToDialError::BadNumber(DialStringError::Invalid('<')))
+        ));
+        assert!(matches!(openframe(json!("OUTGOING_CALL")), Err(ClickToDialError::Unreadable(_))));
+        assert_eq!(openframe(json!({"data": {"phone": {"nested": true}, "name": 7}})), Err(ClickToDialError::NoNumber));
+    }
+
+    #[test]
+    fn lightning_payload() {
+        let payload = json!({"number": "(415) 555-0131", "recordId": "003xx", "recordName": "Lena Park",
+                              "objectType": "Contact", "contactId": "003xx", "personAccount": false, "params": ""});
+        let parsed: LightningClickToDial = serde_json::from_value(payload).unwrap();
+        assert_eq!(parsed.into_request().unwrap(), dial("4155550131", Some("Lena Park")));
+        let empty: LightningClickToDial = serde_json::from_value(json!({"recordName": "X"})).unwrap();
+        assert_eq!(empty.into_request(), Err(ClickToDialError::NoNumber));
+    }
+
+    #[test]
+    fn classic_payload_is_a_json_string() {
+        let text = r#"{"number":"415-555-0142","objectId":"001xx","objectName":"Globex","displayName":"Accounts"}"#;
+        assert_eq!(ClassicClickToDial::from_json(text).unwrap(), dial("4155550142", Some("Globex")));
+        assert!(matches!(ClassicClickToDial::from_json("not json"), Err(ClickToDialError::Unreadable(_))));
+        assert_eq!(ClassicClickToDial::from_json("{}"), Err(ClickToDialError::NoNumber));
+        assert!(matches!(ClassicClickToDial::from_json("[1,2]"), Err(ClickToDialError::Unreadable(_))));
+    }
+}

@@ -1,0 +1,189 @@
+//! Where the widget is running, decided from its URL parameters and the allow-list alone,
+//! before any script is loaded or any message is posted.
+
+use thiserror::Error;
+
+use crate::config::{Config, SalesforceMode};
+use crate::origin::{Origin, OriginError};
+
+/// The host the widget is embedded in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostKind {
+    /// ServiceNow OpenFrame.
+    ServiceNow,
+    /// Salesforce Open CTI in Lightning Experience.
+    SalesforceLightning,
+    /// Salesforce Open CTI in Salesforce Classic.
+    SalesforceClassic,
+    /// A browser tab of its own (the pop-out).
+    Standalone,
+}
+
+impl HostKind {
+    /// The name an agent knows the host by.
+    pub fn label(self) -> &'static str {
+        match self {
+            HostKind::ServiceNow => "ServiceNow",
+            HostKind::SalesforceLightning => "Salesforce",
+            HostKind::SalesforceClassic => "Salesforce Classic",
+            HostKind::Standalone => "Pop-out",
+        }
+    }
+}
+
+/// A host that passed the allow-list: its kind and the one origin the widget may talk to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// Which host.
+    pub kind: HostKind,
+    /// The validated host origin; `None` only for [`HostKind::Standalone`].
+    pub origin: Option<Origin>,
+}
+
+/// Why the widget refuses to talk to the page that embeds it.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum DetectError {
+    /// The parameter is not an origin at all.
+    #[error("The {param} parameter \"{value}\" {reason}.")]
+    Malformed {
+        /// Parameter name as it appeared in the URL.
+        param: String,
+        /// Its value.
+        value: String,
+        /// What is wrong with it.
+        reason: OriginError,
+    },
+    /// A valid origin that the administrator has not allowed.
+    #[error("{origin} is not allowed to embed this phone. Ask your administrator to add it to hosts.allowedOrigins in framephone.json.")]
+    NotAllowed {
+        /// The refused origin.
+        origin: Origin,
+    },
+    /// Both the ServiceNow and the Salesforce parameter are present.
+    #[error("The page gave both topDomain and sfdcIframeOrigin; the phone cannot tell which host it is in.")]
+    Ambiguous,
+}
+
+impl DetectError {
+    /// The origin that was refused, when there is one (the error screen names it).
+    pub fn refused_origin(&self) -> Option<String> {
+        match self {
+            DetectError::Malformed { value, .. } => Some(value.clone()),
+            DetectError::NotAllowed { origin } => Some(origin.to_string()),
+            DetectError::Ambiguous => None,
+        }
+    }
+}
+
+/// Decides the host from URL query parameters (names matched case-insensitively, as Salesforce
+/// spells `sfdcIFrameOrigin` one way and its docs another).
+pub fn detect(params: &[(String, String)], config: &Config) -> Result<Placement, DetectError> {
+    let find = |name: &str| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name));
+    let top_domain = find("topDomain");
+    let sfdc_origin = find("sfdcIframeOrigin");
+    let (kind, (param, value)) = match (top_domain, sfdc_origin) {
+        (Some(_), Some(_)) => return Err(DetectError::Ambiguous),
+        (Some(p), None) => (HostKind::ServiceNow, p),
+        (None, Some(p)) => (salesforce_kind(find("mode").map(|(_, v)| v.as_str()), config), p),
+        (None, None) => return Ok(Placement { kind: HostKind::Standalone, origin: None }),
+    };
+    let origin = Origin::parse(value).map_err(|reason| DetectError::Malformed {
+        param: param.clone(),
+        value: value.clone(),
+        reason,
+    })?;
+    if !config.allowed_origins.admits(&origin) {
+        return Err(DetectError::NotAllowed { origin });
+    }
+    Ok(Placement { kind, origin: Some(origin) })
+}
+
+fn salesforce_kind(mode: Option<&str>, config: &Config) -> HostKind {
+    let mode = match mode.map(str::to_ascii_lowercase).as_deref() {
+        Some("lightning") => SalesforceMode::Lightning,
+        Some("classic") => SalesforceMode::Classic,
+        _ => config.salesforce_mode,
+    };
+    match mode {
+        SalesforceMode::Lightning => HostKind::SalesforceLightning,
+        SalesforceMode::Classic => HostKind::SalesforceClassic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::parse(
+            r#"{"sip":{"domain":"d.test","servers":["wss://s.test"]},
+                "hosts":{"allowedOrigins":["https://*.service-now.com","https://acme.lightning.force.com","http://127.0.0.1:8781"]}}"#,
+        )
+        .unwrap()
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn no_host_parameter_means_standalone() {
+        let placement = detect(&params(&[("foo", "bar")]), &config()).unwrap();
+        assert_eq!(placement, Placement { kind: HostKind::Standalone, origin: None });
+    }
+
+    #[test]
+    fn servicenow_from_top_domain() {
+        let placement = detect(&params(&[("topDomain", "https://acme.service-now.com")]), &config()).unwrap();
+        assert_eq!(placement.kind, HostKind::ServiceNow);
+        assert_eq!(placement.origin.unwrap().to_string(), "https://acme.service-now.com");
+        let bare = detect(&params(&[("TOPDOMAIN", "acme.service-now.com")]), &config()).unwrap();
+        assert_eq!(bare.origin.unwrap().to_string(), "https://acme.service-now.com");
+    }
+
+    #[test]
+    fn salesforce_mode_from_parameter_or_configuration() {
+        let lightning = params(&[
+            ("sfdcIFrameOrigin", "https://acme.lightning.force.com"),
+            ("sfdcIFrameHost", "web"),
+            ("mode", "Lightning"),
+        ]);
+        assert_eq!(detect(&lightning, &config()).unwrap().kind, HostKind::SalesforceLightning);
+        let classic = params(&[("sfdcIframeOrigin", "https://acme.lightning.force.com")]);
+        assert_eq!(detect(&classic, &config()).unwrap().kind, HostKind::SalesforceClassic);
+        let mut lightning_default = config();
+        lightning_default.salesforce_mode = SalesforceMode::Lightning;
+        assert_eq!(detect(&classic, &lightning_default).unwrap().kind, HostKind::SalesforceLightning);
+        let explicit_classic = params(&[("sfdciframeorigin", "https://acme.lightning.force.com"), ("MODE", "classic")]);
+        assert_eq!(detect(&explicit_classic, &lightning_default).unwrap().kind, HostKind::SalesforceClassic);
+    }
+
+    #[test]
+    fn origins_outside_the_allow_list_are_refused() {
+        let error = detect(&params(&[("topDomain", "https://evil.test")]), &config()).unwrap_err();
+        assert_eq!(error.refused_origin().as_deref(), Some("https://evil.test"));
+        assert!(error.to_string().contains("hosts.allowedOrigins"));
+        for lookalike in [
+            "https://acme.service-now.com.evil.test",
+            "https://service-now.com",
+            "http://acme.service-now.com:443",
+            "http://127.0.0.1:8782",
+        ] {
+            assert!(detect(&params(&[("topDomain", lookalike)]), &config()).is_err(), "{lookalike}");
+        }
+    }
+
+    #[test]
+    fn malformed_origins_are_refused_with_the_reason() {
+        let error = detect(&params(&[("sfdcIframeOrigin", "javascript:alert(1)")]), &config()).unwrap_err();
+        assert_eq!(error.to_string(), "The sfdcIframeOrigin parameter \"javascript:alert(1)\" must start with https://.");
+        let error = detect(&params(&[("topDomain", "https://acme.service-now.com/evil")]), &config()).unwrap_err();
+        assert!(matches!(error, DetectError::Malformed { reason: OriginError::NotBare, .. }));
+    }
+
+    #[test]
+    fn both_hosts_at_once_is_ambiguous() {
+        let both = params(&[("topDomain", "https://a.service-now.com"), ("sfdcIframeOrigin", "https://acme.lightning.force.com")]);
+        assert_eq!(detect(&both, &config()), Err(DetectError::Ambiguous));
+    }
+}

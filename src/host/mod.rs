@@ -1,0 +1,105 @@
+//! The only code that touches a host API: one [`Host`] trait, four back-ends.
+
+pub mod click_to_dial;
+pub mod detect;
+mod js;
+mod message_guard;
+mod openframe;
+mod opencti_classic;
+mod opencti_lightning;
+mod standalone;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use thiserror::Error;
+
+use crate::config::PanelSettings;
+use crate::origin::Origin;
+pub use click_to_dial::{ClickToDialError, DialRequest};
+pub use detect::{DetectError, HostKind, Placement, detect};
+
+/// What a host tells the phone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostEvent {
+    /// The agent clicked a phone number in the CRM.
+    ClickToDial(DialRequest),
+    /// A click-to-dial arrived but could not be used.
+    ClickToDialRefused(String),
+    /// The record the agent is looking at changed (its name, when the host gave one).
+    RecordInView(Option<String>),
+}
+
+/// Receives host events; cloned into every host callback.
+pub type EventSink = Rc<dyn Fn(HostEvent)>;
+
+/// Why talking to the host failed.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum HostError {
+    /// The host's script could not be loaded from its origin.
+    #[error("could not load {url}: the host did not serve its API script")]
+    ScriptLoad {
+        /// The script's URL.
+        url: String,
+    },
+    /// The script loaded but did not define the API it should.
+    #[error("{url} loaded but does not define {global}")]
+    MissingApi {
+        /// The script's URL.
+        url: String,
+        /// The global it should have defined.
+        global: &'static str,
+    },
+    /// A host method reported failure or threw.
+    #[error("{method} failed: {message}")]
+    Call {
+        /// The host method.
+        method: &'static str,
+        /// What the host said.
+        message: String,
+    },
+    /// The host did not answer in time.
+    #[error("{method} got no answer from the host within {millis} ms")]
+    Timeout {
+        /// The host method.
+        method: &'static str,
+        /// How long we waited.
+        millis: u32,
+    },
+}
+
+/// A boxed future, as the host methods return them (the browser is single-threaded).
+pub type HostFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, HostError>> + 'a>>;
+
+/// One CRM host, seen through its own JavaScript API.
+pub trait Host {
+    /// Which host this is.
+    fn kind(&self) -> HostKind;
+
+    /// Loads the host API and completes its handshake: title, size, click-to-dial and
+    /// navigation listeners. Events arrive on `events` from then on.
+    fn connect<'a>(&'a self, panel: &'a PanelSettings, events: EventSink) -> HostFuture<'a, ()>;
+
+    /// Brings the panel into view (a ringing call, a click-to-dial).
+    fn show(&self) -> HostFuture<'_, ()>;
+
+    /// Shows a short text where the host shows the panel's state (title, utility item label).
+    fn set_label<'a>(&'a self, label: &'a str) -> HostFuture<'a, ()>;
+}
+
+/// The back-end for a placement. The placement's origin has already passed the allow-list.
+pub fn for_placement(placement: &Placement) -> Rc<dyn Host> {
+    let origin = placement.origin.clone();
+    match (placement.kind, origin) {
+        (HostKind::ServiceNow, Some(origin)) => Rc::new(openframe::OpenFrameHost::new(origin)),
+        (HostKind::SalesforceLightning, Some(origin)) => Rc::new(opencti_lightning::LightningHost::new(origin)),
+        (HostKind::SalesforceClassic, Some(origin)) => Rc::new(opencti_classic::ClassicHost::new(origin)),
+        _ => Rc::new(standalone::StandaloneHost),
+    }
+}
+
+/// Drops every `message` event not sent by `origin`, before any host script can see it.
+pub fn guard_messages(origin: &Origin) {
+    message_guard::install(origin);
+}

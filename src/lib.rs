@@ -1,0 +1,13 @@
+//! Framephone: a contact-center softphone widget for ServiceNow OpenFrame, Salesforce Open CTI
+//! and a pop-out tab.
+//!
+//! The pure modules (`config`, `origin`, `dial_string`, `host::detect`, `host::click_to_dial`)
+//! decide everything that needs no browser and are tested natively; `host`'s back-ends and `ui`
+//! are the thin browser shell around them.
+
+pub mod app;
+pub mod config;
+pub mod dial_string;
+pub mod host;
+pub mod origin;
+pub mod ui;

@@ -1,0 +1,106 @@
+//! The dial pad: the Number box, twelve keys and Backspace. Digits typed anywhere in the panel
+//! (outside a text field) land in the Number box too.
+
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::state::PhoneState;
+use crate::dial_string::is_dial_key;
+
+/// Keys in keypad order, each with the letters printed under it.
+const KEYS: [(char, &str); 12] = [
+    ('1', ""),
+    ('2', "ABC"),
+    ('3', "DEF"),
+    ('4', "GHI"),
+    ('5', "JKL"),
+    ('6', "MNO"),
+    ('7', "PQRS"),
+    ('8', "TUV"),
+    ('9', "WXYZ"),
+    ('*', ""),
+    ('0', "+"),
+    ('#', ""),
+];
+
+/// The dial pad tab's content.
+#[component]
+pub fn DialPad() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let typing = window_event_listener(leptos::ev::keydown, move |event: KeyboardEvent| {
+        if event.ctrl_key() || event.meta_key() || event.alt_key() || typed_in_a_field(&event) {
+            return;
+        }
+        let key = event.key();
+        let mut chars = key.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if is_dial_key(c) => state.press_key(c),
+            _ if key == "Backspace" => state.backspace(),
+            _ => return,
+        }
+        event.prevent_default();
+    });
+    on_cleanup(move || typing.remove());
+
+    view! {
+        <div class="fp-dialpad">
+            <label class="fp-dialpad__label" for="fp-number">"Number"</label>
+            <div class="fp-dialpad__entry">
+                <input
+                    id="fp-number"
+                    class="fp-dialpad__number"
+                    type="tel"
+                    inputmode="tel"
+                    autocomplete="off"
+                    spellcheck="false"
+                    placeholder="Enter a number"
+                    prop:value=move || state.number.get()
+                    on:input=move |ev| {
+                        state.number.set(event_target_value(&ev));
+                        state.number_source.set(None);
+                    }
+                />
+                <button
+                    type="button"
+                    class="fp-dialpad__backspace"
+                    aria-label="Backspace"
+                    title="Backspace"
+                    disabled=move || state.number.with(String::is_empty)
+                    on:click=move |_| state.backspace()
+                >
+                    "⌫"
+                </button>
+            </div>
+            <p class="fp-dialpad__source" aria-live="polite">
+                {move || state.number_source.get().map(|source| format!("From {source}"))}
+            </p>
+            <div class="fp-keypad" role="group" aria-label="Keypad">
+                {KEYS
+                    .into_iter()
+                    .map(|(key, letters)| {
+                        view! {
+                            <button
+                                type="button"
+                                class="fp-keypad__key"
+                                aria-label=key.to_string()
+                                on:click=move |_| state.press_key(key)
+                            >
+                                <span class="fp-keypad__digit" aria-hidden="true">{key.to_string()}</span>
+                                <span class="fp-keypad__letters" aria-hidden="true">{letters}</span>
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </div>
+    }
+}
+
+/// True when the key went to a text field, which handles it itself.
+fn typed_in_a_field(event: &KeyboardEvent) -> bool {
+    event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|element| {
+        matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            || element.has_attribute("contenteditable")
+    })
+}

@@ -1,0 +1,53 @@
+//! The phone: status line, tabs and the selected tab's panel.
+
+use leptos::prelude::*;
+
+use super::dial_pad::DialPad;
+use super::state::{PhoneState, Tab};
+use super::tabs::Tabs;
+
+/// The whole phone, rendered from the [`PhoneState`] in context.
+#[component]
+pub fn Phone() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    view! {
+        <main class="fp-phone">
+            <div class="fp-status" role="status">
+                {move || state.status_text()}
+            </div>
+            {move || {
+                state
+                    .record_in_view
+                    .get()
+                    .map(|record| view! { <p class="fp-context">"Viewing " <strong>{record}</strong></p> })
+            }}
+            {move || {
+                state.notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })
+            }}
+            <Tabs />
+            {Tab::ALL
+                .into_iter()
+                .map(|tab| {
+                    view! {
+                        <section
+                            class="fp-panel"
+                            role="tabpanel"
+                            id=format!("fp-panel-{}", tab.id())
+                            aria-labelledby=format!("fp-tab-{}", tab.id())
+                            hidden=move || state.tab.get() != tab
+                        >
+                            {match tab {
+                                Tab::DialPad => view! { <DialPad /> }.into_any(),
+                                Tab::Directory => {
+                                    view! { <p class="fp-empty">"No directory contacts are configured."</p> }
+                                        .into_any()
+                                }
+                                Tab::History => view! { <p class="fp-empty">"No calls yet."</p> }.into_any(),
+                            }}
+                        </section>
+                    }
+                })
+                .collect_view()}
+        </main>
+    }
+}

@@ -1,0 +1,61 @@
+//! The tab strip: a WAI-ARIA `tablist` with roving focus (arrow keys, Home, End).
+
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+
+use super::state::{PhoneState, Tab};
+
+/// The `tablist` that switches between dial pad, directory and history.
+#[component]
+pub fn Tabs() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let on_keydown = move |event: KeyboardEvent| {
+        let current = Tab::ALL.iter().position(|t| *t == state.tab.get_untracked()).unwrap_or(0);
+        let last = Tab::ALL.len() - 1;
+        let next = match event.key().as_str() {
+            "ArrowRight" => if current == last { 0 } else { current + 1 },
+            "ArrowLeft" => if current == 0 { last } else { current - 1 },
+            "Home" => 0,
+            "End" => last,
+            _ => return,
+        };
+        event.prevent_default();
+        state.tab.set(Tab::ALL[next]);
+        focus_tab(Tab::ALL[next]);
+    };
+    view! {
+        <div class="fp-tabs" role="tablist" aria-label="Phone" on:keydown=on_keydown>
+            {Tab::ALL
+                .into_iter()
+                .map(|tab| {
+                    let selected = move || state.tab.get() == tab;
+                    view! {
+                        <button
+                            type="button"
+                            role="tab"
+                            id=format!("fp-tab-{}", tab.id())
+                            class="fp-tabs__tab"
+                            aria-selected=move || selected().to_string()
+                            aria-controls=format!("fp-panel-{}", tab.id())
+                            tabindex=move || if selected() { "0" } else { "-1" }
+                            on:click=move |_| state.tab.set(tab)
+                        >
+                            {tab.label()}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+fn focus_tab(tab: Tab) {
+    use wasm_bindgen::JsCast;
+    let element = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(&format!("fp-tab-{}", tab.id())))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+    }
+}
