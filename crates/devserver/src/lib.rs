@@ -1,0 +1,116 @@
+//! The development server: the built widget on one loopback origin and each host emulator on
+//! another, so that every cross-origin rule of a real deployment applies.
+//!
+//! | origin      | serves                                                                   |
+//! |-------------|--------------------------------------------------------------------------|
+//! | widget      | the Trunk build (`dist/`) and `framephone.json`                          |
+//! | ServiceNow  | a workspace page with the OpenFrame panel, `openFrameAPI.min.js`         |
+//! | Salesforce  | Lightning and Classic pages, `opencti_min.js`, `interaction.js`          |
+
+mod emulators;
+mod widget;
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// How to start the server.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The Trunk output directory.
+    pub dist: PathBuf,
+    /// Loopback address to bind (only loopback addresses are accepted).
+    pub address: IpAddr,
+    /// Ports of the widget, ServiceNow and Salesforce origins; 0 picks a free one.
+    pub ports: [u16; 3],
+}
+
+impl Options {
+    /// Free ports on 127.0.0.1, for tests.
+    pub fn ephemeral(dist: PathBuf) -> Self {
+        Options { dist, address: IpAddr::V4(Ipv4Addr::LOCALHOST), ports: [0; 3] }
+    }
+}
+
+/// A running server. Dropping it stops every origin.
+pub struct Running {
+    /// `http://127.0.0.1:PORT` of the widget.
+    pub widget: String,
+    /// Origin of the ServiceNow emulator.
+    pub servicenow: String,
+    /// Origin of the Salesforce emulator.
+    pub salesforce: String,
+    config: Arc<RwLock<String>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// The four views a person opens, each with its name.
+    pub fn views(&self) -> [(&'static str, String); 4] {
+        [
+            ("ServiceNow", format!("{}/", self.servicenow)),
+            ("Salesforce Lightning", format!("{}/lightning", self.salesforce)),
+            ("Salesforce Classic", format!("{}/classic", self.salesforce)),
+            ("Pop-out", format!("{}/", self.widget)),
+        ]
+    }
+
+    /// Replaces the `framephone.json` the widget origin serves (tests of bad configurations).
+    pub fn set_config(&self, text: impl Into<String>) {
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = text.into();
+    }
+
+    /// The configuration the demo serves: these emulators' origins, the local SIP lab.
+    pub fn default_config(&self) -> String {
+        widget::default_config(&self.servicenow, &self.salesforce)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Binds every origin and starts serving.
+pub async fn start(options: Options) -> io::Result<Running> {
+    if !options.address.is_loopback() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "the dev server binds only loopback addresses"));
+    }
+    let [widget_port, servicenow_port, salesforce_port] = options.ports;
+    let widget_listener = bind(options.address, widget_port).await?;
+    let servicenow_listener = bind(options.address, servicenow_port).await?;
+    let salesforce_listener = bind(options.address, salesforce_port).await?;
+    let origin = |l: &TcpListener| l.local_addr().map(|a| format!("http://{a}"));
+    let widget = origin(&widget_listener)?;
+    let servicenow = origin(&servicenow_listener)?;
+    let salesforce = origin(&salesforce_listener)?;
+
+    let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce)));
+    let pages = emulators::Pages { widget: widget.clone() };
+    let tasks = vec![
+        serve(widget_listener, widget::router(options.dist, config.clone())),
+        serve(servicenow_listener, emulators::servicenow::router(pages.clone(), servicenow.clone())),
+        serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone())),
+    ];
+    Ok(Running { widget, servicenow, salesforce, config, tasks })
+}
+
+async fn bind(address: IpAddr, port: u16) -> io::Result<TcpListener> {
+    TcpListener::bind(SocketAddr::new(address, port)).await
+}
+
+fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            eprintln!("devserver: {error}");
+        }
+    })
+}

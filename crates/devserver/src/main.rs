@@ -1,0 +1,50 @@
+//! `devserver`: runs the demo. Serves the built widget and the host emulators, prints the URL of
+//! each view, and runs until Ctrl-C.
+//!
+//! Usage: `devserver [--dist DIR] [--port PORT]`: the widget is served on PORT, ServiceNow on
+//! PORT+1 and Salesforce on PORT+2 (default 8780).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use devserver::{Options, start};
+
+const USAGE: &str = "usage: devserver [--dist DIR] [--port PORT]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut dist = PathBuf::from("dist");
+    let mut port: u16 = 8780;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next();
+        match (arg.as_str(), value) {
+            ("--dist", Some(v)) => dist = PathBuf::from(v),
+            ("--port", Some(v)) => match v.parse::<u16>() {
+                Ok(p) if p > 0 && p < u16::MAX - 2 => port = p,
+                _ => return fail(&format!("--port must be a number from 1 to 65532, not {v:?}")),
+            },
+            _ => return fail(USAGE),
+        }
+    }
+    if !dist.join("index.html").is_file() {
+        return fail(&format!("{} has no index.html: build the widget first (trunk build --release)", dist.display()));
+    }
+    let mut options = Options::ephemeral(dist);
+    options.ports = [port, port + 1, port + 2];
+    let running = match start(options).await {
+        Ok(running) => running,
+        Err(error) => return fail(&format!("could not start: {error} (is another demo still running?)")),
+    };
+    for (name, url) in running.views() {
+        println!("{name}: {url}");
+    }
+    println!("Press Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    ExitCode::SUCCESS
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("devserver: {message}");
+    ExitCode::from(2)
+}

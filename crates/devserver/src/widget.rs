@@ -1,0 +1,32 @@
+//! The widget's origin: the static build and its configuration file.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::services::ServeDir;
+
+/// The configuration the demo and the tests start with.
+pub(crate) fn default_config(servicenow: &str, salesforce: &str) -> String {
+    let config = serde_json::json!({
+        "sip": { "domain": "framephone.test", "servers": ["ws://127.0.0.1:8088"] },
+        "ice": { "servers": [] },
+        "hosts": {
+            "allowedOrigins": [servicenow, salesforce],
+            "salesforceMode": "classic"
+        },
+        "panel": { "title": "Framephone", "width": 373, "height": 420 }
+    });
+    serde_json::to_string_pretty(&config).unwrap_or_default()
+}
+
+pub(crate) fn router(dist: PathBuf, config: Arc<RwLock<String>>) -> Router {
+    let config_route = get(move || {
+        let text = config.read().map(|c| c.clone()).unwrap_or_default();
+        async move { ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response() }
+    });
+    Router::new().route("/framephone.json", config_route).fallback_service(ServeDir::new(dist))
+}
