@@ -76,7 +76,7 @@
     var list = document.createElement("ul");
     tasks.filter(function (t) { return t.WhoId === current.Id || t.WhatId === current.Id; }).forEach(function (task) {
       var item = document.createElement("li");
-      item.textContent = "📞 " + (task.Subject || "Call") + (task.CallDurationInSeconds ? " · " + task.CallDurationInSeconds + " s" : "") +
+      item.textContent = "☎ " + (task.Subject || "Call") + (task.CallDurationInSeconds ? " · " + task.CallDurationInSeconds + " s" : "") +
         (task.Description ? " — " + task.Description : "") + " (" + task.Id + ")";
       list.append(item);
     });
@@ -284,8 +284,8 @@
     getDirectoryNumbers: function () { return { ok: true, value: JSON.stringify([]) }; },
   };
 
-  var ICONS = { call: "📞", end_call: "☎", unmuted: "🎙", muted: "🔇", hold: "⏸", user: "👤" };
-  function iconFor(key) { return ICONS[key] || "📞"; }
+  var ICONS = { call: "☎", end_call: "☎", unmuted: "♪", muted: "×", hold: "‖", user: "☺" };
+  function iconFor(key) { return ICONS[key] || "☎"; }
 
   function setText(id, text) {
     if (typeof text !== "string" || !text.length) return fail("label must be a non-empty string");

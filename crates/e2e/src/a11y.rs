@@ -1,0 +1,82 @@
+//! Finding elements as assistive technology sees them: by ARIA role and accessible name, using
+//! WebDriver's "Get Computed Role" and "Get Computed Label", which Chromium answers from its
+//! accessibility tree.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, Locator};
+use http::Method;
+use url::{ParseError, Url};
+
+#[derive(Debug)]
+struct Computed {
+    element: String,
+    property: &'static str,
+}
+
+impl WebDriverCompatibleCommand for Computed {
+    fn endpoint(&self, base: &Url, session: Option<&str>) -> Result<Url, ParseError> {
+        let session = session.unwrap_or_default();
+        base.join(&format!("session/{session}/element/{}/{}", self.element, self.property))
+    }
+
+    fn method_and_body(&self, _url: &Url) -> (Method, Option<String>) {
+        (Method::GET, None)
+    }
+}
+
+async fn computed(client: &Client, element: &Element, property: &'static str) -> Option<String> {
+    let command = Computed { element: element.element_id().as_ref().to_owned(), property };
+    client.issue_cmd(command).await.ok()?.as_str().map(str::to_owned)
+}
+
+/// CSS that narrows the search to elements that can have `role`; the computed role decides.
+fn candidates(role: &str) -> &'static str {
+    match role {
+        "button" => "button, [role=button], input[type=button], input[type=submit]",
+        "tab" => "[role=tab]",
+        "tablist" => "[role=tablist]",
+        "tabpanel" => "[role=tabpanel]",
+        "textbox" => "input, textarea, [role=textbox]",
+        "link" => "a[href], [role=link]",
+        "status" => "[role=status], output",
+        "alert" => "[role=alert]",
+        "alertdialog" => "[role=alertdialog]",
+        "heading" => "h1, h2, h3, h4, h5, h6, [role=heading]",
+        "combobox" => "select, [role=combobox]",
+        "list" => "ul, ol, [role=list]",
+        "region" => "section, [role=region]",
+        _ => "*",
+    }
+}
+
+/// The element with this role whose accessible name is `name`, in the current frame.
+pub async fn by_role(client: &Client, role: &str, name: &str) -> Result<Element, String> {
+    let elements = client.find_all(Locator::Css(candidates(role))).await.map_err(|e| e.to_string())?;
+    let mut seen = Vec::new();
+    for element in elements {
+        if computed(client, &element, "computedrole").await.as_deref() != Some(role) {
+            continue;
+        }
+        let label = computed(client, &element, "computedlabel").await.unwrap_or_default();
+        if label.trim() == name {
+            return Ok(element);
+        }
+        seen.push(label);
+    }
+    Err(format!("no {role} named {name:?}; {role}s present: {seen:?}"))
+}
+
+/// Waits up to `timeout` for [`by_role`] to find the element.
+pub async fn wait_for_role(client: &Client, role: &str, name: &str, timeout: Duration) -> Result<Element, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match by_role(client, role, name).await {
+            Ok(element) => return Ok(element),
+            Err(error) if Instant::now() >= deadline => return Err(error),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
