@@ -1,0 +1,181 @@
+//! Component tests in a real browser (`wasm-pack`-free: `cargo test --target
+//! wasm32-unknown-unknown` with `wasm-bindgen-test-runner` and ChromeDriver).
+#![cfg(target_arch = "wasm32")]
+
+use framephone::host::{DialRequest, HostKind};
+use framephone::ui::{ErrorScreen, HostStatus, Phone, PhoneState, Tab};
+use leptos::prelude::*;
+use leptos::task::tick;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Document, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Mounts the phone into a fresh container and returns its state and the container.
+fn mount_phone(host: HostKind) -> (PhoneState, HtmlElement) {
+    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    let state = PhoneState::new(host);
+    let handle = leptos::mount::mount_to(container.clone(), move || {
+        provide_context(state);
+        view! { <Phone /> }
+    });
+    handle.forget();
+    (state, container)
+}
+
+fn find(container: &HtmlElement, selector: &str) -> HtmlElement {
+    container
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("nothing matches {selector}"))
+        .unchecked_into()
+}
+
+/// The button whose accessible name (here: its aria-label or text) is `name`.
+fn button(container: &HtmlElement, name: &str) -> HtmlElement {
+    let buttons = container.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .map(|b| b.unchecked_into::<HtmlElement>())
+        .find(|b| b.get_attribute("aria-label").unwrap_or_else(|| b.text_content().unwrap_or_default()) == name)
+        .unwrap_or_else(|| panic!("no button named {name:?}"))
+}
+
+fn number_box(container: &HtmlElement) -> HtmlInputElement {
+    find(container, "input#fp-number").unchecked_into()
+}
+
+fn key(target: &web_sys::EventTarget, key: &str, ctrl: bool) {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_ctrl_key(ctrl);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn keypad_buttons_and_backspace_edit_the_number() {
+    let (_, phone) = mount_phone(HostKind::Standalone);
+    tick().await;
+    let backspace = button(&phone, "Backspace");
+    assert!(backspace.has_attribute("disabled"), "Backspace is disabled while the number is empty");
+    for name in ["1", "2", "*", "0", "#"] {
+        button(&phone, name).click();
+    }
+    tick().await;
+    assert_eq!(number_box(&phone).value(), "12*0#");
+    assert!(!backspace.has_attribute("disabled"));
+    backspace.click();
+    tick().await;
+    assert_eq!(number_box(&phone).value(), "12*0");
+    phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn digits_typed_outside_the_number_box_are_dialled() {
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    tick().await;
+    let body: web_sys::EventTarget = document().body().unwrap().into();
+    for k in ["4", "1", "5", "a", "Enter"] {
+        key(&body, k, false);
+    }
+    key(&body, "9", true); // Ctrl+9 belongs to the browser or the host page.
+    tick().await;
+    assert_eq!(number_box(&phone).value(), "415");
+    key(&body, "Backspace", false);
+    tick().await;
+    assert_eq!(state.number.get_untracked(), "41");
+    // Keys typed into the Number box are the box's own: the page-wide handler leaves them alone.
+    key(&number_box(&phone).into(), "7", false);
+    tick().await;
+    assert_eq!(state.number.get_untracked(), "41");
+    phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn tabs_switch_by_click_and_arrow_keys() {
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    tick().await;
+    let selected = |name: &str| button(&phone, name).get_attribute("aria-selected").unwrap();
+    assert_eq!(selected("Dial pad"), "true");
+    button(&phone, "Directory").click();
+    tick().await;
+    assert_eq!(selected("Directory"), "true");
+    assert_eq!(selected("Dial pad"), "false");
+    assert!(find(&phone, "#fp-panel-dialpad").has_attribute("hidden"));
+    assert!(!find(&phone, "#fp-panel-directory").has_attribute("hidden"));
+    let tablist: web_sys::EventTarget = find(&phone, "[role=tablist]").into();
+    key(&tablist, "ArrowRight", false);
+    tick().await;
+    assert_eq!(state.tab.get_untracked(), Tab::History);
+    key(&tablist, "ArrowRight", false);
+    tick().await;
+    assert_eq!(state.tab.get_untracked(), Tab::DialPad, "arrows wrap around");
+    key(&tablist, "End", false);
+    tick().await;
+    assert_eq!(state.tab.get_untracked(), Tab::History);
+    assert_eq!(button(&phone, "History").get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(button(&phone, "Dial pad").get_attribute("tabindex").as_deref(), Some("-1"));
+    phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn click_to_dial_fills_the_dial_pad_and_names_the_record_as_text() {
+    let (state, phone) = mount_phone(HostKind::SalesforceLightning);
+    state.tab.set(Tab::History);
+    tick().await;
+    let hostile = "<img src=x onerror=alert(1)>";
+    state.apply_dial_request(DialRequest { number: "4155550131".into(), record_name: Some(hostile.into()) });
+    tick().await;
+    assert_eq!(state.tab.get_untracked(), Tab::DialPad);
+    assert_eq!(number_box(&phone).value(), "4155550131");
+    let source = find(&phone, ".fp-dialpad__source");
+    assert_eq!(source.text_content().unwrap(), format!("From {hostile} (Salesforce)"));
+    assert!(phone.query_selector("img").unwrap().is_none(), "a record name must never become markup");
+    // Typing by hand replaces the record's attribution.
+    button(&phone, "9").click();
+    tick().await;
+    assert_eq!(source.text_content().unwrap(), "");
+    phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn status_region_follows_the_host_connection() {
+    let (state, phone) = mount_phone(HostKind::ServiceNow);
+    tick().await;
+    let status = find(&phone, "[role=status]");
+    assert_eq!(status.text_content().unwrap(), "Phone offline · Connecting to ServiceNow…");
+    state.host_status.set(HostStatus::Connected);
+    tick().await;
+    assert_eq!(status.text_content().unwrap(), "Phone offline · Connected to ServiceNow");
+    state.host_status.set(HostStatus::Failed("openFrameAPI.init failed: Openframe init request timed out".into()));
+    tick().await;
+    assert!(status.text_content().unwrap().ends_with("ServiceNow is not responding: openFrameAPI.init failed: Openframe init request timed out"));
+    phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn error_screen_lists_every_problem() {
+    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    let lines = vec!["sip.servers[0]: bad".to_owned(), "hosts.allowedOrigins: empty".to_owned()];
+    leptos::mount::mount_to(container.clone(), move || {
+        view! { <ErrorScreen title="Problems".to_owned() lines=lines.clone() hint="Fix it" /> }
+    })
+    .forget();
+    tick().await;
+    let alert = find(&container, "[role=alert]");
+    assert_eq!(find(&alert, "h1").text_content().unwrap(), "Problems");
+    let items = alert.query_selector_all("li").unwrap();
+    assert_eq!(items.length(), 2);
+    assert_eq!(items.item(1).unwrap().text_content().unwrap(), "hosts.allowedOrigins: empty");
+    container.remove();
+}
