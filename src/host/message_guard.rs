@@ -9,7 +9,9 @@ use crate::origin::Origin;
 
 /// Installs the guard on `window` for the life of the page.
 pub(super) fn install(host: &Origin) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let own = window.location().origin().unwrap_or_default();
     let host = host.to_string();
     let guard = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {

@@ -10,11 +10,26 @@ use super::state::{PhoneState, Tab};
 pub fn Tabs() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let on_keydown = move |event: KeyboardEvent| {
-        let current = Tab::ALL.iter().position(|t| *t == state.tab.get_untracked()).unwrap_or(0);
+        let current = Tab::ALL
+            .iter()
+            .position(|t| *t == state.tab.get_untracked())
+            .unwrap_or(0);
         let last = Tab::ALL.len() - 1;
         let next = match event.key().as_str() {
-            "ArrowRight" => if current == last { 0 } else { current + 1 },
-            "ArrowLeft" => if current == 0 { last } else { current - 1 },
+            "ArrowRight" => {
+                if current == last {
+                    0
+                } else {
+                    current + 1
+                }
+            }
+            "ArrowLeft" => {
+                if current == 0 {
+                    last
+                } else {
+                    current - 1
+                }
+            }
             "Home" => 0,
             "End" => last,
             _ => return,

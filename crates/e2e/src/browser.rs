@@ -28,7 +28,9 @@ impl Browser {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/bootstrap.sh installs it)"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {driver_path}: {e} (scripts/bootstrap.sh installs it)")
+            });
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let capabilities: Capabilities = serde_json::from_value(serde_json::json!({
             "goog:chromeOptions": {
@@ -47,8 +49,17 @@ impl Browser {
         let mut last_error = String::new();
         for _ in 0..100 {
             let mut builder = ClientBuilder::new(HttpConnector::new());
-            match builder.capabilities(capabilities.clone()).connect(&url).await {
-                Ok(client) => return Browser { client, _driver: driver },
+            match builder
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        _driver: driver,
+                    };
+                }
                 Err(error) => last_error = error.to_string(),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -63,5 +74,8 @@ impl Browser {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }

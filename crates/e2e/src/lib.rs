@@ -30,17 +30,27 @@ pub async fn devserver() -> devserver::Running {
         "{} has no index.html: build the widget first (scripts/test.sh does)",
         dist.display()
     );
-    devserver::start(devserver::Options::ephemeral(dist)).await.expect("dev server starts")
+    devserver::start(devserver::Options::ephemeral(dist))
+        .await
+        .expect("dev server starts")
 }
 
 /// The names of the host API calls an emulator page has logged, oldest first.
 pub async fn host_log(client: &fantoccini::Client) -> Vec<String> {
     let script = "return Array.from(document.querySelectorAll('#host-log li')).reverse()\
                   .map(li => li.dataset.outcome + ' ' + li.dataset.name);";
-    let value = client.execute(script, vec![]).await.expect("read the host log");
+    let value = client
+        .execute(script, vec![])
+        .await
+        .expect("read the host log");
     value
         .as_array()
-        .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
