@@ -23,8 +23,7 @@ enum Boot {
 pub fn App() -> impl IntoView {
     let boot = RwSignal::new(Boot::Loading);
     spawn_local(start(boot));
-    move || {
-        match boot.get() {
+    move || match boot.get() {
         Boot::Loading => view! { <p class="fp-loading" role="status">"Starting the phone…"</p> }.into_any(),
         Boot::ConfigInvalid(problems) => view! {
             <ErrorScreen
@@ -46,7 +45,6 @@ pub fn App() -> impl IntoView {
             provide_context(state);
             view! { <Phone /> }.into_any()
         }
-    }
     }
 }
 
@@ -89,10 +87,7 @@ fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
             });
         }
         HostEvent::ClickToDialRefused(reason) => {
-            state.notice.set(Some(format!(
-                "A number from {} could not be used: {reason}.",
-                state.host.label()
-            )));
+            state.notice.set(Some(format!("A number from {} could not be used: {reason}.", state.host.label())));
         }
         HostEvent::RecordInView(record) => state.record_in_view.set(record),
     }
@@ -100,9 +95,7 @@ fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
 
 /// The page's query parameters, decoded.
 fn url_parameters() -> Vec<(String, String)> {
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
         return vec![];
     };
@@ -123,10 +116,7 @@ fn mark_host(kind: HostKind) {
         HostKind::SalesforceClassic => "classic",
         HostKind::Standalone => "standalone",
     };
-    if let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
         let _ = root.set_attribute("data-host", name);
     }
 }

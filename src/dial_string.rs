@@ -69,10 +69,7 @@ mod tests {
     fn strips_formatting() {
         assert_eq!(normalise("+1 (555) 010-0199").unwrap(), "+15550100199");
         assert_eq!(normalise(" 555.010.0199 ").unwrap(), "5550100199");
-        assert_eq!(
-            normalise("0049 30 1234\u{a0}5678").unwrap(),
-            "00493012345678"
-        );
+        assert_eq!(normalise("0049 30 1234\u{a0}5678").unwrap(), "00493012345678");
         assert_eq!(normalise("*72#").unwrap(), "*72#");
     }
 

@@ -125,9 +125,7 @@ pub fn is_loopback_host(host: &str) -> bool {
     let octets: Vec<&str> = host.split('.').collect();
     octets.len() == 4
         && octets[0] == "127"
-        && octets
-            .iter()
-            .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+        && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
 }
 
 impl fmt::Display for Origin {
@@ -149,9 +147,7 @@ fn parse_scheme(scheme: &str) -> Result<Scheme, OriginError> {
 }
 
 fn looks_like_host_port(input: &str) -> bool {
-    input
-        .rsplit_once(':')
-        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+    input.rsplit_once(':').is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), OriginError> {
@@ -160,10 +156,7 @@ fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), OriginError> {
         let (host, after) = rest.split_at(end + 1);
         return match after {
             "" => Ok((host, None)),
-            _ => after
-                .strip_prefix(':')
-                .map(|p| (host, Some(p)))
-                .ok_or(OriginError::Host),
+            _ => after.strip_prefix(':').map(|p| (host, Some(p))).ok_or(OriginError::Host),
         };
     }
     Ok(match rest.split_once(':') {
@@ -186,11 +179,7 @@ fn normalise_host(host: &str) -> Result<String, OriginError> {
     let host = host.to_ascii_lowercase();
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let valid = !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
-        return if valid {
-            Ok(host)
-        } else {
-            Err(OriginError::Host)
-        };
+        return if valid { Ok(host) } else { Err(OriginError::Host) };
     }
     let host = host.strip_suffix('.').unwrap_or(&host).to_owned();
     if host.is_empty() || host.len() > 253 || !host.split('.').all(is_dns_label) {
@@ -204,9 +193,7 @@ fn is_dns_label(label: &str) -> bool {
         && label.len() <= 63
         && !label.starts_with('-')
         && !label.ends_with('-')
-        && label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// One entry of the allow-list: an exact origin, or `https://*.example.com`, where `*` stands
@@ -239,31 +226,19 @@ impl OriginPattern {
         };
         // Parse the pattern as if `*` were a concrete label, then keep what follows it.
         let probe = Origin::parse(&format!("{scheme}://wildcard.{rest}"))?;
-        let suffix = probe
-            .host
-            .strip_prefix("wildcard.")
-            .ok_or(OriginError::Host)?
-            .to_owned();
+        let suffix = probe.host.strip_prefix("wildcard.").ok_or(OriginError::Host)?.to_owned();
         if !suffix.contains('.') {
             // `*.com` would admit every site in a top-level domain.
             return Err(OriginError::Host);
         }
-        Ok(OriginPattern::Wildcard {
-            scheme: probe.scheme,
-            suffix,
-            port: probe.port,
-        })
+        Ok(OriginPattern::Wildcard { scheme: probe.scheme, suffix, port: probe.port })
     }
 
     /// Whether `origin` is admitted by this entry.
     pub fn matches(&self, origin: &Origin) -> bool {
         match self {
             OriginPattern::Exact(exact) => exact == origin,
-            OriginPattern::Wildcard {
-                scheme,
-                suffix,
-                port,
-            } => {
+            OriginPattern::Wildcard { scheme, suffix, port } => {
                 *scheme == origin.scheme
                     && *port == origin.port
                     && origin
@@ -280,11 +255,7 @@ impl fmt::Display for OriginPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OriginPattern::Exact(origin) => origin.fmt(f),
-            OriginPattern::Wildcard {
-                scheme,
-                suffix,
-                port,
-            } => {
+            OriginPattern::Wildcard { scheme, suffix, port } => {
                 write!(f, "{}://*.{suffix}", scheme.as_str())?;
                 if *port != scheme.default_port() {
                     write!(f, ":{port}")?;
@@ -326,22 +297,10 @@ mod tests {
 
     #[test]
     fn parses_and_normalises_bare_origins() {
-        assert_eq!(
-            origin("https://Acme.Service-Now.com/").to_string(),
-            "https://acme.service-now.com"
-        );
-        assert_eq!(
-            origin("https://acme.service-now.com:443").to_string(),
-            "https://acme.service-now.com"
-        );
-        assert_eq!(
-            origin("acme.service-now.com").to_string(),
-            "https://acme.service-now.com"
-        );
-        assert_eq!(
-            origin("http://127.0.0.1:8781").to_string(),
-            "http://127.0.0.1:8781"
-        );
+        assert_eq!(origin("https://Acme.Service-Now.com/").to_string(), "https://acme.service-now.com");
+        assert_eq!(origin("https://acme.service-now.com:443").to_string(), "https://acme.service-now.com");
+        assert_eq!(origin("acme.service-now.com").to_string(), "https://acme.service-now.com");
+        assert_eq!(origin("http://127.0.0.1:8781").to_string(), "http://127.0.0.1:8781");
         assert_eq!(origin("http://[::1]:9000").port(), 9000);
         assert_eq!(origin("https://example.com:8443").port(), 8443);
     }
@@ -356,10 +315,7 @@ mod tests {
             ("http://127.0.0.1.evil.test", OriginError::InsecureRemote),
             ("https://example.com/path", OriginError::NotBare),
             ("https://example.com?x=1", OriginError::NotBare),
-            (
-                "https://acme.service-now.com@evil.test",
-                OriginError::NotBare,
-            ),
+            ("https://acme.service-now.com@evil.test", OriginError::NotBare),
             ("https://example.com#frag", OriginError::NotBare),
             ("https://exa mple.com", OriginError::Host),
             ("https://-bad.com", OriginError::Host),
@@ -407,19 +363,10 @@ mod tests {
 
     #[test]
     fn overly_broad_or_malformed_patterns_are_refused() {
-        assert_eq!(
-            OriginPattern::parse("https://*.com"),
-            Err(OriginError::Host)
-        );
+        assert_eq!(OriginPattern::parse("https://*.com"), Err(OriginError::Host));
         assert_eq!(OriginPattern::parse("*"), Err(OriginError::Host));
-        assert_eq!(
-            OriginPattern::parse("https://acme.*.com"),
-            Err(OriginError::Host)
-        );
-        assert_eq!(
-            OriginPattern::parse("http://*.example.com"),
-            Err(OriginError::InsecureRemote)
-        );
+        assert_eq!(OriginPattern::parse("https://acme.*.com"), Err(OriginError::Host));
+        assert_eq!(OriginPattern::parse("http://*.example.com"), Err(OriginError::InsecureRemote));
     }
 
     #[test]

@@ -30,11 +30,7 @@ fn mount_phone(host: HostKind) -> (PhoneState, HtmlElement) {
 }
 
 fn find(container: &HtmlElement, selector: &str) -> HtmlElement {
-    container
-        .query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-        .unchecked_into()
+    container.query_selector(selector).unwrap().unwrap_or_else(|| panic!("nothing matches {selector}")).unchecked_into()
 }
 
 /// The button whose accessible name (here: its aria-label or text) is `name`.
@@ -43,11 +39,7 @@ fn button(container: &HtmlElement, name: &str) -> HtmlElement {
     (0..buttons.length())
         .filter_map(|i| buttons.item(i))
         .map(|b| b.unchecked_into::<HtmlElement>())
-        .find(|b| {
-            b.get_attribute("aria-label")
-                .unwrap_or_else(|| b.text_content().unwrap_or_default())
-                == name
-        })
+        .find(|b| b.get_attribute("aria-label").unwrap_or_else(|| b.text_content().unwrap_or_default()) == name)
         .unwrap_or_else(|| panic!("no button named {name:?}"))
 }
 
@@ -70,10 +62,7 @@ async fn keypad_buttons_and_backspace_edit_the_number() {
     let (_, phone) = mount_phone(HostKind::Standalone);
     tick().await;
     let backspace = button(&phone, "Backspace");
-    assert!(
-        backspace.has_attribute("disabled"),
-        "Backspace is disabled while the number is empty"
-    );
+    assert!(backspace.has_attribute("disabled"), "Backspace is disabled while the number is empty");
     for name in ["1", "2", "*", "0", "#"] {
         button(&phone, name).click();
     }
@@ -125,26 +114,12 @@ async fn tabs_switch_by_click_and_arrow_keys() {
     assert_eq!(state.tab.get_untracked(), Tab::History);
     key(&tablist, "ArrowRight", false);
     tick().await;
-    assert_eq!(
-        state.tab.get_untracked(),
-        Tab::DialPad,
-        "arrows wrap around"
-    );
+    assert_eq!(state.tab.get_untracked(), Tab::DialPad, "arrows wrap around");
     key(&tablist, "End", false);
     tick().await;
     assert_eq!(state.tab.get_untracked(), Tab::History);
-    assert_eq!(
-        button(&phone, "History")
-            .get_attribute("tabindex")
-            .as_deref(),
-        Some("0")
-    );
-    assert_eq!(
-        button(&phone, "Dial pad")
-            .get_attribute("tabindex")
-            .as_deref(),
-        Some("-1")
-    );
+    assert_eq!(button(&phone, "History").get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(button(&phone, "Dial pad").get_attribute("tabindex").as_deref(), Some("-1"));
     phone.remove();
 }
 
@@ -154,22 +129,13 @@ async fn click_to_dial_fills_the_dial_pad_and_names_the_record_as_text() {
     state.tab.set(Tab::History);
     tick().await;
     let hostile = "<img src=x onerror=alert(1)>";
-    state.apply_dial_request(DialRequest {
-        number: "4155550131".into(),
-        record_name: Some(hostile.into()),
-    });
+    state.apply_dial_request(DialRequest { number: "4155550131".into(), record_name: Some(hostile.into()) });
     tick().await;
     assert_eq!(state.tab.get_untracked(), Tab::DialPad);
     assert_eq!(number_box(&phone).value(), "4155550131");
     let source = find(&phone, ".fp-dialpad__source");
-    assert_eq!(
-        source.text_content().unwrap(),
-        format!("From {hostile} (Salesforce)")
-    );
-    assert!(
-        phone.query_selector("img").unwrap().is_none(),
-        "a record name must never become markup"
-    );
+    assert_eq!(source.text_content().unwrap(), format!("From {hostile} (Salesforce)"));
+    assert!(phone.query_selector("img").unwrap().is_none(), "a record name must never become markup");
     // Typing by hand replaces the record's attribution.
     button(&phone, "9").click();
     tick().await;
@@ -182,23 +148,18 @@ async fn status_region_follows_the_host_connection() {
     let (state, phone) = mount_phone(HostKind::ServiceNow);
     tick().await;
     let status = find(&phone, "[role=status]");
-    assert_eq!(
-        status.text_content().unwrap(),
-        "Phone offline · Connecting to ServiceNow…"
-    );
+    assert_eq!(status.text_content().unwrap(), "Phone offline · Connecting to ServiceNow…");
     state.host_status.set(HostStatus::Connected);
     tick().await;
-    assert_eq!(
-        status.text_content().unwrap(),
-        "Phone offline · Connected to ServiceNow"
-    );
-    state.host_status.set(HostStatus::Failed(
-        "openFrameAPI.init failed: Openframe init request timed out".into(),
-    ));
+    assert_eq!(status.text_content().unwrap(), "Phone offline · Connected to ServiceNow");
+    state.host_status.set(HostStatus::Failed("openFrameAPI.init failed: Openframe init request timed out".into()));
     tick().await;
-    assert!(status.text_content().unwrap().ends_with(
-        "ServiceNow is not responding: openFrameAPI.init failed: Openframe init request timed out"
-    ));
+    assert!(
+        status
+            .text_content()
+            .unwrap()
+            .ends_with("ServiceNow is not responding: openFrameAPI.init failed: Openframe init request timed out")
+    );
     phone.remove();
 }
 
@@ -206,10 +167,7 @@ async fn status_region_follows_the_host_connection() {
 async fn error_screen_lists_every_problem() {
     let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
-    let lines = vec![
-        "sip.servers[0]: bad".to_owned(),
-        "hosts.allowedOrigins: empty".to_owned(),
-    ];
+    let lines = vec!["sip.servers[0]: bad".to_owned(), "hosts.allowedOrigins: empty".to_owned()];
     leptos::mount::mount_to(container.clone(), move || {
         view! { <ErrorScreen title="Problems".to_owned() lines=lines.clone() hint="Fix it" /> }
     })
@@ -219,9 +177,6 @@ async fn error_screen_lists_every_problem() {
     assert_eq!(find(&alert, "h1").text_content().unwrap(), "Problems");
     let items = alert.query_selector_all("li").unwrap();
     assert_eq!(items.length(), 2);
-    assert_eq!(
-        items.item(1).unwrap().text_content().unwrap(),
-        "hosts.allowedOrigins: empty"
-    );
+    assert_eq!(items.item(1).unwrap().text_content().unwrap(), "hosts.allowedOrigins: empty");
     container.remove();
 }

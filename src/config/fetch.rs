@@ -8,12 +8,7 @@ use super::{CONFIG_PATH, Config, ConfigProblem};
 
 /// Loads and validates the configuration; a transport failure is reported like any other problem.
 pub async fn fetch_config() -> Result<Config, Vec<ConfigProblem>> {
-    let text = fetch_text().await.map_err(|message| {
-        vec![ConfigProblem {
-            path: CONFIG_PATH.into(),
-            message,
-        }]
-    })?;
+    let text = fetch_text().await.map_err(|message| vec![ConfigProblem { path: CONFIG_PATH.into(), message }])?;
     Config::parse(&text)
 }
 
@@ -27,17 +22,8 @@ async fn fetch_text() -> Result<String, String> {
         .map_err(|_| "could not be loaded: the widget's server did not answer".to_owned())?;
     let response: Response = response.unchecked_into();
     if !response.ok() {
-        return Err(format!(
-            "could not be loaded: the server answered HTTP {}",
-            response.status()
-        ));
+        return Err(format!("could not be loaded: the server answered HTTP {}", response.status()));
     }
-    let text = response
-        .text()
-        .map_err(|_| "could not be read".to_owned())?;
-    JsFuture::from(text)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| "could not be read".to_owned())
+    let text = response.text().map_err(|_| "could not be read".to_owned())?;
+    JsFuture::from(text).await.ok().and_then(|t| t.as_string()).ok_or_else(|| "could not be read".to_owned())
 }

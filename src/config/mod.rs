@@ -127,59 +127,37 @@ fn json_error_message(error: &serde_json::Error) -> String {
 
 fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
     let mut top = ObjectReader::new("", root, problems)?;
-    let sip = top
-        .required("sip", problems)
-        .and_then(|v| read_sip(v, problems));
+    let sip = top.required("sip", problems).and_then(|v| read_sip(v, problems));
     let ice_servers = match top.value("ice") {
         Some(v) => read_ice(v, problems),
         None => Some(vec![]),
     };
-    let hosts = top
-        .required("hosts", problems)
-        .and_then(|v| read_hosts(v, problems));
+    let hosts = top.required("hosts", problems).and_then(|v| read_hosts(v, problems));
     let panel = match top.value("panel") {
         Some(v) => read_panel(v, problems),
         None => Some(PanelSettings::default()),
     };
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
-    Some(Config {
-        sip: sip?,
-        ice_servers: ice_servers?,
-        allowed_origins,
-        salesforce_mode,
-        panel: panel?,
-    })
+    Some(Config { sip: sip?, ice_servers: ice_servers?, allowed_origins, salesforce_mode, panel: panel? })
 }
 
 fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
     let mut sip = ObjectReader::new("sip", value, problems)?;
     let domain_path = sip.path_of("domain");
-    let domain = sip
-        .required("domain", problems)
-        .and_then(|v| as_str(&domain_path, v, problems));
+    let domain = sip.required("domain", problems).and_then(|v| as_str(&domain_path, v, problems));
     let domain = domain.and_then(|d| {
-        let valid = !d.is_empty()
-            && d.split('.')
-                .all(|l| !l.is_empty() && l.bytes().all(is_host_byte));
+        let valid = !d.is_empty() && d.split('.').all(|l| !l.is_empty() && l.bytes().all(is_host_byte));
         if !valid {
-            problems.push(
-                &domain_path,
-                format!("\"{d}\" is not a domain name such as pbx.example.com"),
-            );
+            problems.push(&domain_path, format!("\"{d}\" is not a domain name such as pbx.example.com"));
         }
         valid.then(|| d.to_ascii_lowercase())
     });
     let servers_path = sip.path_of("servers");
-    let servers = sip
-        .required("servers", problems)
-        .and_then(|v| as_array(&servers_path, v, problems));
+    let servers = sip.required("servers", problems).and_then(|v| as_array(&servers_path, v, problems));
     let servers = servers.and_then(|items| {
         if items.is_empty() {
-            problems.push(
-                &servers_path,
-                "must list at least one WebSocket server (wss://…)",
-            );
+            problems.push(&servers_path, "must list at least one WebSocket server (wss://…)");
             return None;
         }
         let checked: Vec<Option<String>> = items
@@ -193,10 +171,7 @@ fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
         checked.into_iter().collect::<Option<Vec<_>>>()
     });
     sip.finish(problems);
-    Some(SipSettings {
-        domain: domain?,
-        servers: servers?,
-    })
+    Some(SipSettings { domain: domain?, servers: servers? })
 }
 
 fn is_host_byte(b: u8) -> bool {
@@ -210,19 +185,13 @@ fn check_sip_server(path: &str, url: &str, problems: &mut Problems) -> Option<St
     } else if let Some(rest) = lower.strip_prefix("ws://") {
         (false, rest)
     } else {
-        problems.push(
-            path,
-            format!("\"{url}\" must be a WebSocket URL starting with wss://"),
-        );
+        problems.push(path, format!("\"{url}\" must be a WebSocket URL starting with wss://"));
         return None;
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = match authority.strip_prefix('[') {
         Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
-        None => authority
-            .rsplit_once(':')
-            .map_or(authority, |(h, _)| h)
-            .to_owned(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h).to_owned(),
     };
     if host.is_empty() || host == "[]" || authority.contains('@') {
         problems.push(path, format!("\"{url}\" has no valid host name"));
@@ -282,38 +251,19 @@ fn read_ice_server(path: &str, value: &Value, problems: &mut Problems) -> Option
     };
     let username = server.string("username", problems).map(str::to_owned);
     let credential = server.string("credential", problems).map(str::to_owned);
-    let is_turn = urls
-        .as_ref()
-        .is_some_and(|u| u.iter().any(|u| u.starts_with("turn")));
+    let is_turn = urls.as_ref().is_some_and(|u| u.iter().any(|u| u.starts_with("turn")));
     if is_turn && (username.is_none() || credential.is_none()) {
-        problems.push(
-            path,
-            "a TURN server needs both \"username\" and \"credential\"",
-        );
+        problems.push(path, "a TURN server needs both \"username\" and \"credential\"");
     }
     server.finish(problems);
-    Some(IceServer {
-        urls: urls?,
-        username,
-        credential,
-    })
+    Some(IceServer { urls: urls?, username, credential })
 }
 
 fn check_ice_url(path: &str, url: &str, problems: &mut Problems) -> Option<String> {
-    let scheme = url
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let host = url
-        .split_once(':')
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
+    let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+    let host = url.split_once(':').map(|(_, rest)| rest).unwrap_or_default();
     if !matches!(scheme.as_str(), "stun" | "stuns" | "turn" | "turns") || host.is_empty() {
-        problems.push(
-            path,
-            format!("\"{url}\" must be a stun:, stuns:, turn: or turns: URL"),
-        );
+        problems.push(path, format!("\"{url}\" must be a stun:, stuns:, turn: or turns: URL"));
         return None;
     }
     Some(url.to_owned())
@@ -322,9 +272,7 @@ fn check_ice_url(path: &str, url: &str, problems: &mut Problems) -> Option<Strin
 fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, SalesforceMode)> {
     let mut hosts = ObjectReader::new("hosts", value, problems)?;
     let list_path = hosts.path_of("allowedOrigins");
-    let items = hosts
-        .required("allowedOrigins", problems)
-        .and_then(|v| as_array(&list_path, v, problems));
+    let items = hosts.required("allowedOrigins", problems).and_then(|v| as_array(&list_path, v, problems));
     let allow_list = items.and_then(|items| {
         if items.is_empty() {
             problems.push(
@@ -353,10 +301,7 @@ fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, Sale
             "lightning" => Some(SalesforceMode::Lightning),
             "classic" => Some(SalesforceMode::Classic),
             _ => {
-                problems.push(
-                    &mode_path,
-                    format!("\"{text}\" must be \"lightning\" or \"classic\""),
-                );
+                problems.push(&mode_path, format!("\"{text}\" must be \"lightning\" or \"classic\""));
                 None
             }
         },
@@ -375,36 +320,21 @@ fn read_panel(value: &Value, problems: &mut Problems) -> Option<PanelSettings> {
             None
         }
         Some(t) if t.chars().count() > MAX_TITLE_CHARS => {
-            problems.push(
-                &title_path,
-                format!("must be at most {MAX_TITLE_CHARS} characters"),
-            );
+            problems.push(&title_path, format!("must be at most {MAX_TITLE_CHARS} characters"));
             None
         }
         Some(t) => Some(t.to_owned()),
         None => Some(defaults.title),
     };
-    let width = panel
-        .integer("width", WIDTH_RANGE, problems)
-        .unwrap_or(defaults.width);
-    let height = panel
-        .integer("height", HEIGHT_RANGE, problems)
-        .unwrap_or(defaults.height);
+    let width = panel.integer("width", WIDTH_RANGE, problems).unwrap_or(defaults.width);
+    let height = panel.integer("height", HEIGHT_RANGE, problems).unwrap_or(defaults.height);
     panel.finish(problems);
-    Some(PanelSettings {
-        title: title?,
-        width,
-        height,
-    })
+    Some(PanelSettings { title: title?, width, height })
 }
 
 impl Default for PanelSettings {
     fn default() -> Self {
-        PanelSettings {
-            title: "Framephone".to_owned(),
-            width: DEFAULT_WIDTH,
-            height: DEFAULT_HEIGHT,
-        }
+        PanelSettings { title: "Framephone".to_owned(), width: DEFAULT_WIDTH, height: DEFAULT_HEIGHT }
     }
 }
 
@@ -424,11 +354,7 @@ mod tests {
     }"#;
 
     fn problems(text: &str) -> Vec<String> {
-        Config::parse(text)
-            .expect_err("should be refused")
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        Config::parse(text).expect_err("should be refused").iter().map(ToString::to_string).collect()
     }
 
     #[test]
@@ -436,25 +362,11 @@ mod tests {
         let config = Config::parse(GOOD).unwrap();
         assert_eq!(config.sip.domain, "pbx.example.com");
         assert_eq!(config.sip.servers.len(), 2);
-        assert_eq!(
-            config.ice_servers[0].urls,
-            vec!["stun:stun.example.com:3478"]
-        );
+        assert_eq!(config.ice_servers[0].urls, vec!["stun:stun.example.com:3478"]);
         assert_eq!(config.ice_servers[1].username.as_deref(), Some("u"));
         assert_eq!(config.salesforce_mode, SalesforceMode::Lightning);
-        assert_eq!(
-            config.panel,
-            PanelSettings {
-                title: "Phone".into(),
-                width: 400,
-                height: 520
-            }
-        );
-        assert!(
-            config
-                .allowed_origins
-                .admits(&Origin::parse("https://acme.service-now.com").unwrap())
-        );
+        assert_eq!(config.panel, PanelSettings { title: "Phone".into(), width: 400, height: 520 });
+        assert!(config.allowed_origins.admits(&Origin::parse("https://acme.service-now.com").unwrap()));
     }
 
     #[test]
@@ -497,18 +409,10 @@ mod tests {
 
     #[test]
     fn missing_sections_and_wrong_types_are_named() {
+        assert_eq!(problems("{}"), vec!["sip: is required", "hosts: is required"]);
+        assert_eq!(problems("[]"), vec!["(top level): expected an object, found a list"]);
         assert_eq!(
-            problems("{}"),
-            vec!["sip: is required", "hosts: is required"]
-        );
-        assert_eq!(
-            problems("[]"),
-            vec!["(top level): expected an object, found a list"]
-        );
-        assert_eq!(
-            problems(
-                r#"{"sip": "x", "hosts": {"allowedOrigins": "https://a.test", "salesforceMode": "mobile"}}"#
-            ),
+            problems(r#"{"sip": "x", "hosts": {"allowedOrigins": "https://a.test", "salesforceMode": "mobile"}}"#),
             vec![
                 "sip: expected an object, found a string",
                 "hosts.allowedOrigins: expected a list, found a string",
@@ -538,11 +442,7 @@ mod tests {
     fn invalid_json_names_line_and_column() {
         let found = problems("{\n  \"sip\": {,\n}");
         assert_eq!(found.len(), 1);
-        assert!(
-            found[0].starts_with("framephone.json line 2, column 11: is not valid JSON: "),
-            "{}",
-            found[0]
-        );
+        assert!(found[0].starts_with("framephone.json line 2, column 11: is not valid JSON: "), "{}", found[0]);
     }
 
     #[test]
@@ -561,9 +461,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            problems(
-                r#"{"sip":{"domain":"d.test","servers":[]},"hosts":{"allowedOrigins":["https://a.test"]}}"#
-            ),
+            problems(r#"{"sip":{"domain":"d.test","servers":[]},"hosts":{"allowedOrigins":["https://a.test"]}}"#),
             vec!["sip.servers: must list at least one WebSocket server (wss://…)"]
         );
     }
@@ -574,9 +472,16 @@ mod tests {
         let text = format!(
             r#"{{"sip":{{"domain":"d.test","servers":["wss://s.test"]}},"hosts":{{"allowedOrigins":["https://a.test"]}},"panel":{{"title":"{long}"}}}}"#
         );
-        assert_eq!(
-            problems(&text),
-            vec!["panel.title: must be at most 256 characters"]
-        );
+        assert_eq!(problems(&text), vec!["panel.title: must be at most 256 characters"]);
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::Config;
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        Config::parse(include_str!("../../framephone.example.json")).expect("framephone.example.json is valid");
     }
 }

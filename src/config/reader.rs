@@ -11,10 +11,7 @@ pub(super) struct Problems(Vec<ConfigProblem>);
 
 impl Problems {
     pub(super) fn push(&mut self, path: &str, message: impl Into<String>) {
-        self.0.push(ConfigProblem {
-            path: path.to_owned(),
-            message: message.into(),
-        });
+        self.0.push(ConfigProblem { path: path.to_owned(), message: message.into() });
     }
 
     pub(super) fn into_vec(self) -> Vec<ConfigProblem> {
@@ -38,16 +35,9 @@ impl<'a> ObjectReader<'a> {
     /// Reads `value` as an object, or reports that it is not one.
     pub(super) fn new(path: &str, value: &'a Value, problems: &mut Problems) -> Option<Self> {
         match value {
-            Value::Object(map) => Some(ObjectReader {
-                path: path.to_owned(),
-                map,
-                taken: vec![],
-            }),
+            Value::Object(map) => Some(ObjectReader { path: path.to_owned(), map, taken: vec![] }),
             other => {
-                problems.push(
-                    display_path(path),
-                    format!("expected an object, found {}", kind(other)),
-                );
+                problems.push(display_path(path), format!("expected an object, found {}", kind(other)));
                 None
             }
         }
@@ -55,11 +45,7 @@ impl<'a> ObjectReader<'a> {
 
     /// The path of `key` inside this object, as shown to the administrator.
     pub(super) fn path_of(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}.{key}", self.path)
-        }
+        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
     }
 
     /// The raw value of `key`, if present.
@@ -69,11 +55,7 @@ impl<'a> ObjectReader<'a> {
     }
 
     /// A required value.
-    pub(super) fn required(
-        &mut self,
-        key: &'static str,
-        problems: &mut Problems,
-    ) -> Option<&'a Value> {
+    pub(super) fn required(&mut self, key: &'static str, problems: &mut Problems) -> Option<&'a Value> {
         let value = self.value(key);
         if value.is_none() {
             problems.push(&self.path_of(key), "is required");
@@ -97,23 +79,13 @@ impl<'a> ObjectReader<'a> {
         let path = self.path_of(key);
         let value = self.value(key)?;
         let Some(n) = value.as_u64() else {
-            problems.push(
-                &path,
-                format!("expected a whole number, found {}", kind(value)),
-            );
+            problems.push(&path, format!("expected a whole number, found {}", kind(value)));
             return None;
         };
         match u32::try_from(n) {
             Ok(n) if range.contains(&n) => Some(n),
             _ => {
-                problems.push(
-                    &path,
-                    format!(
-                        "must be from {} to {}, found {n}",
-                        range.start(),
-                        range.end()
-                    ),
-                );
+                problems.push(&path, format!("must be from {} to {}, found {n}", range.start(), range.end()));
                 None
             }
         }
@@ -124,10 +96,7 @@ impl<'a> ObjectReader<'a> {
         for key in self.map.keys() {
             if !self.taken.contains(&key.as_str()) {
                 let expected = self.taken.join(", ");
-                problems.push(
-                    &self.path_of(key),
-                    format!("is not a known setting (expected one of: {expected})"),
-                );
+                problems.push(&self.path_of(key), format!("is not a known setting (expected one of: {expected})"));
             }
         }
     }
@@ -145,11 +114,7 @@ pub(super) fn as_str<'a>(path: &str, value: &'a Value, problems: &mut Problems) 
 }
 
 /// Reads `value` as an array, or reports what it is instead.
-pub(super) fn as_array<'a>(
-    path: &str,
-    value: &'a Value,
-    problems: &mut Problems,
-) -> Option<&'a [Value]> {
+pub(super) fn as_array<'a>(path: &str, value: &'a Value, problems: &mut Problems) -> Option<&'a [Value]> {
     match value {
         Value::Array(items) => Some(items),
         other => {

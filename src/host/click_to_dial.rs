@@ -107,9 +107,7 @@ struct RecordNames {
 
 impl RecordNames {
     fn take(self) -> Option<String> {
-        self.name
-            .and_then(Text::into_string)
-            .map(|n| n.trim().to_owned())
+        self.name.and_then(Text::into_string).map(|n| n.trim().to_owned())
     }
 }
 
@@ -137,11 +135,7 @@ impl OpenFrameCommunication {
         .flatten()
         .find_map(Text::into_string)
         .ok_or(ClickToDialError::NoNumber)?;
-        let record_name = meta
-            .names
-            .take()
-            .or(data.names.take())
-            .or(context.names.take());
+        let record_name = meta.names.take().or(data.names.take()).or(context.names.take());
         request(&number, record_name)
     }
 }
@@ -157,10 +151,7 @@ pub struct LightningClickToDial {
 impl LightningClickToDial {
     /// The dial request this payload carries.
     pub fn into_request(self) -> Result<DialRequest, ClickToDialError> {
-        let number = self
-            .number
-            .and_then(Text::into_string)
-            .ok_or(ClickToDialError::NoNumber)?;
+        let number = self.number.and_then(Text::into_string).ok_or(ClickToDialError::NoNumber)?;
         request(&number, self.record_name.and_then(Text::into_string))
     }
 }
@@ -180,28 +171,17 @@ impl ClassicClickToDial {
         let unreadable = |e: serde_json::Error| ClickToDialError::Unreadable(e.to_string());
         let value: serde_json::Value = serde_json::from_str(text).map_err(unreadable)?;
         if !value.is_object() {
-            return Err(ClickToDialError::Unreadable(
-                "expected a JSON object".into(),
-            ));
+            return Err(ClickToDialError::Unreadable("expected a JSON object".into()));
         }
         let payload: ClassicClickToDial = serde_json::from_value(value).map_err(unreadable)?;
-        let number = payload
-            .number
-            .and_then(Text::into_string)
-            .ok_or(ClickToDialError::NoNumber)?;
+        let number = payload.number.and_then(Text::into_string).ok_or(ClickToDialError::NoNumber)?;
         let name = payload.object_name.and_then(Text::into_string);
-        request(
-            &number,
-            name.or(payload.display_name.and_then(Text::into_string)),
-        )
+        request(&number, name.or(payload.display_name.and_then(Text::into_string)))
     }
 }
 
 fn request(number: &str, record_name: Option<String>) -> Result<DialRequest, ClickToDialError> {
-    Ok(DialRequest {
-        number: normalise(number)?,
-        record_name: record_name.filter(|n| !n.is_empty()),
-    })
+    Ok(DialRequest { number: normalise(number)?, record_name: record_name.filter(|n| !n.is_empty()) })
 }
 
 #[cfg(test)]
@@ -217,10 +197,7 @@ mod tests {
     }
 
     fn dial(number: &str, name: Option<&str>) -> DialRequest {
-        DialRequest {
-            number: number.into(),
-            record_name: name.map(Into::into),
-        }
+        DialRequest { number: number.into(), record_name: name.map(Into::into) }
     }
 
     #[test]
@@ -235,11 +212,7 @@ mod tests {
             json!({"data": {"number": "+15550100101", "display_name": "Ana Díaz"}}),
         ];
         for shape in shapes {
-            assert_eq!(
-                openframe(shape.clone()).unwrap(),
-                dial("+15550100101", Some("Ana Díaz")),
-                "{shape}"
-            );
+            assert_eq!(openframe(shape.clone()).unwrap(), dial("+15550100101", Some("Ana Díaz")), "{shape}");
         }
     }
 
@@ -256,10 +229,7 @@ mod tests {
     #[test]
     fn openframe_junk_is_refused() {
         assert_eq!(openframe(json!({})), Err(ClickToDialError::NoNumber));
-        assert_eq!(
-            openframe(json!({"type": "OUTGOING_CALL", "data": null})),
-            Err(ClickToDialError::NoNumber)
-        );
+        assert_eq!(openframe(json!({"type": "OUTGOING_CALL", "data": null})), Err(ClickToDialError::NoNumber));
         assert_eq!(
             openframe(json!({"type": "WRAP_UP", "data": {"phoneNumber": "555"}})),
             Err(ClickToDialError::NotACall("WRAP_UP".into()))
@@ -268,14 +238,8 @@ mod tests {
             openframe(json!({"data": {"phoneNumber": "<img src=x>"}})),
             Err(ClickToDialError::BadNumber(DialStringError::Invalid('<')))
         ));
-        assert!(matches!(
-            openframe(json!("OUTGOING_CALL")),
-            Err(ClickToDialError::Unreadable(_))
-        ));
-        assert_eq!(
-            openframe(json!({"data": {"phone": {"nested": true}, "name": 7}})),
-            Err(ClickToDialError::NoNumber)
-        );
+        assert!(matches!(openframe(json!("OUTGOING_CALL")), Err(ClickToDialError::Unreadable(_))));
+        assert_eq!(openframe(json!({"data": {"phone": {"nested": true}, "name": 7}})), Err(ClickToDialError::NoNumber));
     }
 
     #[test]
@@ -283,33 +247,17 @@ mod tests {
         let payload = json!({"number": "(415) 555-0131", "recordId": "003xx", "recordName": "Lena Park",
                               "objectType": "Contact", "contactId": "003xx", "personAccount": false, "params": ""});
         let parsed: LightningClickToDial = serde_json::from_value(payload).unwrap();
-        assert_eq!(
-            parsed.into_request().unwrap(),
-            dial("4155550131", Some("Lena Park"))
-        );
-        let empty: LightningClickToDial =
-            serde_json::from_value(json!({"recordName": "X"})).unwrap();
+        assert_eq!(parsed.into_request().unwrap(), dial("4155550131", Some("Lena Park")));
+        let empty: LightningClickToDial = serde_json::from_value(json!({"recordName": "X"})).unwrap();
         assert_eq!(empty.into_request(), Err(ClickToDialError::NoNumber));
     }
 
     #[test]
     fn classic_payload_is_a_json_string() {
         let text = r#"{"number":"415-555-0142","objectId":"001xx","objectName":"Globex","displayName":"Accounts"}"#;
-        assert_eq!(
-            ClassicClickToDial::from_json(text).unwrap(),
-            dial("4155550142", Some("Globex"))
-        );
-        assert!(matches!(
-            ClassicClickToDial::from_json("not json"),
-            Err(ClickToDialError::Unreadable(_))
-        ));
-        assert_eq!(
-            ClassicClickToDial::from_json("{}"),
-            Err(ClickToDialError::NoNumber)
-        );
-        assert!(matches!(
-            ClassicClickToDial::from_json("[1,2]"),
-            Err(ClickToDialError::Unreadable(_))
-        ));
+        assert_eq!(ClassicClickToDial::from_json(text).unwrap(), dial("4155550142", Some("Globex")));
+        assert!(matches!(ClassicClickToDial::from_json("not json"), Err(ClickToDialError::Unreadable(_))));
+        assert_eq!(ClassicClickToDial::from_json("{}"), Err(ClickToDialError::NoNumber));
+        assert!(matches!(ClassicClickToDial::from_json("[1,2]"), Err(ClickToDialError::Unreadable(_))));
     }
 }

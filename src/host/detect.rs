@@ -62,9 +62,7 @@ pub enum DetectError {
         origin: Origin,
     },
     /// Both the ServiceNow and the Salesforce parameter are present.
-    #[error(
-        "The page gave both topDomain and sfdcIframeOrigin; the phone cannot tell which host it is in."
-    )]
+    #[error("The page gave both topDomain and sfdcIframeOrigin; the phone cannot tell which host it is in.")]
     Ambiguous,
 }
 
@@ -88,15 +86,9 @@ pub fn detect(params: &[(String, String)], config: &Config) -> Result<Placement,
     let (kind, (param, value)) = match (top_domain, sfdc_origin) {
         (Some(_), Some(_)) => return Err(DetectError::Ambiguous),
         (Some(p), None) => (HostKind::ServiceNow, p),
-        (None, Some(p)) => (
-            salesforce_kind(find("mode").map(|(_, v)| v.as_str()), config),
-            p,
-        ),
+        (None, Some(p)) => (salesforce_kind(find("mode").map(|(_, v)| v.as_str()), config), p),
         (None, None) => {
-            return Ok(Placement {
-                kind: HostKind::Standalone,
-                origin: None,
-            });
+            return Ok(Placement { kind: HostKind::Standalone, origin: None });
         }
     };
     let origin = Origin::parse(value).map_err(|reason| DetectError::Malformed {
@@ -107,10 +99,7 @@ pub fn detect(params: &[(String, String)], config: &Config) -> Result<Placement,
     if !config.allowed_origins.admits(&origin) {
         return Err(DetectError::NotAllowed { origin });
     }
-    Ok(Placement {
-        kind,
-        origin: Some(origin),
-    })
+    Ok(Placement { kind, origin: Some(origin) })
 }
 
 fn salesforce_kind(mode: Option<&str>, config: &Config) -> HostKind {
@@ -138,41 +127,22 @@ mod tests {
     }
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     #[test]
     fn no_host_parameter_means_standalone() {
         let placement = detect(&params(&[("foo", "bar")]), &config()).unwrap();
-        assert_eq!(
-            placement,
-            Placement {
-                kind: HostKind::Standalone,
-                origin: None
-            }
-        );
+        assert_eq!(placement, Placement { kind: HostKind::Standalone, origin: None });
     }
 
     #[test]
     fn servicenow_from_top_domain() {
-        let placement = detect(
-            &params(&[("topDomain", "https://acme.service-now.com")]),
-            &config(),
-        )
-        .unwrap();
+        let placement = detect(&params(&[("topDomain", "https://acme.service-now.com")]), &config()).unwrap();
         assert_eq!(placement.kind, HostKind::ServiceNow);
-        assert_eq!(
-            placement.origin.unwrap().to_string(),
-            "https://acme.service-now.com"
-        );
+        assert_eq!(placement.origin.unwrap().to_string(), "https://acme.service-now.com");
         let bare = detect(&params(&[("TOPDOMAIN", "acme.service-now.com")]), &config()).unwrap();
-        assert_eq!(
-            bare.origin.unwrap().to_string(),
-            "https://acme.service-now.com"
-        );
+        assert_eq!(bare.origin.unwrap().to_string(), "https://acme.service-now.com");
     }
 
     #[test]
@@ -182,29 +152,14 @@ mod tests {
             ("sfdcIFrameHost", "web"),
             ("mode", "Lightning"),
         ]);
-        assert_eq!(
-            detect(&lightning, &config()).unwrap().kind,
-            HostKind::SalesforceLightning
-        );
+        assert_eq!(detect(&lightning, &config()).unwrap().kind, HostKind::SalesforceLightning);
         let classic = params(&[("sfdcIframeOrigin", "https://acme.lightning.force.com")]);
-        assert_eq!(
-            detect(&classic, &config()).unwrap().kind,
-            HostKind::SalesforceClassic
-        );
+        assert_eq!(detect(&classic, &config()).unwrap().kind, HostKind::SalesforceClassic);
         let mut lightning_default = config();
         lightning_default.salesforce_mode = SalesforceMode::Lightning;
-        assert_eq!(
-            detect(&classic, &lightning_default).unwrap().kind,
-            HostKind::SalesforceLightning
-        );
-        let explicit_classic = params(&[
-            ("sfdciframeorigin", "https://acme.lightning.force.com"),
-            ("MODE", "classic"),
-        ]);
-        assert_eq!(
-            detect(&explicit_classic, &lightning_default).unwrap().kind,
-            HostKind::SalesforceClassic
-        );
+        assert_eq!(detect(&classic, &lightning_default).unwrap().kind, HostKind::SalesforceLightning);
+        let explicit_classic = params(&[("sfdciframeorigin", "https://acme.lightning.force.com"), ("MODE", "classic")]);
+        assert_eq!(detect(&explicit_classic, &lightning_default).unwrap().kind, HostKind::SalesforceClassic);
     }
 
     #[test]
@@ -218,36 +173,19 @@ mod tests {
             "http://acme.service-now.com:443",
             "http://127.0.0.1:8782",
         ] {
-            assert!(
-                detect(&params(&[("topDomain", lookalike)]), &config()).is_err(),
-                "{lookalike}"
-            );
+            assert!(detect(&params(&[("topDomain", lookalike)]), &config()).is_err(), "{lookalike}");
         }
     }
 
     #[test]
     fn malformed_origins_are_refused_with_the_reason() {
-        let error = detect(
-            &params(&[("sfdcIframeOrigin", "javascript:alert(1)")]),
-            &config(),
-        )
-        .unwrap_err();
+        let error = detect(&params(&[("sfdcIframeOrigin", "javascript:alert(1)")]), &config()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "The sfdcIframeOrigin parameter \"javascript:alert(1)\" must start with https://."
         );
-        let error = detect(
-            &params(&[("topDomain", "https://acme.service-now.com/evil")]),
-            &config(),
-        )
-        .unwrap_err();
-        assert!(matches!(
-            error,
-            DetectError::Malformed {
-                reason: OriginError::NotBare,
-                ..
-            }
-        ));
+        let error = detect(&params(&[("topDomain", "https://acme.service-now.com/evil")]), &config()).unwrap_err();
+        assert!(matches!(error, DetectError::Malformed { reason: OriginError::NotBare, .. }));
     }
 
     #[test]

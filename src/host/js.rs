@@ -12,16 +12,9 @@ pub(super) const CALL_TIMEOUT_MS: u32 = 5_000;
 
 /// Adds `<script src=url>` to the page and waits until it has run.
 pub(super) async fn load_script(url: &str) -> Result<(), HostError> {
-    let failed = || HostError::ScriptLoad {
-        url: url.to_owned(),
-    };
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(failed)?;
-    let script: web_sys::HtmlScriptElement = document
-        .create_element("script")
-        .map_err(|_| failed())?
-        .unchecked_into();
+    let failed = || HostError::ScriptLoad { url: url.to_owned() };
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(failed)?;
+    let script: web_sys::HtmlScriptElement = document.create_element("script").map_err(|_| failed())?.unchecked_into();
     let loaded = Promise::new(&mut |resolve, reject| {
         script.set_onload(Some(&resolve));
         script.set_onerror(Some(&reject));
@@ -46,24 +39,14 @@ pub(super) fn global(path: &[&str]) -> Option<Object> {
 }
 
 /// Calls `target[name](...args)`, turning a throw into [`HostError::Call`].
-pub(super) fn call(
-    target: &Object,
-    method: &'static str,
-    args: &[JsValue],
-) -> Result<JsValue, HostError> {
+pub(super) fn call(target: &Object, method: &'static str, args: &[JsValue]) -> Result<JsValue, HostError> {
     let name = method.rsplit('.').next().unwrap_or(method);
     let function: Function = Reflect::get(target, &JsValue::from_str(name))
         .ok()
         .and_then(|f| f.dyn_into().ok())
-        .ok_or_else(|| HostError::Call {
-            method,
-            message: "the host API has no such method".into(),
-        })?;
+        .ok_or_else(|| HostError::Call { method, message: "the host API has no such method".into() })?;
     let args: Array = args.iter().collect();
-    function.apply(target, &args).map_err(|e| HostError::Call {
-        method,
-        message: describe(&e),
-    })
+    function.apply(target, &args).map_err(|e| HostError::Call { method, message: describe(&e) })
 }
 
 /// Runs `start` with a `resolve` and a `reject` function and waits for either, or for
@@ -90,24 +73,16 @@ pub(super) async fn callback(
                 let _ = resolve.call1(&JsValue::UNDEFINED, &timed_out);
             });
             if let Some(window) = web_sys::window() {
-                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    fire.unchecked_ref(),
-                    timeout_ms as i32,
-                );
+                let _ = window
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), timeout_ms as i32);
             }
         })
     };
     let race = Promise::race(&Array::of2(&answer, &timer));
     match JsFuture::from(race).await {
-        Ok(value) if Object::is(&value, &timed_out) => Err(HostError::Timeout {
-            method,
-            millis: timeout_ms,
-        }),
+        Ok(value) if Object::is(&value, &timed_out) => Err(HostError::Timeout { method, millis: timeout_ms }),
         Ok(value) => Ok(value),
-        Err(error) => Err(HostError::Call {
-            method,
-            message: describe(&error),
-        }),
+        Err(error) => Err(HostError::Call { method, message: describe(&error) }),
     }
 }
 
@@ -133,15 +108,11 @@ pub(super) fn describe(value: &JsValue) -> String {
     if let Some(error) = value.dyn_ref::<js_sys::Error>() {
         return String::from(error.message());
     }
-    js_sys::JSON::stringify(value)
-        .map(String::from)
-        .unwrap_or_else(|_| "unknown error".into())
+    js_sys::JSON::stringify(value).map(String::from).unwrap_or_else(|_| "unknown error".into())
 }
 
 /// Keeps a listener alive for the life of the page and hands it to JavaScript.
-pub(super) fn listener<T: wasm_bindgen::convert::FromWasmAbi + 'static>(
-    f: impl Fn(T) + 'static,
-) -> JsValue {
+pub(super) fn listener<T: wasm_bindgen::convert::FromWasmAbi + 'static>(f: impl Fn(T) + 'static) -> JsValue {
     Closure::<dyn Fn(T)>::new(f).into_js_value()
 }
 

@@ -93,12 +93,8 @@ pub fn for_placement(placement: &Placement) -> Rc<dyn Host> {
     let origin = placement.origin.clone();
     match (placement.kind, origin) {
         (HostKind::ServiceNow, Some(origin)) => Rc::new(openframe::OpenFrameHost::new(origin)),
-        (HostKind::SalesforceLightning, Some(origin)) => {
-            Rc::new(opencti_lightning::LightningHost::new(origin))
-        }
-        (HostKind::SalesforceClassic, Some(origin)) => {
-            Rc::new(opencti_classic::ClassicHost::new(origin))
-        }
+        (HostKind::SalesforceLightning, Some(origin)) => Rc::new(opencti_lightning::LightningHost::new(origin)),
+        (HostKind::SalesforceClassic, Some(origin)) => Rc::new(opencti_classic::ClassicHost::new(origin)),
         _ => Rc::new(standalone::StandaloneHost),
     }
 }

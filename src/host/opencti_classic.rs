@@ -23,18 +23,11 @@ impl ClassicHost {
 }
 
 fn namespace(path: &'static [&'static str]) -> Result<Object, HostError> {
-    js::global(path).ok_or(HostError::MissingApi {
-        url: String::new(),
-        global: "sforce.interaction",
-    })
+    js::global(path).ok_or(HostError::MissingApi { url: String::new(), global: "sforce.interaction" })
 }
 
 /// Calls `method(...args, callback)` and unwraps `{result, error}`.
-async fn request(
-    path: &'static [&'static str],
-    method: &'static str,
-    args: &[JsValue],
-) -> Result<JsValue, HostError> {
+async fn request(path: &'static [&'static str], method: &'static str, args: &[JsValue]) -> Result<JsValue, HostError> {
     let target = namespace(path)?;
     let response = js::callback(method, CALL_TIMEOUT_MS, |resolve, _| {
         let mut all = args.to_vec();
@@ -46,10 +39,7 @@ async fn request(
     if error.is_null() || error.is_undefined() {
         Ok(js::field(&response, "result"))
     } else {
-        Err(HostError::Call {
-            method,
-            message: js::describe(&error),
-        })
+        Err(HostError::Call { method, message: js::describe(&error) })
     }
 }
 
@@ -58,12 +48,8 @@ const CTI: &[&str] = &["sforce", "interaction", "cti"];
 
 /// Page info arrives as a JSON string: `{"objectName": …, "displayName": …}`.
 fn record_name(result: &JsValue) -> Option<String> {
-    let info = result
-        .as_string()
-        .and_then(|text| js_sys::JSON::parse(&text).ok())?;
-    js::field(&info, "objectName")
-        .as_string()
-        .filter(|n| !n.is_empty())
+    let info = result.as_string().and_then(|text| js_sys::JSON::parse(&text).ok())?;
+    js::field(&info, "objectName").as_string().filter(|n| !n.is_empty())
 }
 
 impl Host for ClassicHost {
@@ -75,10 +61,7 @@ impl Host for ClassicHost {
         Box::pin(async move {
             let url = format!("{}/support/api/{API_VERSION}/interaction.js", self.origin);
             js::load_script(&url).await?;
-            let cti = namespace(CTI).map_err(|_| HostError::MissingApi {
-                url,
-                global: "sforce.interaction.cti",
-            })?;
+            let cti = namespace(CTI).map_err(|_| HostError::MissingApi { url, global: "sforce.interaction.cti" })?;
             let dial_events = events.clone();
             let on_dial = js::listener(move |payload: JsValue| {
                 let text = payload.as_string().unwrap_or_default();
@@ -90,15 +73,9 @@ impl Host for ClassicHost {
             js::call(&cti, "sforce.interaction.cti.onClickToDial", &[on_dial])?;
             let nav_events = events.clone();
             let on_focus = js::listener(move |response: JsValue| {
-                nav_events(HostEvent::RecordInView(record_name(&js::field(
-                    &response, "result",
-                ))))
+                nav_events(HostEvent::RecordInView(record_name(&js::field(&response, "result"))))
             });
-            js::call(
-                &namespace(INTERACTION)?,
-                "sforce.interaction.onFocus",
-                &[on_focus],
-            )?;
+            js::call(&namespace(INTERACTION)?, "sforce.interaction.onFocus", &[on_focus])?;
             request(CTI, "notifyInitializationComplete", &[]).await?;
             request(CTI, "enableClickToDial", &[]).await?;
             request(CTI, "setSoftphoneWidth", &[panel.width.into()]).await?;

@@ -24,10 +24,7 @@ impl LightningHost {
 }
 
 fn api() -> Result<Object, HostError> {
-    js::global(&["sforce", "opencti"]).ok_or(HostError::MissingApi {
-        url: String::new(),
-        global: "sforce.opencti",
-    })
+    js::global(&["sforce", "opencti"]).ok_or(HostError::MissingApi { url: String::new(), global: "sforce.opencti" })
 }
 
 /// Calls a Lightning method with `{...args, callback}` and unwraps `{success, returnValue, errors}`.
@@ -42,17 +39,12 @@ async fn request(method: &'static str, args: &[(&str, JsValue)]) -> Result<JsVal
     if js::field(&response, "success").as_bool() == Some(true) {
         Ok(js::field(&response, "returnValue"))
     } else {
-        Err(HostError::Call {
-            method,
-            message: js::describe(&js::field(&response, "errors")),
-        })
+        Err(HostError::Call { method, message: js::describe(&js::field(&response, "errors")) })
     }
 }
 
 fn record_name(value: &JsValue) -> Option<String> {
-    js::field(value, "recordName")
-        .as_string()
-        .filter(|n| !n.is_empty())
+    js::field(value, "recordName").as_string().filter(|n| !n.is_empty())
 }
 
 impl Host for LightningHost {
@@ -62,15 +54,9 @@ impl Host for LightningHost {
 
     fn connect<'a>(&'a self, panel: &'a PanelSettings, events: EventSink) -> HostFuture<'a, ()> {
         Box::pin(async move {
-            let url = format!(
-                "{}/support/api/{API_VERSION}/lightning/opencti_min.js",
-                self.origin
-            );
+            let url = format!("{}/support/api/{API_VERSION}/lightning/opencti_min.js", self.origin);
             js::load_script(&url).await?;
-            let api = api().map_err(|_| HostError::MissingApi {
-                url,
-                global: "sforce.opencti",
-            })?;
+            let api = api().map_err(|_| HostError::MissingApi { url, global: "sforce.opencti" })?;
             let dial_events = events.clone();
             let on_dial = js::listener(move |payload: JsValue| {
                 let request = js::from_object::<LightningClickToDial>(payload)
@@ -80,34 +66,17 @@ impl Host for LightningHost {
                     Err(reason) => HostEvent::ClickToDialRefused(reason),
                 });
             });
-            js::call(
-                &api,
-                "sforce.opencti.onClickToDial",
-                &[js::object(&[("listener", on_dial)]).into()],
-            )?;
+            js::call(&api, "sforce.opencti.onClickToDial", &[js::object(&[("listener", on_dial)]).into()])?;
             let nav_events = events.clone();
-            let on_navigation = js::listener(move |payload: JsValue| {
-                nav_events(HostEvent::RecordInView(record_name(&payload)))
-            });
-            js::call(
-                &api,
-                "sforce.opencti.onNavigationChange",
-                &[js::object(&[("listener", on_navigation)]).into()],
-            )?;
+            let on_navigation =
+                js::listener(move |payload: JsValue| nav_events(HostEvent::RecordInView(record_name(&payload))));
+            js::call(&api, "sforce.opencti.onNavigationChange", &[js::object(&[("listener", on_navigation)]).into()])?;
             // Told early, so Salesforce stops its spinner while the rest of the set-up goes on.
             request("notifyInitializationComplete", &[]).await?;
             request("enableClickToDial", &[]).await?;
             request("setSoftphonePanelWidth", &[("widthPX", panel.width.into())]).await?;
-            request(
-                "setSoftphonePanelHeight",
-                &[("heightPX", panel.height.into())],
-            )
-            .await?;
-            request(
-                "setSoftphoneItemLabel",
-                &[("label", panel.title.as_str().into())],
-            )
-            .await?;
+            request("setSoftphonePanelHeight", &[("heightPX", panel.height.into())]).await?;
+            request("setSoftphoneItemLabel", &[("label", panel.title.as_str().into())]).await?;
             let view = request("getAppViewInfo", &[]).await?;
             events(HostEvent::RecordInView(record_name(&view)));
             Ok(())
@@ -115,18 +84,10 @@ impl Host for LightningHost {
     }
 
     fn show(&self) -> HostFuture<'_, ()> {
-        Box::pin(async {
-            request("setSoftphonePanelVisibility", &[("visible", true.into())])
-                .await
-                .map(drop)
-        })
+        Box::pin(async { request("setSoftphonePanelVisibility", &[("visible", true.into())]).await.map(drop) })
     }
 
     fn set_label<'a>(&'a self, label: &'a str) -> HostFuture<'a, ()> {
-        Box::pin(async move {
-            request("setSoftphoneItemLabel", &[("label", label.into())])
-                .await
-                .map(drop)
-        })
+        Box::pin(async move { request("setSoftphoneItemLabel", &[("label", label.into())]).await.map(drop) })
     }
 }

@@ -24,31 +24,20 @@ impl OpenFrameHost {
     async fn load(&self) -> Result<js_sys::Object, HostError> {
         let mut last_error = None;
         for version in SCRIPT_VERSIONS {
-            let url = format!(
-                "{}/scripts/openframe/{version}/openFrameAPI.min.js",
-                self.origin
-            );
+            let url = format!("{}/scripts/openframe/{version}/openFrameAPI.min.js", self.origin);
             match js::load_script(&url).await {
                 Ok(()) => {
-                    return js::global(&["openFrameAPI"]).ok_or(HostError::MissingApi {
-                        url,
-                        global: "openFrameAPI",
-                    });
+                    return js::global(&["openFrameAPI"]).ok_or(HostError::MissingApi { url, global: "openFrameAPI" });
                 }
                 Err(error) => last_error = Some(error),
             }
         }
-        Err(last_error.unwrap_or(HostError::ScriptLoad {
-            url: self.origin.to_string(),
-        }))
+        Err(last_error.unwrap_or(HostError::ScriptLoad { url: self.origin.to_string() }))
     }
 }
 
 fn api() -> Result<js_sys::Object, HostError> {
-    js::global(&["openFrameAPI"]).ok_or(HostError::MissingApi {
-        url: String::new(),
-        global: "openFrameAPI",
-    })
+    js::global(&["openFrameAPI"]).ok_or(HostError::MissingApi { url: String::new(), global: "openFrameAPI" })
 }
 
 fn on_communication(events: EventSink) -> JsValue {
@@ -87,22 +76,14 @@ impl Host for OpenFrameHost {
             ]);
             // OpenFrame times out its own init after 3000 ms and then calls `failure`.
             js::callback("openFrameAPI.init", CALL_TIMEOUT_MS, |success, failure| {
-                js::call(
-                    &api,
-                    "openFrameAPI.init",
-                    &[config.into(), success.into(), failure.into()],
-                )
+                js::call(&api, "openFrameAPI.init", &[config.into(), success.into(), failure.into()])
             })
             .await?;
             let event_name = js::global(&["openFrameAPI", "EVENTS"])
                 .map(|events| js::field(&events, "COMMUNICATION_EVENT"))
                 .filter(JsValue::is_string)
                 .unwrap_or_else(|| "openframe_communication".into());
-            js::call(
-                &api,
-                "openFrameAPI.subscribe",
-                &[event_name, on_communication(events)],
-            )?;
+            js::call(&api, "openFrameAPI.subscribe", &[event_name, on_communication(events)])?;
             Ok(())
         })
     }
@@ -112,13 +93,6 @@ impl Host for OpenFrameHost {
     }
 
     fn set_label<'a>(&'a self, label: &'a str) -> HostFuture<'a, ()> {
-        Box::pin(async move {
-            js::call(
-                &api()?,
-                "openFrameAPI.setSubtitle",
-                &[truncate(label).into()],
-            )
-            .map(drop)
-        })
+        Box::pin(async move { js::call(&api()?, "openFrameAPI.setSubtitle", &[truncate(label).into()]).map(drop) })
     }
 }

@@ -10,10 +10,7 @@ use super::state::{PhoneState, Tab};
 pub fn Tabs() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let on_keydown = move |event: KeyboardEvent| {
-        let current = Tab::ALL
-            .iter()
-            .position(|t| *t == state.tab.get_untracked())
-            .unwrap_or(0);
+        let current = Tab::ALL.iter().position(|t| *t == state.tab.get_untracked()).unwrap_or(0);
         let last = Tab::ALL.len() - 1;
         let next = match event.key().as_str() {
             "ArrowRight" => {

@@ -33,11 +33,7 @@ pub struct Options {
 impl Options {
     /// Free ports on 127.0.0.1, for tests.
     pub fn ephemeral(dist: PathBuf) -> Self {
-        Options {
-            dist,
-            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            ports: [0; 3],
-        }
+        Options { dist, address: IpAddr::V4(Ipv4Addr::LOCALHOST), ports: [0; 3] }
     }
 }
 
@@ -58,10 +54,7 @@ impl Running {
     pub fn views(&self) -> [(&'static str, String); 4] {
         [
             ("ServiceNow", format!("{}/", self.servicenow)),
-            (
-                "Salesforce Lightning",
-                format!("{}/lightning", self.salesforce),
-            ),
+            ("Salesforce Lightning", format!("{}/lightning", self.salesforce)),
             ("Salesforce Classic", format!("{}/classic", self.salesforce)),
             ("Pop-out", format!("{}/", self.widget)),
         ]
@@ -89,10 +82,7 @@ impl Drop for Running {
 /// Binds every origin and starts serving.
 pub async fn start(options: Options) -> io::Result<Running> {
     if !options.address.is_loopback() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the dev server binds only loopback addresses",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "the dev server binds only loopback addresses"));
     }
     let [widget_port, servicenow_port, salesforce_port] = options.ports;
     let widget_listener = bind(options.address, widget_port).await?;
@@ -103,34 +93,14 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let servicenow = origin(&servicenow_listener)?;
     let salesforce = origin(&salesforce_listener)?;
 
-    let config = Arc::new(RwLock::new(widget::default_config(
-        &servicenow,
-        &salesforce,
-    )));
-    let pages = emulators::Pages {
-        widget: widget.clone(),
-    };
+    let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce)));
+    let pages = emulators::Pages { widget: widget.clone() };
     let tasks = vec![
-        serve(
-            widget_listener,
-            widget::router(options.dist, config.clone()),
-        ),
-        serve(
-            servicenow_listener,
-            emulators::servicenow::router(pages.clone(), servicenow.clone()),
-        ),
-        serve(
-            salesforce_listener,
-            emulators::salesforce::router(pages, salesforce.clone()),
-        ),
+        serve(widget_listener, widget::router(options.dist, config.clone())),
+        serve(servicenow_listener, emulators::servicenow::router(pages.clone(), servicenow.clone())),
+        serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone())),
     ];
-    Ok(Running {
-        widget,
-        servicenow,
-        salesforce,
-        config,
-        tasks,
-    })
+    Ok(Running { widget, servicenow, salesforce, config, tasks })
 }
 
 async fn bind(address: IpAddr, port: u16) -> io::Result<TcpListener> {

@@ -23,28 +23,21 @@ async fn main() -> ExitCode {
             ("--port", Some(v)) => match v.parse::<u16>() {
                 Ok(p) if p > 0 && p < u16::MAX - 2 => port = p,
                 _ => {
-                    return fail(&format!(
-                        "--port must be a number from 1 to 65532, not {v:?}"
-                    ));
+                    return fail(&format!("--port must be a number from 1 to 65532, not {v:?}"));
                 }
             },
             _ => return fail(USAGE),
         }
     }
     if !dist.join("index.html").is_file() {
-        return fail(&format!(
-            "{} has no index.html: build the widget first (trunk build --release)",
-            dist.display()
-        ));
+        return fail(&format!("{} has no index.html: build the widget first (trunk build --release)", dist.display()));
     }
     let mut options = Options::ephemeral(dist);
     options.ports = [port, port + 1, port + 2];
     let running = match start(options).await {
         Ok(running) => running,
         Err(error) => {
-            return fail(&format!(
-                "could not start: {error} (is another demo still running?)"
-            ));
+            return fail(&format!("could not start: {error} (is another demo still running?)"));
         }
     };
     for (name, url) in running.views() {

@@ -27,17 +27,8 @@ pub(crate) fn router(dist: PathBuf, config: Arc<RwLock<String>>) -> Router {
     let config_route = get(move || {
         let text = config.read().map(|c| c.clone()).unwrap_or_default();
         async move {
-            (
-                [
-                    (header::CONTENT_TYPE, "application/json"),
-                    (header::CACHE_CONTROL, "no-store"),
-                ],
-                text,
-            )
-                .into_response()
+            ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response()
         }
     });
-    Router::new()
-        .route("/framephone.json", config_route)
-        .fallback_service(ServeDir::new(dist))
+    Router::new().route("/framephone.json", config_route).fallback_service(ServeDir::new(dist))
 }

@@ -19,10 +19,7 @@ struct Computed {
 impl WebDriverCompatibleCommand for Computed {
     fn endpoint(&self, base: &Url, session: Option<&str>) -> Result<Url, ParseError> {
         let session = session.unwrap_or_default();
-        base.join(&format!(
-            "session/{session}/element/{}/{}",
-            self.element, self.property
-        ))
+        base.join(&format!("session/{session}/element/{}/{}", self.element, self.property))
     }
 
     fn method_and_body(&self, _url: &Url) -> (Method, Option<String>) {
@@ -31,16 +28,8 @@ impl WebDriverCompatibleCommand for Computed {
 }
 
 async fn computed(client: &Client, element: &Element, property: &'static str) -> Option<String> {
-    let command = Computed {
-        element: element.element_id().as_ref().to_owned(),
-        property,
-    };
-    client
-        .issue_cmd(command)
-        .await
-        .ok()?
-        .as_str()
-        .map(str::to_owned)
+    let command = Computed { element: element.element_id().as_ref().to_owned(), property };
+    client.issue_cmd(command).await.ok()?.as_str().map(str::to_owned)
 }
 
 /// CSS that narrows the search to elements that can have `role`; the computed role decides.
@@ -65,35 +54,23 @@ fn candidates(role: &str) -> &'static str {
 
 /// The element with this role whose accessible name is `name`, in the current frame.
 pub async fn by_role(client: &Client, role: &str, name: &str) -> Result<Element, String> {
-    let elements = client
-        .find_all(Locator::Css(candidates(role)))
-        .await
-        .map_err(|e| e.to_string())?;
+    let elements = client.find_all(Locator::Css(candidates(role))).await.map_err(|e| e.to_string())?;
     let mut seen = Vec::new();
     for element in elements {
         if computed(client, &element, "computedrole").await.as_deref() != Some(role) {
             continue;
         }
-        let label = computed(client, &element, "computedlabel")
-            .await
-            .unwrap_or_default();
+        let label = computed(client, &element, "computedlabel").await.unwrap_or_default();
         if label.trim() == name {
             return Ok(element);
         }
         seen.push(label);
     }
-    Err(format!(
-        "no {role} named {name:?}; {role}s present: {seen:?}"
-    ))
+    Err(format!("no {role} named {name:?}; {role}s present: {seen:?}"))
 }
 
 /// Waits up to `timeout` for [`by_role`] to find the element.
-pub async fn wait_for_role(
-    client: &Client,
-    role: &str,
-    name: &str,
-    timeout: Duration,
-) -> Result<Element, String> {
+pub async fn wait_for_role(client: &Client, role: &str, name: &str, timeout: Duration) -> Result<Element, String> {
     let deadline = Instant::now() + timeout;
     loop {
         match by_role(client, role, name).await {

@@ -28,9 +28,7 @@ impl Browser {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {driver_path}: {e} (scripts/bootstrap.sh installs it)")
-            });
+            .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/bootstrap.sh installs it)"));
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let capabilities: Capabilities = serde_json::from_value(serde_json::json!({
             "goog:chromeOptions": {
@@ -49,16 +47,9 @@ impl Browser {
         let mut last_error = String::new();
         for _ in 0..100 {
             let mut builder = ClientBuilder::new(HttpConnector::new());
-            match builder
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await
-            {
+            match builder.capabilities(capabilities.clone()).connect(&url).await {
                 Ok(client) => {
-                    return Browser {
-                        client,
-                        _driver: driver,
-                    };
+                    return Browser { client, _driver: driver };
                 }
                 Err(error) => last_error = error.to_string(),
             }
@@ -74,8 +65,5 @@ impl Browser {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }

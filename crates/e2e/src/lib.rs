@@ -30,27 +30,27 @@ pub async fn devserver() -> devserver::Running {
         "{} has no index.html: build the widget first (scripts/test.sh does)",
         dist.display()
     );
-    devserver::start(devserver::Options::ephemeral(dist))
-        .await
-        .expect("dev server starts")
+    devserver::start(devserver::Options::ephemeral(dist)).await.expect("dev server starts")
+}
+
+/// Saves a PNG of the whole browser window as `target/screenshots/<name>.png` (the README's
+/// pictures come from here).
+pub async fn screenshot(client: &fantoccini::Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let png = client.screenshot().await.expect("take a screenshot");
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join(format!("{name}.png")), png))
+        .expect("write the screenshot");
 }
 
 /// The names of the host API calls an emulator page has logged, oldest first.
 pub async fn host_log(client: &fantoccini::Client) -> Vec<String> {
     let script = "return Array.from(document.querySelectorAll('#host-log li')).reverse()\
                   .map(li => li.dataset.outcome + ' ' + li.dataset.name);";
-    let value = client
-        .execute(script, vec![])
-        .await
-        .expect("read the host log");
+    let value = client.execute(script, vec![]).await.expect("read the host log");
     value
         .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_owned))
-                .collect()
-        })
+        .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
 

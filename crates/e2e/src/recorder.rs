@@ -20,9 +20,7 @@ pub struct Recorder {
 impl Recorder {
     /// Starts listening on a free port; every request is answered with `page` as HTML.
     pub async fn start(page: &'static str) -> Recorder {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind recorder");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind recorder");
         let origin = format!("http://{}", listener.local_addr().expect("local address"));
         let hits = Arc::new(AtomicUsize::new(0));
         let counter = hits.clone();

@@ -1,28 +1,17 @@
 //! The widget inside each host view: it completes the host's handshake, and a click on a
 //! record's phone number lands in its dial pad.
 
-use e2e::{
-    Browser, PATIENCE, by_role, devserver, eventually, host_log, wait_for_log, wait_for_role,
-};
+use e2e::{Browser, PATIENCE, by_role, devserver, eventually, host_log, screenshot, wait_for_log, wait_for_role};
 use fantoccini::{Client, Locator};
 
 async fn enter_widget(client: &Client, frame: &str) {
     client.enter_parent_frame().await.ok();
-    let frame = client
-        .find(Locator::Css(frame))
-        .await
-        .expect("the widget's iframe");
-    frame
-        .enter_frame()
-        .await
-        .expect("enter the widget's iframe");
+    let frame = client.find(Locator::Css(frame)).await.expect("the widget's iframe");
+    frame.enter_frame().await.expect("enter the widget's iframe");
 }
 
 async fn leave_widget(client: &Client) {
-    client
-        .enter_parent_frame()
-        .await
-        .expect("back to the host page");
+    client.enter_parent_frame().await.expect("back to the host page");
 }
 
 async fn wait_for_status(client: &Client, expected: &str) {
@@ -35,32 +24,17 @@ async fn wait_for_status(client: &Client, expected: &str) {
 
 /// Waits until the Number box holds `number` and the dial pad says where it came from.
 async fn wait_for_dial_pad(client: &Client, number: &str, source: &str) {
-    eventually(
-        &format!("{number} from {source} in the dial pad"),
-        || async {
-            let field = by_role(client, "textbox", "Number").await.ok()?;
-            let value = field.prop("value").await.ok()??;
-            let body = client
-                .find(Locator::Css(".fp-dialpad__source"))
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()?;
-            (value == number && body == format!("From {source}")).then_some(())
-        },
-    )
+    eventually(&format!("{number} from {source} in the dial pad"), || async {
+        let field = by_role(client, "textbox", "Number").await.ok()?;
+        let value = field.prop("value").await.ok()??;
+        let body = client.find(Locator::Css(".fp-dialpad__source")).await.ok()?.text().await.ok()?;
+        (value == number && body == format!("From {source}")).then_some(())
+    })
     .await;
 }
 
 async fn element_text(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .expect(css)
-        .text()
-        .await
-        .unwrap_or_default()
+    client.find(Locator::Css(css)).await.expect(css).text().await.unwrap_or_default()
 }
 
 #[tokio::test]
@@ -68,27 +42,13 @@ async fn servicenow_handshake_and_every_click_to_call_shape() {
     let server = devserver().await;
     let browser = Browser::start().await;
     let client = &browser.client;
-    client
-        .goto(&format!("{}/", server.servicenow))
-        .await
-        .unwrap();
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
 
     let log = wait_for_log(client, "ok setSize").await;
-    for expected in [
-        "ok openframe_init",
-        "ok openframe_get_config",
-        "ok setTitle",
-        "ok setSubtitle",
-    ] {
-        assert!(
-            log.iter().any(|e| e == expected),
-            "{expected} missing from {log:?}"
-        );
+    for expected in ["ok openframe_init", "ok openframe_get_config", "ok setTitle", "ok setSubtitle"] {
+        assert!(log.iter().any(|e| e == expected), "{expected} missing from {log:?}");
     }
-    assert!(
-        !log.iter().any(|e| e.starts_with("refused")),
-        "the host refused something: {log:?}"
-    );
+    assert!(!log.iter().any(|e| e.starts_with("refused")), "the host refused something: {log:?}");
     assert_eq!(element_text(client, "#of-title").await, "Framephone");
     let frame = client.find(Locator::Css("#openframe")).await.unwrap();
     assert_eq!(frame.css_value("height").await.unwrap(), "420px");
@@ -102,13 +62,7 @@ async fn servicenow_handshake_and_every_click_to_call_shape() {
     let shapes = ["metaData", "phoneNumber", "context", "telephoneNumber"];
     for (index, shape) in shapes.into_iter().enumerate() {
         leave_widget(client).await;
-        client
-            .find(Locator::Css("#payload-shape"))
-            .await
-            .unwrap()
-            .select_by_value(shape)
-            .await
-            .unwrap();
+        client.find(Locator::Css("#payload-shape")).await.unwrap().select_by_value(shape).await.unwrap();
         // Alternate between the two numbers so each shape visibly changes the dial pad.
         let (button, number) = if index % 2 == 0 {
             ("Call +1 (555) 010-0101", "+15550100101")
@@ -116,56 +70,21 @@ async fn servicenow_handshake_and_every_click_to_call_shape() {
             ("Call +1 555 010 0177", "+15550100177")
         };
         if index == 1 {
-            by_role(client, "button", "Contact Ana Díaz")
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            by_role(client, "button", "Contact Ana Díaz").await.unwrap().click().await.unwrap();
         }
-        wait_for_role(client, "button", button, PATIENCE)
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        wait_for_role(client, "button", button, PATIENCE).await.unwrap().click().await.unwrap();
         enter_widget(client, "#openframe").await;
         wait_for_dial_pad(client, number, "Ana Díaz (ServiceNow)").await;
     }
 
     // A click-to-call while the panel is closed brings the panel back.
     leave_widget(client).await;
-    by_role(client, "button", "Close OpenFrame")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    assert!(
-        !client
-            .find(Locator::Css("#of-panel"))
-            .await
-            .unwrap()
-            .is_displayed()
-            .await
-            .unwrap()
-    );
-    by_role(client, "button", "Call +1 555 010 0177")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    by_role(client, "button", "Close OpenFrame").await.unwrap().click().await.unwrap();
+    assert!(!client.find(Locator::Css("#of-panel")).await.unwrap().is_displayed().await.unwrap());
+    by_role(client, "button", "Call +1 555 010 0177").await.unwrap().click().await.unwrap();
     wait_for_log(client, "ok show").await;
-    assert!(
-        client
-            .find(Locator::Css("#of-panel"))
-            .await
-            .unwrap()
-            .is_displayed()
-            .await
-            .unwrap()
-    );
+    assert!(client.find(Locator::Css("#of-panel")).await.unwrap().is_displayed().await.unwrap());
+    screenshot(client, "servicenow").await;
     browser.close().await;
 }
 
@@ -174,10 +93,7 @@ async fn lightning_handshake_click_to_dial_and_navigation() {
     let server = devserver().await;
     let browser = Browser::start().await;
     let client = &browser.client;
-    client
-        .goto(&format!("{}/lightning", server.salesforce))
-        .await
-        .unwrap();
+    client.goto(&format!("{}/lightning", server.salesforce)).await.unwrap();
 
     let log = wait_for_log(client, "ok sforce.opencti.getAppViewInfo").await;
     for expected in [
@@ -189,25 +105,11 @@ async fn lightning_handshake_click_to_dial_and_navigation() {
         "ok sforce.opencti.setSoftphonePanelHeight",
         "ok sforce.opencti.setSoftphoneItemLabel",
     ] {
-        assert!(
-            log.iter().any(|e| e == expected),
-            "{expected} missing from {log:?}"
-        );
+        assert!(log.iter().any(|e| e == expected), "{expected} missing from {log:?}");
     }
-    assert!(
-        !log.iter().any(|e| e.starts_with("refused")),
-        "the host refused something: {log:?}"
-    );
+    assert!(!log.iter().any(|e| e.starts_with("refused")), "the host refused something: {log:?}");
     assert_eq!(element_text(client, "#utility-label").await, "Framephone");
-    assert!(
-        !client
-            .find(Locator::Css("#softphone-loading"))
-            .await
-            .unwrap()
-            .is_displayed()
-            .await
-            .unwrap()
-    );
+    assert!(!client.find(Locator::Css("#softphone-loading")).await.unwrap().is_displayed().await.unwrap());
 
     enter_widget(client, "#softphone").await;
     wait_for_status(client, "Connected to Salesforce").await;
@@ -219,49 +121,22 @@ async fn lightning_handshake_click_to_dial_and_navigation() {
 
     // Minimise the panel, then click a number: the number arrives and the panel comes back.
     leave_widget(client).await;
-    by_role(client, "button", "Minimize softphone")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    by_role(client, "link", "(415) 555-0131")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    by_role(client, "button", "Minimize softphone").await.unwrap().click().await.unwrap();
+    by_role(client, "link", "(415) 555-0131").await.unwrap().click().await.unwrap();
     wait_for_log(client, "ok sforce.opencti.setSoftphonePanelVisibility").await;
-    assert!(
-        client
-            .find(Locator::Css("#softphone-panel"))
-            .await
-            .unwrap()
-            .is_displayed()
-            .await
-            .unwrap()
-    );
+    assert!(client.find(Locator::Css("#softphone-panel")).await.unwrap().is_displayed().await.unwrap());
     enter_widget(client, "#softphone").await;
     wait_for_dial_pad(client, "4155550131", "Lena Park (Salesforce)").await;
 
     // Navigating to another record is reported by onNavigationChange.
     leave_widget(client).await;
-    client
-        .find(Locator::Css("a[data-record-id='001Dn00000GlobexA']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    by_role(client, "link", "415-555-0142")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    client.find(Locator::Css("a[data-record-id='001Dn00000GlobexA']")).await.unwrap().click().await.unwrap();
+    by_role(client, "link", "415-555-0142").await.unwrap().click().await.unwrap();
     enter_widget(client, "#softphone").await;
     wait_for_dial_pad(client, "4155550142", "Globex (Salesforce)").await;
     assert_eq!(element_text(client, ".fp-context").await, "Viewing Globex");
+    leave_widget(client).await;
+    screenshot(client, "salesforce-lightning").await;
     browser.close().await;
 }
 
@@ -270,13 +145,7 @@ async fn classic_handshake_and_click_to_dial_json_string() {
     let server = devserver().await;
     let browser = Browser::start().await;
     let client = &browser.client;
-    client
-        .goto(&format!(
-            "{}/classic?record=00QDn00000RaviSha",
-            server.salesforce
-        ))
-        .await
-        .unwrap();
+    client.goto(&format!("{}/classic?record=00QDn00000RaviSha", server.salesforce)).await.unwrap();
 
     let log = wait_for_log(client, "ok sforce.interaction.getPageInfo").await;
     for expected in [
@@ -287,29 +156,17 @@ async fn classic_handshake_and_click_to_dial_json_string() {
         "ok sforce.interaction.cti.setSoftphoneWidth",
         "ok sforce.interaction.cti.setSoftphoneHeight",
     ] {
-        assert!(
-            log.iter().any(|e| e == expected),
-            "{expected} missing from {log:?}"
-        );
+        assert!(log.iter().any(|e| e == expected), "{expected} missing from {log:?}");
     }
-    assert!(
-        !log.iter().any(|e| e.starts_with("refused")),
-        "the host refused something: {log:?}"
-    );
+    assert!(!log.iter().any(|e| e.starts_with("refused")), "the host refused something: {log:?}");
 
-    by_role(client, "link", "+1 (628) 555-0199")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    by_role(client, "link", "+1 (628) 555-0199").await.unwrap().click().await.unwrap();
     enter_widget(client, "#softphone").await;
     wait_for_status(client, "Connected to Salesforce Classic").await;
     wait_for_dial_pad(client, "+16285550199", "Ravi Shah (Salesforce Classic)").await;
-    assert_eq!(
-        element_text(client, ".fp-context").await,
-        "Viewing Ravi Shah"
-    );
+    assert_eq!(element_text(client, ".fp-context").await, "Viewing Ravi Shah");
+    leave_widget(client).await;
+    screenshot(client, "salesforce-classic").await;
     browser.close().await;
 }
 
@@ -323,14 +180,11 @@ async fn pop_out_runs_without_a_host() {
     assert_eq!(client.title().await.unwrap(), "Framephone");
     let keypad = by_role(client, "button", "7").await.unwrap();
     keypad.click().await.unwrap();
-    by_role(client, "button", "#")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    by_role(client, "button", "#").await.unwrap().click().await.unwrap();
     let number = by_role(client, "textbox", "Number").await.unwrap();
     assert_eq!(number.prop("value").await.unwrap().as_deref(), Some("7#"));
+    client.set_window_size(420, 560).await.unwrap();
+    screenshot(client, "pop-out").await;
     browser.close().await;
 }
 
@@ -340,10 +194,7 @@ async fn emulators_refuse_what_the_real_hosts_refuse() {
     let browser = Browser::start().await;
     let client = &browser.client;
 
-    client
-        .goto(&format!("{}/", server.servicenow))
-        .await
-        .unwrap();
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
     wait_for_log(client, "ok setSize").await;
     enter_widget(client, "#openframe").await;
     let outcomes = client
@@ -388,17 +239,9 @@ async fn emulators_refuse_what_the_real_hosts_refuse() {
         .unwrap();
     assert_eq!(failure, "Message payload exceeds the supported limit");
     leave_widget(client).await;
-    assert!(
-        !host_log(client)
-            .await
-            .iter()
-            .any(|e| e.ends_with("setIcons"))
-    );
+    assert!(!host_log(client).await.iter().any(|e| e.ends_with("setIcons")));
 
-    client
-        .goto(&format!("{}/lightning", server.salesforce))
-        .await
-        .unwrap();
+    client.goto(&format!("{}/lightning", server.salesforce)).await.unwrap();
     wait_for_log(client, "ok sforce.opencti.getAppViewInfo").await;
     enter_widget(client, "#softphone").await;
     let answers = client
@@ -417,10 +260,7 @@ async fn emulators_refuse_what_the_real_hosts_refuse() {
         )
         .await
         .unwrap();
-    assert_eq!(
-        answers,
-        serde_json::json!([false, false, false, true, false, true])
-    );
+    assert_eq!(answers, serde_json::json!([false, false, false, true, false, true]));
     leave_widget(client).await;
     eventually("the saved Task in the activity timeline", || async {
         let text = element_text(client, ".sf-activity").await;

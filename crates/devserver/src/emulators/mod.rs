@@ -17,32 +17,15 @@ pub(crate) struct Pages {
 impl Pages {
     /// An HTML page with `{{WIDGET}}` and `{{SELF}}` filled in.
     pub(crate) fn html(&self, template: &'static str, own_origin: &str) -> Response {
-        let body = template
-            .replace("{{WIDGET}}", &self.widget)
-            .replace("{{SELF}}", own_origin);
-        (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            body,
-        )
+        let body = template.replace("{{WIDGET}}", &self.widget).replace("{{SELF}}", own_origin);
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
             .into_response()
     }
 }
 
 /// A script, served as the real hosts serve theirs.
 pub(crate) fn script(body: &'static str) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/javascript; charset=utf-8",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
+    ([(header::CONTENT_TYPE, "application/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
         .into_response()
 }
 

@@ -16,23 +16,11 @@ pub(crate) fn router(pages: Pages, origin: String) -> Router {
     let classic_pages = pages.clone();
     let classic_origin = origin.clone();
     Router::new()
-        .route(
-            "/lightning",
-            get(move || async move { pages.html(LIGHTNING_HTML, &origin) }),
-        )
-        .route(
-            "/classic",
-            get(move || async move { classic_pages.html(CLASSIC_HTML, &classic_origin) }),
-        )
+        .route("/lightning", get(move || async move { pages.html(LIGHTNING_HTML, &origin) }))
+        .route("/classic", get(move || async move { classic_pages.html(CLASSIC_HTML, &classic_origin) }))
         .route("/host.js", get(|| async { script(HOST_JS) }))
         .route("/emulator.css", get(|| async { style(COMMON_CSS) }))
         .route("/log.js", get(|| async { script(COMMON_LOG_JS) }))
-        .route(
-            "/support/api/60.0/lightning/opencti_min.js",
-            get(|| async { script(OPENCTI_JS) }),
-        )
-        .route(
-            "/support/api/60.0/interaction.js",
-            get(|| async { script(INTERACTION_JS) }),
-        )
+        .route("/support/api/60.0/lightning/opencti_min.js", get(|| async { script(OPENCTI_JS) }))
+        .route("/support/api/60.0/interaction.js", get(|| async { script(INTERACTION_JS) }))
 }
