@@ -158,7 +158,7 @@ async fn status_region_follows_the_host_connection() {
         status
             .text_content()
             .unwrap()
-            .ends_with("ServiceNow is not responding: openFrameAPI.init failed: Openframe init request timed out")
+            .ends_with("Could not connect to ServiceNow: openFrameAPI.init failed: Openframe init request timed out")
     );
     phone.remove();
 }

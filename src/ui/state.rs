@@ -115,7 +115,7 @@ impl PhoneState {
             (HostKind::Standalone, _) => "Pop-out window".to_owned(),
             (_, HostStatus::Connecting) => format!("Connecting to {host}…"),
             (_, HostStatus::Connected) => format!("Connected to {host}"),
-            (_, HostStatus::Failed(reason)) => format!("{host} is not responding: {reason}"),
+            (_, HostStatus::Failed(reason)) => format!("Could not connect to {host}: {reason}"),
         };
         format!("Phone offline · {host_part}")
     }

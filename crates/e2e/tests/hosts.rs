@@ -269,3 +269,28 @@ async fn emulators_refuse_what_the_real_hosts_refuse() {
     .await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_host_that_does_not_answer_is_reported_and_the_phone_stays_usable() {
+    let server = devserver().await;
+    let browser = Browser::start().await;
+    let client = &browser.client;
+
+    // An allowed origin that is no ServiceNow instance: neither script version exists there.
+    client.goto(&format!("{}/?topDomain={}", server.widget, server.salesforce)).await.unwrap();
+    let missing = format!("{}/scripts/openframe/1.0.5/openFrameAPI.min.js", server.salesforce);
+    wait_for_status(client, &format!("Could not connect to ServiceNow: could not load {missing}")).await;
+
+    // The ServiceNow view opened in a tab of its own: the library loads, but no top frame
+    // answers its init, which times out after 3000 ms as the real one does.
+    client.goto(&format!("{}/?topDomain={}", server.widget, server.servicenow)).await.unwrap();
+    wait_for_status(
+        client,
+        "Could not connect to ServiceNow: openFrameAPI.init failed: Openframe init request timed out",
+    )
+    .await;
+    by_role(client, "button", "5").await.unwrap().click().await.unwrap();
+    let number = by_role(client, "textbox", "Number").await.unwrap();
+    assert_eq!(number.prop("value").await.unwrap().as_deref(), Some("5"));
+    browser.close().await;
+}
