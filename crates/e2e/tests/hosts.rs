@@ -33,6 +33,14 @@ async fn wait_for_dial_pad(client: &Client, number: &str, source: &str) {
     .await;
 }
 
+/// Every expected host call was logged, and the host refused none.
+fn assert_handshake(log: &[String], expected: &[&str]) {
+    for entry in expected {
+        assert!(log.iter().any(|e| e == entry), "{entry} missing from {log:?}");
+    }
+    assert!(!log.iter().any(|e| e.starts_with("refused")), "the host refused something: {log:?}");
+}
+
 async fn element_text(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.expect(css).text().await.unwrap_or_default()
 }
@@ -45,10 +53,7 @@ async fn servicenow_handshake_and_every_click_to_call_shape() {
     client.goto(&format!("{}/", server.servicenow)).await.unwrap();
 
     let log = wait_for_log(client, "ok setSize").await;
-    for expected in ["ok openframe_init", "ok openframe_get_config", "ok setTitle", "ok setSubtitle"] {
-        assert!(log.iter().any(|e| e == expected), "{expected} missing from {log:?}");
-    }
-    assert!(!log.iter().any(|e| e.starts_with("refused")), "the host refused something: {log:?}");
+    assert_handshake(&log, &["ok openframe_init", "ok openframe_get_config", "ok setTitle", "ok setSubtitle"]);
     assert_eq!(element_text(client, "#of-title").await, "Framephone");
     let frame = client.find(Locator::Css("#openframe")).await.unwrap();
     assert_eq!(frame.css_value("height").await.unwrap(), "420px");
@@ -96,18 +101,18 @@ async fn lightning_handshake_click_to_dial_and_navigation() {
     client.goto(&format!("{}/lightning", server.salesforce)).await.unwrap();
 
     let log = wait_for_log(client, "ok sforce.opencti.getAppViewInfo").await;
-    for expected in [
-        "ok sforce.opencti.onClickToDial",
-        "ok sforce.opencti.onNavigationChange",
-        "ok sforce.opencti.notifyInitializationComplete",
-        "ok sforce.opencti.enableClickToDial",
-        "ok sforce.opencti.setSoftphonePanelWidth",
-        "ok sforce.opencti.setSoftphonePanelHeight",
-        "ok sforce.opencti.setSoftphoneItemLabel",
-    ] {
-        assert!(log.iter().any(|e| e == expected), "{expected} missing from {log:?}");
-    }
-    assert!(!log.iter().any(|e| e.starts_with("refused")), "the host refused something: {log:?}");
+    assert_handshake(
+        &log,
+        &[
+            "ok sforce.opencti.onClickToDial",
+            "ok sforce.opencti.onNavigationChange",
+            "ok sforce.opencti.notifyInitializationComplete",
+            "ok sforce.opencti.enableClickToDial",
+            "ok sforce.opencti.setSoftphonePanelWidth",
+            "ok sforce.opencti.setSoftphonePanelHeight",
+            "ok sforce.opencti.setSoftphoneItemLabel",
+        ],
+    );
     assert_eq!(element_text(client, "#utility-label").await, "Framephone");
     assert!(!client.find(Locator::Css("#softphone-loading")).await.unwrap().is_displayed().await.unwrap());
 
@@ -148,17 +153,17 @@ async fn classic_handshake_and_click_to_dial_json_string() {
     client.goto(&format!("{}/classic?record=00QDn00000RaviSha", server.salesforce)).await.unwrap();
 
     let log = wait_for_log(client, "ok sforce.interaction.getPageInfo").await;
-    for expected in [
-        "ok sforce.interaction.cti.onClickToDial",
-        "ok sforce.interaction.onFocus",
-        "ok sforce.interaction.cti.notifyInitializationComplete",
-        "ok sforce.interaction.cti.enableClickToDial",
-        "ok sforce.interaction.cti.setSoftphoneWidth",
-        "ok sforce.interaction.cti.setSoftphoneHeight",
-    ] {
-        assert!(log.iter().any(|e| e == expected), "{expected} missing from {log:?}");
-    }
-    assert!(!log.iter().any(|e| e.starts_with("refused")), "the host refused something: {log:?}");
+    assert_handshake(
+        &log,
+        &[
+            "ok sforce.interaction.cti.onClickToDial",
+            "ok sforce.interaction.onFocus",
+            "ok sforce.interaction.cti.notifyInitializationComplete",
+            "ok sforce.interaction.cti.enableClickToDial",
+            "ok sforce.interaction.cti.setSoftphoneWidth",
+            "ok sforce.interaction.cti.setSoftphoneHeight",
+        ],
+    );
 
     by_role(client, "link", "+1 (628) 555-0199").await.unwrap().click().await.unwrap();
     enter_widget(client, "#softphone").await;
