@@ -1,0 +1,368 @@
+//! What a user agent does with bytes it received, before any transaction or dialog sees them
+//! (RFC 3261 §8.2 for requests, §8.1.3.3 and §18.1.2 for responses).
+//!
+//! A request that fails a check gets the response the RFC names (400, 416, 420, 415, 481,
+//! 501, 505); an ACK is never answered; a response that fails a check is dropped silently.
+
+use std::fmt;
+
+use crate::headers::{CSeq, NameAddr, Via, parse_tokens, split_values, value_with_params};
+use crate::message::{HeaderName, Message, Method, ParseError, Request, Response, SIP_2_0, Scheme, parse_lenient};
+
+/// What to do with received bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Process the message.
+    Accept(Message),
+    /// Send this response and do not process the request.
+    Respond(Response),
+    /// Ignore the bytes, without answering.
+    Drop(DropReason),
+}
+
+/// Why bytes are dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// Not readable as a SIP message at all.
+    Unreadable(ParseError),
+    /// An ACK that fails a check (ACK is never answered).
+    BadAck(String),
+    /// A response that fails a check.
+    BadResponse(String),
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DropReason::Unreadable(error) => write!(f, "unreadable: {error}"),
+            DropReason::BadAck(why) => write!(f, "ACK dropped: {why}"),
+            DropReason::BadResponse(why) => write!(f, "response dropped: {why}"),
+        }
+    }
+}
+
+/// What the user agent knows about its own dialogs and transactions, for 481.
+pub trait UaState {
+    /// Whether a dialog exists with this Call-ID and tags (ours is the request's To tag).
+    fn has_dialog(&self, call_id: &[u8], local_tag: &str, remote_tag: Option<&str>) -> bool;
+    /// Whether a server transaction exists that this CANCEL cancels.
+    fn has_transaction_to_cancel(&self, cancel: &Request) -> bool;
+}
+
+/// A user agent with no dialogs and no transactions (what `sip-check` assumes).
+pub struct NoState;
+
+impl UaState for NoState {
+    fn has_dialog(&self, _: &[u8], _: &str, _: Option<&str>) -> bool {
+        false
+    }
+    fn has_transaction_to_cancel(&self, _: &Request) -> bool {
+        false
+    }
+}
+
+/// What the user agent implements.
+pub struct Capabilities<'a> {
+    /// Methods it handles; others get 501 with an Allow header.
+    pub methods: &'a [Method],
+    /// Option tags it supports; a Require naming another gets 420.
+    pub extensions: &'a [&'a str],
+    /// Body types it understands; others get 415.
+    pub content_types: &'a [&'a str],
+    /// Its dialogs and transactions.
+    pub state: &'a dyn UaState,
+}
+
+/// The methods a softphone handles.
+pub const SOFTPHONE_METHODS: &[Method] = &[
+    Method::Invite,
+    Method::Ack,
+    Method::Bye,
+    Method::Cancel,
+    Method::Options,
+    Method::Info,
+    Method::Update,
+    Method::Notify,
+    Method::Refer,
+    Method::Message,
+];
+
+/// The option tags a softphone supports.
+pub const SOFTPHONE_EXTENSIONS: &[&str] = &["replaces", "outbound", "path", "timer", "norefersub"];
+
+/// The body types a softphone understands.
+pub const SOFTPHONE_CONTENT_TYPES: &[&str] = &[
+    "application/sdp",
+    "application/dtmf-relay",
+    "application/dtmf",
+    "message/sipfrag",
+    "text/plain",
+    "application/pidf+xml",
+    "application/dialog-info+xml",
+];
+
+impl Default for Capabilities<'_> {
+    fn default() -> Self {
+        Capabilities {
+            methods: SOFTPHONE_METHODS,
+            extensions: SOFTPHONE_EXTENSIONS,
+            content_types: SOFTPHONE_CONTENT_TYPES,
+            state: &NoState,
+        }
+    }
+}
+
+/// Decides what to do with one received message.
+pub fn validate(bytes: &[u8], capabilities: &Capabilities<'_>) -> Verdict {
+    let (message, problems) = match parse_lenient(bytes) {
+        Ok(parsed) => parsed,
+        Err(error) => return Verdict::Drop(DropReason::Unreadable(error)),
+    };
+    match message {
+        Message::Response(response) => match check_response(&response, &problems) {
+            Ok(()) => Verdict::Accept(Message::Response(response)),
+            Err(why) => Verdict::Drop(DropReason::BadResponse(why)),
+        },
+        Message::Request(request) => match check_request(&request, &problems, capabilities) {
+            Ok(()) => Verdict::Accept(Message::Request(request)),
+            Err(_) if request.method == Method::Ack => {
+                Verdict::Drop(DropReason::BadAck(ack_reason(&request, &problems)))
+            }
+            Err(response) => Verdict::Respond(response),
+        },
+    }
+}
+
+fn ack_reason(request: &Request, problems: &[ParseError]) -> String {
+    match problems.first() {
+        Some(problem) => problem.to_string(),
+        None => format!("it fails a check ({})", request.uri),
+    }
+}
+
+fn check_response(response: &Response, problems: &[ParseError]) -> Result<(), String> {
+    if !(100..=699).contains(&response.status) {
+        return Err(format!("status code {} is outside 100–699", response.status));
+    }
+    if !response.version.eq_ignore_ascii_case(SIP_2_0) {
+        return Err(format!("version {} is not SIP/2.0", response.version));
+    }
+    if let Some(problem) = problems.first() {
+        return Err(problem.to_string());
+    }
+    let vias = response.headers.values(&HeaderName::Via).count();
+    if vias != 1 {
+        return Err(format!("it has {vias} Via values; a response to us has exactly one"));
+    }
+    check_common(&response.headers).map(drop)
+}
+
+/// Checks Via, From, To, Call-ID and CSeq; returns the CSeq.
+fn check_common(headers: &crate::Headers) -> Result<CSeq, String> {
+    for via in headers.values(&HeaderName::Via) {
+        Via::parse(via).map_err(|e| format!("Via: {e}"))?;
+    }
+    if headers.count(&HeaderName::Via) == 0 {
+        return Err("Via is missing".into());
+    }
+    for name in [HeaderName::From, HeaderName::To, HeaderName::CallId, HeaderName::CSeq] {
+        match headers.count(&name) {
+            0 => return Err(format!("{name} is missing")),
+            1 => {}
+            _ => return Err(format!("{name} appears more than once")),
+        }
+    }
+    for name in [HeaderName::From, HeaderName::To] {
+        let value = headers.get(&name).unwrap_or_default();
+        NameAddr::parse(value).map_err(|e| format!("{name}: {e}"))?;
+    }
+    let call_id = headers.get(&HeaderName::CallId).unwrap_or_default();
+    if call_id.is_empty() || call_id.iter().any(|b| b.is_ascii_whitespace()) {
+        return Err("Call-ID is empty or holds spaces".into());
+    }
+    CSeq::parse(headers.get(&HeaderName::CSeq).unwrap_or_default()).map_err(|e| format!("CSeq: {e}"))
+}
+
+fn check_request(request: &Request, problems: &[ParseError], capabilities: &Capabilities<'_>) -> Result<(), Response> {
+    let reply = |status: u16, detail: &str| {
+        let mut response = Response::to_request(request, status, None);
+        if !detail.is_empty() {
+            response.reason = format!("{} ({detail})", crate::message::reason_phrase(status)).into_bytes();
+        }
+        response
+    };
+    if !request.version.eq_ignore_ascii_case(SIP_2_0) {
+        return Err(reply(505, ""));
+    }
+    if let Some(problem) = problems.first() {
+        return Err(reply(400, &problem.to_string()));
+    }
+    let cseq = check_common(&request.headers).map_err(|why| reply(400, &why))?;
+    if cseq.method != request.method {
+        return Err(reply(400, "the CSeq method differs from the request's"));
+    }
+    if let Some(max_forwards) = request.headers.get(&HeaderName::MaxForwards) {
+        crate::headers::parse_number(max_forwards).map_err(|_| reply(400, "Max-Forwards is not a number"))?;
+    }
+    if !matches!(request.uri.scheme, Scheme::Sip | Scheme::Sips) {
+        return Err(reply(416, ""));
+    }
+    if !capabilities.methods.contains(&request.method) {
+        let mut response = reply(501, "");
+        response.headers.push(HeaderName::Allow, join(capabilities.methods.iter().map(Method::as_str)));
+        return Err(response);
+    }
+    if request.method != Method::Cancel && request.method != Method::Ack {
+        let mut unsupported = Vec::new();
+        for value in request.headers.all(&HeaderName::Require) {
+            let tokens = parse_tokens(value).map_err(|_| reply(400, "Require is not a list of option tags"))?;
+            for tag in tokens {
+                if !capabilities.extensions.iter().any(|e| e.eq_ignore_ascii_case(&tag)) {
+                    unsupported.push(tag);
+                }
+            }
+        }
+        if !unsupported.is_empty() {
+            let mut response = reply(420, "");
+            response.headers.push(HeaderName::Unsupported, unsupported.join(", "));
+            return Err(response);
+        }
+    }
+    check_body(request, capabilities).map_err(|(status, detail)| {
+        let mut response = reply(status, detail);
+        if status == 415 {
+            response.headers.push(HeaderName::Accept, join(capabilities.content_types.iter().copied()));
+            response.headers.push(HeaderName::AcceptEncoding, "identity");
+        }
+        response
+    })?;
+    check_state(request, capabilities).map_err(|detail| reply(481, detail))
+}
+
+fn check_body(request: &Request, capabilities: &Capabilities<'_>) -> Result<(), (u16, &'static str)> {
+    if let Some(encoding) = request.headers.get(&HeaderName::ContentEncoding) {
+        let identity = split_values(encoding).all(|e| e.eq_ignore_ascii_case(b"identity"));
+        if !identity {
+            return Err((415, "unsupported Content-Encoding"));
+        }
+    }
+    if request.body.is_empty() {
+        return Ok(());
+    }
+    let Some(content_type) = request.headers.get(&HeaderName::ContentType) else {
+        return Err((400, "a body without Content-Type"));
+    };
+    let (media_type, _) = value_with_params(content_type).map_err(|_| (400, "Content-Type cannot be read"))?;
+    let known = capabilities.content_types.iter().any(|t| t.eq_ignore_ascii_case(media_type.trim()));
+    if known { Ok(()) } else { Err((415, "")) }
+}
+
+fn check_state(request: &Request, capabilities: &Capabilities<'_>) -> Result<(), &'static str> {
+    let to = request.headers.get(&HeaderName::To).and_then(|v| NameAddr::parse(v).ok());
+    let from = request.headers.get(&HeaderName::From).and_then(|v| NameAddr::parse(v).ok());
+    let call_id = request.headers.get(&HeaderName::CallId).unwrap_or_default();
+    if request.method == Method::Cancel {
+        return if capabilities.state.has_transaction_to_cancel(request) { Ok(()) } else { Err("no such transaction") };
+    }
+    match to.as_ref().and_then(NameAddr::tag) {
+        Some(local_tag) if request.method != Method::Ack => {
+            let remote_tag = from.as_ref().and_then(NameAddr::tag);
+            if capabilities.state.has_dialog(call_id, local_tag, remote_tag) { Ok(()) } else { Err("no such dialog") }
+        }
+        _ => Ok(()),
+    }
+}
+
+fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(start: &str, extra: &str, body: &str) -> Vec<u8> {
+        let method = start.split(' ').next().unwrap_or_default();
+        format!(
+            "{start}\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK776\r\nMax-Forwards: 70\r\n\
+             To: <sip:bob@b.example>\r\nFrom: <sip:alice@a.example>;tag=1\r\nCall-ID: c1\r\n\
+             CSeq: 1 {method}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    fn status(bytes: &[u8]) -> Option<u16> {
+        match validate(bytes, &Capabilities::default()) {
+            Verdict::Respond(response) => Some(response.status),
+            Verdict::Accept(_) => Some(0),
+            Verdict::Drop(_) => None,
+        }
+    }
+
+    #[test]
+    fn a_good_invite_is_accepted() {
+        let bytes = request("INVITE sip:bob@b.example SIP/2.0", "Content-Type: application/sdp\r\n", "v=0\r\n");
+        assert_eq!(status(&bytes), Some(0));
+    }
+
+    #[test]
+    fn each_check_gives_its_response() {
+        assert_eq!(status(&request("INVITE sip:bob@b.example SIP/3.0", "", "")), Some(505));
+        assert_eq!(status(&request("INVITE tel:+15550100 SIP/2.0", "", "")), Some(416));
+        assert_eq!(status(&request("INVITE urn:x:y SIP/2.0", "", "")), Some(416));
+        assert_eq!(status(&request("FOO sip:bob@b.example SIP/2.0", "", "")), Some(501));
+        assert_eq!(status(&request("INVITE sip:bob@b.example SIP/2.0", "Require: foo, replaces\r\n", "")), Some(420));
+        assert_eq!(status(&request("INVITE sip:bob@b.example SIP/2.0", "Content-Type: image/png\r\n", "x")), Some(415));
+        assert_eq!(status(&request("INVITE sip:bob@b.example SIP/2.0", "", "x")), Some(400));
+        assert_eq!(
+            status(&request(
+                "INVITE sip:bob@b.example SIP/2.0",
+                "Content-Type: application/sdp\r\nContent-Encoding: gzip\r\n",
+                "x"
+            )),
+            Some(415)
+        );
+        let in_dialog = String::from_utf8(request("BYE sip:bob@b.example SIP/2.0", "", ""))
+            .unwrap()
+            .replace("To: <sip:bob@b.example>", "To: <sip:bob@b.example>;tag=9");
+        assert_eq!(status(in_dialog.as_bytes()), Some(481));
+        assert_eq!(status(&request("CANCEL sip:bob@b.example SIP/2.0", "", "")), Some(481));
+        let wrong_cseq = String::from_utf8(request("BYE sip:bob@b.example SIP/2.0", "", ""))
+            .unwrap()
+            .replace("CSeq: 1 BYE", "CSeq: 1 INVITE");
+        assert_eq!(status(wrong_cseq.as_bytes()), Some(400));
+    }
+
+    #[test]
+    fn responses_carry_the_right_headers() {
+        let bytes = request("FOO sip:bob@b.example SIP/2.0", "", "");
+        let Verdict::Respond(response) = validate(&bytes, &Capabilities::default()) else { panic!("a response") };
+        assert!(response.headers.get_str(&HeaderName::Allow).unwrap().contains("INVITE"));
+        assert_eq!(response.headers.get_str(&HeaderName::CallId), Some("c1"));
+        let bytes = request("INVITE sip:bob@b.example SIP/2.0", "Require: foo, replaces, bar\r\n", "");
+        let Verdict::Respond(response) = validate(&bytes, &Capabilities::default()) else { panic!("a response") };
+        assert_eq!(response.headers.get_str(&HeaderName::Unsupported), Some("foo, bar"));
+    }
+
+    #[test]
+    fn ack_is_never_answered() {
+        assert_eq!(status(&request("ACK tel:+15550100 SIP/2.0", "", "")), None);
+        assert_eq!(status(&request("ACK sip:bob@b.example SIP/2.0", "", "")), Some(0));
+    }
+
+    #[test]
+    fn bad_responses_are_dropped() {
+        let good = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bK1\r\nTo: <sip:b@b>;tag=2\r\nFrom: <sip:a@a>;tag=1\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
+        assert_eq!(status(good), Some(0));
+        let text = String::from_utf8_lossy(good);
+        let two_vias = text.replace(
+            "Via: SIP/2.0/WSS a.invalid;branch=z9hG4bK1",
+            "Via: SIP/2.0/WSS a.invalid;branch=z9hG4bK1, SIP/2.0/UDP p.example",
+        );
+        assert_eq!(status(two_vias.as_bytes()), None);
+        assert_eq!(status(text.replace("200 OK", "099 Odd").as_bytes()), None);
+        assert_eq!(status(text.replace("200 OK", "700 Odd").as_bytes()), None);
+        assert_eq!(status(text.replace("Call-ID: c\r\n", "").as_bytes()), None);
+    }
+}
