@@ -17,7 +17,7 @@
 pub mod auth;
 pub mod headers;
 pub mod message;
-// pub mod transaction;
+pub mod transaction;
 pub mod validate;
 
 mod time;
