@@ -125,18 +125,11 @@ pub fn validate(bytes: &[u8], capabilities: &Capabilities<'_>) -> Verdict {
         },
         Message::Request(request) => match check_request(&request, &problems, capabilities) {
             Ok(()) => Verdict::Accept(Message::Request(request)),
-            Err(_) if request.method == Method::Ack => {
-                Verdict::Drop(DropReason::BadAck(ack_reason(&request, &problems)))
+            Err(response) if request.method == Method::Ack => {
+                Verdict::Drop(DropReason::BadAck(String::from_utf8_lossy(&response.reason).into_owned()))
             }
             Err(response) => Verdict::Respond(response),
         },
-    }
-}
-
-fn ack_reason(request: &Request, problems: &[ParseError]) -> String {
-    match problems.first() {
-        Some(problem) => problem.to_string(),
-        None => format!("it fails a check ({})", request.uri),
     }
 }
 

@@ -25,7 +25,7 @@ impl Via {
     /// Parses one Via value (LWS is allowed around `/`).
     pub fn parse(value: &[u8]) -> Result<Via, HeaderError> {
         let value = trim_lws(value);
-        let text = std::str::from_utf8(value).map_err(|_| HeaderError::Syntax("Via is not ASCII"))?;
+        let text = std::str::from_utf8(value).map_err(|_| HeaderError::Syntax("it is not ASCII"))?;
         let mut rest = text;
         let mut parts = [""; 3];
         for (index, part) in parts.iter_mut().enumerate() {
@@ -34,16 +34,16 @@ impl Via {
             *part = &rest[..end];
             rest = rest[end..].trim_start_matches([' ', '\t']);
             if index < 2 {
-                rest = rest.strip_prefix('/').ok_or(HeaderError::Syntax("Via must start with SIP/2.0/transport"))?;
+                rest = rest.strip_prefix('/').ok_or(HeaderError::Syntax("it must start with SIP/2.0/transport"))?;
             }
         }
         if parts.iter().any(|p| p.is_empty()) {
-            return Err(HeaderError::Syntax("Via must start with SIP/2.0/transport"));
+            return Err(HeaderError::Syntax("it must start with SIP/2.0/transport"));
         }
         let end = rest.find(';').unwrap_or(rest.len());
         let sent_by = rest[..end].trim_matches([' ', '\t']);
         if sent_by.is_empty() {
-            return Err(HeaderError::Syntax("Via has no sent-by host"));
+            return Err(HeaderError::Syntax("it has no sent-by host"));
         }
         let (host, port) = split_host_port(sent_by).map_err(HeaderError::Uri)?;
         Ok(Via {

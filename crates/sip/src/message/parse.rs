@@ -127,21 +127,21 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn parse_request_line(line: &[u8], problems: &mut Vec<ParseError>) -> Result<(Method, Uri, String), ParseError> {
-    let mut parts = line.split(|b| *b == b' ');
-    let (Some(method), Some(uri), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ParseError::StartLine);
-    };
-    let method = Method::parse(method).ok_or(ParseError::StartLine)?;
-    if !is_version(version) {
+    // `Method SP Request-URI SP SIP-Version`: a line that starts with a method and ends with a
+    // version is a request even when the middle is broken, so that it can be answered with 400.
+    let first_space = line.iter().position(|b| *b == b' ').ok_or(ParseError::StartLine)?;
+    let last_space = line.iter().rposition(|b| *b == b' ').ok_or(ParseError::StartLine)?;
+    let method = Method::parse(&line[..first_space]).ok_or(ParseError::StartLine)?;
+    let version = &line[last_space + 1..];
+    if last_space == first_space || !is_version(version) {
         return Err(ParseError::StartLine);
     }
-    let uri = match Uri::parse(uri) {
+    let middle = &line[first_space + 1..last_space];
+    let uri = match Uri::parse(middle) {
         Ok(uri) => uri,
-        Err(UriError::Empty) => return Err(ParseError::StartLine),
         Err(error) => {
             problems.push(ParseError::RequestUri(error));
-            Uri::opaque(uri)
+            Uri::opaque(middle)
         }
     };
     Ok((method, uri, text(version)))
@@ -303,8 +303,7 @@ v=0\n";
     #[test]
     fn broken_start_lines_are_refused() {
         for line in [
-            &b"INVITE  sip:a@b SIP/2.0\r\n\r\n"[..],
-            b"INVITE sip:a@b SIP/2.0 extra\r\n\r\n",
+            &b"INVITE sip:a@b SIP/2.0 extra\r\n\r\n"[..],
             b"INVITE sip:a@b HTTP/1.1\r\n\r\n",
             b"SIP/2.0 20 OK\r\n\r\n",
             b"SIP/2.0 2000 OK\r\n\r\n",
@@ -314,6 +313,11 @@ v=0\n";
             assert_eq!(Message::parse(line), Err(ParseError::StartLine), "{}", String::from_utf8_lossy(line));
         }
         assert_eq!(Message::parse(b"\r\n\r\n"), Err(ParseError::Empty));
+        // A broken middle still makes a request, so that it can be answered.
+        let (_, problems) = parse_lenient(b"INVITE  sip:a@b SIP/2.0\r\n\r\n").unwrap();
+        assert_eq!(problems, vec![ParseError::RequestUri(UriError::Character)]);
+        let (_, problems) = parse_lenient(b"INVITE sip:a@b SIP/2.0\r\n\r\n").unwrap();
+        assert!(problems.is_empty());
     }
 
     #[test]

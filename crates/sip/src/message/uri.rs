@@ -244,12 +244,13 @@ fn split_params(rest: &str) -> Result<(&str, UriParams), UriError> {
 }
 
 fn parse_sip(scheme: Scheme, rest: &str) -> Result<Uri, UriError> {
-    let (rest, headers) = split_headers(rest)?;
-    // The user part may hold ';' and '?', so it is cut off before parameters are split.
+    // The user part may hold ';' and '?', so it is cut off before headers and parameters are
+    // split; no other part may hold an unescaped '@'.
     let (userinfo, hostpart) = match rest.split_once('@') {
         Some((userinfo, hostpart)) => (Some(userinfo), hostpart),
         None => (None, rest),
     };
+    let (hostpart, headers) = split_headers(hostpart)?;
     let (hostport, params) = split_params(hostpart)?;
     let (user, password) = match userinfo {
         None => (None, None),
@@ -385,6 +386,8 @@ mod tests {
 
     #[test]
     fn user_part_may_hold_semicolons_and_escapes() {
+        let q = uri("sip:who?what;why@example.com?subject=x");
+        assert_eq!((q.user.as_deref(), q.headers.len()), (Some("who?what;why"), 1));
         let u = uri("sip:+1-212-555-1212;phone-context=x%40y@gateway.example.com;user=phone");
         assert_eq!(u.user.as_deref(), Some("+1-212-555-1212;phone-context=x%40y"));
         assert_eq!(u.user_unescaped().unwrap(), b"+1-212-555-1212;phone-context=x@y");
