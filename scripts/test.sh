@@ -36,7 +36,7 @@ step() {
 
 step format cargo fmt --all -- --check
 step clippy-native cargo clippy --quiet --workspace --all-targets -- -D warnings
-step clippy-wasm cargo clippy --quiet -p framephone --all-targets --target wasm32-unknown-unknown -- -D warnings
+step clippy-wasm cargo clippy --quiet -p framephone -p sip -p sip-bench-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
 step unit cargo test --quiet --workspace --exclude e2e
 step components cargo test -p framephone --target wasm32-unknown-unknown --test web
 step build scripts/build.sh

@@ -1,6 +1,7 @@
 //! One headless Chromium session behind a ChromeDriver of its own.
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -9,11 +10,21 @@ use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::process::{Child, Command};
 
-/// A browser session; the ChromeDriver process ends when it is dropped.
+/// A browser session; ChromeDriver and Chromium end when it is dropped, even when a test
+/// panics before [`Browser::close`].
 pub struct Browser {
     /// The WebDriver client.
     pub client: Client,
     _driver: Child,
+    profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Chromium outlives a killed ChromeDriver; its private profile directory names it.
+        let _ = std::process::Command::new("pkill").arg("-f").arg(&self.profile).status();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
 }
 
 impl Browser {
@@ -30,6 +41,7 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/bootstrap.sh installs it)"));
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let profile = std::env::temp_dir().join(format!("framephone-e2e-{port}"));
         let capabilities: Capabilities = serde_json::from_value(serde_json::json!({
             "goog:chromeOptions": {
                 "binary": chrome,
@@ -38,7 +50,8 @@ impl Browser {
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-first-run", "--disable-quic", "--window-size=1280,900",
                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                    "--autoplay-policy=no-user-gesture-required"
+                    "--autoplay-policy=no-user-gesture-required",
+                    format!("--user-data-dir={}", profile.display())
                 ]
             }
         }))
@@ -49,7 +62,7 @@ impl Browser {
             let mut builder = ClientBuilder::new(HttpConnector::new());
             match builder.capabilities(capabilities.clone()).connect(&url).await {
                 Ok(client) => {
-                    return Browser { client, _driver: driver };
+                    return Browser { client, _driver: driver, profile };
                 }
                 Err(error) => last_error = error.to_string(),
             }
@@ -60,7 +73,7 @@ impl Browser {
 
     /// Ends the session (Chromium exits), then ChromeDriver.
     pub async fn close(self) {
-        let _ = self.client.close().await;
+        let _ = self.client.clone().close().await;
     }
 }
 

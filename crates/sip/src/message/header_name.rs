@@ -3,7 +3,7 @@
 use std::fmt;
 
 macro_rules! header_names {
-    ($( $variant:ident => $canonical:literal $(, $compact:literal)? ;)*) => {
+    ($( $variant:ident => $canonical:literal, $lower:literal $(, $compact:literal)? ;)*) => {
         /// A header name. Known names are variants; any other token is kept as written.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum HeaderName {
@@ -29,11 +29,17 @@ macro_rules! header_names {
                 if name.is_empty() || !name.iter().all(|b| super::parse::is_token_byte(*b)) {
                     return None;
                 }
-                $(
-                    if name.eq_ignore_ascii_case($canonical.as_bytes()) $(|| name.eq_ignore_ascii_case($compact.as_bytes()))? {
-                        return Some(HeaderName::$variant);
+                // Lower-case into a stack buffer, then one `match` on the bytes: the compiler
+                // turns it into a switch on length and a few comparisons.
+                let mut buffer = [0u8; 24];
+                if let Some(lower) = buffer.get_mut(..name.len()) {
+                    lower.copy_from_slice(name);
+                    lower.make_ascii_lowercase();
+                    match &*lower {
+                        $( $lower $(| $compact)? => return Some(HeaderName::$variant), )*
+                        _ => {}
                     }
-                )*
+                }
                 // Token bytes are ASCII.
                 Some(HeaderName::Other(String::from_utf8_lossy(name).into_owned()))
             }
@@ -42,44 +48,44 @@ macro_rules! header_names {
 }
 
 header_names! {
-    Accept => "Accept";
-    AcceptContact => "Accept-Contact", "a";
-    AcceptEncoding => "Accept-Encoding";
-    Allow => "Allow";
-    AllowEvents => "Allow-Events", "u";
-    Authorization => "Authorization";
-    CallId => "Call-ID", "i";
-    Contact => "Contact", "m";
-    ContentDisposition => "Content-Disposition";
-    ContentEncoding => "Content-Encoding", "e";
-    ContentLength => "Content-Length", "l";
-    ContentType => "Content-Type", "c";
-    CSeq => "CSeq";
-    Event => "Event", "o";
-    Expires => "Expires";
-    From => "From", "f";
-    MaxForwards => "Max-Forwards";
-    MinExpires => "Min-Expires";
-    MinSe => "Min-SE";
-    ProxyAuthenticate => "Proxy-Authenticate";
-    ProxyAuthorization => "Proxy-Authorization";
-    ProxyRequire => "Proxy-Require";
-    Reason => "Reason";
-    RecordRoute => "Record-Route";
-    ReferTo => "Refer-To", "r";
-    ReferredBy => "Referred-By", "b";
-    Replaces => "Replaces";
-    Require => "Require";
-    Route => "Route";
-    SessionExpires => "Session-Expires", "x";
-    Subject => "Subject", "s";
-    SubscriptionState => "Subscription-State";
-    Supported => "Supported", "k";
-    To => "To", "t";
-    Unsupported => "Unsupported";
-    UserAgent => "User-Agent";
-    Via => "Via", "v";
-    WwwAuthenticate => "WWW-Authenticate";
+    Accept => "Accept", b"accept";
+    AcceptContact => "Accept-Contact", b"accept-contact", b"a";
+    AcceptEncoding => "Accept-Encoding", b"accept-encoding";
+    Allow => "Allow", b"allow";
+    AllowEvents => "Allow-Events", b"allow-events", b"u";
+    Authorization => "Authorization", b"authorization";
+    CallId => "Call-ID", b"call-id", b"i";
+    Contact => "Contact", b"contact", b"m";
+    ContentDisposition => "Content-Disposition", b"content-disposition";
+    ContentEncoding => "Content-Encoding", b"content-encoding", b"e";
+    ContentLength => "Content-Length", b"content-length", b"l";
+    ContentType => "Content-Type", b"content-type", b"c";
+    CSeq => "CSeq", b"cseq";
+    Event => "Event", b"event", b"o";
+    Expires => "Expires", b"expires";
+    From => "From", b"from", b"f";
+    MaxForwards => "Max-Forwards", b"max-forwards";
+    MinExpires => "Min-Expires", b"min-expires";
+    MinSe => "Min-SE", b"min-se";
+    ProxyAuthenticate => "Proxy-Authenticate", b"proxy-authenticate";
+    ProxyAuthorization => "Proxy-Authorization", b"proxy-authorization";
+    ProxyRequire => "Proxy-Require", b"proxy-require";
+    Reason => "Reason", b"reason";
+    RecordRoute => "Record-Route", b"record-route";
+    ReferTo => "Refer-To", b"refer-to", b"r";
+    ReferredBy => "Referred-By", b"referred-by", b"b";
+    Replaces => "Replaces", b"replaces";
+    Require => "Require", b"require";
+    Route => "Route", b"route";
+    SessionExpires => "Session-Expires", b"session-expires", b"x";
+    Subject => "Subject", b"subject", b"s";
+    SubscriptionState => "Subscription-State", b"subscription-state";
+    Supported => "Supported", b"supported", b"k";
+    To => "To", b"to", b"t";
+    Unsupported => "Unsupported", b"unsupported";
+    UserAgent => "User-Agent", b"user-agent";
+    Via => "Via", b"via", b"v";
+    WwwAuthenticate => "WWW-Authenticate", b"www-authenticate";
 }
 
 impl fmt::Display for HeaderName {

@@ -174,7 +174,7 @@ fn parse_status_line(line: &[u8]) -> Result<(String, u16, Vec<u8>), ParseError> 
 }
 
 fn parse_headers<'a>(lines: impl Iterator<Item = &'a [u8]>, problems: &mut Vec<ParseError>) -> Headers {
-    let mut headers: Vec<Header> = Vec::new();
+    let mut headers: Vec<Header> = Vec::with_capacity(16);
     for (index, line) in lines.enumerate() {
         let line_number = index + 2;
         if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
