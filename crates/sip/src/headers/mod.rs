@@ -203,4 +203,28 @@ mod tests {
         let (state, params) = value_with_params(b"terminated;reason=timeout").unwrap();
         assert_eq!((state.as_str(), params.get("reason")), ("terminated", Some(Some("timeout"))));
     }
+
+    #[test]
+    fn dialog_and_session_headers() {
+        let (call_id, params) =
+            value_with_params(b"98732@sip.example.com;from-tag=r33th4x0r;to-tag=ff87ff;early-only").unwrap();
+        assert_eq!(call_id, "98732@sip.example.com");
+        assert_eq!((params.get("from-tag"), params.get("to-tag")), (Some(Some("r33th4x0r")), Some(Some("ff87ff"))));
+        assert!(params.has("early-only"));
+        let (protocol, params) = value_with_params(br#"SIP ;cause=200 ;text="Call completed; elsewhere""#).unwrap();
+        assert_eq!((protocol.as_str(), params.get("cause")), ("SIP", Some(Some("200"))));
+        assert_eq!(params.get("text"), Some(Some("Call completed; elsewhere")));
+        let (interval, params) = value_with_params(b"1800;refresher=uac").unwrap();
+        assert_eq!((parse_number(interval.as_bytes()), params.get("refresher")), (Ok(1800), Some(Some("uac"))));
+        let (state, params) = value_with_params(b"active;expires=3599").unwrap();
+        assert_eq!((state.as_str(), params.get("expires")), ("active", Some(Some("3599"))));
+        assert_eq!(value_with_params(b""), Err(HeaderError::Empty));
+        assert!(value_with_params(b";tag=x").is_err());
+        let refer_to =
+            NameAddr::parse(b"<sip:1003@framephone.test?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>").unwrap();
+        assert_eq!(
+            refer_to.uri.headers,
+            vec![("Replaces".to_owned(), "abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2".to_owned())]
+        );
+    }
 }
