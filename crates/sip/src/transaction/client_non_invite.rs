@@ -93,10 +93,6 @@ impl ClientNonInvite {
 
     /// The transport failed to send.
     pub fn on_transport_error(&mut self) -> Vec<Action> {
-        if self.state == State::Terminated {
-            return vec![];
-        }
-        self.state = State::Terminated;
-        vec![Action::Failed(Failure::Transport), Action::Terminated]
+        super::fail_on_transport_error(&mut self.state)
     }
 }

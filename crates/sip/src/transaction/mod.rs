@@ -164,5 +164,14 @@ pub enum State {
     Terminated,
 }
 
+/// Every machine ends the same way when its flow fails: once, telling the transaction user.
+fn fail_on_transport_error(state: &mut State) -> Vec<Action> {
+    if *state == State::Terminated {
+        return vec![];
+    }
+    *state = State::Terminated;
+    vec![Action::Failed(Failure::Transport), Action::Terminated]
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! The server non-INVITE transaction (RFC 3261 §17.2.2).
 
-use super::{Action, Failure, State, Timer, TimerValues, Transport};
+use super::{Action, State, Timer, TimerValues, Transport};
 use crate::Millis;
 use crate::message::{Request, Response};
 
@@ -71,10 +71,6 @@ impl ServerNonInvite {
 
     /// The transport failed to send.
     pub fn on_transport_error(&mut self) -> Vec<Action> {
-        if self.state == State::Terminated {
-            return vec![];
-        }
-        self.state = State::Terminated;
-        vec![Action::Failed(Failure::Transport), Action::Terminated]
+        super::fail_on_transport_error(&mut self.state)
     }
 }
