@@ -51,6 +51,12 @@ pub enum HostError {
         /// The global it should have defined.
         global: &'static str,
     },
+    /// A host method was called before the host's API was loaded.
+    #[error("{global} is not loaded yet")]
+    NotLoaded {
+        /// The global the API defines.
+        global: &'static str,
+    },
     /// A host method reported failure or threw.
     #[error("{method} failed: {message}")]
     Call {

@@ -23,7 +23,7 @@ impl ClassicHost {
 }
 
 fn namespace(path: &'static [&'static str]) -> Result<Object, HostError> {
-    js::global(path).ok_or(HostError::MissingApi { url: String::new(), global: "sforce.interaction" })
+    js::global(path).ok_or(HostError::NotLoaded { global: "sforce.interaction" })
 }
 
 /// Calls `method(...args, callback)` and unwraps `{result, error}`.

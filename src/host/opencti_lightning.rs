@@ -24,7 +24,7 @@ impl LightningHost {
 }
 
 fn api() -> Result<Object, HostError> {
-    js::global(&["sforce", "opencti"]).ok_or(HostError::MissingApi { url: String::new(), global: "sforce.opencti" })
+    js::global(&["sforce", "opencti"]).ok_or(HostError::NotLoaded { global: "sforce.opencti" })
 }
 
 /// Calls a Lightning method with `{...args, callback}` and unwraps `{success, returnValue, errors}`.

@@ -37,7 +37,7 @@ impl OpenFrameHost {
 }
 
 fn api() -> Result<js_sys::Object, HostError> {
-    js::global(&["openFrameAPI"]).ok_or(HostError::MissingApi { url: String::new(), global: "openFrameAPI" })
+    js::global(&["openFrameAPI"]).ok_or(HostError::NotLoaded { global: "openFrameAPI" })
 }
 
 fn on_communication(events: EventSink) -> JsValue {
