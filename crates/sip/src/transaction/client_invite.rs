@@ -20,11 +20,7 @@ impl ClientInvite {
     /// Starts the transaction: the INVITE is sent and timers A (unreliable only) and B armed.
     pub fn start(request: Request, now: Millis, timers: TimerValues, transport: Transport) -> (Self, Vec<Action>) {
         let bytes = request.to_bytes();
-        let mut actions = vec![Action::Send(bytes.clone())];
-        if transport == Transport::Unreliable {
-            actions.push(Action::Schedule(Timer::A, now + timers.t1));
-        }
-        actions.push(Action::Schedule(Timer::B, now + timers.t1_64()));
+        let actions = super::client_start(&bytes, now, [Timer::A, Timer::B], timers, transport);
         let transaction = ClientInvite {
             request,
             bytes,

@@ -19,11 +19,7 @@ impl ClientNonInvite {
     /// Starts the transaction: the request is sent and timers E (unreliable only) and F armed.
     pub fn start(request: Request, now: Millis, timers: TimerValues, transport: Transport) -> (Self, Vec<Action>) {
         let bytes = request.to_bytes();
-        let mut actions = vec![Action::Send(bytes.clone())];
-        if transport == Transport::Unreliable {
-            actions.push(Action::Schedule(Timer::E, now + timers.t1));
-        }
-        actions.push(Action::Schedule(Timer::F, now + timers.t1_64()));
+        let actions = super::client_start(&bytes, now, [Timer::E, Timer::F], timers, transport);
         let transaction =
             ClientNonInvite { request, bytes, state: State::Trying, timers, transport, retransmit_interval: timers.t1 };
         (transaction, actions)

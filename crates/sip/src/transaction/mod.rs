@@ -164,6 +164,23 @@ pub enum State {
     Terminated,
 }
 
+/// What every client transaction does first: send the request, arm its retransmission timer
+/// (on an unreliable transport only) at T1 and its timeout at 64·T1.
+fn client_start(
+    bytes: &[u8],
+    now: Millis,
+    [retransmit, timeout]: [Timer; 2],
+    timers: TimerValues,
+    transport: Transport,
+) -> Vec<Action> {
+    let mut actions = vec![Action::Send(bytes.to_vec())];
+    if transport == Transport::Unreliable {
+        actions.push(Action::Schedule(retransmit, now + timers.t1));
+    }
+    actions.push(Action::Schedule(timeout, now + timers.t1_64()));
+    actions
+}
+
 /// Every machine ends the same way when its flow fails: once, telling the transaction user.
 fn fail_on_transport_error(state: &mut State) -> Vec<Action> {
     if *state == State::Terminated {
