@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build, the demo and the tests need, and skips what is already there:
-# the wasm32 target, the pinned wasm-bindgen-cli and trunk, Chromium and ChromeDriver.
+# the wasm32 target, the pinned wasm-bindgen-cli and trunk, Chromium and ChromeDriver, and the
+# SIP lab (Kamailio with its WebSocket module, SIPp).
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130 # must equal the `wasm-bindgen` pin in Cargo.toml
@@ -14,6 +15,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+command -v kamailio >/dev/null 2>&1 || packages+=(kamailio)
+[ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so ] || packages+=(kamailio-websocket-modules)
+command -v sipp >/dev/null 2>&1 || packages+=(sip-tester)
 if [ ${#packages[@]} -gt 0 ]; then
   say "installing ${packages[*]} from Debian"
   as_root apt-get update -qq
