@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod headers;
 pub mod message;
+pub mod registration;
 pub mod transaction;
 pub mod validate;
 
