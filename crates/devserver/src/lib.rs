@@ -64,11 +64,6 @@ impl Running {
     pub fn set_config(&self, text: impl Into<String>) {
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = text.into();
     }
-
-    /// The configuration the demo serves: these emulators' origins, the local SIP lab.
-    pub fn default_config(&self) -> String {
-        widget::default_config(&self.servicenow, &self.salesforce)
-    }
 }
 
 impl Drop for Running {
