@@ -36,33 +36,45 @@ pub enum HeaderError {
 }
 
 /// Splits a header value at the commas that separate values, skipping commas inside quoted
-/// strings and angle brackets. Empty pieces are dropped.
+/// strings and angle brackets. Empty pieces are dropped. Nothing is allocated.
 pub fn split_values(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut pieces = Vec::new();
-    let (mut quoted, mut escaped, mut angle, mut start) = (false, false, false, 0);
-    for (index, &b) in value.iter().enumerate() {
-        if quoted {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => quoted = false,
+    SplitValues { rest: Some(value) }.map(crate::message::trim_lws).filter(|p| !p.is_empty())
+}
+
+struct SplitValues<'a> {
+    rest: Option<&'a [u8]>,
+}
+
+impl<'a> Iterator for SplitValues<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let value = self.rest?;
+        let (mut quoted, mut escaped, mut angle) = (false, false, false);
+        for (index, &b) in value.iter().enumerate() {
+            if quoted {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => quoted = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => quoted = true,
+                b'<' => angle = true,
+                b'>' => angle = false,
+                b',' if !angle => {
+                    self.rest = Some(&value[index + 1..]);
+                    return Some(&value[..index]);
+                }
                 _ => {}
             }
-            continue;
         }
-        match b {
-            b'"' => quoted = true,
-            b'<' => angle = true,
-            b'>' => angle = false,
-            b',' if !angle => {
-                pieces.push(&value[start..index]);
-                start = index + 1;
-            }
-            _ => {}
-        }
+        self.rest = None;
+        Some(value)
     }
-    pieces.push(&value[start..]);
-    pieces.into_iter().map(crate::message::trim_lws).filter(|p| !p.is_empty())
 }
 
 /// Reads a quoted string starting at `bytes[0] == b'"'`: its unescaped content and the number

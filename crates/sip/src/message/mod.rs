@@ -122,18 +122,10 @@ impl Headers {
 
     /// Replaces every line named `name` with one line.
     pub fn set(&mut self, name: HeaderName, value: impl Into<Vec<u8>>) {
-        let value = value.into();
-        match self.0.iter().position(|h| h.name == name) {
-            Some(first) => {
-                self.0[first].value = value;
-                let mut index = 0;
-                self.0.retain(|h| {
-                    index += 1;
-                    index - 1 == first || h.name != name
-                });
-            }
-            None => self.push(name, value),
-        }
+        // The new line takes the place of the first old one; nothing before it moves.
+        let at = self.0.iter().position(|h| h.name == name).unwrap_or(self.0.len());
+        self.0.retain(|h| h.name != name);
+        self.0.insert(at.min(self.0.len()), Header { name, value: value.into() });
     }
 
     /// All lines, in order.
@@ -302,5 +294,25 @@ pub fn reason_phrase(status: u16) -> &'static str {
             5 => "Server Error",
             _ => "Global Failure",
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HeaderName, Headers};
+
+    #[test]
+    fn set_replaces_every_line_in_the_first_ones_place() {
+        let mut headers = Headers::new();
+        headers.push(HeaderName::Via, "a");
+        headers.push(HeaderName::Route, "r1");
+        headers.push(HeaderName::CallId, "c");
+        headers.push(HeaderName::Route, "r2");
+        headers.set(HeaderName::Route, "r3");
+        let names: Vec<String> =
+            headers.iter().map(|h| format!("{}={}", h.name, String::from_utf8_lossy(&h.value))).collect();
+        assert_eq!(names, vec!["Via=a", "Route=r3", "Call-ID=c"]);
+        headers.set(HeaderName::Expires, "60");
+        assert_eq!(headers.iter().last().map(|h| h.name.clone()), Some(HeaderName::Expires));
     }
 }
