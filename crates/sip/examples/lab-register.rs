@@ -9,18 +9,11 @@ use std::time::{Duration, Instant};
 
 use sip::auth::Credentials;
 use sip::message::{Message, Uri};
-use sip::registration::{Ids, Registration, RegistrationConfig, RegistrationEvent, RegistrationOutput};
+use sip::random::SplitMix;
+use sip::registration::{Registration, RegistrationConfig, RegistrationEvent, RegistrationOutput};
 use sip::transaction::{Action, ClientNonInvite, TimerValues, Transport};
+use sip::random::Random;
 use sip::{Millis, Response};
-
-struct ClockIds(u64);
-
-impl Ids for ClockIds {
-    fn token(&mut self) -> String {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        format!("{:016x}", self.0)
-    }
-}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,7 +49,7 @@ fn run(server: &str, user: &str, password: &str, domain: &str) -> Result<(), Str
     };
     let started = Instant::now();
     let now = || Millis(started.elapsed().as_millis() as u64);
-    let mut ids = ClockIds(u64::from(local.port()) ^ 0x9e37_79b9_7f4a_7c15);
+    let mut ids = SplitMix(u64::from(local.port()) ^ 0x9e37_79b9_7f4a_7c15);
     let mut registration = Registration::new(config, ids.token(), ids.token());
     let mut outputs = registration.register(&mut ids);
     loop {

@@ -14,9 +14,12 @@
 //! Time is a plain millisecond count ([`Millis`]) supplied by the caller, so the same code runs
 //! natively, in tests with a virtual clock, and in the browser.
 
+pub mod agent;
 pub mod auth;
+pub mod body;
 pub mod headers;
 pub mod message;
+pub mod random;
 pub mod registration;
 pub mod transaction;
 pub mod validate;

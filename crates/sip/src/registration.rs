@@ -4,19 +4,14 @@
 //! agent runs each request in a client transaction and feeds back what came of it. It answers
 //! digest challenges (and sends credentials again on refreshes), retries with Min-Expires after
 //! 423, tells when to refresh, and reports failures the agent can act on (wrong password,
-//! forbidden, timeout). Fresh branches and cnonces come from the caller's [`Ids`].
+//! forbidden, timeout). Fresh branches and cnonces come from the caller's [`Random`].
 
 use crate::Millis;
+use crate::random::Random;
 use crate::auth::{Challenge, Credentials, DigestClient, RequestDigest, answer_header, strongest};
 use crate::headers::{Contact, parse_number};
 use crate::message::{HeaderName, Method, Request, Response, Uri};
 use crate::transaction::Failure;
-
-/// Where fresh random tokens come from (the crate has no randomness of its own).
-pub trait Ids {
-    /// A new token of at least 10 URL-safe characters, for a branch or a cnonce.
-    fn token(&mut self) -> String;
-}
 
 /// What one registration needs to know.
 #[derive(Clone, Debug)]
@@ -143,19 +138,19 @@ impl Registration {
     }
 
     /// Registers, or refreshes the binding.
-    pub fn register(&mut self, ids: &mut dyn Ids) -> Vec<RegistrationOutput> {
+    pub fn register(&mut self, ids: &mut dyn Random) -> Vec<RegistrationOutput> {
         self.state = RegistrationState::Registering;
         vec![RegistrationOutput::Send(Box::new(self.build(self.expires, ids)))]
     }
 
     /// Removes the binding (Expires 0).
-    pub fn unregister(&mut self, ids: &mut dyn Ids) -> Vec<RegistrationOutput> {
+    pub fn unregister(&mut self, ids: &mut dyn Random) -> Vec<RegistrationOutput> {
         self.state = RegistrationState::Unregistering;
         vec![RegistrationOutput::Send(Box::new(self.build(0, ids)))]
     }
 
     /// The final response to the last REGISTER arrived (provisional ones are ignored).
-    pub fn on_response(&mut self, now: Millis, response: &Response, ids: &mut dyn Ids) -> Vec<RegistrationOutput> {
+    pub fn on_response(&mut self, now: Millis, response: &Response, ids: &mut dyn Random) -> Vec<RegistrationOutput> {
         let requested = if self.state == RegistrationState::Unregistering { 0 } else { self.expires };
         match response.status {
             100..=199 => vec![],
@@ -219,7 +214,7 @@ impl Registration {
         response.headers.get(&HeaderName::Expires).and_then(|v| parse_number(v).ok())
     }
 
-    fn challenged(&mut self, response: &Response, requested: u32, ids: &mut dyn Ids) -> Vec<RegistrationOutput> {
+    fn challenged(&mut self, response: &Response, requested: u32, ids: &mut dyn Random) -> Vec<RegistrationOutput> {
         let header = if response.status == 407 { HeaderName::ProxyAuthenticate } else { HeaderName::WwwAuthenticate };
         let Some(challenge) = strongest(response.headers.all(&header)) else {
             return self.fail(RegistrationFailure::UnusableChallenge);
@@ -239,7 +234,7 @@ impl Registration {
         vec![RegistrationOutput::Event(RegistrationEvent::Failed(failure))]
     }
 
-    fn build(&mut self, expires: u32, ids: &mut dyn Ids) -> Request {
+    fn build(&mut self, expires: u32, ids: &mut dyn Random) -> Request {
         self.cseq += 1;
         let config = &self.config;
         let mut request = Request::new(Method::Register, config.registrar.clone());

@@ -76,7 +76,11 @@ header_names! {
     ReferredBy => "Referred-By", b"referred-by", b"b";
     Replaces => "Replaces", b"replaces";
     Require => "Require", b"require";
+    RetryAfter => "Retry-After", b"retry-after";
     Route => "Route", b"route";
+    Server => "Server", b"server";
+    SipETag => "SIP-ETag", b"sip-etag";
+    SipIfMatch => "SIP-If-Match", b"sip-if-match";
     SessionExpires => "Session-Expires", b"session-expires", b"x";
     Subject => "Subject", b"subject", b"s";
     SubscriptionState => "Subscription-State", b"subscription-state";

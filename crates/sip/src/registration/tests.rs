@@ -7,10 +7,13 @@ use crate::message::Message;
 
 struct Counter(u32);
 
-impl Ids for Counter {
+impl Random for Counter {
     fn token(&mut self) -> String {
         self.0 += 1;
         format!("tok{:07}", self.0)
+    }
+    fn below(&mut self, _: u64) -> u64 {
+        0
     }
 }
 

@@ -1,0 +1,1061 @@
+//! Calls: outgoing and incoming INVITE, CANCEL, BYE, re-INVITE and UPDATE offers with glare
+//! handling (RFC 3261 §14), session timers (RFC 4028) and DTMF by INFO.
+
+use super::context::{CallTimer, TimerKey};
+use super::dialog::{Dialog, party_of};
+use super::events::{CallEnd, CallRef, Event, Party, RejectKind};
+use super::transactions::{Notice, Owner, TxId};
+use super::{CommandError, TransportKind, UserAgent, reason_text, to_tag};
+use crate::Millis;
+use crate::body::{Dtmf, DtmfRelay};
+use crate::headers::{CSeq, NameAddr, value_with_params};
+use crate::message::{HeaderName, Method, Request, Response, Uri};
+use crate::transaction::Failure;
+
+/// Where a call is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Outgoing, waiting for the application's offer (a call made for a transfer).
+    AwaitingOffer,
+    /// Outgoing, INVITE sent.
+    Dialing,
+    /// Incoming, ringing.
+    Ringing,
+    /// Incoming, our 2xx sent, waiting for the ACK.
+    Answered,
+    /// The dialog is confirmed.
+    Confirmed,
+}
+
+/// An offer we sent in a confirmed dialog.
+#[derive(Debug)]
+pub(super) struct OfferOut {
+    pub tx: TxId,
+    /// The SDP offered (none: a session refresh or target refresh by UPDATE).
+    pub sdp: Option<String>,
+}
+
+/// An offer the other side sent, waiting for the application's answer.
+#[derive(Debug)]
+pub(super) struct OfferIn {
+    pub tx: TxId,
+    pub request: Request,
+}
+
+/// Our 2xx to an INVITE, sent again over UDP until the ACK arrives.
+#[derive(Debug)]
+pub(super) struct Unacked {
+    pub tx: TxId,
+    pub response: Response,
+    pub interval: u64,
+}
+
+/// RFC 4028 state.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SessionTimer {
+    pub interval: u32,
+    pub we_refresh: bool,
+}
+
+/// One call.
+#[derive(Debug)]
+pub(super) struct Call {
+    pub outgoing: bool,
+    pub phase: Phase,
+    pub call_id: String,
+    pub local_tag: String,
+    pub dialog: Option<Dialog>,
+    /// Outgoing: where to, and extra headers for the INVITE (Replaces, Referred-By).
+    pub target: Option<Uri>,
+    pub extra_headers: Vec<(HeaderName, String)>,
+    /// Outgoing: the last INVITE sent. Incoming: the INVITE received.
+    pub invite: Option<Request>,
+    pub invite_tx: Option<TxId>,
+    pub provisional_seen: bool,
+    pub cancel_wanted: bool,
+    pub cancel_sent: bool,
+    pub ended: bool,
+    /// Our last ACK for a 2xx, sent again when the 2xx is retransmitted.
+    pub ack: Option<Vec<u8>>,
+    pub unacked: Option<Unacked>,
+    pub offer_out: Option<OfferOut>,
+    pub offer_in: Option<OfferIn>,
+    pub glare_sdp: Option<String>,
+    pub local_sdp: Option<String>,
+    pub session: Option<SessionTimer>,
+    pub peer_allows_update: bool,
+    /// Incoming: the call this one replaces (RFC 3891).
+    pub replaces: Option<CallRef>,
+    /// Outgoing: the call whose REFER made us place this one, told of our progress.
+    pub referred_from: Option<CallRef>,
+    /// A REFER we sent and have no final result for.
+    pub refer_pending: bool,
+    /// Our offer was in the 2xx (the INVITE had none): the answer comes in the ACK.
+    pub offer_in_2xx: bool,
+}
+
+impl Call {
+    fn new(outgoing: bool, phase: Phase, call_id: String, local_tag: String) -> Call {
+        Call {
+            outgoing,
+            phase,
+            call_id,
+            local_tag,
+            dialog: None,
+            target: None,
+            extra_headers: Vec::new(),
+            invite: None,
+            invite_tx: None,
+            provisional_seen: false,
+            cancel_wanted: false,
+            cancel_sent: false,
+            ended: false,
+            ack: None,
+            unacked: None,
+            offer_out: None,
+            offer_in: None,
+            glare_sdp: None,
+            local_sdp: None,
+            session: None,
+            peer_allows_update: false,
+            replaces: None,
+            referred_from: None,
+            refer_pending: false,
+            offer_in_2xx: false,
+        }
+    }
+
+    /// Whether a request with these identifiers belongs to this call.
+    pub(super) fn belongs(&self, call_id: &[u8], local_tag: &str, remote_tag: Option<&str>) -> bool {
+        match &self.dialog {
+            Some(dialog) => dialog.matches(call_id, local_tag, remote_tag),
+            None => self.call_id.as_bytes() == call_id && self.local_tag == local_tag,
+        }
+    }
+}
+
+impl UserAgent {
+    /// Calls `target` (a number or a SIP URI) with the application's SDP offer.
+    pub fn call(&mut self, now: Millis, target: &str, sdp: String) -> Result<CallRef, CommandError> {
+        self.ctx.now = now;
+        let uri = self.target(target)?;
+        if self.ctx.flow().is_none() || self.stopping {
+            return Err(CommandError::Offline);
+        }
+        let id = self.new_outgoing(uri, Vec::new());
+        self.send_invite(id, sdp);
+        self.dispatch();
+        Ok(id)
+    }
+
+    /// Sends the INVITE of a call the agent created for a transfer ([`Event::Transferring`]).
+    pub fn send_offer(&mut self, now: Millis, call: CallRef, sdp: String) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        if state.phase != Phase::AwaitingOffer {
+            return Err(CommandError::WrongState("the call already has its offer"));
+        }
+        self.send_invite(call, sdp);
+        self.dispatch();
+        Ok(())
+    }
+
+    pub(super) fn new_outgoing(&mut self, target: Uri, extra_headers: Vec<(HeaderName, String)>) -> CallRef {
+        let id = CallRef(self.next_handle());
+        let mut call = Call::new(true, Phase::AwaitingOffer, self.ctx.token(), self.ctx.token());
+        call.target = Some(target);
+        call.extra_headers = extra_headers;
+        self.calls.insert(id, call);
+        id
+    }
+
+    fn send_invite(&mut self, id: CallRef, sdp: String) {
+        let Some(call) = self.calls.get(&id) else { return };
+        let Some(target) = call.target.clone() else { return };
+        let (call_id, tag, extra) = (call.call_id.clone(), call.local_tag.clone(), call.extra_headers.clone());
+        let mut invite = self.ctx.new_request(Method::Invite, &target, &call_id, &tag, 1);
+        invite.headers.push(HeaderName::Contact, self.ctx.contact());
+        self.describe_dialog_capabilities(&mut invite.headers);
+        if self.ctx.config.session_expires > 0 {
+            invite.headers.push(HeaderName::SessionExpires, self.ctx.config.session_expires.to_string());
+            invite.headers.push(HeaderName::MinSe, "90");
+        }
+        for (name, value) in extra {
+            invite.headers.push(name, value);
+        }
+        invite.headers.push(HeaderName::ContentType, "application/sdp");
+        invite.body = sdp.clone().into_bytes();
+        self.ctx.authorize_in_advance(&mut invite);
+        let tx = self.ctx.send_request(invite.clone(), Owner::Call(id));
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.phase = Phase::Dialing;
+            call.local_sdp = Some(sdp);
+            call.invite = Some(invite);
+            call.invite_tx = Some(tx);
+        }
+    }
+
+    /// Allow and Supported for requests and responses that set up a dialog.
+    fn describe_dialog_capabilities(&self, headers: &mut crate::message::Headers) {
+        let allow: Vec<String> = crate::validate::SOFTPHONE_METHODS.iter().map(ToString::to_string).collect();
+        headers.push(HeaderName::Allow, allow.join(", "));
+        headers.push(HeaderName::Supported, "replaces, timer");
+    }
+
+    /// Answers an incoming call with the application's SDP.
+    pub fn answer(&mut self, now: Millis, call: CallRef, sdp: String) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        let tx = state.invite_tx.filter(|tx| state.phase == Phase::Ringing && self.ctx.transactions.is_proceeding(*tx));
+        let (Some(tx), Some(invite)) = (tx, state.invite.clone()) else {
+            return Err(CommandError::WrongState("only a ringing incoming call can be answered"));
+        };
+        let offer_in_2xx = invite.body.is_empty();
+        let mut ok = Response::to_request(&invite, 200, Some(&state.local_tag));
+        ok.headers.push(HeaderName::Contact, self.ctx.contact());
+        self.describe_dialog_capabilities(&mut ok.headers);
+        let session = self.negotiate_session(&invite, &mut ok);
+        ok.headers.push(HeaderName::ContentType, "application/sdp");
+        ok.body = sdp.clone().into_bytes();
+        self.ctx.respond(tx, ok.clone());
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.phase = Phase::Answered;
+            state.local_sdp = Some(sdp);
+            state.session = session;
+            state.offer_in_2xx = offer_in_2xx;
+        }
+        self.await_ack(call, tx, ok);
+        self.dispatch();
+        Ok(())
+    }
+
+    /// Refuses an incoming call with `status` (486 busy, 603 decline, 480 unavailable…).
+    pub fn reject(&mut self, now: Millis, call: CallRef, status: u16) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        if !(300..=699).contains(&status) {
+            return Err(CommandError::WrongState("a rejection needs a status from 300 to 699"));
+        }
+        let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        let tx = state.invite_tx.filter(|tx| state.phase == Phase::Ringing && self.ctx.transactions.is_proceeding(*tx));
+        let (Some(tx), Some(invite)) = (tx, state.invite.as_ref()) else {
+            return Err(CommandError::WrongState("only a ringing incoming call can be rejected"));
+        };
+        let response = Response::to_request(invite, status, Some(&state.local_tag));
+        self.ctx.respond(tx, response);
+        self.end_call(call, CallEnd::HungUpHere);
+        self.dispatch();
+        Ok(())
+    }
+
+    /// Ends a call whatever its state: CANCEL while dialling, decline (603) while ringing, BYE
+    /// once answered.
+    pub fn hang_up(&mut self, now: Millis, call: CallRef) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        match state.phase {
+            Phase::AwaitingOffer => {}
+            Phase::Dialing => {
+                state.cancel_wanted = true;
+                self.send_cancel_when_allowed(call);
+            }
+            Phase::Ringing => return self.reject(now, call, 603),
+            Phase::Answered | Phase::Confirmed => self.send_bye(call),
+        }
+        self.end_call(call, CallEnd::HungUpHere);
+        self.dispatch();
+        Ok(())
+    }
+
+    /// Sends a new offer in an established call (hold, resume, new media).
+    pub fn reoffer(&mut self, now: Millis, call: CallRef, sdp: String) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        if state.phase != Phase::Confirmed {
+            return Err(CommandError::WrongState("the call is not established"));
+        }
+        if state.offer_out.is_some() || state.offer_in.is_some() || state.glare_sdp.is_some() {
+            return Err(CommandError::WrongState("another offer is in progress"));
+        }
+        self.send_reinvite(call, Some(sdp));
+        self.dispatch();
+        Ok(())
+    }
+
+    /// Answers the other side's offer ([`Event::RemoteOffer`]) with the application's SDP (or,
+    /// when they asked for our offer, sends it).
+    pub fn accept_offer(&mut self, now: Millis, call: CallRef, sdp: String) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        let Some(offer) = state.offer_in.take() else {
+            return Err(CommandError::WrongState("no offer is waiting for an answer"));
+        };
+        let Some(dialog) = state.dialog.as_ref() else { return Err(CommandError::WrongState("no dialog")) };
+        let mut ok = Response::to_request(&offer.request, 200, Some(&dialog.local_tag));
+        state.local_sdp = Some(sdp.clone());
+        state.offer_in_2xx = offer.request.body.is_empty();
+        ok.headers.push(HeaderName::Contact, self.ctx.contact());
+        let session = self.negotiate_session(&offer.request, &mut ok);
+        ok.headers.push(HeaderName::ContentType, "application/sdp");
+        ok.body = sdp.into_bytes();
+        self.ctx.respond(offer.tx, ok.clone());
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.session = session.or(state.session);
+        }
+        if offer.request.method == Method::Invite {
+            self.await_ack(call, offer.tx, ok);
+        }
+        self.schedule_session(call);
+        self.dispatch();
+        Ok(())
+    }
+
+    /// Refuses the other side's offer with 488; the current media session stays.
+    pub fn refuse_offer(&mut self, now: Millis, call: CallRef) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        let Some(offer) = state.offer_in.take() else {
+            return Err(CommandError::WrongState("no offer is waiting for an answer"));
+        };
+        let tag = state.local_tag.clone();
+        self.ctx.respond(offer.tx, Response::to_request(&offer.request, 488, Some(&tag)));
+        self.dispatch();
+        Ok(())
+    }
+
+    /// Sends a DTMF digit by SIP INFO (`application/dtmf-relay`), for servers that want it.
+    pub fn send_dtmf(&mut self, now: Millis, call: CallRef, digit: char, duration: u32) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        let signal = Dtmf::new(digit).map_err(|_| CommandError::BadDigit(digit))?;
+        let request = self.in_dialog_request(call, Method::Info)?;
+        let mut request = request;
+        request.headers.push(HeaderName::ContentType, "application/dtmf-relay");
+        request.body = DtmfRelay { signal, duration_ms: Some(duration) }.to_body().into_bytes();
+        self.ctx.send_request(request, Owner::Call(call));
+        self.dispatch();
+        Ok(())
+    }
+
+    /// A new request in an established call's dialog.
+    pub(super) fn in_dialog_request(&mut self, call: CallRef, method: Method) -> Result<Request, CommandError> {
+        let via = self.ctx.via();
+        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        match (&mut state.dialog, state.phase) {
+            (Some(dialog), Phase::Confirmed | Phase::Answered) => Ok(dialog.request(method, via)),
+            _ => Err(CommandError::WrongState("the call is not established")),
+        }
+    }
+
+    fn send_reinvite(&mut self, call: CallRef, sdp: Option<String>) {
+        let allows_update = self.calls.get(&call).is_some_and(|c| c.peer_allows_update);
+        // Without a new offer, UPDATE refreshes the session (or the target) without touching media.
+        let method = if sdp.is_none() && allows_update { Method::Update } else { Method::Invite };
+        let sdp = sdp.or_else(|| {
+            if method == Method::Invite { self.calls.get(&call).and_then(|c| c.local_sdp.clone()) } else { None }
+        });
+        let Ok(mut request) = self.in_dialog_request(call, method) else { return };
+        request.headers.push(HeaderName::Contact, self.ctx.contact());
+        if let Some(session) = self.calls.get(&call).and_then(|c| c.session) {
+            let refresher = if session.we_refresh == self.calls.get(&call).is_some_and(|c| c.outgoing) {
+                "uac"
+            } else {
+                "uas"
+            };
+            request.headers.push(HeaderName::SessionExpires, format!("{};refresher={refresher}", session.interval));
+        }
+        if let Some(sdp) = &sdp {
+            request.headers.push(HeaderName::ContentType, "application/sdp");
+            request.body = sdp.clone().into_bytes();
+        }
+        let tx = self.ctx.send_request(request, Owner::Call(call));
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.offer_out = Some(OfferOut { tx, sdp });
+        }
+    }
+
+    /// After a reconnect our Contact reaches the proxy on a new flow: refresh the remote target
+    /// of every established call so that their requests find us.
+    pub(super) fn refresh_call_targets(&mut self) {
+        let ids: Vec<CallRef> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| !c.ended && c.phase == Phase::Confirmed && c.offer_out.is_none() && c.offer_in.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.send_reinvite(id, None);
+        }
+    }
+
+    pub(super) fn send_bye(&mut self, call: CallRef) {
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.unacked = None;
+        }
+        for timer in [CallTimer::Retransmit2xx, CallTimer::AckTimeout] {
+            self.ctx.timers.cancel(&TimerKey::Call(call, timer));
+        }
+        if let Ok(bye) = self.in_dialog_request(call, Method::Bye) {
+            self.ctx.send_request(bye, Owner::Call(call));
+        }
+    }
+
+    /// RFC 3261 §9.1: a CANCEL may only follow a provisional response.
+    fn send_cancel_when_allowed(&mut self, call: CallRef) {
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        if !state.cancel_wanted || state.cancel_sent || !state.provisional_seen || state.invite_tx.is_none() {
+            return;
+        }
+        let Some(invite) = state.invite.as_ref() else { return };
+        state.cancel_sent = true;
+        let mut cancel = Request::new(Method::Cancel, invite.uri.clone());
+        for name in [HeaderName::Via, HeaderName::MaxForwards, HeaderName::Route, HeaderName::From, HeaderName::To, HeaderName::CallId] {
+            for value in invite.headers.all(&name) {
+                cancel.headers.push(name.clone(), value.to_vec());
+            }
+        }
+        let number = invite.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number);
+        cancel.headers.push(HeaderName::CSeq, format!("{number} CANCEL"));
+        self.ctx.send_request(cancel, Owner::Call(call));
+    }
+
+    /// Reports the end once and stops the call's timers.
+    pub(super) fn end_call(&mut self, call: CallRef, reason: CallEnd) {
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        if state.ended {
+            return;
+        }
+        state.ended = true;
+        state.offer_in = None;
+        state.glare_sdp = None;
+        let referred_from = state.referred_from;
+        let established = state.phase == Phase::Confirmed;
+        self.ctx.timers.cancel_where(|key| {
+            matches!(key, TimerKey::Call(id, timer) if *id == call && *timer != CallTimer::Retransmit2xx)
+        });
+        if let Some(transferor) = referred_from
+            && !established
+        {
+            let status = match &reason {
+                CallEnd::Rejected { status, .. } => *status,
+                CallEnd::Timeout => 408,
+                _ => 487,
+            };
+            self.notify_transferor(transferor, status);
+        }
+        self.ctx.event(Event::Ended { call, reason });
+    }
+
+    /// Forgets ended calls once their last transaction is over.
+    pub(super) fn forget_finished_calls(&mut self) {
+        let finished: Vec<CallRef> = self
+            .calls
+            .iter()
+            .filter(|(id, c)| c.ended && c.unacked.is_none() && !self.ctx.transactions.owned_by(Owner::Call(**id)))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in finished {
+            self.calls.remove(&id);
+            self.ctx.timers.cancel_where(|key| matches!(key, TimerKey::Call(call, _) if *call == id));
+        }
+    }
+
+    /// The call a request with a To tag belongs to.
+    pub(super) fn call_of(&self, request: &Request) -> Option<CallRef> {
+        let call_id = request.headers.get(&HeaderName::CallId)?;
+        let local = to_tag(request)?;
+        let remote = NameAddr::parse(request.headers.get(&HeaderName::From)?).ok()?;
+        self.calls.iter().find(|(_, c)| c.belongs(call_id, &local, remote.tag())).map(|(id, _)| *id)
+    }
+
+    pub(super) fn on_incoming_invite(&mut self, request: Request) {
+        let id = CallRef(self.next_handle());
+        let tx = self.ctx.start_server(&request, Owner::Call(id));
+        let tag = self.ctx.token();
+        let refuse = |ua: &mut UserAgent, status: u16| {
+            let response = Response::to_request(&request, status, Some(&tag));
+            ua.ctx.respond(tx, response);
+        };
+        if self.stopping || !self.registered {
+            return refuse(self, 480);
+        }
+        let replaces = match request.headers.get(&HeaderName::Replaces) {
+            None => None,
+            Some(value) => match self.replaced_call(value) {
+                Some(call) => Some(call),
+                None => return refuse(self, 481),
+            },
+        };
+        let Some(dialog) = Dialog::as_uas(&request, &tag) else { return refuse(self, 400) };
+        let mut call = Call::new(false, Phase::Ringing, dialog.call_id.clone(), tag.clone());
+        call.peer_allows_update = allows(&request.headers, "UPDATE");
+        call.dialog = Some(dialog);
+        call.invite = Some(request.clone());
+        call.invite_tx = Some(tx);
+        call.replaces = replaces;
+        self.calls.insert(id, call);
+        let mut ringing = Response::to_request(&request, 180, Some(&tag));
+        ringing.headers.push(HeaderName::Contact, self.ctx.contact());
+        self.ctx.respond(tx, ringing);
+        let party = |name: &HeaderName| request.headers.get(name).map(party_of);
+        let sdp = (!request.body.is_empty()).then(|| String::from_utf8_lossy(&request.body).into_owned());
+        self.ctx.event(Event::Incoming {
+            call: id,
+            from: party(&HeaderName::From).unwrap_or(Party { uri: String::new(), display_name: None }),
+            to: party(&HeaderName::To).unwrap_or(Party { uri: String::new(), display_name: None }),
+            sdp,
+            replaces,
+            referred_by: party(&HeaderName::ReferredBy),
+        });
+    }
+
+    /// The call a Replaces header names (RFC 3891 §3: its tags as the recipient sees them).
+    fn replaced_call(&self, value: &[u8]) -> Option<CallRef> {
+        let (call_id, params) = value_with_params(value).ok()?;
+        let to_tag = params.get("to-tag").flatten()?;
+        let from_tag = params.get("from-tag").flatten()?;
+        self.calls
+            .iter()
+            .find(|(_, c)| !c.ended && c.dialog.as_ref().is_some_and(|d| d.matches(call_id.as_bytes(), to_tag, Some(from_tag))))
+            .map(|(id, _)| *id)
+    }
+
+    pub(super) fn on_cancel(&mut self, cancel: Request) {
+        let found = self.ctx.transactions.cancelled_by(&cancel);
+        let tx = self.ctx.start_server(&cancel, super::transactions::Owner::Agent);
+        let Some((invite_tx, owner)) = found else {
+            return self.ctx.respond(tx, Response::to_request(&cancel, 481, None));
+        };
+        self.ctx.respond(tx, Response::to_request(&cancel, 200, None));
+        let super::transactions::Owner::Call(call) = owner else { return };
+        let Some(state) = self.calls.get(&call).filter(|c| c.phase == Phase::Ringing && !c.ended) else { return };
+        let Some(invite) = state.invite.as_ref() else { return };
+        let terminated = Response::to_request(invite, 487, Some(&state.local_tag));
+        self.ctx.respond(invite_tx, terminated);
+        // RFC 3326: "cause=200" means another device of ours answered.
+        let elsewhere = cancel.headers.all(&HeaderName::Reason).any(|r| {
+            let text = String::from_utf8_lossy(r).to_ascii_lowercase();
+            text.contains("cause=200")
+        });
+        self.end_call(call, if elsewhere { CallEnd::AnsweredElsewhere } else { CallEnd::CallerCancelled });
+    }
+
+    /// An ACK for a 2xx, outside any transaction.
+    pub(super) fn on_dialog_ack(&mut self, ack: Request) {
+        if let Some(call) = self.call_of(&ack) {
+            self.on_ack(call, ack);
+        }
+    }
+
+    fn on_ack(&mut self, call: CallRef, ack: Request) {
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        let Some(unacked) = state.unacked.as_ref() else { return };
+        let acked = CSeq::parse(ack.headers.get(&HeaderName::CSeq).unwrap_or_default()).ok().map(|c| c.number);
+        let answered = unacked.response.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok());
+        if acked != answered.map(|c| c.number) {
+            return;
+        }
+        state.unacked = None;
+        for timer in [CallTimer::Retransmit2xx, CallTimer::AckTimeout] {
+            self.ctx.timers.cancel(&TimerKey::Call(call, timer));
+        }
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        let sdp = (state.offer_in_2xx && !ack.body.is_empty()).then(|| String::from_utf8_lossy(&ack.body).into_owned());
+        if state.ended {
+            return;
+        }
+        if state.phase == Phase::Answered {
+            state.phase = Phase::Confirmed;
+            let replaced = state.replaces;
+            self.ctx.event(Event::Established { call, sdp });
+            self.schedule_session(call);
+            if let Some(old) = replaced {
+                self.send_bye(old);
+                self.end_call(old, CallEnd::Replaced);
+            }
+        } else if sdp.is_some() {
+            self.ctx.event(Event::OfferAnswered { call, sdp });
+        }
+    }
+
+    /// Starts retransmitting our 2xx (UDP) and waiting for its ACK.
+    fn await_ack(&mut self, call: CallRef, tx: TxId, response: Response) {
+        let t1 = self.ctx.config.timers.t1;
+        let now = self.ctx.now;
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.unacked = Some(Unacked { tx, response, interval: t1 });
+        }
+        if self.ctx.transport() == TransportKind::Udp {
+            self.ctx.timers.set(TimerKey::Call(call, CallTimer::Retransmit2xx), now + t1);
+        }
+        self.ctx.timers.set(TimerKey::Call(call, CallTimer::AckTimeout), now + t1 * 64);
+    }
+
+    pub(super) fn on_call_timer(&mut self, call: CallRef, timer: CallTimer) {
+        let now = self.ctx.now;
+        match timer {
+            CallTimer::Retransmit2xx => {
+                let t2 = self.ctx.config.timers.t2;
+                let Some(unacked) = self.calls.get_mut(&call).and_then(|c| c.unacked.as_mut()) else { return };
+                unacked.interval = (unacked.interval * 2).min(t2);
+                let (tx, response, next) = (unacked.tx, unacked.response.clone(), unacked.interval);
+                self.ctx.respond(tx, response);
+                self.ctx.timers.set(TimerKey::Call(call, CallTimer::Retransmit2xx), now + next);
+            }
+            CallTimer::AckTimeout => {
+                self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::Retransmit2xx));
+                let Some(state) = self.calls.get_mut(&call) else { return };
+                state.unacked = None;
+                // RFC 3261 §13.3.1.4: no ACK, so the session ends with a BYE.
+                if !state.ended {
+                    self.send_bye(call);
+                    self.end_call(call, CallEnd::Timeout);
+                }
+            }
+            CallTimer::GlareRetry => {
+                let sdp = self.calls.get_mut(&call).and_then(|c| c.glare_sdp.take());
+                let busy = self.calls.get(&call).is_none_or(|c| c.ended || c.offer_out.is_some() || c.offer_in.is_some());
+                if let Some(sdp) = sdp {
+                    if busy {
+                        // The other side's offer came first; ours waits for another turn.
+                        if let Some(state) = self.calls.get_mut(&call) {
+                            state.glare_sdp = Some(sdp);
+                        }
+                        self.ctx.timers.set(TimerKey::Call(call, CallTimer::GlareRetry), now + 1000);
+                    } else {
+                        self.send_reinvite(call, Some(sdp));
+                    }
+                }
+            }
+            CallTimer::SessionRefresh => {
+                let idle = self.calls.get(&call).is_some_and(|c| !c.ended && c.offer_out.is_none() && c.offer_in.is_none());
+                if idle {
+                    self.send_reinvite(call, None);
+                } else {
+                    self.ctx.timers.set(TimerKey::Call(call, CallTimer::SessionRefresh), now + 2000);
+                }
+            }
+            CallTimer::SessionExpiry => {
+                if self.calls.get(&call).is_some_and(|c| !c.ended) {
+                    self.send_bye(call);
+                    self.end_call(call, CallEnd::SessionExpired);
+                }
+            }
+        }
+    }
+
+    /// RFC 4028 as the UAS: the interval and refresher of our 2xx, with their headers.
+    fn negotiate_session(&self, request: &Request, response: &mut Response) -> Option<SessionTimer> {
+        let requested = request.headers.get(&HeaderName::SessionExpires).and_then(|v| value_with_params(v).ok());
+        let (interval, refresher) = match requested {
+            Some((interval, params)) => {
+                (interval.parse::<u32>().ok()?, params.get("refresher").flatten().map(str::to_ascii_lowercase))
+            }
+            None if self.ctx.config.session_expires > 0 && supports(&request.headers, "timer") => {
+                (self.ctx.config.session_expires, None)
+            }
+            None => return None,
+        };
+        let interval = interval.max(90);
+        let uac_refreshes = match refresher.as_deref() {
+            Some("uas") => false,
+            Some(_) => true,
+            None => supports(&request.headers, "timer"),
+        };
+        let refresher = if uac_refreshes { "uac" } else { "uas" };
+        response.headers.push(HeaderName::SessionExpires, format!("{interval};refresher={refresher}"));
+        if uac_refreshes {
+            response.headers.push(HeaderName::Require, "timer");
+        }
+        Some(SessionTimer { interval, we_refresh: !uac_refreshes })
+    }
+
+    /// RFC 4028 as the UAC: what the 2xx decided.
+    fn session_from_answer(&mut self, call: CallRef, response: &Response) {
+        let Some((interval, params)) =
+            response.headers.get(&HeaderName::SessionExpires).and_then(|v| value_with_params(v).ok())
+        else {
+            return;
+        };
+        let Ok(interval) = interval.parse::<u32>() else { return };
+        let we_are_uac = self.calls.get(&call).is_some_and(|c| c.outgoing);
+        let uac_refreshes = !params.get("refresher").flatten().is_some_and(|r| r.eq_ignore_ascii_case("uas"));
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.session = Some(SessionTimer { interval: interval.max(90), we_refresh: uac_refreshes == we_are_uac });
+        }
+        self.schedule_session(call);
+    }
+
+    fn schedule_session(&mut self, call: CallRef) {
+        let Some(session) = self.calls.get(&call).and_then(|c| c.session) else { return };
+        let interval = u64::from(session.interval) * 1000;
+        let now = self.ctx.now;
+        if session.we_refresh {
+            self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::SessionExpiry));
+            self.ctx.timers.set(TimerKey::Call(call, CallTimer::SessionRefresh), now + interval / 2);
+        } else {
+            // RFC 4028 §10: BYE at the interval less a third of it (at most 32 s).
+            self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::SessionRefresh));
+            self.ctx.timers.set(TimerKey::Call(call, CallTimer::SessionExpiry), now + (interval - (interval / 3).min(32_000)));
+        }
+    }
+
+    pub(super) fn on_call_notice(&mut self, call: CallRef, notice: Notice) {
+        match notice {
+            Notice::Response { tx, request, response, .. } => self.on_call_response(call, tx, *request, response),
+            Notice::Ack { ack, .. } => self.on_ack(call, ack),
+            Notice::Failed { tx, request, failure, .. } => self.on_call_failure(call, tx, &request, failure),
+            Notice::Terminated { tx, .. } => {
+                if let Some(state) = self.calls.get_mut(&call) {
+                    if state.invite_tx == Some(tx) {
+                        state.invite_tx = None;
+                    }
+                    if state.unacked.as_ref().is_some_and(|u| u.tx == tx) {
+                        // Timer L: the server transaction no longer sends our 2xx.
+                        state.unacked = None;
+                        self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::Retransmit2xx));
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_call_response(&mut self, call: CallRef, tx: TxId, request: Request, response: Response) {
+        let Some(state) = self.calls.get(&call) else { return };
+        let is_initial = state.invite_tx == Some(tx) && request.method == Method::Invite;
+        let is_offer = state.offer_out.as_ref().is_some_and(|o| o.tx == tx);
+        if matches!(response.status, 401 | 407) && !state.ended {
+            return self.retry_with_credentials(call, tx, &request, &response, is_initial, is_offer);
+        }
+        match request.method {
+            Method::Invite if is_initial => self.on_invite_response(call, &request, response),
+            Method::Invite | Method::Update if is_offer => self.on_offer_response(call, &request, response),
+            Method::Invite if response.status / 100 == 2 => {
+                // A retransmitted 2xx whose ACK we sent already.
+                if let Some(ack) = self.calls.get(&call).and_then(|c| c.ack.clone()) {
+                    self.ctx.send_bytes(ack);
+                }
+            }
+            Method::Refer => self.on_refer_response(call, &response),
+            _ => {}
+        }
+    }
+
+    fn retry_with_credentials(
+        &mut self,
+        call: CallRef,
+        tx: TxId,
+        request: &Request,
+        response: &Response,
+        is_initial: bool,
+        is_offer: bool,
+    ) {
+        let cseq = match self.calls.get_mut(&call).and_then(|c| c.dialog.as_mut().filter(|_| !is_initial)) {
+            Some(dialog) => {
+                dialog.local_cseq += 1;
+                dialog.local_cseq
+            }
+            None => request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number + 1),
+        };
+        match self.ctx.answer_challenge(request, response, cseq) {
+            Ok(retry) => {
+                let new_tx = self.ctx.send_request(retry.clone(), Owner::Call(call));
+                if let Some(state) = self.calls.get_mut(&call) {
+                    if is_initial {
+                        state.invite = Some(retry);
+                        state.invite_tx = Some(new_tx);
+                        state.provisional_seen = false;
+                    } else if is_offer && let Some(offer) = state.offer_out.as_mut() {
+                        offer.tx = new_tx;
+                    }
+                }
+                let _ = tx;
+            }
+            Err(_) if is_initial => self.on_invite_response(call, request, response.clone()),
+            Err(_) if is_offer => self.on_offer_response(call, request, response.clone()),
+            Err(_) => {}
+        }
+    }
+
+    fn on_invite_response(&mut self, call: CallRef, request: &Request, response: Response) {
+        let status = response.status;
+        match status {
+            100..=199 => {
+                let Some(state) = self.calls.get_mut(&call) else { return };
+                state.provisional_seen = true;
+                if status > 100 && state.dialog.is_none() {
+                    state.dialog = Dialog::as_uac(request, &response);
+                }
+                let (ended, referred_from) = (state.ended, state.referred_from);
+                self.send_cancel_when_allowed(call);
+                if !ended && status > 100 {
+                    let sdp = (!response.body.is_empty()).then(|| String::from_utf8_lossy(&response.body).into_owned());
+                    self.ctx.event(Event::Progress { call, status, reason: reason_text(&response), sdp });
+                    if let Some(transferor) = referred_from {
+                        self.notify_transferor(transferor, status);
+                    }
+                }
+            }
+            200..=299 => self.on_invite_accepted(call, request, &response),
+            422 => {
+                let minimum = response.headers.get(&HeaderName::MinSe).and_then(|v| value_with_params(v).ok());
+                let minimum = minimum.and_then(|(value, _)| value.parse::<u32>().ok());
+                let number = request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number);
+                let Some(minimum) = minimum.filter(|m| *m <= 86_400) else {
+                    return self.end_call(call, rejected(&response));
+                };
+                let mut retry = request.clone();
+                retry.headers.set(HeaderName::SessionExpires, minimum.to_string());
+                retry.headers.set(HeaderName::MinSe, minimum.to_string());
+                retry.headers.set(HeaderName::Via, self.ctx.via());
+                retry.headers.set(HeaderName::CSeq, format!("{} INVITE", number + 1));
+                let tx = self.ctx.send_request(retry.clone(), Owner::Call(call));
+                if let Some(state) = self.calls.get_mut(&call) {
+                    state.invite = Some(retry);
+                    state.invite_tx = Some(tx);
+                }
+            }
+            _ => self.end_call(call, rejected(&response)),
+        }
+    }
+
+    fn on_invite_accepted(&mut self, call: CallRef, request: &Request, response: &Response) {
+        let Some(dialog) = Dialog::as_uac(request, response) else { return };
+        let via = self.ctx.via();
+        let number = dialog.local_cseq;
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        let confirmed = state.phase == Phase::Confirmed || state.ack.is_some();
+        if confirmed {
+            if state.dialog.as_ref().is_some_and(|d| d.remote_tag == dialog.remote_tag) {
+                // A retransmission: our ACK was lost.
+                if let Some(ack) = state.ack.clone() {
+                    self.ctx.send_bytes(ack);
+                }
+            } else {
+                // A second fork answered too: acknowledge it and hang it up at once.
+                let mut extra = dialog;
+                let ack = ack_request(&mut extra, number, via);
+                self.ctx.send_bytes(ack.to_bytes());
+                let bye = extra.request(Method::Bye, self.ctx.via());
+                self.ctx.send_request(bye, Owner::Agent);
+            }
+            return;
+        }
+        let mut dialog = dialog;
+        let ack = ack_request(&mut dialog, number, via);
+        self.ctx.send_bytes(ack.to_bytes());
+        state.ack = Some(ack.to_bytes());
+        state.dialog = Some(dialog);
+        state.phase = Phase::Confirmed;
+        state.peer_allows_update = allows(&response.headers, "UPDATE");
+        let (ended, referred_from) = (state.ended, state.referred_from);
+        if ended {
+            // The 200 crossed our CANCEL: the call was answered after all, so end it properly.
+            self.send_bye(call);
+            return;
+        }
+        let sdp = (!response.body.is_empty()).then(|| String::from_utf8_lossy(&response.body).into_owned());
+        self.ctx.event(Event::Established { call, sdp });
+        self.session_from_answer(call, response);
+        if let Some(transferor) = referred_from {
+            self.notify_transferor(transferor, response.status);
+            if let Some(state) = self.calls.get_mut(&call) {
+                state.referred_from = None;
+            }
+        }
+    }
+
+    fn on_offer_response(&mut self, call: CallRef, request: &Request, response: Response) {
+        let status = response.status;
+        if status < 200 {
+            return;
+        }
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        let Some(offer) = state.offer_out.take() else { return };
+        if status < 300 {
+            if let Some(dialog) = state.dialog.as_mut() {
+                dialog.refresh_target(&response);
+            }
+            if request.method == Method::Invite {
+                let number = request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(0, |c| c.number);
+                let via = self.ctx.via();
+                let Some(state) = self.calls.get_mut(&call) else { return };
+                if let Some(dialog) = state.dialog.as_mut() {
+                    let ack = ack_request(dialog, number, via).to_bytes();
+                    state.ack = Some(ack.clone());
+                    self.ctx.send_bytes(ack);
+                }
+            }
+            let Some(state) = self.calls.get_mut(&call) else { return };
+            if let Some(sdp) = &offer.sdp {
+                state.local_sdp = Some(sdp.clone());
+            }
+            let carried_offer = !request.body.is_empty();
+            if carried_offer && !state.ended {
+                let sdp = (!response.body.is_empty()).then(|| String::from_utf8_lossy(&response.body).into_owned());
+                self.ctx.event(Event::OfferAnswered { call, sdp });
+            }
+            self.session_from_answer(call, &response);
+            if self.calls.get(&call).is_some_and(|c| c.session.is_some()) {
+                self.schedule_session(call);
+            }
+            return;
+        }
+        match status {
+            491 => {
+                // RFC 3261 §14.1: the owner of the Call-ID waits 2.1–4 s, the other side 0–2 s.
+                let delay = if state.outgoing { 2100 + self.ctx.random.below(1901) } else { self.ctx.random.below(2001) };
+                let Some(state) = self.calls.get_mut(&call) else { return };
+                if let Some(sdp) = offer.sdp {
+                    state.glare_sdp = Some(sdp);
+                }
+                self.ctx.timers.set(TimerKey::Call(call, CallTimer::GlareRetry), self.ctx.now + delay);
+            }
+            408 | 481 => {
+                // RFC 3261 §12.2.1.2: the dialog is gone.
+                self.send_bye(call);
+                let reason = if status == 408 { CallEnd::Timeout } else { CallEnd::HungUpThere };
+                self.end_call(call, reason);
+            }
+            _ if offer.sdp.is_some() => self.ctx.event(Event::OfferRefused { call, status }),
+            _ => {}
+        }
+    }
+
+    fn on_call_failure(&mut self, call: CallRef, tx: TxId, request: &Request, failure: Failure) {
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        if state.invite_tx == Some(tx) && request.method == Method::Invite && state.outgoing {
+            let reason = if failure == Failure::Transport { CallEnd::ConnectionLost } else { CallEnd::Timeout };
+            return self.end_call(call, reason);
+        }
+        if state.invite_tx == Some(tx) && !state.outgoing && state.phase == Phase::Ringing {
+            // The flow failed while ringing: the caller cannot be answered.
+            return self.end_call(call, CallEnd::ConnectionLost);
+        }
+        if state.offer_out.as_ref().is_some_and(|o| o.tx == tx) {
+            let offer = state.offer_out.take();
+            if failure == Failure::Timeout {
+                self.send_bye(call);
+                self.end_call(call, CallEnd::Timeout);
+            } else if let Some(OfferOut { sdp: Some(_), .. }) = offer {
+                self.ctx.event(Event::OfferRefused { call, status: 0 });
+            }
+            return;
+        }
+        if request.method == Method::Refer {
+            self.on_refer_failure(call);
+        }
+    }
+
+    /// A request in a call's dialog.
+    pub(super) fn on_call_request(&mut self, call: CallRef, request: Request) {
+        let tx = self.ctx.start_server(&request, Owner::Call(call));
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        let tag = state.local_tag.clone();
+        let respond = |ua: &mut UserAgent, status: u16| {
+            ua.ctx.respond(tx, Response::to_request(&request, status, Some(&tag)));
+        };
+        let in_order = state.dialog.as_mut().is_some_and(|d| d.accept_request(&request));
+        if !in_order {
+            return respond(self, 500);
+        }
+        if state.ended && request.method != Method::Bye {
+            return respond(self, 481);
+        }
+        match request.method {
+            Method::Bye => {
+                respond(self, 200);
+                self.end_call(call, CallEnd::HungUpThere);
+                if let Some(state) = self.calls.get_mut(&call) {
+                    state.unacked = None;
+                    state.offer_out = None;
+                }
+            }
+            Method::Invite | Method::Update => self.on_remote_offer(call, tx, request),
+            Method::Info => {
+                let plain = request.headers.get(&HeaderName::ContentType).is_some_and(|t| t.starts_with(b"application/dtmf") && !t.starts_with(b"application/dtmf-relay"));
+                let dtmf = if plain {
+                    Dtmf::parse_body(&request.body).map(|signal| DtmfRelay { signal, duration_ms: None })
+                } else {
+                    DtmfRelay::parse(&request.body)
+                };
+                respond(self, 200);
+                if let Ok(dtmf) = dtmf {
+                    let (digit, duration) = (dtmf.signal.as_char(), dtmf.duration_ms.unwrap_or(0));
+                    self.ctx.event(Event::Dtmf { call, digit, duration });
+                }
+            }
+            Method::Refer => self.on_refer(call, tx, request),
+            Method::Notify => self.on_refer_notify(call, tx, request),
+            Method::Options => respond(self, 200),
+            Method::Message => {
+                respond(self, 200);
+                let from = request.headers.get(&HeaderName::From).map_or_else(|| party_of(b""), party_of);
+                self.ctx.event(Event::MessageReceived { from, text: String::from_utf8_lossy(&request.body).into_owned() });
+            }
+            _ => respond(self, 405),
+        }
+    }
+
+    fn on_remote_offer(&mut self, call: CallRef, tx: TxId, request: Request) {
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        let tag = state.local_tag.clone();
+        let respond = |ua: &mut UserAgent, response: Response| ua.ctx.respond(tx, response);
+        if state.phase != Phase::Confirmed {
+            let mut pending = Response::to_request(&request, 491, Some(&tag));
+            if request.method == Method::Update && state.phase == Phase::Ringing {
+                pending = Response::to_request(&request, 500, Some(&tag));
+                pending.headers.push(HeaderName::RetryAfter, "1");
+            }
+            return respond(self, pending);
+        }
+        if state.offer_out.is_some() {
+            // Glare (RFC 3261 §14.2): both sent an offer; theirs gets 491 and both retry later.
+            return respond(self, Response::to_request(&request, 491, Some(&tag)));
+        }
+        if state.offer_in.is_some() {
+            let mut busy = Response::to_request(&request, 500, Some(&tag));
+            let wait = self.ctx.random.below(10);
+            busy.headers.push(HeaderName::RetryAfter, wait.to_string());
+            return respond(self, busy);
+        }
+        state.peer_allows_update |= allows(&request.headers, "UPDATE");
+        if request.body.is_empty() && request.method == Method::Update {
+            // A session or target refresh without media: answer at once with our timer terms.
+            let mut ok = Response::to_request(&request, 200, Some(&tag));
+            ok.headers.push(HeaderName::Contact, self.ctx.contact());
+            let session = self.negotiate_session(&request, &mut ok);
+            respond(self, ok);
+            if let Some(state) = self.calls.get_mut(&call) {
+                state.session = session.or(state.session);
+            }
+            self.schedule_session(call);
+            return;
+        }
+        let sdp = (!request.body.is_empty()).then(|| String::from_utf8_lossy(&request.body).into_owned());
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.offer_in = Some(OfferIn { tx, request });
+        }
+        self.ctx.event(Event::RemoteOffer { call, sdp });
+    }
+}
+
+/// The ACK for a 2xx to the INVITE with CSeq `number`.
+fn ack_request(dialog: &mut Dialog, number: u32, via: String) -> Request {
+    let mut ack = dialog.request(Method::Ack, via);
+    ack.headers.set(HeaderName::CSeq, format!("{number} ACK"));
+    ack
+}
+
+/// The end of a call attempt refused with `response`.
+fn rejected(response: &Response) -> CallEnd {
+    CallEnd::Rejected { status: response.status, reason: reason_text(response), kind: RejectKind::of(response.status) }
+}
+
+/// Whether an Allow header lists `method`.
+fn allows(headers: &crate::message::Headers, method: &str) -> bool {
+    headers.values(&HeaderName::Allow).any(|value| value.eq_ignore_ascii_case(method.as_bytes()))
+}
+
+/// Whether a Supported header lists `tag`.
+fn supports(headers: &crate::message::Headers, tag: &str) -> bool {
+    headers.values(&HeaderName::Supported).any(|value| value.eq_ignore_ascii_case(tag.as_bytes()))
+}

@@ -1,0 +1,326 @@
+//! What every part of the agent shares: the clock, the outputs, timers, transactions, the flow
+//! and the credentials.
+
+use std::collections::VecDeque;
+
+use super::config::{AgentConfig, Server, TransportKind};
+use super::events::{CallRef, Event, FlowId, SubscriptionRef};
+use super::timers::TimerQueue;
+use super::transactions::{Effects, Notice, Owner, Transactions, TxId};
+use crate::Millis;
+use crate::auth::{Challenge, DigestClient, RequestDigest, answer_header, strongest};
+use crate::message::{HeaderName, Method, Request, Response, Uri};
+use crate::random::Random;
+use crate::transaction::{Timer, Transport};
+
+/// What the shell must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Open a connection (or, for UDP, a socket) to `server` and report it as `flow` with
+    /// [`super::UserAgent::connected`] or [`super::UserAgent::closed`].
+    Connect {
+        /// The id the shell must use for this connection.
+        flow: FlowId,
+        /// Where to.
+        server: Server,
+    },
+    /// Send these bytes on `flow` (one WebSocket message, or one datagram).
+    Send {
+        /// The flow.
+        flow: FlowId,
+        /// One whole SIP message, or a CRLF keepalive.
+        bytes: Vec<u8>,
+    },
+    /// Close `flow`; the agent has forgotten it.
+    Close {
+        /// The flow.
+        flow: FlowId,
+    },
+    /// Tell the application.
+    Event(Event),
+}
+
+/// The connection to a server, as the agent sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// Not started, or stopped.
+    Stopped,
+    /// The shell is connecting.
+    Connecting { flow: FlowId, server: usize },
+    /// The flow is up; `local` is the shell's local address for a UDP flow.
+    Up { flow: FlowId, server: usize },
+    /// Waiting for the reconnect timer.
+    Waiting,
+}
+
+/// Timers of the whole agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum TimerKey {
+    Transaction(TxId, Timer),
+    Reconnect,
+    ConnectTimeout,
+    Keepalive,
+    PongTimeout,
+    RegisterRefresh,
+    StopDeadline,
+    Call(CallRef, CallTimer),
+    Subscription(SubscriptionRef),
+    Publication,
+}
+
+/// Timers of one call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum CallTimer {
+    /// Retransmit our 2xx over UDP until the ACK arrives.
+    Retransmit2xx,
+    /// Give up waiting for the ACK of our 2xx.
+    AckTimeout,
+    /// Send the re-INVITE again after a 491 (RFC 3261 §14.1).
+    GlareRetry,
+    /// We refresh the session (RFC 4028).
+    SessionRefresh,
+    /// The other side failed to refresh the session.
+    SessionExpiry,
+}
+
+/// Shared state of the agent.
+pub(crate) struct Context {
+    pub config: AgentConfig,
+    pub random: Box<dyn Random + Send>,
+    pub now: Millis,
+    pub outputs: VecDeque<Output>,
+    pub timers: TimerQueue<TimerKey>,
+    pub transactions: Transactions,
+    pub notices: VecDeque<Notice>,
+    pub link: Link,
+    /// The sent-by host of our Via and the host of our Contact: a random `.invalid` name on
+    /// WebSocket (RFC 7118 §5), the local address on UDP.
+    pub via_host: String,
+    /// The user part of our Contact (random, so that it reveals nothing).
+    pub contact_user: String,
+    digest: DigestClient,
+    /// The last proxy challenge, answered in advance on new requests to save a round trip.
+    proxy_challenge: Option<Challenge>,
+    answered_nonces: VecDeque<String>,
+}
+
+/// Why a challenged request cannot be sent again with credentials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthProblem {
+    /// Our answer to the same nonce was refused: the password is wrong.
+    Refused,
+    /// No challenge we can answer.
+    Unusable,
+}
+
+impl Context {
+    pub(crate) fn new(config: AgentConfig, mut random: Box<dyn Random + Send>) -> Self {
+        let via_host = format!("{}.invalid", random.token());
+        let contact_user = random.token();
+        let digest = DigestClient::new(config.credentials.clone());
+        Context {
+            config,
+            random,
+            now: Millis(0),
+            outputs: VecDeque::new(),
+            timers: TimerQueue::new(),
+            transactions: Transactions::default(),
+            notices: VecDeque::new(),
+            link: Link::Stopped,
+            via_host,
+            contact_user,
+            digest,
+            proxy_challenge: None,
+            answered_nonces: VecDeque::new(),
+        }
+    }
+
+    /// The flow when it is up.
+    pub(crate) fn flow(&self) -> Option<FlowId> {
+        match self.link {
+            Link::Up { flow, .. } => Some(flow),
+            _ => None,
+        }
+    }
+
+    /// The transport of the current (or last) server.
+    pub(crate) fn transport(&self) -> TransportKind {
+        let server = match self.link {
+            Link::Up { server, .. } | Link::Connecting { server, .. } => server,
+            _ => 0,
+        };
+        self.config.servers.get(server).map_or(TransportKind::Wss, |s| s.transport)
+    }
+
+    fn reliability(&self) -> Transport {
+        if self.transport().is_reliable() { Transport::Reliable } else { Transport::Unreliable }
+    }
+
+    /// A fresh token.
+    pub(crate) fn token(&mut self) -> String {
+        self.random.token()
+    }
+
+    /// A Via value with a fresh branch.
+    pub(crate) fn via(&mut self) -> String {
+        let rport = if self.transport() == TransportKind::Udp { ";rport" } else { "" };
+        let branch = self.token();
+        format!("SIP/2.0/{} {};branch=z9hG4bK{branch}{rport}", self.transport().via_token(), self.via_host)
+    }
+
+    /// Our Contact URI (RFC 5626 `ob` marks a flow the proxy must keep using).
+    pub(crate) fn contact_uri(&self) -> String {
+        match self.transport() {
+            TransportKind::Udp => format!("sip:{}@{}", self.contact_user, self.via_host),
+            kind => format!("sip:{}@{};transport={}", self.contact_user, self.via_host, kind.via_token().to_lowercase()),
+        }
+    }
+
+    /// The Contact header value for dialogs.
+    pub(crate) fn contact(&self) -> String {
+        format!("<{};ob>", self.contact_uri())
+    }
+
+    /// Our From value without a tag.
+    pub(crate) fn local_party(&self) -> String {
+        match &self.config.display_name {
+            Some(name) => format!("{} <{}>", super::dialog::quoted(name), self.config.aor),
+            None => format!("<{}>", self.config.aor),
+        }
+    }
+
+    /// A request outside any dialog (INVITE, SUBSCRIBE, PUBLISH, MESSAGE), with credentials
+    /// answered in advance when we hold a proxy challenge.
+    pub(crate) fn new_request(&mut self, method: Method, target: &Uri, call_id: &str, tag: &str, cseq: u32) -> Request {
+        let mut request = Request::new(method.clone(), target.clone());
+        let via = self.via();
+        let headers = &mut request.headers;
+        headers.push(HeaderName::Via, via);
+        headers.push(HeaderName::MaxForwards, "70");
+        headers.push(HeaderName::From, format!("{};tag={tag}", self.local_party()));
+        headers.push(HeaderName::To, format!("<{target}>"));
+        headers.push(HeaderName::CallId, call_id.to_owned());
+        headers.push(HeaderName::CSeq, format!("{cseq} {method}"));
+        request
+    }
+
+    /// Tells the application.
+    pub(crate) fn event(&mut self, event: Event) {
+        self.outputs.push_back(Output::Event(event));
+    }
+
+    /// Sends bytes outside any transaction (an ACK for a 2xx, a stateless response).
+    pub(crate) fn send_bytes(&mut self, bytes: Vec<u8>) {
+        if let Some(flow) = self.flow() {
+            self.outputs.push_back(Output::Send { flow, bytes });
+        }
+    }
+
+    /// Sends a request in a new client transaction; with no flow it fails at once.
+    pub(crate) fn send_request(&mut self, mut request: Request, owner: Owner) -> TxId {
+        request.headers.push(HeaderName::UserAgent, self.config.user_agent.clone());
+        let mut effects = Effects::default();
+        let id = self.transactions.start_client(
+            request,
+            owner,
+            self.now,
+            self.config.timers,
+            self.reliability(),
+            &mut effects,
+        );
+        if self.flow().is_none() {
+            // Nothing can leave: the transaction ends the way a transport error ends it.
+            self.absorb(Effects { sends: vec![], ..effects });
+            let mut failed = Effects::default();
+            self.transactions.fail(id, &mut failed);
+            self.absorb(failed);
+        } else {
+            self.absorb(effects);
+        }
+        id
+    }
+
+    /// Starts a server transaction for a received request.
+    pub(crate) fn start_server(&mut self, request: &Request, owner: Owner) -> TxId {
+        let mut effects = Effects::default();
+        let id = self.transactions.start_server(request, owner, self.config.timers, self.reliability(), &mut effects);
+        self.absorb(effects);
+        id
+    }
+
+    /// Answers through a server transaction.
+    pub(crate) fn respond(&mut self, tx: TxId, mut response: Response) {
+        if response.status > 100 {
+            response.headers.push(HeaderName::Server, self.config.user_agent.clone());
+        }
+        let mut effects = Effects::default();
+        self.transactions.respond(tx, self.now, response, &mut effects);
+        self.absorb(effects);
+    }
+
+    /// Applies what a transaction step produced.
+    pub(crate) fn absorb(&mut self, effects: Effects) {
+        for bytes in effects.sends {
+            self.send_bytes(bytes);
+        }
+        for (tx, timer) in effects.cancel {
+            self.timers.cancel(&TimerKey::Transaction(tx, timer));
+        }
+        for (tx, timer, at) in effects.schedule {
+            self.timers.set(TimerKey::Transaction(tx, timer), at);
+        }
+        for notice in effects.notices {
+            if let Notice::Terminated { tx, .. } = notice {
+                self.timers.cancel_where(|key| matches!(key, TimerKey::Transaction(id, _) if *id == tx));
+            }
+            self.notices.push_back(notice);
+        }
+    }
+
+    /// Adds credentials we already have a proxy challenge for (new out-of-dialog requests).
+    pub(crate) fn authorize_in_advance(&mut self, request: &mut Request) {
+        if let Some(challenge) = self.proxy_challenge.clone() {
+            self.add_answer(request, &HeaderName::ProxyAuthenticate, &challenge);
+        }
+    }
+
+    /// The challenged `request` again, with a new CSeq number, a new branch and our answer.
+    pub(crate) fn answer_challenge(
+        &mut self,
+        request: &Request,
+        response: &Response,
+        cseq: u32,
+    ) -> Result<Request, AuthProblem> {
+        let header = if response.status == 407 { HeaderName::ProxyAuthenticate } else { HeaderName::WwwAuthenticate };
+        let challenge = strongest(response.headers.all(&header)).ok_or(AuthProblem::Unusable)?;
+        if !challenge.stale && self.answered_nonces.contains(&challenge.nonce) {
+            return Err(AuthProblem::Refused);
+        }
+        if header == HeaderName::ProxyAuthenticate {
+            self.proxy_challenge = Some(challenge.clone());
+        }
+        let mut retry = request.clone();
+        retry.headers.remove(&HeaderName::Authorization);
+        retry.headers.remove(&HeaderName::ProxyAuthorization);
+        retry.headers.remove(&HeaderName::UserAgent);
+        retry.headers.set(HeaderName::Via, self.via());
+        retry.headers.set(HeaderName::CSeq, format!("{cseq} {}", request.method));
+        self.add_answer(&mut retry, &header, &challenge);
+        Ok(retry)
+    }
+
+    fn add_answer(&mut self, request: &mut Request, header: &HeaderName, challenge: &Challenge) {
+        let uri = request.uri.to_string();
+        let cnonce = self.token();
+        let method = request.method.to_string();
+        let value =
+            self.digest.authorize(challenge, RequestDigest { method: &method, uri: &uri, body: &request.body }, &cnonce);
+        request.headers.push(answer_header(header), value);
+        if !self.answered_nonces.contains(&challenge.nonce) {
+            self.answered_nonces.push_back(challenge.nonce.clone());
+            if self.answered_nonces.len() > 8 {
+                self.answered_nonces.pop_front();
+            }
+        }
+    }
+}

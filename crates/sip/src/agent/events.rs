@@ -1,0 +1,290 @@
+//! What the agent tells the application, and the handles it gives out.
+
+use crate::registration::RegistrationFailure;
+
+/// A call the agent manages (unique for the agent's life).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CallRef(pub u32);
+
+/// A subscription to someone's presence or dialog state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SubscriptionRef(pub u32);
+
+/// An outgoing MESSAGE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageRef(pub u32);
+
+/// A connection to a server, as the shell sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FlowId(pub u64);
+
+/// Someone at the other end: the URI and the display name, as text whatever bytes they held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Party {
+    /// The URI, e.g. `sip:1002@framephone.test`.
+    pub uri: String,
+    /// The display name, when one was sent.
+    pub display_name: Option<String>,
+}
+
+impl Party {
+    /// The user part of the URI (the extension or number), or the whole URI.
+    pub fn user(&self) -> &str {
+        let rest = self.uri.split_once(':').map_or(self.uri.as_str(), |(_, rest)| rest);
+        rest.split_once('@').map_or(rest, |(user, _)| user)
+    }
+}
+
+/// What a failed call attempt means to the person who made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RejectKind {
+    /// 486, 600: the other side is busy.
+    Busy,
+    /// 603: the other side declined.
+    Declined,
+    /// 404, 410, 484, 604: no such number.
+    NotFound,
+    /// 480, 502, 503, 504: nobody can take the call now.
+    Unavailable,
+    /// 408: nobody answered in time.
+    NoAnswer,
+    /// 401, 403, 407: the server does not allow this call.
+    NotAllowed,
+    /// 488, 606: the media offered was refused.
+    MediaRefused,
+    /// Anything else.
+    Other,
+}
+
+impl RejectKind {
+    /// The kind a final status code stands for.
+    pub fn of(status: u16) -> RejectKind {
+        match status {
+            486 | 600 => RejectKind::Busy,
+            603 => RejectKind::Declined,
+            404 | 410 | 484 | 604 => RejectKind::NotFound,
+            480 | 502 | 503 | 504 => RejectKind::Unavailable,
+            408 => RejectKind::NoAnswer,
+            401 | 403 | 407 => RejectKind::NotAllowed,
+            488 | 606 => RejectKind::MediaRefused,
+            _ => RejectKind::Other,
+        }
+    }
+}
+
+/// Why a call ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallEnd {
+    /// We hung up, cancelled or declined.
+    HungUpHere,
+    /// The other side hung up.
+    HungUpThere,
+    /// The caller gave up before we answered.
+    CallerCancelled,
+    /// The caller's call was answered by another of the callee's devices.
+    AnsweredElsewhere,
+    /// The call attempt got a final failure response.
+    Rejected {
+        /// The status code.
+        status: u16,
+        /// The reason phrase as text.
+        reason: String,
+        /// What it means.
+        kind: RejectKind,
+    },
+    /// No final response, or our 2xx was never acknowledged.
+    Timeout,
+    /// The flow failed before the call was set up.
+    ConnectionLost,
+    /// The session timer expired without a refresh (RFC 4028).
+    SessionExpired,
+    /// Another call replaced this one (attended transfer, RFC 3891).
+    Replaced,
+    /// We transferred the call and the transfer succeeded.
+    Transferred,
+}
+
+/// What the agent reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The shell was asked to connect to a server.
+    Connecting {
+        /// The server's address.
+        address: String,
+    },
+    /// The flow to a server is up.
+    Connected {
+        /// The server's address.
+        address: String,
+    },
+    /// The flow went down; the agent will connect again at `retry_in` milliseconds from now.
+    Disconnected {
+        /// How long until the next attempt.
+        retry_in: u64,
+    },
+    /// The registrar accepted our binding.
+    Registered {
+        /// The lifetime granted, in seconds.
+        expires: u32,
+    },
+    /// Our binding was removed (after [`super::UserAgent::stop`]).
+    Unregistered,
+    /// Registration failed; retrying cannot help without a change (wrong password, forbidden).
+    RegistrationFailed(RegistrationFailure),
+    /// The agent has stopped: nothing is left to send and the shell may close.
+    Stopped,
+    /// A call came in; answer with [`super::UserAgent::answer`] or [`super::UserAgent::reject`].
+    Incoming {
+        /// The new call.
+        call: CallRef,
+        /// Who is calling.
+        from: Party,
+        /// Whom they called.
+        to: Party,
+        /// The caller's SDP offer (none: our answer must carry an offer).
+        sdp: Option<String>,
+        /// The call this one replaces (attended transfer): answer it without ringing.
+        replaces: Option<CallRef>,
+        /// Who referred the caller to us, when the call comes from a transfer.
+        referred_by: Option<Party>,
+    },
+    /// An outgoing call progressed (100–199).
+    Progress {
+        /// The call.
+        call: CallRef,
+        /// The status code.
+        status: u16,
+        /// The reason phrase.
+        reason: String,
+        /// Early media: the answer SDP of a 18x.
+        sdp: Option<String>,
+    },
+    /// The call is up: outgoing, the 2xx arrived (with the answer SDP); incoming, our 2xx was
+    /// acknowledged (with an answer SDP when our 2xx carried the offer).
+    Established {
+        /// The call.
+        call: CallRef,
+        /// The remote SDP, if this message carried one.
+        sdp: Option<String>,
+    },
+    /// The other side sent a new offer (re-INVITE or UPDATE); reply with
+    /// [`super::UserAgent::accept_offer`] or [`super::UserAgent::refuse_offer`].
+    RemoteOffer {
+        /// The call.
+        call: CallRef,
+        /// The offer; `None` when the other side asks for our offer (re-INVITE without SDP).
+        sdp: Option<String>,
+    },
+    /// Our offer from [`super::UserAgent::reoffer`] was answered.
+    OfferAnswered {
+        /// The call.
+        call: CallRef,
+        /// The answer SDP.
+        sdp: Option<String>,
+    },
+    /// Our offer was refused; the previous media session stays.
+    OfferRefused {
+        /// The call.
+        call: CallRef,
+        /// The status code.
+        status: u16,
+    },
+    /// A DTMF digit arrived by SIP INFO.
+    Dtmf {
+        /// The call.
+        call: CallRef,
+        /// The digit (0–9, *, #, A–D).
+        digit: char,
+        /// Its duration in milliseconds.
+        duration: u32,
+    },
+    /// The call ended. Reported exactly once per call.
+    Ended {
+        /// The call.
+        call: CallRef,
+        /// Why.
+        reason: CallEnd,
+    },
+    /// A transfer we asked for progressed: the status line the transfer target reached.
+    TransferProgress {
+        /// The call being transferred.
+        call: CallRef,
+        /// The status code (100, 180, …).
+        status: u16,
+    },
+    /// A transfer we asked for finished.
+    TransferResult {
+        /// The call being transferred.
+        call: CallRef,
+        /// Whether the target answered.
+        succeeded: bool,
+        /// The final status code.
+        status: u16,
+    },
+    /// The other side asks us to call `target` (REFER); the agent already calls it as `new_call`.
+    Transferring {
+        /// The call that was referred.
+        call: CallRef,
+        /// The new outgoing call; it needs an offer via [`super::UserAgent::send_offer`].
+        new_call: CallRef,
+        /// Where to.
+        target: Party,
+    },
+    /// Presence of a watched party changed.
+    Presence {
+        /// The subscription.
+        subscription: SubscriptionRef,
+        /// What a directory shows.
+        state: crate::body::PresenceState,
+        /// A note such as "Not Ready".
+        note: Option<String>,
+    },
+    /// The call state of a watched party changed (RFC 4235 busy lamp).
+    LineState {
+        /// The subscription.
+        subscription: SubscriptionRef,
+        /// Whether they are on a call, ringing, or idle.
+        state: crate::body::LineState,
+    },
+    /// A subscription ended and will not be renewed.
+    SubscriptionEnded {
+        /// The subscription.
+        subscription: SubscriptionRef,
+        /// The status code or `Subscription-State` reason that ended it.
+        reason: String,
+    },
+    /// Our presence was published (or republished).
+    Published,
+    /// Publishing our presence failed.
+    PublishFailed {
+        /// The status code (0: timeout or connection lost).
+        status: u16,
+    },
+    /// A MESSAGE arrived.
+    MessageReceived {
+        /// From whom.
+        from: Party,
+        /// The text.
+        text: String,
+    },
+    /// A MESSAGE we sent was accepted.
+    MessageDelivered {
+        /// Which.
+        message: MessageRef,
+    },
+    /// A MESSAGE we sent failed.
+    MessageFailed {
+        /// Which.
+        message: MessageRef,
+        /// The status code (0: timeout or connection lost).
+        status: u16,
+        /// The reason as text.
+        reason: String,
+    },
+    /// Received bytes were dropped or answered with an error without reaching the application
+    /// (for diagnostics).
+    Ignored {
+        /// What was wrong.
+        reason: String,
+    },
+}

@@ -1,0 +1,304 @@
+//! The flow to a server and the registration over it: connecting, failover and backoff,
+//! CRLF keepalive (RFC 5626 §4.4.1), registering, recovering after a drop, and stopping.
+
+use super::context::{Link, Output, TimerKey};
+use super::events::{Event, FlowId};
+use super::transactions::{Effects, Notice, Owner};
+use super::{TransportKind, UserAgent};
+use crate::Millis;
+use crate::message::{HeaderName, Uri};
+use crate::registration::{
+    Registration, RegistrationConfig, RegistrationEvent, RegistrationFailure, RegistrationOutput, RegistrationState,
+};
+
+/// How long the shell may take to open a flow.
+const CONNECT_TIMEOUT: u64 = 10_000;
+/// How long a pong may take (RFC 5626 §4.4.1).
+const PONG_TIMEOUT: u64 = 10_000;
+/// The longest wait between reconnect rounds.
+const MAX_BACKOFF: u64 = 30_000;
+/// How long stopping may wait for the registrar.
+const STOP_DEADLINE: u64 = 4_000;
+
+impl UserAgent {
+    /// Connects to the first server and registers; after a drop the agent reconnects by itself.
+    pub fn start(&mut self, now: Millis) {
+        self.ctx.now = now;
+        if self.ctx.link != Link::Stopped && !self.stopping {
+            return;
+        }
+        self.stopping = false;
+        self.attempts = 0;
+        self.connect();
+    }
+
+    /// Hangs up every call, ends subscriptions and publication, unregisters, then closes the
+    /// flow and reports [`Event::Stopped`].
+    pub fn stop(&mut self, now: Millis) {
+        self.ctx.now = now;
+        if self.stopping || self.ctx.link == Link::Stopped {
+            return;
+        }
+        self.stopping = true;
+        let calls: Vec<_> = self.calls.keys().copied().collect();
+        for call in calls {
+            let _ = self.hang_up(now, call);
+        }
+        self.end_presence();
+        self.ctx.timers.cancel(&TimerKey::RegisterRefresh);
+        self.ctx.timers.cancel(&TimerKey::Reconnect);
+        self.ctx.timers.set(TimerKey::StopDeadline, now + STOP_DEADLINE);
+        match self.registration.as_mut() {
+            Some(registration) if self.registered && self.ctx.flow().is_some() => {
+                let outputs = registration.unregister(&mut *self.ctx.random);
+                self.registration_outputs(outputs);
+            }
+            _ => {}
+        }
+        self.dispatch();
+    }
+
+    /// The shell opened `flow`; `local` is its local `host:port` (needed for UDP only).
+    pub fn connected(&mut self, now: Millis, flow: FlowId, local: Option<&str>) {
+        self.ctx.now = now;
+        let Link::Connecting { flow: expected, server } = self.ctx.link else { return };
+        if flow != expected {
+            return;
+        }
+        self.ctx.timers.cancel(&TimerKey::ConnectTimeout);
+        self.ctx.link = Link::Up { flow, server };
+        if self.ctx.transport() == TransportKind::Udp
+            && let Some(local) = local
+        {
+            self.ctx.via_host = local.to_owned();
+        }
+        let address = self.ctx.config.servers[server].address.clone();
+        self.ctx.event(Event::Connected { address });
+        self.pongs_expected = false;
+        self.schedule_keepalive();
+        self.register();
+        self.dispatch();
+    }
+
+    /// `flow` closed or failed (the shell could not open it, the server went away).
+    pub fn closed(&mut self, now: Millis, flow: FlowId) {
+        self.ctx.now = now;
+        let current = match self.ctx.link {
+            Link::Connecting { flow, .. } | Link::Up { flow, .. } => Some(flow),
+            _ => None,
+        };
+        if current == Some(flow) {
+            self.flow_failed();
+            self.dispatch();
+        }
+    }
+
+    /// Asks the shell for a flow to the server this attempt is for.
+    pub(super) fn connect(&mut self) {
+        let servers = self.ctx.config.servers.len() as u32;
+        let server = (self.attempts % servers) as usize;
+        self.next_flow += 1;
+        let flow = FlowId(self.next_flow);
+        self.ctx.link = Link::Connecting { flow, server };
+        let target = self.ctx.config.servers[server].clone();
+        self.ctx.event(Event::Connecting { address: target.address.clone() });
+        self.ctx.outputs.push_back(Output::Connect { flow, server: target });
+        self.ctx.timers.set(TimerKey::ConnectTimeout, self.ctx.now + CONNECT_TIMEOUT);
+    }
+
+    /// The flow is gone: transactions on it fail, and the next attempt is scheduled (the next
+    /// server at once, the first again after a growing, jittered wait).
+    pub(super) fn flow_failed(&mut self) {
+        if let Link::Connecting { flow, .. } | Link::Up { flow, .. } = self.ctx.link {
+            self.ctx.outputs.push_back(Output::Close { flow });
+        }
+        self.ctx.link = Link::Waiting;
+        for key in [TimerKey::ConnectTimeout, TimerKey::Keepalive, TimerKey::PongTimeout, TimerKey::RegisterRefresh] {
+            self.ctx.timers.cancel(&key);
+        }
+        let mut effects = Effects::default();
+        self.ctx.transactions.fail_all(&mut effects);
+        self.ctx.absorb(effects);
+        self.registration = None;
+        self.registered = false;
+        if self.stopping {
+            self.finish_stop();
+            return;
+        }
+        self.attempts += 1;
+        let servers = self.ctx.config.servers.len() as u32;
+        let retry_in = if self.attempts % servers != 0 {
+            0
+        } else {
+            let round = (self.attempts / servers).min(16);
+            let ceiling = (1000u64 << (round - 1).min(15)).min(MAX_BACKOFF);
+            ceiling / 2 + self.ctx.random.below(ceiling / 2 + 1)
+        };
+        self.ctx.event(Event::Disconnected { retry_in });
+        self.ctx.timers.set(TimerKey::Reconnect, self.ctx.now + retry_in);
+    }
+
+    fn schedule_keepalive(&mut self) {
+        let interval = u64::from(self.ctx.config.keepalive_seconds) * 1000;
+        if interval == 0 || !self.ctx.transport().is_reliable() {
+            return;
+        }
+        // RFC 5626 §4.4.1: a random time between 80 % and 100 % of the interval.
+        let at = interval * 4 / 5 + self.ctx.random.below(interval / 5 + 1);
+        self.ctx.timers.set(TimerKey::Keepalive, self.ctx.now + at);
+    }
+
+    pub(super) fn send_keepalive(&mut self) {
+        if self.ctx.flow().is_none() {
+            return;
+        }
+        self.ctx.send_bytes(b"\r\n\r\n".to_vec());
+        if self.pongs_expected {
+            self.ctx.timers.set(TimerKey::PongTimeout, self.ctx.now + PONG_TIMEOUT);
+        }
+        self.schedule_keepalive();
+    }
+
+    /// A CRLF keepalive arrived: a ping (answered with a pong) or a pong.
+    pub(super) fn on_keepalive(&mut self, bytes: &[u8]) {
+        if bytes == b"\r\n\r\n" {
+            self.ctx.send_bytes(b"\r\n".to_vec());
+        } else {
+            // A server that answered once will answer again: from now on silence means a dead flow.
+            self.pongs_expected = true;
+        }
+    }
+
+    fn register(&mut self) {
+        let config = &self.ctx.config;
+        let Ok(contact) = Uri::parse(self.ctx.contact_uri().as_bytes()) else { return };
+        let registration_config = RegistrationConfig {
+            registrar: Uri::sip(None, &config.aor.host),
+            aor: config.aor.clone(),
+            contact,
+            via_host: self.ctx.via_host.clone(),
+            via_transport: self.ctx.transport().via_token().to_owned(),
+            instance_id: config.instance_id.clone(),
+            reg_id: 1,
+            expires: config.register_expires,
+            credentials: config.credentials.clone(),
+        };
+        let (call_id, tag) = (self.ctx.token(), self.ctx.token());
+        let mut registration = Registration::new(registration_config, call_id, tag);
+        let outputs = registration.register(&mut *self.ctx.random);
+        self.registration = Some(registration);
+        self.registration_outputs(outputs);
+    }
+
+    pub(super) fn refresh_registration(&mut self) {
+        if let Some(registration) = self.registration.as_mut() {
+            let outputs = registration.register(&mut *self.ctx.random);
+            self.registration_outputs(outputs);
+        }
+    }
+
+    pub(super) fn on_registration_notice(&mut self, notice: Notice) {
+        let outputs = match (notice, self.registration.as_mut()) {
+            (Notice::Response { response, .. }, Some(registration)) => {
+                if response.status / 100 == 2 && requires(&response.headers, "outbound") {
+                    // RFC 5626 §4.4.1: a registrar that requires outbound answers pings.
+                    self.pongs_expected = true;
+                }
+                registration.on_response(self.ctx.now, &response, &mut *self.ctx.random)
+            }
+            (Notice::Failed { failure, .. }, Some(registration)) => registration.on_failure(failure),
+            _ => return,
+        };
+        self.registration_outputs(outputs);
+    }
+
+    fn registration_outputs(&mut self, outputs: Vec<RegistrationOutput>) {
+        for output in outputs {
+            match output {
+                RegistrationOutput::Send(request) => {
+                    self.ctx.send_request(*request, Owner::Registration);
+                }
+                RegistrationOutput::RefreshAt(at) => self.ctx.timers.set(TimerKey::RegisterRefresh, at),
+                RegistrationOutput::Event(RegistrationEvent::Registered { expires }) => {
+                    if !self.registered {
+                        self.registered = true;
+                        self.attempts = 0;
+                        self.ctx.event(Event::Registered { expires });
+                        let recovering = self.ever_registered;
+                        self.ever_registered = true;
+                        self.resume_presence();
+                        if recovering {
+                            self.refresh_call_targets();
+                        }
+                    }
+                }
+                RegistrationOutput::Event(RegistrationEvent::Unregistered) => {
+                    self.registered = false;
+                    self.ctx.event(Event::Unregistered);
+                }
+                RegistrationOutput::Event(RegistrationEvent::Failed(failure)) => self.registration_failed(failure),
+            }
+        }
+    }
+
+    fn registration_failed(&mut self, failure: RegistrationFailure) {
+        self.registered = false;
+        self.ctx.timers.cancel(&TimerKey::RegisterRefresh);
+        if self.stopping {
+            return;
+        }
+        match failure {
+            // The flow's own failure is handled where the flow is.
+            RegistrationFailure::Transport => {}
+            // This server cannot serve us now: try the next one.
+            RegistrationFailure::Timeout => self.flow_failed(),
+            RegistrationFailure::Rejected { status, .. } if status == 408 || status >= 500 => self.flow_failed(),
+            failure => self.ctx.event(Event::RegistrationFailed(failure)),
+        }
+    }
+
+    /// Once every call, subscription and the registration are done, closes the flow.
+    pub(super) fn finish_stop_when_quiet(&mut self) {
+        let unregistering =
+            self.registration.as_ref().is_some_and(|r| r.state() == RegistrationState::Unregistering);
+        if !unregistering && self.ctx.transactions.len() == 0 {
+            self.finish_stop();
+        }
+    }
+
+    pub(super) fn finish_stop(&mut self) {
+        if self.ctx.link == Link::Stopped {
+            return;
+        }
+        if let Link::Connecting { flow, .. } | Link::Up { flow, .. } = self.ctx.link {
+            self.ctx.outputs.push_back(Output::Close { flow });
+        }
+        self.ctx.link = Link::Stopped;
+        let mut effects = Effects::default();
+        self.ctx.transactions.fail_all(&mut effects);
+        self.ctx.absorb(effects);
+        self.dispatch_quietly();
+        self.registration = None;
+        self.registered = false;
+        self.calls.clear();
+        self.subscriptions.clear();
+        self.publication = None;
+        self.messages.clear();
+        self.ctx.timers.cancel_where(|_| true);
+        self.ctx.notices.clear();
+        self.stopping = false;
+        self.ctx.event(Event::Stopped);
+    }
+
+    /// Delivers the notices of failed transactions so that calls and messages report their
+    /// end, without recursing into the stop logic.
+    fn dispatch_quietly(&mut self) {
+        self.stopping = false;
+        self.dispatch();
+    }
+}
+
+/// Whether a Require header lists `tag`.
+pub(super) fn requires(headers: &crate::message::Headers, tag: &str) -> bool {
+    headers.values(&HeaderName::Require).any(|value| value.eq_ignore_ascii_case(tag.as_bytes()))
+}
