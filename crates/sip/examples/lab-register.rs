@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use sip::auth::Credentials;
 use sip::message::{Message, Uri};
+use sip::random::Random;
 use sip::random::SplitMix;
 use sip::registration::{Registration, RegistrationConfig, RegistrationEvent, RegistrationOutput};
 use sip::transaction::{Action, ClientNonInvite, TimerValues, Transport};
-use sip::random::Random;
 use sip::{Millis, Response};
 
 fn main() -> ExitCode {

@@ -7,10 +7,10 @@
 //! forbidden, timeout). Fresh branches and cnonces come from the caller's [`Random`].
 
 use crate::Millis;
-use crate::random::Random;
 use crate::auth::{Challenge, Credentials, DigestClient, RequestDigest, answer_header, strongest};
 use crate::headers::{Contact, parse_number};
 use crate::message::{HeaderName, Method, Request, Response, Uri};
+use crate::random::Random;
 use crate::transaction::Failure;
 
 /// What one registration needs to know.

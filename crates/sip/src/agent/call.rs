@@ -326,6 +326,7 @@ impl UserAgent {
     pub fn send_dtmf(&mut self, now: Millis, call: CallRef, digit: char, duration: u32) -> Result<(), CommandError> {
         self.ctx.now = now;
         let signal = Dtmf::new(digit).map_err(|_| CommandError::BadDigit(digit))?;
+        self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
         let request = self.in_dialog_request(call, Method::Info)?;
         let mut request = request;
         request.headers.push(HeaderName::ContentType, "application/dtmf-relay");
@@ -335,10 +336,10 @@ impl UserAgent {
         Ok(())
     }
 
-    /// A new request in an established call's dialog.
+    /// A new request in an established call's dialog (also in an ended one, for its BYE).
     pub(super) fn in_dialog_request(&mut self, call: CallRef, method: Method) -> Result<Request, CommandError> {
         let via = self.ctx.via();
-        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        let state = self.calls.get_mut(&call).ok_or(CommandError::NoSuchCall)?;
         match (&mut state.dialog, state.phase) {
             (Some(dialog), Phase::Confirmed | Phase::Answered) => Ok(dialog.request(method, via)),
             _ => Err(CommandError::WrongState("the call is not established")),
@@ -355,11 +356,8 @@ impl UserAgent {
         let Ok(mut request) = self.in_dialog_request(call, method) else { return };
         request.headers.push(HeaderName::Contact, self.ctx.contact());
         if let Some(session) = self.calls.get(&call).and_then(|c| c.session) {
-            let refresher = if session.we_refresh == self.calls.get(&call).is_some_and(|c| c.outgoing) {
-                "uac"
-            } else {
-                "uas"
-            };
+            let refresher =
+                if session.we_refresh == self.calls.get(&call).is_some_and(|c| c.outgoing) { "uac" } else { "uas" };
             request.headers.push(HeaderName::SessionExpires, format!("{};refresher={refresher}", session.interval));
         }
         if let Some(sdp) = &sdp {
@@ -407,7 +405,14 @@ impl UserAgent {
         let Some(invite) = state.invite.as_ref() else { return };
         state.cancel_sent = true;
         let mut cancel = Request::new(Method::Cancel, invite.uri.clone());
-        for name in [HeaderName::Via, HeaderName::MaxForwards, HeaderName::Route, HeaderName::From, HeaderName::To, HeaderName::CallId] {
+        for name in [
+            HeaderName::Via,
+            HeaderName::MaxForwards,
+            HeaderName::Route,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+        ] {
             for value in invite.headers.all(&name) {
                 cancel.headers.push(name.clone(), value.to_vec());
             }
@@ -428,9 +433,9 @@ impl UserAgent {
         state.glare_sdp = None;
         let referred_from = state.referred_from;
         let established = state.phase == Phase::Confirmed;
-        self.ctx.timers.cancel_where(|key| {
-            matches!(key, TimerKey::Call(id, timer) if *id == call && *timer != CallTimer::Retransmit2xx)
-        });
+        self.ctx.timers.cancel_where(
+            |key| matches!(key, TimerKey::Call(id, timer) if *id == call && *timer != CallTimer::Retransmit2xx),
+        );
         if let Some(transferor) = referred_from
             && !established
         {
@@ -514,7 +519,9 @@ impl UserAgent {
         let from_tag = params.get("from-tag").flatten()?;
         self.calls
             .iter()
-            .find(|(_, c)| !c.ended && c.dialog.as_ref().is_some_and(|d| d.matches(call_id.as_bytes(), to_tag, Some(from_tag))))
+            .find(|(_, c)| {
+                !c.ended && c.dialog.as_ref().is_some_and(|d| d.matches(call_id.as_bytes(), to_tag, Some(from_tag)))
+            })
             .map(|(id, _)| *id)
     }
 
@@ -612,7 +619,8 @@ impl UserAgent {
             }
             CallTimer::GlareRetry => {
                 let sdp = self.calls.get_mut(&call).and_then(|c| c.glare_sdp.take());
-                let busy = self.calls.get(&call).is_none_or(|c| c.ended || c.offer_out.is_some() || c.offer_in.is_some());
+                let busy =
+                    self.calls.get(&call).is_none_or(|c| c.ended || c.offer_out.is_some() || c.offer_in.is_some());
                 if let Some(sdp) = sdp {
                     if busy {
                         // The other side's offer came first; ours waits for another turn.
@@ -626,7 +634,8 @@ impl UserAgent {
                 }
             }
             CallTimer::SessionRefresh => {
-                let idle = self.calls.get(&call).is_some_and(|c| !c.ended && c.offer_out.is_none() && c.offer_in.is_none());
+                let idle =
+                    self.calls.get(&call).is_some_and(|c| !c.ended && c.offer_out.is_none() && c.offer_in.is_none());
                 if idle {
                     self.send_reinvite(call, None);
                 } else {
@@ -694,7 +703,9 @@ impl UserAgent {
         } else {
             // RFC 4028 §10: BYE at the interval less a third of it (at most 32 s).
             self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::SessionRefresh));
-            self.ctx.timers.set(TimerKey::Call(call, CallTimer::SessionExpiry), now + (interval - (interval / 3).min(32_000)));
+            self.ctx
+                .timers
+                .set(TimerKey::Call(call, CallTimer::SessionExpiry), now + (interval - (interval / 3).min(32_000)));
         }
     }
 
@@ -753,7 +764,9 @@ impl UserAgent {
                 dialog.local_cseq += 1;
                 dialog.local_cseq
             }
-            None => request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number + 1),
+            None => {
+                request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number + 1)
+            }
         };
         match self.ctx.answer_challenge(request, response, cseq) {
             Ok(retry) => {
@@ -798,7 +811,8 @@ impl UserAgent {
             422 => {
                 let minimum = response.headers.get(&HeaderName::MinSe).and_then(|v| value_with_params(v).ok());
                 let minimum = minimum.and_then(|(value, _)| value.parse::<u32>().ok());
-                let number = request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number);
+                let number =
+                    request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number);
                 let Some(minimum) = minimum.filter(|m| *m <= 86_400) else {
                     return self.end_call(call, rejected(&response));
                 };
@@ -875,7 +889,8 @@ impl UserAgent {
                 dialog.refresh_target(&response);
             }
             if request.method == Method::Invite {
-                let number = request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(0, |c| c.number);
+                let number =
+                    request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(0, |c| c.number);
                 let via = self.ctx.via();
                 let Some(state) = self.calls.get_mut(&call) else { return };
                 if let Some(dialog) = state.dialog.as_mut() {
@@ -902,7 +917,8 @@ impl UserAgent {
         match status {
             491 => {
                 // RFC 3261 §14.1: the owner of the Call-ID waits 2.1–4 s, the other side 0–2 s.
-                let delay = if state.outgoing { 2100 + self.ctx.random.below(1901) } else { self.ctx.random.below(2001) };
+                let delay =
+                    if state.outgoing { 2100 + self.ctx.random.below(1901) } else { self.ctx.random.below(2001) };
                 let Some(state) = self.calls.get_mut(&call) else { return };
                 if let Some(sdp) = offer.sdp {
                     state.glare_sdp = Some(sdp);
@@ -922,7 +938,7 @@ impl UserAgent {
 
     fn on_call_failure(&mut self, call: CallRef, tx: TxId, request: &Request, failure: Failure) {
         let Some(state) = self.calls.get_mut(&call) else { return };
-        if state.invite_tx == Some(tx) && request.method == Method::Invite && state.outgoing {
+        if state.invite_tx == Some(tx) && request.method == Method::Invite && state.phase == Phase::Dialing {
             let reason = if failure == Failure::Transport { CallEnd::ConnectionLost } else { CallEnd::Timeout };
             return self.end_call(call, reason);
         }
@@ -971,7 +987,10 @@ impl UserAgent {
             }
             Method::Invite | Method::Update => self.on_remote_offer(call, tx, request),
             Method::Info => {
-                let plain = request.headers.get(&HeaderName::ContentType).is_some_and(|t| t.starts_with(b"application/dtmf") && !t.starts_with(b"application/dtmf-relay"));
+                let plain = request
+                    .headers
+                    .get(&HeaderName::ContentType)
+                    .is_some_and(|t| t.starts_with(b"application/dtmf") && !t.starts_with(b"application/dtmf-relay"));
                 let dtmf = if plain {
                     Dtmf::parse_body(&request.body).map(|signal| DtmfRelay { signal, duration_ms: None })
                 } else {
@@ -989,7 +1008,8 @@ impl UserAgent {
             Method::Message => {
                 respond(self, 200);
                 let from = request.headers.get(&HeaderName::From).map_or_else(|| party_of(b""), party_of);
-                self.ctx.event(Event::MessageReceived { from, text: String::from_utf8_lossy(&request.body).into_owned() });
+                self.ctx
+                    .event(Event::MessageReceived { from, text: String::from_utf8_lossy(&request.body).into_owned() });
             }
             _ => respond(self, 405),
         }

@@ -138,7 +138,9 @@ impl AgentConfig {
                 return Err(ConfigError::BadServer { address: server.address.clone(), problem });
             }
         }
-        for (name, value) in [("register_expires", self.register_expires), ("subscribe_expires", self.subscribe_expires)] {
+        for (name, value) in
+            [("register_expires", self.register_expires), ("subscribe_expires", self.subscribe_expires)]
+        {
             if value < 60 {
                 return Err(ConfigError::TooShort(name));
             }

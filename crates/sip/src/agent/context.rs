@@ -172,7 +172,9 @@ impl Context {
     pub(crate) fn contact_uri(&self) -> String {
         match self.transport() {
             TransportKind::Udp => format!("sip:{}@{}", self.contact_user, self.via_host),
-            kind => format!("sip:{}@{};transport={}", self.contact_user, self.via_host, kind.via_token().to_lowercase()),
+            kind => {
+                format!("sip:{}@{};transport={}", self.contact_user, self.via_host, kind.via_token().to_lowercase())
+            }
         }
     }
 
@@ -313,8 +315,11 @@ impl Context {
         let uri = request.uri.to_string();
         let cnonce = self.token();
         let method = request.method.to_string();
-        let value =
-            self.digest.authorize(challenge, RequestDigest { method: &method, uri: &uri, body: &request.body }, &cnonce);
+        let value = self.digest.authorize(
+            challenge,
+            RequestDigest { method: &method, uri: &uri, body: &request.body },
+            &cnonce,
+        );
         request.headers.push(answer_header(header), value);
         if !self.answered_nonces.contains(&challenge.nonce) {
             self.answered_nonces.push_back(challenge.nonce.clone());

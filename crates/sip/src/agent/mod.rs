@@ -87,7 +87,9 @@ use crate::Millis;
 use crate::message::{HeaderName, Message, Method, Request, Response, Uri};
 use crate::random::Random;
 use crate::registration::Registration;
-use crate::validate::{Capabilities, SOFTPHONE_CONTENT_TYPES, SOFTPHONE_EXTENSIONS, SOFTPHONE_METHODS, UaState, Verdict};
+use crate::validate::{
+    Capabilities, SOFTPHONE_CONTENT_TYPES, SOFTPHONE_EXTENSIONS, SOFTPHONE_METHODS, UaState, Verdict,
+};
 
 /// Why a command could not be carried out.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -259,7 +261,11 @@ impl UserAgent {
     /// ended still needs our ACK again.
     fn on_stray_response(&mut self, response: Response) {
         let is_invite_2xx = response.status / 100 == 2
-            && response.headers.get(&HeaderName::CSeq).and_then(|v| crate::headers::CSeq::parse(v).ok()).is_some_and(|c| c.method == Method::Invite);
+            && response
+                .headers
+                .get(&HeaderName::CSeq)
+                .and_then(|v| crate::headers::CSeq::parse(v).ok())
+                .is_some_and(|c| c.method == Method::Invite);
         if !is_invite_2xx {
             return;
         }

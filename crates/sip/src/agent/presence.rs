@@ -139,7 +139,8 @@ impl UserAgent {
             Some(dialog) => dialog.request(Method::Subscribe, via),
             None => {
                 state.cseq += 1;
-                let (target, call_id, tag, cseq) = (state.target.clone(), state.call_id.clone(), state.local_tag.clone(), state.cseq);
+                let (target, call_id, tag, cseq) =
+                    (state.target.clone(), state.call_id.clone(), state.local_tag.clone(), state.cseq);
                 self.ctx.new_request(Method::Subscribe, &target, &call_id, &tag, cseq)
             }
         };
@@ -413,7 +414,8 @@ impl UserAgent {
 
     /// After (re-)registering: subscriptions start over and our presence is published again.
     pub(super) fn resume_presence(&mut self) {
-        let ids: Vec<SubscriptionRef> = self.subscriptions.iter().filter(|(_, s)| !s.ending).map(|(id, _)| *id).collect();
+        let ids: Vec<SubscriptionRef> =
+            self.subscriptions.iter().filter(|(_, s)| !s.ending).map(|(id, _)| *id).collect();
         for id in ids {
             self.restart_subscription(id, 0);
         }

@@ -1,0 +1,8 @@
+//! Agents against each other behind a small in-memory registrar and forwarding proxy, on a
+//! virtual clock.
+
+mod calls;
+mod flows;
+mod net;
+mod presence;
+mod robustness;

@@ -131,6 +131,9 @@ impl UserAgent {
 
     /// Tells the transferor how the call it referred us to is going (RFC 3515 §2.4.5).
     pub(super) fn notify_transferor(&mut self, transferor: CallRef, status: u16) {
+        if self.calls.get(&transferor).is_none_or(|c| c.ended) {
+            return;
+        }
         let Ok(mut notify) = self.in_dialog_request(transferor, Method::Notify) else { return };
         let state = if status >= 200 { "terminated;reason=noresource".to_owned() } else { "active;expires=60".into() };
         notify.headers.push(HeaderName::Event, "refer");
@@ -161,7 +164,10 @@ fn unescape(value: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(byte)) => {
                 out.push(byte);

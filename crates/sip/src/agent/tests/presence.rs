@@ -1,0 +1,43 @@
+//! Subscriptions, publication and messages.
+
+use super::net::Net;
+use crate::agent::{Event, Package};
+use crate::body::PresenceState;
+
+#[test]
+fn a_message_is_delivered_and_one_to_nobody_fails() {
+    let mut net = Net::new();
+    let (a, b) = (net.agent("1001"), net.agent("1002"));
+    let sent = net.with(a, |ua, now| ua.send_message(now, "1002", "Call me back ✆")).expect("send");
+    assert!(net.events(a).contains(&Event::MessageDelivered { message: sent }));
+    let received = net.events(b);
+    assert!(received.iter().any(
+        |e| matches!(e, Event::MessageReceived { from, text } if from.user() == "1001" && text == "Call me back ✆")
+    ));
+    let lost = net.with(a, |ua, now| ua.send_message(now, "4040", "hello")).expect("send");
+    assert!(
+        net.events(a)
+            .iter()
+            .any(|e| matches!(e, Event::MessageFailed { message, status: 404, .. } if *message == lost))
+    );
+}
+
+#[test]
+fn subscriptions_and_publication_go_out_once_registered_and_again_after_a_reconnect() {
+    let mut net = Net::new();
+    let a = net.agent("1001");
+    net.with(a, |ua, now| ua.subscribe(now, "1002", Package::Presence)).expect("subscribe");
+    net.with(a, |ua, now| ua.subscribe(now, "1003", Package::Dialog)).expect("subscribe");
+    net.with(a, |ua, now| ua.publish(now, PresenceState::Away, Some("Not Ready")));
+    assert!(net.events(a).contains(&Event::Published));
+    let count = |net: &Net, start: &str| net.wire.iter().filter(|m| m.starts_with(start)).count();
+    assert_eq!(count(&net, "SUBSCRIBE "), 2);
+    assert!(net.wire.iter().any(|m| m.starts_with("PUBLISH ") && m.contains("Not Ready") && m.contains("away")));
+    net.drop_flow(a);
+    net.advance(5_000);
+    assert_eq!(count(&net, "SUBSCRIBE "), 4);
+    assert_eq!(count(&net, "PUBLISH "), 2);
+    net.with(a, |ua, now| ua.stop(now));
+    assert!(net.wire.iter().any(|m| m.starts_with("SUBSCRIBE ") && m.contains("Expires: 0")));
+    assert!(net.wire.iter().any(|m| m.starts_with("PUBLISH ") && m.contains("Expires: 0")));
+}

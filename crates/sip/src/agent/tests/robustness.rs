@@ -1,0 +1,1 @@
+//! Random sequences of commands, losses, drops and time: the agent stays consistent.
