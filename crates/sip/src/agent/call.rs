@@ -12,6 +12,11 @@ use crate::headers::{CSeq, NameAddr, value_with_params};
 use crate::message::{HeaderName, Method, Request, Response, Uri};
 use crate::transaction::Failure;
 
+/// How long a call may ring before the agent gives up (both directions).
+const RING_TIMEOUT: u64 = 180_000;
+/// How long the application may take to answer an offer in a confirmed call.
+const OFFER_TIMEOUT: u64 = 32_000;
+
 /// Where a call is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -187,6 +192,7 @@ impl UserAgent {
         invite.body = sdp.clone().into_bytes();
         self.ctx.authorize_in_advance(&mut invite);
         let tx = self.ctx.send_request(invite.clone(), Owner::Call(id));
+        self.ctx.timers.set(TimerKey::Call(id, CallTimer::NoAnswer), self.ctx.now + RING_TIMEOUT);
         if let Some(call) = self.calls.get_mut(&id) {
             call.phase = Phase::Dialing;
             call.local_sdp = Some(sdp);
@@ -218,6 +224,7 @@ impl UserAgent {
         ok.headers.push(HeaderName::ContentType, "application/sdp");
         ok.body = sdp.clone().into_bytes();
         self.ctx.respond(tx, ok.clone());
+        self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::NoAnswer));
         if let Some(state) = self.calls.get_mut(&call) {
             state.phase = Phase::Answered;
             state.local_sdp = Some(sdp);
@@ -235,6 +242,12 @@ impl UserAgent {
         if !(300..=699).contains(&status) {
             return Err(CommandError::WrongState("a rejection needs a status from 300 to 699"));
         }
+        self.refuse_ringing(call, status, CallEnd::HungUpHere)?;
+        self.dispatch();
+        Ok(())
+    }
+
+    fn refuse_ringing(&mut self, call: CallRef, status: u16, reason: CallEnd) -> Result<(), CommandError> {
         let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
         let tx = state.invite_tx.filter(|tx| state.phase == Phase::Ringing && self.ctx.transactions.is_proceeding(*tx));
         let (Some(tx), Some(invite)) = (tx, state.invite.as_ref()) else {
@@ -242,8 +255,7 @@ impl UserAgent {
         };
         let response = Response::to_request(invite, status, Some(&state.local_tag));
         self.ctx.respond(tx, response);
-        self.end_call(call, CallEnd::HungUpHere);
-        self.dispatch();
+        self.end_call(call, reason);
         Ok(())
     }
 
@@ -258,7 +270,9 @@ impl UserAgent {
                 state.cancel_wanted = true;
                 self.send_cancel_when_allowed(call);
             }
-            Phase::Ringing => return self.reject(now, call, 603),
+            Phase::Ringing => {
+                self.refuse_ringing(call, 603, CallEnd::HungUpHere)?;
+            }
             Phase::Answered | Phase::Confirmed => self.send_bye(call),
         }
         self.end_call(call, CallEnd::HungUpHere);
@@ -289,6 +303,8 @@ impl UserAgent {
         let Some(offer) = state.offer_in.take() else {
             return Err(CommandError::WrongState("no offer is waiting for an answer"));
         };
+        self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::OfferTimeout));
+        let Some(state) = self.calls.get_mut(&call) else { return Err(CommandError::NoSuchCall) };
         let Some(dialog) = state.dialog.as_ref() else { return Err(CommandError::WrongState("no dialog")) };
         let mut ok = Response::to_request(&offer.request, 200, Some(&dialog.local_tag));
         state.local_sdp = Some(sdp.clone());
@@ -312,14 +328,22 @@ impl UserAgent {
     /// Refuses the other side's offer with 488; the current media session stays.
     pub fn refuse_offer(&mut self, now: Millis, call: CallRef) -> Result<(), CommandError> {
         self.ctx.now = now;
-        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
-        let Some(offer) = state.offer_in.take() else {
-            return Err(CommandError::WrongState("no offer is waiting for an answer"));
-        };
-        let tag = state.local_tag.clone();
-        self.ctx.respond(offer.tx, Response::to_request(&offer.request, 488, Some(&tag)));
+        self.calls
+            .get(&call)
+            .filter(|c| !c.ended && c.offer_in.is_some())
+            .ok_or(CommandError::WrongState("no offer is waiting for an answer"))?;
+        self.refuse_pending_offer(call, 488);
         self.dispatch();
         Ok(())
+    }
+
+    /// Answers a waiting offer with an error status.
+    fn refuse_pending_offer(&mut self, call: CallRef, status: u16) {
+        self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::OfferTimeout));
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        let Some(offer) = state.offer_in.take() else { return };
+        let tag = state.local_tag.clone();
+        self.ctx.respond(offer.tx, Response::to_request(&offer.request, status, Some(&tag)));
     }
 
     /// Sends a DTMF digit by SIP INFO (`application/dtmf-relay`), for servers that want it.
@@ -429,8 +453,9 @@ impl UserAgent {
             return;
         }
         state.ended = true;
-        state.offer_in = None;
         state.glare_sdp = None;
+        self.refuse_pending_offer(call, 487);
+        let Some(state) = self.calls.get_mut(&call) else { return };
         let referred_from = state.referred_from;
         let established = state.phase == Phase::Confirmed;
         self.ctx.timers.cancel_where(
@@ -497,6 +522,7 @@ impl UserAgent {
         call.invite_tx = Some(tx);
         call.replaces = replaces;
         self.calls.insert(id, call);
+        self.ctx.timers.set(TimerKey::Call(id, CallTimer::NoAnswer), self.ctx.now + RING_TIMEOUT);
         let mut ringing = Response::to_request(&request, 180, Some(&tag));
         ringing.headers.push(HeaderName::Contact, self.ctx.contact());
         self.ctx.respond(tx, ringing);
@@ -642,6 +668,20 @@ impl UserAgent {
                     self.ctx.timers.set(TimerKey::Call(call, CallTimer::SessionRefresh), now + 2000);
                 }
             }
+            CallTimer::NoAnswer => match self.calls.get(&call).filter(|c| !c.ended).map(|c| c.phase) {
+                Some(Phase::Dialing) => {
+                    if let Some(state) = self.calls.get_mut(&call) {
+                        state.cancel_wanted = true;
+                    }
+                    self.send_cancel_when_allowed(call);
+                    self.end_call(call, CallEnd::Timeout);
+                }
+                Some(Phase::Ringing) => {
+                    let _ = self.refuse_ringing(call, 480, CallEnd::Timeout);
+                }
+                _ => {}
+            },
+            CallTimer::OfferTimeout => self.refuse_pending_offer(call, 500),
             CallTimer::SessionExpiry => {
                 if self.calls.get(&call).is_some_and(|c| !c.ended) {
                     self.send_bye(call);
@@ -859,6 +899,8 @@ impl UserAgent {
         state.ack = Some(ack.to_bytes());
         state.dialog = Some(dialog);
         state.phase = Phase::Confirmed;
+        self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::NoAnswer));
+        let Some(state) = self.calls.get_mut(&call) else { return };
         state.peer_allows_update = allows(&response.headers, "UPDATE");
         let (ended, referred_from) = (state.ended, state.referred_from);
         if ended {
@@ -1054,6 +1096,7 @@ impl UserAgent {
         if let Some(state) = self.calls.get_mut(&call) {
             state.offer_in = Some(OfferIn { tx, request });
         }
+        self.ctx.timers.set(TimerKey::Call(call, CallTimer::OfferTimeout), self.ctx.now + OFFER_TIMEOUT);
         self.ctx.event(Event::RemoteOffer { call, sdp });
     }
 }

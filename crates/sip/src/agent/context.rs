@@ -81,6 +81,10 @@ pub(crate) enum CallTimer {
     SessionRefresh,
     /// The other side failed to refresh the session.
     SessionExpiry,
+    /// Nobody answered in time (outgoing: CANCEL; incoming: 480).
+    NoAnswer,
+    /// The application did not answer the other side's offer in time.
+    OfferTimeout,
 }
 
 /// Shared state of the agent.

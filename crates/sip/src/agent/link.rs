@@ -24,10 +24,13 @@ impl UserAgent {
     /// Connects to the first server and registers; after a drop the agent reconnects by itself.
     pub fn start(&mut self, now: Millis) {
         self.ctx.now = now;
-        if self.ctx.link != Link::Stopped && !self.stopping {
+        if self.stopping {
+            // Starting again before the stop finished: finish it now, on a clean slate.
+            self.finish_stop();
+        }
+        if self.ctx.link != Link::Stopped {
             return;
         }
-        self.stopping = false;
         self.attempts = 0;
         self.connect();
     }
@@ -36,7 +39,13 @@ impl UserAgent {
     /// flow and reports [`Event::Stopped`].
     pub fn stop(&mut self, now: Millis) {
         self.ctx.now = now;
-        if self.stopping || self.ctx.link == Link::Stopped {
+        if self.ctx.link == Link::Stopped {
+            // Nothing was sent for these yet; the application asked to forget them.
+            self.subscriptions.clear();
+            self.publication = None;
+            return;
+        }
+        if self.stopping {
             return;
         }
         self.stopping = true;
@@ -127,7 +136,7 @@ impl UserAgent {
         }
         self.attempts += 1;
         let servers = self.ctx.config.servers.len() as u32;
-        let retry_in = if self.attempts % servers != 0 {
+        let retry_in = if !self.attempts.is_multiple_of(servers) {
             0
         } else {
             let round = (self.attempts / servers).min(16);
@@ -277,6 +286,14 @@ impl UserAgent {
         self.ctx.transactions.fail_all(&mut effects);
         self.ctx.absorb(effects);
         self.dispatch_quietly();
+        let calls: Vec<_> = self.calls.keys().copied().collect();
+        for call in calls {
+            self.end_call(call, super::CallEnd::HungUpHere);
+        }
+        let messages: Vec<_> = std::mem::take(&mut self.messages).into_keys().collect();
+        for message in messages {
+            self.ctx.event(Event::MessageFailed { message, status: 0, reason: "the phone stopped".into() });
+        }
         self.registration = None;
         self.registered = false;
         self.calls.clear();

@@ -39,14 +39,12 @@ impl UserAgent {
     pub(super) fn on_message_notice(&mut self, id: MessageRef, notice: Notice) {
         match notice {
             Notice::Response { request, response, .. } => self.on_message_response(id, &request, &response),
-            Notice::Failed { failure, .. } => {
-                if self.messages.remove(&id).is_some() {
-                    let reason = match failure {
-                        crate::transaction::Failure::Transport => "connection lost",
-                        _ => "no response",
-                    };
-                    self.ctx.event(Event::MessageFailed { message: id, status: 0, reason: reason.into() });
-                }
+            Notice::Failed { failure, .. } if self.messages.remove(&id).is_some() => {
+                let reason = match failure {
+                    crate::transaction::Failure::Transport => "connection lost",
+                    _ => "no response",
+                };
+                self.ctx.event(Event::MessageFailed { message: id, status: 0, reason: reason.into() });
             }
             _ => {}
         }

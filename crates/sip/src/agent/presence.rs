@@ -175,10 +175,8 @@ impl UserAgent {
     pub(super) fn on_subscription_notice(&mut self, id: SubscriptionRef, notice: Notice) {
         match notice {
             Notice::Response { request, response, .. } => self.on_subscribe_response(id, &request, &response),
-            Notice::Failed { .. } => {
-                if self.subscriptions.get(&id).is_some_and(|s| !s.ending) {
-                    self.restart_subscription(id, RESUBSCRIBE_AFTER);
-                }
+            Notice::Failed { .. } if self.subscriptions.get(&id).is_some_and(|s| !s.ending) => {
+                self.restart_subscription(id, RESUBSCRIBE_AFTER);
             }
             _ => {}
         }

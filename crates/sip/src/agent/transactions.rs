@@ -40,6 +40,7 @@ pub(crate) enum Notice {
 }
 
 #[derive(Debug)]
+#[allow(clippy::enum_variant_names)] // the RFC's names for the four machines
 enum Machine {
     ClientInvite(ClientInvite),
     ClientNonInvite(ClientNonInvite),

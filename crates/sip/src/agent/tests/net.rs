@@ -20,6 +20,9 @@ pub(super) struct Node {
     pub user: String,
 }
 
+/// Decides whether the proxy passes on a message from an agent.
+pub(super) type Filter = Box<dyn FnMut(usize, &Message) -> bool>;
+
 pub(super) struct Net {
     pub now: Millis,
     pub nodes: Vec<Node>,
@@ -36,7 +39,7 @@ pub(super) struct Net {
     /// Percentage of messages lost (UDP tests).
     pub loss_percent: u64,
     /// Hand every request and response to this hook first; `false` drops it.
-    pub filter: Option<Box<dyn FnMut(usize, &Message) -> bool>>,
+    pub filter: Option<Filter>,
     random: SplitMix,
     /// Every message that crossed the proxy, as text, for assertions.
     pub wire: Vec<String>,

@@ -41,3 +41,18 @@ fn subscriptions_and_publication_go_out_once_registered_and_again_after_a_reconn
     assert!(net.wire.iter().any(|m| m.starts_with("SUBSCRIBE ") && m.contains("Expires: 0")));
     assert!(net.wire.iter().any(|m| m.starts_with("PUBLISH ") && m.contains("Expires: 0")));
 }
+
+#[test]
+fn stopping_after_a_restart_ends_subscriptions() {
+    let mut net = Net::new();
+    let a = net.agent("1001");
+    net.with(a, |ua, now| ua.stop(now));
+    net.with(a, |ua, now| ua.start(now));
+    net.advance(35_000);
+    net.with(a, |ua, now| ua.subscribe(now, "1002", Package::Presence)).expect("subscribe");
+    net.events(a);
+    net.with(a, |ua, now| ua.stop(now));
+    let events = net.events(a);
+    assert!(matches!(events.last(), Some(Event::Stopped)), "{events:?}");
+    assert_eq!(net.nodes[a].ua.stats().subscriptions, 0);
+}
