@@ -97,6 +97,9 @@ pub(super) struct Call {
     pub refer_pending: bool,
     /// Our offer was in the 2xx (the INVITE had none): the answer comes in the ACK.
     pub offer_in_2xx: bool,
+    /// DTMF digits waiting for the INFO before them to be answered, so that they arrive in order.
+    pub dtmf_queue: std::collections::VecDeque<DtmfRelay>,
+    pub dtmf_tx: Option<TxId>,
 }
 
 impl Call {
@@ -127,6 +130,8 @@ impl Call {
             referred_from: None,
             refer_pending: false,
             offer_in_2xx: false,
+            dtmf_queue: std::collections::VecDeque::new(),
+            dtmf_tx: None,
         }
     }
 
@@ -217,7 +222,7 @@ impl UserAgent {
             return Err(CommandError::WrongState("only a ringing incoming call can be answered"));
         };
         let offer_in_2xx = invite.body.is_empty();
-        let mut ok = Response::to_request(&invite, 200, Some(&state.local_tag));
+        let mut ok = dialog_response(&invite, 200, &state.local_tag);
         ok.headers.push(HeaderName::Contact, self.ctx.contact());
         self.describe_dialog_capabilities(&mut ok.headers);
         let session = self.negotiate_session(&invite, &mut ok);
@@ -350,14 +355,35 @@ impl UserAgent {
     pub fn send_dtmf(&mut self, now: Millis, call: CallRef, digit: char, duration: u32) -> Result<(), CommandError> {
         self.ctx.now = now;
         let signal = Dtmf::new(digit).map_err(|_| CommandError::BadDigit(digit))?;
-        self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
-        let request = self.in_dialog_request(call, Method::Info)?;
-        let mut request = request;
-        request.headers.push(HeaderName::ContentType, "application/dtmf-relay");
-        request.body = DtmfRelay { signal, duration_ms: Some(duration) }.to_body().into_bytes();
-        self.ctx.send_request(request, Owner::Call(call));
+        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        if state.phase != Phase::Confirmed {
+            return Err(CommandError::WrongState("the call is not established"));
+        }
+        state.dtmf_queue.push_back(DtmfRelay { signal, duration_ms: Some(duration) });
+        self.send_next_dtmf(call);
         self.dispatch();
         Ok(())
+    }
+
+    /// The INFO `tx` is over: the next digit may go.
+    fn dtmf_answered(&mut self, call: CallRef, tx: TxId) {
+        if let Some(state) = self.calls.get_mut(&call).filter(|c| c.dtmf_tx == Some(tx)) {
+            state.dtmf_tx = None;
+            self.send_next_dtmf(call);
+        }
+    }
+
+    /// Sends the next queued digit when no INFO is outstanding.
+    fn send_next_dtmf(&mut self, call: CallRef) {
+        let Some(state) = self.calls.get_mut(&call).filter(|c| c.dtmf_tx.is_none() && !c.ended) else { return };
+        let Some(dtmf) = state.dtmf_queue.pop_front() else { return };
+        let Ok(mut request) = self.in_dialog_request(call, Method::Info) else { return };
+        request.headers.push(HeaderName::ContentType, "application/dtmf-relay");
+        request.body = dtmf.to_body().into_bytes();
+        let tx = self.ctx.send_request(request, Owner::Call(call));
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.dtmf_tx = Some(tx);
+        }
     }
 
     /// A new request in an established call's dialog (also in an ended one, for its BYE).
@@ -523,7 +549,7 @@ impl UserAgent {
         call.replaces = replaces;
         self.calls.insert(id, call);
         self.ctx.timers.set(TimerKey::Call(id, CallTimer::NoAnswer), self.ctx.now + RING_TIMEOUT);
-        let mut ringing = Response::to_request(&request, 180, Some(&tag));
+        let mut ringing = dialog_response(&request, 180, &tag);
         ringing.headers.push(HeaderName::Contact, self.ctx.contact());
         self.ctx.respond(tx, ringing);
         let party = |name: &HeaderName| request.headers.get(name).map(party_of);
@@ -753,8 +779,12 @@ impl UserAgent {
         match notice {
             Notice::Response { tx, request, response, .. } => self.on_call_response(call, tx, *request, response),
             Notice::Ack { ack, .. } => self.on_ack(call, ack),
-            Notice::Failed { tx, request, failure, .. } => self.on_call_failure(call, tx, &request, failure),
+            Notice::Failed { tx, request, failure, .. } => {
+                self.dtmf_answered(call, tx);
+                self.on_call_failure(call, tx, &request, failure);
+            }
             Notice::Terminated { tx, .. } => {
+                self.dtmf_answered(call, tx);
                 if let Some(state) = self.calls.get_mut(&call) {
                     if state.invite_tx == Some(tx) {
                         state.invite_tx = None;
@@ -770,6 +800,9 @@ impl UserAgent {
     }
 
     fn on_call_response(&mut self, call: CallRef, tx: TxId, request: Request, response: Response) {
+        if response.status >= 200 {
+            self.dtmf_answered(call, tx);
+        }
         let Some(state) = self.calls.get(&call) else { return };
         let is_initial = state.invite_tx == Some(tx) && request.method == Method::Invite;
         let is_offer = state.offer_out.as_ref().is_some_and(|o| o.tx == tx);
@@ -1099,6 +1132,16 @@ impl UserAgent {
         self.ctx.timers.set(TimerKey::Call(call, CallTimer::OfferTimeout), self.ctx.now + OFFER_TIMEOUT);
         self.ctx.event(Event::RemoteOffer { call, sdp });
     }
+}
+
+/// A response that sets up a dialog: RFC 3261 §12.1.1 wants the request's Record-Route in it,
+/// so that the caller routes its requests through the same proxies.
+fn dialog_response(request: &Request, status: u16, tag: &str) -> Response {
+    let mut response = Response::to_request(request, status, Some(tag));
+    for route in request.headers.all(&HeaderName::RecordRoute) {
+        response.headers.push(HeaderName::RecordRoute, route.to_vec());
+    }
+    response
 }
 
 /// The ACK for a 2xx to the INVITE with CSeq `number`.

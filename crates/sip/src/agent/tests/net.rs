@@ -1,6 +1,7 @@
 //! The test network: a registrar and a transparent forwarding proxy in memory. Requests go to
 //! the agent whose Contact or address of record the Request-URI names; responses go back to
-//! the agent whose Via host they carry. No Record-Route, so dialogs run end to end.
+//! the agent whose Via host they carry. The proxy record-routes dialogs and refuses in-dialog
+//! requests that do not route through it, as Kamailio does.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -12,6 +13,7 @@ use crate::message::{HeaderName, Message, Method, Response, Uri};
 use crate::random::{Random, SplitMix};
 
 pub(super) const DOMAIN: &str = "framephone.test";
+const PROXY: &str = "proxy.test";
 
 pub(super) struct Node {
     pub ua: UserAgent,
@@ -250,6 +252,22 @@ impl Net {
                     ),
                     Method::Subscribe => respond(self, 202, &[(HeaderName::Expires, "600".into())]),
                     _ => {
+                        let in_dialog = request.headers.get_str(&HeaderName::To).is_some_and(|to| to.contains("tag="));
+                        let routed = request.headers.get_str(&HeaderName::Route).is_some_and(|r| r.contains(PROXY));
+                        if in_dialog && request.method != Method::Cancel {
+                            if !routed {
+                                return respond(self, 404, &[]);
+                            }
+                            let mut routes: Vec<Vec<u8>> = request.headers.all(&HeaderName::Route).map(<[u8]>::to_vec).collect();
+                            routes.remove(0);
+                            request.headers.remove(&HeaderName::Route);
+                            for route in routes {
+                                request.headers.push(HeaderName::Route, route);
+                            }
+                        }
+                        if !in_dialog && request.method == Method::Invite {
+                            request.headers.push_front(HeaderName::RecordRoute, format!("<sip:{PROXY};lr>"));
+                        }
                         if self.challenge_invites
                             && request.method == Method::Invite
                             && request.headers.get(&HeaderName::ProxyAuthorization).is_none()
