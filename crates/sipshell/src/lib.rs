@@ -35,7 +35,8 @@ impl Phone {
     /// Starts an agent for `config` on the current tokio runtime and tells it to register.
     pub fn start(config: AgentConfig) -> Result<Phone, sip::agent::ConfigError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64);
+        let seed =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64);
         let agent = UserAgent::new(config, Box::new(SplitMix(seed ^ u64::from(std::process::id()))))?;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (event_tx, events) = mpsc::unbounded_channel();
@@ -51,7 +52,10 @@ impl Phone {
     }
 
     /// Runs `command` on the agent and returns its result.
-    pub async fn run<T: Send + 'static>(&self, command: impl FnOnce(&mut UserAgent, Millis) -> T + Send + 'static) -> T {
+    pub async fn run<T: Send + 'static>(
+        &self,
+        command: impl FnOnce(&mut UserAgent, Millis) -> T + Send + 'static,
+    ) -> T {
         let (reply, answer) = oneshot::channel();
         self.send(move |ua, now| {
             let _ = reply.send(command(ua, now));
@@ -68,7 +72,11 @@ impl Phone {
     }
 
     /// Waits for the first event `pick` accepts; events it skips stay for later calls.
-    pub async fn wait_for<T>(&mut self, timeout: Duration, mut pick: impl FnMut(&Event) -> Option<T>) -> Result<T, String> {
+    pub async fn wait_for<T>(
+        &mut self,
+        timeout: Duration,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> Result<T, String> {
         if let Some(index) = self.backlog.iter().position(|e| pick(e).is_some()) {
             let event = self.backlog.remove(index);
             return pick(&event).ok_or_else(|| "unreachable".to_owned());

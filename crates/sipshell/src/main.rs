@@ -78,7 +78,9 @@ fn main() -> ExitCode {
     let options = match options() {
         Ok(options) => options,
         Err(why) => {
-            eprintln!("sipshell: {why}\nusage: sipshell --server URL|HOST:PORT --user USER --password PASSWORD [--domain DOMAIN] [--transport ws|wss|udp] [--auto-answer]");
+            eprintln!(
+                "sipshell: {why}\nusage: sipshell --server URL|HOST:PORT --user USER --password PASSWORD [--domain DOMAIN] [--transport ws|wss|udp] [--auto-answer]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -104,7 +106,10 @@ async fn run(options: Options) -> Result<(), String> {
         aor,
         Credentials { username: options.user.clone(), password: options.password.clone() },
         vec![Server { address: options.server.clone(), transport: options.transport }],
-        format!("urn:uuid:5e1f0000-0000-4000-8000-{:012}", options.user.bytes().fold(0u64, |a, b| a * 31 + u64::from(b)) % 1_000_000_000_000),
+        format!(
+            "urn:uuid:5e1f0000-0000-4000-8000-{:012}",
+            options.user.bytes().fold(0u64, |a, b| a * 31 + u64::from(b)) % 1_000_000_000_000
+        ),
     );
     let mut phone = Phone::start(config).map_err(|e| e.to_string())?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -157,13 +162,19 @@ async fn run(options: Options) -> Result<(), String> {
 async fn command(phone: &Phone, line: &str, ringing: &mut Vec<CallRef>) -> Result<(), String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let call = |index: usize| -> Result<CallRef, String> {
-        words.get(index).and_then(|w| w.parse().ok()).map(CallRef).ok_or_else(|| format!("{line}: which call? give its number"))
+        words
+            .get(index)
+            .and_then(|w| w.parse().ok())
+            .map(CallRef)
+            .ok_or_else(|| format!("{line}: which call? give its number"))
     };
     let text = |from: usize| words.get(from..).map(|w| w.join(" ")).unwrap_or_default();
     let target = words.get(1).map(|w| (*w).to_owned()).unwrap_or_default();
     let result = match words.first().copied() {
         None => Ok(()),
-        Some("call") => phone.run(move |ua, now| ua.call(now, &target, SDP.into()).map(|c| println!("call: {}", c.0))).await,
+        Some("call") => {
+            phone.run(move |ua, now| ua.call(now, &target, SDP.into()).map(|c| println!("call: {}", c.0))).await
+        }
         Some("answer") => {
             let call = call(1).or_else(|_| ringing.last().copied().ok_or("nothing is ringing".to_owned()))?;
             phone.run(move |ua, now| ua.answer(now, call, SDP.into())).await
@@ -202,7 +213,9 @@ async fn command(phone: &Phone, line: &str, ringing: &mut Vec<CallRef>) -> Resul
         }
         Some("subscribe") => {
             let package = if words.get(2) == Some(&"dialog") { Package::Dialog } else { Package::Presence };
-            phone.run(move |ua, now| ua.subscribe(now, &target, package).map(|s| println!("subscription: {}", s.0))).await
+            phone
+                .run(move |ua, now| ua.subscribe(now, &target, package).map(|s| println!("subscription: {}", s.0)))
+                .await
         }
         Some("publish") => {
             let state = match words.get(1).copied() {
