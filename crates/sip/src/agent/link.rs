@@ -269,7 +269,8 @@ impl UserAgent {
     /// Once every call, subscription and the registration are done, closes the flow.
     pub(super) fn finish_stop_when_quiet(&mut self) {
         let unregistering = self.registration.as_ref().is_some_and(|r| r.state() == RegistrationState::Unregistering);
-        if !unregistering && self.ctx.transactions.len() == 0 {
+        // Completed transactions only absorb retransmissions: they need not hold the stop up.
+        if !unregistering && !self.ctx.transactions.awaiting_response() {
             self.finish_stop();
         }
     }

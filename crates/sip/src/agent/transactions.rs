@@ -217,6 +217,16 @@ impl Transactions {
         self.entries.values().any(|entry| entry.owner == owner)
     }
 
+    /// Whether a request we sent still waits for its final response.
+    pub(crate) fn awaiting_response(&self) -> bool {
+        use crate::transaction::State;
+        self.entries.values().any(|entry| match &entry.machine {
+            Machine::ClientInvite(m) => matches!(m.state(), State::Calling | State::Proceeding),
+            Machine::ClientNonInvite(m) => matches!(m.state(), State::Trying | State::Proceeding),
+            _ => false,
+        })
+    }
+
     /// How many transactions are live.
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
