@@ -1,27 +1,49 @@
 #!/usr/bin/env bash
 # The SIP lab: Kamailio on loopback with the project's configuration (lab/kamailio.cfg) and the
 # test users of lab/users.txt.
-#   scripts/lab.sh start   writes the configuration into $LAB_DIR and starts Kamailio
-#   scripts/lab.sh stop    stops it
-#   scripts/lab.sh check   registers user 1001 over UDP with SIPp, digest challenge included
+#   scripts/lab.sh start        writes the configuration and a fresh presence database into
+#                               $LAB_DIR and starts Kamailio
+#   scripts/lab.sh stop         stops it
+#   scripts/lab.sh restart      stops and starts it again with the same settings: bindings,
+#                               subscriptions and presence state are gone (recovery tests)
+#   scripts/lab.sh check        registers user 1001 over UDP with SIPp, digest challenge included
+#   scripts/lab.sh check-calls  calls through the lab, one line per check (about 10 s): SIPp
+#                               against SIPp over UDP (answered, busy, unknown and unregistered
+#                               users, a 200 crossing a CANCEL, a re-INVITE glare); logs in
+#                               $LAB_DIR/check-calls. WebSocket, MESSAGE and presence are checked
+#                               with the project's own agent (crates/sipshell/tests/lab.rs)
 # Settings: LAB_DIR (default /tmp/framephone-lab), LAB_UDP_PORT (5060), LAB_WS_PORT (8088),
-# LAB_DOMAIN (framephone.test).
+# LAB_DOMAIN (framephone.test). Every command but start takes the settings it does not find in
+# the environment from the last start in $LAB_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAB_DIR="${LAB_DIR:-/tmp/framephone-lab}"
+case $LAB_DIR in /*) ;; *) LAB_DIR="$PWD/$LAB_DIR" ;; esac
+if [ "${1:-}" != start ] && [ -f "$LAB_DIR/settings" ]; then
+  while IFS='=' read -r name value; do
+    case $name in
+      LAB_UDP_PORT | LAB_WS_PORT | LAB_DOMAIN) [ -n "${!name:-}" ] || printf -v "$name" %s "$value" ;;
+    esac
+  done <"$LAB_DIR/settings"
+fi
 LAB_UDP_PORT="${LAB_UDP_PORT:-5060}"
 LAB_WS_PORT="${LAB_WS_PORT:-8088}"
 LAB_DOMAIN="${LAB_DOMAIN:-framephone.test}"
+schema=/usr/share/kamailio/db_sqlite
 pidfile="$LAB_DIR/kamailio.pid"
 
 start() {
   stop_quietly
   mkdir -p "$LAB_DIR"
+  printf 'LAB_UDP_PORT=%s\nLAB_WS_PORT=%s\nLAB_DOMAIN=%s\n' "$LAB_UDP_PORT" "$LAB_WS_PORT" "$LAB_DOMAIN" >"$LAB_DIR/settings"
   sed -e "s/UDP_PORT/$LAB_UDP_PORT/g" -e "s/WS_PORT/$LAB_WS_PORT/g" -e "s/SIP_DOMAIN/$LAB_DOMAIN/g" \
-    lab/kamailio.cfg >"$LAB_DIR/kamailio.cfg"
+    -e "s|LAB_DIR|$LAB_DIR|g" lab/kamailio.cfg >"$LAB_DIR/kamailio.cfg"
   grep -vE '^\s*(#|$)' lab/users.txt | while read -r user password; do
     printf '\t$sht(users=>%s) = "%s";\n' "$user" "$password"
   done >"$LAB_DIR/users.cfg"
+  # The presence server's tables, afresh: presence state does not outlive the lab.
+  rm -f "$LAB_DIR"/presence.db "$LAB_DIR"/presence.db-*
+  cat "$schema/standard-create.sql" "$schema/presence-create.sql" | sqlite3 "$LAB_DIR/presence.db"
   kamailio -c -f "$LAB_DIR/kamailio.cfg" >"$LAB_DIR/check.log" 2>&1 || { cat "$LAB_DIR/check.log" >&2; exit 1; }
   kamailio -f "$LAB_DIR/kamailio.cfg" -P "$pidfile" -Y "$LAB_DIR" -E >"$LAB_DIR/kamailio.log" 2>&1
   for _ in $(seq 50); do
@@ -44,15 +66,86 @@ stop_quietly() {
 
 check() {
   sipp -sf lab/sipp/register.xml -s 1001 -au 1001 -ap "$(awk '$1 == "1001" { print $2 }' lab/users.txt)" \
-    -i 127.0.0.1 -p 0 -m 1 -timeout 10s -trace_err -error_file "$LAB_DIR/sipp-errors.log" \
+    -i 127.0.0.1 -p $((LAB_UDP_PORT + 12)) -m 1 -timeout 10s -trace_err -error_file "$LAB_DIR/sipp-errors.log" \
     -set domain "$LAB_DOMAIN" "127.0.0.1:$LAB_UDP_PORT" >/dev/null 2>&1 &&
     echo "lab: 1001 registered over UDP with digest authentication" ||
     { echo "lab: registration failed (see $LAB_DIR/sipp-errors.log)" >&2; exit 1; }
 }
 
+password() { awk -v user="$1" '$1 == user { print $2 }' lab/users.txt; }
+kam() { kamcmd -s "unix:$LAB_DIR/kamailio_ctl" "$@"; }
+# Drops USER's bindings, so that a test waits for the registration of its own agent.
+unbind() { kam ul.rm location "s:$1" >/dev/null 2>&1 || true; }
+registered() {
+  for _ in $(seq 60); do
+    kam ul.lookup location "s:$1" 2>/dev/null | grep -q Contacts && return 0
+    sleep 0.05
+  done
+  return 1
+}
+result() {
+  if [ "$2" = 0 ]; then
+    echo "lab: ok   $1"
+  else
+    echo "lab: FAIL $1 (logs: $logs/$3*)"
+    failures=$((failures + 1))
+  fi
+}
+# sipp_call NAME DESCRIPTION UAS UAC [SIPp options for the caller]: registered.xml with UAS as
+# its out-of-call scenario plays 1002, UAC calls it as 1001; both must pass.
+sipp_call() {
+  local name=$1 description=$2 uas=$3 uac=$4 pid status=1
+  shift 4
+  unbind 1002
+  sipp -sf lab/sipp/registered.xml -oocsf "lab/sipp/$uas" -s 1002 -au 1002 -ap "$(password 1002)" \
+    -p "$uas_port" "${sipp_options[@]}" -error_file "$logs/$name-uas.log" "127.0.0.1:$LAB_UDP_PORT" \
+    </dev/null >/dev/null 2>&1 &
+  pid=$!
+  if registered 1002 && sipp -sf "lab/sipp/$uac" -s 1001 -au 1001 -ap "$(password 1001)" -p "$uac_port" \
+    -set callee 1002 "${sipp_options[@]}" -error_file "$logs/$name-uac.log" "$@" "127.0.0.1:$LAB_UDP_PORT" \
+    </dev/null >/dev/null 2>&1; then
+    wait "$pid" && status=0
+  else
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  result "$description" "$status" "$name"
+}
+sipp_reject() {
+  local name=$1 description=$2 callee=$3 expect=$4 status=0
+  sipp -sf lab/sipp/uac-reject.xml -s 1001 -au 1001 -ap "$(password 1001)" -p "$uac_port" \
+    -set callee "$callee" -set expect "$expect" "${sipp_options[@]}" -error_file "$logs/$name-uac.log" \
+    "127.0.0.1:$LAB_UDP_PORT" </dev/null >/dev/null 2>&1 || status=1
+  result "$description" "$status" "$name"
+}
+check_calls() {
+  local failures=0 uas_port=$((LAB_UDP_PORT + 10)) uac_port=$((LAB_UDP_PORT + 11)) logs="$LAB_DIR/check-calls"
+  local sipp_options=(-i 127.0.0.1 -m 1 -set domain "$LAB_DOMAIN" -timeout 20s -timeout_error -trace_err)
+  local pid status note
+  rm -rf "$logs"
+  mkdir -p "$logs"
+  [ -S "$LAB_DIR/kamailio_ctl" ] || { echo "lab: not running in $LAB_DIR (scripts/lab.sh start)" >&2; exit 1; }
+
+  sipp_call answer "UDP call answered (SIPp uac-call -> uas-answer)" uas-answer.xml uac-call.xml -d 500
+  sipp_call busy "UDP call to a busy user: 486 (uac-reject -> uas-busy)" uas-busy.xml uac-reject.xml \
+    -set expect 486
+  sipp_reject unknown "UDP call to a user not in users.txt: 404" 1999 404
+  unbind 1006
+  sipp_reject unregistered "UDP call to a user without a binding: 480" 1006 480
+  sipp_call cancel-race "UDP 200 OK crossing the CANCEL: ACK and BYE (uac-cancel -> uas-cancel-race)" \
+    uas-cancel-race.xml uac-cancel.xml
+  sipp_call glare "UDP re-INVITE glare: 491 both ways, retry after 2.1-4 s (uac-glare -> uas-glare)" \
+    uas-glare.xml uac-glare.xml
+
+
+  [ "$failures" = 0 ] || { echo "lab: $failures check(s) failed" >&2; exit 1; }
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop_quietly ;;
+  restart) stop_quietly && start ;;
   check) check ;;
-  *) echo "usage: scripts/lab.sh start|stop|check" >&2; exit 2 ;;
+  check-calls) check_calls ;;
+  *) echo "usage: scripts/lab.sh start|stop|restart|check|check-calls" >&2; exit 2 ;;
 esac

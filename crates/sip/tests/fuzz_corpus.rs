@@ -26,3 +26,8 @@ fn parse_validate_corpus() {
 fn transactions_corpus() {
     assert!(each_input("transactions", support::transaction_driver::drive) > 10);
 }
+
+#[test]
+fn agent_corpus() {
+    assert!(each_input("agent", support::agent_driver::drive) > 10);
+}

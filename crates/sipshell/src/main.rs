@@ -159,7 +159,7 @@ async fn run(options: Options) -> Result<(), String> {
     }
 }
 
-async fn command(phone: &Phone, line: &str, ringing: &mut Vec<CallRef>) -> Result<(), String> {
+async fn command(phone: &Phone, line: &str, ringing: &mut [CallRef]) -> Result<(), String> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let call = |index: usize| -> Result<CallRef, String> {
         words

@@ -612,12 +612,18 @@ impl UserAgent {
         if acked != answered.map(|c| c.number) {
             return;
         }
-        state.unacked = None;
+        let sdp = (state.offer_in_2xx && !ack.body.is_empty()).then(|| String::from_utf8_lossy(&ack.body).into_owned());
+        self.acknowledged(call, sdp);
+    }
+
+    /// Our 2xx is acknowledged (by its ACK, or by a later request of the other side, which
+    /// proves the 2xx arrived even when the ACK is late or lost).
+    fn acknowledged(&mut self, call: CallRef, sdp: Option<String>) {
         for timer in [CallTimer::Retransmit2xx, CallTimer::AckTimeout] {
             self.ctx.timers.cancel(&TimerKey::Call(call, timer));
         }
         let Some(state) = self.calls.get_mut(&call) else { return };
-        let sdp = (state.offer_in_2xx && !ack.body.is_empty()).then(|| String::from_utf8_lossy(&ack.body).into_owned());
+        state.unacked = None;
         if state.ended {
             return;
         }
@@ -1050,6 +1056,10 @@ impl UserAgent {
         }
         if state.ended && request.method != Method::Bye {
             return respond(self, 481);
+        }
+        if state.phase == Phase::Answered && state.unacked.is_some() {
+            // Proxies may pass a new request before the ACK of our 2xx (RFC 3261 allows it).
+            self.acknowledged(call, None);
         }
         match request.method {
             Method::Bye => {

@@ -348,3 +348,22 @@ fn assert_idle_except_calls(net: &mut Net, calls: &[(usize, usize)]) {
         assert_eq!((stats.calls, stats.transactions), (expected, 0), "agent {} holds {stats:?}", node.user);
     }
 }
+
+#[test]
+fn a_request_that_overtakes_the_ack_establishes_the_call() {
+    let mut net = Net::new();
+    let (a, b) = (net.agent("1001"), net.agent("1002"));
+    let outgoing = net.with(a, |ua, now| ua.call(now, "1002", OFFER.into())).expect("call");
+    let answering = incoming(&net.events(b));
+    net.filter =
+        Some(Box::new(|_, message| !matches!(message, crate::Message::Request(r) if r.method == crate::Method::Ack)));
+    net.with(b, |ua, now| ua.answer(now, answering, ANSWER.into())).expect("answer");
+    net.filter = None;
+    assert!(!net.events(b).iter().any(|e| matches!(e, Event::Established { .. })));
+    net.with(a, |ua, now| ua.reoffer(now, outgoing, OFFER.into())).expect("reoffer");
+    let events = net.events(b);
+    assert!(events.iter().any(|e| matches!(e, Event::Established { call, .. } if *call == answering)), "{events:?}");
+    assert!(events.iter().any(|e| matches!(e, Event::RemoteOffer { .. })), "{events:?}");
+    net.advance(40_000);
+    assert_eq!(ended(&net.events(b), answering), None, "no BYE for a missing ACK");
+}

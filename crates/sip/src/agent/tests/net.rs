@@ -258,7 +258,8 @@ impl Net {
                             if !routed {
                                 return respond(self, 404, &[]);
                             }
-                            let mut routes: Vec<Vec<u8>> = request.headers.all(&HeaderName::Route).map(<[u8]>::to_vec).collect();
+                            let mut routes: Vec<Vec<u8>> =
+                                request.headers.all(&HeaderName::Route).map(<[u8]>::to_vec).collect();
                             routes.remove(0);
                             request.headers.remove(&HeaderName::Route);
                             for route in routes {
