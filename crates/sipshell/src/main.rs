@@ -115,6 +115,8 @@ async fn run(options: Options) -> Result<(), String> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut ringing: Vec<CallRef> = Vec::new();
     let mut input_open = true;
+    // Commands wait for the first registration (or its failure), so that scripts can call at once.
+    let mut ready = false;
     // `wait` pauses reading commands, not handling events.
     let mut paused_until: Option<tokio::time::Instant> = None;
     loop {
@@ -123,6 +125,7 @@ async fn run(options: Options) -> Result<(), String> {
                 let Some(event) = event else { continue };
                 println!("event: {event:?}");
                 match event {
+                    Event::Registered { .. } | Event::RegistrationFailed(_) => ready = true,
                     Event::Incoming { call, .. } => {
                         if options.auto_answer {
                             phone.send(move |ua, now| { let _ = ua.answer(now, call, SDP.into()); });
@@ -140,7 +143,7 @@ async fn run(options: Options) -> Result<(), String> {
             () = tokio::time::sleep_until(paused_until.unwrap_or_else(tokio::time::Instant::now)), if paused_until.is_some() => {
                 paused_until = None;
             }
-            line = lines.next_line(), if input_open && paused_until.is_none() => match line {
+            line = lines.next_line(), if ready && input_open && paused_until.is_none() => match line {
                 Ok(Some(line)) => {
                     let words: Vec<&str> = line.split_whitespace().collect();
                     if let ["wait", seconds] = words.as_slice() {
