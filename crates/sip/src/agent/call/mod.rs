@@ -3,14 +3,19 @@
 
 use super::context::{CallTimer, TimerKey};
 use super::dialog::{Dialog, party_of};
-use super::events::{CallEnd, CallRef, Event, Party, RejectKind};
+use super::events::{CallEnd, CallRef, Event, RejectKind};
 use super::transactions::{Notice, Owner, TxId};
-use super::{CommandError, TransportKind, UserAgent, reason_text, to_tag};
+use super::{CommandError, UserAgent, reason_text, to_tag};
 use crate::Millis;
 use crate::body::{Dtmf, DtmfRelay};
 use crate::headers::{CSeq, NameAddr, value_with_params};
 use crate::message::{HeaderName, Method, Request, Response, Uri};
 use crate::transaction::Failure;
+
+mod dtmf;
+mod incoming;
+mod offers;
+mod session_timer;
 
 /// How long a call may ring before the agent gives up (both directions).
 const RING_TIMEOUT: u64 = 180_000;
@@ -213,57 +218,6 @@ impl UserAgent {
         headers.push(HeaderName::Supported, "replaces, timer");
     }
 
-    /// Answers an incoming call with the application's SDP.
-    pub fn answer(&mut self, now: Millis, call: CallRef, sdp: String) -> Result<(), CommandError> {
-        self.ctx.now = now;
-        let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
-        let tx = state.invite_tx.filter(|tx| state.phase == Phase::Ringing && self.ctx.transactions.is_proceeding(*tx));
-        let (Some(tx), Some(invite)) = (tx, state.invite.clone()) else {
-            return Err(CommandError::WrongState("only a ringing incoming call can be answered"));
-        };
-        let offer_in_2xx = invite.body.is_empty();
-        let mut ok = dialog_response(&invite, 200, &state.local_tag);
-        ok.headers.push(HeaderName::Contact, self.ctx.contact());
-        self.describe_dialog_capabilities(&mut ok.headers);
-        let session = self.negotiate_session(&invite, &mut ok);
-        ok.headers.push(HeaderName::ContentType, "application/sdp");
-        ok.body = sdp.clone().into_bytes();
-        self.ctx.respond(tx, ok.clone());
-        self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::NoAnswer));
-        if let Some(state) = self.calls.get_mut(&call) {
-            state.phase = Phase::Answered;
-            state.local_sdp = Some(sdp);
-            state.session = session;
-            state.offer_in_2xx = offer_in_2xx;
-        }
-        self.await_ack(call, tx, ok);
-        self.dispatch();
-        Ok(())
-    }
-
-    /// Refuses an incoming call with `status` (486 busy, 603 decline, 480 unavailable…).
-    pub fn reject(&mut self, now: Millis, call: CallRef, status: u16) -> Result<(), CommandError> {
-        self.ctx.now = now;
-        if !(300..=699).contains(&status) {
-            return Err(CommandError::WrongState("a rejection needs a status from 300 to 699"));
-        }
-        self.refuse_ringing(call, status, CallEnd::HungUpHere)?;
-        self.dispatch();
-        Ok(())
-    }
-
-    fn refuse_ringing(&mut self, call: CallRef, status: u16, reason: CallEnd) -> Result<(), CommandError> {
-        let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
-        let tx = state.invite_tx.filter(|tx| state.phase == Phase::Ringing && self.ctx.transactions.is_proceeding(*tx));
-        let (Some(tx), Some(invite)) = (tx, state.invite.as_ref()) else {
-            return Err(CommandError::WrongState("only a ringing incoming call can be rejected"));
-        };
-        let response = Response::to_request(invite, status, Some(&state.local_tag));
-        self.ctx.respond(tx, response);
-        self.end_call(call, reason);
-        Ok(())
-    }
-
     /// Ends a call whatever its state: CANCEL while dialling, decline (603) while ringing, BYE
     /// once answered.
     pub fn hang_up(&mut self, now: Millis, call: CallRef) -> Result<(), CommandError> {
@@ -285,107 +239,6 @@ impl UserAgent {
         Ok(())
     }
 
-    /// Sends a new offer in an established call (hold, resume, new media).
-    pub fn reoffer(&mut self, now: Millis, call: CallRef, sdp: String) -> Result<(), CommandError> {
-        self.ctx.now = now;
-        let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
-        if state.phase != Phase::Confirmed {
-            return Err(CommandError::WrongState("the call is not established"));
-        }
-        if state.offer_out.is_some() || state.offer_in.is_some() || state.glare_sdp.is_some() {
-            return Err(CommandError::WrongState("another offer is in progress"));
-        }
-        self.send_reinvite(call, Some(sdp));
-        self.dispatch();
-        Ok(())
-    }
-
-    /// Answers the other side's offer ([`Event::RemoteOffer`]) with the application's SDP (or,
-    /// when they asked for our offer, sends it).
-    pub fn accept_offer(&mut self, now: Millis, call: CallRef, sdp: String) -> Result<(), CommandError> {
-        self.ctx.now = now;
-        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
-        let Some(offer) = state.offer_in.take() else {
-            return Err(CommandError::WrongState("no offer is waiting for an answer"));
-        };
-        self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::OfferTimeout));
-        let Some(state) = self.calls.get_mut(&call) else { return Err(CommandError::NoSuchCall) };
-        let Some(dialog) = state.dialog.as_ref() else { return Err(CommandError::WrongState("no dialog")) };
-        let mut ok = Response::to_request(&offer.request, 200, Some(&dialog.local_tag));
-        state.local_sdp = Some(sdp.clone());
-        state.offer_in_2xx = offer.request.body.is_empty();
-        ok.headers.push(HeaderName::Contact, self.ctx.contact());
-        let session = self.negotiate_session(&offer.request, &mut ok);
-        ok.headers.push(HeaderName::ContentType, "application/sdp");
-        ok.body = sdp.into_bytes();
-        self.ctx.respond(offer.tx, ok.clone());
-        if let Some(state) = self.calls.get_mut(&call) {
-            state.session = session.or(state.session);
-        }
-        if offer.request.method == Method::Invite {
-            self.await_ack(call, offer.tx, ok);
-        }
-        self.schedule_session(call);
-        self.dispatch();
-        Ok(())
-    }
-
-    /// Refuses the other side's offer with 488; the current media session stays.
-    pub fn refuse_offer(&mut self, now: Millis, call: CallRef) -> Result<(), CommandError> {
-        self.ctx.now = now;
-        self.calls
-            .get(&call)
-            .filter(|c| !c.ended && c.offer_in.is_some())
-            .ok_or(CommandError::WrongState("no offer is waiting for an answer"))?;
-        self.refuse_pending_offer(call, 488);
-        self.dispatch();
-        Ok(())
-    }
-
-    /// Answers a waiting offer with an error status.
-    fn refuse_pending_offer(&mut self, call: CallRef, status: u16) {
-        self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::OfferTimeout));
-        let Some(state) = self.calls.get_mut(&call) else { return };
-        let Some(offer) = state.offer_in.take() else { return };
-        let tag = state.local_tag.clone();
-        self.ctx.respond(offer.tx, Response::to_request(&offer.request, status, Some(&tag)));
-    }
-
-    /// Sends a DTMF digit by SIP INFO (`application/dtmf-relay`), for servers that want it.
-    pub fn send_dtmf(&mut self, now: Millis, call: CallRef, digit: char, duration: u32) -> Result<(), CommandError> {
-        self.ctx.now = now;
-        let signal = Dtmf::new(digit).map_err(|_| CommandError::BadDigit(digit))?;
-        let state = self.calls.get_mut(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
-        if state.phase != Phase::Confirmed {
-            return Err(CommandError::WrongState("the call is not established"));
-        }
-        state.dtmf_queue.push_back(DtmfRelay { signal, duration_ms: Some(duration) });
-        self.send_next_dtmf(call);
-        self.dispatch();
-        Ok(())
-    }
-
-    /// The INFO `tx` is over: the next digit may go.
-    fn dtmf_answered(&mut self, call: CallRef, tx: TxId) {
-        if let Some(state) = self.calls.get_mut(&call).filter(|c| c.dtmf_tx == Some(tx)) {
-            state.dtmf_tx = None;
-            self.send_next_dtmf(call);
-        }
-    }
-
-    /// Sends the next queued digit when no INFO is outstanding.
-    fn send_next_dtmf(&mut self, call: CallRef) {
-        let Some(state) = self.calls.get_mut(&call).filter(|c| c.dtmf_tx.is_none() && !c.ended) else { return };
-        let Some(dtmf) = state.dtmf_queue.pop_front() else { return };
-        let Ok(mut request) = self.in_dialog_request(call, Method::Info) else { return };
-        request.headers.push(HeaderName::ContentType, "application/dtmf-relay");
-        request.body = dtmf.to_body().into_bytes();
-        let tx = self.ctx.send_request(request, Owner::Call(call));
-        if let Some(state) = self.calls.get_mut(&call) {
-            state.dtmf_tx = Some(tx);
-        }
-    }
-
     /// A new request in an established call's dialog (also in an ended one, for its BYE).
     pub(super) fn in_dialog_request(&mut self, call: CallRef, method: Method) -> Result<Request, CommandError> {
         let via = self.ctx.via();
@@ -393,44 +246,6 @@ impl UserAgent {
         match (&mut state.dialog, state.phase) {
             (Some(dialog), Phase::Confirmed | Phase::Answered) => Ok(dialog.request(method, via)),
             _ => Err(CommandError::WrongState("the call is not established")),
-        }
-    }
-
-    fn send_reinvite(&mut self, call: CallRef, sdp: Option<String>) {
-        let allows_update = self.calls.get(&call).is_some_and(|c| c.peer_allows_update);
-        // Without a new offer, UPDATE refreshes the session (or the target) without touching media.
-        let method = if sdp.is_none() && allows_update { Method::Update } else { Method::Invite };
-        let sdp = sdp.or_else(|| {
-            if method == Method::Invite { self.calls.get(&call).and_then(|c| c.local_sdp.clone()) } else { None }
-        });
-        let Ok(mut request) = self.in_dialog_request(call, method) else { return };
-        request.headers.push(HeaderName::Contact, self.ctx.contact());
-        if let Some(session) = self.calls.get(&call).and_then(|c| c.session) {
-            let refresher =
-                if session.we_refresh == self.calls.get(&call).is_some_and(|c| c.outgoing) { "uac" } else { "uas" };
-            request.headers.push(HeaderName::SessionExpires, format!("{};refresher={refresher}", session.interval));
-        }
-        if let Some(sdp) = &sdp {
-            request.headers.push(HeaderName::ContentType, "application/sdp");
-            request.body = sdp.clone().into_bytes();
-        }
-        let tx = self.ctx.send_request(request, Owner::Call(call));
-        if let Some(state) = self.calls.get_mut(&call) {
-            state.offer_out = Some(OfferOut { tx, sdp });
-        }
-    }
-
-    /// After a reconnect our Contact reaches the proxy on a new flow: refresh the remote target
-    /// of every established call so that their requests find us.
-    pub(super) fn refresh_call_targets(&mut self) {
-        let ids: Vec<CallRef> = self
-            .calls
-            .iter()
-            .filter(|(_, c)| !c.ended && c.phase == Phase::Confirmed && c.offer_out.is_none() && c.offer_in.is_none())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            self.send_reinvite(id, None);
         }
     }
 
@@ -522,138 +337,6 @@ impl UserAgent {
         self.calls.iter().find(|(_, c)| c.belongs(call_id, &local, remote.tag())).map(|(id, _)| *id)
     }
 
-    pub(super) fn on_incoming_invite(&mut self, request: Request) {
-        let id = CallRef(self.next_handle());
-        let tx = self.ctx.start_server(&request, Owner::Call(id));
-        let tag = self.ctx.token();
-        let refuse = |ua: &mut UserAgent, status: u16| {
-            let response = Response::to_request(&request, status, Some(&tag));
-            ua.ctx.respond(tx, response);
-        };
-        if self.stopping || !self.registered {
-            return refuse(self, 480);
-        }
-        let replaces = match request.headers.get(&HeaderName::Replaces) {
-            None => None,
-            Some(value) => match self.replaced_call(value) {
-                Some(call) => Some(call),
-                None => return refuse(self, 481),
-            },
-        };
-        let Some(dialog) = Dialog::as_uas(&request, &tag) else { return refuse(self, 400) };
-        let mut call = Call::new(false, Phase::Ringing, dialog.call_id.clone(), tag.clone());
-        call.peer_allows_update = allows(&request.headers, "UPDATE");
-        call.dialog = Some(dialog);
-        call.invite = Some(request.clone());
-        call.invite_tx = Some(tx);
-        call.replaces = replaces;
-        self.calls.insert(id, call);
-        self.ctx.timers.set(TimerKey::Call(id, CallTimer::NoAnswer), self.ctx.now + RING_TIMEOUT);
-        let mut ringing = dialog_response(&request, 180, &tag);
-        ringing.headers.push(HeaderName::Contact, self.ctx.contact());
-        self.ctx.respond(tx, ringing);
-        let party = |name: &HeaderName| request.headers.get(name).map(party_of);
-        let sdp = (!request.body.is_empty()).then(|| String::from_utf8_lossy(&request.body).into_owned());
-        self.ctx.event(Event::Incoming {
-            call: id,
-            from: party(&HeaderName::From).unwrap_or(Party { uri: String::new(), display_name: None }),
-            to: party(&HeaderName::To).unwrap_or(Party { uri: String::new(), display_name: None }),
-            sdp,
-            replaces,
-            referred_by: party(&HeaderName::ReferredBy),
-        });
-    }
-
-    /// The call a Replaces header names (RFC 3891 §3: its tags as the recipient sees them).
-    fn replaced_call(&self, value: &[u8]) -> Option<CallRef> {
-        let (call_id, params) = value_with_params(value).ok()?;
-        let to_tag = params.get("to-tag").flatten()?;
-        let from_tag = params.get("from-tag").flatten()?;
-        self.calls
-            .iter()
-            .find(|(_, c)| {
-                !c.ended && c.dialog.as_ref().is_some_and(|d| d.matches(call_id.as_bytes(), to_tag, Some(from_tag)))
-            })
-            .map(|(id, _)| *id)
-    }
-
-    pub(super) fn on_cancel(&mut self, cancel: Request) {
-        let found = self.ctx.transactions.cancelled_by(&cancel);
-        let tx = self.ctx.start_server(&cancel, super::transactions::Owner::Agent);
-        let Some((invite_tx, owner)) = found else {
-            return self.ctx.respond(tx, Response::to_request(&cancel, 481, None));
-        };
-        self.ctx.respond(tx, Response::to_request(&cancel, 200, None));
-        let super::transactions::Owner::Call(call) = owner else { return };
-        let Some(state) = self.calls.get(&call).filter(|c| c.phase == Phase::Ringing && !c.ended) else { return };
-        let Some(invite) = state.invite.as_ref() else { return };
-        let terminated = Response::to_request(invite, 487, Some(&state.local_tag));
-        self.ctx.respond(invite_tx, terminated);
-        // RFC 3326: "cause=200" means another device of ours answered.
-        let elsewhere = cancel.headers.all(&HeaderName::Reason).any(|r| {
-            let text = String::from_utf8_lossy(r).to_ascii_lowercase();
-            text.contains("cause=200")
-        });
-        self.end_call(call, if elsewhere { CallEnd::AnsweredElsewhere } else { CallEnd::CallerCancelled });
-    }
-
-    /// An ACK for a 2xx, outside any transaction.
-    pub(super) fn on_dialog_ack(&mut self, ack: Request) {
-        if let Some(call) = self.call_of(&ack) {
-            self.on_ack(call, ack);
-        }
-    }
-
-    fn on_ack(&mut self, call: CallRef, ack: Request) {
-        let Some(state) = self.calls.get_mut(&call) else { return };
-        let Some(unacked) = state.unacked.as_ref() else { return };
-        let acked = CSeq::parse(ack.headers.get(&HeaderName::CSeq).unwrap_or_default()).ok().map(|c| c.number);
-        let answered = unacked.response.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok());
-        if acked != answered.map(|c| c.number) {
-            return;
-        }
-        let sdp = (state.offer_in_2xx && !ack.body.is_empty()).then(|| String::from_utf8_lossy(&ack.body).into_owned());
-        self.acknowledged(call, sdp);
-    }
-
-    /// Our 2xx is acknowledged (by its ACK, or by a later request of the other side, which
-    /// proves the 2xx arrived even when the ACK is late or lost).
-    fn acknowledged(&mut self, call: CallRef, sdp: Option<String>) {
-        for timer in [CallTimer::Retransmit2xx, CallTimer::AckTimeout] {
-            self.ctx.timers.cancel(&TimerKey::Call(call, timer));
-        }
-        let Some(state) = self.calls.get_mut(&call) else { return };
-        state.unacked = None;
-        if state.ended {
-            return;
-        }
-        if state.phase == Phase::Answered {
-            state.phase = Phase::Confirmed;
-            let replaced = state.replaces;
-            self.ctx.event(Event::Established { call, sdp });
-            self.schedule_session(call);
-            if let Some(old) = replaced {
-                self.send_bye(old);
-                self.end_call(old, CallEnd::Replaced);
-            }
-        } else if sdp.is_some() {
-            self.ctx.event(Event::OfferAnswered { call, sdp });
-        }
-    }
-
-    /// Starts retransmitting our 2xx (UDP) and waiting for its ACK.
-    fn await_ack(&mut self, call: CallRef, tx: TxId, response: Response) {
-        let t1 = self.ctx.config.timers.t1;
-        let now = self.ctx.now;
-        if let Some(state) = self.calls.get_mut(&call) {
-            state.unacked = Some(Unacked { tx, response, interval: t1 });
-        }
-        if self.ctx.transport() == TransportKind::Udp {
-            self.ctx.timers.set(TimerKey::Call(call, CallTimer::Retransmit2xx), now + t1);
-        }
-        self.ctx.timers.set(TimerKey::Call(call, CallTimer::AckTimeout), now + t1 * 64);
-    }
-
     pub(super) fn on_call_timer(&mut self, call: CallRef, timer: CallTimer) {
         let now = self.ctx.now;
         match timer {
@@ -720,64 +403,6 @@ impl UserAgent {
                     self.end_call(call, CallEnd::SessionExpired);
                 }
             }
-        }
-    }
-
-    /// RFC 4028 as the UAS: the interval and refresher of our 2xx, with their headers.
-    fn negotiate_session(&self, request: &Request, response: &mut Response) -> Option<SessionTimer> {
-        let requested = request.headers.get(&HeaderName::SessionExpires).and_then(|v| value_with_params(v).ok());
-        let (interval, refresher) = match requested {
-            Some((interval, params)) => {
-                (interval.parse::<u32>().ok()?, params.get("refresher").flatten().map(str::to_ascii_lowercase))
-            }
-            None if self.ctx.config.session_expires > 0 && supports(&request.headers, "timer") => {
-                (self.ctx.config.session_expires, None)
-            }
-            None => return None,
-        };
-        let interval = interval.max(90);
-        let uac_refreshes = match refresher.as_deref() {
-            Some("uas") => false,
-            Some(_) => true,
-            None => supports(&request.headers, "timer"),
-        };
-        let refresher = if uac_refreshes { "uac" } else { "uas" };
-        response.headers.push(HeaderName::SessionExpires, format!("{interval};refresher={refresher}"));
-        if uac_refreshes {
-            response.headers.push(HeaderName::Require, "timer");
-        }
-        Some(SessionTimer { interval, we_refresh: !uac_refreshes })
-    }
-
-    /// RFC 4028 as the UAC: what the 2xx decided.
-    fn session_from_answer(&mut self, call: CallRef, response: &Response) {
-        let Some((interval, params)) =
-            response.headers.get(&HeaderName::SessionExpires).and_then(|v| value_with_params(v).ok())
-        else {
-            return;
-        };
-        let Ok(interval) = interval.parse::<u32>() else { return };
-        let we_are_uac = self.calls.get(&call).is_some_and(|c| c.outgoing);
-        let uac_refreshes = !params.get("refresher").flatten().is_some_and(|r| r.eq_ignore_ascii_case("uas"));
-        if let Some(state) = self.calls.get_mut(&call) {
-            state.session = Some(SessionTimer { interval: interval.max(90), we_refresh: uac_refreshes == we_are_uac });
-        }
-        self.schedule_session(call);
-    }
-
-    fn schedule_session(&mut self, call: CallRef) {
-        let Some(session) = self.calls.get(&call).and_then(|c| c.session) else { return };
-        let interval = u64::from(session.interval) * 1000;
-        let now = self.ctx.now;
-        if session.we_refresh {
-            self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::SessionExpiry));
-            self.ctx.timers.set(TimerKey::Call(call, CallTimer::SessionRefresh), now + interval / 2);
-        } else {
-            // RFC 4028 §10: BYE at the interval less a third of it (at most 32 s).
-            self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::SessionRefresh));
-            self.ctx
-                .timers
-                .set(TimerKey::Call(call, CallTimer::SessionExpiry), now + (interval - (interval / 3).min(32_000)));
         }
     }
 
@@ -958,65 +583,6 @@ impl UserAgent {
         }
     }
 
-    fn on_offer_response(&mut self, call: CallRef, request: &Request, response: Response) {
-        let status = response.status;
-        if status < 200 {
-            return;
-        }
-        let Some(state) = self.calls.get_mut(&call) else { return };
-        let Some(offer) = state.offer_out.take() else { return };
-        if status < 300 {
-            if let Some(dialog) = state.dialog.as_mut() {
-                dialog.refresh_target(&response);
-            }
-            if request.method == Method::Invite {
-                let number =
-                    request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(0, |c| c.number);
-                let via = self.ctx.via();
-                let Some(state) = self.calls.get_mut(&call) else { return };
-                if let Some(dialog) = state.dialog.as_mut() {
-                    let ack = ack_request(dialog, number, via).to_bytes();
-                    state.ack = Some(ack.clone());
-                    self.ctx.send_bytes(ack);
-                }
-            }
-            let Some(state) = self.calls.get_mut(&call) else { return };
-            if let Some(sdp) = &offer.sdp {
-                state.local_sdp = Some(sdp.clone());
-            }
-            let carried_offer = !request.body.is_empty();
-            if carried_offer && !state.ended {
-                let sdp = (!response.body.is_empty()).then(|| String::from_utf8_lossy(&response.body).into_owned());
-                self.ctx.event(Event::OfferAnswered { call, sdp });
-            }
-            self.session_from_answer(call, &response);
-            if self.calls.get(&call).is_some_and(|c| c.session.is_some()) {
-                self.schedule_session(call);
-            }
-            return;
-        }
-        match status {
-            491 => {
-                // RFC 3261 §14.1: the owner of the Call-ID waits 2.1–4 s, the other side 0–2 s.
-                let delay =
-                    if state.outgoing { 2100 + self.ctx.random.below(1901) } else { self.ctx.random.below(2001) };
-                let Some(state) = self.calls.get_mut(&call) else { return };
-                if let Some(sdp) = offer.sdp {
-                    state.glare_sdp = Some(sdp);
-                }
-                self.ctx.timers.set(TimerKey::Call(call, CallTimer::GlareRetry), self.ctx.now + delay);
-            }
-            408 | 481 => {
-                // RFC 3261 §12.2.1.2: the dialog is gone.
-                self.send_bye(call);
-                let reason = if status == 408 { CallEnd::Timeout } else { CallEnd::HungUpThere };
-                self.end_call(call, reason);
-            }
-            _ if offer.sdp.is_some() => self.ctx.event(Event::OfferRefused { call, status }),
-            _ => {}
-        }
-    }
-
     fn on_call_failure(&mut self, call: CallRef, tx: TxId, request: &Request, failure: Failure) {
         let Some(state) = self.calls.get_mut(&call) else { return };
         if state.invite_tx == Some(tx) && request.method == Method::Invite && state.phase == Phase::Dialing {
@@ -1098,49 +664,6 @@ impl UserAgent {
             }
             _ => respond(self, 405),
         }
-    }
-
-    fn on_remote_offer(&mut self, call: CallRef, tx: TxId, request: Request) {
-        let Some(state) = self.calls.get_mut(&call) else { return };
-        let tag = state.local_tag.clone();
-        let respond = |ua: &mut UserAgent, response: Response| ua.ctx.respond(tx, response);
-        if state.phase != Phase::Confirmed {
-            let mut pending = Response::to_request(&request, 491, Some(&tag));
-            if request.method == Method::Update && state.phase == Phase::Ringing {
-                pending = Response::to_request(&request, 500, Some(&tag));
-                pending.headers.push(HeaderName::RetryAfter, "1");
-            }
-            return respond(self, pending);
-        }
-        if state.offer_out.is_some() {
-            // Glare (RFC 3261 §14.2): both sent an offer; theirs gets 491 and both retry later.
-            return respond(self, Response::to_request(&request, 491, Some(&tag)));
-        }
-        if state.offer_in.is_some() {
-            let mut busy = Response::to_request(&request, 500, Some(&tag));
-            let wait = self.ctx.random.below(10);
-            busy.headers.push(HeaderName::RetryAfter, wait.to_string());
-            return respond(self, busy);
-        }
-        state.peer_allows_update |= allows(&request.headers, "UPDATE");
-        if request.body.is_empty() && request.method == Method::Update {
-            // A session or target refresh without media: answer at once with our timer terms.
-            let mut ok = Response::to_request(&request, 200, Some(&tag));
-            ok.headers.push(HeaderName::Contact, self.ctx.contact());
-            let session = self.negotiate_session(&request, &mut ok);
-            respond(self, ok);
-            if let Some(state) = self.calls.get_mut(&call) {
-                state.session = session.or(state.session);
-            }
-            self.schedule_session(call);
-            return;
-        }
-        let sdp = (!request.body.is_empty()).then(|| String::from_utf8_lossy(&request.body).into_owned());
-        if let Some(state) = self.calls.get_mut(&call) {
-            state.offer_in = Some(OfferIn { tx, request });
-        }
-        self.ctx.timers.set(TimerKey::Call(call, CallTimer::OfferTimeout), self.ctx.now + OFFER_TIMEOUT);
-        self.ctx.event(Event::RemoteOffer { call, sdp });
     }
 }
 
