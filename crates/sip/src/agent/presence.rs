@@ -45,6 +45,8 @@ pub(super) struct Subscription {
     local_tag: String,
     cseq: u32,
     dialog: Option<Dialog>,
+    /// The dialog-info state so far, which partial NOTIFYs update.
+    line: Option<DialogInfo>,
     /// Unsubscribing: forget it once the last transaction ends.
     ending: bool,
 }
@@ -86,6 +88,7 @@ impl UserAgent {
             local_tag: self.ctx.token(),
             cseq: 0,
             dialog: None,
+            line: None,
             ending: false,
         };
         self.subscriptions.insert(id, subscription);
@@ -166,6 +169,7 @@ impl UserAgent {
         let (call_id, tag) = (self.ctx.token(), self.ctx.token());
         let Some(state) = self.subscriptions.get_mut(&id) else { return };
         state.dialog = None;
+        state.line = None;
         state.call_id = call_id;
         state.local_tag = tag;
         state.cseq = 0;
@@ -308,8 +312,19 @@ impl UserAgent {
                     }
                 }
                 Package::Dialog => {
-                    if let Ok(info) = DialogInfo::parse(&request.body) {
-                        self.ctx.event(Event::LineState { subscription: id, state: info.line_state() });
+                    let update = DialogInfo::parse(&request.body).ok();
+                    let known = self.subscriptions.get_mut(&id).map(|s| &mut s.line);
+                    if let (Some(update), Some(known)) = (update, known) {
+                        let changed = match known {
+                            Some(known) => known.apply(update),
+                            None => {
+                                *known = Some(update);
+                                true
+                            }
+                        };
+                        if let Some(line) = known.as_ref().filter(|_| changed) {
+                            self.ctx.event(Event::LineState { subscription: id, state: line.line_state() });
+                        }
                     }
                 }
             }

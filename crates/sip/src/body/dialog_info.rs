@@ -116,6 +116,29 @@ pub struct DialogInfo {
 }
 
 impl DialogInfo {
+    /// Brings what we know up to date with the next NOTIFY's document (RFC 4235 §4.1): a full
+    /// document replaces it, a partial one replaces or adds dialogs by id; an older or repeated
+    /// version changes nothing. Ended dialogs are forgotten. False when `update` was ignored.
+    pub fn apply(&mut self, update: DialogInfo) -> bool {
+        if update.version <= self.version && !(update.version == 0 && update.state == DocumentState::Full) {
+            return false;
+        }
+        match update.state {
+            DocumentState::Full => *self = update,
+            DocumentState::Partial => {
+                self.version = update.version;
+                for dialog in update.dialogs {
+                    match self.dialogs.iter_mut().find(|known| known.id == dialog.id) {
+                        Some(known) => *known = dialog,
+                        None => self.dialogs.push(dialog),
+                    }
+                }
+            }
+        }
+        self.dialogs.retain(|d| d.state != DialogState::Terminated);
+        true
+    }
+
     /// Parses a dialog-info document.
     pub fn parse(body: &[u8]) -> Result<DialogInfo, BodyError> {
         if is_blank(body) {
@@ -463,5 +486,31 @@ mod tests {
             DialogInfo::parse(nested.as_bytes()),
             Err(BodyError::Xml(e)) if e.kind == XmlErrorKind::TooDeep
         ));
+    }
+
+    #[test]
+    fn partial_documents_update_the_known_dialogs_and_old_versions_are_ignored() {
+        let document = |version: u32, state: &str, dialogs: &str| {
+            format!(
+                "<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"{version}\" state=\"{state}\" \
+                 entity=\"sip:1005@framephone.test\">{dialogs}</dialog-info>"
+            )
+        };
+        let dialog = |id: &str, state: &str| {
+            format!("<dialog id=\"{id}\" direction=\"recipient\"><state>{state}</state></dialog>")
+        };
+        let parse = |text: String| DialogInfo::parse(text.as_bytes()).expect("document");
+        let mut known = parse(document(0, "full", ""));
+        assert_eq!(known.line_state(), LineState::Idle);
+        assert!(known.apply(parse(document(1, "partial", &dialog("a", "early")))));
+        assert_eq!(known.line_state(), LineState::Ringing);
+        assert!(known.apply(parse(document(2, "partial", &dialog("a", "confirmed")))));
+        assert_eq!(known.line_state(), LineState::Busy);
+        assert!(!known.apply(parse(document(2, "partial", &dialog("a", "terminated")))), "a repeated version");
+        assert_eq!(known.line_state(), LineState::Busy);
+        assert!(known.apply(parse(document(3, "partial", &dialog("a", "terminated")))));
+        assert_eq!((known.line_state(), known.dialogs.len()), (LineState::Idle, 0));
+        assert!(known.apply(parse(document(0, "full", &dialog("b", "confirmed")))), "a new subscription starts over");
+        assert_eq!(known.line_state(), LineState::Busy);
     }
 }
