@@ -61,13 +61,27 @@ async fn start(boot: RwSignal<Boot>) {
         host::guard_messages(origin);
     }
     mark_host(placement.kind);
-    let state = PhoneState::new(placement.kind);
+    let state = PhoneState::new(placement.kind, config.clone());
     boot.set(Boot::Ready(state));
     let host = host::for_placement(&placement);
     let events: EventSink = {
         let host = host.clone();
         Rc::new(move |event| on_host_event(event, state, &host))
     };
+    // An incoming call brings the panel forward (OpenFrame show, Open CTI panel visibility).
+    let shown = host.clone();
+    Effect::new(move |seen: Option<u32>| {
+        let requests = state.attention.get();
+        if seen.is_some_and(|seen| seen != requests) {
+            let host = shown.clone();
+            spawn_local(async move {
+                if let Err(error) = host.show().await {
+                    web_sys::console::warn_1(&error.to_string().into());
+                }
+            });
+        }
+        requests
+    });
     let status = match host.connect(&config.panel, events).await {
         Ok(()) => HostStatus::Connected,
         Err(error) => HostStatus::Failed(error.to_string()),

@@ -10,4 +10,5 @@ pub mod config;
 pub mod dial_string;
 pub mod host;
 pub mod origin;
+pub mod phone;
 pub mod ui;

@@ -20,7 +20,12 @@ fn document() -> Document {
 fn mount_phone(host: HostKind) -> (PhoneState, HtmlElement) {
     let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
-    let state = PhoneState::new(host);
+    let config = framephone::config::Config::parse(
+        r#"{"sip": {"domain": "framephone.test", "servers": ["ws://127.0.0.1:8088"]},
+            "hosts": {"allowedOrigins": ["http://127.0.0.1:8781"]}}"#,
+    )
+    .expect("a valid configuration");
+    let state = PhoneState::new(host, config);
     let handle = leptos::mount::mount_to(container.clone(), move || {
         provide_context(state);
         view! { <Phone /> }

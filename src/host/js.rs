@@ -96,12 +96,12 @@ pub(super) fn object(entries: &[(&str, JsValue)]) -> Object {
 }
 
 /// Reads `value[key]`.
-pub(super) fn field(value: &JsValue, key: &str) -> JsValue {
+pub(crate) fn field(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A human-readable text for a thrown value or an error payload.
-pub(super) fn describe(value: &JsValue) -> String {
+pub(crate) fn describe(value: &JsValue) -> String {
     if let Some(text) = value.as_string() {
         return text;
     }

@@ -2,7 +2,7 @@
 
 pub mod click_to_dial;
 pub mod detect;
-mod js;
+pub(crate) mod js;
 mod message_guard;
 mod opencti_classic;
 mod opencti_lightning;

@@ -5,7 +5,7 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::state::PhoneState;
+use super::state::{PhoneState, Registration};
 use crate::dial_string::is_dial_key;
 
 /// Keys in keypad order, each with the letters printed under it.
@@ -43,6 +43,15 @@ pub fn DialPad() -> impl IntoView {
     });
     on_cleanup(move || typing.remove());
 
+    let can_call = move || {
+        state.registration.get() == Registration::Registered && state.number.with(|n| !n.trim().is_empty())
+    };
+    let call = move || {
+        let number = state.number.get_untracked();
+        if let (true, Some(phone)) = (can_call(), state.phone.get_value()) {
+            phone.dial(number.trim().to_owned());
+        }
+    };
     view! {
         <div class="fp-dialpad">
             <label class="fp-dialpad__label" for="fp-number">"Number"</label>
@@ -59,6 +68,12 @@ pub fn DialPad() -> impl IntoView {
                     on:input=move |ev| {
                         state.number.set(event_target_value(&ev));
                         state.number_source.set(None);
+                    }
+                    on:keydown=move |ev: KeyboardEvent| {
+                        if ev.key() == "Enter" {
+                            ev.prevent_default();
+                            call();
+                        }
                     }
                 />
                 <button
@@ -93,6 +108,14 @@ pub fn DialPad() -> impl IntoView {
                     })
                     .collect_view()}
             </div>
+            <button
+                type="button"
+                class="fp-button fp-button--answer fp-dialpad__call"
+                disabled=move || !can_call()
+                on:click=move |_| call()
+            >
+                "Call"
+            </button>
         </div>
     }
 }

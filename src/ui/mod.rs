@@ -1,13 +1,17 @@
 //! Leptos components. They render [`PhoneState`] and change it; they never talk to a host.
 
+mod calls;
 mod dial_pad;
 mod error_screen;
 mod phone;
+mod sign_in;
 mod state;
 mod tabs;
 
 pub use dial_pad::DialPad;
 pub use error_screen::ErrorScreen;
 pub use phone::Phone;
-pub use state::{HostStatus, PhoneState, Tab};
+pub use calls::Calls;
+pub use sign_in::{SignIn, sign_out};
+pub use state::{CallStage, CallView, HostStatus, PhoneState, Registration, Tab, elapsed_text};
 pub use tabs::Tabs;

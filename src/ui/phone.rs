@@ -2,8 +2,10 @@
 
 use leptos::prelude::*;
 
+use super::calls::Calls;
 use super::dial_pad::DialPad;
-use super::state::{PhoneState, Tab};
+use super::sign_in::{SignIn, sign_out};
+use super::state::{PhoneState, Registration, Tab};
 use super::tabs::Tabs;
 
 /// The whole phone, rendered from the [`PhoneState`] in context.
@@ -12,9 +14,28 @@ pub fn Phone() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     view! {
         <main class="fp-phone">
-            <div class="fp-status" role="status">
-                {move || state.status_text()}
-            </div>
+            <header class="fp-header">
+                <div class="fp-status" role="status">
+                    {move || state.status_text()}
+                </div>
+                {move || {
+                    state
+                        .user
+                        .get()
+                        .map(|_| {
+                            view! {
+                                <button type="button" class="fp-button fp-button--quiet" on:click=move |_| sign_out(state)>
+                                    "Sign out"
+                                </button>
+                            }
+                        })
+                }}
+            </header>
+            {move || {
+                let signed_out = matches!(state.registration.get(), Registration::SignedOut | Registration::Failed(_));
+                signed_out.then(|| view! { <SignIn /> })
+            }}
+            <Calls />
             {move || {
                 state
                     .record_in_view

@@ -1,8 +1,11 @@
 //! The state the phone's components render, shared through a `Copy` context.
 
 use leptos::prelude::*;
+use sip::agent::CallRef;
 
+use crate::config::Config;
 use crate::host::{DialRequest, HostKind};
+use crate::phone::Softphone;
 
 /// The three tabs of the phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +52,86 @@ pub enum HostStatus {
     Failed(String),
 }
 
+/// Where the agent's sign-in stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Registration {
+    /// Nobody is signed in.
+    SignedOut,
+    /// Connecting and registering.
+    Connecting,
+    /// Registered: calls can come in.
+    Registered,
+    /// The connection dropped; the phone tries again in `retry_in` milliseconds.
+    Reconnecting {
+        /// Milliseconds until the next attempt.
+        retry_in: u64,
+    },
+    /// Registration failed for a reason the agent must fix (the text says which).
+    Failed(String),
+}
+
+/// Where a call is, as the agent sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallStage {
+    /// Ours, placed, no answer yet.
+    Dialing,
+    /// Ours, ringing at the other end.
+    Ringing,
+    /// Theirs, ringing here.
+    Incoming,
+    /// Answered, being connected.
+    Connecting,
+    /// Talking.
+    Active,
+}
+
+/// One call as the UI shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallView {
+    /// The agent's handle.
+    pub id: CallRef,
+    /// Whether the other side called us.
+    pub incoming: bool,
+    /// The other party: name and number.
+    pub party: String,
+    /// Where it is.
+    pub stage: CallStage,
+    /// When it was answered (`Date.now()`), for the call timer.
+    pub answered_at: Option<f64>,
+    /// Our microphone is off on this call.
+    pub muted: bool,
+    /// We put it on hold.
+    pub held: bool,
+    /// Audio RTP packets sent and received, from `getStats`.
+    pub packets: (u64, u64),
+}
+
+impl CallView {
+    /// A call that just started.
+    pub fn new(id: CallRef, incoming: bool, party: String, stage: CallStage) -> CallView {
+        CallView { id, incoming, party, stage, answered_at: None, muted: false, held: false, packets: (0, 0) }
+    }
+
+    /// The state in words.
+    pub fn stage_text(&self) -> &'static str {
+        match (self.stage, self.held) {
+            (CallStage::Active, true) => "On hold",
+            (CallStage::Dialing, _) => "Calling…",
+            (CallStage::Ringing, _) => "Ringing…",
+            (CallStage::Incoming, _) => "Incoming call",
+            (CallStage::Connecting, _) => "Connecting…",
+            (CallStage::Active, false) => "Connected",
+        }
+    }
+}
+
+/// `m:ss` (or `h:mm:ss`) since `start`, both in milliseconds.
+pub fn elapsed_text(start: f64, now: f64) -> String {
+    let seconds = ((now - start).max(0.0) / 1000.0) as u64;
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if hours > 0 { format!("{hours}:{minutes:02}:{seconds:02}") } else { format!("{minutes}:{seconds:02}") }
+}
+
 /// Everything the phone's components show, as signals.
 #[derive(Clone, Copy)]
 pub struct PhoneState {
@@ -66,12 +149,33 @@ pub struct PhoneState {
     pub record_in_view: RwSignal<Option<String>>,
     /// A short message for the agent (a click-to-dial that could not be used).
     pub notice: RwSignal<Option<String>>,
+    /// The validated configuration.
+    pub config: StoredValue<Config>,
+    /// The signed-in phone, if any.
+    pub phone: StoredValue<Option<Softphone>, LocalStorage>,
+    /// The agent's SIP username once signed in.
+    pub user: RwSignal<Option<String>>,
+    /// Registration state.
+    pub registration: RwSignal<Registration>,
+    /// Calls, oldest first.
+    pub calls: RwSignal<Vec<CallView>>,
+    /// `Date.now()`, refreshed every second while signed in (call timers).
+    pub clock: RwSignal<f64>,
+    /// Counts requests for the host to show the panel (an incoming call).
+    pub attention: RwSignal<u32>,
 }
 
 impl PhoneState {
     /// A fresh state for a phone inside `host`.
-    pub fn new(host: HostKind) -> Self {
+    pub fn new(host: HostKind, config: Config) -> Self {
         PhoneState {
+            config: StoredValue::new(config),
+            phone: StoredValue::new_local(None),
+            user: RwSignal::new(None),
+            registration: RwSignal::new(Registration::SignedOut),
+            calls: RwSignal::new(Vec::new()),
+            clock: RwSignal::new(0.0),
+            attention: RwSignal::new(0),
             host,
             host_status: RwSignal::new(HostStatus::Connecting),
             tab: RwSignal::new(Tab::DialPad),
@@ -108,6 +212,15 @@ impl PhoneState {
         self.number_source.set(None);
     }
 
+    /// Changes one call's view.
+    pub fn update_call(&self, call: CallRef, change: impl FnOnce(&mut CallView)) {
+        self.calls.update(|calls| {
+            if let Some(view) = calls.iter_mut().find(|c| c.id == call) {
+                change(view);
+            }
+        });
+    }
+
     /// The text of the `status` region.
     pub fn status_text(&self) -> String {
         let host = self.host.label();
@@ -117,6 +230,18 @@ impl PhoneState {
             (_, HostStatus::Connected) => format!("Connected to {host}"),
             (_, HostStatus::Failed(reason)) => format!("Could not connect to {host}: {reason}"),
         };
-        format!("Phone offline · {host_part}")
+        let phone = match self.registration.get() {
+            Registration::SignedOut => "Phone offline".to_owned(),
+            Registration::Connecting => "Connecting…".to_owned(),
+            Registration::Registered => match self.user.get() {
+                Some(user) => format!("Registered as {user}"),
+                None => "Registered".to_owned(),
+            },
+            Registration::Reconnecting { retry_in } => {
+                format!("Reconnecting (next try in {} s)…", retry_in.div_ceil(1000))
+            }
+            Registration::Failed(reason) => format!("Offline: {reason}"),
+        };
+        format!("{phone} · {host_part}")
     }
 }

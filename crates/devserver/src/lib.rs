@@ -28,12 +28,22 @@ pub struct Options {
     pub address: IpAddr,
     /// Ports of the widget, ServiceNow and Salesforce origins; 0 picks a free one.
     pub ports: [u16; 3],
+    /// The SIP lab's WebSocket URL the default configuration points the widget at.
+    pub sip_server: String,
 }
+
+/// Where the SIP lab listens for WebSocket clients unless told otherwise (`scripts/lab.sh`).
+pub const DEFAULT_SIP_SERVER: &str = "ws://127.0.0.1:8088";
 
 impl Options {
     /// Free ports on 127.0.0.1, for tests.
     pub fn ephemeral(dist: PathBuf) -> Self {
-        Options { dist, address: IpAddr::V4(Ipv4Addr::LOCALHOST), ports: [0; 3] }
+        Options {
+            dist,
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ports: [0; 3],
+            sip_server: DEFAULT_SIP_SERVER.to_owned(),
+        }
     }
 }
 
@@ -88,7 +98,7 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let servicenow = origin(&servicenow_listener)?;
     let salesforce = origin(&salesforce_listener)?;
 
-    let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce)));
+    let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce, &options.sip_server)));
     let pages = emulators::Pages { widget: widget.clone() };
     let tasks = vec![
         serve(widget_listener, widget::router(options.dist, config.clone())),

@@ -1,25 +1,28 @@
 //! `devserver`: runs the demo. Serves the built widget and the host emulators, prints the URL of
 //! each view, and runs until Ctrl-C.
 //!
-//! Usage: `devserver [--dist DIR] [--port PORT]`: the widget is served on PORT, ServiceNow on
-//! PORT+1 and Salesforce on PORT+2 (default 8780).
+//! Usage: `devserver [--dist DIR] [--port PORT] [--sip-server URL]`: the widget is served on
+//! PORT, ServiceNow on PORT+1 and Salesforce on PORT+2 (default 8780); the widget's
+//! configuration points it at the SIP lab's WebSocket URL (default `ws://127.0.0.1:8088`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use devserver::{Options, start};
 
-const USAGE: &str = "usage: devserver [--dist DIR] [--port PORT]";
+const USAGE: &str = "usage: devserver [--dist DIR] [--port PORT] [--sip-server ws://HOST:PORT]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut dist = PathBuf::from("dist");
     let mut port: u16 = 8780;
+    let mut sip_server = devserver::DEFAULT_SIP_SERVER.to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next();
         match (arg.as_str(), value) {
             ("--dist", Some(v)) => dist = PathBuf::from(v),
+            ("--sip-server", Some(v)) if v.starts_with("ws://") || v.starts_with("wss://") => sip_server = v,
             ("--port", Some(v)) => match v.parse::<u16>() {
                 Ok(p) if p > 0 && p < u16::MAX - 2 => port = p,
                 _ => {
@@ -34,6 +37,7 @@ async fn main() -> ExitCode {
     }
     let mut options = Options::ephemeral(dist);
     options.ports = [port, port + 1, port + 2];
+    options.sip_server = sip_server;
     let running = match start(options).await {
         Ok(running) => running,
         Err(error) => {

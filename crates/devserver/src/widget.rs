@@ -10,9 +10,9 @@ use axum::routing::get;
 use tower_http::services::ServeDir;
 
 /// The configuration the demo and the tests start with.
-pub(crate) fn default_config(servicenow: &str, salesforce: &str) -> String {
+pub(crate) fn default_config(servicenow: &str, salesforce: &str, sip_server: &str) -> String {
     let config = serde_json::json!({
-        "sip": { "domain": "framephone.test", "servers": ["ws://127.0.0.1:8088"] },
+        "sip": { "domain": "framephone.test", "servers": [sip_server] },
         "ice": { "servers": [] },
         "hosts": {
             "allowedOrigins": [servicenow, salesforce],

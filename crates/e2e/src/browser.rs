@@ -51,6 +51,8 @@ impl Browser {
                     "--no-first-run", "--disable-quic", "--window-size=1280,900",
                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                     "--autoplay-policy=no-user-gesture-required",
+                    // WebRTC between pages on 127.0.0.1 gathers no candidate without it.
+                    "--allow-loopback-in-peer-connection",
                     format!("--user-data-dir={}", profile.display())
                 ]
             }

@@ -22,7 +22,8 @@ pub fn dist_dir() -> PathBuf {
     }
 }
 
-/// Starts the dev server on free ports for one test.
+/// Starts the dev server on free ports for one test; the widget's SIP server is the lab's
+/// WebSocket port `$LAB_WS_PORT` (default 8088).
 pub async fn devserver() -> devserver::Running {
     let dist = dist_dir();
     assert!(
@@ -30,7 +31,11 @@ pub async fn devserver() -> devserver::Running {
         "{} has no index.html: build the widget first (scripts/test.sh does)",
         dist.display()
     );
-    devserver::start(devserver::Options::ephemeral(dist)).await.expect("dev server starts")
+    let mut options = devserver::Options::ephemeral(dist);
+    if let Ok(port) = std::env::var("LAB_WS_PORT") {
+        options.sip_server = format!("ws://127.0.0.1:{port}");
+    }
+    devserver::start(options).await.expect("dev server starts")
 }
 
 /// Saves a PNG of the whole browser window as `target/screenshots/<name>.png` (the README's

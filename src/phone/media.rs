@@ -1,0 +1,237 @@
+//! WebRTC for one call: the RTCPeerConnection, the microphone, offers and answers with a short
+//! ICE-gathering deadline, the remote audio element, and packet counts from `getStats`.
+
+use js_sys::{Array, Promise, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    HtmlAudioElement, MediaStream, MediaStreamConstraints, MediaStreamTrack, RtcConfiguration, RtcIceGatheringState,
+    RtcIceServer, RtcPeerConnection, RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType,
+    RtcSessionDescriptionInit, RtcTrackEvent,
+};
+
+use crate::config::IceServer;
+use crate::host::js::describe;
+
+/// How long an offer or answer waits for ICE candidates before it leaves with what it has.
+/// Host candidates on a LAN come within a few milliseconds; an unreachable STUN or TURN server
+/// must not hold the call up (older stacks wait seconds for gathering to complete).
+const GATHER_DEADLINE_MS: i32 = 60;
+
+/// Why media could not be set up, in words for the agent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediaError(pub String);
+
+impl std::fmt::Display for MediaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn failed(what: &str, error: &JsValue) -> MediaError {
+    MediaError(format!("{what}: {}", describe(error)))
+}
+
+/// The microphone, asked for once and shared by every call.
+pub async fn microphone() -> Result<MediaStream, MediaError> {
+    let devices = web_sys::window()
+        .and_then(|w| w.navigator().media_devices().ok())
+        .ok_or_else(|| MediaError("This browser gives the page no access to audio devices.".into()))?;
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_audio_bool(true);
+    constraints.set_video_bool(false);
+    let request = devices.get_user_media_with_constraints(&constraints).map_err(|e| failed("Microphone", &e))?;
+    match JsFuture::from(request).await {
+        Ok(stream) => Ok(stream.unchecked_into()),
+        Err(error) => {
+            let name = Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
+            Err(MediaError(match name.as_str() {
+                "NotAllowedError" | "SecurityError" => {
+                    "Microphone access was denied. Allow the microphone for this site in the browser, then try again."
+                        .into()
+                }
+                "NotFoundError" | "OverconstrainedError" => "No microphone was found. Connect a headset, then try again.".into(),
+                "NotReadableError" => "The microphone is in use by another program or could not be opened.".into(),
+                _ => format!("The microphone could not be opened: {}", describe(&error)),
+            }))
+        }
+    }
+}
+
+/// One call's media.
+pub struct CallMedia {
+    connection: RtcPeerConnection,
+    audio: HtmlAudioElement,
+    _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
+    microphone: MediaStream,
+}
+
+impl CallMedia {
+    /// A peer connection with the configured ICE servers and the microphone's audio track.
+    pub fn new(ice_servers: &[IceServer], microphone: &MediaStream) -> Result<CallMedia, MediaError> {
+        let configuration = RtcConfiguration::new();
+        let servers: Array = ice_servers
+            .iter()
+            .map(|server| {
+                let entry = RtcIceServer::new();
+                entry.set_urls(&server.urls.iter().map(|u| JsValue::from_str(u)).collect::<Array>());
+                if let Some(username) = &server.username {
+                    entry.set_username(username);
+                }
+                if let Some(credential) = &server.credential {
+                    entry.set_credential(credential);
+                }
+                JsValue::from(entry)
+            })
+            .collect();
+        configuration.set_ice_servers(&servers);
+        let connection =
+            RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))?;
+        // A stream of its own per call, so that muting one call leaves the others alone.
+        let microphone = MediaStream::clone(microphone);
+        for track in microphone.get_audio_tracks().iter() {
+            let track: MediaStreamTrack = track.unchecked_into();
+            connection.add_track_0(&track, &microphone);
+        }
+        let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| MediaError("no document".into()))?;
+        let audio: HtmlAudioElement = document
+            .create_element("audio")
+            .map_err(|e| failed("Audio", &e))?
+            .unchecked_into();
+        audio.set_autoplay(true);
+        let _ = audio.set_attribute("data-call-audio", "");
+        if let Some(body) = document.body() {
+            let _ = body.append_child(&audio);
+        }
+        let on_track = {
+            let audio = audio.clone();
+            Closure::<dyn FnMut(RtcTrackEvent)>::new(move |event: RtcTrackEvent| {
+                if let Ok(stream) = event.streams().get(0).dyn_into::<MediaStream>() {
+                    audio.set_src_object(Some(&stream));
+                    let _ = audio.play();
+                }
+            })
+        };
+        connection.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
+        Ok(CallMedia { connection, audio, _on_track: on_track, microphone })
+    }
+
+    /// Our offer (a new call, hold, resume).
+    pub async fn offer(&self) -> Result<String, MediaError> {
+        let offer = JsFuture::from(self.connection.create_offer()).await.map_err(|e| failed("Offer", &e))?;
+        self.set_local(offer).await
+    }
+
+    /// Our answer to the other side's offer.
+    pub async fn answer(&self, offer: &str) -> Result<String, MediaError> {
+        self.set_remote(RtcSdpType::Offer, offer).await?;
+        let answer = JsFuture::from(self.connection.create_answer()).await.map_err(|e| failed("Answer", &e))?;
+        self.set_local(answer).await
+    }
+
+    /// Applies the other side's answer to our offer.
+    pub async fn accept_answer(&self, sdp: &str) -> Result<(), MediaError> {
+        self.set_remote(RtcSdpType::Answer, sdp).await
+    }
+
+    /// Whether our offer still waits for its answer.
+    pub fn awaiting_answer(&self) -> bool {
+        self.connection.signaling_state() == web_sys::RtcSignalingState::HaveLocalOffer
+    }
+
+    /// Sends or stops sending our audio; receiving goes on (hold is `sendonly` from our side).
+    pub fn set_direction(&self, held: bool) {
+        let direction =
+            if held { RtcRtpTransceiverDirection::Sendonly } else { RtcRtpTransceiverDirection::Sendrecv };
+        for transceiver in self.connection.get_transceivers().iter() {
+            transceiver.unchecked_into::<RtcRtpTransceiver>().set_direction(direction);
+        }
+    }
+
+    /// Silences or restores the microphone for this call only.
+    pub fn set_muted(&self, muted: bool) {
+        for track in self.microphone.get_audio_tracks().iter() {
+            track.unchecked_into::<MediaStreamTrack>().set_enabled(!muted);
+        }
+    }
+
+    /// Audio RTP packets sent and received so far.
+    pub async fn packets(&self) -> (u64, u64) {
+        let Ok(report) = JsFuture::from(self.connection.get_stats()).await else { return (0, 0) };
+        let (mut sent, mut received) = (0u64, 0u64);
+        let Ok(Some(entries)) = js_sys::try_iter(&report) else { return (0, 0) };
+        for entry in entries.flatten() {
+            let stats = Array::from(&entry).get(1);
+            let text = |key: &str| Reflect::get(&stats, &key.into()).ok().and_then(|v| v.as_string());
+            let number = |key: &str| Reflect::get(&stats, &key.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+            if text("kind").as_deref() != Some("audio") {
+                continue;
+            }
+            match text("type").as_deref() {
+                Some("outbound-rtp") => sent += number("packetsSent") as u64,
+                Some("inbound-rtp") => received += number("packetsReceived") as u64,
+                _ => {}
+            }
+        }
+        (sent, received)
+    }
+
+    async fn set_local(&self, description: JsValue) -> Result<String, MediaError> {
+        let description: RtcSessionDescriptionInit = description.unchecked_into();
+        JsFuture::from(self.connection.set_local_description(&description))
+            .await
+            .map_err(|e| failed("Local description", &e))?;
+        self.gathered().await;
+        self.connection
+            .local_description()
+            .map(|d| d.sdp())
+            .ok_or_else(|| MediaError("WebRTC produced no local description".into()))
+    }
+
+    async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), MediaError> {
+        let description = RtcSessionDescriptionInit::new(kind);
+        description.set_sdp(sdp);
+        JsFuture::from(self.connection.set_remote_description(&description))
+            .await
+            .map(|_| ())
+            .map_err(|e| failed("The other side's media description", &e))
+    }
+
+    /// Waits until ICE gathering completes, a first candidate has had a moment for its
+    /// siblings, or the deadline passed, whichever comes first.
+    async fn gathered(&self) {
+        if self.connection.ice_gathering_state() == RtcIceGatheringState::Complete {
+            return;
+        }
+        let Some(window) = web_sys::window() else { return };
+        let mut resolver = None;
+        let done = Promise::new(&mut |resolve, _| resolver = Some(resolve));
+        let Some(resolve) = resolver else { return };
+        let on_candidate = {
+            let resolve = resolve.clone();
+            Closure::<dyn FnMut(web_sys::RtcPeerConnectionIceEvent)>::new(move |event: web_sys::RtcPeerConnectionIceEvent| {
+                // The end-of-candidates event has no candidate: done at once.
+                let wait = if event.candidate().is_some() { 10 } else { 0 };
+                if let Some(window) = web_sys::window() {
+                    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, wait);
+                }
+            })
+        };
+        self.connection.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, GATHER_DEADLINE_MS);
+        let _ = JsFuture::from(done).await;
+        self.connection.set_onicecandidate(None);
+    }
+
+    /// Ends the media: the connection closes and the audio element goes away.
+    pub fn close(&self) {
+        self.connection.set_ontrack(None);
+        self.connection.close();
+        for track in self.microphone.get_tracks().iter() {
+            track.unchecked_into::<MediaStreamTrack>().stop();
+        }
+        self.audio.set_src_object(None);
+        self.audio.remove();
+    }
+}

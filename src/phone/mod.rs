@@ -1,0 +1,475 @@
+//! The phone shell: the SIP user agent of `crates/sip` running in the page. It carries the
+//! agent's bytes over WebSockets, runs its timers with `setTimeout`, gives every call its own
+//! RTCPeerConnection, and turns the agent's events into what the UI shows. Every SIP decision
+//! stays in the agent; this module only connects it to the browser.
+
+mod media;
+mod setup;
+mod transport;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sip::Millis;
+use sip::agent::{CallEnd, CallRef, Event, FlowId, Output, RejectKind, UserAgent};
+use sip::registration::RegistrationFailure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::MediaStream;
+
+use crate::config::{Config, IceServer};
+use crate::ui::{CallStage, CallView, PhoneState, Registration};
+pub use media::MediaError;
+use media::CallMedia;
+use transport::{Flow, FlowEvent};
+
+/// A signed-in phone. Cloning shares it.
+#[derive(Clone)]
+pub struct Softphone(Rc<RefCell<Shell>>);
+
+struct Shell {
+    agent: UserAgent,
+    ui: PhoneState,
+    ice_servers: Vec<IceServer>,
+    flows: HashMap<FlowId, Flow>,
+    media: HashMap<CallRef, Rc<CallMedia>>,
+    /// Offers of incoming calls, kept until the agent answers.
+    offers: HashMap<CallRef, Option<String>>,
+    microphone: Option<MediaStream>,
+    tick: Option<Closure<dyn FnMut()>>,
+    timer: Option<i32>,
+    stats: Option<(i32, Closure<dyn FnMut()>)>,
+}
+
+/// Milliseconds on the page's monotonic clock.
+fn now() -> Millis {
+    let millis = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    Millis(millis as u64)
+}
+
+impl Softphone {
+    /// Signs `username` in with the configured servers and starts registering.
+    pub fn sign_in(config: &Config, username: &str, password: &str, ui: PhoneState) -> Result<Softphone, String> {
+        let agent = setup::agent(config, username, password)?;
+        let shell = Shell {
+            agent,
+            ui,
+            ice_servers: config.ice_servers.clone(),
+            flows: HashMap::new(),
+            media: HashMap::new(),
+            offers: HashMap::new(),
+            microphone: None,
+            tick: None,
+            timer: None,
+            stats: None,
+        };
+        let phone = Softphone(Rc::new(RefCell::new(shell)));
+        phone.start_clocks();
+        ui.registration.set(Registration::Connecting);
+        phone.run(|agent, now| agent.start(now));
+        // Ask for the microphone now, so that the first call does not wait for it.
+        let warm = phone.clone();
+        spawn_local(async move {
+            if let Err(error) = warm.microphone().await {
+                warm.ui().notice.set(Some(error.to_string()));
+            }
+        });
+        Ok(phone)
+    }
+
+    /// Unregisters and closes everything.
+    pub fn sign_out(&self) {
+        self.run(|agent, now| agent.stop(now));
+    }
+
+    fn ui(&self) -> PhoneState {
+        self.0.borrow().ui
+    }
+
+    /// Runs `command` on the agent, then carries out what it asks.
+    fn run<T>(&self, command: impl FnOnce(&mut UserAgent, Millis) -> T) -> T {
+        let result = command(&mut self.0.borrow_mut().agent, now());
+        self.pump();
+        result
+    }
+
+    /// Carries out the agent's outputs, then re-arms its timer.
+    fn pump(&self) {
+        loop {
+            let output = self.0.borrow_mut().agent.poll_output();
+            let Some(output) = output else { break };
+            match output {
+                Output::Connect { flow, server } => self.open(flow, &server.address),
+                Output::Send { flow, bytes } => {
+                    if let Some(open) = self.0.borrow().flows.get(&flow) {
+                        open.send(&bytes);
+                    }
+                }
+                Output::Close { flow } => {
+                    let closed = self.0.borrow_mut().flows.remove(&flow);
+                    // Its listeners may be running right now: let them finish first.
+                    spawn_local(async move { drop(closed) });
+                }
+                Output::Event(event) => self.on_event(event),
+            }
+        }
+        self.arm_timer();
+    }
+
+    fn open(&self, flow: FlowId, url: &str) {
+        let weak: Weak<RefCell<Shell>> = Rc::downgrade(&self.0);
+        let report = move |event: FlowEvent| {
+            let Some(shell) = weak.upgrade() else { return };
+            let phone = Softphone(shell);
+            match event {
+                FlowEvent::Opened => phone.run(|agent, now| agent.connected(now, flow, None)),
+                FlowEvent::Message(bytes) => phone.run(|agent, now| agent.receive(now, flow, &bytes)),
+                FlowEvent::Closed => phone.run(|agent, now| agent.closed(now, flow)),
+            }
+        };
+        match Flow::open(url, report) {
+            Ok(open) => {
+                self.0.borrow_mut().flows.insert(flow, open);
+            }
+            Err(error) => {
+                web_sys::console::warn_1(&format!("{url}: {error}").into());
+                let phone = self.clone();
+                spawn_local(async move { phone.run(|agent, now| agent.closed(now, flow)) });
+            }
+        }
+    }
+
+    /// One timer callback for the life of the phone, and a once-a-second refresh of call timers
+    /// and packet counts.
+    fn start_clocks(&self) {
+        let weak = Rc::downgrade(&self.0);
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            if let Some(shell) = weak.upgrade() {
+                let phone = Softphone(shell);
+                phone.0.borrow_mut().timer = None;
+                phone.run(|agent, now| agent.handle_timeout(now));
+            }
+        });
+        let weak = Rc::downgrade(&self.0);
+        let every_second = Closure::<dyn FnMut()>::new(move || {
+            if let Some(shell) = weak.upgrade() {
+                Softphone(shell).refresh_calls();
+            }
+        });
+        let interval = web_sys::window()
+            .and_then(|w| {
+                w.set_interval_with_callback_and_timeout_and_arguments_0(every_second.as_ref().unchecked_ref(), 1000).ok()
+            })
+            .unwrap_or(0);
+        let mut shell = self.0.borrow_mut();
+        shell.tick = Some(tick);
+        shell.stats = Some((interval, every_second));
+    }
+
+    fn arm_timer(&self) {
+        let Some(window) = web_sys::window() else { return };
+        let mut shell = self.0.borrow_mut();
+        if let Some(timer) = shell.timer.take() {
+            window.clear_timeout_with_handle(timer);
+        }
+        let (Some(at), Some(tick)) = (shell.agent.poll_timeout(), shell.tick.as_ref()) else { return };
+        let delay = at.0.saturating_sub(now().0).min(i32::MAX as u64) as i32;
+        shell.timer =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), delay).ok();
+    }
+
+    async fn microphone(&self) -> Result<MediaStream, MediaError> {
+        if let Some(stream) = self.0.borrow().microphone.clone() {
+            return Ok(stream);
+        }
+        let stream = media::microphone().await?;
+        self.0.borrow_mut().microphone = Some(stream.clone());
+        Ok(stream)
+    }
+
+    async fn new_media(&self) -> Result<Rc<CallMedia>, MediaError> {
+        let microphone = self.microphone().await?;
+        let ice_servers = self.0.borrow().ice_servers.clone();
+        Ok(Rc::new(CallMedia::new(&ice_servers, &microphone)?))
+    }
+
+    fn media(&self, call: CallRef) -> Option<Rc<CallMedia>> {
+        self.0.borrow().media.get(&call).cloned()
+    }
+
+    /// Calls `target`: media first (the offer leaves as soon as its candidates are in), then
+    /// the INVITE.
+    pub fn dial(&self, target: String) {
+        let phone = self.clone();
+        spawn_local(async move {
+            let ui = phone.ui();
+            let prepared = match phone.new_media().await {
+                Ok(media) => media.offer().await.map(|offer| (media, offer)),
+                Err(error) => Err(error),
+            };
+            let (media, offer) = match prepared {
+                Ok(prepared) => prepared,
+                Err(error) => return ui.notice.set(Some(error.to_string())),
+            };
+            let placed = phone.0.borrow_mut().agent.call(now(), &target, offer);
+            match placed {
+                Ok(call) => {
+                    phone.0.borrow_mut().media.insert(call, media);
+                    ui.calls.update(|calls| calls.push(CallView::new(call, false, target.clone(), CallStage::Dialing)));
+                    ui.notice.set(None);
+                }
+                Err(error) => {
+                    media.close();
+                    ui.notice.set(Some(format!("{target} could not be called: {error}.")));
+                }
+            }
+            phone.pump();
+        });
+    }
+
+    /// Answers a ringing call.
+    pub fn answer(&self, call: CallRef) {
+        let phone = self.clone();
+        spawn_local(async move {
+            let ui = phone.ui();
+            ui.update_call(call, |view| view.stage = CallStage::Connecting);
+            let offer = phone.0.borrow_mut().offers.remove(&call).flatten();
+            let media = match phone.new_media().await {
+                Ok(media) => media,
+                Err(error) => {
+                    ui.notice.set(Some(error.to_string()));
+                    return phone.run(|agent, now| agent.reject(now, call, 480)).unwrap_or(());
+                }
+            };
+            let sdp = match &offer {
+                Some(offer) => media.answer(offer).await,
+                None => media.offer().await,
+            };
+            let answered = match sdp {
+                Ok(sdp) => phone.run(|agent, now| agent.answer(now, call, sdp)).map_err(|e| e.to_string()),
+                Err(error) => {
+                    let _ = phone.run(|agent, now| agent.reject(now, call, 488));
+                    Err(error.to_string())
+                }
+            };
+            match answered {
+                Ok(()) => {
+                    phone.0.borrow_mut().media.insert(call, media);
+                }
+                Err(error) => {
+                    media.close();
+                    ui.notice.set(Some(format!("The call could not be answered: {error}")));
+                }
+            }
+        });
+    }
+
+    /// Declines a ringing call (603).
+    pub fn decline(&self, call: CallRef) {
+        let _ = self.run(|agent, now| agent.reject(now, call, 603));
+    }
+
+    /// Hangs up, cancels or declines, whatever the call's state.
+    pub fn hang_up(&self, call: CallRef) {
+        let _ = self.run(|agent, now| agent.hang_up(now, call));
+    }
+
+    /// Mutes or unmutes the microphone on one call.
+    pub fn toggle_mute(&self, call: CallRef) {
+        let Some(media) = self.media(call) else { return };
+        let ui = self.ui();
+        let muted = !ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.muted));
+        media.set_muted(muted);
+        ui.update_call(call, |view| view.muted = muted);
+    }
+
+    /// Puts a call on hold, or resumes it (a new offer: sendonly, or sendrecv again).
+    pub fn toggle_hold(&self, call: CallRef) {
+        let Some(media) = self.media(call) else { return };
+        let phone = self.clone();
+        spawn_local(async move {
+            let ui = phone.ui();
+            let held = !ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held));
+            media.set_direction(held);
+            let offered = match media.offer().await {
+                Ok(offer) => phone.run(|agent, now| agent.reoffer(now, call, offer)).map_err(|e| e.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            match offered {
+                Ok(()) => ui.update_call(call, |view| view.held = held),
+                Err(error) => {
+                    media.set_direction(!held);
+                    ui.notice.set(Some(format!("Hold failed: {error}")));
+                }
+            }
+        });
+    }
+
+    fn refresh_calls(&self) {
+        let ui = self.ui();
+        ui.clock.set(js_sys::Date::now());
+        let media: Vec<(CallRef, Rc<CallMedia>)> = self.0.borrow().media.iter().map(|(c, m)| (*c, m.clone())).collect();
+        for (call, media) in media {
+            spawn_local(async move {
+                let packets = media.packets().await;
+                ui.update_call(call, |view| view.packets = packets);
+            });
+        }
+    }
+
+    fn on_event(&self, event: Event) {
+        let ui = self.ui();
+        match event {
+            Event::Connecting { .. } if ui.registration.get_untracked() == Registration::SignedOut => {
+                ui.registration.set(Registration::Connecting);
+            }
+            Event::Disconnected { retry_in } => ui.registration.set(Registration::Reconnecting { retry_in }),
+            Event::Registered { .. } => ui.registration.set(Registration::Registered),
+            Event::RegistrationFailed(failure) => ui.registration.set(Registration::Failed(failure_text(&failure))),
+            Event::Stopped => {
+                ui.registration.set(Registration::SignedOut);
+                self.shut_down();
+            }
+            Event::Incoming { call, from, sdp, .. } => {
+                self.0.borrow_mut().offers.insert(call, sdp);
+                ui.calls.update(|calls| calls.push(CallView::new(call, true, party_text(&from), CallStage::Incoming)));
+                ui.attention.update(|n| *n += 1);
+            }
+            Event::Progress { call, status, sdp, .. } => {
+                if status >= 180 {
+                    ui.update_call(call, |view| view.stage = CallStage::Ringing);
+                }
+                if let Some(sdp) = sdp {
+                    self.apply_answer(call, sdp);
+                }
+            }
+            Event::Established { call, sdp } => {
+                ui.update_call(call, |view| {
+                    view.stage = CallStage::Active;
+                    view.answered_at = Some(js_sys::Date::now());
+                });
+                if let Some(sdp) = sdp {
+                    self.apply_answer(call, sdp);
+                }
+            }
+            Event::OfferAnswered { call, sdp: Some(sdp) } => self.apply_answer(call, sdp),
+            Event::OfferRefused { call, status } => {
+                ui.notice.set(Some(format!("The other side refused the change ({status}).")));
+                let held = ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held));
+                if let Some(media) = self.media(call) {
+                    media.set_direction(held);
+                }
+            }
+            Event::RemoteOffer { call, sdp } => self.answer_offer(call, sdp),
+            Event::Ended { call, reason } => {
+                if let Some(media) = self.0.borrow_mut().media.remove(&call) {
+                    media.close();
+                }
+                self.0.borrow_mut().offers.remove(&call);
+                let party = ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).map(|c| c.party.clone()));
+                ui.calls.update(|calls| calls.retain(|c| c.id != call));
+                if let Some(text) = end_text(&reason) {
+                    ui.notice.set(Some(format!("{}: {text}.", party.unwrap_or_else(|| "Call".into()))));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_answer(&self, call: CallRef, sdp: String) {
+        let Some(media) = self.media(call).filter(|m| m.awaiting_answer()) else { return };
+        spawn_local(async move {
+            if let Err(error) = media.accept_answer(&sdp).await {
+                web_sys::console::warn_1(&error.to_string().into());
+            }
+        });
+    }
+
+    fn answer_offer(&self, call: CallRef, sdp: Option<String>) {
+        let Some(media) = self.media(call) else {
+            let _ = self.run(|agent, now| agent.refuse_offer(now, call));
+            return;
+        };
+        let phone = self.clone();
+        spawn_local(async move {
+            let local = match &sdp {
+                Some(offer) => media.answer(offer).await,
+                None => media.offer().await,
+            };
+            let _ = match local {
+                Ok(local) => phone.run(|agent, now| agent.accept_offer(now, call, local)),
+                Err(_) => phone.run(|agent, now| agent.refuse_offer(now, call)),
+            };
+        });
+    }
+
+    /// After the agent stopped: media, sockets and clocks go.
+    fn shut_down(&self) {
+        let mut shell = self.0.borrow_mut();
+        for (_, media) in shell.media.drain() {
+            media.close();
+        }
+        if let Some(stream) = shell.microphone.take() {
+            for track in stream.get_tracks().iter() {
+                track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
+            }
+        }
+        if let Some(window) = web_sys::window() {
+            if let Some(timer) = shell.timer.take() {
+                window.clear_timeout_with_handle(timer);
+            }
+            if let Some((interval, _)) = &shell.stats {
+                window.clear_interval_with_handle(*interval);
+            }
+        }
+        let flows: Vec<Flow> = shell.flows.drain().map(|(_, flow)| flow).collect();
+        let (tick, stats) = (shell.tick.take(), shell.stats.take());
+        shell.ui.calls.set(Vec::new());
+        drop(shell);
+        // Listeners and clocks may be on the stack right now: drop them after it unwinds.
+        spawn_local(async move { drop((flows, tick, stats)) });
+    }
+}
+
+/// What the agent sees of a caller: the name when there is one, and the number or address.
+fn party_text(party: &sip::agent::Party) -> String {
+    match &party.display_name {
+        Some(name) if !name.trim().is_empty() => format!("{} ({})", name.trim(), party.user()),
+        _ => party.user().to_owned(),
+    }
+}
+
+fn failure_text(failure: &RegistrationFailure) -> String {
+    match failure {
+        RegistrationFailure::BadCredentials => "the username or password is wrong".into(),
+        RegistrationFailure::Rejected { status, reason } => format!("the server refused: {status} {reason}"),
+        RegistrationFailure::UnusableChallenge => "the server asks for an authentication this phone does not support".into(),
+        RegistrationFailure::Timeout => "the server does not answer".into(),
+        RegistrationFailure::Transport => "the connection to the server failed".into(),
+    }
+}
+
+/// Why a call ended, when the agent should be told (not after an ordinary hang-up).
+fn end_text(reason: &CallEnd) -> Option<String> {
+    Some(match reason {
+        CallEnd::HungUpHere | CallEnd::HungUpThere | CallEnd::Replaced | CallEnd::Transferred => return None,
+        CallEnd::CallerCancelled => "missed call".into(),
+        CallEnd::AnsweredElsewhere => "answered on another device".into(),
+        CallEnd::Rejected { kind, status, reason } => match kind {
+            RejectKind::Busy => "busy".into(),
+            RejectKind::Declined => "declined".into(),
+            RejectKind::NotFound => "number not found".into(),
+            RejectKind::Unavailable => "not available".into(),
+            RejectKind::NoAnswer => "no answer".into(),
+            RejectKind::NotAllowed => "not allowed to call this number".into(),
+            RejectKind::MediaRefused => "the other side could not accept the audio".into(),
+            RejectKind::Other => format!("failed ({status} {reason})"),
+        },
+        CallEnd::Timeout => "no answer".into(),
+        CallEnd::ConnectionLost => "the connection to the server was lost".into(),
+        CallEnd::SessionExpired => "the call was lost (session expired)".into(),
+    })
+}

@@ -1,0 +1,96 @@
+//! Calls: an `alertdialog` per incoming call (Answer, Decline) and a region per call in
+//! progress (Hang up, Mute, Hold), with the other party, the state, a timer and audio packets.
+
+use leptos::prelude::*;
+use sip::agent::CallRef;
+
+use super::state::{CallStage, CallView, PhoneState, elapsed_text};
+
+fn with_phone(state: PhoneState, action: impl FnOnce(&crate::phone::Softphone)) {
+    if let Some(phone) = state.phone.get_value() {
+        action(&phone);
+    }
+}
+
+/// Every call, newest last.
+#[component]
+pub fn Calls() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    view! {
+        <For each=move || state.calls.get() key=|call| (call.id, call.stage == CallStage::Incoming) let:call>
+            {if call.stage == CallStage::Incoming {
+                view! { <IncomingCall id=call.id party=call.party.clone() /> }.into_any()
+            } else {
+                view! { <ActiveCall id=call.id /> }.into_any()
+            }}
+        </For>
+    }
+}
+
+#[component]
+fn IncomingCall(id: CallRef, party: String) -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let title = format!("fp-incoming-{}", id.0);
+    let detail = format!("fp-incoming-{}-party", id.0);
+    let (labelled_by, described_by) = (title.clone(), detail.clone());
+    view! {
+        <div class="fp-incoming" role="alertdialog" aria-labelledby=labelled_by aria-describedby=described_by>
+            <h2 id=title class="fp-incoming__title">"Incoming call"</h2>
+            <p id=detail class="fp-incoming__party">{party}</p>
+            <div class="fp-incoming__actions">
+                <button type="button" class="fp-button fp-button--answer" on:click=move |_| with_phone(state, |p| p.answer(id))>
+                    "Answer"
+                </button>
+                <button type="button" class="fp-button fp-button--decline" on:click=move |_| with_phone(state, |p| p.decline(id))>
+                    "Decline"
+                </button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ActiveCall(id: CallRef) -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let call = move || state.calls.with(|calls| calls.iter().find(|c| c.id == id).cloned());
+    let show = move |f: fn(&CallView) -> String| move || call().map(|c| f(&c)).unwrap_or_default();
+    let timer = move || {
+        let now = state.clock.get();
+        call().and_then(|c| c.answered_at).map(|start| elapsed_text(start, now.max(start)))
+    };
+    let established = move || call().is_some_and(|c| c.stage == CallStage::Active);
+    view! {
+        <section class="fp-call" role="region" aria-label="Active call">
+            <p class="fp-call__party">{show(|c| c.party.clone())}</p>
+            <p class="fp-call__state">
+                <span>{show(|c| c.stage_text().to_owned())}</span>
+                {move || timer().map(|t| view! { <span class="fp-call__timer" role="timer">{t}</span> })}
+            </p>
+            <p class="fp-call__audio">
+                {show(|c| format!("Audio packets: {} sent, {} received", c.packets.0, c.packets.1))}
+            </p>
+            <div class="fp-call__actions">
+                <button
+                    type="button"
+                    class="fp-button"
+                    aria-pressed=move || call().is_some_and(|c| c.muted).to_string()
+                    disabled=move || !established()
+                    on:click=move |_| with_phone(state, |p| p.toggle_mute(id))
+                >
+                    {move || if call().is_some_and(|c| c.muted) { "Unmute" } else { "Mute" }}
+                </button>
+                <button
+                    type="button"
+                    class="fp-button"
+                    disabled=move || !established()
+                    on:click=move |_| with_phone(state, |p| p.toggle_hold(id))
+                >
+                    {move || if call().is_some_and(|c| c.held) { "Resume" } else { "Hold" }}
+                </button>
+                <button type="button" class="fp-button fp-button--decline" on:click=move |_| with_phone(state, |p| p.hang_up(id))>
+                    "Hang up"
+                </button>
+            </div>
+        </section>
+    }
+}
