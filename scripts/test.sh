@@ -39,20 +39,21 @@ step clippy-native cargo clippy --quiet --workspace --all-targets -- -D warnings
 step clippy-wasm cargo clippy --quiet -p framephone -p sip -p sip-bench-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
 step unit cargo test --quiet --workspace --exclude e2e
 step components cargo test -p framephone --target wasm32-unknown-unknown --test web
-# The SIP lab: Kamailio on loopback, checked with SIPp against SIPp; then the project's user
-# agent against it over WebSocket and UDP, and against SIPp playing the far end.
+# The SIP lab (Kamailio on loopback) serves the rest of the run: checked with SIPp against
+# SIPp, then the project's user agent against it over WebSocket and UDP and against SIPp playing
+# the far end; then the widgets of the end-to-end tests sign in to it and call each other.
+export LAB_DIR="$logs/lab" LAB_UDP_PORT=15060 LAB_WS_PORT=18088
 sip_lab() {
-  export LAB_DIR="$logs/lab" LAB_UDP_PORT=15060 LAB_WS_PORT=18088
-  scripts/lab.sh start || return 1
   local status=0
   { scripts/lab.sh check && scripts/lab.sh check-calls; } || status=1
   cargo test --quiet -p sipshell --test lab --test sipp -- --ignored --test-threads=1 || status=1
-  scripts/lab.sh stop
   return $status
 }
+step lab-start scripts/lab.sh start
 step sip-lab sip_lab
 step build scripts/build.sh
 step end-to-end cargo test --quiet -p e2e -- --test-threads=2
+scripts/lab.sh stop
 
 printf '\n'
 if [ ${#broken[@]} -gt 0 ]; then echo "Failed steps: ${broken[*]} (logs in $logs)"; fi

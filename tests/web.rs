@@ -3,9 +3,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use framephone::host::{DialRequest, HostKind};
-use framephone::ui::{ErrorScreen, HostStatus, Phone, PhoneState, Tab};
+use framephone::ui::{CallStage, CallView, ErrorScreen, HostStatus, Phone, PhoneState, Registration, Tab};
 use leptos::prelude::*;
 use leptos::task::tick;
+use sip::agent::CallRef;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
@@ -184,4 +185,66 @@ async fn error_screen_lists_every_problem() {
     assert_eq!(items.length(), 2);
     assert_eq!(items.item(1).unwrap().text_content().unwrap(), "hosts.allowedOrigins: empty");
     container.remove();
+}
+
+#[wasm_bindgen_test]
+async fn status_region_follows_the_registration() {
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    tick().await;
+    let status = find(&phone, "[role=status]");
+    assert!(phone.query_selector("form.fp-signin").unwrap().is_some(), "the sign-in form shows when signed out");
+    state.user.set(Some("1001".into()));
+    state.registration.set(Registration::Registered);
+    tick().await;
+    assert_eq!(status.text_content().unwrap(), "Registered as 1001 · Pop-out window");
+    assert!(phone.query_selector("form.fp-signin").unwrap().is_none());
+    state.registration.set(Registration::Reconnecting { retry_in: 2_500 });
+    tick().await;
+    assert_eq!(status.text_content().unwrap(), "Reconnecting (next try in 3 s)… · Pop-out window");
+    state.registration.set(Registration::Failed("the username or password is wrong".into()));
+    tick().await;
+    assert_eq!(status.text_content().unwrap(), "Offline: the username or password is wrong · Pop-out window");
+    let alert = find(&phone, "form.fp-signin [role=alert]");
+    assert_eq!(alert.text_content().unwrap(), "Sign-in failed: the username or password is wrong.");
+    phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call() {
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    state.registration.set(Registration::Registered);
+    let call = CallRef(7);
+    state.calls.set(vec![CallView::new(call, true, "Ana <b>Díaz</b> (1002)".into(), CallStage::Incoming)]);
+    tick().await;
+    let dialog = find(&phone, "[role=alertdialog]");
+    let title = document().get_element_by_id(&dialog.get_attribute("aria-labelledby").unwrap()).unwrap();
+    assert_eq!(title.text_content().unwrap(), "Incoming call");
+    assert!(dialog.text_content().unwrap().contains("Ana <b>Díaz</b> (1002)"), "the caller's name is text");
+    button(&dialog, "Answer");
+    button(&dialog, "Decline");
+    state.update_call(call, |view| {
+        view.stage = CallStage::Active;
+        view.answered_at = Some(1_000.0);
+        view.packets = (250, 248);
+    });
+    state.clock.set(66_000.0);
+    tick().await;
+    assert!(phone.query_selector("[role=alertdialog]").unwrap().is_none());
+    let region = find(&phone, "section[aria-label='Active call']");
+    let text = region.text_content().unwrap();
+    assert!(text.contains("Connected") && text.contains("1:05"), "{text}");
+    assert!(text.contains("Audio packets: 250 sent, 248 received"), "{text}");
+    for name in ["Mute", "Hold", "Hang up"] {
+        button(&region, name);
+    }
+    state.update_call(call, |view| {
+        view.muted = true;
+        view.held = true;
+    });
+    tick().await;
+    let text = region.text_content().unwrap();
+    assert!(text.contains("On hold"), "{text}");
+    assert_eq!(button(&region, "Unmute").get_attribute("aria-pressed").as_deref(), Some("true"));
+    button(&region, "Resume");
+    phone.remove();
 }

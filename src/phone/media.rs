@@ -51,7 +51,9 @@ pub async fn microphone() -> Result<MediaStream, MediaError> {
                     "Microphone access was denied. Allow the microphone for this site in the browser, then try again."
                         .into()
                 }
-                "NotFoundError" | "OverconstrainedError" => "No microphone was found. Connect a headset, then try again.".into(),
+                "NotFoundError" | "OverconstrainedError" => {
+                    "No microphone was found. Connect a headset, then try again.".into()
+                }
                 "NotReadableError" => "The microphone is in use by another program or could not be opened.".into(),
                 _ => format!("The microphone could not be opened: {}", describe(&error)),
             }))
@@ -86,8 +88,7 @@ impl CallMedia {
             })
             .collect();
         configuration.set_ice_servers(&servers);
-        let connection =
-            RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))?;
+        let connection = RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))?;
         // A stream of its own per call, so that muting one call leaves the others alone.
         let microphone = MediaStream::clone(microphone);
         for track in microphone.get_audio_tracks().iter() {
@@ -95,10 +96,8 @@ impl CallMedia {
             connection.add_track_0(&track, &microphone);
         }
         let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| MediaError("no document".into()))?;
-        let audio: HtmlAudioElement = document
-            .create_element("audio")
-            .map_err(|e| failed("Audio", &e))?
-            .unchecked_into();
+        let audio: HtmlAudioElement =
+            document.create_element("audio").map_err(|e| failed("Audio", &e))?.unchecked_into();
         audio.set_autoplay(true);
         let _ = audio.set_attribute("data-call-audio", "");
         if let Some(body) = document.body() {
@@ -142,8 +141,7 @@ impl CallMedia {
 
     /// Sends or stops sending our audio; receiving goes on (hold is `sendonly` from our side).
     pub fn set_direction(&self, held: bool) {
-        let direction =
-            if held { RtcRtpTransceiverDirection::Sendonly } else { RtcRtpTransceiverDirection::Sendrecv };
+        let direction = if held { RtcRtpTransceiverDirection::Sendonly } else { RtcRtpTransceiverDirection::Sendrecv };
         for transceiver in self.connection.get_transceivers().iter() {
             transceiver.unchecked_into::<RtcRtpTransceiver>().set_direction(direction);
         }
@@ -210,13 +208,15 @@ impl CallMedia {
         let Some(resolve) = resolver else { return };
         let on_candidate = {
             let resolve = resolve.clone();
-            Closure::<dyn FnMut(web_sys::RtcPeerConnectionIceEvent)>::new(move |event: web_sys::RtcPeerConnectionIceEvent| {
-                // The end-of-candidates event has no candidate: done at once.
-                let wait = if event.candidate().is_some() { 10 } else { 0 };
-                if let Some(window) = web_sys::window() {
-                    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, wait);
-                }
-            })
+            Closure::<dyn FnMut(web_sys::RtcPeerConnectionIceEvent)>::new(
+                move |event: web_sys::RtcPeerConnectionIceEvent| {
+                    // The end-of-candidates event has no candidate: done at once.
+                    let wait = if event.candidate().is_some() { 10 } else { 0 };
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, wait);
+                    }
+                },
+            )
         };
         self.connection.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
         let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, GATHER_DEADLINE_MS);

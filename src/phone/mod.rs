@@ -22,8 +22,8 @@ use web_sys::MediaStream;
 
 use crate::config::{Config, IceServer};
 use crate::ui::{CallStage, CallView, PhoneState, Registration};
-pub use media::MediaError;
 use media::CallMedia;
+pub use media::MediaError;
 use transport::{Flow, FlowEvent};
 
 /// A signed-in phone. Cloning shares it.
@@ -161,7 +161,8 @@ impl Softphone {
         });
         let interval = web_sys::window()
             .and_then(|w| {
-                w.set_interval_with_callback_and_timeout_and_arguments_0(every_second.as_ref().unchecked_ref(), 1000).ok()
+                w.set_interval_with_callback_and_timeout_and_arguments_0(every_second.as_ref().unchecked_ref(), 1000)
+                    .ok()
             })
             .unwrap_or(0);
         let mut shell = self.0.borrow_mut();
@@ -369,7 +370,8 @@ impl Softphone {
                     media.close();
                 }
                 self.0.borrow_mut().offers.remove(&call);
-                let party = ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).map(|c| c.party.clone()));
+                let party =
+                    ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).map(|c| c.party.clone()));
                 ui.calls.update(|calls| calls.retain(|c| c.id != call));
                 if let Some(text) = end_text(&reason) {
                     ui.notice.set(Some(format!("{}: {text}.", party.unwrap_or_else(|| "Call".into()))));
@@ -446,7 +448,9 @@ fn failure_text(failure: &RegistrationFailure) -> String {
     match failure {
         RegistrationFailure::BadCredentials => "the username or password is wrong".into(),
         RegistrationFailure::Rejected { status, reason } => format!("the server refused: {status} {reason}"),
-        RegistrationFailure::UnusableChallenge => "the server asks for an authentication this phone does not support".into(),
+        RegistrationFailure::UnusableChallenge => {
+            "the server asks for an authentication this phone does not support".into()
+        }
         RegistrationFailure::Timeout => "the server does not answer".into(),
         RegistrationFailure::Transport => "the connection to the server failed".into(),
     }

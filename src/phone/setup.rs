@@ -13,7 +13,8 @@ const INSTANCE_KEY: &str = "framephone.instance";
 /// An agent for `username` on the configured servers.
 pub(super) fn agent(config: &Config, username: &str, password: &str) -> Result<UserAgent, String> {
     let username = username.trim();
-    if username.is_empty() || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/".contains(&b)) {
+    if username.is_empty() || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/".contains(&b))
+    {
         return Err("Enter your SIP username (letters, digits and - _ . only).".into());
     }
     if password.is_empty() {
@@ -58,7 +59,9 @@ fn random_seed() -> SplitMix {
 /// our old binding instead of adding one per page load.
 fn instance_id(random: &mut SplitMix) -> String {
     let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(INSTANCE_KEY).ok().flatten()).filter(|id| id.starts_with("urn:uuid:")) {
+    if let Some(id) =
+        storage.as_ref().and_then(|s| s.get_item(INSTANCE_KEY).ok().flatten()).filter(|id| id.starts_with("urn:uuid:"))
+    {
         return id;
     }
     let (high, low) = (random.next_u64(), random.next_u64());

@@ -43,9 +43,8 @@ pub fn DialPad() -> impl IntoView {
     });
     on_cleanup(move || typing.remove());
 
-    let can_call = move || {
-        state.registration.get() == Registration::Registered && state.number.with(|n| !n.trim().is_empty())
-    };
+    let can_call =
+        move || state.registration.get() == Registration::Registered && state.number.with(|n| !n.trim().is_empty());
     let call = move || {
         let number = state.number.get_untracked();
         if let (true, Some(phone)) = (can_call(), state.phone.get_value()) {

@@ -8,10 +8,10 @@ mod sign_in;
 mod state;
 mod tabs;
 
+pub use calls::Calls;
 pub use dial_pad::DialPad;
 pub use error_screen::ErrorScreen;
 pub use phone::Phone;
-pub use calls::Calls;
 pub use sign_in::{SignIn, sign_out};
 pub use state::{CallStage, CallView, HostStatus, PhoneState, Registration, Tab, elapsed_text};
 pub use tabs::Tabs;

@@ -245,3 +245,16 @@ impl PhoneState {
         format!("{phone} · {host_part}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::elapsed_text;
+
+    #[test]
+    fn call_timers_read_as_minutes_and_seconds_then_hours() {
+        assert_eq!(elapsed_text(1_000.0, 1_000.0), "0:00");
+        assert_eq!(elapsed_text(1_000.0, 66_500.0), "1:05");
+        assert_eq!(elapsed_text(0.0, 3_725_000.0), "1:02:05");
+        assert_eq!(elapsed_text(5_000.0, 1_000.0), "0:00", "a clock behind the start reads zero");
+    }
+}
