@@ -8,6 +8,7 @@
 pub mod app;
 pub mod config;
 pub mod dial_string;
+pub mod history;
 pub mod host;
 pub mod origin;
 pub mod phone;

@@ -214,7 +214,13 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     let (state, phone) = mount_phone(HostKind::Standalone);
     state.registration.set(Registration::Registered);
     let call = CallRef(7);
-    state.calls.set(vec![CallView::new(call, true, "Ana <b>Díaz</b> (1002)".into(), CallStage::Incoming)]);
+    state.calls.set(vec![CallView::new(
+        call,
+        true,
+        "Ana <b>Díaz</b> (1002)".into(),
+        "1002".into(),
+        CallStage::Incoming,
+    )]);
     tick().await;
     let dialog = find(&phone, "[role=alertdialog]");
     let title = document().get_element_by_id(&dialog.get_attribute("aria-labelledby").unwrap()).unwrap();

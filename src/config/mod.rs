@@ -39,6 +39,17 @@ pub struct SipSettings {
     pub domain: String,
     /// WebSocket servers in order of preference (`wss://`, or `ws://` on loopback).
     pub servers: Vec<String>,
+    /// How keypad digits travel during a call.
+    pub dtmf: DtmfMode,
+}
+
+/// How keypad digits travel during a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DtmfMode {
+    /// In the audio stream as RTP telephone events (RFC 4733), the browser's own way.
+    Rfc4733,
+    /// As SIP INFO requests (`application/dtmf-relay`), for servers that want them.
+    Info,
 }
 
 /// One entry of `RTCConfiguration.iceServers`.
@@ -170,8 +181,21 @@ fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
             .collect();
         checked.into_iter().collect::<Option<Vec<_>>>()
     });
+    let dtmf_path = sip.path_of("dtmf");
+    let dtmf = match sip.string("dtmf", problems) {
+        None => Some(DtmfMode::Rfc4733),
+        Some(text) => match text.to_ascii_lowercase().as_str() {
+            "rfc4733" => Some(DtmfMode::Rfc4733),
+            "info" => Some(DtmfMode::Info),
+            _ => {
+                problems
+                    .push(&dtmf_path, format!("\"{text}\" must be \"rfc4733\" (in the audio) or \"info\" (SIP INFO)"));
+                None
+            }
+        },
+    };
     sip.finish(problems);
-    Some(SipSettings { domain: domain?, servers: servers? })
+    Some(SipSettings { domain: domain?, servers: servers?, dtmf: dtmf? })
 }
 
 fn is_host_byte(b: u8) -> bool {
@@ -362,11 +386,26 @@ mod tests {
         let config = Config::parse(GOOD).unwrap();
         assert_eq!(config.sip.domain, "pbx.example.com");
         assert_eq!(config.sip.servers.len(), 2);
+        assert_eq!(config.sip.dtmf, DtmfMode::Rfc4733, "RFC 4733 unless the administrator asks for INFO");
         assert_eq!(config.ice_servers[0].urls, vec!["stun:stun.example.com:3478"]);
         assert_eq!(config.ice_servers[1].username.as_deref(), Some("u"));
         assert_eq!(config.salesforce_mode, SalesforceMode::Lightning);
         assert_eq!(config.panel, PanelSettings { title: "Phone".into(), width: 400, height: 520 });
         assert!(config.allowed_origins.admits(&Origin::parse("https://acme.service-now.com").unwrap()));
+    }
+
+    #[test]
+    fn dtmf_is_rfc4733_or_info() {
+        let with = |mode: &str| {
+            format!(
+                r#"{{"sip":{{"domain":"d.test","servers":["wss://s.test"],"dtmf":"{mode}"}},"hosts":{{"allowedOrigins":["https://a.test"]}}}}"#
+            )
+        };
+        assert_eq!(Config::parse(&with("INFO")).unwrap().sip.dtmf, DtmfMode::Info);
+        assert_eq!(
+            problems(&with("inband")),
+            ["sip.dtmf: \"inband\" must be \"rfc4733\" (in the audio) or \"info\" (SIP INFO)"]
+        );
     }
 
     #[test]
@@ -396,7 +435,7 @@ mod tests {
             vec![
                 "sip.servers[0]: \"ws://pbx.example.com\" must use wss:// (ws:// is accepted only for 127.0.0.1, localhost and [::1])",
                 "sip.servers[1]: expected a string, found a number",
-                "sip.transport: is not a known setting (expected one of: domain, servers)",
+                "sip.transport: is not a known setting (expected one of: domain, servers, dtmf)",
                 "ice.servers[0]: a TURN server needs both \"username\" and \"credential\"",
                 "ice.servers[1].urls: \"http://x\" must be a stun:, stuns:, turn: or turns: URL",
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",

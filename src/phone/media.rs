@@ -154,6 +154,19 @@ impl CallMedia {
         }
     }
 
+    /// Plays keypad tones into the call as RTP telephone events (RFC 4733); false when the
+    /// connection cannot (the other side did not accept telephone-event).
+    pub fn send_tones(&self, tones: &str) -> bool {
+        let dtmf = self
+            .connection
+            .get_senders()
+            .iter()
+            .filter_map(|sender| sender.unchecked_into::<web_sys::RtcRtpSender>().dtmf())
+            // `insertDTMF` throws when it cannot send; web-sys does not catch that, so ask first.
+            .find(|dtmf| Reflect::get(dtmf, &"canInsertDTMF".into()).ok().and_then(|v| v.as_bool()) == Some(true));
+        dtmf.map(|dtmf| dtmf.insert_dtmf(tones)).is_some()
+    }
+
     /// Audio RTP packets sent and received so far.
     pub async fn packets(&self) -> (u64, u64) {
         let Ok(report) = JsFuture::from(self.connection.get_stats()).await else { return (0, 0) };

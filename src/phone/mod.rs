@@ -20,7 +20,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::MediaStream;
 
-use crate::config::{Config, IceServer};
+use crate::config::{Config, DtmfMode, IceServer};
+use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, PhoneState, Registration};
 use media::CallMedia;
 pub use media::MediaError;
@@ -34,6 +35,7 @@ struct Shell {
     agent: UserAgent,
     ui: PhoneState,
     ice_servers: Vec<IceServer>,
+    dtmf: DtmfMode,
     flows: HashMap<FlowId, Flow>,
     media: HashMap<CallRef, Rc<CallMedia>>,
     /// Offers of incoming calls, kept until the agent answers.
@@ -58,6 +60,7 @@ impl Softphone {
             agent,
             ui,
             ice_servers: config.ice_servers.clone(),
+            dtmf: config.sip.dtmf,
             flows: HashMap::new(),
             media: HashMap::new(),
             offers: HashMap::new(),
@@ -219,7 +222,8 @@ impl Softphone {
             match placed {
                 Ok(call) => {
                     phone.0.borrow_mut().media.insert(call, media);
-                    ui.calls.update(|calls| calls.push(CallView::new(call, false, target.clone(), CallStage::Dialing)));
+                    let view = CallView::new(call, false, target.clone(), target.clone(), CallStage::Dialing);
+                    ui.calls.update(|calls| calls.push(view));
                     ui.notice.set(None);
                 }
                 Err(error) => {
@@ -309,6 +313,17 @@ impl Softphone {
         });
     }
 
+    /// Sends a keypad digit on a call: in the audio (RFC 4733) unless the configuration asks for
+    /// SIP INFO, or the other side cannot take telephone events.
+    pub fn send_digit(&self, call: CallRef, digit: char) {
+        let in_audio = self.0.borrow().dtmf == DtmfMode::Rfc4733
+            && self.media(call).is_some_and(|media| media.send_tones(&digit.to_string()));
+        let sent = in_audio || self.run(|agent, now| agent.send_dtmf(now, call, digit, 160)).is_ok();
+        if sent {
+            self.ui().update_call(call, |view| view.keys_sent.push(digit));
+        }
+    }
+
     fn refresh_calls(&self) {
         let ui = self.ui();
         ui.clock.set(js_sys::Date::now());
@@ -336,7 +351,8 @@ impl Softphone {
             }
             Event::Incoming { call, from, sdp, .. } => {
                 self.0.borrow_mut().offers.insert(call, sdp);
-                ui.calls.update(|calls| calls.push(CallView::new(call, true, party_text(&from), CallStage::Incoming)));
+                let view = CallView::new(call, true, party_text(&from), from.user().to_owned(), CallStage::Incoming);
+                ui.calls.update(|calls| calls.push(view));
                 ui.attention.update(|n| *n += 1);
             }
             Event::Progress { call, status, sdp, .. } => {
@@ -365,19 +381,41 @@ impl Softphone {
                 }
             }
             Event::RemoteOffer { call, sdp } => self.answer_offer(call, sdp),
+            Event::Dtmf { call, digit, .. } => ui.update_call(call, |view| view.keys_received.push(digit)),
             Event::Ended { call, reason } => {
                 if let Some(media) = self.0.borrow_mut().media.remove(&call) {
                     media.close();
                 }
                 self.0.borrow_mut().offers.remove(&call);
-                let party =
-                    ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).map(|c| c.party.clone()));
+                let view = ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).cloned());
                 ui.calls.update(|calls| calls.retain(|c| c.id != call));
+                let party = view.as_ref().map_or_else(|| "Call".to_owned(), |v| v.party.clone());
                 if let Some(text) = end_text(&reason) {
-                    ui.notice.set(Some(format!("{}: {text}.", party.unwrap_or_else(|| "Call".into()))));
+                    ui.notice.set(Some(format!("{party}: {text}.")));
+                }
+                if let Some(view) = view {
+                    self.remember(&view, &reason);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Adds a finished call to the agent's history.
+    fn remember(&self, view: &CallView, reason: &CallEnd) {
+        let ui = self.ui();
+        let now = js_sys::Date::now();
+        let record = CallRecord {
+            incoming: view.incoming,
+            party: view.party.clone(),
+            number: view.number.clone(),
+            started: view.started as u64,
+            seconds: view.answered_at.map_or(0, |at| ((now - at) / 1000.0) as u64),
+            result: result_text(view.incoming, view.answered_at.is_some(), reason).to_owned(),
+        };
+        ui.history.update(|records| history::add(records, record));
+        if let Some(user) = ui.user.get_untracked() {
+            ui.history.with_untracked(|records| history::save(&user, records));
         }
     }
 
@@ -453,6 +491,22 @@ fn failure_text(failure: &RegistrationFailure) -> String {
         }
         RegistrationFailure::Timeout => "the server does not answer".into(),
         RegistrationFailure::Transport => "the connection to the server failed".into(),
+    }
+}
+
+/// How a call ended, in the history's words.
+fn result_text(incoming: bool, answered: bool, reason: &CallEnd) -> &'static str {
+    match (reason, answered, incoming) {
+        (CallEnd::Transferred, ..) => "Transferred",
+        (_, true, _) => "Answered",
+        (CallEnd::AnsweredElsewhere, ..) => "Answered elsewhere",
+        (CallEnd::CallerCancelled | CallEnd::Timeout, _, true) => "Missed",
+        (CallEnd::HungUpHere, _, true) => "Declined",
+        (CallEnd::HungUpHere, _, false) => "Cancelled",
+        (CallEnd::Rejected { kind: RejectKind::Busy, .. }, ..) => "Busy",
+        (CallEnd::Rejected { kind: RejectKind::Declined, .. }, ..) => "Declined",
+        (CallEnd::Rejected { kind: RejectKind::NoAnswer, .. } | CallEnd::Timeout, ..) => "No answer",
+        _ => "Failed",
     }
 }
 

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use sip::agent::CallRef;
 
+use super::dial_pad::KEYS;
 use super::state::{CallStage, CallView, PhoneState, elapsed_text};
 
 fn with_phone(state: PhoneState, action: impl FnOnce(&crate::phone::Softphone)) {
@@ -59,6 +60,14 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
         call().and_then(|c| c.answered_at).map(|start| elapsed_text(start, now.max(start)))
     };
     let established = move || call().is_some_and(|c| c.stage == CallStage::Active);
+    let keypad_open = RwSignal::new(false);
+    let keys = move |f: fn(&CallView) -> &String, label: &'static str| {
+        move || {
+            call()
+                .filter(|c| !f(c).is_empty())
+                .map(|c| view! { <p class="fp-call__keys">{format!("{label}: {}", f(&c))}</p> })
+        }
+    };
     view! {
         <section class="fp-call" role="region" aria-label="Active call">
             <p class="fp-call__party">{show(|c| c.party.clone())}</p>
@@ -87,10 +96,44 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 >
                     {move || if call().is_some_and(|c| c.held) { "Resume" } else { "Hold" }}
                 </button>
+                <button
+                    type="button"
+                    class="fp-button"
+                    aria-expanded=move || keypad_open.get().to_string()
+                    disabled=move || !established()
+                    on:click=move |_| keypad_open.update(|open| *open = !*open)
+                >
+                    "Keypad"
+                </button>
                 <button type="button" class="fp-button fp-button--decline" on:click=move |_| with_phone(state, |p| p.hang_up(id))>
                     "Hang up"
                 </button>
             </div>
+            {move || {
+                (keypad_open.get() && established())
+                    .then(|| {
+                        view! {
+                            <div class="fp-keypad fp-call__keypad" role="group" aria-label="Call keypad">
+                                {KEYS
+                                    .into_iter()
+                                    .map(|(key, _)| {
+                                        view! {
+                                            <button
+                                                type="button"
+                                                class="fp-keypad__key"
+                                                on:click=move |_| with_phone(state, |p| p.send_digit(id, key))
+                                            >
+                                                {key.to_string()}
+                                            </button>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </div>
+                        }
+                    })
+            }}
+            {keys(|c| &c.keys_sent, "Keys sent")}
+            {keys(|c| &c.keys_received, "Keys received")}
         </section>
     }
 }

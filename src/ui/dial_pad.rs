@@ -9,7 +9,7 @@ use super::state::{PhoneState, Registration};
 use crate::dial_string::is_dial_key;
 
 /// Keys in keypad order, each with the letters printed under it.
-const KEYS: [(char, &str); 12] = [
+pub(super) const KEYS: [(char, &str); 12] = [
     ('1', ""),
     ('2', "ABC"),
     ('3', "DEF"),

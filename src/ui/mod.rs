@@ -3,6 +3,7 @@
 mod calls;
 mod dial_pad;
 mod error_screen;
+mod history;
 mod phone;
 mod sign_in;
 mod state;

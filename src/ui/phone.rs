@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::calls::Calls;
 use super::dial_pad::DialPad;
+use super::history::History;
 use super::sign_in::{SignIn, sign_out};
 use super::state::{PhoneState, Registration, Tab};
 use super::tabs::Tabs;
@@ -63,7 +64,7 @@ pub fn Phone() -> impl IntoView {
                                     view! { <p class="fp-empty">"No directory contacts are configured."</p> }
                                         .into_any()
                                 }
-                                Tab::History => view! { <p class="fp-empty">"No calls yet."</p> }.into_any(),
+                                Tab::History => view! { <History /> }.into_any(),
                             }}
                         </section>
                     }

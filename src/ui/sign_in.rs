@@ -21,6 +21,7 @@ pub fn SignIn() -> impl IntoView {
             Ok(phone) => {
                 problem.set(None);
                 password.set(String::new());
+                state.history.set(crate::history::load(user.trim()));
                 state.user.set(Some(user.trim().to_owned()));
                 state.phone.set_value(Some(phone));
             }
@@ -65,5 +66,6 @@ pub fn sign_out(state: PhoneState) {
     }
     state.phone.set_value(None);
     state.user.set(None);
+    state.history.set(Vec::new());
     state.registration.set(Registration::SignedOut);
 }

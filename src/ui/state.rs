@@ -94,6 +94,10 @@ pub struct CallView {
     pub incoming: bool,
     /// The other party: name and number.
     pub party: String,
+    /// What to dial to reach them again.
+    pub number: String,
+    /// When the call started (`Date.now()`).
+    pub started: f64,
     /// Where it is.
     pub stage: CallStage,
     /// When it was answered (`Date.now()`), for the call timer.
@@ -104,12 +108,29 @@ pub struct CallView {
     pub held: bool,
     /// Audio RTP packets sent and received, from `getStats`.
     pub packets: (u64, u64),
+    /// Keypad digits sent on this call.
+    pub keys_sent: String,
+    /// Digits the other side sent by SIP INFO.
+    pub keys_received: String,
 }
 
 impl CallView {
     /// A call that just started.
-    pub fn new(id: CallRef, incoming: bool, party: String, stage: CallStage) -> CallView {
-        CallView { id, incoming, party, stage, answered_at: None, muted: false, held: false, packets: (0, 0) }
+    pub fn new(id: CallRef, incoming: bool, party: String, number: String, stage: CallStage) -> CallView {
+        CallView {
+            id,
+            incoming,
+            party,
+            number,
+            started: js_sys::Date::now(),
+            stage,
+            answered_at: None,
+            muted: false,
+            held: false,
+            packets: (0, 0),
+            keys_sent: String::new(),
+            keys_received: String::new(),
+        }
     }
 
     /// The state in words.
@@ -163,6 +184,8 @@ pub struct PhoneState {
     pub clock: RwSignal<f64>,
     /// Counts requests for the host to show the panel (an incoming call).
     pub attention: RwSignal<u32>,
+    /// Recent calls, newest first.
+    pub history: RwSignal<Vec<crate::history::CallRecord>>,
 }
 
 impl PhoneState {
@@ -176,6 +199,7 @@ impl PhoneState {
             calls: RwSignal::new(Vec::new()),
             clock: RwSignal::new(0.0),
             attention: RwSignal::new(0),
+            history: RwSignal::new(Vec::new()),
             host,
             host_status: RwSignal::new(HostStatus::Connecting),
             tab: RwSignal::new(Tab::DialPad),

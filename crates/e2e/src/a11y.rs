@@ -48,6 +48,7 @@ fn candidates(role: &str) -> &'static str {
         "combobox" => "select, [role=combobox]",
         "list" => "ul, ol, [role=list]",
         "region" => "section, [role=region]",
+        "group" => "[role=group], fieldset",
         _ => "*",
     }
 }

@@ -3,21 +3,25 @@
 //! call each other; `getStats` packet counts, shown in the call's region, prove that audio flows.
 
 use e2e::{Browser, by_role, devserver, eventually, screenshot, wait_for_role};
-use fantoccini::Client;
+use fantoccini::{Client, Locator};
 
 const PATIENCE: std::time::Duration = e2e::PATIENCE;
 
 /// A browser with `user` signed in and registered.
 async fn agent(widget: &str, user: &str) -> Browser {
     let browser = Browser::start().await;
-    let client = &browser.client;
-    client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
+    browser.client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
+    sign_in(&browser.client, user).await;
+    browser
+}
+
+/// Signs `user` in with the lab password and waits for the registration.
+async fn sign_in(client: &Client, user: &str) {
     let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("Username");
     username.send_keys(user).await.expect("type the username");
     by_role(client, "textbox", "Password").await.expect("Password").send_keys(&format!("lab-{user}-pw")).await.unwrap();
     by_role(client, "button", "Sign in").await.expect("Sign in").click().await.unwrap();
     wait_for_status(client, &format!("Registered as {user}")).await;
-    browser
 }
 
 async fn wait_for_status(client: &Client, expected: &str) {
@@ -60,8 +64,26 @@ async fn audio_flows(client: &Client, minimum: u64) -> (u64, u64) {
     .await
 }
 
+/// Opens the call's keypad (once) and presses `keys` on it.
+async fn press_call_keys(client: &Client, keys: &str) {
+    let region = by_role(client, "region", "Active call").await.expect("the call");
+    if by_role(client, "group", "Call keypad").await.is_err() {
+        by_role(client, "button", "Keypad").await.unwrap().click().await.unwrap();
+    }
+    for key in keys.chars() {
+        let button = region.find(Locator::XPath(&format!(".//div[@aria-label='Call keypad']/button[.='{key}']"))).await;
+        button.unwrap_or_else(|e| panic!("key {key}: {e}")).click().await.unwrap();
+    }
+}
+
+/// Packets received on the active call, as shown now.
+async fn received_after_a_while(client: &Client) -> u64 {
+    let text = by_role(client, "region", "Active call").await.expect("the call").text().await.unwrap_or_default();
+    packets(&text).1
+}
+
 #[tokio::test]
-async fn two_agents_call_talk_and_hang_up() {
+async fn two_agents_call_talk_hold_and_hang_up() {
     let server = devserver().await;
     let caller = agent(&server.widget, "1001").await;
     let callee = agent(&server.widget, "1002").await;
@@ -82,6 +104,26 @@ async fn two_agents_call_talk_and_hang_up() {
     screenshot(a, "active-call").await;
     assert!(sent > 0 && received > 0);
 
+    // Keypad digits go into the audio as RFC 4733 telephone events.
+    press_call_keys(a, "5#").await;
+    call_region_with(a, "Keys sent: 5#").await;
+
+    // Hold: the other side stops sending (its answer is recvonly); resume: audio comes back.
+    by_role(a, "button", "Hold").await.unwrap().click().await.unwrap();
+    call_region_with(a, "On hold").await;
+    // The counters refresh every second: let one refresh pass after the re-INVITE.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let held = received_after_a_while(a).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let still = received_after_a_while(a).await;
+    assert!(still - held < 10, "packets kept coming while on hold: {held} then {still}");
+    by_role(a, "button", "Resume").await.unwrap().click().await.unwrap();
+    call_region_with(a, "Connected").await;
+    eventually("audio to come back after resume", || async {
+        (received_after_a_while(a).await >= still + 25).then_some(())
+    })
+    .await;
+
     by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
     eventually("the call to end on both sides", || async {
         let gone_a = by_role(a, "region", "Active call").await.is_err();
@@ -89,6 +131,21 @@ async fn two_agents_call_talk_and_hang_up() {
         (gone_a && gone_b).then_some(())
     })
     .await;
+
+    // The call is in the History tab, and still there after a reload and a new sign-in.
+    for reloaded in [false, true] {
+        if reloaded {
+            a.goto(&format!("{}/", server.widget)).await.unwrap();
+            sign_in(a, "1001").await;
+        }
+        by_role(a, "tab", "History").await.unwrap().click().await.unwrap();
+        let entry = eventually("the call in Recent calls", || async {
+            let text = by_role(a, "list", "Recent calls").await.ok()?.text().await.ok()?;
+            (text.contains("Outgoing · 1002") && text.contains("Answered")).then_some(text)
+        })
+        .await;
+        assert!(entry.contains("Call back"), "{entry}");
+    }
     caller.close().await;
     callee.close().await;
 }
@@ -108,6 +165,29 @@ async fn a_declined_call_tells_the_caller() {
     })
     .await;
     assert!(by_role(a, "region", "Active call").await.is_err());
+    caller.close().await;
+    callee.close().await;
+}
+
+#[tokio::test]
+async fn keypad_digits_by_sip_info_reach_the_other_agent() {
+    let server = devserver().await;
+    let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
+    server.set_config(format!(
+        r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"], "dtmf": "info"}},
+            "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
+        server.servicenow, server.salesforce
+    ));
+    let caller = agent(&server.widget, "1005").await;
+    let callee = agent(&server.widget, "1006").await;
+    let (a, b) = (&caller.client, &callee.client);
+    by_role(a, "textbox", "Number").await.unwrap().send_keys("1006\u{e007}").await.unwrap();
+    wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_region_with(a, "Connected").await;
+    press_call_keys(a, "159#").await;
+    call_region_with(b, "Keys received: 159#").await;
+    by_role(b, "button", "Hang up").await.unwrap().click().await.unwrap();
     caller.close().await;
     callee.close().await;
 }

@@ -1,0 +1,114 @@
+//! The agent's recent calls: what each list entry says, kept in `localStorage` per SIP user so
+//! that it survives reloads (the pop-out tab, Salesforce Classic's page navigation).
+
+use serde::{Deserialize, Serialize};
+
+/// How many calls the list keeps.
+pub const KEPT: usize = 100;
+
+/// One finished call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecord {
+    /// Whether the other side called.
+    pub incoming: bool,
+    /// Who, as shown during the call.
+    pub party: String,
+    /// What to dial to call back.
+    pub number: String,
+    /// When it started, in milliseconds since 1970.
+    pub started: u64,
+    /// Seconds talked (0 when never answered).
+    pub seconds: u64,
+    /// How it ended: "Answered", "Missed", "Declined", "Busy", "No answer", "Failed"…
+    pub result: String,
+}
+
+impl CallRecord {
+    /// The entry as one line of text: direction, party, time, duration and result.
+    pub fn summary(&self, time: &str) -> String {
+        let direction = if self.incoming { "Incoming" } else { "Outgoing" };
+        let duration =
+            if self.seconds > 0 { format!(", {}:{:02}", self.seconds / 60, self.seconds % 60) } else { String::new() };
+        format!("{direction} · {} · {time}{duration} · {}", self.party, self.result)
+    }
+}
+
+/// Adds `record` at the top and drops the oldest beyond [`KEPT`].
+pub fn add(records: &mut Vec<CallRecord>, record: CallRecord) {
+    records.insert(0, record);
+    records.truncate(KEPT);
+}
+
+/// Reads a stored list; anything unreadable (another version, a hand edit) reads as empty.
+pub fn parse(text: &str) -> Vec<CallRecord> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The stored form of a list.
+pub fn to_text(records: &[CallRecord]) -> String {
+    serde_json::to_string(records).unwrap_or_else(|_| "[]".into())
+}
+
+/// The storage key of `user`'s list.
+pub fn storage_key(user: &str) -> String {
+    format!("framephone.history.{user}")
+}
+
+/// `user`'s stored list (the browser's `localStorage`).
+pub fn load(user: &str) -> Vec<CallRecord> {
+    storage().and_then(|s| s.get_item(&storage_key(user)).ok().flatten()).map(|text| parse(&text)).unwrap_or_default()
+}
+
+/// Stores `user`'s list.
+pub fn save(user: &str, records: &[CallRecord]) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(&storage_key(user), &to_text(records));
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(number: &str) -> CallRecord {
+        CallRecord {
+            incoming: true,
+            party: format!("Ana ({number})"),
+            number: number.into(),
+            started: 1_795_000_000_000,
+            seconds: 125,
+            result: "Answered".into(),
+        }
+    }
+
+    #[test]
+    fn newest_first_and_at_most_a_hundred() {
+        let mut records = Vec::new();
+        for n in 0..105 {
+            add(&mut records, record(&n.to_string()));
+        }
+        assert_eq!(records.len(), KEPT);
+        assert_eq!(records[0].number, "104");
+        assert_eq!(records[99].number, "5");
+    }
+
+    #[test]
+    fn stored_lists_round_trip_and_junk_reads_as_empty() {
+        let records =
+            vec![record("1002"), CallRecord { incoming: false, seconds: 0, result: "Busy".into(), ..record("1003") }];
+        assert_eq!(parse(&to_text(&records)), records);
+        assert!(parse("{not json").is_empty());
+        assert!(parse(r#"[{"incoming": "yes"}]"#).is_empty());
+    }
+
+    #[test]
+    fn an_entry_reads_as_one_line() {
+        assert_eq!(record("1002").summary("10:42"), "Incoming · Ana (1002) · 10:42, 2:05 · Answered");
+        let missed = CallRecord { seconds: 0, result: "Missed".into(), ..record("1002") };
+        assert_eq!(missed.summary("10:42"), "Incoming · Ana (1002) · 10:42 · Missed");
+    }
+}
