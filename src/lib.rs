@@ -5,6 +5,7 @@
 //! decide everything that needs no browser and are tested natively; `host`'s back-ends and `ui`
 //! are the thin browser shell around them.
 
+pub mod agent_state;
 pub mod app;
 pub mod config;
 pub mod dial_string;

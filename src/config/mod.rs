@@ -30,6 +30,29 @@ pub struct Config {
     pub salesforce_mode: SalesforceMode,
     /// Title and size of the host's panel.
     pub panel: PanelSettings,
+    /// Agent states: Not Ready reasons, After Call Work, how unavailable agents refuse calls.
+    pub agent: AgentSettings,
+}
+
+/// Agent state settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentSettings {
+    /// The reasons an agent can give for Not Ready.
+    pub not_ready_reasons: Vec<String>,
+    /// Seconds of After Call Work after each answered call (0: none).
+    pub after_call_work_seconds: u32,
+    /// The status a call gets while the agent is not Ready (486 Busy Here by default).
+    pub not_ready_status: u16,
+}
+
+impl Default for AgentSettings {
+    fn default() -> Self {
+        AgentSettings {
+            not_ready_reasons: ["Break", "Lunch", "Meeting", "Training"].map(String::from).to_vec(),
+            after_call_work_seconds: 0,
+            not_ready_status: 486,
+        }
+    }
 }
 
 /// SIP settings.
@@ -148,9 +171,20 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         Some(v) => read_panel(v, problems),
         None => Some(PanelSettings::default()),
     };
+    let agent = match top.value("agent") {
+        Some(v) => read_agent(v, problems),
+        None => Some(AgentSettings::default()),
+    };
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
-    Some(Config { sip: sip?, ice_servers: ice_servers?, allowed_origins, salesforce_mode, panel: panel? })
+    Some(Config {
+        sip: sip?,
+        ice_servers: ice_servers?,
+        allowed_origins,
+        salesforce_mode,
+        panel: panel?,
+        agent: agent?,
+    })
 }
 
 fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
@@ -356,6 +390,38 @@ fn read_panel(value: &Value, problems: &mut Problems) -> Option<PanelSettings> {
     Some(PanelSettings { title: title?, width, height })
 }
 
+fn read_agent(value: &Value, problems: &mut Problems) -> Option<AgentSettings> {
+    let mut agent = ObjectReader::new("agent", value, problems)?;
+    let defaults = AgentSettings::default();
+    let reasons_path = agent.path_of("notReadyReasons");
+    let reasons = match agent.value("notReadyReasons") {
+        None => Some(defaults.not_ready_reasons),
+        Some(v) => as_array(&reasons_path, v, problems).and_then(|items| {
+            let read: Vec<Option<String>> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let path = item_path(&reasons_path, i);
+                    as_str(&path, item, problems).and_then(|text| {
+                        let text = text.trim();
+                        let fits = !text.is_empty() && text.chars().count() <= 40;
+                        if !fits {
+                            problems.push(&path, "must be a reason of 1 to 40 characters");
+                        }
+                        fits.then(|| text.to_owned())
+                    })
+                })
+                .collect();
+            read.into_iter().collect()
+        }),
+    };
+    let after_call =
+        agent.integer("afterCallWorkSeconds", 0..=3600, problems).unwrap_or(defaults.after_call_work_seconds);
+    let status = agent.integer("notReadyStatus", 400..=699, problems).map_or(defaults.not_ready_status, |s| s as u16);
+    agent.finish(problems);
+    Some(AgentSettings { not_ready_reasons: reasons?, after_call_work_seconds: after_call, not_ready_status: status })
+}
+
 impl Default for PanelSettings {
     fn default() -> Self {
         PanelSettings { title: "Framephone".to_owned(), width: DEFAULT_WIDTH, height: DEFAULT_HEIGHT }
@@ -392,6 +458,30 @@ mod tests {
         assert_eq!(config.salesforce_mode, SalesforceMode::Lightning);
         assert_eq!(config.panel, PanelSettings { title: "Phone".into(), width: 400, height: 520 });
         assert!(config.allowed_origins.admits(&Origin::parse("https://acme.service-now.com").unwrap()));
+    }
+
+    #[test]
+    fn agent_settings_have_defaults_and_limits() {
+        let base =
+            r#""sip":{"domain":"d.test","servers":["wss://s.test"]},"hosts":{"allowedOrigins":["https://a.test"]}"#;
+        let config = Config::parse(&format!("{{{base}}}")).unwrap();
+        assert_eq!(config.agent, AgentSettings::default());
+        let custom = Config::parse(&format!(
+            r#"{{{base},"agent":{{"notReadyReasons":["Coaching"],"afterCallWorkSeconds":30,"notReadyStatus":480}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(custom.agent.not_ready_reasons, ["Coaching"]);
+        assert_eq!((custom.agent.after_call_work_seconds, custom.agent.not_ready_status), (30, 480));
+        assert_eq!(
+            problems(&format!(
+                r#"{{{base},"agent":{{"notReadyReasons":[""],"afterCallWorkSeconds":-1,"notReadyStatus":200}}}}"#
+            )),
+            [
+                "agent.notReadyReasons[0]: must be a reason of 1 to 40 characters",
+                "agent.afterCallWorkSeconds: expected a whole number, found a number",
+                "agent.notReadyStatus: must be from 400 to 699, found 200",
+            ]
+        );
     }
 
     #[test]
@@ -441,7 +531,7 @@ mod tests {
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",
                 "panel.width: expected a whole number, found a string",
                 "panel.height: must be from 240 to 2560, found 100",
-                "colour: is not a known setting (expected one of: sip, ice, hosts, panel)",
+                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent)",
             ]
         );
     }

@@ -20,11 +20,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::MediaStream;
 
-use crate::config::{Config, DtmfMode, IceServer};
+use crate::agent_state::AgentState;
+use crate::config::{AgentSettings, Config, DtmfMode, IceServer};
 use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, PhoneState, Registration};
 use media::CallMedia;
 pub use media::MediaError;
+use sip::body::PresenceState;
 use transport::{Flow, FlowEvent};
 
 /// A signed-in phone. Cloning shares it.
@@ -36,6 +38,9 @@ struct Shell {
     ui: PhoneState,
     ice_servers: Vec<IceServer>,
     dtmf: DtmfMode,
+    agent_settings: AgentSettings,
+    /// What colleagues were last told, so that it is published once per change.
+    published: Option<(PresenceState, String)>,
     flows: HashMap<FlowId, Flow>,
     media: HashMap<CallRef, Rc<CallMedia>>,
     /// Offers of incoming calls, kept until the agent answers.
@@ -61,6 +66,8 @@ impl Softphone {
             ui,
             ice_servers: config.ice_servers.clone(),
             dtmf: config.sip.dtmf,
+            agent_settings: config.agent.clone(),
+            published: None,
             flows: HashMap::new(),
             media: HashMap::new(),
             offers: HashMap::new(),
@@ -324,9 +331,34 @@ impl Softphone {
         }
     }
 
+    /// The agent chose a state (Ready, Not Ready with a reason).
+    pub fn set_agent_state(&self, state: AgentState) {
+        self.ui().agent_state.set(state);
+        self.publish_presence();
+    }
+
+    /// Tells colleagues what changed: on a call, Ready, Not Ready or After Call Work.
+    fn publish_presence(&self) {
+        let ui = self.ui();
+        if ui.registration.get_untracked() != Registration::Registered {
+            return;
+        }
+        let on_call = ui.calls.with_untracked(|calls| calls.iter().any(|c| c.stage != CallStage::Incoming));
+        let presence = ui.agent_state.with_untracked(|state| state.presence(on_call));
+        if self.0.borrow().published.as_ref() == Some(&presence) {
+            return;
+        }
+        self.0.borrow_mut().published = Some(presence.clone());
+        self.run(|agent, now| agent.publish(now, presence.0, Some(&presence.1)));
+    }
+
     fn refresh_calls(&self) {
         let ui = self.ui();
-        ui.clock.set(js_sys::Date::now());
+        let now = js_sys::Date::now();
+        ui.clock.set(now);
+        if let Some(ready) = ui.agent_state.with_untracked(|state| state.tick(now)) {
+            self.set_agent_state(ready);
+        }
         let media: Vec<(CallRef, Rc<CallMedia>)> = self.0.borrow().media.iter().map(|(c, m)| (*c, m.clone())).collect();
         for (call, media) in media {
             spawn_local(async move {
@@ -343,15 +375,26 @@ impl Softphone {
                 ui.registration.set(Registration::Connecting);
             }
             Event::Disconnected { retry_in } => ui.registration.set(Registration::Reconnecting { retry_in }),
-            Event::Registered { .. } => ui.registration.set(Registration::Registered),
+            Event::Registered { .. } => {
+                ui.registration.set(Registration::Registered);
+                self.0.borrow_mut().published = None;
+                self.publish_presence();
+            }
             Event::RegistrationFailed(failure) => ui.registration.set(Registration::Failed(failure_text(&failure))),
             Event::Stopped => {
                 ui.registration.set(Registration::SignedOut);
                 self.shut_down();
             }
-            Event::Incoming { call, from, sdp, .. } => {
-                self.0.borrow_mut().offers.insert(call, sdp);
+            Event::Incoming { call, from, sdp, replaces, .. } => {
                 let view = CallView::new(call, true, party_text(&from), from.user().to_owned(), CallStage::Incoming);
+                // An attended transfer's new call replaces one in progress: it needs no decision.
+                if !ui.agent_state.with_untracked(AgentState::takes_calls) && replaces.is_none() {
+                    let status = self.0.borrow().agent_settings.not_ready_status;
+                    let _ = self.run(|agent, now| agent.reject(now, call, status));
+                    self.record(&view, "Not Ready");
+                    return;
+                }
+                self.0.borrow_mut().offers.insert(call, sdp);
                 ui.calls.update(|calls| calls.push(view));
                 ui.attention.update(|n| *n += 1);
             }
@@ -368,6 +411,7 @@ impl Softphone {
                     view.stage = CallStage::Active;
                     view.answered_at = Some(js_sys::Date::now());
                 });
+                self.publish_presence();
                 if let Some(sdp) = sdp {
                     self.apply_answer(call, sdp);
                 }
@@ -394,15 +438,21 @@ impl Softphone {
                     ui.notice.set(Some(format!("{party}: {text}.")));
                 }
                 if let Some(view) = view {
-                    self.remember(&view, &reason);
+                    let result = result_text(view.incoming, view.answered_at.is_some(), &reason);
+                    self.record(&view, result);
+                    if view.answered_at.is_some() {
+                        let seconds = self.0.borrow().agent_settings.after_call_work_seconds;
+                        ui.agent_state.update(|state| *state = state.after_call(seconds, js_sys::Date::now()));
+                    }
                 }
+                self.publish_presence();
             }
             _ => {}
         }
     }
 
     /// Adds a finished call to the agent's history.
-    fn remember(&self, view: &CallView, reason: &CallEnd) {
+    fn record(&self, view: &CallView, result: &str) {
         let ui = self.ui();
         let now = js_sys::Date::now();
         let record = CallRecord {
@@ -411,7 +461,7 @@ impl Softphone {
             number: view.number.clone(),
             started: view.started as u64,
             seconds: view.answered_at.map_or(0, |at| ((now - at) / 1000.0) as u64),
-            result: result_text(view.incoming, view.answered_at.is_some(), reason).to_owned(),
+            result: result.to_owned(),
         };
         ui.history.update(|records| history::add(records, record));
         if let Some(user) = ui.user.get_untracked() {

@@ -1,5 +1,6 @@
 //! Leptos components. They render [`PhoneState`] and change it; they never talk to a host.
 
+mod agent_status;
 mod calls;
 mod dial_pad;
 mod error_screen;

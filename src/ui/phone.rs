@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::agent_status::AgentStatus;
 use super::calls::Calls;
 use super::dial_pad::DialPad;
 use super::history::History;
@@ -25,6 +26,7 @@ pub fn Phone() -> impl IntoView {
                         .get()
                         .map(|_| {
                             view! {
+                                <AgentStatus />
                                 <button type="button" class="fp-button fp-button--quiet" on:click=move |_| sign_out(state)>
                                     "Sign out"
                                 </button>

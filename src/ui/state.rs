@@ -186,6 +186,8 @@ pub struct PhoneState {
     pub attention: RwSignal<u32>,
     /// Recent calls, newest first.
     pub history: RwSignal<Vec<crate::history::CallRecord>>,
+    /// Ready, Not Ready or After Call Work.
+    pub agent_state: RwSignal<crate::agent_state::AgentState>,
 }
 
 impl PhoneState {
@@ -200,6 +202,7 @@ impl PhoneState {
             clock: RwSignal::new(0.0),
             attention: RwSignal::new(0),
             history: RwSignal::new(Vec::new()),
+            agent_state: RwSignal::new(crate::agent_state::AgentState::Ready),
             host,
             host_status: RwSignal::new(HostStatus::Connecting),
             tab: RwSignal::new(Tab::DialPad),

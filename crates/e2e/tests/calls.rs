@@ -191,3 +191,47 @@ async fn keypad_digits_by_sip_info_reach_the_other_agent() {
     caller.close().await;
     callee.close().await;
 }
+
+#[tokio::test]
+async fn not_ready_and_after_call_work_turn_calls_away_as_busy() {
+    let server = devserver().await;
+    let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
+    server.set_config(format!(
+        r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"]}},
+            "agent": {{"notReadyReasons": ["Break", "Coaching"], "afterCallWorkSeconds": 4}},
+            "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
+        server.servicenow, server.salesforce
+    ));
+    let caller = agent(&server.widget, "1007").await;
+    let callee = agent(&server.widget, "1008").await;
+    let (a, b) = (&caller.client, &callee.client);
+    let status = by_role(b, "combobox", "Status").await.expect("the Status control");
+    status.select_by_value("not-ready:1").await.unwrap();
+    by_role(a, "textbox", "Number").await.unwrap().send_keys("1008\u{e007}").await.unwrap();
+    eventually("the caller to hear busy", || async {
+        let alert = by_role(a, "alert", "").await.ok()?.text().await.ok()?;
+        alert.contains("1008: busy").then_some(())
+    })
+    .await;
+    assert!(by_role(b, "alertdialog", "Incoming call").await.is_err(), "a Not Ready agent is not offered the call");
+
+    // Ready again: the call rings; after it, After Call Work turns calls away for 4 s.
+    by_role(b, "combobox", "Status").await.unwrap().select_by_value("ready").await.unwrap();
+    by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
+    wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_region_with(a, "Connected").await;
+    by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
+    eventually("After Call Work", || async {
+        let text = by_role(b, "combobox", "Status").await.ok()?.text().await.ok()?;
+        text.contains("After Call Work (0:0").then_some(())
+    })
+    .await;
+    eventually("Ready after the countdown", || async {
+        let value = by_role(b, "combobox", "Status").await.ok()?.prop("value").await.ok()??;
+        (value == "ready").then_some(())
+    })
+    .await;
+    caller.close().await;
+    callee.close().await;
+}
