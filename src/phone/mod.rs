@@ -216,30 +216,72 @@ impl Softphone {
     pub fn dial(&self, target: String) {
         let phone = self.clone();
         spawn_local(async move {
-            let ui = phone.ui();
-            let prepared = match phone.new_media().await {
-                Ok(media) => media.offer().await.map(|offer| (media, offer)),
-                Err(error) => Err(error),
-            };
-            let (media, offer) = match prepared {
-                Ok(prepared) => prepared,
-                Err(error) => return ui.notice.set(Some(error.to_string())),
-            };
-            let placed = phone.0.borrow_mut().agent.call(now(), &target, offer);
-            match placed {
-                Ok(call) => {
-                    phone.0.borrow_mut().media.insert(call, media);
-                    let view = CallView::new(call, false, target.clone(), target.clone(), CallStage::Dialing);
-                    ui.calls.update(|calls| calls.push(view));
-                    ui.notice.set(None);
-                }
-                Err(error) => {
-                    media.close();
-                    ui.notice.set(Some(format!("{target} could not be called: {error}.")));
-                }
-            }
-            phone.pump();
+            phone.place_call(target).await;
         });
+    }
+
+    async fn place_call(&self, target: String) -> Option<CallRef> {
+        let ui = self.ui();
+        let prepared = match self.new_media().await {
+            Ok(media) => media.offer().await.map(|offer| (media, offer)),
+            Err(error) => Err(error),
+        };
+        let (media, offer) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                ui.notice.set(Some(error.to_string()));
+                return None;
+            }
+        };
+        let placed = self.0.borrow_mut().agent.call(now(), &target, offer);
+        let call = match placed {
+            Ok(call) => {
+                self.0.borrow_mut().media.insert(call, media);
+                let view = CallView::new(call, false, target.clone(), target.clone(), CallStage::Dialing);
+                ui.calls.update(|calls| calls.push(view));
+                ui.notice.set(None);
+                Some(call)
+            }
+            Err(error) => {
+                media.close();
+                ui.notice.set(Some(format!("{target} could not be called: {error}.")));
+                None
+            }
+        };
+        self.pump();
+        call
+    }
+
+    /// Blind transfer: the other party of `call` is sent to `target`; the call ends when the
+    /// target answers.
+    pub fn transfer(&self, call: CallRef, target: &str) {
+        if let Err(error) = self.run(|agent, now| agent.transfer(now, call, target)) {
+            self.ui().notice.set(Some(format!("The transfer could not start: {error}.")));
+        }
+    }
+
+    /// Attended transfer, first step: `call` goes on hold and `target` is called.
+    pub fn consult(&self, call: CallRef, target: String) {
+        let phone = self.clone();
+        spawn_local(async move {
+            let ui = phone.ui();
+            if !ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held)) {
+                phone.hold(call, true).await;
+            }
+            if let Some(consultation) = phone.place_call(target).await {
+                ui.update_call(call, |view| view.consultation = Some(consultation));
+            }
+        });
+    }
+
+    /// Attended transfer, last step: the held party and the consulted party are connected.
+    pub fn complete_transfer(&self, call: CallRef) {
+        let consultation =
+            self.ui().calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).and_then(|c| c.consultation));
+        let Some(consultation) = consultation else { return };
+        if let Err(error) = self.run(|agent, now| agent.transfer_attended(now, call, consultation)) {
+            self.ui().notice.set(Some(format!("The transfer could not complete: {error}.")));
+        }
     }
 
     /// Answers a ringing call.
@@ -300,24 +342,28 @@ impl Softphone {
 
     /// Puts a call on hold, or resumes it (a new offer: sendonly, or sendrecv again).
     pub fn toggle_hold(&self, call: CallRef) {
-        let Some(media) = self.media(call) else { return };
         let phone = self.clone();
         spawn_local(async move {
-            let ui = phone.ui();
-            let held = !ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held));
-            media.set_direction(held);
-            let offered = match media.offer().await {
-                Ok(offer) => phone.run(|agent, now| agent.reoffer(now, call, offer)).map_err(|e| e.to_string()),
-                Err(error) => Err(error.to_string()),
-            };
-            match offered {
-                Ok(()) => ui.update_call(call, |view| view.held = held),
-                Err(error) => {
-                    media.set_direction(!held);
-                    ui.notice.set(Some(format!("Hold failed: {error}")));
-                }
-            }
+            let held = !phone.ui().calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held));
+            phone.hold(call, held).await;
         });
+    }
+
+    async fn hold(&self, call: CallRef, held: bool) {
+        let Some(media) = self.media(call) else { return };
+        let ui = self.ui();
+        media.set_direction(held);
+        let offered = match media.offer().await {
+            Ok(offer) => self.run(|agent, now| agent.reoffer(now, call, offer)).map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match offered {
+            Ok(()) => ui.update_call(call, |view| view.held = held),
+            Err(error) => {
+                media.set_direction(!held);
+                ui.notice.set(Some(format!("Hold failed: {error}")));
+            }
+        }
     }
 
     /// Sends a keypad digit on a call: in the audio (RFC 4733) unless the configuration asks for
@@ -385,6 +431,10 @@ impl Softphone {
                 ui.registration.set(Registration::SignedOut);
                 self.shut_down();
             }
+            Event::Transferring { new_call, target, .. } => self.follow_transfer(new_call, target),
+            Event::TransferResult { succeeded: false, status, .. } => {
+                ui.notice.set(Some(format!("The transfer failed ({status}); the call is still yours.")));
+            }
             Event::Incoming { call, from, sdp, replaces, .. } => {
                 let view = CallView::new(call, true, party_text(&from), from.user().to_owned(), CallStage::Incoming);
                 // An attended transfer's new call replaces one in progress: it needs no decision.
@@ -396,7 +446,12 @@ impl Softphone {
                 }
                 self.0.borrow_mut().offers.insert(call, sdp);
                 ui.calls.update(|calls| calls.push(view));
-                ui.attention.update(|n| *n += 1);
+                if replaces.is_some() {
+                    // The transferred party takes the place of a call in progress: no ringing.
+                    self.answer(call);
+                } else {
+                    ui.attention.update(|n| *n += 1);
+                }
             }
             Event::Progress { call, status, sdp, .. } => {
                 if status >= 180 {
@@ -449,6 +504,30 @@ impl Softphone {
             }
             _ => {}
         }
+    }
+
+    /// The other side transferred us: call the target at once, as it asked.
+    fn follow_transfer(&self, call: CallRef, target: sip::agent::Party) {
+        let phone = self.clone();
+        spawn_local(async move {
+            let ui = phone.ui();
+            let offer = match phone.new_media().await {
+                Ok(media) => media.offer().await.map(|offer| (media, offer)),
+                Err(error) => Err(error),
+            };
+            let (media, offer) = match offer {
+                Ok(prepared) => prepared,
+                Err(error) => {
+                    ui.notice.set(Some(error.to_string()));
+                    let _ = phone.run(|agent, now| agent.hang_up(now, call));
+                    return;
+                }
+            };
+            phone.0.borrow_mut().media.insert(call, media);
+            let view = CallView::new(call, false, party_text(&target), target.user().to_owned(), CallStage::Dialing);
+            ui.calls.update(|calls| calls.push(view));
+            let _ = phone.run(|agent, now| agent.send_offer(now, call, offer));
+        });
     }
 
     /// Adds a finished call to the agent's history.

@@ -61,6 +61,10 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
     };
     let established = move || call().is_some_and(|c| c.stage == CallStage::Active);
     let keypad_open = RwSignal::new(false);
+    let transfer_open = RwSignal::new(false);
+    // Memos, so that a change elsewhere in the call list does not rebuild (and empty) the forms.
+    let show_transfer = Memo::new(move |_| transfer_open.get() && established());
+    let show_keypad = Memo::new(move |_| keypad_open.get() && established());
     let keys = move |f: fn(&CallView) -> &String, label: &'static str| {
         move || {
             call()
@@ -105,12 +109,22 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 >
                     "Keypad"
                 </button>
+                <button
+                    type="button"
+                    class="fp-button"
+                    aria-expanded=move || transfer_open.get().to_string()
+                    disabled=move || !established()
+                    on:click=move |_| transfer_open.update(|open| *open = !*open)
+                >
+                    "Transfer"
+                </button>
                 <button type="button" class="fp-button fp-button--decline" on:click=move |_| with_phone(state, |p| p.hang_up(id))>
                     "Hang up"
                 </button>
             </div>
+            {move || show_transfer.get().then(|| view! { <TransferForm id open=transfer_open /> })}
             {move || {
-                (keypad_open.get() && established())
+                show_keypad.get()
                     .then(|| {
                         view! {
                             <div class="fp-keypad fp-call__keypad" role="group" aria-label="Call keypad">
@@ -135,5 +149,75 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
             {keys(|c| &c.keys_sent, "Keys sent")}
             {keys(|c| &c.keys_received, "Keys received")}
         </section>
+    }
+}
+
+/// Transfer: blind ("Transfer now") or attended ("Consult", then "Complete transfer" once the
+/// consulted party answered).
+#[component]
+fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let target = RwSignal::new(String::new());
+    let input = format!("fp-transfer-{}", id.0);
+    let consultation = move || state.calls.with(|calls| calls.iter().find(|c| c.id == id).and_then(|c| c.consultation));
+    let consultation_up = move || {
+        consultation().is_some_and(|other| {
+            state.calls.with(|calls| calls.iter().any(|c| c.id == other && c.stage == CallStage::Active))
+        })
+    };
+    let has_target = move || target.with(|t| !t.trim().is_empty());
+    view! {
+        <div class="fp-transfer" role="dialog" aria-label="Transfer">
+            <label for=input.clone()>"Transfer to"</label>
+            <input
+                id=input
+                type="tel"
+                autocomplete="off"
+                prop:value=move || target.get()
+                on:input=move |ev| target.set(event_target_value(&ev))
+            />
+            <div class="fp-transfer__actions">
+                <button
+                    type="button"
+                    class="fp-button"
+                    disabled=move || !has_target() || consultation().is_some()
+                    on:click=move |_| {
+                        let to = target.get_untracked().trim().to_owned();
+                        with_phone(state, |p| p.transfer(id, &to));
+                    }
+                >
+                    "Transfer now"
+                </button>
+                <button
+                    type="button"
+                    class="fp-button"
+                    disabled=move || !has_target() || consultation().is_some()
+                    on:click=move |_| {
+                        let to = target.get_untracked().trim().to_owned();
+                        with_phone(state, |p| p.consult(id, to));
+                    }
+                >
+                    "Consult"
+                </button>
+                {move || {
+                    consultation()
+                        .map(|_| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="fp-button fp-button--answer"
+                                    disabled=move || !consultation_up()
+                                    on:click=move |_| with_phone(state, |p| p.complete_transfer(id))
+                                >
+                                    "Complete transfer"
+                                </button>
+                            }
+                        })
+                }}
+                <button type="button" class="fp-button fp-button--quiet" on:click=move |_| open.set(false)>
+                    "Cancel"
+                </button>
+            </div>
+        </div>
     }
 }

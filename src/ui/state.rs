@@ -112,6 +112,8 @@ pub struct CallView {
     pub keys_sent: String,
     /// Digits the other side sent by SIP INFO.
     pub keys_received: String,
+    /// The consultation call of an attended transfer of this call.
+    pub consultation: Option<CallRef>,
 }
 
 impl CallView {
@@ -130,6 +132,7 @@ impl CallView {
             packets: (0, 0),
             keys_sent: String::new(),
             keys_received: String::new(),
+            consultation: None,
         }
     }
 

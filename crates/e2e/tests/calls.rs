@@ -235,3 +235,75 @@ async fn not_ready_and_after_call_work_turn_calls_away_as_busy() {
     caller.close().await;
     callee.close().await;
 }
+
+/// The region of the call with `party`, and its text.
+async fn call_with(client: &Client, party: &str) -> (fantoccini::elements::Element, String) {
+    eventually(&format!("a call with {party}"), || async {
+        for region in client.find_all(Locator::Css("section.fp-call")).await.ok()? {
+            let text = region.text().await.ok()?;
+            if text.lines().next().is_some_and(|first| first.contains(party)) {
+                return Some((region, text));
+            }
+        }
+        None
+    })
+    .await
+}
+
+/// Clicks the button named `name` inside the call with `party`.
+async fn click_in_call(client: &Client, party: &str, name: &str) {
+    let (region, _) = call_with(client, party).await;
+    let button = region.find(Locator::XPath(&format!(".//button[.='{name}']"))).await;
+    button.unwrap_or_else(|e| panic!("{name} in the call with {party}: {e}")).click().await.unwrap();
+}
+
+/// Waits until the call with `party` shows `expected`.
+async fn call_shows(client: &Client, party: &str, expected: &str) {
+    eventually(&format!("the call with {party} to show {expected:?}"), || async {
+        let (_, text) = call_with(client, party).await;
+        text.contains(expected).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn blind_then_attended_transfer_among_three_agents() {
+    let server = devserver().await;
+    let a_browser = agent(&server.widget, "1009").await;
+    let b_browser = agent(&server.widget, "1010").await;
+    let c_browser = agent(&server.widget, "1011").await;
+    let (a, b, c) = (&a_browser.client, &b_browser.client, &c_browser.client);
+
+    // Blind: A calls B; B sends A to C.
+    by_role(a, "textbox", "Number").await.unwrap().send_keys("1010\u{e007}").await.unwrap();
+    wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("B rings");
+    by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_shows(b, "1009", "Connected").await;
+    click_in_call(b, "1009", "Transfer").await;
+    by_role(b, "textbox", "Transfer to").await.unwrap().send_keys("1011").await.unwrap();
+    by_role(b, "button", "Transfer now").await.unwrap().click().await.unwrap();
+    wait_for_role(c, "alertdialog", "Incoming call", PATIENCE).await.expect("C rings");
+    by_role(c, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_shows(a, "1011", "Connected").await;
+    eventually("B's call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) }).await;
+    audio_flows(a, 25).await;
+
+    // Attended: C consults B, then connects A with B.
+    click_in_call(c, "1009", "Transfer").await;
+    by_role(c, "textbox", "Transfer to").await.unwrap().send_keys("1010").await.unwrap();
+    by_role(c, "button", "Consult").await.unwrap().click().await.unwrap();
+    call_shows(c, "1009", "On hold").await;
+    wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("B rings for the consultation");
+    by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_shows(c, "1010", "Connected").await;
+    screenshot(c, "attended-transfer").await;
+    click_in_call(c, "1009", "Complete transfer").await;
+    call_shows(a, "1010", "Connected").await;
+    eventually("C's calls to end", || async { by_role(c, "region", "Active call").await.is_err().then_some(()) }).await;
+    assert!(by_role(b, "alertdialog", "Incoming call").await.is_err(), "the replacing call does not ring");
+    audio_flows(a, 25).await;
+    by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
+    for browser in [a_browser, b_browser, c_browser] {
+        browser.close().await;
+    }
+}
