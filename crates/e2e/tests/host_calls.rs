@@ -1,0 +1,89 @@
+//! Calls inside the host views: an agent signed in inside ServiceNow's OpenFrame panel or
+//! Salesforce Lightning's softphone panel takes a call from a colleague in the pop-out view.
+//! The incoming call asks the host to show the panel, even when the agent minimised it.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`).
+
+use e2e::{Browser, PATIENCE, by_role, devserver, eventually, wait_for_log, wait_for_role};
+use fantoccini::{Client, Locator};
+
+async fn enter_widget(client: &Client, frame: &str) {
+    client.enter_parent_frame().await.ok();
+    let frame = client.find(Locator::Css(frame)).await.expect("the widget's iframe");
+    frame.enter_frame().await.expect("enter the widget's iframe");
+}
+
+async fn sign_in(client: &Client, user: &str) {
+    let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("Username");
+    username.send_keys(user).await.unwrap();
+    by_role(client, "textbox", "Password").await.unwrap().send_keys(&format!("lab-{user}-pw")).await.unwrap();
+    by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
+    eventually(&format!("{user} registered"), || async {
+        let text = by_role(client, "status", "").await.ok()?.text().await.ok()?;
+        text.contains(&format!("Registered as {user}")).then_some(())
+    })
+    .await;
+}
+
+/// A colleague in the pop-out view calls `callee`.
+async fn colleague_calls(widget: &str, user: &str, callee: &str) -> Browser {
+    let browser = Browser::start().await;
+    browser.client.goto(&format!("{widget}/")).await.unwrap();
+    sign_in(&browser.client, user).await;
+    by_role(&browser.client, "textbox", "Number").await.unwrap().send_keys(&format!("{callee}\u{e007}")).await.unwrap();
+    browser
+}
+
+/// In the widget's frame: the call rings, is answered, and audio flows both ways.
+async fn answer_and_talk(client: &Client) {
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
+    eventually("audio both ways in the host view", || async {
+        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
+        let counts: Vec<u64> = text
+            .split("Audio packets:")
+            .nth(1)?
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .take(2)
+            .collect();
+        (counts.len() == 2 && counts.iter().all(|n| *n >= 25)).then_some(())
+    })
+    .await;
+    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_call_rings_inside_servicenow_and_shows_the_openframe_panel() {
+    let server = devserver().await;
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    sign_in(client, "1001").await;
+    let caller = colleague_calls(&server.widget, "1002", "1001").await;
+    client.enter_parent_frame().await.unwrap();
+    wait_for_log(client, "ok show").await;
+    enter_widget(client, "#openframe").await;
+    answer_and_talk(client).await;
+    caller.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn a_call_rings_inside_salesforce_lightning_and_brings_the_minimised_panel_back() {
+    let server = devserver().await;
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/lightning", server.salesforce)).await.unwrap();
+    enter_widget(client, "#softphone").await;
+    sign_in(client, "1003").await;
+    client.enter_parent_frame().await.unwrap();
+    by_role(client, "button", "Minimize softphone").await.unwrap().click().await.unwrap();
+    let caller = colleague_calls(&server.widget, "1004", "1003").await;
+    wait_for_log(client, "ok sforce.opencti.setSoftphonePanelVisibility").await;
+    assert!(client.find(Locator::Css("#softphone-panel")).await.unwrap().is_displayed().await.unwrap());
+    enter_widget(client, "#softphone").await;
+    answer_and_talk(client).await;
+    caller.close().await;
+    agent.close().await;
+}
