@@ -256,7 +256,7 @@ impl Registration {
             ),
         );
         headers.push(HeaderName::Expires, expires.to_string());
-        headers.push(HeaderName::Supported, "path, outbound");
+        headers.push(HeaderName::Supported, "path, outbound, gruu");
         if let Some((challenge_header, challenge)) = &self.challenge {
             let uri = config.registrar.to_string();
             let value = self.digest.authorize(

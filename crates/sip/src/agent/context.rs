@@ -102,6 +102,9 @@ pub(crate) struct Context {
     pub via_host: String,
     /// The user part of our Contact (random, so that it reveals nothing).
     pub contact_user: String,
+    /// Our public GRUU (RFC 5627) from the registrar: the Contact of our dialogs, which the
+    /// registrar resolves to whatever flow we have now, so that dialogs survive a reconnect.
+    pub gruu: Option<String>,
     digest: DigestClient,
     /// The last proxy challenge, answered in advance on new requests to save a round trip.
     proxy_challenge: Option<Challenge>,
@@ -133,6 +136,7 @@ impl Context {
             link: Link::Stopped,
             via_host,
             contact_user,
+            gruu: None,
             digest,
             proxy_challenge: None,
             answered_nonces: VecDeque::new(),
@@ -182,8 +186,17 @@ impl Context {
         }
     }
 
-    /// The Contact header value for dialogs.
+    /// The Contact header value for dialogs: the GRUU when the registrar gave one.
     pub(crate) fn contact(&self) -> String {
+        match &self.gruu {
+            Some(gruu) => format!("<{gruu}>"),
+            None => self.flow_contact(),
+        }
+    }
+
+    /// The Contact that names this flow. Subscriptions use it: a presence server sends its
+    /// NOTIFYs straight to the Contact, and subscriptions start over after a reconnect anyway.
+    pub(crate) fn flow_contact(&self) -> String {
         format!("<{};ob>", self.contact_uri())
     }
 

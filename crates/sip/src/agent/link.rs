@@ -213,6 +213,10 @@ impl UserAgent {
                     // RFC 5626 §4.4.1: a registrar that requires outbound answers pings.
                     self.pongs_expected = true;
                 }
+                if response.status / 100 == 2 {
+                    self.ctx.gruu =
+                        public_gruu(&response.headers, &self.ctx.config.instance_id).or(self.ctx.gruu.take());
+                }
                 registration.on_response(self.ctx.now, &response, &mut *self.ctx.random)
             }
             (Notice::Failed { failure, .. }, Some(registration)) => registration.on_failure(failure),
@@ -313,6 +317,17 @@ impl UserAgent {
         self.stopping = false;
         self.dispatch();
     }
+}
+
+/// The `pub-gruu` of our binding (the one with our instance id) in a REGISTER's 2xx.
+fn public_gruu(headers: &crate::message::Headers, instance_id: &str) -> Option<String> {
+    let instance = format!("<{instance_id}>");
+    headers
+        .values(&HeaderName::Contact)
+        .filter_map(|value| crate::headers::NameAddr::parse(value).ok())
+        .find(|binding| binding.param("+sip.instance").flatten() == Some(instance.as_str()))
+        .and_then(|binding| binding.param("pub-gruu").flatten().map(|gruu| gruu.trim_matches('"').to_owned()))
+        .filter(|gruu| Uri::parse(gruu.as_bytes()).is_ok())
 }
 
 /// Whether a Require header lists `tag`.

@@ -151,7 +151,7 @@ impl UserAgent {
         request.headers.push(HeaderName::Event, state.package.event());
         request.headers.push(HeaderName::Accept, state.package.accept());
         request.headers.push(HeaderName::Expires, if state.ending { "0".to_owned() } else { expires.to_string() });
-        request.headers.push(HeaderName::Contact, self.ctx.contact());
+        request.headers.push(HeaderName::Contact, self.ctx.flow_contact());
         if state.dialog.is_none() {
             self.ctx.authorize_in_advance(&mut request);
         }

@@ -79,7 +79,7 @@ fn the_first_register_carries_outbound_and_websocket_details() {
     assert_eq!(contact.uri.param("ob"), Some(None));
     assert_eq!(contact.param("+sip.instance"), Some(Some("<urn:uuid:0f4bd7c2-3a61-4b7e-9a53-7cf1e2a6b9de>")));
     assert_eq!((contact.param("reg-id"), contact.param("expires")), (Some(Some("1")), Some(Some("600"))));
-    assert_eq!(h.get_str(&HeaderName::Supported), Some("path, outbound"));
+    assert_eq!(h.get_str(&HeaderName::Supported), Some("path, outbound, gruu"));
     assert_eq!(h.get(&HeaderName::Authorization), None);
 }
 
