@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
         .into_any(),
         Boot::Ready(state) => {
             provide_context(state);
+            crate::phone::mark("interactive");
             view! { <Phone /> }.into_any()
         }
     }

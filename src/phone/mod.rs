@@ -51,6 +51,14 @@ struct Shell {
     stats: Option<(i32, Closure<dyn FnMut()>)>,
 }
 
+/// Records a User Timing mark (visible in the browser's performance tools; the benchmarks read
+/// them): `framephone:dial`, `framephone:invite`, `framephone:sign-in`, `framephone:registered`.
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(&format!("framephone:{name}"));
+    }
+}
+
 /// Milliseconds on the page's monotonic clock.
 fn now() -> Millis {
     let millis = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
@@ -60,6 +68,7 @@ fn now() -> Millis {
 impl Softphone {
     /// Signs `username` in with the configured servers and starts registering.
     pub fn sign_in(config: &Config, username: &str, password: &str, ui: PhoneState) -> Result<Softphone, String> {
+        mark("sign-in");
         let agent = setup::agent(config, username, password)?;
         let shell = Shell {
             agent,
@@ -114,6 +123,9 @@ impl Softphone {
             match output {
                 Output::Connect { flow, server } => self.open(flow, &server.address),
                 Output::Send { flow, bytes } => {
+                    if bytes.starts_with(b"INVITE ") {
+                        mark("invite");
+                    }
                     if let Some(open) = self.0.borrow().flows.get(&flow) {
                         open.send(&bytes);
                     }
@@ -214,6 +226,7 @@ impl Softphone {
     /// Calls `target`: media first (the offer leaves as soon as its candidates are in), then
     /// the INVITE.
     pub fn dial(&self, target: String) {
+        mark("dial");
         let phone = self.clone();
         spawn_local(async move {
             phone.place_call(target).await;
@@ -422,6 +435,7 @@ impl Softphone {
             }
             Event::Disconnected { retry_in } => ui.registration.set(Registration::Reconnecting { retry_in }),
             Event::Registered { .. } => {
+                mark("registered");
                 ui.registration.set(Registration::Registered);
                 self.0.borrow_mut().published = None;
                 self.publish_presence();

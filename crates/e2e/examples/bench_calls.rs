@@ -1,0 +1,85 @@
+//! Calling benchmarks in headless Chromium against the SIP lab (`scripts/bench-calls.sh` starts
+//! both): cold load of the widget to an interactive dial pad, sign-in to Registered, and click
+//! to INVITE on the wire with an unreachable STUN server configured. Figures come from the
+//! widget's User Timing marks (`framephone:*`), so they measure the page, not WebDriver.
+
+use e2e::{Browser, PATIENCE, by_role, devserver, eventually, wait_for_role};
+use fantoccini::Client;
+
+const LOADS: usize = 5;
+const CALLS: usize = 20;
+
+/// Milliseconds from `from` (or navigation start) to the last `to` mark.
+async fn measure(client: &Client, from: Option<&str>, to: &str) -> f64 {
+    let script = "const last = n => { const e = performance.getEntriesByName('framephone:' + n); \
+                  return e.length ? e[e.length - 1].startTime : null; }; \
+                  const to = last(arguments[1]); const from = arguments[0] === null ? 0 : last(arguments[0]); \
+                  return (to === null || from === null) ? null : to - from;";
+    let args = vec![from.map_or(serde_json::Value::Null, Into::into), to.into()];
+    eventually(&format!("the mark {to}"), || async {
+        client.execute(script, args.clone()).await.ok()?.as_f64()
+    })
+    .await
+}
+
+async fn sign_in(client: &Client, user: &str) -> f64 {
+    wait_for_role(client, "textbox", "Username", PATIENCE).await.unwrap().send_keys(user).await.unwrap();
+    by_role(client, "textbox", "Password").await.unwrap().send_keys(&format!("lab-{user}-pw")).await.unwrap();
+    by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
+    measure(client, Some("sign-in"), "registered").await
+}
+
+fn summary(name: &str, mut values: Vec<f64>) {
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    let max = values[values.len() - 1];
+    println!("| {name} | {} | {median:.1} ms | {:.1} ms | {max:.1} ms |", values.len(), values[0]);
+}
+
+#[tokio::main]
+async fn main() {
+    let server = devserver().await;
+    let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
+    // 192.0.2.1 is TEST-NET-1: nothing answers there, as with a STUN server that is down.
+    server.set_config(format!(
+        r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"]}},
+            "ice": {{"servers": [{{"urls": "stun:192.0.2.1:3478"}}]}},
+            "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
+        server.servicenow, server.salesforce
+    ));
+    let url = format!("{}/", server.widget);
+
+    let mut loads = Vec::new();
+    let mut registrations = Vec::new();
+    for _ in 0..LOADS {
+        let browser = Browser::start().await;
+        browser.client.goto(&url).await.unwrap();
+        loads.push(measure(&browser.client, None, "interactive").await);
+        registrations.push(sign_in(&browser.client, "1001").await);
+        browser.close().await;
+    }
+
+    let caller = Browser::start().await;
+    let callee = Browser::start().await;
+    let (a, b) = (&caller.client, &callee.client);
+    for (client, user) in [(a, "1001"), (b, "1002")] {
+        client.goto(&url).await.unwrap();
+        sign_in(client, user).await;
+    }
+    by_role(a, "textbox", "Number").await.unwrap().send_keys("1002").await.unwrap();
+    let mut invites = Vec::new();
+    for _ in 0..CALLS {
+        by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
+        wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
+        invites.push(measure(a, Some("dial"), "invite").await);
+        by_role(b, "button", "Decline").await.unwrap().click().await.unwrap();
+        eventually("the call to end", || async { by_role(a, "region", "Active call").await.is_err().then_some(()) }).await;
+    }
+    println!("| measure | runs | median | min | max |");
+    println!("|---|---|---|---|---|");
+    summary("cold load to an interactive dial pad (navigation start → first render)", loads);
+    summary("Sign in → Registered (REGISTER, 401, REGISTER, 200)", registrations);
+    summary("Call click → INVITE sent, unreachable STUN configured", invites);
+    caller.close().await;
+    callee.close().await;
+}
