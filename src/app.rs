@@ -88,6 +88,25 @@ async fn start(boot: RwSignal<Boot>) {
         Err(error) => HostStatus::Failed(error.to_string()),
     };
     state.host_status.set(status);
+    show_calls_on_the_host(state, host, &config.panel.title);
+}
+
+/// Keeps the host's label in step with the calls: "Ringing: Ana (1002)", "On call 1:05"; the
+/// panel title (or nothing, for OpenFrame's subtitle) when there is none.
+fn show_calls_on_the_host(state: PhoneState, host: Rc<dyn Host>, title: &str) {
+    let idle = if host.kind() == HostKind::ServiceNow { String::new() } else { title.to_owned() };
+    let label = Memo::new(move |_| state.call_label());
+    Effect::new(move |first: Option<()>| {
+        let text = label.get().unwrap_or_else(|| idle.clone());
+        if first.is_some() {
+            let host = host.clone();
+            spawn_local(async move {
+                if let Err(error) = host.set_label(&text).await {
+                    web_sys::console::warn_1(&error.to_string().into());
+                }
+            });
+        }
+    });
 }
 
 fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {

@@ -251,6 +251,24 @@ impl PhoneState {
         });
     }
 
+    /// What the host shows of the calls while the panel may be minimised (OpenFrame subtitle,
+    /// Salesforce utility item label, the pop-out's tab title); `None` with no call.
+    pub fn call_label(&self) -> Option<String> {
+        let now = self.clock.get();
+        self.calls.with(|calls| {
+            let call = calls.iter().find(|c| c.stage == CallStage::Incoming).or_else(|| calls.last())?;
+            let timer = call.answered_at.map(|start| elapsed_text(start, now.max(start))).unwrap_or_default();
+            Some(match (call.stage, call.held) {
+                (CallStage::Incoming, _) => format!("Ringing: {}", call.party),
+                (CallStage::Dialing | CallStage::Ringing | CallStage::Connecting, _) => {
+                    format!("Calling {}", call.party)
+                }
+                (CallStage::Active, true) => format!("On hold {timer}"),
+                (CallStage::Active, false) => format!("On call {timer}"),
+            })
+        })
+    }
+
     /// The text of the `status` region.
     pub fn status_text(&self) -> String {
         let host = self.host.label();

@@ -16,10 +16,7 @@ async fn measure(client: &Client, from: Option<&str>, to: &str) -> f64 {
                   const to = last(arguments[1]); const from = arguments[0] === null ? 0 : last(arguments[0]); \
                   return (to === null || from === null) ? null : to - from;";
     let args = vec![from.map_or(serde_json::Value::Null, Into::into), to.into()];
-    eventually(&format!("the mark {to}"), || async {
-        client.execute(script, args.clone()).await.ok()?.as_f64()
-    })
-    .await
+    eventually(&format!("the mark {to}"), || async { client.execute(script, args.clone()).await.ok()?.as_f64() }).await
 }
 
 async fn sign_in(client: &Client, user: &str) -> f64 {
@@ -73,7 +70,8 @@ async fn main() {
         wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
         invites.push(measure(a, Some("dial"), "invite").await);
         by_role(b, "button", "Decline").await.unwrap().click().await.unwrap();
-        eventually("the call to end", || async { by_role(a, "region", "Active call").await.is_err().then_some(()) }).await;
+        eventually("the call to end", || async { by_role(a, "region", "Active call").await.is_err().then_some(()) })
+            .await;
     }
     println!("| measure | runs | median | min | max |");
     println!("|---|---|---|---|---|");

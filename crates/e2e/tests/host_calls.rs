@@ -24,6 +24,15 @@ async fn sign_in(client: &Client, user: &str) {
     .await;
 }
 
+/// Waits until the host page's element `css` reads `expected`.
+async fn host_text_becomes(client: &Client, css: &str, expected: &str) {
+    eventually(&format!("{css} to read {expected:?}"), || async {
+        let text = client.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
+        (text.trim() == expected).then_some(())
+    })
+    .await;
+}
+
 /// A colleague in the pop-out view calls `callee`.
 async fn colleague_calls(widget: &str, user: &str, callee: &str) -> Browser {
     let browser = Browser::start().await;
@@ -63,6 +72,7 @@ async fn a_call_rings_inside_servicenow_and_shows_the_openframe_panel() {
     let caller = colleague_calls(&server.widget, "1002", "1001").await;
     client.enter_parent_frame().await.unwrap();
     wait_for_log(client, "ok show").await;
+    host_text_becomes(client, "#of-subtitle", "Ringing: 1002").await;
     enter_widget(client, "#openframe").await;
     answer_and_talk(client).await;
     caller.close().await;
@@ -82,8 +92,11 @@ async fn a_call_rings_inside_salesforce_lightning_and_brings_the_minimised_panel
     let caller = colleague_calls(&server.widget, "1004", "1003").await;
     wait_for_log(client, "ok sforce.opencti.setSoftphonePanelVisibility").await;
     assert!(client.find(Locator::Css("#softphone-panel")).await.unwrap().is_displayed().await.unwrap());
+    host_text_becomes(client, "#utility-label", "Ringing: 1004").await;
     enter_widget(client, "#softphone").await;
     answer_and_talk(client).await;
+    client.enter_parent_frame().await.unwrap();
+    host_text_becomes(client, "#utility-label", "Framephone").await;
     caller.close().await;
     agent.close().await;
 }
