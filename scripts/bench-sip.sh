@@ -14,7 +14,8 @@ cargo bench -q -p sip --bench parse -- --warm-up-time 1 --measurement-time 3 --o
 
 echo
 echo "== wasm in Node beside JsSIP $JSSIP_VERSION"
-cargo build -q --release --target wasm32-unknown-unknown -p sip-bench-wasm
+# Speed is what this measures: the core at opt-level 3 (the widget builds it for size).
+CARGO_PROFILE_RELEASE_OPT_LEVEL=3 cargo build -q --release --target wasm32-unknown-unknown -p sip-bench-wasm
 wasm-bindgen --target nodejs --out-dir "$target/sip-bench-wasm" "$target/wasm32-unknown-unknown/release/sip_bench_wasm.wasm"
 if [ ! -f "$target/bench-node/node_modules/jssip/package.json" ]; then
   npm install --silent --no-audit --no-fund --prefix "$target/bench-node" "jssip@$JSSIP_VERSION" >/dev/null
