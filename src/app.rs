@@ -64,6 +64,7 @@ async fn start(boot: RwSignal<Boot>) {
     mark_host(placement.kind);
     let state = PhoneState::new(placement.kind, config.clone());
     boot.set(Boot::Ready(state));
+    crate::ui::resume_sign_in(state);
     let host = host::for_placement(&placement);
     let events: EventSink = {
         let host = host.clone();

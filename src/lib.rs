@@ -8,6 +8,7 @@
 pub mod agent_state;
 pub mod app;
 pub mod config;
+pub mod credentials;
 pub mod dial_string;
 pub mod history;
 pub mod host;

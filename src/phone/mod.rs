@@ -302,6 +302,13 @@ impl Softphone {
         let phone = self.clone();
         spawn_local(async move {
             let ui = phone.ui();
+            // Answering a waiting call holds the one in progress, as desk phones do.
+            let talking: Vec<CallRef> = ui.calls.with_untracked(|calls| {
+                calls.iter().filter(|c| c.id != call && c.stage == CallStage::Active && !c.held).map(|c| c.id).collect()
+            });
+            for other in talking {
+                phone.hold(other, true).await;
+            }
             ui.update_call(call, |view| view.stage = CallStage::Connecting);
             let offer = phone.0.borrow_mut().offers.remove(&call).flatten();
             let media = match phone.new_media().await {

@@ -14,6 +14,6 @@ pub use calls::Calls;
 pub use dial_pad::DialPad;
 pub use error_screen::ErrorScreen;
 pub use phone::Phone;
-pub use sign_in::{SignIn, sign_out};
+pub use sign_in::{SignIn, resume as resume_sign_in, sign_out};
 pub use state::{CallStage, CallView, HostStatus, PhoneState, Registration, Tab, elapsed_text};
 pub use tabs::Tabs;

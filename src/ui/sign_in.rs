@@ -4,7 +4,26 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::state::{PhoneState, Registration};
+use crate::credentials::{self, SignIn as Kept};
 use crate::phone::Softphone;
+
+/// Signs in and, when it could start, keeps the sign-in for the session (or longer).
+fn start(state: PhoneState, user: &str, secret: &str, remember: bool) -> Result<(), String> {
+    let phone = state.config.with_value(|config| Softphone::sign_in(config, user, secret, state))?;
+    let user = user.trim().to_owned();
+    credentials::keep(&Kept { username: user.clone(), password: secret.to_owned() }, remember);
+    state.history.set(crate::history::load(&user));
+    state.user.set(Some(user));
+    state.phone.set_value(Some(phone));
+    Ok(())
+}
+
+/// Signs in again with the sign-in kept for this session (after a reload), if there is one.
+pub fn resume(state: PhoneState) {
+    if let Some(kept) = credentials::kept() {
+        let _ = start(state, &kept.username, &kept.password, credentials::remembered());
+    }
+}
 
 /// The sign-in form, shown while nobody is signed in.
 #[component]
@@ -12,18 +31,15 @@ pub fn SignIn() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let remember = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         let (user, secret) = (username.get_untracked(), password.get_untracked());
-        let started = state.config.with_value(|config| Softphone::sign_in(config, &user, &secret, state));
-        match started {
-            Ok(phone) => {
+        match start(state, &user, &secret, remember.get_untracked()) {
+            Ok(()) => {
                 problem.set(None);
                 password.set(String::new());
-                state.history.set(crate::history::load(user.trim()));
-                state.user.set(Some(user.trim().to_owned()));
-                state.phone.set_value(Some(phone));
             }
             Err(reason) => problem.set(Some(reason)),
         }
@@ -47,6 +63,10 @@ pub fn SignIn() -> impl IntoView {
                 prop:value=move || password.get()
                 on:input=move |ev| password.set(event_target_value(&ev))
             />
+            <label class="fp-signin__remember">
+                <input type="checkbox" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev)) />
+                "Remember me on this computer"
+            </label>
             {move || {
                 let failed = match state.registration.get() {
                     Registration::Failed(reason) => Some(format!("Sign-in failed: {reason}.")),
@@ -65,6 +85,7 @@ pub fn sign_out(state: PhoneState) {
         phone.sign_out();
     }
     state.phone.set_value(None);
+    credentials::forget();
     state.user.set(None);
     state.history.set(Vec::new());
     state.registration.set(Registration::SignedOut);

@@ -132,11 +132,12 @@ async fn two_agents_call_talk_hold_and_hang_up() {
     })
     .await;
 
-    // The call is in the History tab, and still there after a reload and a new sign-in.
+    // The call is in the History tab, and still there after a reload, which keeps the agent
+    // signed in for the tab's session.
     for reloaded in [false, true] {
         if reloaded {
-            a.goto(&format!("{}/", server.widget)).await.unwrap();
-            sign_in(a, "1001").await;
+            a.refresh().await.unwrap();
+            wait_for_status(a, "Registered as 1001").await;
         }
         by_role(a, "tab", "History").await.unwrap().click().await.unwrap();
         let entry = eventually("the call in Recent calls", || async {
@@ -303,6 +304,38 @@ async fn blind_then_attended_transfer_among_three_agents() {
     assert!(by_role(b, "alertdialog", "Incoming call").await.is_err(), "the replacing call does not ring");
     audio_flows(a, 25).await;
     by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
+    for browser in [a_browser, b_browser, c_browser] {
+        browser.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
+    let server = devserver().await;
+    let a_browser = agent(&server.widget, "1012").await;
+    let b_browser = agent(&server.widget, "1013").await;
+    let c_browser = agent(&server.widget, "1014").await;
+    let (a, b, c) = (&a_browser.client, &b_browser.client, &c_browser.client);
+    by_role(a, "textbox", "Number").await.unwrap().send_keys("1013\u{e007}").await.unwrap();
+    wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("B rings");
+    by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_shows(b, "1012", "Connected").await;
+
+    by_role(c, "textbox", "Number").await.unwrap().send_keys("1013\u{e007}").await.unwrap();
+    let waiting = wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the second call rings");
+    assert!(waiting.text().await.unwrap().contains("1014"));
+    call_shows(b, "1012", "Connected").await;
+    by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_shows(b, "1014", "Connected").await;
+    call_shows(b, "1012", "On hold").await;
+
+    click_in_call(b, "1014", "Hang up").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let held = received_after_a_while(a).await;
+    click_in_call(b, "1012", "Resume").await;
+    call_shows(b, "1012", "Connected").await;
+    eventually("A to hear B again", || async { (received_after_a_while(a).await >= held + 25).then_some(()) }).await;
+    click_in_call(b, "1012", "Hang up").await;
     for browser in [a_browser, b_browser, c_browser] {
         browser.close().await;
     }
