@@ -6,6 +6,7 @@ mod dial_pad;
 mod error_screen;
 mod history;
 mod phone;
+mod shortcuts;
 mod sign_in;
 mod state;
 mod tabs;

@@ -6,6 +6,7 @@ use super::agent_status::AgentStatus;
 use super::calls::Calls;
 use super::dial_pad::DialPad;
 use super::history::History;
+use super::shortcuts::Shortcuts;
 use super::sign_in::{SignIn, sign_out};
 use super::state::{PhoneState, Registration, Tab};
 use super::tabs::Tabs;
@@ -72,6 +73,7 @@ pub fn Phone() -> impl IntoView {
                     }
                 })
                 .collect_view()}
+            <Shortcuts />
         </main>
     }
 }

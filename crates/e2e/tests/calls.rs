@@ -159,7 +159,12 @@ async fn a_declined_call_tells_the_caller() {
     let (a, b) = (&caller.client, &callee.client);
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1004\u{e007}").await.unwrap();
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
-    by_role(b, "button", "Decline").await.unwrap().click().await.unwrap();
+    // Alt+D declines (the shortcut the help panel lists).
+    by_role(b, "button", "Keyboard shortcuts").await.unwrap().click().await.unwrap();
+    let help = by_role(b, "list", "Keyboard shortcuts").await.expect("the shortcuts");
+    assert!(help.text().await.unwrap().contains("Decline the ringing call"));
+    let body = b.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("\u{e00a}d\u{e000}").await.unwrap();
     eventually("the caller to learn the call was declined", || async {
         let alert = by_role(a, "alert", "").await.ok()?.text().await.ok()?;
         alert.contains("declined").then_some(())
