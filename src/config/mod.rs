@@ -32,7 +32,21 @@ pub struct Config {
     pub panel: PanelSettings,
     /// Agent states: Not Ready reasons, After Call Work, how unavailable agents refuse calls.
     pub agent: AgentSettings,
+    /// Colleagues and contacts in the Directory tab.
+    pub directory: Vec<Contact>,
 }
+
+/// One entry of the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contact {
+    /// The name shown.
+    pub name: String,
+    /// What to dial (an extension, a number, or a `sip:` address).
+    pub number: String,
+}
+
+/// The most directory entries a configuration may list (each one is a presence subscription).
+pub const MAX_CONTACTS: usize = 200;
 
 /// Agent state settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,6 +189,10 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         Some(v) => read_agent(v, problems),
         None => Some(AgentSettings::default()),
     };
+    let directory = match top.value("directory") {
+        Some(v) => read_directory(v, problems),
+        None => Some(Vec::new()),
+    };
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
     Some(Config {
@@ -184,6 +202,7 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         salesforce_mode,
         panel: panel?,
         agent: agent?,
+        directory: directory?,
     })
 }
 
@@ -390,6 +409,36 @@ fn read_panel(value: &Value, problems: &mut Problems) -> Option<PanelSettings> {
     Some(PanelSettings { title: title?, width, height })
 }
 
+fn read_directory(value: &Value, problems: &mut Problems) -> Option<Vec<Contact>> {
+    let items = as_array("directory", value, problems)?;
+    if items.len() > MAX_CONTACTS {
+        problems.push("directory", format!("lists {} contacts; at most {MAX_CONTACTS} are allowed", items.len()));
+        return None;
+    }
+    let contacts: Vec<Option<Contact>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let path = item_path("directory", i);
+            let mut entry = ObjectReader::new(&path, item, problems)?;
+            let name = entry.required("name", problems).and_then(|v| as_str(&entry.path_of("name"), v, problems));
+            let number = entry.required("number", problems).and_then(|v| as_str(&entry.path_of("number"), v, problems));
+            let name = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+            let number = number.and_then(|n| {
+                let n = n.trim();
+                let dialable = n.starts_with("sip:") || crate::dial_string::normalise(n).is_ok();
+                if !dialable {
+                    problems.push(&entry.path_of("number"), format!("\"{n}\" is not a number or a sip: address"));
+                }
+                dialable.then(|| n.to_owned())
+            });
+            entry.finish(problems);
+            Some(Contact { name: name?, number: number? })
+        })
+        .collect();
+    contacts.into_iter().collect()
+}
+
 fn read_agent(value: &Value, problems: &mut Problems) -> Option<AgentSettings> {
     let mut agent = ObjectReader::new("agent", value, problems)?;
     let defaults = AgentSettings::default();
@@ -485,6 +534,19 @@ mod tests {
     }
 
     #[test]
+    fn directory_entries_need_a_name_and_a_dialable_number() {
+        let base =
+            r#""sip":{"domain":"d.test","servers":["wss://s.test"]},"hosts":{"allowedOrigins":["https://a.test"]}"#;
+        let config =
+            Config::parse(&format!(r#"{{{base},"directory":[{{"name":" Ana Díaz ","number":"1002"}}]}}"#)).unwrap();
+        assert_eq!(config.directory, [Contact { name: "Ana Díaz".into(), number: "1002".into() }]);
+        assert_eq!(
+            problems(&format!(r#"{{{base},"directory":[{{"name":"Bob","number":"call me!"}},{{"number":"1003"}}]}}"#)),
+            ["directory[0].number: \"call me!\" is not a number or a sip: address", "directory[1].name: is required",]
+        );
+    }
+
+    #[test]
     fn dtmf_is_rfc4733_or_info() {
         let with = |mode: &str| {
             format!(
@@ -531,7 +593,7 @@ mod tests {
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",
                 "panel.width: expected a whole number, found a string",
                 "panel.height: must be from 240 to 2560, found 100",
-                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent)",
+                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory)",
             ]
         );
     }

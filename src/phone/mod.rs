@@ -14,7 +14,7 @@ use std::rc::{Rc, Weak};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sip::Millis;
-use sip::agent::{CallEnd, CallRef, Event, FlowId, Output, RejectKind, UserAgent};
+use sip::agent::{CallEnd, CallRef, Event, FlowId, Output, Package, RejectKind, SubscriptionRef, UserAgent};
 use sip::registration::RegistrationFailure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -45,8 +45,13 @@ struct Shell {
     media: HashMap<CallRef, Rc<CallMedia>>,
     /// Offers of incoming calls, kept until the agent answers.
     offers: HashMap<CallRef, Option<String>>,
+    /// Presence subscriptions, by the directory number they watch.
+    watched: HashMap<SubscriptionRef, String>,
     microphone: Option<MediaStream>,
     tick: Option<Closure<dyn FnMut()>>,
+    /// Stops the agent when the page goes away, so that the registrar and the presence server
+    /// do not keep a dead binding and a stale state until they expire.
+    on_page_hide: Option<Closure<dyn FnMut()>>,
     timer: Option<i32>,
     stats: Option<(i32, Closure<dyn FnMut()>)>,
 }
@@ -80,8 +85,10 @@ impl Softphone {
             flows: HashMap::new(),
             media: HashMap::new(),
             offers: HashMap::new(),
+            watched: HashMap::new(),
             microphone: None,
             tick: None,
+            on_page_hide: None,
             timer: None,
             stats: None,
         };
@@ -89,6 +96,7 @@ impl Softphone {
         phone.start_clocks();
         ui.registration.set(Registration::Connecting);
         phone.run(|agent, now| agent.start(now));
+        phone.watch_directory(&config.directory);
         // Ask for the microphone now, so that the first call does not wait for it.
         let warm = phone.clone();
         spawn_local(async move {
@@ -97,6 +105,23 @@ impl Softphone {
             }
         });
         Ok(phone)
+    }
+
+    /// Watches every directory contact's presence (the agent subscribes once registered).
+    fn watch_directory(&self, contacts: &[crate::config::Contact]) {
+        for contact in contacts {
+            let target = if contact.number.starts_with("sip:") {
+                contact.number.clone()
+            } else {
+                match crate::dial_string::normalise(&contact.number) {
+                    Ok(keys) => keys,
+                    Err(_) => continue,
+                }
+            };
+            if let Ok(subscription) = self.run(|agent, now| agent.subscribe(now, &target, Package::Presence)) {
+                self.0.borrow_mut().watched.insert(subscription, contact.number.clone());
+            }
+        }
     }
 
     /// Unregisters and closes everything.
@@ -187,8 +212,18 @@ impl Softphone {
                     .ok()
             })
             .unwrap_or(0);
+        let weak = Rc::downgrade(&self.0);
+        let on_page_hide = Closure::<dyn FnMut()>::new(move || {
+            if let Some(shell) = weak.upgrade() {
+                Softphone(shell).sign_out();
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.add_event_listener_with_callback("pagehide", on_page_hide.as_ref().unchecked_ref());
+        }
         let mut shell = self.0.borrow_mut();
         shell.tick = Some(tick);
+        shell.on_page_hide = Some(on_page_hide);
         shell.stats = Some((interval, every_second));
     }
 
@@ -227,6 +262,16 @@ impl Softphone {
     /// the INVITE.
     pub fn dial(&self, target: String) {
         mark("dial");
+        // A number as written in a CRM or a directory ("+1 (555) 010-0199", "1-800-FLOWERS")
+        // becomes the keys to dial; a sip: address goes as it is.
+        let target = if target.trim_start().starts_with("sip:") {
+            target.trim().to_owned()
+        } else {
+            match crate::dial_string::normalise(&target) {
+                Ok(keys) => keys,
+                Err(error) => return self.ui().notice.set(Some(format!("{target} cannot be dialled: {error}."))),
+            }
+        };
         let phone = self.clone();
         spawn_local(async move {
             phone.place_call(target).await;
@@ -502,6 +547,14 @@ impl Softphone {
             }
             Event::RemoteOffer { call, sdp } => self.answer_offer(call, sdp),
             Event::Dtmf { call, digit, .. } => ui.update_call(call, |view| view.keys_received.push(digit)),
+            Event::Presence { subscription, state, note } => {
+                let number = self.0.borrow().watched.get(&subscription).cloned();
+                if let Some(number) = number {
+                    ui.presence.update(|known| {
+                        known.insert(number, (state, note));
+                    });
+                }
+            }
             Event::Ended { call, reason } => {
                 if let Some(media) = self.0.borrow_mut().media.remove(&call) {
                     media.close();
@@ -616,11 +669,14 @@ impl Softphone {
             }
         }
         let flows: Vec<Flow> = shell.flows.drain().map(|(_, flow)| flow).collect();
-        let (tick, stats) = (shell.tick.take(), shell.stats.take());
+        let (tick, stats, on_page_hide) = (shell.tick.take(), shell.stats.take(), shell.on_page_hide.take());
+        if let (Some(window), Some(listener)) = (web_sys::window(), on_page_hide.as_ref()) {
+            let _ = window.remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
+        }
         shell.ui.calls.set(Vec::new());
         drop(shell);
         // Listeners and clocks may be on the stack right now: drop them after it unwinds.
-        spawn_local(async move { drop((flows, tick, stats)) });
+        spawn_local(async move { drop((flows, tick, stats, on_page_hide)) });
     }
 }
 

@@ -40,6 +40,8 @@ pub(super) fn agent(config: &Config, username: &str, password: &str) -> Result<U
         instance,
     );
     agent_config.user_agent = concat!("Framephone/", env!("CARGO_PKG_VERSION")).to_owned();
+    // A browser tab can vanish without unpublishing: keep a stale state short-lived.
+    agent_config.publish_expires = 600;
     UserAgent::new(agent_config, Box::new(seed)).map_err(|e| e.to_string())
 }
 

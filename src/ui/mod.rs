@@ -3,6 +3,7 @@
 mod agent_status;
 mod calls;
 mod dial_pad;
+mod directory;
 mod error_screen;
 mod history;
 mod phone;

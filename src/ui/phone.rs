@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::agent_status::AgentStatus;
 use super::calls::Calls;
 use super::dial_pad::DialPad;
+use super::directory::Directory;
 use super::history::History;
 use super::shortcuts::Shortcuts;
 use super::sign_in::{SignIn, sign_out};
@@ -63,10 +64,7 @@ pub fn Phone() -> impl IntoView {
                         >
                             {match tab {
                                 Tab::DialPad => view! { <DialPad /> }.into_any(),
-                                Tab::Directory => {
-                                    view! { <p class="fp-empty">"No directory contacts are configured."</p> }
-                                        .into_any()
-                                }
+                                Tab::Directory => view! { <Directory /> }.into_any(),
                                 Tab::History => view! { <History /> }.into_any(),
                             }}
                         </section>

@@ -191,6 +191,8 @@ pub struct PhoneState {
     pub history: RwSignal<Vec<crate::history::CallRecord>>,
     /// Ready, Not Ready or After Call Work.
     pub agent_state: RwSignal<crate::agent_state::AgentState>,
+    /// What each directory contact's presence says, by the contact's number.
+    pub presence: RwSignal<std::collections::HashMap<String, (sip::body::PresenceState, Option<String>)>>,
 }
 
 impl PhoneState {
@@ -206,6 +208,7 @@ impl PhoneState {
             attention: RwSignal::new(0),
             history: RwSignal::new(Vec::new()),
             agent_state: RwSignal::new(crate::agent_state::AgentState::Ready),
+            presence: RwSignal::new(std::collections::HashMap::new()),
             host,
             host_status: RwSignal::new(HostStatus::Connecting),
             tab: RwSignal::new(Tab::DialPad),

@@ -40,6 +40,7 @@ fn candidates(role: &str) -> &'static str {
         "tablist" => "[role=tablist]",
         "tabpanel" => "[role=tabpanel]",
         "textbox" => "input, textarea, [role=textbox]",
+        "searchbox" => "input[type=search], [role=searchbox]",
         "link" => "a[href], [role=link]",
         "status" => "[role=status], output",
         "alert" => "[role=alert]",

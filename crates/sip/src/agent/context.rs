@@ -108,7 +108,6 @@ pub(crate) struct Context {
     digest: DigestClient,
     /// The last proxy challenge, answered in advance on new requests to save a round trip.
     proxy_challenge: Option<Challenge>,
-    answered_nonces: VecDeque<String>,
 }
 
 /// Why a challenged request cannot be sent again with credentials.
@@ -139,7 +138,6 @@ impl Context {
             gruu: None,
             digest,
             proxy_challenge: None,
-            answered_nonces: VecDeque::new(),
         }
     }
 
@@ -312,7 +310,13 @@ impl Context {
     ) -> Result<Request, AuthProblem> {
         let header = if response.status == 407 { HeaderName::ProxyAuthenticate } else { HeaderName::WwwAuthenticate };
         let challenge = strongest(response.headers.all(&header)).ok_or(AuthProblem::Unusable)?;
-        if !challenge.stale && self.answered_nonces.contains(&challenge.nonce) {
+        // The same nonce challenging a request that answered it means the answer was wrong (a
+        // stale nonce only expired). Other requests may meet that nonce for the first time.
+        let answered = request
+            .headers
+            .all(&answer_header(&header))
+            .any(|value| answered_nonce(value).as_deref() == Some(challenge.nonce.as_str()));
+        if !challenge.stale && answered {
             return Err(AuthProblem::Refused);
         }
         if header == HeaderName::ProxyAuthenticate {
@@ -338,11 +342,29 @@ impl Context {
             &cnonce,
         );
         request.headers.push(answer_header(header), value);
-        if !self.answered_nonces.contains(&challenge.nonce) {
-            self.answered_nonces.push_back(challenge.nonce.clone());
-            if self.answered_nonces.len() > 8 {
-                self.answered_nonces.pop_front();
-            }
-        }
+    }
+}
+
+/// The `nonce` an Authorization or Proxy-Authorization value answers.
+fn answered_nonce(value: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(value).ok()?;
+    let params = text.trim_start().strip_prefix("Digest").unwrap_or(text);
+    crate::headers::split_values(params.as_bytes()).filter_map(|param| std::str::from_utf8(param).ok()).find_map(
+        |param| {
+            let (name, value) = param.split_once('=')?;
+            name.trim().eq_ignore_ascii_case("nonce").then(|| value.trim().trim_matches('"').to_owned())
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answered_nonce;
+
+    #[test]
+    fn the_answered_nonce_is_read_from_an_authorization_value() {
+        let value = br#"Digest username="1001", realm="framephone.test", nonce="abc=", uri="sip:x", response="f", cnonce="zz", nc=00000001"#;
+        assert_eq!(answered_nonce(value).as_deref(), Some("abc="));
+        assert_eq!(answered_nonce(b"Digest cnonce=\"zz\""), None);
     }
 }

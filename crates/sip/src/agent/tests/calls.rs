@@ -367,3 +367,17 @@ fn a_request_that_overtakes_the_ack_establishes_the_call() {
     net.advance(40_000);
     assert_eq!(ended(&net.events(b), answering), None, "no BYE for a missing ACK");
 }
+
+#[test]
+fn requests_that_meet_the_same_challenge_are_all_answered() {
+    let mut net = Net::new();
+    net.challenge_invites = true;
+    let (a, b, c) = (net.agent("1001"), net.agent("1002"), net.agent("1003"));
+    // Both INVITEs leave before either challenge is back: both get the same nonce.
+    let now = net.now;
+    net.nodes[a].ua.call(now, "1002", OFFER.into()).expect("call");
+    net.nodes[a].ua.call(now, "1003", OFFER.into()).expect("call");
+    net.run();
+    incoming(&net.events(b));
+    incoming(&net.events(c));
+}

@@ -1,0 +1,60 @@
+//! The Directory tab: configured contacts with live presence (SUBSCRIBE through the Kamailio
+//! lab), search, and Call.
+
+use e2e::{Browser, PATIENCE, by_role, devserver, eventually, wait_for_role};
+use fantoccini::Client;
+
+async fn sign_in(client: &Client, user: &str) {
+    wait_for_role(client, "textbox", "Username", PATIENCE).await.unwrap().send_keys(user).await.unwrap();
+    by_role(client, "textbox", "Password").await.unwrap().send_keys(&format!("lab-{user}-pw")).await.unwrap();
+    by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
+    eventually(&format!("{user} registered"), || async {
+        let text = by_role(client, "status", "").await.ok()?.text().await.ok()?;
+        text.contains(&format!("Registered as {user}")).then_some(())
+    })
+    .await;
+}
+
+async fn contacts_show(client: &Client, expected: &str) -> String {
+    eventually(&format!("the contacts to show {expected:?}"), || async {
+        let text = by_role(client, "list", "Contacts").await.ok()?.text().await.ok()?;
+        text.contains(expected).then_some(text)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn colleagues_presence_shows_live_and_a_contact_can_be_called() {
+    let server = devserver().await;
+    let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
+    server.set_config(format!(
+        r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"]}},
+            "directory": [{{"name": "Ana Díaz", "number": "1016"}}, {{"name": "Bob Stone", "number": "1003"}}],
+            "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
+        server.servicenow, server.salesforce
+    ));
+    let watcher = Browser::start().await;
+    let colleague = Browser::start().await;
+    let (a, b) = (&watcher.client, &colleague.client);
+    for (client, user) in [(a, "1015"), (b, "1016")] {
+        client.goto(&format!("{}/", server.widget)).await.unwrap();
+        sign_in(client, user).await;
+    }
+    by_role(a, "tab", "Directory").await.unwrap().click().await.unwrap();
+    contacts_show(a, "Available · Ready").await;
+
+    by_role(b, "combobox", "Status").await.unwrap().select_by_value("not-ready:0").await.unwrap();
+    contacts_show(a, "Away · Not Ready: Break").await;
+
+    by_role(a, "searchbox", "Search directory").await.unwrap().send_keys("bob").await.unwrap();
+    let filtered = contacts_show(a, "Bob Stone").await;
+    assert!(!filtered.contains("Ana Díaz"), "{filtered}");
+    by_role(a, "searchbox", "Search directory").await.unwrap().send_keys("\u{e003}\u{e003}\u{e003}").await.unwrap();
+
+    by_role(b, "combobox", "Status").await.unwrap().select_by_value("ready").await.unwrap();
+    by_role(a, "button", "Call Ana Díaz").await.unwrap().click().await.unwrap();
+    wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the colleague rings");
+    by_role(b, "button", "Decline").await.unwrap().click().await.unwrap();
+    watcher.close().await;
+    colleague.close().await;
+}

@@ -1,0 +1,83 @@
+//! The Directory tab: the configured contacts, searchable, each with live presence and Call.
+
+use leptos::prelude::*;
+use sip::body::PresenceState;
+
+use super::state::{PhoneState, Registration};
+
+/// Presence in words, with the note when it adds something ("Away · Not Ready: Break").
+pub fn presence_text(state: Option<&(PresenceState, Option<String>)>) -> String {
+    let Some((state, note)) = state else { return "Unknown".into() };
+    let word = match state {
+        PresenceState::Available => "Available",
+        PresenceState::Busy => "Busy",
+        PresenceState::Away => "Away",
+        PresenceState::Offline => "Offline",
+        PresenceState::Unknown => "Unknown",
+    };
+    match note.as_deref().map(str::trim) {
+        Some(note) if !note.is_empty() && !note.eq_ignore_ascii_case(word) => format!("{word} · {note}"),
+        _ => word.to_owned(),
+    }
+}
+
+/// The directory, or a word that none is configured.
+#[component]
+pub fn Directory() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let contacts = state.config.with_value(|config| config.directory.clone());
+    if contacts.is_empty() {
+        return view! { <p class="fp-empty">"No directory contacts are configured."</p> }.into_any();
+    }
+    let search = RwSignal::new(String::new());
+    let registered = move || state.registration.get() == Registration::Registered;
+    view! {
+        <div class="fp-directory">
+            <label for="fp-directory-search">"Search directory"</label>
+            <input
+                id="fp-directory-search"
+                type="search"
+                autocomplete="off"
+                prop:value=move || search.get()
+                on:input=move |ev| search.set(event_target_value(&ev))
+            />
+            <ul class="fp-directory__list" aria-label="Contacts">
+                {move || {
+                    let wanted = search.get().trim().to_lowercase();
+                    contacts
+                        .iter()
+                        .filter(|c| wanted.is_empty() || c.name.to_lowercase().contains(&wanted) || c.number.contains(&wanted))
+                        .map(|contact| {
+                            let number = contact.number.clone();
+                            let presence = {
+                                let number = number.clone();
+                                move || state.presence.with(|known| presence_text(known.get(&number)))
+                            };
+                            view! {
+                                <li class="fp-directory__entry">
+                                    <span class="fp-directory__name">{contact.name.clone()}</span>
+                                    <span class="fp-directory__number">{contact.number.clone()}</span>
+                                    <span class="fp-directory__presence">{presence}</span>
+                                    <button
+                                        type="button"
+                                        class="fp-button fp-button--quiet"
+                                        aria-label=format!("Call {}", contact.name)
+                                        disabled=move || !registered()
+                                        on:click=move |_| {
+                                            if let Some(phone) = state.phone.get_value() {
+                                                phone.dial(number.clone());
+                                            }
+                                        }
+                                    >
+                                        "Call"
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        </div>
+    }
+    .into_any()
+}
