@@ -15,7 +15,7 @@ enum Boot {
     Loading,
     ConfigInvalid(Vec<ConfigProblem>),
     Refused(DetectError),
-    Ready(PhoneState),
+    Ready(Box<PhoneState>),
 }
 
 /// The top-level component.
@@ -42,7 +42,7 @@ pub fn App() -> impl IntoView {
         }
         .into_any(),
         Boot::Ready(state) => {
-            provide_context(state);
+            provide_context(*state);
             crate::phone::mark("interactive");
             view! { <Phone /> }.into_any()
         }
@@ -63,7 +63,7 @@ async fn start(boot: RwSignal<Boot>) {
     }
     mark_host(placement.kind);
     let state = PhoneState::new(placement.kind, config.clone());
-    boot.set(Boot::Ready(state));
+    boot.set(Boot::Ready(Box::new(state)));
     crate::ui::resume_sign_in(state);
     let host = host::for_placement(&placement);
     let events: EventSink = {
