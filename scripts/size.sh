@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--build" ]; then scripts/build.sh; fi
 test -f dist/index.html || { echo "size: no dist/ yet: run scripts/build.sh" >&2; exit 1; }
+shopt -s nullglob
 total_raw=0
 total_gz=0
 printf '%-44s %10s %10s\n' file bytes gzip-9

@@ -1,7 +1,9 @@
 //! Calling benchmarks in headless Chromium against the SIP lab (`scripts/bench-calls.sh` starts
 //! both): cold load of the widget to an interactive dial pad, sign-in to Registered, and click
-//! to INVITE on the wire with an unreachable STUN server configured. Figures come from the
-//! widget's User Timing marks (`framephone:*`), so they measure the page, not WebDriver.
+//! to INVITE on the wire with an unreachable STUN server configured; then a soak of consecutive
+//! answered calls (`SOAK_CALLS`, default 500) with the caller page's JS heap and its live
+//! RTCPeerConnections at the start and the end. Figures come from the widget's User Timing
+//! marks (`framephone:*`) and the page itself, so they measure the page, not WebDriver.
 
 use e2e::{Browser, PATIENCE, by_role, devserver, eventually, wait_for_role};
 use fantoccini::Client;
@@ -73,11 +75,49 @@ async fn main() {
         eventually("the call to end", || async { by_role(a, "region", "Active call").await.is_err().then_some(()) })
             .await;
     }
+    // The soak: count the caller's peer connections from the page (the constructor and close()
+    // are wrapped after load; the phone creates them only for calls) and read its JS heap.
+    let count = "if (!window.__pcs) { window.__pcs = { made: 0, closed: 0 }; const Real = RTCPeerConnection; \
+                 window.RTCPeerConnection = function (c) { const pc = new Real(c); window.__pcs.made++; \
+                 const close = pc.close.bind(pc); pc.close = () => { window.__pcs.closed++; close(); }; return pc; }; } \
+                 return [window.__pcs.made - window.__pcs.closed, performance.memory.usedJSHeapSize];";
+    let soak: usize = std::env::var("SOAK_CALLS").ok().and_then(|n| n.parse().ok()).unwrap_or(500);
+    let read = |client: &Client| {
+        let client = client.clone();
+        async move {
+            let values = client.execute(count, vec![]).await.unwrap();
+            (values[0].as_u64().unwrap_or(0), values[1].as_u64().unwrap_or(0))
+        }
+    };
+    let (live_before, heap_before) = read(a).await;
+    let started = std::time::Instant::now();
+    for _ in 0..soak {
+        by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
+        wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
+        by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+        eventually("the call to connect", || async {
+            let text = by_role(a, "region", "Active call").await.ok()?.text().await.ok()?;
+            text.contains("Connected").then_some(())
+        })
+        .await;
+        by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
+        eventually("the call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) }).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let (live_after, heap_after) = read(a).await;
     println!("| measure | runs | median | min | max |");
     println!("|---|---|---|---|---|");
     summary("cold load to an interactive dial pad (navigation start → first render)", loads);
     summary("Sign in → Registered (REGISTER, 401, REGISTER, 200)", registrations);
     summary("Call click → INVITE sent, unreachable STUN configured", invites);
+    println!();
+    println!(
+        "Soak: {soak} answered calls in {:.0} s; caller page JS heap {:.1} MB before, {:.1} MB after; \
+         live RTCPeerConnections {live_before} before, {live_after} after",
+        started.elapsed().as_secs_f64(),
+        heap_before as f64 / 1e6,
+        heap_after as f64 / 1e6
+    );
     caller.close().await;
     callee.close().await;
 }

@@ -23,6 +23,7 @@ pub mod random;
 pub mod registration;
 pub mod transaction;
 pub mod validate;
+mod vec_map;
 
 mod time;
 

@@ -68,7 +68,7 @@ mod timers;
 mod transactions;
 mod transfer;
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use thiserror::Error;
 
@@ -140,10 +140,10 @@ pub struct UserAgent {
     pongs_expected: bool,
     next_flow: u64,
     next_handle: u32,
-    calls: BTreeMap<CallRef, Call>,
-    subscriptions: BTreeMap<SubscriptionRef, Subscription>,
+    calls: VecMap<CallRef, Call>,
+    subscriptions: VecMap<SubscriptionRef, Subscription>,
     publication: Option<Publication>,
-    messages: BTreeMap<MessageRef, PendingMessage>,
+    messages: VecMap<MessageRef, PendingMessage>,
 }
 
 impl UserAgent {
@@ -160,10 +160,10 @@ impl UserAgent {
             pongs_expected: false,
             next_flow: 0,
             next_handle: 0,
-            calls: BTreeMap::new(),
-            subscriptions: BTreeMap::new(),
+            calls: VecMap::new(),
+            subscriptions: VecMap::new(),
             publication: None,
-            messages: BTreeMap::new(),
+            messages: VecMap::new(),
         })
     }
 

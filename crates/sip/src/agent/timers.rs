@@ -1,21 +1,19 @@
 //! The agent's timers: one deadline per key, the earliest first.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::Hash;
-
 use crate::Millis;
+use crate::vec_map::{LinearMap, VecMap};
 
 /// Deadlines keyed by what they are for; setting a key again moves its deadline.
 #[derive(Debug)]
 pub(crate) struct TimerQueue<K> {
-    by_time: BTreeMap<(Millis, u64), K>,
-    by_key: HashMap<K, (Millis, u64)>,
+    by_time: VecMap<(Millis, u64), K>,
+    by_key: LinearMap<K, (Millis, u64)>,
     sequence: u64,
 }
 
-impl<K: Clone + Eq + Hash> TimerQueue<K> {
+impl<K: Clone + Eq> TimerQueue<K> {
     pub(crate) fn new() -> Self {
-        TimerQueue { by_time: BTreeMap::new(), by_key: HashMap::new(), sequence: 0 }
+        TimerQueue { by_time: VecMap::new(), by_key: LinearMap::new(), sequence: 0 }
     }
 
     /// Arms `key` at `at`, replacing its earlier deadline.

@@ -1,6 +1,6 @@
 //! The agent's transactions: which machine a message belongs to, and who owns each machine.
 
-use std::collections::HashMap;
+use crate::vec_map::LinearMap;
 
 use super::events::{CallRef, MessageRef, SubscriptionRef};
 use crate::Millis;
@@ -70,9 +70,9 @@ pub(crate) struct Effects {
 #[derive(Debug, Default)]
 pub(crate) struct Transactions {
     next: u64,
-    entries: HashMap<TxId, Entry>,
-    clients: HashMap<ClientKey, TxId>,
-    servers: HashMap<ServerKey, TxId>,
+    entries: LinearMap<TxId, Entry>,
+    clients: LinearMap<ClientKey, TxId>,
+    servers: LinearMap<ServerKey, TxId>,
 }
 
 impl Transactions {
