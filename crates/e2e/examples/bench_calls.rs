@@ -101,7 +101,8 @@ async fn main() {
         })
         .await;
         by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
-        eventually("the call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) }).await;
+        eventually("the call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) })
+            .await;
     }
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let (live_after, heap_after) = read(a).await;
