@@ -278,13 +278,21 @@ impl Softphone {
         });
     }
 
+    /// Media for a new outgoing call, and its offer.
+    async fn new_offer(&self) -> Result<(Rc<CallMedia>, String), MediaError> {
+        let media = self.new_media().await?;
+        match media.offer().await {
+            Ok(offer) => Ok((media, offer)),
+            Err(error) => {
+                media.close();
+                Err(error)
+            }
+        }
+    }
+
     async fn place_call(&self, target: String) -> Option<CallRef> {
         let ui = self.ui();
-        let prepared = match self.new_media().await {
-            Ok(media) => media.offer().await.map(|offer| (media, offer)),
-            Err(error) => Err(error),
-        };
-        let (media, offer) = match prepared {
+        let (media, offer) = match self.new_offer().await {
             Ok(prepared) => prepared,
             Err(error) => {
                 ui.notice.set(Some(error.to_string()));
@@ -585,11 +593,7 @@ impl Softphone {
         let phone = self.clone();
         spawn_local(async move {
             let ui = phone.ui();
-            let offer = match phone.new_media().await {
-                Ok(media) => media.offer().await.map(|offer| (media, offer)),
-                Err(error) => Err(error),
-            };
-            let (media, offer) = match offer {
+            let (media, offer) = match phone.new_offer().await {
                 Ok(prepared) => prepared,
                 Err(error) => {
                     ui.notice.set(Some(error.to_string()));

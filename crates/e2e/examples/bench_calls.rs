@@ -5,7 +5,7 @@
 //! RTCPeerConnections at the start and the end. Figures come from the widget's User Timing
 //! marks (`framephone:*`) and the page itself, so they measure the page, not WebDriver.
 
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, wait_for_role};
+use e2e::{Browser, PATIENCE, by_role, devserver, eventually, submit_sign_in, wait_for_role};
 use fantoccini::Client;
 
 const LOADS: usize = 5;
@@ -21,10 +21,9 @@ async fn measure(client: &Client, from: Option<&str>, to: &str) -> f64 {
     eventually(&format!("the mark {to}"), || async { client.execute(script, args.clone()).await.ok()?.as_f64() }).await
 }
 
+/// Signs in and returns how long the registration took.
 async fn sign_in(client: &Client, user: &str) -> f64 {
-    wait_for_role(client, "textbox", "Username", PATIENCE).await.unwrap().send_keys(user).await.unwrap();
-    by_role(client, "textbox", "Password").await.unwrap().send_keys(&format!("lab-{user}-pw")).await.unwrap();
-    by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
+    submit_sign_in(client, user).await;
     measure(client, Some("sign-in"), "registered").await
 }
 

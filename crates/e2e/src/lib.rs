@@ -67,3 +67,41 @@ pub async fn wait_for_log(client: &fantoccini::Client, entry: &str) -> Vec<Strin
     })
     .await
 }
+
+/// Types a lab user's credentials (`lab-USER-pw`) into the sign-in form and submits it.
+pub async fn submit_sign_in(client: &fantoccini::Client, user: &str) {
+    let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("the Username box");
+    username.send_keys(user).await.expect("type the username");
+    let password = by_role(client, "textbox", "Password").await.expect("the Password box");
+    password.send_keys(&format!("lab-{user}-pw")).await.expect("type the password");
+    by_role(client, "button", "Sign in").await.expect("the Sign in button").click().await.expect("click Sign in");
+}
+
+/// Signs a lab user in and waits until the status says it is registered.
+pub async fn sign_in(client: &fantoccini::Client, user: &str) {
+    submit_sign_in(client, user).await;
+    wait_for_status(client, &format!("Registered as {user}")).await;
+}
+
+/// Waits until the phone's `status` region contains `expected`.
+pub async fn wait_for_status(client: &fantoccini::Client, expected: &str) {
+    eventually(&format!("status {expected:?}"), || async {
+        let text = by_role(client, "status", "").await.ok()?.text().await.ok()?;
+        text.contains(expected).then_some(())
+    })
+    .await;
+}
+
+/// The audio packets sent and received that a call's region shows ("Audio packets: 56 sent,
+/// 55 received").
+pub fn audio_packets(call_text: &str) -> (u64, u64) {
+    let counts: Vec<u64> = call_text
+        .split("Audio packets:")
+        .nth(1)
+        .unwrap_or_default()
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .take(2)
+        .collect();
+    (counts.first().copied().unwrap_or(0), counts.get(1).copied().unwrap_or(0))
+}

@@ -2,7 +2,10 @@
 //! Kamailio lab (`scripts/lab.sh start`; `$LAB_WS_PORT`, default 8088) from the pop-out view and
 //! call each other; `getStats` packet counts, shown in the call's region, prove that audio flows.
 
-use e2e::{Browser, by_role, devserver, eventually, screenshot, wait_for_role};
+use e2e::{
+    Browser, audio_packets as packets, by_role, devserver, eventually, screenshot, sign_in, wait_for_role,
+    wait_for_status,
+};
 use fantoccini::{Client, Locator};
 
 const PATIENCE: std::time::Duration = e2e::PATIENCE;
@@ -15,23 +18,6 @@ async fn agent(widget: &str, user: &str) -> Browser {
     browser
 }
 
-/// Signs `user` in with the lab password and waits for the registration.
-async fn sign_in(client: &Client, user: &str) {
-    let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("Username");
-    username.send_keys(user).await.expect("type the username");
-    by_role(client, "textbox", "Password").await.expect("Password").send_keys(&format!("lab-{user}-pw")).await.unwrap();
-    by_role(client, "button", "Sign in").await.expect("Sign in").click().await.unwrap();
-    wait_for_status(client, &format!("Registered as {user}")).await;
-}
-
-async fn wait_for_status(client: &Client, expected: &str) {
-    eventually(&format!("status {expected:?}"), || async {
-        let text = by_role(client, "status", "").await.ok()?.text().await.ok()?;
-        text.contains(expected).then_some(())
-    })
-    .await;
-}
-
 /// The text of the "Active call" region, once it contains `expected`.
 async fn call_region_with(client: &Client, expected: &str) -> String {
     eventually(&format!("the active call to show {expected:?}"), || async {
@@ -39,19 +25,6 @@ async fn call_region_with(client: &Client, expected: &str) -> String {
         text.contains(expected).then_some(text)
     })
     .await
-}
-
-/// Audio packets sent and received, as the call's region shows them.
-fn packets(text: &str) -> (u64, u64) {
-    let numbers: Vec<u64> = text
-        .split("Audio packets:")
-        .nth(1)
-        .unwrap_or_default()
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .take(2)
-        .collect();
-    (numbers.first().copied().unwrap_or(0), numbers.get(1).copied().unwrap_or(0))
 }
 
 /// Waits until the call's audio counters pass `minimum` both ways.

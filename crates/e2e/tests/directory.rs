@@ -1,19 +1,8 @@
 //! The Directory tab: configured contacts with live presence (SUBSCRIBE through the Kamailio
 //! lab), search, and Call.
 
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, wait_for_role};
+use e2e::{Browser, PATIENCE, by_role, devserver, eventually, sign_in, wait_for_role};
 use fantoccini::Client;
-
-async fn sign_in(client: &Client, user: &str) {
-    wait_for_role(client, "textbox", "Username", PATIENCE).await.unwrap().send_keys(user).await.unwrap();
-    by_role(client, "textbox", "Password").await.unwrap().send_keys(&format!("lab-{user}-pw")).await.unwrap();
-    by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
-    eventually(&format!("{user} registered"), || async {
-        let text = by_role(client, "status", "").await.ok()?.text().await.ok()?;
-        text.contains(&format!("Registered as {user}")).then_some(())
-    })
-    .await;
-}
 
 async fn contacts_show(client: &Client, expected: &str) -> String {
     eventually(&format!("the contacts to show {expected:?}"), || async {

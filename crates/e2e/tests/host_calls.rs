@@ -3,25 +3,13 @@
 //! The incoming call asks the host to show the panel, even when the agent minimised it.
 //! Needs the Kamailio lab (`$LAB_WS_PORT`).
 
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, wait_for_log, wait_for_role};
+use e2e::{Browser, PATIENCE, audio_packets, by_role, devserver, eventually, sign_in, wait_for_log, wait_for_role};
 use fantoccini::{Client, Locator};
 
 async fn enter_widget(client: &Client, frame: &str) {
     client.enter_parent_frame().await.ok();
     let frame = client.find(Locator::Css(frame)).await.expect("the widget's iframe");
     frame.enter_frame().await.expect("enter the widget's iframe");
-}
-
-async fn sign_in(client: &Client, user: &str) {
-    let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("Username");
-    username.send_keys(user).await.unwrap();
-    by_role(client, "textbox", "Password").await.unwrap().send_keys(&format!("lab-{user}-pw")).await.unwrap();
-    by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
-    eventually(&format!("{user} registered"), || async {
-        let text = by_role(client, "status", "").await.ok()?.text().await.ok()?;
-        text.contains(&format!("Registered as {user}")).then_some(())
-    })
-    .await;
 }
 
 /// Waits until the host page's element `css` reads `expected`.
@@ -48,14 +36,8 @@ async fn answer_and_talk(client: &Client) {
     by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
     eventually("audio both ways in the host view", || async {
         let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
-        let counts: Vec<u64> = text
-            .split("Audio packets:")
-            .nth(1)?
-            .split(|c: char| !c.is_ascii_digit())
-            .filter_map(|n| n.parse().ok())
-            .take(2)
-            .collect();
-        (counts.len() == 2 && counts.iter().all(|n| *n >= 25)).then_some(())
+        let (sent, received) = audio_packets(&text);
+        (sent >= 25 && received >= 25).then_some(())
     })
     .await;
     by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();

@@ -1,7 +1,10 @@
 //! The widget inside each host view: it completes the host's handshake, and a click on a
 //! record's phone number lands in its dial pad.
 
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, host_log, screenshot, wait_for_log, wait_for_role};
+use e2e::{
+    Browser, PATIENCE, by_role, devserver, eventually, host_log, screenshot, wait_for_log, wait_for_role,
+    wait_for_status,
+};
 use fantoccini::{Client, Locator};
 
 async fn enter_widget(client: &Client, frame: &str) {
@@ -12,14 +15,6 @@ async fn enter_widget(client: &Client, frame: &str) {
 
 async fn leave_widget(client: &Client) {
     client.enter_parent_frame().await.expect("back to the host page");
-}
-
-async fn wait_for_status(client: &Client, expected: &str) {
-    eventually(&format!("status {expected:?}"), || async {
-        let status = by_role(client, "status", "").await.ok()?;
-        status.text().await.ok()?.contains(expected).then_some(())
-    })
-    .await;
 }
 
 /// Waits until the Number box holds `number` and the dial pad says where it came from.

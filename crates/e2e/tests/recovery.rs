@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, wait_for_role};
+use e2e::{Browser, PATIENCE, audio_packets, by_role, devserver, eventually, submit_sign_in, wait_for_role};
 use fantoccini::Client;
 
 /// These tests stop and restart the one lab: one at a time.
@@ -32,18 +32,9 @@ async fn status_shows(client: &Client, expected: &str, patience: Duration) {
     }
 }
 
-async fn sign_in(client: &Client, user: &str) {
-    wait_for_role(client, "textbox", "Username", PATIENCE).await.unwrap().send_keys(user).await.unwrap();
-    by_role(client, "textbox", "Password").await.unwrap().send_keys(&format!("lab-{user}-pw")).await.unwrap();
-    by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
-}
-
 async fn packets_received(client: &Client) -> u64 {
     let text = by_role(client, "region", "Active call").await.expect("the call").text().await.unwrap_or_default();
-    text.split("Audio packets:")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).nth(1))
-        .unwrap_or(0)
+    audio_packets(&text).1
 }
 
 #[tokio::test]
@@ -54,7 +45,7 @@ async fn an_unreachable_server_at_sign_in_is_retried_until_it_is_back() {
     let browser = Browser::start().await;
     let client = &browser.client;
     client.goto(&format!("{}/", server.widget)).await.unwrap();
-    sign_in(client, "1001").await;
+    submit_sign_in(client, "1001").await;
     status_shows(client, "Reconnecting (next try in", Duration::from_secs(15)).await;
     lab("start");
     status_shows(client, "Registered as 1001", Duration::from_secs(40)).await;
@@ -70,7 +61,7 @@ async fn a_call_outlives_a_server_restart_and_can_still_be_hung_up() {
     let (a, b) = (&caller.client, &callee.client);
     for (client, user) in [(a, "1001"), (b, "1002")] {
         client.goto(&format!("{}/", server.widget)).await.unwrap();
-        sign_in(client, user).await;
+        submit_sign_in(client, user).await;
         status_shows(client, &format!("Registered as {user}"), PATIENCE).await;
     }
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002\u{e007}").await.unwrap();
