@@ -79,6 +79,7 @@ async fn main() {
     let count = "if (!window.__pcs) { window.__pcs = { made: 0, closed: 0 }; const Real = RTCPeerConnection; \
                  window.RTCPeerConnection = function (c) { const pc = new Real(c); window.__pcs.made++; \
                  const close = pc.close.bind(pc); pc.close = () => { window.__pcs.closed++; close(); }; return pc; }; } \
+                 if (window.gc) { gc(); } \
                  return [window.__pcs.made - window.__pcs.closed, performance.memory.usedJSHeapSize];";
     let soak: usize = std::env::var("SOAK_CALLS").ok().and_then(|n| n.parse().ok()).unwrap_or(500);
     let read = |client: &Client| {

@@ -53,6 +53,8 @@ impl Browser {
                     "--autoplay-policy=no-user-gesture-required",
                     // WebRTC between pages on 127.0.0.1 gathers no candidate without it.
                     "--allow-loopback-in-peer-connection",
+                    // Lets the calling bench collect garbage before it reads the heap.
+                    "--js-flags=--expose-gc",
                     format!("--user-data-dir={}", profile.display())
                 ]
             }
