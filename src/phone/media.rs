@@ -33,13 +33,22 @@ fn failed(what: &str, error: &JsValue) -> MediaError {
     MediaError(format!("{what}: {}", describe(error)))
 }
 
-/// The microphone, asked for once and shared by every call.
-pub async fn microphone() -> Result<MediaStream, MediaError> {
+/// The microphone (the chosen one, else the default), asked for once and shared by every call.
+pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaError> {
     let devices = web_sys::window()
         .and_then(|w| w.navigator().media_devices().ok())
         .ok_or_else(|| MediaError("This browser gives the page no access to audio devices.".into()))?;
     let constraints = MediaStreamConstraints::new();
-    constraints.set_audio_bool(true);
+    match device {
+        Some(id) => {
+            let exact = js_sys::Object::new();
+            let _ = Reflect::set(&exact, &"exact".into(), &id.into());
+            let audio = js_sys::Object::new();
+            let _ = Reflect::set(&audio, &"deviceId".into(), &exact);
+            constraints.set_audio(&audio);
+        }
+        None => constraints.set_audio_bool(true),
+    }
     constraints.set_video_bool(false);
     let request = devices.get_user_media_with_constraints(&constraints).map_err(|e| failed("Microphone", &e))?;
     match JsFuture::from(request).await {
@@ -99,6 +108,9 @@ impl CallMedia {
         let audio: HtmlAudioElement =
             document.create_element("audio").map_err(|e| failed("Audio", &e))?.unchecked_into();
         audio.set_autoplay(true);
+        if let Some(speaker) = super::devices::chosen(super::devices::Role::Speaker) {
+            super::devices::play_through(&audio, &speaker);
+        }
         let _ = audio.set_attribute("data-call-audio", "");
         if let Some(body) = document.body() {
             let _ = body.append_child(&audio);
@@ -152,6 +164,11 @@ impl CallMedia {
         for track in self.microphone.get_audio_tracks().iter() {
             track.unchecked_into::<MediaStreamTrack>().set_enabled(!muted);
         }
+    }
+
+    /// Plays the other party through `speaker`.
+    pub fn set_speaker(&self, speaker: &str) {
+        super::devices::play_through(&self.audio, speaker);
     }
 
     /// Plays keypad tones into the call as RTP telephone events (RFC 4733); false when the

@@ -3,6 +3,7 @@
 //! RTCPeerConnection, and turns the agent's events into what the UI shows. Every SIP decision
 //! stays in the agent; this module only connects it to the browser.
 
+pub mod devices;
 mod media;
 mod setup;
 mod transport;
@@ -243,7 +244,7 @@ impl Softphone {
         if let Some(stream) = self.0.borrow().microphone.clone() {
             return Ok(stream);
         }
-        let stream = media::microphone().await?;
+        let stream = media::microphone(devices::chosen(devices::Role::Microphone)).await?;
         self.0.borrow_mut().microphone = Some(stream.clone());
         Ok(stream)
     }
@@ -436,6 +437,24 @@ impl Softphone {
                 media.set_direction(!held);
                 ui.notice.set(Some(format!("Hold failed: {error}")));
             }
+        }
+    }
+
+    /// Uses another microphone from the next call on (and remembers it).
+    pub fn set_microphone(&self, id: &str) {
+        devices::choose(devices::Role::Microphone, id);
+        if let Some(stream) = self.0.borrow_mut().microphone.take() {
+            for track in stream.get_tracks().iter() {
+                track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
+            }
+        }
+    }
+
+    /// Plays calls through another speaker, the current ones too (and remembers it).
+    pub fn set_speaker(&self, id: &str) {
+        devices::choose(devices::Role::Speaker, id);
+        for media in self.0.borrow().media.values() {
+            media.set_speaker(id);
         }
     }
 

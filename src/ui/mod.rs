@@ -7,6 +7,7 @@ mod directory;
 mod error_screen;
 mod history;
 mod phone;
+mod settings;
 mod shortcuts;
 mod sign_in;
 mod state;

@@ -7,6 +7,7 @@ use super::calls::Calls;
 use super::dial_pad::DialPad;
 use super::directory::Directory;
 use super::history::History;
+use super::settings::Settings;
 use super::shortcuts::Shortcuts;
 use super::sign_in::{SignIn, sign_out};
 use super::state::{PhoneState, Registration, Tab};
@@ -71,7 +72,10 @@ pub fn Phone() -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <Shortcuts />
+            <footer class="fp-footer">
+                <Settings />
+                <Shortcuts />
+            </footer>
         </main>
     }
 }

@@ -1,0 +1,73 @@
+//! Settings: the Microphone and Speaker the phone uses, remembered on this computer.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::state::PhoneState;
+use crate::phone::devices::{self, Device, Role};
+
+/// One device choice: a `select` named after its role, "Default" first.
+#[component]
+fn DeviceChoice(role: Role, name: &'static str, choices: RwSignal<Vec<Device>>) -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let chosen = RwSignal::new(devices::chosen(role).unwrap_or_default());
+    let choose = move |id: String| {
+        chosen.set(id.clone());
+        match (state.phone.get_value(), role) {
+            (Some(phone), Role::Microphone) => phone.set_microphone(&id),
+            (Some(phone), Role::Speaker) => phone.set_speaker(&id),
+            (None, _) => devices::choose(role, &id),
+        }
+    };
+    view! {
+        <label class="fp-settings__choice">
+            <span>{name}</span>
+            <select prop:value=move || chosen.get() on:change=move |ev| choose(event_target_value(&ev))>
+                <option value="">"Default"</option>
+                {move || {
+                    choices
+                        .get()
+                        .into_iter()
+                        .filter(|d| d.id != "default" && !d.id.is_empty())
+                        .map(|d| view! { <option value=d.id.clone()>{d.label}</option> })
+                        .collect_view()
+                }}
+            </select>
+        </label>
+    }
+}
+
+/// The Settings button and, when open, the device choices.
+#[component]
+pub fn Settings() -> impl IntoView {
+    let open = RwSignal::new(false);
+    let microphones = RwSignal::new(Vec::new());
+    let speakers = RwSignal::new(Vec::new());
+    let toggle = move |_| {
+        open.update(|o| *o = !*o);
+        if open.get_untracked() {
+            spawn_local(async move {
+                microphones.set(devices::list(Role::Microphone).await);
+                speakers.set(devices::list(Role::Speaker).await);
+            });
+        }
+    };
+    view! {
+        <div class="fp-settings">
+            <button type="button" class="fp-button fp-button--quiet" aria-expanded=move || open.get().to_string() on:click=toggle>
+                "Settings"
+            </button>
+            {move || {
+                open.get()
+                    .then(|| {
+                        view! {
+                            <div class="fp-settings__panel" role="group" aria-label="Settings">
+                                <DeviceChoice role=Role::Microphone name="Microphone" choices=microphones />
+                                <DeviceChoice role=Role::Speaker name="Speaker" choices=speakers />
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
