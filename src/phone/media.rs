@@ -141,6 +141,15 @@ impl CallMedia {
         self.set_local(answer).await
     }
 
+    /// Our SDP for the other side's request: the answer to its offer, or our offer when it sent
+    /// none (an INVITE or re-INVITE without SDP).
+    pub async fn reply(&self, offer: Option<&str>) -> Result<String, MediaError> {
+        match offer {
+            Some(offer) => self.answer(offer).await,
+            None => self.offer().await,
+        }
+    }
+
     /// Applies the other side's answer to our offer.
     pub async fn accept_answer(&self, sdp: &str) -> Result<(), MediaError> {
         self.set_remote(RtcSdpType::Answer, sdp).await

@@ -54,7 +54,8 @@ struct Shell {
     /// do not keep a dead binding and a stale state until they expire.
     on_page_hide: Option<Closure<dyn FnMut()>>,
     timer: Option<i32>,
-    stats: Option<(i32, Closure<dyn FnMut()>)>,
+    /// The once-a-second refresh: its interval handle and callback.
+    every_second: Option<(i32, Closure<dyn FnMut()>)>,
 }
 
 /// Records a User Timing mark (visible in the browser's performance tools; the benchmarks read
@@ -91,7 +92,7 @@ impl Softphone {
             tick: None,
             on_page_hide: None,
             timer: None,
-            stats: None,
+            every_second: None,
         };
         let phone = Softphone(Rc::new(RefCell::new(shell)));
         phone.start_clocks();
@@ -225,7 +226,7 @@ impl Softphone {
         let mut shell = self.0.borrow_mut();
         shell.tick = Some(tick);
         shell.on_page_hide = Some(on_page_hide);
-        shell.stats = Some((interval, every_second));
+        shell.every_second = Some((interval, every_second));
     }
 
     fn arm_timer(&self) {
@@ -372,10 +373,7 @@ impl Softphone {
                     return phone.run(|agent, now| agent.reject(now, call, 480)).unwrap_or(());
                 }
             };
-            let sdp = match &offer {
-                Some(offer) => media.answer(offer).await,
-                None => media.offer().await,
-            };
+            let sdp = media.reply(offer.as_deref()).await;
             let answered = match sdp {
                 Ok(sdp) => phone.run(|agent, now| agent.answer(now, call, sdp)).map_err(|e| e.to_string()),
                 Err(error) => {
@@ -661,10 +659,7 @@ impl Softphone {
         };
         let phone = self.clone();
         spawn_local(async move {
-            let local = match &sdp {
-                Some(offer) => media.answer(offer).await,
-                None => media.offer().await,
-            };
+            let local = media.reply(sdp.as_deref()).await;
             let _ = match local {
                 Ok(local) => phone.run(|agent, now| agent.accept_offer(now, call, local)),
                 Err(_) => phone.run(|agent, now| agent.refuse_offer(now, call)),
@@ -687,19 +682,20 @@ impl Softphone {
             if let Some(timer) = shell.timer.take() {
                 window.clear_timeout_with_handle(timer);
             }
-            if let Some((interval, _)) = &shell.stats {
+            if let Some((interval, _)) = &shell.every_second {
                 window.clear_interval_with_handle(*interval);
             }
         }
         let flows: Vec<Flow> = shell.flows.drain().map(|(_, flow)| flow).collect();
-        let (tick, stats, on_page_hide) = (shell.tick.take(), shell.stats.take(), shell.on_page_hide.take());
+        let (tick, every_second, on_page_hide) =
+            (shell.tick.take(), shell.every_second.take(), shell.on_page_hide.take());
         if let (Some(window), Some(listener)) = (web_sys::window(), on_page_hide.as_ref()) {
             let _ = window.remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
         }
         shell.ui.calls.set(Vec::new());
         drop(shell);
         // Listeners and clocks may be on the stack right now: drop them after it unwinds.
-        spawn_local(async move { drop((flows, tick, stats, on_page_hide)) });
+        spawn_local(async move { drop((flows, tick, every_second, on_page_hide)) });
     }
 }
 

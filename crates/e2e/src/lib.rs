@@ -105,3 +105,12 @@ pub fn audio_packets(call_text: &str) -> (u64, u64) {
         .collect();
     (counts.first().copied().unwrap_or(0), counts.get(1).copied().unwrap_or(0))
 }
+
+/// A fresh browser on the widget's pop-out view (`widget` is its origin) with a lab user signed
+/// in and registered.
+pub async fn signed_in_browser(widget: &str, user: &str) -> Browser {
+    let browser = Browser::start().await;
+    browser.client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
+    sign_in(&browser.client, user).await;
+    browser
+}

@@ -3,20 +3,12 @@
 //! call each other; `getStats` packet counts, shown in the call's region, prove that audio flows.
 
 use e2e::{
-    Browser, audio_packets as packets, by_role, devserver, eventually, screenshot, sign_in, wait_for_role,
+    audio_packets as packets, by_role, devserver, eventually, screenshot, signed_in_browser, wait_for_role,
     wait_for_status,
 };
 use fantoccini::{Client, Locator};
 
 const PATIENCE: std::time::Duration = e2e::PATIENCE;
-
-/// A browser with `user` signed in and registered.
-async fn agent(widget: &str, user: &str) -> Browser {
-    let browser = Browser::start().await;
-    browser.client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
-    sign_in(&browser.client, user).await;
-    browser
-}
 
 /// The text of the "Active call" region, once it contains `expected`.
 async fn call_region_with(client: &Client, expected: &str) -> String {
@@ -58,8 +50,8 @@ async fn received_after_a_while(client: &Client) -> u64 {
 #[tokio::test]
 async fn two_agents_call_talk_hold_and_hang_up() {
     let server = devserver().await;
-    let caller = agent(&server.widget, "1001").await;
-    let callee = agent(&server.widget, "1002").await;
+    let caller = signed_in_browser(&server.widget, "1001").await;
+    let callee = signed_in_browser(&server.widget, "1002").await;
     let (a, b) = (&caller.client, &callee.client);
 
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002").await.unwrap();
@@ -127,8 +119,8 @@ async fn two_agents_call_talk_hold_and_hang_up() {
 #[tokio::test]
 async fn a_declined_call_tells_the_caller() {
     let server = devserver().await;
-    let caller = agent(&server.widget, "1003").await;
-    let callee = agent(&server.widget, "1004").await;
+    let caller = signed_in_browser(&server.widget, "1003").await;
+    let callee = signed_in_browser(&server.widget, "1004").await;
     let (a, b) = (&caller.client, &callee.client);
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1004\u{e007}").await.unwrap();
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
@@ -157,8 +149,8 @@ async fn keypad_digits_by_sip_info_reach_the_other_agent() {
             "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
         server.servicenow, server.salesforce
     ));
-    let caller = agent(&server.widget, "1005").await;
-    let callee = agent(&server.widget, "1006").await;
+    let caller = signed_in_browser(&server.widget, "1005").await;
+    let callee = signed_in_browser(&server.widget, "1006").await;
     let (a, b) = (&caller.client, &callee.client);
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1006\u{e007}").await.unwrap();
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
@@ -181,8 +173,8 @@ async fn not_ready_and_after_call_work_turn_calls_away_as_busy() {
             "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
         server.servicenow, server.salesforce
     ));
-    let caller = agent(&server.widget, "1007").await;
-    let callee = agent(&server.widget, "1008").await;
+    let caller = signed_in_browser(&server.widget, "1007").await;
+    let callee = signed_in_browser(&server.widget, "1008").await;
     let (a, b) = (&caller.client, &callee.client);
     let status = by_role(b, "combobox", "Status").await.expect("the Status control");
     status.select_by_value("not-ready:1").await.unwrap();
@@ -248,9 +240,9 @@ async fn call_shows(client: &Client, party: &str, expected: &str) {
 #[tokio::test]
 async fn blind_then_attended_transfer_among_three_agents() {
     let server = devserver().await;
-    let a_browser = agent(&server.widget, "1009").await;
-    let b_browser = agent(&server.widget, "1010").await;
-    let c_browser = agent(&server.widget, "1011").await;
+    let a_browser = signed_in_browser(&server.widget, "1009").await;
+    let b_browser = signed_in_browser(&server.widget, "1010").await;
+    let c_browser = signed_in_browser(&server.widget, "1011").await;
     let (a, b, c) = (&a_browser.client, &b_browser.client, &c_browser.client);
 
     // Blind: A calls B; B sends A to C.
@@ -290,9 +282,9 @@ async fn blind_then_attended_transfer_among_three_agents() {
 #[tokio::test]
 async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     let server = devserver().await;
-    let a_browser = agent(&server.widget, "1012").await;
-    let b_browser = agent(&server.widget, "1013").await;
-    let c_browser = agent(&server.widget, "1014").await;
+    let a_browser = signed_in_browser(&server.widget, "1012").await;
+    let b_browser = signed_in_browser(&server.widget, "1013").await;
+    let c_browser = signed_in_browser(&server.widget, "1014").await;
     let (a, b, c) = (&a_browser.client, &b_browser.client, &c_browser.client);
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1013\u{e007}").await.unwrap();
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("B rings");

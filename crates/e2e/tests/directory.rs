@@ -1,7 +1,7 @@
 //! The Directory tab: configured contacts with live presence (SUBSCRIBE through the Kamailio
 //! lab), search, and Call.
 
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, sign_in, wait_for_role};
+use e2e::{PATIENCE, by_role, devserver, eventually, signed_in_browser, wait_for_role};
 use fantoccini::Client;
 
 async fn contacts_show(client: &Client, expected: &str) -> String {
@@ -22,13 +22,9 @@ async fn colleagues_presence_shows_live_and_a_contact_can_be_called() {
             "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
         server.servicenow, server.salesforce
     ));
-    let watcher = Browser::start().await;
-    let colleague = Browser::start().await;
+    let watcher = signed_in_browser(&server.widget, "1015").await;
+    let colleague = signed_in_browser(&server.widget, "1016").await;
     let (a, b) = (&watcher.client, &colleague.client);
-    for (client, user) in [(a, "1015"), (b, "1016")] {
-        client.goto(&format!("{}/", server.widget)).await.unwrap();
-        sign_in(client, user).await;
-    }
     by_role(a, "tab", "Directory").await.unwrap().click().await.unwrap();
     contacts_show(a, "Available · Ready").await;
 

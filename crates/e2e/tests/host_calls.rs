@@ -3,7 +3,10 @@
 //! The incoming call asks the host to show the panel, even when the agent minimised it.
 //! Needs the Kamailio lab (`$LAB_WS_PORT`).
 
-use e2e::{Browser, PATIENCE, audio_packets, by_role, devserver, eventually, sign_in, wait_for_log, wait_for_role};
+use e2e::{
+    Browser, PATIENCE, audio_packets, by_role, devserver, eventually, sign_in, signed_in_browser, wait_for_log,
+    wait_for_role,
+};
 use fantoccini::{Client, Locator};
 
 async fn enter_widget(client: &Client, frame: &str) {
@@ -23,9 +26,7 @@ async fn host_text_becomes(client: &Client, css: &str, expected: &str) {
 
 /// A colleague in the pop-out view calls `callee`.
 async fn colleague_calls(widget: &str, user: &str, callee: &str) -> Browser {
-    let browser = Browser::start().await;
-    browser.client.goto(&format!("{widget}/")).await.unwrap();
-    sign_in(&browser.client, user).await;
+    let browser = signed_in_browser(widget, user).await;
     by_role(&browser.client, "textbox", "Number").await.unwrap().send_keys(&format!("{callee}\u{e007}")).await.unwrap();
     browser
 }

@@ -1,18 +1,14 @@
 //! Settings: the agent picks a microphone; it is remembered and used for the next call.
 
-use e2e::{Browser, PATIENCE, audio_packets, by_role, devserver, eventually, sign_in, wait_for_role};
+use e2e::{PATIENCE, audio_packets, by_role, devserver, eventually, signed_in_browser, wait_for_role};
 use fantoccini::Locator;
 
 #[tokio::test]
 async fn a_chosen_microphone_is_remembered_and_carries_the_next_call() {
     let server = devserver().await;
-    let caller = Browser::start().await;
-    let callee = Browser::start().await;
+    let caller = signed_in_browser(&server.widget, "1001").await;
+    let callee = signed_in_browser(&server.widget, "1002").await;
     let (a, b) = (&caller.client, &callee.client);
-    for (client, user) in [(a, "1001"), (b, "1002")] {
-        client.goto(&format!("{}/", server.widget)).await.unwrap();
-        sign_in(client, user).await;
-    }
     by_role(a, "button", "Settings").await.unwrap().click().await.unwrap();
     let microphone = wait_for_role(a, "combobox", "Microphone", PATIENCE).await.expect("the Microphone choice");
     let device = eventually("a microphone to choose", || async {
