@@ -28,8 +28,14 @@ pub fn is_dial_key(c: char) -> bool {
 /// Turns a number as written in a CRM (`+1 (555) 010-0199`, `555.010.0199`, `1-800-FLOWERS`)
 /// into the keys to dial (`+15550100199`, `5550100199`, `18003569377`).
 pub fn normalise(raw: &str) -> Result<String, DialStringError> {
+    let raw = raw.trim();
+    // "+44 (0)20 7946 0958": the bracketed trunk zero is for callers inside the country only.
+    let raw = match raw.strip_prefix('+').map(|rest| rest.split_once("(0)")) {
+        Some(Some((code, rest))) if code.trim().bytes().all(|b| b.is_ascii_digit()) => format!("+{code}{rest}"),
+        _ => raw.to_owned(),
+    };
     let mut keys = String::new();
-    for c in raw.trim().chars() {
+    for c in raw.chars() {
         match c {
             ' ' | '\u{a0}' | '-' | '.' | '(' | ')' | '/' | '\u{2010}'..='\u{2015}' => {}
             '+' if keys.is_empty() => keys.push('+'),
@@ -71,6 +77,13 @@ mod tests {
         assert_eq!(normalise(" 555.010.0199 ").unwrap(), "5550100199");
         assert_eq!(normalise("0049 30 1234\u{a0}5678").unwrap(), "00493012345678");
         assert_eq!(normalise("*72#").unwrap(), "*72#");
+    }
+
+    #[test]
+    fn drops_the_bracketed_trunk_zero_after_a_country_code() {
+        assert_eq!(normalise("+44 (0)20 7946 0958").unwrap(), "+442079460958");
+        assert_eq!(normalise("+49(0)30-1234").unwrap(), "+49301234");
+        assert_eq!(normalise("020 (0) 7946").unwrap(), "02007946", "only after a country code");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! It is input like any other: [`Config::parse`] validates it strictly and returns every problem
 //! at once, each naming the key (`sip.servers[1]`) and what is wrong with it.
 
+mod dialling;
 mod fetch;
 mod reader;
 
@@ -10,6 +11,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::dial_plan::DialPlan;
 use crate::origin::{AllowList, OriginPattern, is_loopback_host};
 pub use fetch::fetch_config;
 use reader::{ObjectReader, Problems, as_array, as_str, item_path};
@@ -34,6 +36,8 @@ pub struct Config {
     pub agent: AgentSettings,
     /// Colleagues and contacts in the Directory tab.
     pub directory: Vec<Contact>,
+    /// How dialled numbers are rewritten for the telephone system.
+    pub dialling: DialPlan,
 }
 
 /// One entry of the directory.
@@ -193,6 +197,10 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         Some(v) => read_directory(v, problems),
         None => Some(Vec::new()),
     };
+    let dialling = match top.value("dialling") {
+        Some(v) => dialling::read_dialling(v, problems),
+        None => Some(DialPlan::new()),
+    };
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
     Some(Config {
@@ -203,6 +211,7 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         panel: panel?,
         agent: agent?,
         directory: directory?,
+        dialling: dialling?,
     })
 }
 
@@ -547,6 +556,37 @@ mod tests {
     }
 
     #[test]
+    fn dialling_rules_are_read_and_checked() {
+        let base =
+            r#""sip":{"domain":"d.test","servers":["wss://s.test"]},"hosts":{"allowedOrigins":["https://a.test"]}"#;
+        assert_eq!(Config::parse(&format!("{{{base}}}")).unwrap().dialling, DialPlan::new());
+        let config = Config::parse(&format!(
+            r#"{{{base},"dialling":{{"outsideLinePrefix":"9","extensionDigits":4,"countryCode":"1","nationalPrefix":"1","internationalPrefix":"011"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(config.dialling.target("+1 555 010 0199").unwrap(), "915550100199");
+        assert_eq!(
+            problems(&format!(
+                r#"{{{base},"dialling":{{"outsideLinePrefix":"9#","extensionDigits":0,"countryCode":"1"}}}}"#
+            )),
+            [
+                "dialling.outsideLinePrefix: \"9#\" must be the digits dialled for an outside line of at most 4 digits",
+                "dialling.extensionDigits: must be from 1 to 10, found 0",
+                "dialling.nationalPrefix: is needed with countryCode: the digits dialled before a national number \
+                 (\"0\" in most countries, \"1\" in North America, \"\" for none)",
+            ]
+        );
+        assert_eq!(
+            problems(&format!(r#"{{{base},"dialling":{{"countryCode":"+44","nationalPrefix":"0","prefix":"9"}}}}"#)),
+            [
+                "dialling.countryCode: \"+44\" must be a country code without + of at most 4 digits",
+                "dialling.prefix: is not a known setting (expected one of: outsideLinePrefix, countryCode, \
+                 nationalPrefix, internationalPrefix, extensionDigits)",
+            ]
+        );
+    }
+
+    #[test]
     fn dtmf_is_rfc4733_or_info() {
         let with = |mode: &str| {
             format!(
@@ -593,7 +633,7 @@ mod tests {
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",
                 "panel.width: expected a whole number, found a string",
                 "panel.height: must be from 240 to 2560, found 100",
-                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory)",
+                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling)",
             ]
         );
     }

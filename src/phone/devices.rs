@@ -1,5 +1,5 @@
-//! Audio devices: what the browser offers, and the agent's choice of microphone and speaker,
-//! remembered in `localStorage`.
+//! Audio devices: what the browser offers, and the agent's choice of microphone, speaker and
+//! ringer, remembered in `localStorage`.
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
@@ -12,8 +12,10 @@ use web_sys::{MediaDeviceInfo, MediaDeviceKind};
 pub enum Role {
     /// Where the agent's voice comes from.
     Microphone,
-    /// Where the other party's voice plays.
+    /// Where the other party's voice plays (and the call-waiting tone).
     Speaker,
+    /// Where the ringtone plays.
+    Ringer,
 }
 
 impl Role {
@@ -21,6 +23,7 @@ impl Role {
         match self {
             Role::Microphone => "framephone.microphone",
             Role::Speaker => "framephone.speaker",
+            Role::Ringer => "framephone.ringer",
         }
     }
 }

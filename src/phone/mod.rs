@@ -5,6 +5,7 @@
 
 pub mod devices;
 mod media;
+pub mod notifications;
 mod setup;
 mod transport;
 
@@ -23,6 +24,8 @@ use web_sys::MediaStream;
 
 use crate::agent_state::AgentState;
 use crate::config::{AgentSettings, Config, DtmfMode, IceServer};
+use crate::dial_plan::DialPlan;
+use crate::dial_string::DialStringError;
 use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, PhoneState, Registration};
 use media::CallMedia;
@@ -39,6 +42,7 @@ struct Shell {
     ui: PhoneState,
     ice_servers: Vec<IceServer>,
     dtmf: DtmfMode,
+    dial_plan: DialPlan,
     agent_settings: AgentSettings,
     /// What colleagues were last told, so that it is published once per change.
     published: Option<(PresenceState, String)>,
@@ -82,6 +86,7 @@ impl Softphone {
             ui,
             ice_servers: config.ice_servers.clone(),
             dtmf: config.sip.dtmf,
+            dial_plan: config.dialling.clone(),
             agent_settings: config.agent.clone(),
             published: None,
             flows: HashMap::new(),
@@ -112,14 +117,7 @@ impl Softphone {
     /// Watches every directory contact's presence (the agent subscribes once registered).
     fn watch_directory(&self, contacts: &[crate::config::Contact]) {
         for contact in contacts {
-            let target = if contact.number.starts_with("sip:") {
-                contact.number.clone()
-            } else {
-                match crate::dial_string::normalise(&contact.number) {
-                    Ok(keys) => keys,
-                    Err(_) => continue,
-                }
-            };
+            let Ok(target) = self.sip_target(&contact.number) else { continue };
             if let Ok(subscription) = self.run(|agent, now| agent.subscribe(now, &target, Package::Presence)) {
                 self.0.borrow_mut().watched.insert(subscription, contact.number.clone());
             }
@@ -260,23 +258,19 @@ impl Softphone {
         self.0.borrow().media.get(&call).cloned()
     }
 
-    /// Calls `target`: media first (the offer leaves as soon as its candidates are in), then
+    /// What the SIP server is sent for a number as written in a CRM or a directory
+    /// ("+1 (555) 010-0199", "1-800-FLOWERS"): the keys, rewritten by the dialling rules.
+    fn sip_target(&self, number: &str) -> Result<String, DialStringError> {
+        self.0.borrow().dial_plan.target(number)
+    }
+
+    /// Calls `number`: media first (the offer leaves as soon as its candidates are in), then
     /// the INVITE.
-    pub fn dial(&self, target: String) {
+    pub fn dial(&self, number: String) {
         mark("dial");
-        // A number as written in a CRM or a directory ("+1 (555) 010-0199", "1-800-FLOWERS")
-        // becomes the keys to dial; a sip: address goes as it is.
-        let target = if target.trim_start().starts_with("sip:") {
-            target.trim().to_owned()
-        } else {
-            match crate::dial_string::normalise(&target) {
-                Ok(keys) => keys,
-                Err(error) => return self.ui().notice.set(Some(format!("{target} cannot be dialled: {error}."))),
-            }
-        };
         let phone = self.clone();
         spawn_local(async move {
-            phone.place_call(target).await;
+            phone.place_call(number).await;
         });
     }
 
@@ -292,8 +286,18 @@ impl Softphone {
         }
     }
 
-    async fn place_call(&self, target: String) -> Option<CallRef> {
+    /// Calls `number`; the call shows it as the agent gave it (cleaned), and the INVITE goes to
+    /// the dialling rules' rewriting of it.
+    async fn place_call(&self, number: String) -> Option<CallRef> {
         let ui = self.ui();
+        let target = match self.sip_target(&number) {
+            Ok(target) => target,
+            Err(error) => {
+                ui.notice.set(Some(format!("{number} cannot be dialled: {error}.")));
+                return None;
+            }
+        };
+        let shown = crate::dial_string::normalise(&number).unwrap_or_else(|_| number.trim().to_owned());
         let (media, offer) = match self.new_offer().await {
             Ok(prepared) => prepared,
             Err(error) => {
@@ -305,14 +309,14 @@ impl Softphone {
         let call = match placed {
             Ok(call) => {
                 self.0.borrow_mut().media.insert(call, media);
-                let view = CallView::new(call, false, target.clone(), target.clone(), CallStage::Dialing);
+                let view = CallView::new(call, false, shown.clone(), shown, CallStage::Dialing);
                 ui.calls.update(|calls| calls.push(view));
                 ui.notice.set(None);
                 Some(call)
             }
             Err(error) => {
                 media.close();
-                ui.notice.set(Some(format!("{target} could not be called: {error}.")));
+                ui.notice.set(Some(format!("{number} could not be called: {error}.")));
                 None
             }
         };
@@ -322,8 +326,12 @@ impl Softphone {
 
     /// Blind transfer: the other party of `call` is sent to `target`; the call ends when the
     /// target answers.
-    pub fn transfer(&self, call: CallRef, target: &str) {
-        if let Err(error) = self.run(|agent, now| agent.transfer(now, call, target)) {
+    pub fn transfer(&self, call: CallRef, number: &str) {
+        let target = match self.sip_target(number) {
+            Ok(target) => target,
+            Err(error) => return self.ui().notice.set(Some(format!("{number} cannot be dialled: {error}."))),
+        };
+        if let Err(error) = self.run(|agent, now| agent.transfer(now, call, &target)) {
             self.ui().notice.set(Some(format!("The transfer could not start: {error}.")));
         }
     }

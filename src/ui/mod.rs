@@ -1,6 +1,7 @@
 //! Leptos components. They render [`PhoneState`] and change it; they never talk to a host.
 
 mod agent_status;
+mod alerts;
 mod calls;
 mod dial_pad;
 mod directory;

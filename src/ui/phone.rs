@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::agent_status::AgentStatus;
+use super::alerts::Alerts;
 use super::calls::Calls;
 use super::dial_pad::DialPad;
 use super::directory::Directory;
@@ -41,6 +42,7 @@ pub fn Phone() -> impl IntoView {
                 let signed_out = matches!(state.registration.get(), Registration::SignedOut | Registration::Failed(_));
                 signed_out.then(|| view! { <SignIn /> })
             }}
+            {move || state.user.get().map(|_| view! { <Alerts /> })}
             <Calls />
             {move || {
                 state

@@ -1,10 +1,12 @@
-//! Settings: the Microphone and Speaker the phone uses, remembered on this computer.
+//! Settings: the Microphone, Speaker and Ringer the phone uses and whether it shows desktop
+//! notifications, remembered on this computer.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::state::PhoneState;
 use crate::phone::devices::{self, Device, Role};
+use crate::phone::notifications;
 
 /// One device choice: a `select` named after its role, "Default" first.
 #[component]
@@ -16,7 +18,8 @@ fn DeviceChoice(role: Role, name: &'static str, choices: RwSignal<Vec<Device>>) 
         match (state.phone.get_value(), role) {
             (Some(phone), Role::Microphone) => phone.set_microphone(&id),
             (Some(phone), Role::Speaker) => phone.set_speaker(&id),
-            (None, _) => devices::choose(role, &id),
+            // The ringer's device is read each time a call rings.
+            (_, Role::Ringer) | (None, _) => devices::choose(role, &id),
         }
     };
     view! {
@@ -34,6 +37,28 @@ fn DeviceChoice(role: Role, name: &'static str, choices: RwSignal<Vec<Device>>) 
                 }}
             </select>
         </label>
+    }
+}
+
+/// The "Desktop notifications" checkbox: asks the browser's permission when ticked.
+#[component]
+fn NotificationChoice() -> impl IntoView {
+    let on = RwSignal::new(notifications::enabled());
+    let problem = RwSignal::new(None::<&'static str>);
+    let change = move |ev: leptos::ev::Event| {
+        let wanted = event_target_checked(&ev);
+        spawn_local(async move {
+            let result = notifications::set_enabled(wanted).await;
+            on.set(result == Ok(true));
+            problem.set(result.err());
+        });
+    };
+    view! {
+        <label class="fp-settings__check">
+            <input type="checkbox" prop:checked=move || on.get() on:change=change />
+            <span>"Desktop notifications"</span>
+        </label>
+        {move || problem.get().map(|why| view! { <p class="fp-settings__problem">"Not available: " {why} "."</p> })}
     }
 }
 
@@ -64,6 +89,8 @@ pub fn Settings() -> impl IntoView {
                             <div class="fp-settings__panel" role="group" aria-label="Settings">
                                 <DeviceChoice role=Role::Microphone name="Microphone" choices=microphones />
                                 <DeviceChoice role=Role::Speaker name="Speaker" choices=speakers />
+                                <DeviceChoice role=Role::Ringer name="Ringer" choices=speakers />
+                                <NotificationChoice />
                             </div>
                         }
                     })

@@ -114,3 +114,41 @@ pub async fn signed_in_browser(widget: &str, user: &str) -> Browser {
     sign_in(&browser.client, user).await;
     browser
 }
+
+/// The phone's tones that are playing now (`ringtone`, `call-waiting`): audio elements that are
+/// not paused and whose time has moved.
+pub async fn sounds_playing(client: &fantoccini::Client) -> Vec<String> {
+    let script = "return [...document.querySelectorAll('audio[data-sound]')]\
+                  .filter(a => !a.paused && a.currentTime > 0).map(a => a.dataset.sound)";
+    let found = client.execute(script, vec![]).await.expect("list the sounds");
+    found.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+}
+
+/// Waits until exactly `expected` sounds are playing.
+pub async fn wait_for_sounds(client: &fantoccini::Client, expected: &[&str]) {
+    eventually(&format!("the sounds {expected:?}"), || async {
+        let playing = sounds_playing(client).await;
+        (playing == expected).then_some(())
+    })
+    .await;
+}
+
+#[derive(Debug)]
+struct GrantPermission(&'static str);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for GrantPermission {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/permissions", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = format!(r#"{{"descriptor": {{"name": "{}"}}, "state": "granted"}}"#, self.0);
+        (http::Method::POST, Some(body))
+    }
+}
+
+/// Grants the current page's origin a permission (`notifications`), as the agent would in the
+/// browser's prompt (WebDriver "Set Permission").
+pub async fn grant_permission(client: &fantoccini::Client, name: &'static str) {
+    client.issue_cmd(GrantPermission(name)).await.expect("grant the permission");
+}

@@ -3,8 +3,8 @@
 //! call each other; `getStats` packet counts, shown in the call's region, prove that audio flows.
 
 use e2e::{
-    audio_packets as packets, by_role, devserver, eventually, screenshot, signed_in_browser, wait_for_role,
-    wait_for_status,
+    audio_packets as packets, by_role, devserver, eventually, grant_permission, screenshot, signed_in_browser,
+    wait_for_role, wait_for_sounds, wait_for_status,
 };
 use fantoccini::{Client, Locator};
 
@@ -59,11 +59,13 @@ async fn two_agents_call_talk_hold_and_hang_up() {
     let incoming = wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
     assert!(incoming.text().await.unwrap().contains("1001"));
     call_region_with(a, "Ringing").await;
+    wait_for_sounds(b, &["ringtone"]).await;
     screenshot(b, "incoming-call").await;
     by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
 
     call_region_with(a, "Connected").await;
     call_region_with(b, "Connected").await;
+    wait_for_sounds(b, &[]).await;
     let (sent, received) = audio_flows(a, 25).await;
     audio_flows(b, 25).await;
     screenshot(a, "active-call").await;
@@ -117,13 +119,46 @@ async fn two_agents_call_talk_hold_and_hang_up() {
 }
 
 #[tokio::test]
-async fn a_declined_call_tells_the_caller() {
+async fn a_call_to_a_hidden_page_shows_a_notification_and_a_declined_call_tells_the_caller() {
     let server = devserver().await;
     let caller = signed_in_browser(&server.widget, "1003").await;
     let callee = signed_in_browser(&server.widget, "1004").await;
     let (a, b) = (&caller.client, &callee.client);
+
+    // The agent allows notifications (the browser's prompt answered by WebDriver) and turns
+    // them on in Settings; the browser's Notification is watched to see what the phone shows.
+    grant_permission(b, "notifications").await;
+    by_role(b, "button", "Settings").await.unwrap().click().await.unwrap();
+    let checkbox = by_role(b, "checkbox", "Desktop notifications").await.expect("the notifications choice");
+    checkbox.click().await.unwrap();
+    eventually("notifications on", || async { checkbox.prop("checked").await.ok()?.filter(|c| c == "true") }).await;
+    b.execute(
+        "const Real = window.Notification; window.shown = [];
+         window.Notification = class extends Real {
+           constructor(title, options) { super(title, options); const entry = [title, options.body, 'open'];
+             window.shown.push(entry); const close = this.close.bind(this);
+             this.close = () => { entry[2] = 'closed'; close(); }; }
+         };",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.minimize_window().await.unwrap();
+    let hidden = b.execute("return document.hidden", vec![]).await.unwrap();
+    assert_eq!(hidden, serde_json::json!(true), "a minimised window is hidden");
+
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1004\u{e007}").await.unwrap();
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    let shown = |state: &'static str| async move {
+        let script = "return window.shown.filter(([title, body, state]) =>
+                          title == 'Incoming call' && body.includes('1003') && state == arguments[0]).length";
+        b.execute(script, vec![state.into()]).await.unwrap() == serde_json::json!(1)
+    };
+    eventually("the notification", || async { shown("open").await.then_some(()) }).await;
+    wait_for_sounds(b, &["ringtone"]).await;
+    // Back to the page: the notification has done its work.
+    b.maximize_window().await.unwrap();
+    eventually("the notification to close", || async { shown("closed").await.then_some(()) }).await;
     // Alt+D declines (the shortcut the help panel lists).
     by_role(b, "button", "Keyboard shortcuts").await.unwrap().click().await.unwrap();
     let help = by_role(b, "list", "Keyboard shortcuts").await.expect("the shortcuts");
@@ -141,20 +176,24 @@ async fn a_declined_call_tells_the_caller() {
 }
 
 #[tokio::test]
-async fn keypad_digits_by_sip_info_reach_the_other_agent() {
+async fn dialling_rules_rewrite_the_number_and_keypad_digits_go_by_sip_info() {
     let server = devserver().await;
     let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
+    // The lab's users are national numbers of country 44 here: +44 (0) 1006, written the way
+    // British numbers often are, is dialled as 1006.
     server.set_config(format!(
         r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"], "dtmf": "info"}},
+            "dialling": {{"countryCode": "44", "nationalPrefix": "", "extensionDigits": 3}},
             "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
         server.servicenow, server.salesforce
     ));
     let caller = signed_in_browser(&server.widget, "1005").await;
     let callee = signed_in_browser(&server.widget, "1006").await;
     let (a, b) = (&caller.client, &callee.client);
-    by_role(a, "textbox", "Number").await.unwrap().send_keys("1006\u{e007}").await.unwrap();
+    by_role(a, "textbox", "Number").await.unwrap().send_keys("+44 (0) 1006\u{e007}").await.unwrap();
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
     by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_region_with(a, "+441006").await;
     call_region_with(a, "Connected").await;
     press_call_keys(a, "159#").await;
     call_region_with(b, "Keys received: 159#").await;
@@ -294,10 +333,12 @@ async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     by_role(c, "textbox", "Number").await.unwrap().send_keys("1013\u{e007}").await.unwrap();
     let waiting = wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the second call rings");
     assert!(waiting.text().await.unwrap().contains("1014"));
+    wait_for_sounds(b, &["call-waiting"]).await;
     call_shows(b, "1012", "Connected").await;
     by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
     call_shows(b, "1014", "Connected").await;
     call_shows(b, "1012", "On hold").await;
+    wait_for_sounds(b, &[]).await;
 
     click_in_call(b, "1014", "Hang up").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
