@@ -231,7 +231,8 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     state.update_call(call, |view| {
         view.stage = CallStage::Active;
         view.answered_at = Some(1_000.0);
-        view.packets = (250, 248);
+        view.audio.packets = (250, 248);
+        view.levels = (40, 0);
     });
     state.clock.set(66_000.0);
     tick().await;
@@ -240,6 +241,12 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     let text = region.text_content().unwrap();
     assert!(text.contains("Connected") && text.contains("1:05"), "{text}");
     assert!(text.contains("Audio packets: 250 sent, 248 received"), "{text}");
+    let meter =
+        |name: &str| find(&region, &format!("[role=meter][aria-label='{name}']")).get_attribute("aria-valuenow");
+    assert_eq!(
+        (meter("Microphone level").as_deref(), meter("Incoming audio level").as_deref()),
+        (Some("40"), Some("0"))
+    );
     for name in ["Mute", "Hold", "Hang up"] {
         button(&region, name);
     }

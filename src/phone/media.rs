@@ -11,6 +11,7 @@ use web_sys::{
     RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
+use crate::audio_level::EnergyCounters;
 use crate::config::IceServer;
 use crate::host::js::describe;
 
@@ -68,6 +69,17 @@ pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaErro
             }))
         }
     }
+}
+
+/// One reading of a call's audio statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AudioStats {
+    /// RTP packets sent and received.
+    pub packets: (u64, u64),
+    /// Energy of the microphone's audio.
+    pub sent: EnergyCounters,
+    /// Energy of the other party's audio.
+    pub received: EnergyCounters,
 }
 
 /// One call's media.
@@ -193,11 +205,11 @@ impl CallMedia {
         dtmf.map(|dtmf| dtmf.insert_dtmf(tones)).is_some()
     }
 
-    /// Audio RTP packets sent and received so far.
-    pub async fn packets(&self) -> (u64, u64) {
-        let Ok(report) = JsFuture::from(self.connection.get_stats()).await else { return (0, 0) };
-        let (mut sent, mut received) = (0u64, 0u64);
-        let Ok(Some(entries)) = js_sys::try_iter(&report) else { return (0, 0) };
+    /// What `getStats` says of this call's audio so far.
+    pub async fn stats(&self) -> AudioStats {
+        let mut found = AudioStats::default();
+        let Ok(report) = JsFuture::from(self.connection.get_stats()).await else { return found };
+        let Ok(Some(entries)) = js_sys::try_iter(&report) else { return found };
         for entry in entries.flatten() {
             let stats = Array::from(&entry).get(1);
             let text = |key: &str| Reflect::get(&stats, &key.into()).ok().and_then(|v| v.as_string());
@@ -205,13 +217,20 @@ impl CallMedia {
             if text("kind").as_deref() != Some("audio") {
                 continue;
             }
+            let energy =
+                || EnergyCounters { energy: number("totalAudioEnergy"), duration: number("totalSamplesDuration") };
             match text("type").as_deref() {
-                Some("outbound-rtp") => sent += number("packetsSent") as u64,
-                Some("inbound-rtp") => received += number("packetsReceived") as u64,
+                Some("outbound-rtp") => found.packets.0 += number("packetsSent") as u64,
+                Some("inbound-rtp") => {
+                    found.packets.1 += number("packetsReceived") as u64;
+                    found.received = energy();
+                }
+                // The microphone as it enters the call (silent while muted).
+                Some("media-source") => found.sent = energy(),
                 _ => {}
             }
         }
-        (sent, received)
+        found
     }
 
     async fn set_local(&self, description: JsValue) -> Result<String, MediaError> {

@@ -23,13 +23,14 @@ use wasm_bindgen::prelude::*;
 use web_sys::MediaStream;
 
 use crate::agent_state::AgentState;
+use crate::audio_level::level_between;
 use crate::config::{AgentSettings, Config, DtmfMode, IceServer};
 use crate::dial_plan::DialPlan;
 use crate::dial_string::DialStringError;
 use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, PhoneState, Registration};
 use media::CallMedia;
-pub use media::MediaError;
+pub use media::{AudioStats, MediaError};
 use sip::body::PresenceState;
 use transport::{Flow, FlowEvent};
 
@@ -506,8 +507,14 @@ impl Softphone {
         let media: Vec<(CallRef, Rc<CallMedia>)> = self.0.borrow().media.iter().map(|(c, m)| (*c, m.clone())).collect();
         for (call, media) in media {
             spawn_local(async move {
-                let packets = media.packets().await;
-                ui.update_call(call, |view| view.packets = packets);
+                let audio = media.stats().await;
+                ui.update_call(call, |view| {
+                    let levels = (
+                        level_between(view.audio.sent, audio.sent),
+                        level_between(view.audio.received, audio.received),
+                    );
+                    (view.audio, view.levels) = (audio, levels);
+                });
             });
         }
     }

@@ -80,8 +80,12 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 {move || timer().map(|t| view! { <span class="fp-call__timer" role="timer">{t}</span> })}
             </p>
             <p class="fp-call__audio">
-                {show(|c| format!("Audio packets: {} sent, {} received", c.packets.0, c.packets.1))}
+                {show(|c| format!("Audio packets: {} sent, {} received", c.audio.packets.0, c.audio.packets.1))}
             </p>
+            <div class="fp-call__meters">
+                <LevelMeter name="Microphone level" short="Mic" level=Signal::derive(move || call().map_or(0, |c| c.levels.0)) />
+                <LevelMeter name="Incoming audio level" short="In" level=Signal::derive(move || call().map_or(0, |c| c.levels.1)) />
+            </div>
             <div class="fp-call__actions">
                 <button
                     type="button"
@@ -218,6 +222,17 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
                     "Cancel"
                 </button>
             </div>
+        </div>
+    }
+}
+
+/// A level meter (`role=meter`, 0 to 100) with a bar.
+#[component]
+fn LevelMeter(name: &'static str, short: &'static str, level: Signal<u8>) -> impl IntoView {
+    view! {
+        <span class="fp-meter__label" aria-hidden="true">{short}</span>
+        <div class="fp-meter" role="meter" aria-label=name title=name aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || level.get().to_string()>
+            <span class="fp-meter__bar" style:width=move || format!("{}%", level.get())></span>
         </div>
     }
 }

@@ -5,7 +5,7 @@ use sip::agent::CallRef;
 
 use crate::config::Config;
 use crate::host::{DialRequest, HostKind};
-use crate::phone::Softphone;
+use crate::phone::{AudioStats, Softphone};
 
 /// The three tabs of the phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,8 +106,10 @@ pub struct CallView {
     pub muted: bool,
     /// We put it on hold.
     pub held: bool,
-    /// Audio RTP packets sent and received, from `getStats`.
-    pub packets: (u64, u64),
+    /// The last `getStats` reading: packets, and the energy the level meters are made from.
+    pub audio: AudioStats,
+    /// Microphone and incoming audio levels over the last second, in percent.
+    pub levels: (u8, u8),
     /// Keypad digits sent on this call.
     pub keys_sent: String,
     /// Digits the other side sent by SIP INFO.
@@ -129,7 +131,8 @@ impl CallView {
             answered_at: None,
             muted: false,
             held: false,
-            packets: (0, 0),
+            audio: AudioStats::default(),
+            levels: (0, 0),
             keys_sent: String::new(),
             keys_received: String::new(),
             consultation: None,

@@ -48,6 +48,7 @@ fn candidates(role: &str) -> &'static str {
         "heading" => "h1, h2, h3, h4, h5, h6, [role=heading]",
         "combobox" => "select, [role=combobox]",
         "checkbox" => "input[type=checkbox], [role=checkbox]",
+        "meter" => "meter, [role=meter]",
         "list" => "ul, ol, [role=list]",
         "region" => "section, [role=region]",
         "group" => "[role=group], fieldset",

@@ -41,6 +41,17 @@ async fn press_call_keys(client: &Client, keys: &str) {
     }
 }
 
+/// Waits until the meter `name` of the active call shows sound (`true`) or silence; the meters
+/// show the last second, so a few readings may pass.
+async fn level_becomes(client: &Client, name: &str, sound: bool) {
+    eventually(&format!("{name} to show {}", if sound { "sound" } else { "silence" }), || async {
+        let meter = by_role(client, "meter", name).await.ok()?;
+        let level: u32 = meter.attr("aria-valuenow").await.ok()??.parse().ok()?;
+        ((level > 0) == sound).then_some(())
+    })
+    .await;
+}
+
 /// Packets received on the active call, as shown now.
 async fn received_after_a_while(client: &Client) -> u64 {
     let text = by_role(client, "region", "Active call").await.expect("the call").text().await.unwrap_or_default();
@@ -70,6 +81,16 @@ async fn two_agents_call_talk_hold_and_hang_up() {
     audio_flows(b, 25).await;
     screenshot(a, "active-call").await;
     assert!(sent > 0 && received > 0);
+
+    // Mute: the other side hears silence (its incoming level falls to zero) while packets go on;
+    // unmute: the voice is back.
+    level_becomes(b, "Incoming audio level", true).await;
+    level_becomes(a, "Microphone level", true).await;
+    by_role(a, "button", "Mute").await.unwrap().click().await.unwrap();
+    level_becomes(b, "Incoming audio level", false).await;
+    level_becomes(a, "Microphone level", false).await;
+    by_role(a, "button", "Unmute").await.unwrap().click().await.unwrap();
+    level_becomes(b, "Incoming audio level", true).await;
 
     // Keypad digits go into the audio as RFC 4733 telephone events.
     press_call_keys(a, "5#").await;
