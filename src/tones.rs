@@ -52,6 +52,28 @@ pub fn alert_for(stages: impl IntoIterator<Item = CallStage>) -> Option<Alert> {
 /// Ramp at each edge of a burst, so that it starts and stops without a click.
 const RAMP_MS: u32 = 10;
 
+/// A sine wave by recurrence (sin((n+1)w) = 2cos(w)sin(nw) - sin((n-1)w)): one multiply per
+/// sample, where `sin` itself is a slow software routine in WebAssembly.
+struct Oscillator {
+    factor: f64,
+    previous: f64,
+    current: f64,
+}
+
+impl Oscillator {
+    fn new(frequency: f32) -> Oscillator {
+        let step = std::f64::consts::TAU * f64::from(frequency) / f64::from(SAMPLE_RATE);
+        Oscillator { factor: 2.0 * step.cos(), previous: -step.sin(), current: 0.0 }
+    }
+
+    /// The current sample, then one step on.
+    fn next(&mut self) -> f64 {
+        let sample = self.current;
+        (self.previous, self.current) = (self.current, self.factor * self.current - self.previous);
+        sample
+    }
+}
+
 impl Cadence {
     /// Length of one period, in milliseconds.
     pub fn period_ms(&self) -> u32 {
@@ -66,11 +88,11 @@ impl Cadence {
         let mut samples = Vec::with_capacity((self.period_ms() * per_ms) as usize);
         for &(on, off) in self.steps {
             let burst = on * per_ms;
+            let mut waves: Vec<Oscillator> = self.frequencies.iter().map(|&f| Oscillator::new(f)).collect();
             for n in 0..burst {
-                let t = n as f32 / SAMPLE_RATE as f32;
                 let envelope = (n as f32 / ramp).min((burst - n) as f32 / ramp).min(1.0);
-                let wave: f32 = self.frequencies.iter().map(|f| (std::f32::consts::TAU * f * t).sin()).sum();
-                samples.push((wave * peak * envelope) as i16);
+                let wave: f64 = waves.iter_mut().map(Oscillator::next).sum();
+                samples.push((wave as f32 * peak * envelope) as i16);
             }
             samples.resize(samples.len() + (off * per_ms) as usize, 0);
         }
@@ -94,9 +116,7 @@ impl Cadence {
         wav.extend_from_slice(&16u16.to_le_bytes());
         wav.extend_from_slice(b"data");
         wav.extend_from_slice(&data_len.to_le_bytes());
-        for sample in samples {
-            wav.extend_from_slice(&sample.to_le_bytes());
-        }
+        wav.extend(samples.iter().flat_map(|sample| sample.to_le_bytes()));
         wav
     }
 }
@@ -146,6 +166,15 @@ mod tests {
         assert_eq!(alert_for([Active, Incoming]), Some(Alert::CallWaiting), "on a call");
         assert_eq!(alert_for([Dialing, Incoming]), Some(Alert::CallWaiting), "placing a call");
         assert_eq!(alert_for([Active, Connecting]), None, "answered");
+    }
+
+    #[test]
+    fn the_oscillator_follows_the_sine_for_a_whole_burst() {
+        let mut wave = Oscillator::new(480.0);
+        for n in 0..SAMPLE_RATE {
+            let exact = (std::f64::consts::TAU * 480.0 * f64::from(n) / f64::from(SAMPLE_RATE)).sin();
+            assert!((wave.next() - exact).abs() < 1e-6, "sample {n}");
+        }
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub struct CallMedia {
     connection: RtcPeerConnection,
     audio: HtmlAudioElement,
     _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
+    _on_unmute: Closure<dyn FnMut()>,
     microphone: MediaStream,
 }
 
@@ -127,9 +128,14 @@ impl CallMedia {
         if let Some(body) = document.body() {
             let _ = body.append_child(&audio);
         }
+        // A remote track is muted until its first RTP packet arrives: the moment the agent can
+        // hear the other side (the benchmarks read the mark).
+        let on_unmute = Closure::<dyn FnMut()>::new(|| super::mark("audio"));
         let on_track = {
             let audio = audio.clone();
+            let on_unmute: js_sys::Function = on_unmute.as_ref().clone().unchecked_into();
             Closure::<dyn FnMut(RtcTrackEvent)>::new(move |event: RtcTrackEvent| {
+                event.track().set_onunmute(Some(&on_unmute));
                 if let Ok(stream) = event.streams().get(0).dyn_into::<MediaStream>() {
                     audio.set_src_object(Some(&stream));
                     let _ = audio.play();
@@ -137,7 +143,7 @@ impl CallMedia {
             })
         };
         connection.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
-        Ok(CallMedia { connection, audio, _on_track: on_track, microphone })
+        Ok(CallMedia { connection, audio, _on_track: on_track, _on_unmute: on_unmute, microphone })
     }
 
     /// Our offer (a new call, hold, resume).

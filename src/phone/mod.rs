@@ -64,7 +64,9 @@ struct Shell {
 }
 
 /// Records a User Timing mark (visible in the browser's performance tools; the benchmarks read
-/// them): `framephone:dial`, `framephone:invite`, `framephone:sign-in`, `framephone:registered`.
+/// them): `framephone:dial`, `framephone:invite`, `framephone:ringing` (the first 180 of a call we
+/// placed), `framephone:answer`, `framephone:audio` (a call's first RTP packet),
+/// `framephone:sign-in`, `framephone:registered`.
 pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(&format!("framephone:{name}"));
@@ -363,6 +365,7 @@ impl Softphone {
 
     /// Answers a ringing call.
     pub fn answer(&self, call: CallRef) {
+        mark("answer");
         let phone = self.clone();
         spawn_local(async move {
             let ui = phone.ui();
@@ -561,6 +564,12 @@ impl Softphone {
             }
             Event::Progress { call, status, sdp, .. } => {
                 if status >= 180 {
+                    if ui
+                        .calls
+                        .with_untracked(|calls| calls.iter().any(|c| c.id == call && c.stage == CallStage::Dialing))
+                    {
+                        mark("ringing");
+                    }
                     ui.update_call(call, |view| view.stage = CallStage::Ringing);
                 }
                 if let Some(sdp) = sdp {

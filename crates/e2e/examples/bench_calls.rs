@@ -5,18 +5,19 @@
 //! RTCPeerConnections at the start and the end. Figures come from the widget's User Timing
 //! marks (`framephone:*`) and the page itself, so they measure the page, not WebDriver.
 
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, submit_sign_in, wait_for_role};
+use e2e::{Browser, PATIENCE, by_role, devserver, devtools, eventually, submit_sign_in, wait_for_role};
 use fantoccini::Client;
 
-const LOADS: usize = 5;
+const LOADS: usize = 15;
 const CALLS: usize = 20;
 
-/// Milliseconds from `from` (or navigation start) to the last `to` mark.
+/// Milliseconds from the last `from` mark (or navigation start) to the last `to` mark, once
+/// `to` follows `from`.
 async fn measure(client: &Client, from: Option<&str>, to: &str) -> f64 {
     let script = "const last = n => { const e = performance.getEntriesByName('framephone:' + n); \
                   return e.length ? e[e.length - 1].startTime : null; }; \
                   const to = last(arguments[1]); const from = arguments[0] === null ? 0 : last(arguments[0]); \
-                  return (to === null || from === null) ? null : to - from;";
+                  return (to === null || from === null || to < from) ? null : to - from;";
     let args = vec![from.map_or(serde_json::Value::Null, Into::into), to.into()];
     eventually(&format!("the mark {to}"), || async { client.execute(script, args.clone()).await.ok()?.as_f64() }).await
 }
@@ -60,16 +61,20 @@ async fn main() {
     let caller = Browser::start().await;
     let callee = Browser::start().await;
     let (a, b) = (&caller.client, &callee.client);
+    // The wasm module's memory is reachable only through the loader's start event: keep it.
+    let keep_wasm = "addEventListener('TrunkApplicationStarted', e => { window.__wasm = e.detail.wasm; })";
+    devtools(a, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": keep_wasm })).await;
     for (client, user) in [(a, "1001"), (b, "1002")] {
         client.goto(&url).await.unwrap();
         sign_in(client, user).await;
     }
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002").await.unwrap();
-    let mut invites = Vec::new();
+    let (mut invites, mut ringing, mut first_audio) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..CALLS {
         by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
         wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
         invites.push(measure(a, Some("dial"), "invite").await);
+        ringing.push(measure(a, Some("invite"), "ringing").await);
         by_role(b, "button", "Decline").await.unwrap().click().await.unwrap();
         eventually("the call to end", || async { by_role(a, "region", "Active call").await.is_err().then_some(()) })
             .await;
@@ -80,16 +85,18 @@ async fn main() {
                  window.RTCPeerConnection = function (c) { const pc = new Real(c); window.__pcs.made++; \
                  const close = pc.close.bind(pc); pc.close = () => { window.__pcs.closed++; close(); }; return pc; }; } \
                  if (window.gc) { gc(); } \
-                 return [window.__pcs.made - window.__pcs.closed, performance.memory.usedJSHeapSize];";
+                 return [window.__pcs.made - window.__pcs.closed, performance.memory.usedJSHeapSize, \
+                 window.__wasm ? window.__wasm.memory.buffer.byteLength : 0];";
     let soak: usize = std::env::var("SOAK_CALLS").ok().and_then(|n| n.parse().ok()).unwrap_or(500);
     let read = |client: &Client| {
         let client = client.clone();
         async move {
             let values = client.execute(count, vec![]).await.unwrap();
-            (values[0].as_u64().unwrap_or(0), values[1].as_u64().unwrap_or(0))
+            let number = |i: usize| values[i].as_u64().unwrap_or(0);
+            (number(0), number(1), number(2))
         }
     };
-    let (live_before, heap_before) = read(a).await;
+    let (live_before, heap_before, wasm_before) = read(a).await;
     let started = std::time::Instant::now();
     for _ in 0..soak {
         by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
@@ -100,24 +107,30 @@ async fn main() {
             text.contains("Connected").then_some(())
         })
         .await;
+        first_audio.push(measure(b, Some("answer"), "audio").await);
         by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
         eventually("the call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) })
             .await;
     }
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let (live_after, heap_after) = read(a).await;
+    let (live_after, heap_after, wasm_after) = read(a).await;
     println!("| measure | runs | median | min | max |");
     println!("|---|---|---|---|---|");
     summary("cold load to an interactive dial pad (navigation start → first render)", loads);
     summary("Sign in → Registered (REGISTER, 401, REGISTER, 200)", registrations);
     summary("Call click → INVITE sent, unreachable STUN configured", invites);
+    summary("INVITE sent → 180 Ringing received (caller)", ringing);
+    summary("Answer click → first audio packet received (callee)", first_audio);
     println!();
     println!(
         "Soak: {soak} answered calls in {:.0} s; caller page JS heap {:.1} MB before, {:.1} MB after; \
-         live RTCPeerConnections {live_before} before, {live_after} after",
+         wasm memory {:.1} MB before, {:.1} MB after; live RTCPeerConnections {live_before} before, \
+         {live_after} after",
         started.elapsed().as_secs_f64(),
         heap_before as f64 / 1e6,
-        heap_after as f64 / 1e6
+        heap_after as f64 / 1e6,
+        wasm_before as f64 / 1e6,
+        wasm_after as f64 / 1e6
     );
     caller.close().await;
     callee.close().await;

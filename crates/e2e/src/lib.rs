@@ -152,3 +152,26 @@ impl fantoccini::wd::WebDriverCompatibleCommand for GrantPermission {
 pub async fn grant_permission(client: &fantoccini::Client, name: &'static str) {
     client.issue_cmd(GrantPermission(name)).await.expect("grant the permission");
 }
+
+#[derive(Debug)]
+struct DevTools {
+    command: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.command, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Runs a Chrome DevTools Protocol command through ChromeDriver (benchmarks use it to watch a
+/// page from its first script on).
+pub async fn devtools(client: &fantoccini::Client, command: &'static str, params: serde_json::Value) {
+    client.issue_cmd(DevTools { command, params }).await.expect("the DevTools command");
+}
