@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use sip::agent::CallRef;
 
 use super::dial_pad::KEYS;
+use super::directory::presence_text;
 use super::state::{CallStage, CallView, PhoneState, elapsed_text};
 
 fn with_phone(state: PhoneState, action: impl FnOnce(&crate::phone::Softphone)) {
@@ -170,6 +171,27 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
         })
     };
     let has_target = move || target.with(|t| !t.trim().is_empty());
+    let contacts = state.config.with_value(|config| config.directory.clone());
+    // A colleague from the directory, with what their presence says, fills the box.
+    let pick = (!contacts.is_empty()).then(|| {
+        let options = contacts
+            .into_iter()
+            .map(|contact| {
+                let value = contact.number.clone();
+                let label = move || {
+                    let presence = state.presence.with(|known| presence_text(known.get(&contact.number)));
+                    format!("{} ({}) · {presence}", contact.name, contact.number)
+                };
+                view! { <option value=value>{label}</option> }
+            })
+            .collect_view();
+        view! {
+            <select aria-label="Transfer to a contact" on:change=move |ev| target.set(event_target_value(&ev))>
+                <option value="">"Pick from the directory…"</option>
+                {options}
+            </select>
+        }
+    });
     view! {
         <div class="fp-transfer" role="dialog" aria-label="Transfer">
             <label for=input.clone()>"Transfer to"</label>
@@ -180,6 +202,7 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
                 prop:value=move || target.get()
                 on:input=move |ev| target.set(event_target_value(&ev))
             />
+            {pick}
             <div class="fp-transfer__actions">
                 <button
                     type="button"

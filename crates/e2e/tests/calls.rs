@@ -300,18 +300,32 @@ async fn call_shows(client: &Client, party: &str, expected: &str) {
 #[tokio::test]
 async fn blind_then_attended_transfer_among_three_agents() {
     let server = devserver().await;
+    let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
+    server.set_config(format!(
+        r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"]}},
+            "directory": [{{"name": "Cleo Park", "number": "1011"}}],
+            "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
+        server.servicenow, server.salesforce
+    ));
     let a_browser = signed_in_browser(&server.widget, "1009").await;
     let b_browser = signed_in_browser(&server.widget, "1010").await;
     let c_browser = signed_in_browser(&server.widget, "1011").await;
     let (a, b, c) = (&a_browser.client, &b_browser.client, &c_browser.client);
 
-    // Blind: A calls B; B sends A to C.
+    // Blind: A calls B; B picks C from the directory and sends A there.
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1010\u{e007}").await.unwrap();
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("B rings");
     by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
     call_shows(b, "1009", "Connected").await;
     click_in_call(b, "1009", "Transfer").await;
-    by_role(b, "textbox", "Transfer to").await.unwrap().send_keys("1011").await.unwrap();
+    let contacts = by_role(b, "combobox", "Transfer to a contact").await.expect("the directory pick");
+    eventually("C's presence in the pick", || async {
+        contacts.text().await.ok()?.contains("Cleo Park (1011) · Available").then_some(())
+    })
+    .await;
+    contacts.select_by_value("1011").await.unwrap();
+    let chosen = by_role(b, "textbox", "Transfer to").await.unwrap().prop("value").await.unwrap();
+    assert_eq!(chosen.as_deref(), Some("1011"));
     by_role(b, "button", "Transfer now").await.unwrap().click().await.unwrap();
     wait_for_role(c, "alertdialog", "Incoming call", PATIENCE).await.expect("C rings");
     by_role(c, "button", "Answer").await.unwrap().click().await.unwrap();

@@ -1,11 +1,12 @@
-//! Calls inside the host views: an agent signed in inside ServiceNow's OpenFrame panel or
-//! Salesforce Lightning's softphone panel takes a call from a colleague in the pop-out view.
-//! The incoming call asks the host to show the panel, even when the agent minimised it.
+//! Calls inside the host views: an agent signed in inside ServiceNow's OpenFrame panel, or
+//! Salesforce Lightning's or Classic's softphone panel, takes a call from a colleague in the
+//! pop-out view. The incoming call asks the host to show the panel, even when the agent
+//! minimised it.
 //! Needs the Kamailio lab (`$LAB_WS_PORT`).
 
 use e2e::{
     Browser, PATIENCE, audio_packets, by_role, devserver, eventually, sign_in, signed_in_browser, wait_for_log,
-    wait_for_role,
+    wait_for_role, wait_for_status,
 };
 use fantoccini::{Client, Locator};
 
@@ -80,6 +81,28 @@ async fn a_call_rings_inside_salesforce_lightning_and_brings_the_minimised_panel
     answer_and_talk(client).await;
     client.enter_parent_frame().await.unwrap();
     host_text_becomes(client, "#utility-label", "Framephone").await;
+    caller.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn a_call_rings_inside_salesforce_classic_and_the_agent_stays_signed_in_across_page_loads() {
+    let server = devserver().await;
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/classic", server.salesforce)).await.unwrap();
+    enter_widget(client, "#softphone").await;
+    sign_in(client, "1009").await;
+    let caller = colleague_calls(&server.widget, "1010", "1009").await;
+    answer_and_talk(client).await;
+    // Classic loads a new page, and the softphone with it, on every navigation: the phone signs
+    // the agent back in by itself and takes the next call.
+    client.enter_parent_frame().await.unwrap();
+    by_role(client, "link", "Globex").await.unwrap().click().await.unwrap();
+    enter_widget(client, "#softphone").await;
+    wait_for_status(client, "Registered as 1009").await;
+    by_role(&caller.client, "button", "Call").await.unwrap().click().await.unwrap();
+    answer_and_talk(client).await;
     caller.close().await;
     agent.close().await;
 }

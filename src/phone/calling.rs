@@ -1,0 +1,300 @@
+//! Call control: placing, answering, holding, muting, transferring and ending calls, each
+//! call with its own media.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sip::agent::CallRef;
+use wasm_bindgen::JsCast;
+use web_sys::MediaStream;
+
+use super::events::party_text;
+use super::media::{self, CallMedia, MediaError};
+use super::{Softphone, devices, mark, now};
+use crate::config::DtmfMode;
+use crate::dial_string::DialStringError;
+use crate::ui::{CallStage, CallView};
+
+impl Softphone {
+    pub(super) async fn microphone(&self) -> Result<MediaStream, MediaError> {
+        if let Some(stream) = self.0.borrow().microphone.clone() {
+            return Ok(stream);
+        }
+        let stream = media::microphone(devices::chosen(devices::Role::Microphone)).await?;
+        self.0.borrow_mut().microphone = Some(stream.clone());
+        Ok(stream)
+    }
+
+    pub(super) async fn new_media(&self) -> Result<Rc<CallMedia>, MediaError> {
+        let microphone = self.microphone().await?;
+        let ice_servers = self.0.borrow().ice_servers.clone();
+        Ok(Rc::new(CallMedia::new(&ice_servers, &microphone)?))
+    }
+
+    pub(super) fn media(&self, call: CallRef) -> Option<Rc<CallMedia>> {
+        self.0.borrow().media.get(&call).cloned()
+    }
+
+    /// What the SIP server is sent for a number as written in a CRM or a directory
+    /// ("+1 (555) 010-0199", "1-800-FLOWERS"): the keys, rewritten by the dialling rules.
+    pub(super) fn sip_target(&self, number: &str) -> Result<String, DialStringError> {
+        self.0.borrow().dial_plan.target(number)
+    }
+
+    /// Calls `number`: media first (the offer leaves as soon as its candidates are in), then
+    /// the INVITE.
+    pub fn dial(&self, number: String) {
+        mark("dial");
+        let phone = self.clone();
+        spawn_local(async move {
+            phone.place_call(number).await;
+        });
+    }
+
+    /// Media for a new outgoing call, and its offer.
+    pub(super) async fn new_offer(&self) -> Result<(Rc<CallMedia>, String), MediaError> {
+        let media = self.new_media().await?;
+        match media.offer().await {
+            Ok(offer) => Ok((media, offer)),
+            Err(error) => {
+                media.close();
+                Err(error)
+            }
+        }
+    }
+
+    /// Calls `number`; the call shows it as the agent gave it (cleaned), and the INVITE goes to
+    /// the dialling rules' rewriting of it.
+    pub(super) async fn place_call(&self, number: String) -> Option<CallRef> {
+        let ui = self.ui();
+        let target = match self.sip_target(&number) {
+            Ok(target) => target,
+            Err(error) => {
+                ui.notice.set(Some(format!("{number} cannot be dialled: {error}.")));
+                return None;
+            }
+        };
+        let shown = crate::dial_string::normalise(&number).unwrap_or_else(|_| number.trim().to_owned());
+        let (media, offer) = match self.new_offer().await {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                ui.notice.set(Some(error.to_string()));
+                return None;
+            }
+        };
+        let placed = self.0.borrow_mut().agent.call(now(), &target, offer);
+        let call = match placed {
+            Ok(call) => {
+                self.0.borrow_mut().media.insert(call, media);
+                let view = CallView::new(call, false, shown.clone(), shown, CallStage::Dialing);
+                ui.calls.update(|calls| calls.push(view));
+                ui.notice.set(None);
+                Some(call)
+            }
+            Err(error) => {
+                media.close();
+                ui.notice.set(Some(format!("{number} could not be called: {error}.")));
+                None
+            }
+        };
+        self.pump();
+        call
+    }
+
+    /// Blind transfer: the other party of `call` is sent to `target`; the call ends when the
+    /// target answers.
+    pub fn transfer(&self, call: CallRef, number: &str) {
+        let target = match self.sip_target(number) {
+            Ok(target) => target,
+            Err(error) => return self.ui().notice.set(Some(format!("{number} cannot be dialled: {error}."))),
+        };
+        if let Err(error) = self.run(|agent, now| agent.transfer(now, call, &target)) {
+            self.ui().notice.set(Some(format!("The transfer could not start: {error}.")));
+        }
+    }
+
+    /// Attended transfer, first step: `call` goes on hold and `target` is called.
+    pub fn consult(&self, call: CallRef, target: String) {
+        let phone = self.clone();
+        spawn_local(async move {
+            let ui = phone.ui();
+            if !ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held)) {
+                phone.hold(call, true).await;
+            }
+            if let Some(consultation) = phone.place_call(target).await {
+                ui.update_call(call, |view| view.consultation = Some(consultation));
+            }
+        });
+    }
+
+    /// Attended transfer, last step: the held party and the consulted party are connected.
+    pub fn complete_transfer(&self, call: CallRef) {
+        let consultation =
+            self.ui().calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).and_then(|c| c.consultation));
+        let Some(consultation) = consultation else { return };
+        if let Err(error) = self.run(|agent, now| agent.transfer_attended(now, call, consultation)) {
+            self.ui().notice.set(Some(format!("The transfer could not complete: {error}.")));
+        }
+    }
+
+    /// Answers a ringing call.
+    pub fn answer(&self, call: CallRef) {
+        mark("answer");
+        let phone = self.clone();
+        spawn_local(async move {
+            let ui = phone.ui();
+            // Answering a waiting call holds the one in progress, as desk phones do.
+            let talking: Vec<CallRef> = ui.calls.with_untracked(|calls| {
+                calls.iter().filter(|c| c.id != call && c.stage == CallStage::Active && !c.held).map(|c| c.id).collect()
+            });
+            for other in talking {
+                phone.hold(other, true).await;
+            }
+            ui.update_call(call, |view| view.stage = CallStage::Connecting);
+            let offer = phone.0.borrow_mut().offers.remove(&call).flatten();
+            let media = match phone.new_media().await {
+                Ok(media) => media,
+                Err(error) => {
+                    ui.notice.set(Some(error.to_string()));
+                    return phone.run(|agent, now| agent.reject(now, call, 480)).unwrap_or(());
+                }
+            };
+            let sdp = media.reply(offer.as_deref()).await;
+            let answered = match sdp {
+                Ok(sdp) => phone.run(|agent, now| agent.answer(now, call, sdp)).map_err(|e| e.to_string()),
+                Err(error) => {
+                    let _ = phone.run(|agent, now| agent.reject(now, call, 488));
+                    Err(error.to_string())
+                }
+            };
+            match answered {
+                Ok(()) => {
+                    phone.0.borrow_mut().media.insert(call, media);
+                }
+                Err(error) => {
+                    media.close();
+                    ui.notice.set(Some(format!("The call could not be answered: {error}")));
+                }
+            }
+        });
+    }
+
+    /// Declines a ringing call (603).
+    pub fn decline(&self, call: CallRef) {
+        let _ = self.run(|agent, now| agent.reject(now, call, 603));
+    }
+
+    /// Hangs up, cancels or declines, whatever the call's state.
+    pub fn hang_up(&self, call: CallRef) {
+        let _ = self.run(|agent, now| agent.hang_up(now, call));
+    }
+
+    /// Mutes or unmutes the microphone on one call.
+    pub fn toggle_mute(&self, call: CallRef) {
+        let Some(media) = self.media(call) else { return };
+        let ui = self.ui();
+        let muted = !ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.muted));
+        media.set_muted(muted);
+        ui.update_call(call, |view| view.muted = muted);
+    }
+
+    /// Puts a call on hold, or resumes it (a new offer: sendonly, or sendrecv again).
+    pub fn toggle_hold(&self, call: CallRef) {
+        let phone = self.clone();
+        spawn_local(async move {
+            let held = !phone.ui().calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held));
+            phone.hold(call, held).await;
+        });
+    }
+
+    pub(super) async fn hold(&self, call: CallRef, held: bool) {
+        let Some(media) = self.media(call) else { return };
+        let ui = self.ui();
+        media.set_direction(held);
+        let offered = match media.offer().await {
+            Ok(offer) => self.run(|agent, now| agent.reoffer(now, call, offer)).map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match offered {
+            Ok(()) => ui.update_call(call, |view| view.held = held),
+            Err(error) => {
+                media.set_direction(!held);
+                ui.notice.set(Some(format!("Hold failed: {error}")));
+            }
+        }
+    }
+
+    /// Uses another microphone from the next call on (and remembers it).
+    pub fn set_microphone(&self, id: &str) {
+        devices::choose(devices::Role::Microphone, id);
+        if let Some(stream) = self.0.borrow_mut().microphone.take() {
+            for track in stream.get_tracks().iter() {
+                track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
+            }
+        }
+    }
+
+    /// Plays calls through another speaker, the current ones too (and remembers it).
+    pub fn set_speaker(&self, id: &str) {
+        devices::choose(devices::Role::Speaker, id);
+        for media in self.0.borrow().media.values() {
+            media.set_speaker(id);
+        }
+    }
+
+    /// Sends a keypad digit on a call: in the audio (RFC 4733) unless the configuration asks for
+    /// SIP INFO, or the other side cannot take telephone events.
+    pub fn send_digit(&self, call: CallRef, digit: char) {
+        let in_audio = self.0.borrow().dtmf == DtmfMode::Rfc4733
+            && self.media(call).is_some_and(|media| media.send_tones(&digit.to_string()));
+        let sent = in_audio || self.run(|agent, now| agent.send_dtmf(now, call, digit, 160)).is_ok();
+        if sent {
+            self.ui().update_call(call, |view| view.keys_sent.push(digit));
+        }
+    }
+
+    /// The other side transferred us: call the target at once, as it asked.
+    pub(super) fn follow_transfer(&self, call: CallRef, target: sip::agent::Party) {
+        let phone = self.clone();
+        spawn_local(async move {
+            let ui = phone.ui();
+            let (media, offer) = match phone.new_offer().await {
+                Ok(prepared) => prepared,
+                Err(error) => {
+                    ui.notice.set(Some(error.to_string()));
+                    let _ = phone.run(|agent, now| agent.hang_up(now, call));
+                    return;
+                }
+            };
+            phone.0.borrow_mut().media.insert(call, media);
+            let view = CallView::new(call, false, party_text(&target), target.user().to_owned(), CallStage::Dialing);
+            ui.calls.update(|calls| calls.push(view));
+            let _ = phone.run(|agent, now| agent.send_offer(now, call, offer));
+        });
+    }
+
+    pub(super) fn apply_answer(&self, call: CallRef, sdp: String) {
+        let Some(media) = self.media(call).filter(|m| m.awaiting_answer()) else { return };
+        spawn_local(async move {
+            if let Err(error) = media.accept_answer(&sdp).await {
+                web_sys::console::warn_1(&error.to_string().into());
+            }
+        });
+    }
+
+    pub(super) fn answer_offer(&self, call: CallRef, sdp: Option<String>) {
+        let Some(media) = self.media(call) else {
+            let _ = self.run(|agent, now| agent.refuse_offer(now, call));
+            return;
+        };
+        let phone = self.clone();
+        spawn_local(async move {
+            let local = media.reply(sdp.as_deref()).await;
+            let _ = match local {
+                Ok(local) => phone.run(|agent, now| agent.accept_offer(now, call, local)),
+                Err(_) => phone.run(|agent, now| agent.refuse_offer(now, call)),
+            };
+        });
+    }
+}
