@@ -173,5 +173,14 @@ impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
 /// Runs a Chrome DevTools Protocol command through ChromeDriver (benchmarks use it to watch a
 /// page from its first script on).
 pub async fn devtools(client: &fantoccini::Client, command: &'static str, params: serde_json::Value) {
-    client.issue_cmd(DevTools { command, params }).await.expect("the DevTools command");
+    devtools_result(client, command, params).await;
+}
+
+/// Runs a Chrome DevTools Protocol command through ChromeDriver; its result.
+pub async fn devtools_result(
+    client: &fantoccini::Client,
+    command: &'static str,
+    params: serde_json::Value,
+) -> serde_json::Value {
+    client.issue_cmd(DevTools { command, params }).await.expect("the DevTools command")
 }
