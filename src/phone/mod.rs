@@ -62,13 +62,18 @@ struct Shell {
     every_second: Option<(i32, Closure<dyn FnMut()>)>,
 }
 
-/// Records a User Timing mark (visible in the browser's performance tools; the benchmarks read
-/// them): `framephone:dial`, `framephone:invite`, `framephone:ringing` (the first 180 of a call we
-/// placed), `framephone:answer`, `framephone:audio` (a call's first RTP packet),
-/// `framephone:sign-in`, `framephone:registered`.
+/// Records a User Timing mark, replacing the previous one of that name (visible in the
+/// browser's performance tools; the benchmarks read them): `framephone:dial`,
+/// `framephone:invite`, `framephone:ringing` (the first 180 of a call we placed),
+/// `framephone:answer`, `framephone:audio` (a call's first RTP packet), `framephone:sign-in`,
+/// `framephone:registered`.
 pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark(&format!("framephone:{name}"));
+        let name = format!("framephone:{name}");
+        // Only the latest of each: the timeline would otherwise keep a few entries per call
+        // for the life of the page.
+        performance.clear_marks_with_mark_name(&name);
+        let _ = performance.mark(&name);
     }
 }
 

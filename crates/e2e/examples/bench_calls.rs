@@ -5,7 +5,10 @@
 //! RTCPeerConnections at the start and the end. Figures come from the widget's User Timing
 //! marks (`framephone:*`) and the page itself, so they measure the page, not WebDriver.
 
-use e2e::{Browser, PATIENCE, by_role, devserver, devtools, eventually, submit_sign_in, wait_for_role};
+use e2e::{
+    Browser, PATIENCE, by_role, call_and_answer, devserver, eventually, hang_up, keep_wasm_module, submit_sign_in,
+    wait_for_role,
+};
 use fantoccini::Client;
 
 const LOADS: usize = 15;
@@ -61,9 +64,7 @@ async fn main() {
     let caller = Browser::start().await;
     let callee = Browser::start().await;
     let (a, b) = (&caller.client, &callee.client);
-    // The wasm module's memory is reachable only through the loader's start event: keep it.
-    let keep_wasm = "addEventListener('TrunkApplicationStarted', e => { window.__wasm = e.detail.wasm; })";
-    devtools(a, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": keep_wasm })).await;
+    keep_wasm_module(a).await;
     for (client, user) in [(a, "1001"), (b, "1002")] {
         client.goto(&url).await.unwrap();
         sign_in(client, user).await;
@@ -99,18 +100,9 @@ async fn main() {
     let (live_before, heap_before, wasm_before) = read(a).await;
     let started = std::time::Instant::now();
     for _ in 0..soak {
-        by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
-        wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
-        by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
-        eventually("the call to connect", || async {
-            let text = by_role(a, "region", "Active call").await.ok()?.text().await.ok()?;
-            text.contains("Connected").then_some(())
-        })
-        .await;
+        call_and_answer(a, b).await;
         first_audio.push(measure(b, Some("answer"), "audio").await);
-        by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
-        eventually("the call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) })
-            .await;
+        hang_up(a, b).await;
     }
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let (live_after, heap_after, wasm_after) = read(a).await;

@@ -1,18 +1,19 @@
 //! What stays alive in the pages as calls come and go: the count of live JS objects of a few
-//! kinds (DevTools `Runtime.queryObjects`, which collects garbage first) in the caller's and the
-//! callee's page, after every `CALLS_PER_ROUND` answered calls. The callee answers and hangs up
-//! (clicks inside its call views); the caller only dials. Needs the lab (`LAB_WS_PORT`) and a
-//! release build in `dist/`:
+//! kinds (DevTools `Runtime.queryObjects`, which collects garbage first), the JS heap and the
+//! wasm memory of the caller's and the callee's page, after every 20 answered calls (`ROUNDS`
+//! rounds, default 3). The callee answers and hangs up; the caller dials. Clicks go through
+//! WebDriver element lookups, or with `BY_SCRIPT=1` through the page's own script, since
+//! ChromeDriver keeps every element it hands out alive. Needs the lab and a release build in
+//! `dist/`:
 //!
 //! ```sh
 //! LAB_DIR=/tmp/objects-lab LAB_UDP_PORT=25060 LAB_WS_PORT=28088 scripts/lab.sh start
-//! LAB_WS_PORT=28088 cargo run -p e2e --example live_objects
+//! LAB_WS_PORT=28088 BY_SCRIPT=1 ROUNDS=9 cargo run -p e2e --example live_objects
 //! ```
 
-use e2e::{Browser, PATIENCE, by_role, devserver, devtools_result, eventually, submit_sign_in, wait_for_role};
+use e2e::{Browser, by_role, call_and_answer, devserver, devtools_result, hang_up, keep_wasm_module, sign_in};
 use fantoccini::Client;
 
-const ROUNDS: usize = 3;
 const CALLS_PER_ROUND: usize = 20;
 const KINDS: [&str; 6] = ["HTMLButtonElement", "HTMLElement", "Text", "Object", "Array", "Function"];
 
@@ -32,7 +33,29 @@ async fn live_objects(client: &Client) -> String {
         let length = devtools_result(client, "Runtime.callFunctionOn", length).await;
         counts.push(format!("{kind}={}", length["result"]["value"]));
     }
+    let memory =
+        "return [performance.memory.usedJSHeapSize, window.__wasm ? window.__wasm.memory.buffer.byteLength : 0]";
+    let memory = client.execute(memory, vec![]).await.unwrap_or_default();
+    let megabytes = |i: usize| memory[i].as_f64().unwrap_or(0.0) / 1e6;
+    counts.push(format!("JS heap {:.2} MB, wasm memory {:.2} MB", megabytes(0), megabytes(1)));
     counts.join(" ")
+}
+
+/// Clicks the button whose text is `name` from the page's own script: no element reference
+/// reaches WebDriver (ChromeDriver keeps every element it has handed out alive).
+async fn click_button(client: &Client, name: &str) {
+    let script = "const b = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === arguments[0]); \
+                  if (b) { b.click(); } return !!b;";
+    e2e::eventually(&format!("the {name} button"), || async {
+        client.execute(script, vec![name.into()]).await.ok()?.as_bool().filter(|found| *found)
+    })
+    .await;
+}
+
+async fn wait_for_script(client: &Client, condition: &str) {
+    let script = format!("return {condition};");
+    e2e::eventually(condition, || async { client.execute(&script, vec![]).await.ok()?.as_bool().filter(|ok| *ok) })
+        .await;
 }
 
 #[tokio::main]
@@ -41,31 +64,32 @@ async fn main() {
     let url = format!("{}/", server.widget);
     let (caller, callee) = (Browser::start().await, Browser::start().await);
     let (a, b) = (&caller.client, &callee.client);
+    let by_script = std::env::var_os("BY_SCRIPT").is_some();
+    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(3);
     for (client, user) in [(a, "1001"), (b, "1002")] {
+        keep_wasm_module(client).await;
         client.goto(&url).await.unwrap();
-        submit_sign_in(client, user).await;
+        sign_in(client, user).await;
     }
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002").await.unwrap();
-    for round in 0..=ROUNDS {
+    for round in 0..=rounds {
         println!("after {:>3} calls: caller {}", round * CALLS_PER_ROUND, live_objects(a).await);
         println!("after {:>3} calls: callee {}", round * CALLS_PER_ROUND, live_objects(b).await);
-        if round == ROUNDS {
+        if round == rounds {
             break;
         }
         for _ in 0..CALLS_PER_ROUND {
-            by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
-            wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
-            by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
-            eventually("the call to connect", || async {
-                let text = by_role(a, "region", "Active call").await.ok()?.text().await.ok()?;
-                text.contains("Connected").then_some(())
-            })
-            .await;
-            by_role(b, "button", "Hang up").await.unwrap().click().await.unwrap();
-            eventually("the call to end", || async {
-                by_role(a, "region", "Active call").await.is_err().then_some(())
-            })
-            .await;
+            if by_script {
+                click_button(a, "Call").await;
+                wait_for_script(b, "!!document.querySelector('[role=alertdialog]')").await;
+                click_button(b, "Answer").await;
+                wait_for_script(a, "(document.querySelector('section[aria-label=\"Active call\"]') || {}).textContent?.includes('Connected') || false").await;
+                click_button(b, "Hang up").await;
+                wait_for_script(a, "!document.querySelector('section[aria-label=\"Active call\"]')").await;
+            } else {
+                call_and_answer(a, b).await;
+                hang_up(b, a).await;
+            }
         }
     }
     caller.close().await;

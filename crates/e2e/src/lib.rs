@@ -184,3 +184,30 @@ pub async fn devtools_result(
 ) -> serde_json::Value {
     client.issue_cmd(DevTools { command, params }).await.expect("the DevTools command")
 }
+
+/// The caller clicks **Call** (its Number box is already filled), the callee answers, and the
+/// caller shows Connected.
+pub async fn call_and_answer(caller: &fantoccini::Client, callee: &fantoccini::Client) {
+    by_role(caller, "button", "Call").await.expect("the Call button").click().await.expect("click Call");
+    wait_for_role(callee, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    by_role(callee, "button", "Answer").await.expect("the Answer button").click().await.expect("click Answer");
+    eventually("the call to connect", || async {
+        let text = by_role(caller, "region", "Active call").await.ok()?.text().await.ok()?;
+        text.contains("Connected").then_some(())
+    })
+    .await;
+}
+
+/// `from` hangs up its call, and the other side's call ends too.
+pub async fn hang_up(from: &fantoccini::Client, other: &fantoccini::Client) {
+    by_role(from, "button", "Hang up").await.expect("the Hang up button").click().await.expect("click Hang up");
+    eventually("the call to end", || async { by_role(other, "region", "Active call").await.is_err().then_some(()) })
+        .await;
+}
+
+/// Makes the widget's wasm module reachable as `window.__wasm` from the page's next load on (the
+/// loader hands it out only in its start event), so that its memory can be read.
+pub async fn keep_wasm_module(client: &fantoccini::Client) {
+    let source = "addEventListener('TrunkApplicationStarted', e => { window.__wasm = e.detail.wasm; })";
+    devtools(client, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
+}
