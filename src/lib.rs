@@ -12,6 +12,8 @@ pub mod config;
 pub mod credentials;
 pub mod dial_plan;
 pub mod dial_string;
+#[cfg(feature = "heap-count")]
+pub mod heap_count;
 pub mod history;
 pub mod host;
 pub mod origin;

@@ -237,6 +237,19 @@ impl Softphone {
     }
 
     fn refresh_calls(&self) {
+        #[cfg(feature = "heap-count")]
+        {
+            let shell = self.0.borrow();
+            crate::heap_count::note_phone(format!(
+                "{:?} {:?} media {} offers {} flows {} watched {}",
+                shell.agent.stats(),
+                shell.agent.describe_pending(),
+                shell.media.len(),
+                shell.offers.len(),
+                shell.flows.len(),
+                shell.watched.len()
+            ));
+        }
         let ui = self.ui();
         let now = js_sys::Date::now();
         ui.clock.set(now);

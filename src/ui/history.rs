@@ -3,49 +3,53 @@
 use leptos::prelude::*;
 
 use super::state::{PhoneState, Registration};
+use crate::history::CallRecord;
 
-/// The recent calls, or a word that there are none.
+/// One entry: the call in words and its Call back button.
+#[component]
+fn Entry(record: CallRecord) -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let when = js_sys::Date::new(&(record.started as f64).into());
+    let time = format!("{:02}:{:02}", when.get_hours(), when.get_minutes());
+    let number = record.number.clone();
+    let no_number = number.is_empty();
+    let disabled = move || state.registration.get() != Registration::Registered || no_number;
+    view! {
+        <li class="fp-history__entry">
+            <span class="fp-history__text">{record.summary(&time)}</span>
+            <button
+                type="button"
+                class="fp-button fp-button--quiet"
+                disabled=disabled
+                on:click=move |_| {
+                    if let Some(phone) = state.phone.get_value() {
+                        phone.dial(number.clone());
+                    }
+                }
+            >
+                "Call back"
+            </button>
+        </li>
+    }
+}
+
+/// The recent calls, or a word that there are none. Keyed, so that a new call adds one entry
+/// and the oldest goes, instead of the whole list being made again (which also kept the old
+/// entries' reactive parts alive).
 #[component]
 pub fn History() -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    let registered = move || state.registration.get() == Registration::Registered;
-    move || {
-        let records = state.history.get();
-        if records.is_empty() {
-            return view! { <p class="fp-empty">"No calls yet."</p> }.into_any();
-        }
-        view! {
-            <ul class="fp-history" aria-label="Recent calls">
-                {records
-                    .into_iter()
-                    .map(|record| {
-                        let when = js_sys::Date::new(&(record.started as f64).into());
-                        let time = format!("{:02}:{:02}", when.get_hours(), when.get_minutes());
-                        let number = record.number.clone();
-                        view! {
-                            <li class="fp-history__entry">
-                                <span class="fp-history__text">{record.summary(&time)}</span>
-                                <button
-                                    type="button"
-                                    class="fp-button fp-button--quiet"
-                                    disabled=move || !registered() || number.is_empty()
-                                    on:click={
-                                        let number = record.number.clone();
-                                        move |_| {
-                                            if let Some(phone) = state.phone.get_value() {
-                                                phone.dial(number.clone());
-                                            }
-                                        }
-                                    }
-                                >
-                                    "Call back"
-                                </button>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-        .into_any()
+    let empty = move || state.history.with(Vec::is_empty);
+    view! {
+        <p class="fp-empty" hidden=move || !empty()>"No calls yet."</p>
+        <ul class="fp-history" aria-label="Recent calls" hidden=empty>
+            <For
+                each=move || state.history.get()
+                key=|record| (record.started, record.incoming, record.number.clone())
+                let:record
+            >
+                <Entry record />
+            </For>
+        </ul>
     }
 }

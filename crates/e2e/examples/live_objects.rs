@@ -3,8 +3,9 @@
 //! wasm memory of the caller's and the callee's page, after every 20 answered calls (`ROUNDS`
 //! rounds, default 3). The callee answers and hangs up; the caller dials. Clicks go through
 //! WebDriver element lookups, or with `BY_SCRIPT=1` through the page's own script, since
-//! ChromeDriver keeps every element it hands out alive. Needs the lab and a release build in
-//! `dist/`:
+//! ChromeDriver keeps every element it hands out alive; `SETTLE=40` reads once more 40 s after
+//! the last call. Needs the lab and a release build in `dist/` (built with
+//! `TRUNK_BUILD_FEATURES=heap-count` it also shows the live wasm heap and what the agent holds):
 //!
 //! ```sh
 //! LAB_DIR=/tmp/objects-lab LAB_UDP_PORT=25060 LAB_WS_PORT=28088 scripts/lab.sh start
@@ -33,11 +34,20 @@ async fn live_objects(client: &Client) -> String {
         let length = devtools_result(client, "Runtime.callFunctionOn", length).await;
         counts.push(format!("{kind}={}", length["result"]["value"]));
     }
-    let memory =
-        "return [performance.memory.usedJSHeapSize, window.__wasm ? window.__wasm.memory.buffer.byteLength : 0]";
+    // The live wasm heap is there only in a build with the `heap-count` feature.
+    let memory = "const heap = window.wasmBindings.live_heap ? [...window.wasmBindings.live_heap()] : [0, 0]; \
+                  return [performance.memory.usedJSHeapSize, window.__wasm ? window.__wasm.memory.buffer.byteLength : 0, \
+                  heap[0], heap[1]]";
     let memory = client.execute(memory, vec![]).await.unwrap_or_default();
     let megabytes = |i: usize| memory[i].as_f64().unwrap_or(0.0) / 1e6;
     counts.push(format!("JS heap {:.2} MB, wasm memory {:.2} MB", megabytes(0), megabytes(1)));
+    let entries = client.execute("return document.querySelectorAll('.fp-history__entry').length", vec![]).await;
+    counts.push(format!("history entries shown {}", entries.unwrap_or_default()));
+    if memory[3].as_u64().unwrap_or(0) > 0 {
+        counts.push(format!("live wasm heap {:.3} MB in {} allocations", megabytes(2), memory[3]));
+        let holds = client.execute("return window.wasmBindings.phone_holds()", vec![]).await.unwrap_or_default();
+        counts.push(format!("phone: {}", holds.as_str().unwrap_or_default()));
+    }
     counts.join(" ")
 }
 
@@ -76,6 +86,14 @@ async fn main() {
         println!("after {:>3} calls: caller {}", round * CALLS_PER_ROUND, live_objects(a).await);
         println!("after {:>3} calls: callee {}", round * CALLS_PER_ROUND, live_objects(b).await);
         if round == rounds {
+            // Transactions outlive their calls by 32 s (RFC 6026's Accepted state): `SETTLE`
+            // seconds later, what remains is what is kept for good.
+            let settle: u64 = std::env::var("SETTLE").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+            if settle > 0 {
+                tokio::time::sleep(std::time::Duration::from_secs(settle)).await;
+                println!("{settle} s later: caller {}", live_objects(a).await);
+                println!("{settle} s later: callee {}", live_objects(b).await);
+            }
             break;
         }
         for _ in 0..CALLS_PER_ROUND {

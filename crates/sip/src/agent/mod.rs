@@ -193,6 +193,12 @@ impl UserAgent {
         }
     }
 
+    /// Each live transaction as "METHOD machine-state" and each armed timer, for diagnostics.
+    pub fn describe_pending(&self) -> (Vec<String>, Vec<String>) {
+        let timers = self.ctx.timers.keys().map(|key| format!("{key:?}")).collect();
+        (self.ctx.transactions.describe(), timers)
+    }
+
     /// Time has come: runs every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Millis) {
         self.ctx.now = now;

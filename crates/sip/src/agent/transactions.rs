@@ -227,6 +227,22 @@ impl Transactions {
         })
     }
 
+    /// Each live transaction as "METHOD machine-state", for diagnostics.
+    pub(crate) fn describe(&self) -> Vec<String> {
+        self.entries
+            .values()
+            .map(|entry| {
+                let state = match &entry.machine {
+                    Machine::ClientInvite(m) => format!("client {:?}", m.state()),
+                    Machine::ClientNonInvite(m) => format!("client {:?}", m.state()),
+                    Machine::ServerInvite(m) => format!("server {:?}", m.state()),
+                    Machine::ServerNonInvite(m) => format!("server {:?}", m.state()),
+                };
+                format!("{} {state}", entry.request.method)
+            })
+            .collect()
+    }
+
     /// How many transactions are live.
     pub(crate) fn len(&self) -> usize {
         self.entries.len()

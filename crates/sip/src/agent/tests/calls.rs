@@ -74,6 +74,10 @@ fn a_call_is_answered_and_hung_up_and_leaves_nothing_behind() {
     assert_eq!(ended(&net.events(a), outgoing), Some(CallEnd::HungUpHere));
     assert_eq!(ended(&net.events(b), incoming), Some(CallEnd::HungUpThere));
     assert_eq!(net.with(a, |ua, now| ua.hang_up(now, outgoing)), Err(crate::agent::CommandError::NoSuchCall));
+    // The INVITE transactions outlive the call for 64·T1 (RFC 6026), to absorb 2xx retransmissions.
+    let (transactions, timers) = net.nodes[a].ua.describe_pending();
+    assert!(transactions.contains(&"INVITE client Accepted".to_owned()), "{transactions:?}");
+    assert!(timers.iter().any(|t| t.ends_with(", M)")), "{timers:?}");
     assert_idle(&mut net);
 }
 

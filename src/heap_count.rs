@@ -1,0 +1,62 @@
+//! Live heap of the wasm module, for memory diagnostics only (cargo feature `heap-count`,
+//! e.g. `TRUNK_BUILD_FEATURES=heap-count scripts/build.sh`): every allocation is counted, and
+//! the page reads `wasmBindings.live_heap()` as `[bytes, allocations]`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use wasm_bindgen::prelude::*;
+
+struct Counting;
+
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed on to the system allocator unchanged; only counters are added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        COUNT.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract for `alloc` is passed on as it is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        COUNT.fetch_sub(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract for `dealloc` is passed on as it is.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        BYTES.fetch_add(new_size, Ordering::Relaxed);
+        BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's contract for `realloc` is passed on as it is.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Bytes and allocations live on the wasm heap right now.
+#[wasm_bindgen]
+pub fn live_heap() -> Vec<u32> {
+    vec![BYTES.load(Ordering::Relaxed) as u32, COUNT.load(Ordering::Relaxed) as u32]
+}
+
+thread_local! {
+    static PHONE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Notes what the phone holds (called by the shell once a second in this build).
+pub fn note_phone(text: String) {
+    PHONE.with(|phone| *phone.borrow_mut() = text);
+}
+
+/// What the phone held at its last once-a-second refresh: the agent's calls, transactions,
+/// subscriptions, messages and timers, and the shell's maps.
+#[wasm_bindgen]
+pub fn phone_holds() -> String {
+    PHONE.with(|phone| phone.borrow().clone())
+}
