@@ -49,8 +49,9 @@ fn NotificationChoice() -> impl IntoView {
         let wanted = event_target_checked(&ev);
         spawn_local(async move {
             let result = notifications::set_enabled(wanted).await;
-            on.set(result == Ok(true));
-            problem.set(result.err());
+            // The panel may have closed while the browser asked.
+            on.try_set(result == Ok(true));
+            problem.try_set(result.err());
         });
     };
     view! {
