@@ -91,14 +91,13 @@ pub fn Alerts() -> impl IntoView {
         let ringing = state
             .calls
             .with(|calls| calls.iter().find(|c| c.stage == CallStage::Incoming).map(|c| (c.id, c.party.clone())));
-        let hidden = hidden.get();
+        let wanted = ringing.filter(|_| hidden.get());
         let current = shown.with_value(|s| s.as_ref().map(|(id, _)| *id));
-        if current.is_some() && (!hidden || current != ringing.as_ref().map(|(id, _)| *id)) {
-            shown.set_value(None);
+        if current == wanted.as_ref().map(|(id, _)| *id) {
+            return;
         }
-        let Some((call, party)) = ringing else { return };
-        let current = shown.with_value(|s| s.as_ref().map(|(id, _)| *id));
-        if current.is_none() && hidden && notifications::enabled() {
+        shown.set_value(None);
+        if let Some((call, party)) = wanted.filter(|_| notifications::enabled()) {
             let tag = format!("framephone-call-{call:?}");
             let bring_forward = move || state.attention.update(|n| *n += 1);
             shown.set_value(notifications::show("Incoming call", &party, &tag, bring_forward).map(|n| (call, n)));

@@ -74,6 +74,26 @@ impl Running {
     pub fn set_config(&self, text: impl Into<String>) {
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = text.into();
     }
+
+    /// Changes the configuration served now: objects in `changes` are merged key by key into
+    /// it, any other value replaces what was there.
+    pub fn amend_config(&self, changes: serde_json::Value) {
+        let current = self.config.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut config: serde_json::Value = serde_json::from_str(&current).unwrap_or_default();
+        merge(&mut config, changes);
+        self.set_config(serde_json::to_string_pretty(&config).unwrap_or_default());
+    }
+}
+
+fn merge(base: &mut serde_json::Value, changes: serde_json::Value) {
+    match (base, changes) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(changes)) => {
+            for (key, value) in changes {
+                merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+            }
+        }
+        (base, changes) => *base = changes,
+    }
 }
 
 impl Drop for Running {

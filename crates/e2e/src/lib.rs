@@ -170,12 +170,6 @@ impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
     }
 }
 
-/// Runs a Chrome DevTools Protocol command through ChromeDriver (benchmarks use it to watch a
-/// page from its first script on).
-pub async fn devtools(client: &fantoccini::Client, command: &'static str, params: serde_json::Value) {
-    devtools_result(client, command, params).await;
-}
-
 /// Runs a Chrome DevTools Protocol command through ChromeDriver; its result.
 pub async fn devtools_result(
     client: &fantoccini::Client,
@@ -209,5 +203,5 @@ pub async fn hang_up(from: &fantoccini::Client, other: &fantoccini::Client) {
 /// loader hands it out only in its start event), so that its memory can be read.
 pub async fn keep_wasm_module(client: &fantoccini::Client) {
     let source = "addEventListener('TrunkApplicationStarted', e => { window.__wasm = e.detail.wasm; })";
-    devtools(client, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
+    devtools_result(client, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
 }

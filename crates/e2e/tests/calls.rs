@@ -7,6 +7,7 @@ use e2e::{
     wait_for_role, wait_for_sounds, wait_for_status,
 };
 use fantoccini::{Client, Locator};
+use serde_json::json;
 
 const PATIENCE: std::time::Duration = e2e::PATIENCE;
 
@@ -199,15 +200,12 @@ async fn a_call_to_a_hidden_page_shows_a_notification_and_a_declined_call_tells_
 #[tokio::test]
 async fn dialling_rules_rewrite_the_number_and_keypad_digits_go_by_sip_info() {
     let server = devserver().await;
-    let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
     // The lab's users are national numbers of country 44 here: +44 (0) 1006, written the way
     // British numbers often are, is dialled as 1006.
-    server.set_config(format!(
-        r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"], "dtmf": "info"}},
-            "dialling": {{"countryCode": "44", "nationalPrefix": "", "extensionDigits": 3}},
-            "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
-        server.servicenow, server.salesforce
-    ));
+    server.amend_config(json!({
+        "sip": { "dtmf": "info" },
+        "dialling": { "countryCode": "44", "nationalPrefix": "", "extensionDigits": 3 }
+    }));
     let caller = signed_in_browser(&server.widget, "1005").await;
     let callee = signed_in_browser(&server.widget, "1006").await;
     let (a, b) = (&caller.client, &callee.client);
@@ -226,13 +224,7 @@ async fn dialling_rules_rewrite_the_number_and_keypad_digits_go_by_sip_info() {
 #[tokio::test]
 async fn not_ready_and_after_call_work_turn_calls_away_as_busy() {
     let server = devserver().await;
-    let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
-    server.set_config(format!(
-        r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"]}},
-            "agent": {{"notReadyReasons": ["Break", "Coaching"], "afterCallWorkSeconds": 4}},
-            "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
-        server.servicenow, server.salesforce
-    ));
+    server.amend_config(json!({ "agent": { "notReadyReasons": ["Break", "Coaching"], "afterCallWorkSeconds": 4 } }));
     let caller = signed_in_browser(&server.widget, "1007").await;
     let callee = signed_in_browser(&server.widget, "1008").await;
     let (a, b) = (&caller.client, &callee.client);
@@ -300,13 +292,7 @@ async fn call_shows(client: &Client, party: &str, expected: &str) {
 #[tokio::test]
 async fn blind_then_attended_transfer_among_three_agents() {
     let server = devserver().await;
-    let lab = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
-    server.set_config(format!(
-        r#"{{"sip": {{"domain": "framephone.test", "servers": ["{lab}"]}},
-            "directory": [{{"name": "Cleo Park", "number": "1011"}}],
-            "hosts": {{"allowedOrigins": ["{}", "{}"]}}}}"#,
-        server.servicenow, server.salesforce
-    ));
+    server.amend_config(json!({ "directory": [{ "name": "Cleo Park", "number": "1011" }] }));
     let a_browser = signed_in_browser(&server.widget, "1009").await;
     let b_browser = signed_in_browser(&server.widget, "1010").await;
     let c_browser = signed_in_browser(&server.widget, "1011").await;
