@@ -1,27 +1,39 @@
 #!/usr/bin/env bash
 # Installs what the build, the demo and the tests need, and skips what is already there:
-# the wasm32 target, the pinned wasm-bindgen-cli and trunk, Chromium and ChromeDriver, and the
-# SIP lab (Kamailio with its WebSocket module, SIPp).
+# Debian's packages (each checked by package with dpkg, never by one of its files), the wasm32
+# target, and the pinned wasm-bindgen-cli and trunk.
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130 # must equal the `wasm-bindgen` pin in Cargo.toml
 TRUNK_VERSION=0.21.14        # 0.22 needs a newer rustc
 
+# Every Debian package the build, the demo and the tests use, and what for.
+DEBIAN_PACKAGES=(
+  chromium                   # the browser of the component and end-to-end tests
+  chromium-driver            # ChromeDriver, which drives it
+  kamailio                   # the SIP lab's server
+  kamailio-websocket-modules # websocket.so, xhttp.so: SIP over WebSocket
+  kamailio-sqlite-modules    # db_sqlite.so: the presence server's tables
+  kamailio-presence-modules  # presence, presence_xml, presence_dialoginfo, pua, pua_dialoginfo
+  sqlite3                    # creates the lab's presence database from Kamailio's schema
+  sip-tester                 # SIPp: the lab check and the far end of the sipshell tests
+)
+
 say() { printf 'bootstrap: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
-packages=()
-command -v chromium >/dev/null 2>&1 || packages+=(chromium)
-command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
-command -v kamailio >/dev/null 2>&1 || packages+=(kamailio)
-[ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so ] || packages+=(kamailio-websocket-modules)
-command -v sipp >/dev/null 2>&1 || packages+=(sip-tester)
-if [ ${#packages[@]} -gt 0 ]; then
-  say "installing ${packages[*]} from Debian"
+missing=()
+for package in "${DEBIAN_PACKAGES[@]}"; do installed "$package" || missing+=("$package"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} from Debian"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  for package in "${missing[@]}"; do
+    installed "$package" || { say "package $package is still not installed" >&2; exit 1; }
+  done
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
