@@ -44,7 +44,12 @@ start() {
   # The presence server's tables, afresh: presence state does not outlive the lab.
   rm -f "$LAB_DIR"/presence.db "$LAB_DIR"/presence.db-*
   cat "$schema/standard-create.sql" "$schema/presence-create.sql" | sqlite3 "$LAB_DIR/presence.db"
-  kamailio -c -f "$LAB_DIR/kamailio.cfg" >"$LAB_DIR/check.log" 2>&1 || { cat "$LAB_DIR/check.log" >&2; exit 1; }
+  missing_modules "$LAB_DIR/kamailio.cfg"
+  kamailio -c -f "$LAB_DIR/kamailio.cfg" >"$LAB_DIR/check.log" 2>&1 || {
+    cat "$LAB_DIR/check.log" >&2
+    echo "lab: Kamailio refused the configuration $LAB_DIR/kamailio.cfg (above)" >&2
+    exit 1
+  }
   kamailio -f "$LAB_DIR/kamailio.cfg" -P "$pidfile" -Y "$LAB_DIR" -E >"$LAB_DIR/kamailio.log" 2>&1
   for _ in $(seq 50); do
     [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && { echo "lab: Kamailio on udp:127.0.0.1:$LAB_UDP_PORT and ws://127.0.0.1:$LAB_WS_PORT (log: $LAB_DIR/kamailio.log)"; return; }
@@ -52,6 +57,29 @@ start() {
   done
   cat "$LAB_DIR/kamailio.log" >&2
   exit 1
+}
+
+# The Debian package that ships a Kamailio module.
+module_package() {
+  case $1 in
+    websocket | xhttp) echo kamailio-websocket-modules ;;
+    db_sqlite) echo kamailio-sqlite-modules ;;
+    presence | presence_* | pua | pua_* | rls | xcap_*) echo kamailio-presence-modules ;;
+    *) echo kamailio ;;
+  esac
+}
+
+# Stops with the module and its package named when a module the configuration loads is absent.
+missing_modules() {
+  local config=$1 dir module missing=0
+  dir=$(sed -nE 's/^mpath="([^"]+)".*/\1/p' "$config")
+  for module in $(sed -nE 's/^loadmodule "([^"]+)\.so".*/\1/p' "$config"); do
+    if [ ! -f "$dir/$module.so" ]; then
+      echo "lab: Kamailio module $module.so is missing from $dir: install the Debian package $(module_package "$module") (scripts/bootstrap.sh does)" >&2
+      missing=1
+    fi
+  done
+  [ "$missing" = 0 ] || exit 1
 }
 
 stop_quietly() {

@@ -52,7 +52,7 @@ sip_lab() {
 step lab-start scripts/lab.sh start
 step sip-lab sip_lab
 step build scripts/build.sh
-step end-to-end cargo test --quiet -p e2e -- --test-threads=2
+step end-to-end cargo test --quiet --no-fail-fast -p e2e -- --test-threads=2
 scripts/lab.sh stop
 
 printf '\n'
