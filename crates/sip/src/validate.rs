@@ -229,7 +229,28 @@ fn check_request(request: &Request, problems: &[ParseError], capabilities: &Capa
         }
         response
     })?;
+    if request.method == Method::Invite && !accepts_sdp(request) {
+        // RFC 4475 §3.3.15: our answer would be SDP, which the caller says it cannot take.
+        let mut response = reply(406, "the Accept header excludes application/sdp");
+        response.headers.push(HeaderName::Accept, "application/sdp");
+        return Err(response);
+    }
     check_state(request, capabilities).map_err(|detail| reply(481, detail))
+}
+
+/// Whether the request's Accept (if any) admits `application/sdp`; an Accept present but empty
+/// admits nothing (RFC 3261 §20.1).
+fn accepts_sdp(request: &Request) -> bool {
+    if request.headers.count(&HeaderName::Accept) == 0 {
+        return true;
+    }
+    request.headers.values(&HeaderName::Accept).any(|value| {
+        let media = value_with_params(value).map(|(media, params)| {
+            let refused = params.get("q").flatten().is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0));
+            (media.trim().to_ascii_lowercase(), refused)
+        });
+        matches!(media, Ok((media, false)) if matches!(media.as_str(), "application/sdp" | "application/*" | "*/*"))
+    })
 }
 
 fn check_body(request: &Request, capabilities: &Capabilities<'_>) -> Result<(), (u16, &'static str)> {
@@ -291,6 +312,35 @@ mod tests {
             Verdict::Accept(_) => Some(0),
             Verdict::Drop(_) => None,
         }
+    }
+
+    #[test]
+    fn rfc_4475_trailing_spaces_after_the_request_line_are_trimmed_and_accepted() {
+        // §3.1.2.10: answered (here: processed) instead of dropped and retransmitted for 32 s.
+        assert_eq!(status(&request("OPTIONS sip:bob@b.example SIP/2.0  \t ", "", "")), Some(0));
+        assert_eq!(
+            status(&request("OPTIONS sip:bob@b.example  SIP/2.0", "", "")),
+            Some(400),
+            "inner spaces still count"
+        );
+    }
+
+    #[test]
+    fn rfc_4475_an_invite_whose_accept_excludes_sdp_gets_406_naming_sdp() {
+        // §3.3.15.
+        let sdp = "Content-Type: application/sdp\r\n";
+        for accept in ["Accept: text/nobodyKnowsThis\r\n", "Accept: \r\n", "Accept: application/sdp;q=0\r\n"] {
+            let bytes = request("INVITE sip:bob@b.example SIP/2.0", &format!("{accept}{sdp}"), "v=0\r\n");
+            let Verdict::Respond(response) = validate(&bytes, &Capabilities::default()) else { panic!("{accept}") };
+            assert_eq!(response.status, 406, "{accept}");
+            assert_eq!(response.headers.get_str(&HeaderName::Accept), Some("application/sdp"));
+        }
+        for accept in ["Accept: application/sdp\r\n", "Accept: text/plain, application/*\r\n", "Accept: */*\r\n", ""] {
+            let bytes = request("INVITE sip:bob@b.example SIP/2.0", &format!("{accept}{sdp}"), "v=0\r\n");
+            assert_eq!(status(&bytes), Some(0), "{accept}");
+        }
+        let options = request("OPTIONS sip:bob@b.example SIP/2.0", "Accept: text/nobodyKnowsThis\r\n", "");
+        assert_eq!(status(&options), Some(0), "only an INVITE needs SDP back");
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl Driver {
                             if let Some(contact) = request.headers.get(&HeaderName::Contact) {
                                 ok.headers.push(HeaderName::Contact, contact.to_vec());
                             }
-                            self.receive(&ok.to_bytes());
+                            self.receive(&ok.to_bytes().expect("a clean 200"));
                         }
                         self.last_request = Some(request);
                     }
@@ -214,7 +214,7 @@ pub fn drive(bytes: &[u8]) {
             7 => {
                 let status = 100 + u16::from(arg) * 2 % 600;
                 if let Some(request) = driver.last_request.clone() {
-                    driver.receive(&response_to(&request, status).to_bytes());
+                    driver.receive(&response_to(&request, status).to_bytes().expect("a clean response"));
                 }
             }
             8 => driver.receive(&incoming_invite(arg % 4)),
@@ -239,7 +239,7 @@ pub fn drive(bytes: &[u8]) {
                     _ => b"",
                 };
                 if let Some(request) = far_request(&driver, method, cseq, body) {
-                    driver.receive(&request.to_bytes());
+                    driver.receive(&request.to_bytes().expect("a clean request"));
                 }
             }
             _ => {
