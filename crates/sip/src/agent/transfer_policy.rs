@@ -138,7 +138,7 @@ pub(crate) struct ReferTarget {
     /// The decoded `Replaces` value, for the INVITE.
     pub replaces: Option<String>,
     /// The number to run through the dialling rules: the user part of a target in our domain
-    /// (or a `tel:` number), none for a target elsewhere.
+    /// when it is a telephone number (or a `tel:` number), none for a name or a target elsewhere.
     pub dial: Option<String>,
 }
 
@@ -196,12 +196,21 @@ pub(crate) fn check_refer_to(
         return Err(ReferRefusal::UnsafeHeader);
     }
     if uri.host.eq_ignore_ascii_case(domain) {
-        return Ok(ReferTarget { uri, replaces, dial: user });
+        let dial = user.filter(|u| is_telephone_number(u));
+        return Ok(ReferTarget { uri, replaces, dial });
     }
     if patterns.iter().any(|p| p.matches(user.as_deref(), &uri.host)) {
         return Ok(ReferTarget { uri, replaces, dial: None });
     }
     Err(ReferRefusal::Foreign(uri.to_string()))
+}
+
+/// Whether a user part is a telephone number or extension (digits with an optional leading `+`,
+/// `*`, `#` and visual separators), which the dialling rules may rewrite; names are not.
+fn is_telephone_number(user: &str) -> bool {
+    let digits = user.strip_prefix('+').unwrap_or(user);
+    digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'*' | b'#' | b'-' | b'.' | b'(' | b')'))
 }
 
 /// `%XX` escapes undone; `None` for an invalid escape, invalid UTF-8, or a decoded CR, LF or NUL.
@@ -241,6 +250,7 @@ mod tests {
     fn targets_in_our_domain_and_tel_numbers_are_followed_with_their_number_for_the_dial_plan() {
         let target = check("<sip:1003@FramePhone.test>", &[]).expect("own domain");
         assert_eq!((target.uri.to_string(), target.dial.as_deref()), ("sip:1003@FramePhone.test".into(), Some("1003")));
+        assert_eq!(check("<sip:alice@framephone.test>", &[]).expect("own domain").dial, None, "a name is no number");
         let target = check("<tel:+15550100199>", &[]).expect("tel");
         assert_eq!(target.uri.to_string(), "sip:+15550100199@framephone.test");
         assert_eq!(target.dial.as_deref(), Some("+15550100199"));
