@@ -22,7 +22,7 @@ pub fn has_line_breaking_byte(bytes: &[u8]) -> bool {
     bytes.iter().any(|b| matches!(b, b'\r' | b'\n' | 0))
 }
 
-fn checked<'a>(what: impl FnOnce() -> String, bytes: &'a [u8]) -> Result<&'a [u8], SerializeError> {
+fn checked(what: impl FnOnce() -> String, bytes: &[u8]) -> Result<&[u8], SerializeError> {
     if has_line_breaking_byte(bytes) { Err(SerializeError::UnsafeByte(what())) } else { Ok(bytes) }
 }
 
