@@ -23,7 +23,7 @@
 //! ```
 //! use sip::agent::{AgentConfig, Event, FlowId, Output, Server, TransportKind, UserAgent};
 //! use sip::auth::Credentials;
-//! use sip::random::SplitMix;
+//! use sip::random::ChaCha;
 //! use sip::{Millis, Uri};
 //!
 //! let config = AgentConfig::new(
@@ -32,7 +32,8 @@
 //!     vec![Server { address: "wss://sip.example.com/ws".into(), transport: TransportKind::Wss }],
 //!     "urn:uuid:0f4bd7c2-3a61-4b7e-9a53-7cf1e2a6b9de".into(),
 //! );
-//! let mut agent = UserAgent::new(config, Box::new(SplitMix(42))).unwrap();
+//! // 32 bytes from the OS or `crypto.getRandomValues`; a constant only in this example.
+//! let mut agent = UserAgent::new(config, Box::new(ChaCha::from_seed([7; 32]))).unwrap();
 //! agent.start(Millis(0));
 //! let mut flow = None;
 //! while let Some(output) = agent.poll_output() {
