@@ -29,6 +29,10 @@ pub enum DropReason {
     BadAck(String),
     /// A response that fails a check.
     BadResponse(String),
+    /// A request whose Via, From, To, Call-ID or CSeq holds a NUL or a stray CR or LF: every
+    /// answer must repeat those headers, and the serializer refuses such bytes, so it cannot be
+    /// answered (nor may it ring).
+    Unanswerable(String),
 }
 
 impl fmt::Display for DropReason {
@@ -37,6 +41,9 @@ impl fmt::Display for DropReason {
             DropReason::Unreadable(error) => write!(f, "unreadable: {error}"),
             DropReason::BadAck(why) => write!(f, "ACK dropped: {why}"),
             DropReason::BadResponse(why) => write!(f, "response dropped: {why}"),
+            DropReason::Unanswerable(name) => {
+                write!(f, "request dropped: its {name} holds a NUL, CR or LF byte that no answer may repeat")
+            }
         }
     }
 }
@@ -123,6 +130,9 @@ pub fn validate(bytes: &[u8], capabilities: &Capabilities<'_>) -> Verdict {
             Ok(()) => Verdict::Accept(Message::Response(response)),
             Err(why) => Verdict::Drop(DropReason::BadResponse(why)),
         },
+        Message::Request(request) if let Some(name) = unanswerable(&request) => {
+            Verdict::Drop(DropReason::Unanswerable(name))
+        }
         Message::Request(request) => match check_request(&request, &problems, capabilities) {
             Ok(()) => Verdict::Accept(Message::Request(request)),
             Err(response) if request.method == Method::Ack => {
@@ -131,6 +141,15 @@ pub fn validate(bytes: &[u8], capabilities: &Capabilities<'_>) -> Verdict {
             Err(response) => Verdict::Respond(response),
         },
     }
+}
+
+/// The first header every response repeats that holds a byte the serializer refuses.
+fn unanswerable(request: &Request) -> Option<String> {
+    let copied = [HeaderName::Via, HeaderName::From, HeaderName::To, HeaderName::CallId, HeaderName::CSeq];
+    copied
+        .into_iter()
+        .find(|name| request.headers.all(name).any(crate::message::has_line_breaking_byte))
+        .map(|n| n.to_string())
 }
 
 fn check_response(response: &Response, problems: &[ParseError]) -> Result<(), String> {
@@ -341,6 +360,19 @@ mod tests {
         }
         let options = request("OPTIONS sip:bob@b.example SIP/2.0", "Accept: text/nobodyKnowsThis\r\n", "");
         assert_eq!(status(&options), Some(0), "only an INVITE needs SDP back");
+    }
+
+    #[test]
+    fn a_request_whose_answer_would_repeat_a_nul_is_dropped() {
+        let bytes = request("INVITE sip:bob@b.example SIP/2.0", "", "");
+        let text = String::from_utf8(bytes)
+            .expect("text")
+            .replace("From: <sip:alice@a.example>", "From: \"a\0b\" <sip:alice@a.example>");
+        assert!(
+            matches!(validate(text.as_bytes(), &Capabilities::default()), Verdict::Drop(DropReason::Unanswerable(name)) if name == "From")
+        );
+        let subject = request("INVITE sip:bob@b.example SIP/2.0", "Subject: a\0b\r\n", "");
+        assert_eq!(status(&subject), Some(0), "a header no answer repeats may hold one");
     }
 
     #[test]
