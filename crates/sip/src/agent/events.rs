@@ -243,7 +243,7 @@ pub enum Event {
         /// rules; none for a target on an allowed other server, which is called as it is.
         dial: Option<String>,
     },
-    /// A REFER was refused (403, or 400 for an unreadable or unsafe target), without NOTIFY.
+    /// A REFER was refused (403, or 400 without a readable Refer-To), without NOTIFY.
     TransferRefused {
         /// The call it came in.
         call: CallRef,

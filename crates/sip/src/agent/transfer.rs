@@ -96,7 +96,7 @@ impl UserAgent {
 
     /// A REFER in a call's dialog: when [`check_refer_to`] allows it, accept it, report
     /// 100 Trying, and create the new call for the application to send its offer on; else
-    /// refuse it (403, or 400 for an unreadable or unsafe target) with no NOTIFY and no
+    /// refuse it (403, or 400 without a readable Refer-To) with no NOTIFY and no
     /// implicit subscription, and tell the application.
     pub(super) fn on_refer(&mut self, call: CallRef, tx: TxId, request: Request) {
         let Some(state) = self.calls.get(&call) else { return };

@@ -121,10 +121,11 @@ pub enum ReferRefusal {
 }
 
 impl ReferRefusal {
-    /// The status the REFER is answered with.
+    /// The status the REFER is answered with: 400 when there is no readable Refer-To (RFC 3515
+    /// §2.4.1), else 403, injected bytes included.
     pub fn status(&self) -> u16 {
         match self {
-            ReferRefusal::Unreadable | ReferRefusal::UnsafeHeader => 400,
+            ReferRefusal::Unreadable => 400,
             _ => 403,
         }
     }

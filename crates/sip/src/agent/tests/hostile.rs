@@ -212,7 +212,7 @@ fn a_refer_to_with_an_injected_line_is_refused_and_nothing_reaches_the_wire() {
     let (a_call, b_call) = connect(&mut net, a, b);
     let target = "sip:1003@framephone.test?Replaces=x%3Bto-tag%3D1%3Bfrom-tag%3D2%0D%0AX-Injected%3A%20yes";
     net.with(b, |ua, now| ua.transfer(now, b_call, target)).expect("refer");
-    assert!(net.wire.iter().any(|m| m.starts_with("SIP/2.0 400") && m.contains(" REFER\r\n")));
+    assert!(net.wire.iter().any(|m| m.starts_with("SIP/2.0 403") && m.contains(" REFER\r\n")));
     assert!(!net.wire.iter().any(|m| m.contains("\r\nX-Injected")), "no injected line anywhere");
     assert!(net.events(a).iter().any(|e| matches!(
         e,
