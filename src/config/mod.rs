@@ -82,7 +82,17 @@ pub struct SipSettings {
     pub servers: Vec<String>,
     /// How keypad digits travel during a call.
     pub dtmf: DtmfMode,
+    /// Calls at once (ringing, in progress, on hold); more get 486 Busy Here.
+    pub max_calls: usize,
+    /// Where a transfer asked for by the other party (REFER) may send the agent besides
+    /// `domain`: `partner.example`, `*.partner.example`, `+4420*@gw.example`.
+    pub transfer_targets: Vec<sip::agent::TransferPattern>,
 }
+
+/// Calls at once unless `sip.maxCalls` says otherwise.
+pub const DEFAULT_MAX_CALLS: usize = sip::agent::DEFAULT_MAX_CALLS;
+/// The most `sip.maxCalls` may allow.
+pub const MAX_CALLS_RANGE: std::ops::RangeInclusive<u32> = 1..=20;
 
 /// How keypad digits travel during a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -256,8 +266,31 @@ fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
             }
         },
     };
+    let max_calls = sip.integer("maxCalls", MAX_CALLS_RANGE, problems).map_or(DEFAULT_MAX_CALLS, |n| n as usize);
+    let targets_path = sip.path_of("transferTargets");
+    let transfer_targets = match sip.value("transferTargets") {
+        None => Some(Vec::new()),
+        Some(value) => as_array(&targets_path, value, problems).and_then(|items| {
+            let read: Vec<Option<sip::agent::TransferPattern>> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let path = item_path(&targets_path, i);
+                    let text = as_str(&path, item, problems)?;
+                    sip::agent::TransferPattern::parse(text).map_err(|e| problems.push(&path, e.to_string())).ok()
+                })
+                .collect();
+            read.into_iter().collect()
+        }),
+    };
     sip.finish(problems);
-    Some(SipSettings { domain: domain?, servers: servers?, dtmf: dtmf? })
+    Some(SipSettings {
+        domain: domain?,
+        servers: servers?,
+        dtmf: dtmf?,
+        max_calls,
+        transfer_targets: transfer_targets?,
+    })
 }
 
 fn is_host_byte(b: u8) -> bool {
@@ -274,6 +307,10 @@ fn check_sip_server(path: &str, url: &str, problems: &mut Problems) -> Option<St
         problems.push(path, format!("\"{url}\" must be a WebSocket URL starting with wss://"));
         return None;
     };
+    if url.chars().any(char::is_control) {
+        problems.push(path, "holds a control character (a line break, a tab or NUL): remove it");
+        return None;
+    }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = match authority.strip_prefix('[') {
         Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
@@ -587,6 +624,41 @@ mod tests {
     }
 
     #[test]
+    fn the_call_cap_and_transfer_targets_are_checked_with_their_keys() {
+        let with = |sip: &str| {
+            format!(
+                r#"{{"sip":{{"domain":"d.test","servers":["wss://s.test"]{sip}}},"hosts":{{"allowedOrigins":["https://a.test"]}}}}"#
+            )
+        };
+        let defaults = Config::parse(&with("")).expect("valid");
+        assert_eq!((defaults.sip.max_calls, defaults.sip.transfer_targets.len()), (4, 0));
+        let set = Config::parse(&with(r#","maxCalls":2,"transferTargets":["partner.example","+4420*@gw.example"]"#))
+            .expect("valid");
+        assert_eq!(set.sip.max_calls, 2);
+        let patterns: Vec<&str> = set.sip.transfer_targets.iter().map(|p| p.as_str()).collect();
+        assert_eq!(patterns, ["partner.example", "+4420*@gw.example"]);
+        assert_eq!(
+            problems(&with(r#","maxCalls":0,"transferTargets":["*", 5, "a*b@gw.example", "ok.example"]"#)),
+            [
+                "sip.maxCalls: must be from 1 to 20, found 0",
+                "sip.transferTargets[0]: \"*\" needs a domain name such as partner.example or *.partner.example after the @",
+                "sip.transferTargets[1]: expected a string, found a number",
+                "sip.transferTargets[2]: \"a*b@gw.example\": the part before @ may hold letters, digits, + - _ . and one * at its end only",
+            ]
+        );
+        assert_eq!(
+            problems(&with(r#","transferTargets":"partner.example""#)),
+            ["sip.transferTargets: expected a list, found a string"]
+        );
+        assert_eq!(
+            problems(
+                r#"{"sip":{"domain":"d.test","servers":["wss://s.test/ws\r\nX-Injected: yes"]},"hosts":{"allowedOrigins":["https://a.test"]}}"#
+            ),
+            ["sip.servers[0]: holds a control character (a line break, a tab or NUL): remove it"]
+        );
+    }
+
+    #[test]
     fn dtmf_is_rfc4733_or_info() {
         let with = |mode: &str| {
             format!(
@@ -627,7 +699,7 @@ mod tests {
             vec![
                 "sip.servers[0]: \"ws://pbx.example.com\" must use wss:// (ws:// is accepted only for 127.0.0.1, localhost and [::1])",
                 "sip.servers[1]: expected a string, found a number",
-                "sip.transport: is not a known setting (expected one of: domain, servers, dtmf)",
+                "sip.transport: is not a known setting (expected one of: domain, servers, dtmf, maxCalls, transferTargets)",
                 "ice.servers[0]: a TURN server needs both \"username\" and \"credential\"",
                 "ice.servers[1].urls: \"http://x\" must be a stun:, stuns:, turn: or turns: URL",
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",

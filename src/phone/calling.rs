@@ -254,8 +254,22 @@ impl Softphone {
         }
     }
 
-    /// The other side transferred us: call the target at once, as it asked.
-    pub(super) fn follow_transfer(&self, call: CallRef, target: sip::agent::Party) {
+    /// The other side transferred us (the core checked where to): the target goes through the
+    /// dialling rules like a dialled number, then the call is placed.
+    pub(super) fn follow_transfer(&self, call: CallRef, target: sip::agent::Party, dial: Option<String>, line: String) {
+        let ui = self.ui();
+        if let Some(number) = dial {
+            // The core gives a number only for a telephone number in our own domain; the
+            // rewritten target must still be one the core allows.
+            let rewritten = self.sip_target(&number).map_err(|e| e.to_string()).and_then(|target| {
+                self.run(|agent, now| agent.retarget_transfer(now, call, &target)).map_err(|e| e.to_string())
+            });
+            if let Err(error) = rewritten {
+                ui.notice.set(Some(format!("The transfer to {number} cannot be dialled: {error}.")));
+                let _ = self.run(|agent, now| agent.hang_up(now, call));
+                return;
+            }
+        }
         let phone = self.clone();
         spawn_local(async move {
             let ui = phone.ui();
@@ -268,7 +282,9 @@ impl Softphone {
                 }
             };
             phone.0.borrow_mut().media.insert(call, media);
-            let view = CallView::new(call, false, party_text(&target), target.user().to_owned(), CallStage::Dialing);
+            let mut view =
+                CallView::new(call, false, party_text(&target), target.user().to_owned(), CallStage::Dialing);
+            view.notes.push(line);
             ui.calls.update(|calls| calls.push(view));
             let _ = phone.run(|agent, now| agent.send_offer(now, call, offer));
         });

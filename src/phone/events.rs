@@ -29,14 +29,23 @@ impl Softphone {
                 ui.registration.set(Registration::SignedOut);
                 self.shut_down();
             }
-            Event::Transferring { new_call, target, .. } => self.follow_transfer(new_call, target),
+            Event::Transferring { call, new_call, target, by, dial } => {
+                let line = transfer_line(by.as_ref(), &target);
+                ui.update_call(call, |view| view.notes.push(line.clone()));
+                self.follow_transfer(new_call, target, dial, line);
+            }
+            Event::TransferRefused { call, by, target, reason } => {
+                let line = refused_transfer_line(by.as_ref(), &target, &reason);
+                ui.update_call(call, |view| view.notes.push(line));
+            }
             Event::TransferResult { succeeded: false, status, .. } => {
                 ui.notice.set(Some(format!("The transfer failed ({status}); the call is still yours.")));
             }
-            Event::Incoming { call, from, sdp, replaces, .. } => {
+            Event::Incoming { call, from, sdp, auto_answer, .. } => {
                 let view = CallView::new(call, true, party_text(&from), from.user().to_owned(), CallStage::Incoming);
-                // An attended transfer's new call replaces one in progress: it needs no decision.
-                if !ui.agent_state.with_untracked(AgentState::takes_calls) && replaces.is_none() {
+                // The core decides which calls need no decision: only one that completes a
+                // transfer into a call in progress. Every other call rings and may be turned away.
+                if !ui.agent_state.with_untracked(AgentState::takes_calls) && !auto_answer {
                     let status = self.0.borrow().agent_settings.not_ready_status;
                     let _ = self.run(|agent, now| agent.reject(now, call, status));
                     self.record(&view, "Not Ready");
@@ -44,7 +53,7 @@ impl Softphone {
                 }
                 self.0.borrow_mut().offers.insert(call, sdp);
                 ui.calls.update(|calls| calls.push(view));
-                if replaces.is_some() {
+                if auto_answer {
                     // The transferred party takes the place of a call in progress: no ringing.
                     self.answer(call);
                 } else {
@@ -137,6 +146,26 @@ impl Softphone {
     }
 }
 
+/// The call view's line for a transfer the other side asked for: who sends the agent where.
+pub(super) fn transfer_line(by: Option<&sip::agent::Party>, target: &sip::agent::Party) -> String {
+    match by {
+        Some(by) => format!("{} is transferring you to {}", party_text(by), party_text(target)),
+        None => format!("Transferred to {}", party_text(target)),
+    }
+}
+
+/// The call view's line for a transfer the phone refused to follow.
+pub(super) fn refused_transfer_line(
+    by: Option<&sip::agent::Party>,
+    target: &str,
+    reason: &sip::agent::ReferRefusal,
+) -> String {
+    let who = by.map_or_else(|| "The other side".to_owned(), party_text);
+    let target: String = target.chars().filter(|c| !c.is_control()).take(120).collect();
+    let target = if target.is_empty() { "an unknown target".to_owned() } else { target };
+    format!("Refused: {who} tried to transfer you to {target} ({reason})")
+}
+
 /// What the agent sees of a caller: the name when there is one, and the number or address.
 pub(super) fn party_text(party: &sip::agent::Party) -> String {
     match &party.display_name {
@@ -213,6 +242,28 @@ mod tests {
         assert_eq!(result_text(false, false, &CallEnd::Timeout), "No answer");
         assert_eq!(result_text(false, true, &CallEnd::Transferred), "Transferred");
         assert_eq!(result_text(false, false, &CallEnd::ConnectionLost), "Failed");
+    }
+
+    #[test]
+    fn transfers_are_shown_with_who_asked_and_where_to() {
+        let party = |name: Option<&str>, uri: &str| sip::agent::Party {
+            uri: uri.into(),
+            display_name: name.map(str::to_owned),
+        };
+        let by = party(Some("Supervisor"), "sip:1002@framephone.test");
+        let target = party(None, "sip:1003@framephone.test");
+        assert_eq!(transfer_line(Some(&by), &target), "Supervisor (1002) is transferring you to 1003");
+        assert_eq!(transfer_line(None, &target), "Transferred to 1003");
+        let reason = sip::agent::ReferRefusal::Foreign("sip:+19005550199@evil.example".into());
+        assert_eq!(
+            refused_transfer_line(Some(&by), "sip:+19005550199@evil.example\r\n", &reason),
+            "Refused: Supervisor (1002) tried to transfer you to sip:+19005550199@evil.example (the transfer target \
+             sip:+19005550199@evil.example is not in this phone's SIP domain nor among the allowed transfer targets)"
+        );
+        assert!(
+            refused_transfer_line(None, "", &sip::agent::ReferRefusal::NotConfirmed)
+                .starts_with("Refused: The other side tried to transfer you to an unknown target")
+        );
     }
 
     #[test]

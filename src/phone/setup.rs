@@ -1,10 +1,11 @@
 //! The agent's configuration from `framephone.json` and the sign-in form, its stable instance
-//! id (RFC 5626, kept in `localStorage`) and its random seed (`crypto.getRandomValues`).
+//! id (RFC 5626, kept in `localStorage`) and its random generator: ChaCha20 keyed with 32 bytes
+//! from `crypto.getRandomValues`, so that tags, branches and Call-IDs cannot be predicted.
 
 use sip::agent::{AgentConfig, Server, TransportKind, UserAgent};
 use sip::auth::Credentials;
 use sip::message::Uri;
-use sip::random::SplitMix;
+use sip::random::ChaCha;
 
 use crate::config::Config;
 
@@ -31,8 +32,8 @@ pub(super) fn agent(config: &Config, username: &str, password: &str) -> Result<U
             transport: if address.starts_with("wss://") { TransportKind::Wss } else { TransportKind::Ws },
         })
         .collect();
-    let mut seed = random_seed();
-    let instance = instance_id(&mut seed);
+    let mut random = ChaCha::from_seed(random_seed()?);
+    let instance = instance_id(&mut random);
     let mut agent_config = AgentConfig::new(
         aor,
         Credentials { username: username.to_owned(), password: password.to_owned() },
@@ -42,28 +43,33 @@ pub(super) fn agent(config: &Config, username: &str, password: &str) -> Result<U
     agent_config.user_agent = concat!("Framephone/", env!("CARGO_PKG_VERSION")).to_owned();
     // A browser tab can vanish without unpublishing: keep a stale state short-lived.
     agent_config.publish_expires = 600;
-    UserAgent::new(agent_config, Box::new(seed)).map_err(|e| e.to_string())
+    agent_config.max_calls = config.sip.max_calls;
+    agent_config.transfer_targets = config.sip.transfer_targets.clone();
+    UserAgent::new(agent_config, Box::new(random)).map_err(|e| e.to_string())
 }
 
-/// 64 random bits from the browser's cryptographic generator.
-fn random_seed() -> SplitMix {
-    let mut bytes = [0u8; 8];
+/// 256 bits from the browser's cryptographic generator; without it the phone does not start,
+/// since guessable tags and branches would let others forge requests into its calls.
+fn random_seed() -> Result<[u8; 32], String> {
+    let mut bytes = [0u8; 32];
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
         .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        bytes = (js_sys::Math::random().to_bits() ^ js_sys::Date::now().to_bits()).to_le_bytes();
+    if filled {
+        Ok(bytes)
+    } else {
+        Err("This browser offers no secure random numbers (crypto.getRandomValues).".into())
     }
-    SplitMix(u64::from_le_bytes(bytes))
 }
 
 /// The same `urn:uuid:` every time this browser runs the phone, so that the registrar replaces
 /// our old binding instead of adding one per page load.
-fn instance_id(random: &mut SplitMix) -> String {
+fn instance_id(random: &mut ChaCha) -> String {
     let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-    if let Some(id) =
-        storage.as_ref().and_then(|s| s.get_item(INSTANCE_KEY).ok().flatten()).filter(|id| id.starts_with("urn:uuid:"))
-    {
+    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(INSTANCE_KEY).ok().flatten()).filter(|id| {
+        // Stored text is input too: only a well-formed UUID URN goes into our Contact.
+        id.starts_with("urn:uuid:") && id.len() <= 45 && id[9..].bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+    }) {
         return id;
     }
     let (high, low) = (random.next_u64(), random.next_u64());

@@ -80,6 +80,14 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 <span>{show(|c| c.stage_text().to_owned())}</span>
                 {move || timer().map(|t| view! { <span class="fp-call__timer" role="timer">{t}</span> })}
             </p>
+            {move || {
+                call()
+                    .map(|c| c.notes)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|note| view! { <p class="fp-call__note">{note}</p> })
+                    .collect::<Vec<_>>()
+            }}
             <p class="fp-call__audio">
                 {show(|c| format!("Audio packets: {} sent, {} received", c.audio.packets.0, c.audio.packets.1))}
             </p>

@@ -116,6 +116,9 @@ pub struct CallView {
     pub keys_received: String,
     /// The consultation call of an attended transfer of this call.
     pub consultation: Option<CallRef>,
+    /// Lines about the call the agent must see: who is transferring them where, a transfer
+    /// that was refused.
+    pub notes: Vec<String>,
 }
 
 impl CallView {
@@ -136,6 +139,7 @@ impl CallView {
             keys_sent: String::new(),
             keys_received: String::new(),
             consultation: None,
+            notes: Vec::new(),
         }
     }
 

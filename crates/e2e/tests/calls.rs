@@ -314,6 +314,8 @@ async fn blind_then_attended_transfer_among_three_agents() {
     assert_eq!(chosen.as_deref(), Some("1011"));
     by_role(b, "button", "Transfer now").await.unwrap().click().await.unwrap();
     wait_for_role(c, "alertdialog", "Incoming call", PATIENCE).await.expect("C rings");
+    // A sees who is transferring them where, on the new call.
+    call_shows(a, "1011", "1010 is transferring you to 1011").await;
     by_role(c, "button", "Answer").await.unwrap().click().await.unwrap();
     call_shows(a, "1011", "Connected").await;
     eventually("B's call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) }).await;

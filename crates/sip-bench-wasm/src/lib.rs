@@ -35,7 +35,7 @@ impl Parsed {
 
     /// Serializes the message; returns the byte count.
     pub fn serialize(&self) -> usize {
-        self.0.to_bytes().len()
+        self.0.to_bytes().map_or(0, |b| b.len())
     }
 }
 

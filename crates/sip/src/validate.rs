@@ -29,6 +29,10 @@ pub enum DropReason {
     BadAck(String),
     /// A response that fails a check.
     BadResponse(String),
+    /// A request whose Via, From, To, Call-ID or CSeq holds a NUL or a stray CR or LF: every
+    /// answer must repeat those headers, and the serializer refuses such bytes, so it cannot be
+    /// answered (nor may it ring).
+    Unanswerable(String),
 }
 
 impl fmt::Display for DropReason {
@@ -37,6 +41,9 @@ impl fmt::Display for DropReason {
             DropReason::Unreadable(error) => write!(f, "unreadable: {error}"),
             DropReason::BadAck(why) => write!(f, "ACK dropped: {why}"),
             DropReason::BadResponse(why) => write!(f, "response dropped: {why}"),
+            DropReason::Unanswerable(name) => {
+                write!(f, "request dropped: its {name} holds a NUL, CR or LF byte that no answer may repeat")
+            }
         }
     }
 }
@@ -123,6 +130,9 @@ pub fn validate(bytes: &[u8], capabilities: &Capabilities<'_>) -> Verdict {
             Ok(()) => Verdict::Accept(Message::Response(response)),
             Err(why) => Verdict::Drop(DropReason::BadResponse(why)),
         },
+        Message::Request(request) if let Some(name) = unanswerable(&request) => {
+            Verdict::Drop(DropReason::Unanswerable(name))
+        }
         Message::Request(request) => match check_request(&request, &problems, capabilities) {
             Ok(()) => Verdict::Accept(Message::Request(request)),
             Err(response) if request.method == Method::Ack => {
@@ -131,6 +141,15 @@ pub fn validate(bytes: &[u8], capabilities: &Capabilities<'_>) -> Verdict {
             Err(response) => Verdict::Respond(response),
         },
     }
+}
+
+/// The first header every response repeats that holds a byte the serializer refuses.
+fn unanswerable(request: &Request) -> Option<String> {
+    let copied = [HeaderName::Via, HeaderName::From, HeaderName::To, HeaderName::CallId, HeaderName::CSeq];
+    copied
+        .into_iter()
+        .find(|name| request.headers.all(name).any(crate::message::has_line_breaking_byte))
+        .map(|n| n.to_string())
 }
 
 fn check_response(response: &Response, problems: &[ParseError]) -> Result<(), String> {
@@ -229,7 +248,28 @@ fn check_request(request: &Request, problems: &[ParseError], capabilities: &Capa
         }
         response
     })?;
+    if request.method == Method::Invite && !accepts_sdp(request) {
+        // RFC 4475 §3.3.15: our answer would be SDP, which the caller says it cannot take.
+        let mut response = reply(406, "the Accept header excludes application/sdp");
+        response.headers.push(HeaderName::Accept, "application/sdp");
+        return Err(response);
+    }
     check_state(request, capabilities).map_err(|detail| reply(481, detail))
+}
+
+/// Whether the request's Accept (if any) admits `application/sdp`; an Accept present but empty
+/// admits nothing (RFC 3261 §20.1).
+fn accepts_sdp(request: &Request) -> bool {
+    if request.headers.count(&HeaderName::Accept) == 0 {
+        return true;
+    }
+    request.headers.values(&HeaderName::Accept).any(|value| {
+        let media = value_with_params(value).map(|(media, params)| {
+            let refused = params.get("q").flatten().is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0));
+            (media.trim().to_ascii_lowercase(), refused)
+        });
+        matches!(media, Ok((media, false)) if matches!(media.as_str(), "application/sdp" | "application/*" | "*/*"))
+    })
 }
 
 fn check_body(request: &Request, capabilities: &Capabilities<'_>) -> Result<(), (u16, &'static str)> {
@@ -291,6 +331,48 @@ mod tests {
             Verdict::Accept(_) => Some(0),
             Verdict::Drop(_) => None,
         }
+    }
+
+    #[test]
+    fn rfc_4475_trailing_spaces_after_the_request_line_are_trimmed_and_accepted() {
+        // §3.1.2.10: answered (here: processed) instead of dropped and retransmitted for 32 s.
+        assert_eq!(status(&request("OPTIONS sip:bob@b.example SIP/2.0  \t ", "", "")), Some(0));
+        assert_eq!(
+            status(&request("OPTIONS sip:bob@b.example  SIP/2.0", "", "")),
+            Some(400),
+            "inner spaces still count"
+        );
+    }
+
+    #[test]
+    fn rfc_4475_an_invite_whose_accept_excludes_sdp_gets_406_naming_sdp() {
+        // §3.3.15.
+        let sdp = "Content-Type: application/sdp\r\n";
+        for accept in ["Accept: text/nobodyKnowsThis\r\n", "Accept: \r\n", "Accept: application/sdp;q=0\r\n"] {
+            let bytes = request("INVITE sip:bob@b.example SIP/2.0", &format!("{accept}{sdp}"), "v=0\r\n");
+            let Verdict::Respond(response) = validate(&bytes, &Capabilities::default()) else { panic!("{accept}") };
+            assert_eq!(response.status, 406, "{accept}");
+            assert_eq!(response.headers.get_str(&HeaderName::Accept), Some("application/sdp"));
+        }
+        for accept in ["Accept: application/sdp\r\n", "Accept: text/plain, application/*\r\n", "Accept: */*\r\n", ""] {
+            let bytes = request("INVITE sip:bob@b.example SIP/2.0", &format!("{accept}{sdp}"), "v=0\r\n");
+            assert_eq!(status(&bytes), Some(0), "{accept}");
+        }
+        let options = request("OPTIONS sip:bob@b.example SIP/2.0", "Accept: text/nobodyKnowsThis\r\n", "");
+        assert_eq!(status(&options), Some(0), "only an INVITE needs SDP back");
+    }
+
+    #[test]
+    fn a_request_whose_answer_would_repeat_a_nul_is_dropped() {
+        let bytes = request("INVITE sip:bob@b.example SIP/2.0", "", "");
+        let text = String::from_utf8(bytes)
+            .expect("text")
+            .replace("From: <sip:alice@a.example>", "From: \"a\0b\" <sip:alice@a.example>");
+        assert!(
+            matches!(validate(text.as_bytes(), &Capabilities::default()), Verdict::Drop(DropReason::Unanswerable(name)) if name == "From")
+        );
+        let subject = request("INVITE sip:bob@b.example SIP/2.0", "Subject: a\0b\r\n", "");
+        assert_eq!(status(&subject), Some(0), "a header no answer repeats may hold one");
     }
 
     #[test]

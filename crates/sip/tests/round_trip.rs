@@ -53,9 +53,10 @@ fn method() -> impl Strategy<Value = Method> {
     ]
 }
 
-/// A header value: any bytes but CR and LF, without surrounding whitespace.
+/// A header value: any bytes but CR, LF and NUL (which the serializer refuses), without
+/// surrounding whitespace.
 fn value() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(any::<u8>().prop_filter("no line breaks", |b| *b != b'\r' && *b != b'\n'), 0..40)
+    prop::collection::vec(any::<u8>().prop_filter("no line breaks", |b| !matches!(b, b'\r' | b'\n' | 0)), 0..40)
         .prop_map(|v| sip_trim(&v).to_vec())
 }
 
@@ -98,7 +99,7 @@ fn message() -> impl Strategy<Value = Message> {
         Message::Request(request)
     });
     let reason =
-        prop::collection::vec(any::<u8>().prop_filter("no line breaks", |b| *b != b'\r' && *b != b'\n'), 0..30);
+        prop::collection::vec(any::<u8>().prop_filter("no line breaks", |b| !matches!(b, b'\r' | b'\n' | 0)), 0..30);
     let response = (100u16..=699, reason, headers(), body).prop_map(|(status, reason, headers, body)| {
         let mut response = Response::new(status);
         response.reason = reason;
@@ -114,8 +115,25 @@ proptest! {
 
     #[test]
     fn parse_of_serialize_is_identity(message in message()) {
-        let bytes = message.to_bytes();
+        let bytes = message.to_bytes().expect("no CR, LF or NUL outside the body");
         prop_assert_eq!(Message::parse(&bytes), Ok(message));
+    }
+
+    #[test]
+    fn a_cr_lf_or_nul_in_any_header_value_is_refused(
+        message in message(),
+        value in value(),
+        at in any::<prop::sample::Index>(),
+        byte in prop_oneof![Just(b'\r'), Just(b'\n'), Just(0u8)],
+    ) {
+        let mut value = value;
+        value.insert(at.index(value.len() + 1), byte);
+        let mut message = message;
+        match &mut message {
+            Message::Request(request) => request.headers.push(HeaderName::Subject, value),
+            Message::Response(response) => response.headers.push(HeaderName::Subject, value),
+        }
+        prop_assert!(message.to_bytes().is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use sip::Millis;
 use sip::agent::{AgentConfig, Event, FlowId, Output, Server, TransportKind, UserAgent};
-use sip::random::SplitMix;
+use sip::random::ChaCha;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -35,9 +35,13 @@ impl Phone {
     /// Starts an agent for `config` on the current tokio runtime and tells it to register.
     pub fn start(config: AgentConfig) -> Result<Phone, sip::agent::ConfigError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let seed =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64);
-        let agent = UserAgent::new(config, Box::new(SplitMix(seed ^ u64::from(std::process::id()))))?;
+        // Tags, branches and Call-IDs must be unpredictable (RFC 3261 §19.3): ChaCha20 keyed
+        // from the OS. A machine without an entropy source cannot run a phone safely.
+        let mut seed = [0u8; 32];
+        if let Err(error) = getrandom::fill(&mut seed) {
+            panic!("the operating system gave no random bytes for the SIP tags and branches: {error}");
+        }
+        let agent = UserAgent::new(config, Box::new(ChaCha::from_seed(seed)))?;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (event_tx, events) = mpsc::unbounded_channel();
         tokio::spawn(run_agent(agent, command_rx, event_tx));

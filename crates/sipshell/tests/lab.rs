@@ -231,18 +231,26 @@ async fn blind_and_attended_transfers_among_three_agents() {
 
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs the SIP lab (scripts/test.sh starts it)"]
-async fn messages_are_delivered_and_one_to_an_absent_user_fails() {
+async fn a_message_is_refused_with_480_through_the_proxy_and_one_to_an_absent_user_fails() {
+    // The phone shows no messages, so it refuses them (480 with a Reason) instead of
+    // acknowledging what nobody will read; the sender hears that through Kamailio.
     let mut a = phone("1001", TransportKind::Ws).await;
     let mut b = phone("1002", TransportKind::Udp).await;
     let sent = a.run(|ua, now| ua.send_message(now, "1002", "Can you take the Acme call? ☎")).await.expect("send");
-    a.wait_for(WAIT, |e| matches!(e, Event::MessageDelivered { message } if *message == sent).then_some(()))
+    let status = a
+        .wait_for(WAIT, |e| match e {
+            Event::MessageFailed { message, status, .. } if *message == sent => Some(*status),
+            Event::MessageDelivered { message } if *message == sent => Some(200),
+            _ => None,
+        })
         .await
-        .expect("delivered");
-    let text = b
-        .wait_for(WAIT, |e| if let Event::MessageReceived { text, .. } = e { Some(text.clone()) } else { None })
+        .expect("an answer");
+    assert_eq!(status, 480, "the message is refused, not reported delivered");
+    let from = b
+        .wait_for(WAIT, |e| if let Event::MessageRefused { from } = e { Some(from.user().to_owned()) } else { None })
         .await
-        .expect("received");
-    assert_eq!(text, "Can you take the Acme call? ☎");
+        .expect("refused");
+    assert_eq!(from, "1001");
     let lost = a.run(|ua, now| ua.send_message(now, "1006", "anyone?")).await.expect("send");
     let status = a
         .wait_for(WAIT, |e| match e {

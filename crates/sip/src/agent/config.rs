@@ -2,8 +2,9 @@
 
 use thiserror::Error;
 
+use super::transfer_policy::TransferPattern;
 use crate::auth::Credentials;
-use crate::message::{Scheme, Uri};
+use crate::message::{Scheme, Uri, has_line_breaking_byte};
 use crate::transaction::TimerValues;
 
 /// How the agent reaches a server.
@@ -69,7 +70,15 @@ pub struct AgentConfig {
     pub user_agent: String,
     /// Transaction timer bases.
     pub timers: TimerValues,
+    /// Calls at once (ringing, in progress or on hold); an INVITE beyond them gets 486.
+    pub max_calls: usize,
+    /// Where a REFER may send us besides our own domain (`partner.example`, `*.partner.example`,
+    /// `+4420*@gw.example`).
+    pub transfer_targets: Vec<TransferPattern>,
 }
+
+/// Calls at once unless configured otherwise.
+pub const DEFAULT_MAX_CALLS: usize = 4;
 
 /// Why a configuration cannot be used.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -94,6 +103,12 @@ pub enum ConfigError {
     /// A lifetime is too short to be useful.
     #[error("{0} must be at least 60 seconds")]
     TooShort(&'static str),
+    /// A text that goes on the wire holds a CR, LF or NUL, which could inject headers.
+    #[error("{0} holds a line break or NUL character: remove it")]
+    UnsafeText(&'static str),
+    /// No call would ever be taken.
+    #[error("max_calls must be at least 1")]
+    NoCalls,
 }
 
 impl AgentConfig {
@@ -112,6 +127,8 @@ impl AgentConfig {
             publish_expires: 3600,
             user_agent: concat!("Framephone/", env!("CARGO_PKG_VERSION")).to_owned(),
             timers: TimerValues::default(),
+            max_calls: DEFAULT_MAX_CALLS,
+            transfer_targets: Vec::new(),
         }
     }
 
@@ -119,6 +136,23 @@ impl AgentConfig {
     pub fn check(&self) -> Result<(), ConfigError> {
         if self.servers.is_empty() {
             return Err(ConfigError::NoServer);
+        }
+        let texts = [
+            ("the display name", self.display_name.as_deref().unwrap_or_default()),
+            ("the username", self.credentials.username.as_str()),
+            ("the user agent", self.user_agent.as_str()),
+            ("the instance id", self.instance_id.as_str()),
+        ];
+        for (name, text) in texts {
+            if has_line_breaking_byte(text.as_bytes()) {
+                return Err(ConfigError::UnsafeText(name));
+            }
+        }
+        if self.servers.iter().any(|s| has_line_breaking_byte(s.address.as_bytes())) {
+            return Err(ConfigError::UnsafeText("a server address"));
+        }
+        if self.max_calls == 0 {
+            return Err(ConfigError::NoCalls);
         }
         if !matches!(self.aor.scheme, Scheme::Sip | Scheme::Sips) || self.aor.user.is_none() {
             return Err(ConfigError::BadAor(self.aor.to_string()));

@@ -121,8 +121,8 @@ pub(crate) enum AuthProblem {
 
 impl Context {
     pub(crate) fn new(config: AgentConfig, mut random: Box<dyn Random + Send>) -> Self {
-        let via_host = format!("{}.invalid", random.token());
-        let contact_user = random.token();
+        let via_host = format!("{}.invalid", random.tag());
+        let contact_user = random.tag();
         let digest = DigestClient::new(config.credentials.clone());
         Context {
             config,
@@ -162,9 +162,14 @@ impl Context {
         if self.transport().is_reliable() { Transport::Reliable } else { Transport::Unreliable }
     }
 
-    /// A fresh token.
+    /// A fresh Call-ID, branch or cnonce ([`crate::random::ID_BITS`] random bits).
     pub(crate) fn token(&mut self) -> String {
         self.random.token()
+    }
+
+    /// A fresh tag ([`crate::random::TAG_BITS`] random bits).
+    pub(crate) fn tag(&mut self) -> String {
+        self.random.tag()
     }
 
     /// A Via value with a fresh branch.
@@ -233,9 +238,18 @@ impl Context {
         }
     }
 
+    /// Sends a message built outside any transaction, unless its serialization was refused.
+    pub(crate) fn send_serialized(&mut self, bytes: Result<Vec<u8>, crate::message::SerializeError>) {
+        match bytes {
+            Ok(bytes) => self.send_bytes(bytes),
+            Err(error) => self.event(Event::NotSent { reason: error.to_string() }),
+        }
+    }
+
     /// Sends a request in a new client transaction; with no flow it fails at once.
     pub(crate) fn send_request(&mut self, mut request: Request, owner: Owner) -> TxId {
         request.headers.push(HeaderName::UserAgent, self.config.user_agent.clone());
+        let unsendable = request.to_bytes().err();
         let mut effects = Effects::default();
         let id = self.transactions.start_client(
             request,
@@ -245,7 +259,11 @@ impl Context {
             self.reliability(),
             &mut effects,
         );
-        if self.flow().is_none() {
+        let sendable = unsendable.is_none();
+        if let Some(error) = unsendable {
+            self.event(Event::NotSent { reason: error.to_string() });
+        }
+        if self.flow().is_none() || !sendable {
             // Nothing can leave: the transaction ends the way a transport error ends it.
             self.absorb(Effects { sends: vec![], ..effects });
             let mut failed = Effects::default();
@@ -269,6 +287,10 @@ impl Context {
     pub(crate) fn respond(&mut self, tx: TxId, mut response: Response) {
         if response.status > 100 {
             response.headers.push(HeaderName::Server, self.config.user_agent.clone());
+        }
+        if let Err(error) = response.to_bytes() {
+            // The transaction goes on as if the response were lost; nothing leaves.
+            self.event(Event::NotSent { reason: error.to_string() });
         }
         let mut effects = Effects::default();
         self.transactions.respond(tx, self.now, response, &mut effects);

@@ -143,8 +143,13 @@ pub enum Event {
         to: Party,
         /// The caller's SDP offer (none: our answer must carry an offer).
         sdp: Option<String>,
-        /// The call this one replaces (attended transfer): answer it without ringing.
+        /// The call this one replaces (RFC 3891): one of ours that is confirmed, or an early
+        /// one we placed. Any other Replaces was refused with 481 before the application heard.
         replaces: Option<CallRef>,
+        /// The call completes an attended transfer into a call in progress (it replaces a
+        /// confirmed call of ours): answer it at once, without ringing and whatever the
+        /// agent's status. False for every other call, which rings and may be turned away.
+        auto_answer: bool,
         /// Who referred the caller to us, when the call comes from a transfer.
         referred_by: Option<Party>,
     },
@@ -221,7 +226,10 @@ pub enum Event {
         /// The final status code.
         status: u16,
     },
-    /// The other side asks us to call `target` (REFER); the agent already calls it as `new_call`.
+    /// The other side asks us to call `target` (REFER) and the target is allowed; the agent
+    /// has created `new_call` for it. Show the agent who is transferring them where; pass
+    /// `dial` through the dialling rules ([`super::UserAgent::retarget_transfer`]), then send the
+    /// offer ([`super::UserAgent::send_offer`]).
     Transferring {
         /// The call that was referred.
         call: CallRef,
@@ -229,6 +237,22 @@ pub enum Event {
         new_call: CallRef,
         /// Where to.
         target: Party,
+        /// Who asks (Referred-By, else the REFER's From).
+        by: Option<Party>,
+        /// The number of a target in our own domain (or a `tel:` number), for the dialling
+        /// rules; none for a target on an allowed other server, which is called as it is.
+        dial: Option<String>,
+    },
+    /// A REFER was refused (403, or 400 without a readable Refer-To), without NOTIFY.
+    TransferRefused {
+        /// The call it came in.
+        call: CallRef,
+        /// Who asked (Referred-By, else the REFER's From).
+        by: Option<Party>,
+        /// Where to, as text without embedded headers (empty when there was no Refer-To).
+        target: String,
+        /// Why.
+        reason: super::ReferRefusal,
     },
     /// Presence of a watched party changed.
     Presence {
@@ -260,12 +284,11 @@ pub enum Event {
         /// The status code (0: timeout or connection lost).
         status: u16,
     },
-    /// A MESSAGE arrived.
-    MessageReceived {
+    /// A MESSAGE arrived and was refused (480): the phone shows no messages, so the sender is
+    /// told it was not delivered instead of being acknowledged.
+    MessageRefused {
         /// From whom.
         from: Party,
-        /// The text.
-        text: String,
     },
     /// A MESSAGE we sent was accepted.
     MessageDelivered {
@@ -279,6 +302,12 @@ pub enum Event {
         /// The status code (0: timeout or connection lost).
         status: u16,
         /// The reason as text.
+        reason: String,
+    },
+    /// A message the agent built was not sent: it would have carried a CR, LF or NUL outside
+    /// its body (from a hostile value that slipped through), which could inject headers.
+    NotSent {
+        /// Which part held the byte.
         reason: String,
     },
     /// Received bytes were dropped or answered with an error without reaching the application

@@ -192,7 +192,7 @@ impl UserAgent {
             expires: config.register_expires,
             credentials: config.credentials.clone(),
         };
-        let (call_id, tag) = (self.ctx.token(), self.ctx.token());
+        let (call_id, tag) = (self.ctx.token(), self.ctx.tag());
         let mut registration = Registration::new(registration_config, call_id, tag);
         let outputs = registration.register(&mut *self.ctx.random);
         self.registration = Some(registration);

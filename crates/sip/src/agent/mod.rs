@@ -23,7 +23,7 @@
 //! ```
 //! use sip::agent::{AgentConfig, Event, FlowId, Output, Server, TransportKind, UserAgent};
 //! use sip::auth::Credentials;
-//! use sip::random::SplitMix;
+//! use sip::random::ChaCha;
 //! use sip::{Millis, Uri};
 //!
 //! let config = AgentConfig::new(
@@ -32,7 +32,8 @@
 //!     vec![Server { address: "wss://sip.example.com/ws".into(), transport: TransportKind::Wss }],
 //!     "urn:uuid:0f4bd7c2-3a61-4b7e-9a53-7cf1e2a6b9de".into(),
 //! );
-//! let mut agent = UserAgent::new(config, Box::new(SplitMix(42))).unwrap();
+//! // 32 bytes from the OS or `crypto.getRandomValues`; a constant only in this example.
+//! let mut agent = UserAgent::new(config, Box::new(ChaCha::from_seed([7; 32]))).unwrap();
 //! agent.start(Millis(0));
 //! let mut flow = None;
 //! while let Some(output) = agent.poll_output() {
@@ -67,18 +68,21 @@ mod presence;
 mod timers;
 mod transactions;
 mod transfer;
+mod transfer_policy;
 
 use crate::vec_map::VecMap;
 
 use thiserror::Error;
 
-pub use config::{AgentConfig, ConfigError, Server, TransportKind};
+pub use config::{AgentConfig, ConfigError, DEFAULT_MAX_CALLS, Server, TransportKind};
 pub use context::Output;
 pub use events::{CallEnd, CallRef, Event, FlowId, MessageRef, Party, RejectKind, SubscriptionRef};
 pub use presence::Package;
+pub use transfer_policy::{PatternError, ReferRefusal, TransferPattern};
 
 use call::Call;
 use context::{Context, TimerKey};
+pub use pager::MESSAGE_REFUSED_REASON;
 use pager::PendingMessage;
 use presence::{Publication, Subscription};
 use transactions::{Notice, Owner};
@@ -103,9 +107,12 @@ pub enum CommandError {
     /// The agent has no flow to a server.
     #[error("not connected to a SIP server")]
     Offline,
-    /// The target is not a number or a SIP URI.
-    #[error("{0} is not a number or a sip: address")]
+    /// The target is not a number or a SIP or tel URI (or, for a transfer, not one allowed).
+    #[error("{0} is not a number or a sip: address this phone may call")]
     BadTarget(String),
+    /// As many calls as configured are in progress already.
+    #[error("{0} calls are in progress already: end one first")]
+    TooManyCalls(usize),
     /// A DTMF digit outside 0–9, *, #, A–D.
     #[error("{0:?} is not a DTMF digit")]
     BadDigit(char),
@@ -257,7 +264,7 @@ impl UserAgent {
                     self.on_request(request);
                 }
             }
-            Verdict::Respond(response) => self.ctx.send_bytes(response.to_bytes()),
+            Verdict::Respond(response) => self.ctx.send_serialized(response.to_bytes()),
             Verdict::Drop(reason) => self.ctx.event(Event::Ignored { reason: reason.to_string() }),
         }
         self.dispatch();
@@ -296,9 +303,17 @@ impl UserAgent {
             _ if to_tag.is_some() => self.on_in_dialog_request(request),
             Method::Invite => self.on_incoming_invite(request),
             Method::Message => self.on_incoming_message(request),
+            Method::Refer => {
+                // A transfer is only followed inside a call in progress.
+                let tx = self.ctx.start_server(&request, Owner::Agent);
+                self.ctx.respond(tx, Response::to_request(&request, 403, None));
+                let target = request.headers.get(&HeaderName::ReferTo).map(transfer_policy::shown_target);
+                let target = target.unwrap_or_default();
+                self.ctx.event(Event::Ignored { reason: format!("REFER to {target} outside any call refused (403)") });
+            }
             Method::Options => {
                 let tx = self.ctx.start_server(&request, Owner::Agent);
-                let mut ok = Response::to_request(&request, 200, Some(&self.ctx.token()));
+                let mut ok = Response::to_request(&request, 200, Some(&self.ctx.tag()));
                 self.describe_capabilities(&mut ok);
                 self.ctx.respond(tx, ok);
             }
@@ -362,7 +377,7 @@ impl UserAgent {
         if target.is_empty() {
             return Err(bad());
         }
-        if target.starts_with("sip:") || target.starts_with("sips:") {
+        if target.starts_with("sip:") || target.starts_with("sips:") || target.starts_with("tel:") {
             return Uri::parse(target.as_bytes()).map_err(|_| bad());
         }
         let user_ok = target.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-_.!~*'()&=$,;?/".contains(&b));

@@ -2,10 +2,13 @@
 
 use super::dialog::party_of;
 use super::events::{Event, MessageRef};
-use super::transactions::{Notice, Owner};
+use super::transactions::{Notice, Owner, TxId};
 use super::{CommandError, UserAgent, reason_text};
 use crate::Millis;
 use crate::message::{HeaderName, Method, Request, Response};
+
+/// The Reason of our 480 to an incoming MESSAGE.
+pub const MESSAGE_REFUSED_REASON: &str = "SIP;cause=480;text=\"Messages are not shown on this phone\"";
 
 /// A MESSAGE waiting for its final response.
 #[derive(Debug)]
@@ -25,7 +28,7 @@ impl UserAgent {
             return Err(CommandError::Offline);
         }
         let id = MessageRef(self.next_handle());
-        let (call_id, tag) = (self.ctx.token(), self.ctx.token());
+        let (call_id, tag) = (self.ctx.token(), self.ctx.tag());
         let mut request = self.ctx.new_request(Method::Message, &target, &call_id, &tag, 1);
         request.headers.push(HeaderName::ContentType, "text/plain;charset=UTF-8");
         request.body = text.as_bytes().to_vec();
@@ -78,10 +81,18 @@ impl UserAgent {
     /// A MESSAGE outside any dialog.
     pub(super) fn on_incoming_message(&mut self, request: Request) {
         let tx = self.ctx.start_server(&request, Owner::Agent);
-        let tag = self.ctx.token();
-        self.ctx.respond(tx, Response::to_request(&request, 200, Some(&tag)));
+        let tag = self.ctx.tag();
+        self.refuse_message(tx, &request, &tag);
+    }
+
+    /// The phone shows no messages: acknowledging one (200) would tell the sender it was read,
+    /// so it is refused with 480 and a Reason saying why (RFC 3326), and the application only
+    /// learns that someone tried.
+    pub(super) fn refuse_message(&mut self, tx: TxId, request: &Request, tag: &str) {
+        let mut refused = Response::to_request(request, 480, Some(tag));
+        refused.headers.push(HeaderName::Reason, MESSAGE_REFUSED_REASON);
+        self.ctx.respond(tx, refused);
         let from = request.headers.get(&HeaderName::From).map_or_else(|| party_of(b""), party_of);
-        let text = String::from_utf8_lossy(&request.body).into_owned();
-        self.ctx.event(Event::MessageReceived { from, text });
+        self.ctx.event(Event::MessageRefused { from });
     }
 }

@@ -85,7 +85,7 @@ impl UserAgent {
             target,
             package,
             call_id: self.ctx.token(),
-            local_tag: self.ctx.token(),
+            local_tag: self.ctx.tag(),
             cseq: 0,
             dialog: None,
             line: None,
@@ -121,7 +121,7 @@ impl UserAgent {
             note: None,
             etag: None,
             call_id: self.ctx.random.token(),
-            tag: self.ctx.random.token(),
+            tag: self.ctx.random.tag(),
             cseq: 0,
             ending: false,
         });
@@ -166,7 +166,7 @@ impl UserAgent {
 
     /// Starts over with a new dialog (after a reconnect, a 481, or a terminated subscription).
     fn restart_subscription(&mut self, id: SubscriptionRef, after: u64) {
-        let (call_id, tag) = (self.ctx.token(), self.ctx.token());
+        let (call_id, tag) = (self.ctx.token(), self.ctx.tag());
         let Some(state) = self.subscriptions.get_mut(&id) else { return };
         state.dialog = None;
         state.line = None;

@@ -258,6 +258,8 @@ impl Transactions {
             let Some(entry) = self.entries.get(&id) else { return };
             let owner = entry.owner;
             match action {
+                // Empty: the message could not be serialized, and nothing leaves.
+                Action::Send(bytes) if bytes.is_empty() => {}
                 Action::Send(bytes) => effects.sends.push(bytes),
                 Action::Schedule(timer, at) => effects.schedule.push((id, timer, at)),
                 Action::Cancel(timer) => effects.cancel.push((id, timer)),

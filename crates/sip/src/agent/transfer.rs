@@ -3,14 +3,15 @@
 //! NOTIFYs with `message/sipfrag` bodies.
 
 use super::call::Phase;
-use super::dialog::party_of;
-use super::events::{CallEnd, CallRef, Event};
+use super::dialog::{party_of, quoted};
+use super::events::{CallEnd, CallRef, Event, Party};
 use super::transactions::{Owner, TxId};
+use super::transfer_policy::{ReferRefusal, check_refer_to, shown_target};
 use super::{CommandError, UserAgent};
 use crate::Millis;
 use crate::body::{SipfragStatus, sipfrag_status};
 use crate::headers::{NameAddr, value_with_params};
-use crate::message::{HeaderName, Method, Request, Response, Uri};
+use crate::message::{HeaderName, Method, Request, Response, Uri, has_line_breaking_byte};
 
 impl UserAgent {
     /// Blind transfer: asks the other party of `call` to call `target` (REFER). Progress comes
@@ -93,40 +94,72 @@ impl UserAgent {
         }
     }
 
-    /// A REFER in a call's dialog: accept it, report 100 Trying, and create the new call for
-    /// the application to send its offer on.
+    /// A REFER in a call's dialog: when [`check_refer_to`] allows it, accept it, report
+    /// 100 Trying, and create the new call for the application to send its offer on; else
+    /// refuse it (403, or 400 without a readable Refer-To) with no NOTIFY and no
+    /// implicit subscription, and tell the application.
     pub(super) fn on_refer(&mut self, call: CallRef, tx: TxId, request: Request) {
-        let tag = self.calls.get(&call).map(|c| c.local_tag.clone()).unwrap_or_default();
-        let refer_to = request.headers.get(&HeaderName::ReferTo).and_then(|v| NameAddr::parse(v).ok());
-        let Some(refer_to) = refer_to else {
-            return self.ctx.respond(tx, Response::to_request(&request, 400, Some(&tag)));
+        let Some(state) = self.calls.get(&call) else { return };
+        let tag = state.local_tag.clone();
+        let confirmed = state.phase == Phase::Confirmed && !state.ended;
+        let by = referrer(&request);
+        let refer_to = request.headers.get(&HeaderName::ReferTo);
+        let checked = if confirmed {
+            check_refer_to(refer_to, &self.ctx.config.aor.host, &self.ctx.config.transfer_targets)
+        } else {
+            Err(ReferRefusal::NotConfirmed)
+        };
+        let target = match checked {
+            Ok(target) => target,
+            Err(reason) => {
+                self.ctx.respond(tx, Response::to_request(&request, reason.status(), Some(&tag)));
+                let target = refer_to.map(shown_target).unwrap_or_default();
+                return self.ctx.event(Event::TransferRefused { call, by, target, reason });
+            }
         };
         if self.calls.values().any(|c| c.referred_from == Some(call) && !c.ended) {
             return self.ctx.respond(tx, Response::to_request(&request, 491, Some(&tag)));
         }
-        let mut target = refer_to.uri.clone();
-        let replaces = target
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("replaces"))
-            .map(|(_, value)| unescape(value));
-        target.headers.clear();
         let mut extra = Vec::new();
-        let referred_by = request.headers.get(&HeaderName::ReferredBy).or(request.headers.get(&HeaderName::From));
-        if let Some(referred_by) = referred_by {
-            extra.push((HeaderName::ReferredBy, String::from_utf8_lossy(referred_by).into_owned()));
+        if let Some(referred_by) = referred_by_value(&request) {
+            extra.push((HeaderName::ReferredBy, referred_by));
         }
-        if let Some(replaces) = replaces {
+        if let Some(replaces) = target.replaces {
             extra.push((HeaderName::Replaces, replaces));
         }
         self.ctx.respond(tx, Response::to_request(&request, 202, Some(&tag)));
-        let party = party_of(format!("<{target}>").as_bytes());
-        let new_call = self.new_outgoing(target, extra);
+        let party = party_of(format!("<{}>", target.uri).as_bytes());
+        let new_call = self.new_outgoing(target.uri, extra);
         if let Some(state) = self.calls.get_mut(&new_call) {
             state.referred_from = Some(call);
         }
         self.notify_transferor(call, 100);
-        self.ctx.event(Event::Transferring { call, new_call, target: party });
+        self.ctx.event(Event::Transferring { call, new_call, target: party, by, dial: target.dial });
+    }
+
+    /// Sets where a call the agent created for a transfer goes, before its offer is sent: the
+    /// application passes the [`Event::Transferring`] `dial` number through its dialling rules
+    /// (outside-line and country prefixes) and gives the result here. The new target must
+    /// still be one a REFER may name (our domain, or an allowed transfer target).
+    pub fn retarget_transfer(&mut self, now: Millis, call: CallRef, target: &str) -> Result<(), CommandError> {
+        self.ctx.now = now;
+        let uri = self.target(target)?;
+        let state = self.calls.get(&call).filter(|c| !c.ended).ok_or(CommandError::NoSuchCall)?;
+        if state.phase != Phase::AwaitingOffer || state.referred_from.is_none() {
+            return Err(CommandError::WrongState("only a transfer's call can be sent elsewhere, before its offer"));
+        }
+        let allowed = check_refer_to(
+            Some(format!("<{uri}>").as_bytes()),
+            &self.ctx.config.aor.host,
+            &self.ctx.config.transfer_targets,
+        );
+        if allowed.is_err() {
+            return Err(CommandError::BadTarget(target.to_owned()));
+        }
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.target = Some(uri);
+        }
+        Ok(())
     }
 
     /// Tells the transferor how the call it referred us to is going (RFC 3515 §2.4.5).
@@ -145,6 +178,25 @@ impl UserAgent {
     }
 }
 
+/// Who asks for the transfer: the Referred-By, else the REFER's From.
+fn referrer(request: &Request) -> Option<Party> {
+    request.headers.get(&HeaderName::ReferredBy).or(request.headers.get(&HeaderName::From)).map(party_of)
+}
+
+/// The Referred-By of the new INVITE, rebuilt from what the REFER named (RFC 3892), so that
+/// nothing but a clean name-addr is copied to the wire.
+fn referred_by_value(request: &Request) -> Option<String> {
+    let value = request.headers.get(&HeaderName::ReferredBy).or(request.headers.get(&HeaderName::From))?;
+    let address = NameAddr::parse(value).ok()?;
+    let name = address.display_text();
+    let uri = Uri { headers: vec![], ..address.uri };
+    let rebuilt = match name {
+        Some(name) => format!("{} <{uri}>", quoted(&name)),
+        None => format!("<{uri}>"),
+    };
+    (!has_line_breaking_byte(rebuilt.as_bytes())).then_some(rebuilt)
+}
+
 /// A header value as it may appear in a URI's `?name=value` (RFC 3261 §19.1.1).
 fn escape_header_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len() * 2);
@@ -158,30 +210,6 @@ fn escape_header_value(value: &str) -> String {
     out
 }
 
-/// `%XX` escapes undone (invalid ones kept as written).
-fn unescape(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,8 +217,9 @@ mod tests {
     #[test]
     fn replaces_survives_the_trip_through_a_refer_to_uri() {
         let value = "a84b4c76e66710@pc33;to-tag=9fxced76sl;from-tag=1928301774";
-        assert_eq!(unescape(&escape_header_value(value)), value);
+        let refer_to = format!("<sip:1003@framephone.test?Replaces={}>", escape_header_value(value));
         assert!(!escape_header_value(value).contains(';'));
-        assert_eq!(unescape("100%"), "100%");
+        let target = check_refer_to(Some(refer_to.as_bytes()), "framephone.test", &[]).expect("allowed");
+        assert_eq!(target.replaces.as_deref(), Some(value));
     }
 }

@@ -13,6 +13,7 @@ mod uri;
 pub use header_name::HeaderName;
 pub use method::Method;
 pub use parse::{MAX_HEADERS, MAX_MESSAGE_BYTES, ParseError};
+pub use serialize::{SerializeError, has_line_breaking_byte};
 pub(crate) use uri::split_host_port;
 pub use uri::{Scheme, Uri, UriError};
 
@@ -150,8 +151,9 @@ impl Message {
         parse::parse(bytes)
     }
 
-    /// Serializes the message; `Content-Length` is written to match the body.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// Serializes the message; `Content-Length` is written to match the body. A CR, LF or NUL
+    /// outside the body is refused.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SerializeError> {
         serialize::to_bytes(self)
     }
 
@@ -178,8 +180,8 @@ impl Request {
         Request { method, uri, version: SIP_2_0.to_owned(), headers: Headers::new(), body: Vec::new() }
     }
 
-    /// Serializes the request.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// Serializes the request (a CR, LF or NUL outside the body is refused).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SerializeError> {
         serialize::request_bytes(self)
     }
 }
@@ -221,8 +223,8 @@ impl Response {
         response
     }
 
-    /// Serializes the response.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// Serializes the response (a CR, LF or NUL outside the body is refused).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SerializeError> {
         serialize::response_bytes(self)
     }
 

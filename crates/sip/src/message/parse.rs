@@ -129,6 +129,9 @@ fn text(bytes: &[u8]) -> String {
 fn parse_request_line(line: &[u8], problems: &mut Vec<ParseError>) -> Result<(Method, Uri, String), ParseError> {
     // `Method SP Request-URI SP SIP-Version`: a line that starts with a method and ends with a
     // version is a request even when the middle is broken, so that it can be answered with 400.
+    // Spaces after the version (RFC 4475 §3.1.2.10) leave nothing in doubt: they are trimmed,
+    // so that such a request is answered instead of dropped and retransmitted for 32 s.
+    let line = trim_end(line);
     let first_space = line.iter().position(|b| *b == b' ').ok_or(ParseError::StartLine)?;
     let last_space = line.iter().rposition(|b| *b == b' ').ok_or(ParseError::StartLine)?;
     let method = Method::parse(&line[..first_space]).ok_or(ParseError::StartLine)?;

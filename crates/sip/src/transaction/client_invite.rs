@@ -19,7 +19,7 @@ pub struct ClientInvite {
 impl ClientInvite {
     /// Starts the transaction: the INVITE is sent and timers A (unreliable only) and B armed.
     pub fn start(request: Request, now: Millis, timers: TimerValues, transport: Transport) -> (Self, Vec<Action>) {
-        let bytes = request.to_bytes();
+        let bytes = request.to_bytes().unwrap_or_default();
         let actions = super::client_start(&bytes, now, [Timer::A, Timer::B], timers, transport);
         let transaction = ClientInvite {
             request,
@@ -61,7 +61,7 @@ impl ClientInvite {
             }
             (State::Calling | State::Proceeding, 300..=699) => {
                 let mut actions = self.leave_calling();
-                let ack = build_ack(&self.request, &response).to_bytes();
+                let ack = build_ack(&self.request, &response).to_bytes().unwrap_or_default();
                 actions.push(Action::Send(ack.clone()));
                 self.ack = Some(ack);
                 actions.push(Action::Deliver(response));

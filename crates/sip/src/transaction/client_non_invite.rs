@@ -18,7 +18,7 @@ pub struct ClientNonInvite {
 impl ClientNonInvite {
     /// Starts the transaction: the request is sent and timers E (unreliable only) and F armed.
     pub fn start(request: Request, now: Millis, timers: TimerValues, transport: Transport) -> (Self, Vec<Action>) {
-        let bytes = request.to_bytes();
+        let bytes = request.to_bytes().unwrap_or_default();
         let actions = super::client_start(&bytes, now, [Timer::E, Timer::F], timers, transport);
         let transaction =
             ClientNonInvite { request, bytes, state: State::Trying, timers, transport, retransmit_interval: timers.t1 };

@@ -128,7 +128,9 @@ pub enum Failure {
 /// What a transaction asks its owner to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Send these bytes on the transaction's flow.
+    /// Send these bytes on the transaction's flow. Empty when the message could not be
+    /// serialized (it held a CR, LF or NUL outside its body): then nothing must be sent, and
+    /// the machine goes on as if it had been lost.
     Send(Vec<u8>),
     /// Pass this response to the transaction user.
     Deliver(Response),

@@ -18,7 +18,7 @@ impl ServerInvite {
     /// Starts the transaction for a received INVITE: a 100 Trying is sent at once, so that
     /// the caller stops retransmitting whatever the transaction user takes to decide.
     pub fn start(invite: &Request, timers: TimerValues, transport: Transport) -> (Self, Vec<Action>) {
-        let trying = Response::to_request(invite, 100, None).to_bytes();
+        let trying = Response::to_request(invite, 100, None).to_bytes().unwrap_or_default();
         let transaction = ServerInvite {
             state: State::Proceeding,
             timers,
@@ -58,7 +58,7 @@ impl ServerInvite {
 
     /// The transaction user answers.
     pub fn respond(&mut self, now: Millis, response: Response) -> Vec<Action> {
-        let bytes = response.to_bytes();
+        let bytes = response.to_bytes().unwrap_or_default();
         match (self.state, response.status) {
             (State::Proceeding, 100..=199) => {
                 self.last_response = bytes.clone();

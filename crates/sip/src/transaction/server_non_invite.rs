@@ -34,7 +34,7 @@ impl ServerNonInvite {
 
     /// The transaction user answers.
     pub fn respond(&mut self, now: Millis, response: Response) -> Vec<Action> {
-        let bytes = response.to_bytes();
+        let bytes = response.to_bytes().unwrap_or_default();
         match (self.state, response.status) {
             (State::Trying | State::Proceeding, 100..=199) => {
                 self.state = State::Proceeding;

@@ -1,14 +1,23 @@
 //! Drives one user agent with arbitrary input: received bytes (raw, or built from what the agent
-//! last sent so that dialogs and transactions match), commands, flow drops and time. Nothing
-//! may panic, a call ends at most once, and after a stop nothing is left.
+//! last sent so that dialogs and transactions match), hostile requests (Replaces naming its
+//! dialogs, REFERs to foreign or injected targets, floods of INVITEs, MESSAGEs), commands, flow
+//! drops and time. Nothing may panic, a call ends at most once, after a stop nothing is left,
+//! and the phone cannot be steered: no more calls ring than the cap allows, a call is answered
+//! without ringing only when it replaces a confirmed call, a transfer is followed only from a
+//! confirmed call and only into our domain, no MESSAGE is acknowledged, and no injected header
+//! line ever leaves.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sip::Millis;
 use sip::agent::{AgentConfig, CallRef, Event, FlowId, Output, Server, TransportKind, UserAgent};
 use sip::auth::Credentials;
+use sip::headers::{CSeq, NameAddr};
 use sip::message::{HeaderName, Message, Method, Request, Response, Uri};
 use sip::random::SplitMix;
+
+const DOMAIN: &str = "framephone.test";
+const MAX_CALLS: usize = 3;
 
 const SDP: &str = "v=0\r\nm=audio 9 RTP/AVP 0\r\n";
 
@@ -21,6 +30,7 @@ struct Driver {
     last_response: Option<Response>,
     calls: Vec<CallRef>,
     ended: HashMap<CallRef, u32>,
+    established: HashSet<CallRef>,
 }
 
 impl Driver {
@@ -35,6 +45,11 @@ impl Driver {
                 // Keepalive pings.
                 Output::Send { bytes, .. } if bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) => {}
                 Output::Send { bytes, .. } => match Message::parse(&bytes) {
+                    Ok(message)
+                        if message.headers().iter().any(|h| h.name.as_str().eq_ignore_ascii_case("X-Injected")) =>
+                    {
+                        panic!("an injected header line left: {message:?}")
+                    }
                     Ok(Message::Request(request)) => {
                         if request.method == Method::Register {
                             // The registrar accepts at once, so that calls can come in.
@@ -42,24 +57,61 @@ impl Driver {
                             if let Some(contact) = request.headers.get(&HeaderName::Contact) {
                                 ok.headers.push(HeaderName::Contact, contact.to_vec());
                             }
-                            self.receive(&ok.to_bytes());
+                            self.receive(&ok.to_bytes().expect("a clean 200"));
                         }
                         self.last_request = Some(request);
                     }
-                    Ok(Message::Response(response)) => self.last_response = Some(response),
+                    Ok(Message::Response(response)) => {
+                        let method = response.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok());
+                        if method.is_some_and(|c| c.method == Method::Message) {
+                            assert!(response.status >= 300, "a MESSAGE was acknowledged: {response:?}");
+                        }
+                        self.last_response = Some(response);
+                    }
                     Err(error) => panic!("the agent sent bytes it cannot parse ({error}): {bytes:?}"),
                 },
-                Output::Event(event) => match event {
-                    Event::Incoming { call, .. } => self.calls.push(call),
-                    Event::Transferring { new_call, .. } => self.calls.push(new_call),
-                    Event::Ended { call, .. } => {
-                        let count = self.ended.entry(call).or_default();
-                        *count += 1;
-                        assert_eq!(*count, 1, "{call:?} ended twice");
-                    }
-                    _ => {}
-                },
+                Output::Event(event) => self.on_event(event),
             }
+        }
+    }
+
+    fn live(&self) -> usize {
+        self.calls.iter().filter(|c| !self.ended.contains_key(c)).count()
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Incoming { call, replaces, auto_answer, .. } => {
+                self.calls.push(call);
+                if auto_answer {
+                    let replaced = replaces.expect("a call answered without ringing replaces one");
+                    assert!(
+                        self.established.contains(&replaced) && !self.ended.contains_key(&replaced),
+                        "only a confirmed call may be replaced without ringing"
+                    );
+                } else {
+                    assert!(self.live() <= MAX_CALLS, "more calls than the cap: {}", self.live());
+                }
+            }
+            Event::Transferring { call, new_call, target, .. } => {
+                assert!(
+                    self.established.contains(&call) && !self.ended.contains_key(&call),
+                    "a transfer was followed from a call that is not in progress"
+                );
+                let uri = Uri::parse(target.uri.as_bytes()).expect("a transfer target is a URI");
+                assert!(uri.host.eq_ignore_ascii_case(DOMAIN), "a transfer left our domain: {target:?}");
+                assert!(uri.headers.is_empty(), "a transfer target kept embedded headers: {target:?}");
+                self.calls.push(new_call);
+            }
+            Event::Established { call, .. } => {
+                self.established.insert(call);
+            }
+            Event::Ended { call, .. } => {
+                let count = self.ended.entry(call).or_default();
+                *count += 1;
+                assert_eq!(*count, 1, "{call:?} ended twice");
+            }
+            _ => {}
         }
     }
 
@@ -131,15 +183,46 @@ fn far_request(driver: &Driver, method: Method, cseq: u32, body: &[u8]) -> Optio
 
 /// A new call from the far end.
 fn incoming_invite(id: u8) -> Vec<u8> {
+    invite_with(&format!("call-{id}"), &format!("in{id}"), "")
+}
+
+/// An INVITE from the far end with more header lines (each ending in CRLF).
+fn invite_with(call_id: &str, tag: &str, extra: &str) -> Vec<u8> {
     format!(
-        "INVITE sip:agent@h.invalid;transport=ws SIP/2.0\r\nVia: SIP/2.0/WS far.invalid;branch=z9hG4bKin{id}\r\n\
-         From: <sip:1002@framephone.test>;tag=in{id}\r\nTo: <sip:1001@framephone.test>\r\nCall-ID: call-{id}\r\n\
+        "INVITE sip:agent@h.invalid;transport=ws SIP/2.0\r\nVia: SIP/2.0/WS far.invalid;branch=z9hG4bKin{call_id}{tag}\r\n\
+         From: <sip:1002@framephone.test>;tag={tag}\r\nTo: <sip:1001@framephone.test>\r\nCall-ID: {call_id}\r\n\
          CSeq: 1 INVITE\r\nContact: <sip:far@127.0.0.1:5070>\r\nSession-Expires: 90\r\nSupported: timer, replaces\r\n\
-         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{SDP}",
+         {extra}Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{SDP}",
         SDP.len()
     )
     .into_bytes()
 }
+
+/// The Call-ID, the agent's tag and the far end's tag of the dialog the agent's last request or
+/// response belongs to.
+fn dialog_ids(driver: &Driver) -> Option<(String, String, String)> {
+    let tag = |value: &[u8]| NameAddr::parse(value).ok().and_then(|a| a.tag().map(str::to_owned));
+    if let Some(response) = &driver.last_response {
+        let far = tag(response.headers.get(&HeaderName::From)?)?;
+        let ours = tag(response.headers.get(&HeaderName::To)?)?;
+        return Some((response.headers.get_str(&HeaderName::CallId)?.to_owned(), ours, far));
+    }
+    let request = driver.last_request.as_ref()?;
+    let ours = tag(request.headers.get(&HeaderName::From)?)?;
+    let far = tag(request.headers.get(&HeaderName::To)?).unwrap_or_else(|| "far".into());
+    Some((request.headers.get_str(&HeaderName::CallId)?.to_owned(), ours, far))
+}
+
+/// Refer-To values a hostile transferor might send.
+const HOSTILE_TARGETS: [&str; 7] = [
+    "<sip:+19005550199@evil.example>",
+    "<sip:1003@framephone.test?Replaces=x%3Bto-tag%3D1%3Bfrom-tag%3D2%0D%0AX-Injected%3A%20yes>",
+    "<sip:1003@framephone.test?Subject=hi%0D%0AX-Injected%3A%20yes>",
+    "<sip:1003@framephone.test?X-Injected=yes>",
+    "<tel:+15550100199>",
+    "<sip:1003@framephone.test?Replaces=call-1%3Bto-tag%3Dfar%3Bfrom-tag%3Din1>",
+    "<http://evil.example/>",
+];
 
 /// Plays `bytes` as a script against one agent.
 pub fn drive(bytes: &[u8]) {
@@ -150,6 +233,7 @@ pub fn drive(bytes: &[u8]) {
         "urn:uuid:00000000-0000-4000-8000-000000000001".into(),
     );
     config.session_expires = 90;
+    config.max_calls = MAX_CALLS;
     let Ok(ua) = UserAgent::new(config, Box::new(SplitMix(1))) else { return };
     let mut driver = Driver {
         ua,
@@ -159,6 +243,7 @@ pub fn drive(bytes: &[u8]) {
         last_response: None,
         calls: Vec::new(),
         ended: HashMap::new(),
+        established: HashSet::new(),
     };
     driver.ua.start(driver.now);
     driver.pump();
@@ -168,7 +253,7 @@ pub fn drive(bytes: &[u8]) {
         rest = tail;
         let (op, arg) = (*op, *arg);
         cseq += 1;
-        match op % 12 {
+        match op % 16 {
             0 => {
                 let length = usize::from(arg).min(rest.len());
                 let (message, tail) = rest.split_at(length);
@@ -214,7 +299,7 @@ pub fn drive(bytes: &[u8]) {
             7 => {
                 let status = 100 + u16::from(arg) * 2 % 600;
                 if let Some(request) = driver.last_request.clone() {
-                    driver.receive(&response_to(&request, status).to_bytes());
+                    driver.receive(&response_to(&request, status).to_bytes().expect("a clean response"));
                 }
             }
             8 => driver.receive(&incoming_invite(arg % 4)),
@@ -239,12 +324,44 @@ pub fn drive(bytes: &[u8]) {
                     _ => b"",
                 };
                 if let Some(request) = far_request(&driver, method, cseq, body) {
-                    driver.receive(&request.to_bytes());
+                    driver.receive(&request.to_bytes().expect("a clean request"));
+                }
+            }
+            11 => {
+                let _ = driver.ua.send_message(driver.now, "1002", "hi");
+                let _ = driver.ua.subscribe(driver.now, "1002", sip::agent::Package::Dialog);
+            }
+            12 => {
+                // An INVITE that names the last dialog in Replaces, whatever state it is in.
+                if let Some((call_id, ours, far)) = dialog_ids(&driver) {
+                    let early_only = if arg & 1 == 1 { ";early-only" } else { "" };
+                    let (to, from) = if arg & 2 == 2 { (&far, &ours) } else { (&ours, &far) };
+                    let replaces = format!("Replaces: {call_id};to-tag={to};from-tag={from}{early_only}\r\n");
+                    driver.receive(&invite_with(&format!("rep-{cseq}"), &format!("r{arg}"), &replaces));
+                }
+            }
+            13 => {
+                // A REFER in the last dialog to a hostile target.
+                let target = HOSTILE_TARGETS[usize::from(arg) % HOSTILE_TARGETS.len()];
+                if let Some(mut request) = far_request(&driver, Method::Refer, cseq, b"") {
+                    request.headers.set(HeaderName::ReferTo, target);
+                    driver.receive(&request.to_bytes().expect("a clean request"));
+                }
+            }
+            14 => {
+                // A flood of calls, some refusing SDP answers.
+                for n in 0..=arg % 32 {
+                    let accept = if n % 5 == 4 { "Accept: text/nobodyKnowsThis\r\n" } else { "" };
+                    driver.receive(&invite_with(&format!("flood-{cseq}-{n}"), &format!("f{n}"), accept));
                 }
             }
             _ => {
-                let _ = driver.ua.send_message(driver.now, "1002", "hi");
-                let _ = driver.ua.subscribe(driver.now, "1002", sip::agent::Package::Dialog);
+                let message = format!(
+                    "MESSAGE sip:1001@framephone.test SIP/2.0\r\nVia: SIP/2.0/WS far.invalid;branch=z9hG4bKm{cseq}\r\n\
+                     From: <sip:1002@framephone.test>;tag=m{arg}\r\nTo: <sip:1001@framephone.test>\r\nCall-ID: msg-{cseq}\r\n\
+                     CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"
+                );
+                driver.receive(message.as_bytes());
             }
         }
         driver.pump();

@@ -71,7 +71,7 @@ impl UserAgent {
     pub(in crate::agent) fn on_incoming_invite(&mut self, request: Request) {
         let id = CallRef(self.next_handle());
         let tx = self.ctx.start_server(&request, Owner::Call(id));
-        let tag = self.ctx.token();
+        let tag = self.ctx.tag();
         let refuse = |ua: &mut UserAgent, status: u16| {
             let response = Response::to_request(&request, status, Some(&tag));
             ua.ctx.respond(tx, response);
@@ -79,13 +79,23 @@ impl UserAgent {
         if self.stopping || !self.registered {
             return refuse(self, 480);
         }
-        let replaces = match request.headers.get(&HeaderName::Replaces) {
-            None => None,
-            Some(value) => match self.replaced_call(value) {
-                Some(call) => Some(call),
-                None => return refuse(self, 481),
+        let replaces = match request.headers.count(&HeaderName::Replaces) {
+            0 => None,
+            // RFC 3891 §3: more than one Replaces is a bad request.
+            1 => match request.headers.get(&HeaderName::Replaces).map(|value| self.replaceable_call(value)) {
+                Some(Ok(found)) => Some(found),
+                Some(Err(status)) => return refuse(self, status),
+                None => None,
             },
+            _ => return refuse(self, 400),
         };
+        // Only a call that takes the place of a call in progress skips the ringing, and it
+        // adds no call; every other call counts against the cap.
+        let auto_answer = replaces.is_some_and(|(_, confirmed)| confirmed);
+        let replaces = replaces.map(|(call, _)| call);
+        if !auto_answer && self.live_calls() >= self.ctx.config.max_calls {
+            return refuse(self, 486);
+        }
         let Some(dialog) = Dialog::as_uas(&request, &tag) else { return refuse(self, 400) };
         let mut call = Call::new(false, Phase::Ringing, dialog.call_id.clone(), tag.clone());
         call.peer_allows_update = allows(&request.headers, "UPDATE");
@@ -106,21 +116,53 @@ impl UserAgent {
             to: party(&HeaderName::To).unwrap_or(Party { uri: String::new(), display_name: None }),
             sdp,
             replaces,
+            auto_answer,
             referred_by: party(&HeaderName::ReferredBy),
         });
     }
 
-    /// The call a Replaces header names (RFC 3891 §3: its tags as the recipient sees them).
-    pub(in crate::agent) fn replaced_call(&self, value: &[u8]) -> Option<CallRef> {
-        let (call_id, params) = value_with_params(value).ok()?;
-        let to_tag = params.get("to-tag").flatten()?;
-        let from_tag = params.get("from-tag").flatten()?;
-        self.calls
+    /// The call a Replaces header names (RFC 3891 §3: its tags as the recipient sees them),
+    /// and whether it is confirmed; or the status that refuses the INVITE. Only a confirmed
+    /// dialog, or an early dialog that we initiated, may be replaced: a caller must not be able
+    /// to answer its own ringing call (or anyone else's) by naming it.
+    pub(in crate::agent) fn replaceable_call(&self, value: &[u8]) -> Result<(CallRef, bool), u16> {
+        let (call_id, params) = value_with_params(value).map_err(|_| 400u16)?;
+        let (Some(to_tag), Some(from_tag)) = (params.get("to-tag").flatten(), params.get("from-tag").flatten()) else {
+            return Err(400);
+        };
+        let (id, call) = self
+            .calls
             .iter()
             .find(|(_, c)| {
                 !c.ended && c.dialog.as_ref().is_some_and(|d| d.matches(call_id.as_bytes(), to_tag, Some(from_tag)))
             })
-            .map(|(id, _)| *id)
+            .ok_or(481u16)?;
+        match call.phase {
+            // RFC 3891 §3: early-only asks not to replace a confirmed dialog.
+            Phase::Confirmed if params.get("early-only").is_some() => Err(486),
+            Phase::Confirmed => Ok((*id, true)),
+            Phase::Dialing if call.outgoing => Ok((*id, false)),
+            _ => Err(481),
+        }
+    }
+
+    /// Calls that are ringing, being placed or in progress.
+    pub(in crate::agent) fn live_calls(&self) -> usize {
+        self.calls.values().filter(|c| !c.ended).count()
+    }
+
+    /// Ends the call a new one replaced: BYE when it was confirmed, CANCEL when it was still
+    /// an early dialog we initiated.
+    fn end_replaced(&mut self, old: CallRef) {
+        match self.calls.get_mut(&old).filter(|c| !c.ended) {
+            Some(state) if state.phase == Phase::Dialing => {
+                state.cancel_wanted = true;
+                self.send_cancel_when_allowed(old);
+            }
+            Some(_) => self.send_bye(old),
+            None => return,
+        }
+        self.end_call(old, CallEnd::Replaced);
     }
 
     pub(in crate::agent) fn on_cancel(&mut self, cancel: Request) {
@@ -179,8 +221,7 @@ impl UserAgent {
             self.ctx.event(Event::Established { call, sdp });
             self.schedule_session(call);
             if let Some(old) = replaced {
-                self.send_bye(old);
-                self.end_call(old, CallEnd::Replaced);
+                self.end_replaced(old);
             }
         } else if sdp.is_some() {
             self.ctx.event(Event::OfferAnswered { call, sdp });

@@ -2,7 +2,7 @@
 //! handling (RFC 3261 §14), session timers (RFC 4028) and DTMF by INFO.
 
 use super::context::{CallTimer, TimerKey};
-use super::dialog::{Dialog, party_of};
+use super::dialog::Dialog;
 use super::events::{CallEnd, CallRef, Event, RejectKind};
 use super::transactions::{Notice, Owner, TxId};
 use super::{CommandError, UserAgent, reason_text, to_tag};
@@ -157,6 +157,9 @@ impl UserAgent {
         if self.ctx.flow().is_none() || self.stopping {
             return Err(CommandError::Offline);
         }
+        if self.live_calls() >= self.ctx.config.max_calls {
+            return Err(CommandError::TooManyCalls(self.ctx.config.max_calls));
+        }
         let id = self.new_outgoing(uri, Vec::new());
         self.send_invite(id, sdp);
         self.dispatch();
@@ -177,7 +180,7 @@ impl UserAgent {
 
     pub(super) fn new_outgoing(&mut self, target: Uri, extra_headers: Vec<(HeaderName, String)>) -> CallRef {
         let id = CallRef(self.next_handle());
-        let mut call = Call::new(true, Phase::AwaitingOffer, self.ctx.token(), self.ctx.token());
+        let mut call = Call::new(true, Phase::AwaitingOffer, self.ctx.token(), self.ctx.tag());
         call.target = Some(target);
         call.extra_headers = extra_headers;
         self.calls.insert(id, call);
@@ -551,7 +554,7 @@ impl UserAgent {
                 // A second fork answered too: acknowledge it and hang it up at once.
                 let mut extra = dialog;
                 let ack = ack_request(&mut extra, number, via);
-                self.ctx.send_bytes(ack.to_bytes());
+                self.ctx.send_serialized(ack.to_bytes());
                 let bye = extra.request(Method::Bye, self.ctx.via());
                 self.ctx.send_request(bye, Owner::Agent);
             }
@@ -559,8 +562,9 @@ impl UserAgent {
         }
         let mut dialog = dialog;
         let ack = ack_request(&mut dialog, number, via);
-        self.ctx.send_bytes(ack.to_bytes());
-        state.ack = Some(ack.to_bytes());
+        let ack = ack.to_bytes();
+        state.ack = ack.as_ref().ok().cloned();
+        self.ctx.send_serialized(ack);
         state.dialog = Some(dialog);
         state.phase = Phase::Confirmed;
         self.ctx.timers.cancel(&TimerKey::Call(call, CallTimer::NoAnswer));
@@ -656,12 +660,7 @@ impl UserAgent {
             Method::Refer => self.on_refer(call, tx, request),
             Method::Notify => self.on_refer_notify(call, tx, request),
             Method::Options => respond(self, 200),
-            Method::Message => {
-                respond(self, 200);
-                let from = request.headers.get(&HeaderName::From).map_or_else(|| party_of(b""), party_of);
-                self.ctx
-                    .event(Event::MessageReceived { from, text: String::from_utf8_lossy(&request.body).into_owned() });
-            }
+            Method::Message => self.refuse_message(tx, &request, &tag),
             _ => respond(self, 405),
         }
     }

@@ -133,8 +133,8 @@ impl UserAgent {
                 let Some(state) = self.calls.get_mut(&call) else { return };
                 if let Some(dialog) = state.dialog.as_mut() {
                     let ack = ack_request(dialog, number, via).to_bytes();
-                    state.ack = Some(ack.clone());
-                    self.ctx.send_bytes(ack);
+                    state.ack = ack.as_ref().ok().cloned();
+                    self.ctx.send_serialized(ack);
                 }
             }
             let Some(state) = self.calls.get_mut(&call) else { return };

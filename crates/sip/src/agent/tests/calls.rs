@@ -42,7 +42,7 @@ pub(super) fn connect(net: &mut Net, a: usize, b: usize) -> (CallRef, CallRef) {
     (outgoing, incoming)
 }
 
-fn assert_idle(net: &mut Net) {
+pub(super) fn assert_idle(net: &mut Net) {
     net.advance(60_000);
     for node in &net.nodes {
         let stats = node.ua.stats();
@@ -228,12 +228,14 @@ fn blind_transfer_connects_the_transferee_with_the_target() {
     let (a_call, b_call) = connect(&mut net, a, b);
     net.with(b, |ua, now| ua.transfer(now, b_call, "1003")).expect("transfer");
     let events = net.events(a);
-    let Some(Event::Transferring { call, new_call, target }) =
+    let Some(Event::Transferring { call, new_call, target, by, dial }) =
         events.iter().find(|e| matches!(e, Event::Transferring { .. })).cloned()
     else {
         panic!("{events:?}")
     };
     assert_eq!((call, target.user()), (a_call, "1003"));
+    assert_eq!(by.as_ref().map(|p| p.user()), Some("1002"), "the agent sees who transfers them");
+    assert_eq!(dial.as_deref(), Some("1003"), "a target in our domain goes through the dialling rules");
     net.with(a, |ua, now| ua.send_offer(now, new_call, OFFER.into())).expect("offer");
     let c_events = net.events(c);
     let Some(Event::Incoming { call: c_call, referred_by, .. }) =
@@ -293,12 +295,13 @@ fn attended_transfer_replaces_the_consultation_call() {
     };
     net.with(a, |ua, now| ua.send_offer(now, new_call, OFFER.into())).expect("offer");
     let c_events = net.events(c);
-    let Some(Event::Incoming { call: c_new, replaces, .. }) =
+    let Some(Event::Incoming { call: c_new, replaces, auto_answer, .. }) =
         c_events.iter().find(|e| matches!(e, Event::Incoming { .. })).cloned()
     else {
         panic!("{c_events:?}")
     };
     assert_eq!(replaces, Some(c_consult));
+    assert!(auto_answer, "completing a transfer into a call in progress needs no ringing");
     net.with(c, |ua, now| ua.answer(now, c_new, ANSWER.into())).expect("answer");
     assert_eq!(ended(&net.events(c), c_consult), Some(CallEnd::Replaced));
     let b_events = net.events(b);

@@ -132,6 +132,16 @@ impl Net {
         self.now = end;
     }
 
+    /// A hostile peer's bytes reach an agent as if the proxy passed them on; what the agent
+    /// answers lands in [`Net::wire`] (its Via names nobody, so it goes no further).
+    pub fn inject(&mut self, node: usize, bytes: &[u8]) {
+        let now = self.now;
+        if let Some(flow) = self.nodes[node].flow {
+            self.nodes[node].ua.receive(now, flow, bytes);
+        }
+        self.run();
+    }
+
     /// The flow of an agent drops (the server restarted, the network went away).
     pub fn drop_flow(&mut self, node: usize) {
         if let Some(flow) = self.nodes[node].flow.take() {
@@ -224,7 +234,7 @@ impl Net {
                     for (name, value) in extra {
                         response.headers.push(name.clone(), value.clone());
                     }
-                    net.queue.push_back((from, response.to_bytes()));
+                    net.queue.push_back((from, response.to_bytes().expect("serializable")));
                 };
                 match request.method {
                     Method::Register => {
@@ -287,7 +297,9 @@ impl Net {
                             None
                         };
                         match target {
-                            Some(node) => self.queue.push_back((node, Message::Request(request).to_bytes())),
+                            Some(node) => self
+                                .queue
+                                .push_back((node, Message::Request(request).to_bytes().expect("serializable"))),
                             None => respond(self, 404, &[]),
                         }
                     }
@@ -296,7 +308,7 @@ impl Net {
             Message::Response(response) => {
                 let via = response.headers.get(&HeaderName::Via).and_then(|v| Via::parse(v).ok());
                 if let Some(node) = via.and_then(|via| self.via_hosts.get(&via.host).copied()) {
-                    self.queue.push_back((node, response.to_bytes()));
+                    self.queue.push_back((node, response.to_bytes().expect("serializable")));
                 }
             }
         }

@@ -5,15 +5,21 @@ use crate::agent::{Event, Package};
 use crate::body::PresenceState;
 
 #[test]
-fn a_message_is_delivered_and_one_to_nobody_fails() {
+fn a_message_is_refused_with_480_and_a_reason_and_one_to_nobody_fails() {
     let mut net = Net::new();
     let (a, b) = (net.agent("1001"), net.agent("1002"));
     let sent = net.with(a, |ua, now| ua.send_message(now, "1002", "Call me back ✆")).expect("send");
-    assert!(net.events(a).contains(&Event::MessageDelivered { message: sent }));
+    let events = net.events(a);
+    assert!(
+        events.iter().any(|e| matches!(e, Event::MessageFailed { message, status: 480, .. } if *message == sent)),
+        "the sender is told the message was not delivered: {events:?}"
+    );
+    assert!(!events.iter().any(|e| matches!(e, Event::MessageDelivered { .. })));
+    let refusal = net.wire.iter().find(|m| m.starts_with("SIP/2.0 480") && m.contains(" MESSAGE\r\n"));
+    let refusal = refusal.unwrap_or_else(|| panic!("no 480 to the MESSAGE in {:?}", net.wire));
+    assert!(refusal.contains(&format!("Reason: {}\r\n", crate::agent::MESSAGE_REFUSED_REASON)), "{refusal}");
     let received = net.events(b);
-    assert!(received.iter().any(
-        |e| matches!(e, Event::MessageReceived { from, text } if from.user() == "1001" && text == "Call me back ✆")
-    ));
+    assert!(received.iter().any(|e| matches!(e, Event::MessageRefused { from } if from.user() == "1001")));
     let lost = net.with(a, |ua, now| ua.send_message(now, "4040", "hello")).expect("send");
     assert!(
         net.events(a)
