@@ -1,8 +1,9 @@
 //! The flow to a server and the registration over it: connecting, failover and backoff,
 //! CRLF keepalive (RFC 5626 §4.4.1), registering, recovering after a drop, and stopping.
 
+use super::backoff::RetryPolicy;
 use super::context::{Link, Output, TimerKey};
-use super::events::{Event, FlowId};
+use super::events::{Event, FlowId, ServerProblem};
 use super::transactions::{Effects, Notice, Owner};
 use super::{TransportKind, UserAgent};
 use crate::Millis;
@@ -19,6 +20,9 @@ const PONG_TIMEOUT: u64 = 10_000;
 const MAX_BACKOFF: u64 = 30_000;
 /// How long stopping may wait for the registrar.
 const STOP_DEADLINE: u64 = 4_000;
+/// How registration starts again after the registrar kept challenging: after 15–30 s, then
+/// 30–60 s, … up to 15–30 min, for as long as the phone runs.
+const REGISTER_RETRY: RetryPolicy = RetryPolicy { first: 30_000, max: 1_800_000, limit: u32::MAX };
 
 impl UserAgent {
     /// Connects to the first server and registers; after a drop the agent reconnects by itself.
@@ -55,6 +59,7 @@ impl UserAgent {
         }
         self.end_presence();
         self.ctx.timers.cancel(&TimerKey::RegisterRefresh);
+        self.ctx.timers.cancel(&TimerKey::RegisterRetry);
         self.ctx.timers.cancel(&TimerKey::Reconnect);
         self.ctx.timers.set(TimerKey::StopDeadline, now + STOP_DEADLINE);
         match self.registration.as_mut() {
@@ -122,7 +127,13 @@ impl UserAgent {
             self.ctx.outputs.push_back(Output::Close { flow });
         }
         self.ctx.link = Link::Waiting;
-        for key in [TimerKey::ConnectTimeout, TimerKey::Keepalive, TimerKey::PongTimeout, TimerKey::RegisterRefresh] {
+        for key in [
+            TimerKey::ConnectTimeout,
+            TimerKey::Keepalive,
+            TimerKey::PongTimeout,
+            TimerKey::RegisterRefresh,
+            TimerKey::RegisterRetry,
+        ] {
             self.ctx.timers.cancel(&key);
         }
         let mut effects = Effects::default();
@@ -236,6 +247,7 @@ impl UserAgent {
                     if !self.registered {
                         self.registered = true;
                         self.attempts = 0;
+                        self.register_backoff.reset();
                         self.ctx.event(Event::Registered { expires });
                         let recovering = self.ever_registered;
                         self.ever_registered = true;
@@ -244,6 +256,9 @@ impl UserAgent {
                             self.refresh_call_targets();
                         }
                     }
+                }
+                RegistrationOutput::Event(RegistrationEvent::GrantBelowFloor { granted, floor }) => {
+                    self.ctx.event(Event::ServerProblem(ServerProblem::ShortRegistration { granted, floor }));
                 }
                 RegistrationOutput::Event(RegistrationEvent::Unregistered) => {
                     self.registered = false;
@@ -266,6 +281,17 @@ impl UserAgent {
             // This server cannot serve us now: try the next one.
             RegistrationFailure::Timeout => self.flow_failed(),
             RegistrationFailure::Rejected { status, .. } if status == 408 || status >= 500 => self.flow_failed(),
+            // A server that keeps challenging may come round (or be a wrong password with
+            // nonces that never repeat): try again later, never in a tight loop.
+            failure @ RegistrationFailure::KeepsChallenging { .. } => {
+                self.ctx.event(Event::RegistrationFailed(failure));
+                let retry_in = self
+                    .register_backoff
+                    .next_delay(REGISTER_RETRY, &mut *self.ctx.random)
+                    .unwrap_or(REGISTER_RETRY.max);
+                self.ctx.timers.set(TimerKey::RegisterRetry, self.ctx.now + retry_in);
+                self.ctx.event(Event::RegistrationRetry { retry_in });
+            }
             failure => self.ctx.event(Event::RegistrationFailed(failure)),
         }
     }
@@ -307,6 +333,7 @@ impl UserAgent {
         self.messages.clear();
         self.ctx.timers.cancel_where(|_| true);
         self.ctx.notices.clear();
+        self.ctx.forget_trails();
         self.stopping = false;
         self.ctx.event(Event::Stopped);
     }
