@@ -3,6 +3,7 @@
 
 mod calls;
 mod flows;
+mod hostile;
 mod net;
 mod presence;
 mod robustness;
