@@ -182,11 +182,12 @@ impl Driver {
             2 => 412,
             3 => 481,
             4 => {
-                extra.push((HeaderName::MinExpires, (u32::from(pick) * 97).to_string()));
+                // Growing, so that only honouring it once ends the retries.
+                extra.push((HeaderName::MinExpires, (600 + self.nonces * 97).to_string()));
                 423
             }
             5 => {
-                extra.push((HeaderName::MinSe, (1800 + u32::from(pick) * 13).to_string()));
+                extra.push((HeaderName::MinSe, (1800 + self.nonces * 13).to_string()));
                 422
             }
             6 => {
