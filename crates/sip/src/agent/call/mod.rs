@@ -21,6 +21,8 @@ mod session_timer;
 const RING_TIMEOUT: u64 = 180_000;
 /// How long the application may take to answer an offer in a confirmed call.
 const OFFER_TIMEOUT: u64 = 32_000;
+/// How many times in a row one offer is sent again after 491 before it is reported refused.
+const MAX_GLARE_RETRIES: u32 = 3;
 /// The largest Min-SE (RFC 4028 §6) a 422 may ask of our INVITE; a larger one ends the call.
 pub const MAX_MIN_SE: u32 = 7_200;
 
@@ -106,6 +108,8 @@ pub(super) struct Call {
     pub offer_in_2xx: bool,
     /// Outgoing: the INVITE was sent again after a 422 (once per call, never twice).
     pub session_interval_raised: bool,
+    /// 491s in a row for our current offer.
+    pub glare_retries: u32,
     /// DTMF digits waiting for the INFO before them to be answered, so that they arrive in order.
     pub dtmf_queue: std::collections::VecDeque<DtmfRelay>,
     pub dtmf_tx: Option<TxId>,
@@ -140,6 +144,7 @@ impl Call {
             refer_pending: false,
             offer_in_2xx: false,
             session_interval_raised: false,
+            glare_retries: 0,
             dtmf_queue: std::collections::VecDeque::new(),
             dtmf_tx: None,
         }

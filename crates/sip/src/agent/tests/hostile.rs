@@ -529,3 +529,48 @@ fn an_invite_challenged_without_end_is_answered_once_or_twice_when_stale() {
         );
     }
 }
+
+#[test]
+fn a_peer_answering_every_offer_with_491_gets_it_three_more_times_then_the_offer_is_refused() {
+    let mut server = Hostile::new(registrar_then(|request, _| {
+        let in_dialog = request.headers.get_str(&HeaderName::To).is_some_and(|to| to.contains("tag="));
+        match request.method {
+            Method::Invite if in_dialog => vec![respond(request, 491, &[])],
+            Method::Invite => {
+                let Message::Response(mut ok) = respond(request, 200, &[]) else { return vec![] };
+                ok.headers.push(HeaderName::Contact, "<sip:1002@far.invalid;transport=ws>");
+                ok.headers.push(HeaderName::ContentType, "application/sdp");
+                ok.body = SDP.as_bytes().to_vec();
+                vec![Message::Response(ok)]
+            }
+            _ => vec![],
+        }
+    }));
+    let call = server.with(|ua, now| ua.call(now, "1002", SDP.into())).expect("call");
+    assert!(server.events_matching(|e| matches!(e, Event::Established { call: c, .. } if *c == call)).len() == 1);
+    server.with(|ua, now| ua.reoffer(now, call, SDP.into())).expect("hold");
+    server.advance(10 * MINUTE);
+    let reinvites: Vec<u64> = server
+        .sent
+        .iter()
+        .filter(|(_, r)| {
+            r.method == Method::Invite && r.headers.get_str(&HeaderName::To).is_some_and(|to| to.contains("tag="))
+        })
+        .map(|(at, _)| at.0)
+        .collect();
+    assert_eq!(reinvites.len(), 4, "the offer and three retries: {reinvites:?}");
+    assert!(gaps(&reinvites).iter().all(|gap| (2_100..=4_000).contains(gap)), "RFC 3261 §14.1 windows: {reinvites:?}");
+    assert_eq!(server.events_matching(|e| matches!(e, Event::OfferRefused { status: 491, .. })).len(), 1);
+    // The call itself goes on, and a new offer from the application is tried again.
+    server.with(|ua, now| ua.reoffer(now, call, SDP.into())).expect("resume");
+    server.advance(MINUTE);
+    assert_eq!(
+        server
+            .sent
+            .iter()
+            .filter(|(_, r)| r.method == Method::Invite
+                && r.headers.get_str(&HeaderName::To).is_some_and(|to| to.contains("tag=")))
+            .count(),
+        8
+    );
+}
