@@ -23,6 +23,11 @@ const STOP_DEADLINE: u64 = 4_000;
 /// How registration starts again after the registrar kept challenging: after 15–30 s, then
 /// 30–60 s, … up to 15–30 min, for as long as the phone runs.
 const REGISTER_RETRY: RetryPolicy = RetryPolicy { first: 30_000, max: 1_800_000, limit: u32::MAX };
+/// A flow that drops within this long of registering was not a working one: a server that
+/// closes every flow after its 200 must not get a REGISTER every second.
+const STABLE_FLOW: u64 = 60_000;
+/// How reconnects after such drops slow down: 1–2 s, 2–4 s, … up to 30–60 s.
+const QUICK_DROP_RETRY: RetryPolicy = RetryPolicy { first: 2_000, max: 60_000, limit: u32::MAX };
 
 impl UserAgent {
     /// Connects to the first server and registers; after a drop the agent reconnects by itself.
@@ -147,13 +152,21 @@ impl UserAgent {
         }
         self.attempts += 1;
         let servers = self.ctx.config.servers.len() as u32;
-        let retry_in = if !self.attempts.is_multiple_of(servers) {
+        let mut retry_in = if !self.attempts.is_multiple_of(servers) {
             0
         } else {
             let round = (self.attempts / servers).min(16);
             let ceiling = (1000u64 << (round - 1).min(15)).min(MAX_BACKOFF);
             ceiling / 2 + self.ctx.random.below(ceiling / 2 + 1)
         };
+        match self.registered_at.take() {
+            Some(at) if self.ctx.now - at < STABLE_FLOW => {
+                let wait = self.quick_drops.next_delay(QUICK_DROP_RETRY, &mut *self.ctx.random);
+                retry_in = retry_in.max(wait.unwrap_or(QUICK_DROP_RETRY.max));
+            }
+            Some(_) => self.quick_drops.reset(),
+            None => {}
+        }
         self.ctx.event(Event::Disconnected { retry_in });
         self.ctx.timers.set(TimerKey::Reconnect, self.ctx.now + retry_in);
     }
@@ -248,6 +261,7 @@ impl UserAgent {
                         self.registered = true;
                         self.attempts = 0;
                         self.register_backoff.reset();
+                        self.registered_at = Some(self.ctx.now);
                         self.ctx.event(Event::Registered { expires });
                         let recovering = self.ever_registered;
                         self.ever_registered = true;
@@ -327,6 +341,7 @@ impl UserAgent {
         }
         self.registration = None;
         self.registered = false;
+        self.registered_at = None;
         self.calls.clear();
         self.subscriptions.clear();
         self.publication = None;

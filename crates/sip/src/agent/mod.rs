@@ -146,6 +146,10 @@ pub struct UserAgent {
     attempts: u32,
     /// Registrations in a row the registrar refused with endless challenges.
     register_backoff: backoff::Backoff,
+    /// When the current flow's registration succeeded.
+    registered_at: Option<Millis>,
+    /// Flows in a row that dropped soon after registering.
+    quick_drops: backoff::Backoff,
     /// Whether the server answers CRLF pings, so a missing pong means a dead flow.
     pongs_expected: bool,
     next_flow: u64,
@@ -168,6 +172,8 @@ impl UserAgent {
             stopping: false,
             attempts: 0,
             register_backoff: backoff::Backoff::default(),
+            registered_at: None,
+            quick_drops: backoff::Backoff::default(),
             pongs_expected: false,
             next_flow: 0,
             next_handle: 0,

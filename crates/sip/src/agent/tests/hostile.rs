@@ -30,6 +30,8 @@ struct Hostile {
     script: Script,
     /// Requests the script has seen (a counter for fresh nonces and tags).
     seen: u32,
+    /// The server closes the flow right after accepting a REGISTER.
+    drop_after_register: bool,
 }
 
 impl Hostile {
@@ -40,8 +42,16 @@ impl Hostile {
 
     fn with_config(config: crate::agent::AgentConfig, script: Script) -> Hostile {
         let ua = UserAgent::new(config, Box::new(SplitMix(99))).expect("config");
-        let mut server =
-            Hostile { ua, now: Millis(1_000), flow: None, sent: Vec::new(), events: Vec::new(), script, seen: 0 };
+        let mut server = Hostile {
+            ua,
+            now: Millis(1_000),
+            flow: None,
+            sent: Vec::new(),
+            events: Vec::new(),
+            script,
+            seen: 0,
+            drop_after_register: false,
+        };
         let now = server.now;
         server.ua.start(now);
         server.pump();
@@ -51,6 +61,7 @@ impl Hostile {
     /// Delivers everything until nothing moves; a loop at one instant fails the test.
     fn pump(&mut self) {
         let mut inbox: Vec<Vec<u8>> = Vec::new();
+        let mut drop_flow = false;
         for _ in 0..10_000 {
             let mut moved = false;
             while let Some(output) = self.ua.poll_output() {
@@ -68,6 +79,7 @@ impl Hostile {
                             if request.method != Method::Ack {
                                 self.seen += 1;
                                 let answers = (self.script)(&request, self.seen);
+                                drop_flow |= self.drop_after_register && request.method == Method::Register;
                                 inbox.extend(answers.into_iter().map(|m| m.to_bytes()));
                             }
                         }
@@ -82,6 +94,11 @@ impl Hostile {
                         self.ua.receive(self.now, flow, &bytes);
                     }
                 }
+            } else if std::mem::take(&mut drop_flow)
+                && let Some(flow) = self.flow.take()
+            {
+                moved = true;
+                self.ua.closed(self.now, flow);
             }
             if !moved {
                 return;
@@ -573,4 +590,29 @@ fn a_peer_answering_every_offer_with_491_gets_it_three_more_times_then_the_offer
             .count(),
         8
     );
+}
+
+#[test]
+fn a_server_that_closes_every_flow_after_registering_gets_slower_and_slower_reconnects() {
+    let mut server = Hostile::new(Box::new(|request, _| match request.method {
+        Method::Register => vec![accept_register(request)],
+        _ => vec![],
+    }));
+    assert!(server.ua.is_registered());
+    server.drop_after_register = true;
+    // The refresh (at 540 s of 600) is the first REGISTER the server answers and then drops;
+    // watch ten minutes of drops after it.
+    server.advance(9 * MINUTE + 10 * MINUTE);
+    let registers = server.times(Method::Register);
+    let first_drop = registers[1];
+    let dropping: Vec<u64> = registers[1..].iter().copied().filter(|at| *at <= first_drop + 10 * MINUTE).collect();
+    assert!(dropping.len() <= 25, "{} REGISTERs in 10 minutes of drops: {dropping:?}", dropping.len());
+    let reconnects = gaps(&dropping[1..]);
+    assert!(reconnects.iter().all(|gap| *gap >= 1_000), "{dropping:?}");
+    assert_growing(&reconnects[..5], "reconnects after quick drops");
+
+    // A flow that stays up a while starts the delays over.
+    server.drop_after_register = false;
+    server.advance(10 * MINUTE);
+    assert!(server.ua.is_registered());
 }
