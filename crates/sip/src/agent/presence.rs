@@ -267,8 +267,11 @@ impl UserAgent {
         if status < 300 {
             if state.dialog.is_none() {
                 state.dialog = Dialog::as_uac(request, response);
-            } else if !state.ending {
-                // A refresh accepted: the subscription has proved healthy for a whole period.
+            }
+            if super::to_tag(request).is_some() && !state.ending {
+                // A refresh (sent in the dialog, a refresh period after the last one) accepted:
+                // the subscription has proved healthy. Not the first 2xx, even when a NOTIFY
+                // came before it and made the dialog already.
                 state.backoff.reset();
             }
             if state.ending {

@@ -117,7 +117,10 @@ impl Hostile {
     /// Moves the clock by `millis`, running every timer on the way.
     fn advance(&mut self, millis: u64) {
         let end = self.now + millis;
+        let mut at_this_instant = 0;
         while let Some(at) = self.ua.poll_timeout().filter(|at| *at <= end) {
+            at_this_instant = if at <= self.now { at_this_instant + 1 } else { 0 };
+            assert!(at_this_instant < 1_000, "timers fire again and again at {at:?}: a tight loop");
             self.now = self.now.max(at);
             let now = self.now;
             self.ua.handle_timeout(now);
@@ -407,6 +410,18 @@ fn subscriptions_deactivated_again_and_again_give_up() {
         vec![
             accepted_subscribe(request),
             notify(request, n, "active;expires=600"),
+            notify(request, n + 1000, "terminated;reason=deactivated"),
+        ]
+    });
+    check_subscription_gives_up(script, true);
+}
+
+#[test]
+fn a_notify_before_the_202_does_not_make_a_subscription_look_healthy() {
+    let script = registrar_then(|request, n| {
+        vec![
+            notify(request, n, "active;expires=600"),
+            accepted_subscribe(request),
             notify(request, n + 1000, "terminated;reason=deactivated"),
         ]
     });
