@@ -25,6 +25,12 @@ impl Softphone {
                 self.publish_presence();
             }
             Event::RegistrationFailed(failure) => ui.registration.set(Registration::Failed(failure_text(&failure))),
+            Event::RegistrationRetry { retry_in } => ui.registration.update(|registration| {
+                if let Registration::Failed(reason) = registration {
+                    *reason = retry_text(reason, retry_in);
+                }
+            }),
+            Event::ServerProblem(problem) => web_sys::console::warn_1(&format!("SIP server problem: {problem}").into()),
             Event::Stopped => {
                 ui.registration.set(Registration::SignedOut);
                 self.shut_down();
@@ -177,6 +183,12 @@ pub(super) fn party_text(party: &sip::agent::Party) -> String {
 pub(super) fn failure_text(failure: &RegistrationFailure) -> String {
     match failure {
         RegistrationFailure::BadCredentials => "the username or password is wrong".into(),
+        RegistrationFailure::KeepsChallenging { stale: false } => {
+            "the server keeps refusing these credentials (check the password)".into()
+        }
+        RegistrationFailure::KeepsChallenging { stale: true } => {
+            "the server keeps refusing the sign-in as expired".into()
+        }
         RegistrationFailure::Rejected { status, reason } => format!("the server refused: {status} {reason}"),
         RegistrationFailure::UnusableChallenge => {
             "the server asks for an authentication this phone does not support".into()
@@ -184,6 +196,11 @@ pub(super) fn failure_text(failure: &RegistrationFailure) -> String {
         RegistrationFailure::Timeout => "the server does not answer".into(),
         RegistrationFailure::Transport => "the connection to the server failed".into(),
     }
+}
+
+/// A registration failure the phone retries by itself, with when.
+pub(super) fn retry_text(reason: &str, retry_in: u64) -> String {
+    format!("{reason}; next try in {} s", retry_in.div_ceil(1000))
 }
 
 /// How a call ended, in the history's words.
@@ -264,6 +281,17 @@ mod tests {
             refused_transfer_line(None, "", &sip::agent::ReferRefusal::NotConfirmed)
                 .starts_with("Refused: The other side tried to transfer you to an unknown target")
         );
+    }
+
+    #[test]
+    fn a_server_that_keeps_challenging_is_named_and_the_next_try_announced() {
+        let reason = failure_text(&RegistrationFailure::KeepsChallenging { stale: false });
+        assert_eq!(reason, "the server keeps refusing these credentials (check the password)");
+        assert_eq!(
+            retry_text(&reason, 29_001),
+            "the server keeps refusing these credentials (check the password); next try in 30 s"
+        );
+        assert!(failure_text(&RegistrationFailure::KeepsChallenging { stale: true }).contains("expired"));
     }
 
     #[test]

@@ -88,6 +88,10 @@ impl Softphone {
     pub fn sign_in(config: &Config, username: &str, password: &str, ui: PhoneState) -> Result<Softphone, String> {
         mark("sign-in");
         let agent = setup::agent(config, username, password)?;
+        // A phone still retrying a refused registration must not go on beside the new one.
+        if let Some(previous) = ui.phone.get_value() {
+            previous.sign_out();
+        }
         let shell = Shell {
             agent,
             ui,

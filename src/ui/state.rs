@@ -66,7 +66,7 @@ pub enum Registration {
         /// Milliseconds until the next attempt.
         retry_in: u64,
     },
-    /// Registration failed for a reason the agent must fix (the text says which).
+    /// Registration failed; the text says why, and when the phone tries again by itself.
     Failed(String),
 }
 

@@ -5,6 +5,12 @@
 //! digest challenges (and sends credentials again on refreshes), retries with Min-Expires after
 //! 423, tells when to refresh, and reports failures the agent can act on (wrong password,
 //! forbidden, timeout). Fresh branches and cnonces come from the caller's [`Random`].
+//!
+//! Every retry is bounded, whatever the registrar answers: one answer per challenge (a new
+//! challenge to our answer is a refusal) unless the challenge says `stale=true`, and at most
+//! [`MAX_STALE_RETRIES`] of those in a row; Min-Expires honoured once per attempt and only up to
+//! [`MAX_MIN_EXPIRES`]; and the refresh never comes sooner than [`REFRESH_FLOOR_SECONDS`] after a
+//! grant, however short the grant (a grant below that floor is reported, not obeyed).
 
 use crate::Millis;
 use crate::auth::{Challenge, Credentials, DigestClient, RequestDigest, answer_header, strongest};
@@ -44,6 +50,14 @@ pub enum RegistrationEvent {
         /// The granted lifetime.
         expires: u32,
     },
+    /// The registrar granted a lifetime below [`REFRESH_FLOOR_SECONDS`]: a server problem. The
+    /// refresh still waits for the floor (reported once until a normal grant comes).
+    GrantBelowFloor {
+        /// The lifetime granted, in seconds.
+        granted: u32,
+        /// The floor the refresh waits for instead, in seconds.
+        floor: u32,
+    },
     /// The binding was removed.
     Unregistered,
     /// Registration stopped; the reason says whether retrying could help.
@@ -55,6 +69,13 @@ pub enum RegistrationEvent {
 pub enum RegistrationFailure {
     /// The registrar challenged the answer to its own challenge: the password is wrong.
     BadCredentials,
+    /// The registrar keeps challenging: a new challenge after our answer (`stale: false`; a
+    /// wrong password with a server that never repeats a nonce, or a broken server), or more
+    /// than [`MAX_STALE_RETRIES`] `stale=true` challenges in a row (`stale: true`).
+    KeepsChallenging {
+        /// Whether the last challenges said `stale=true`.
+        stale: bool,
+    },
     /// The registrar refused with a final response.
     Rejected {
         /// The status code.
@@ -106,7 +127,32 @@ pub struct Registration {
     digest: DigestClient,
     challenge: Option<(HeaderName, Challenge)>,
     answered_nonce: Option<String>,
+    /// What this attempt (one REGISTER and its retries) has used up of its retries.
+    attempt: Attempt,
+    /// A grant below the floor was reported (until a normal grant).
+    short_grant_reported: bool,
 }
+
+/// The retries one registration attempt has made so far.
+#[derive(Clone, Copy, Debug, Default)]
+struct Attempt {
+    /// A `WWW-Authenticate` challenge was answered.
+    answered_www: bool,
+    /// A `Proxy-Authenticate` challenge was answered.
+    answered_proxy: bool,
+    /// `stale=true` challenges answered in a row.
+    stale_in_row: u32,
+    /// Min-Expires from a 423 was honoured.
+    interval_raised: bool,
+}
+
+/// At most this many `stale=true` challenges are answered in a row.
+pub const MAX_STALE_RETRIES: u32 = 2;
+/// The earliest refresh after any grant, in seconds: a registrar granting `Expires: 1` does not
+/// get a REGISTER every second.
+pub const REFRESH_FLOOR_SECONDS: u32 = 30;
+/// The largest Min-Expires (RFC 3261 §10.2.8) we follow; a larger one fails the registration.
+pub const MAX_MIN_EXPIRES: u32 = 86_400;
 
 /// Refresh when this share of the granted lifetime has passed.
 const REFRESH_PERCENT: u64 = 90;
@@ -129,6 +175,8 @@ impl Registration {
             digest,
             challenge: None,
             answered_nonce: None,
+            attempt: Attempt::default(),
+            short_grant_reported: false,
         }
     }
 
@@ -140,12 +188,14 @@ impl Registration {
     /// Registers, or refreshes the binding.
     pub fn register(&mut self, ids: &mut dyn Random) -> Vec<RegistrationOutput> {
         self.state = RegistrationState::Registering;
+        self.attempt = Attempt::default();
         vec![RegistrationOutput::Send(Box::new(self.build(self.expires, ids)))]
     }
 
     /// Removes the binding (Expires 0).
     pub fn unregister(&mut self, ids: &mut dyn Random) -> Vec<RegistrationOutput> {
         self.state = RegistrationState::Unregistering;
+        self.attempt = Attempt::default();
         vec![RegistrationOutput::Send(Box::new(self.build(0, ids)))]
     }
 
@@ -158,8 +208,11 @@ impl Registration {
             401 | 407 => self.challenged(response, requested, ids),
             423 => {
                 let minimum = response.headers.get(&HeaderName::MinExpires).and_then(|v| parse_number(v).ok());
+                // Honoured once per attempt, and only when it asks for something sane.
+                let raise = !self.attempt.interval_raised && requested != 0;
                 match minimum {
-                    Some(minimum) if minimum > self.expires && requested != 0 => {
+                    Some(minimum) if raise && minimum > self.expires && minimum <= MAX_MIN_EXPIRES => {
+                        self.attempt.interval_raised = true;
                         self.expires = minimum;
                         vec![RegistrationOutput::Send(Box::new(self.build(minimum, ids)))]
                     }
@@ -193,10 +246,20 @@ impl Registration {
         let lifetime = u64::from(granted) * 1000;
         let refresh = (lifetime * REFRESH_PERCENT / 100).min(lifetime.saturating_sub(REFRESH_MARGIN_SECONDS * 1000));
         self.state = RegistrationState::Registered(now + lifetime);
-        vec![
-            RegistrationOutput::Event(RegistrationEvent::Registered { expires: granted }),
-            RegistrationOutput::RefreshAt(now + refresh.max(1000)),
-        ]
+        let mut outputs = vec![RegistrationOutput::Event(RegistrationEvent::Registered { expires: granted })];
+        if granted < REFRESH_FLOOR_SECONDS {
+            if !self.short_grant_reported {
+                self.short_grant_reported = true;
+                outputs.push(RegistrationOutput::Event(RegistrationEvent::GrantBelowFloor {
+                    granted,
+                    floor: REFRESH_FLOOR_SECONDS,
+                }));
+            }
+        } else {
+            self.short_grant_reported = false;
+        }
+        outputs.push(RegistrationOutput::RefreshAt(now + refresh.max(u64::from(REFRESH_FLOOR_SECONDS) * 1000)));
+        outputs
     }
 
     /// Our binding's expires in a 2xx: the Contact that is ours, else the Expires header.
@@ -224,6 +287,25 @@ impl Registration {
         if !challenge.stale && self.answered_nonce.as_deref() == Some(challenge.nonce.as_str()) {
             return self.fail(RegistrationFailure::BadCredentials);
         }
+        // One answer per challenge: a fresh challenge to an answer we made in this attempt is a
+        // refusal too (servers that never repeat a nonce), and stale ones may not go on forever.
+        let attempt = &mut self.attempt;
+        let answered = if header == HeaderName::ProxyAuthenticate {
+            &mut attempt.answered_proxy
+        } else {
+            &mut attempt.answered_www
+        };
+        if challenge.stale {
+            attempt.stale_in_row += 1;
+            if attempt.stale_in_row > MAX_STALE_RETRIES {
+                return self.fail(RegistrationFailure::KeepsChallenging { stale: true });
+            }
+        } else if *answered {
+            return self.fail(RegistrationFailure::KeepsChallenging { stale: false });
+        } else {
+            attempt.stale_in_row = 0;
+        }
+        *answered = true;
         self.challenge = Some((header, challenge));
         vec![RegistrationOutput::Send(Box::new(self.build(requested, ids)))]
     }

@@ -100,7 +100,16 @@ async fn registers_over_both_transports_and_a_wrong_password_is_refused() {
         .wait_for(WAIT, |e| if let Event::RegistrationFailed(why) = e { Some(why.clone()) } else { None })
         .await
         .expect("refused");
-    assert_eq!(failure, sip::registration::RegistrationFailure::BadCredentials);
+    // Kamailio repeats a nonce within its second: the same nonce refused; across a second
+    // boundary it is a fresh one, refused all the same.
+    assert!(
+        matches!(
+            failure,
+            sip::registration::RegistrationFailure::BadCredentials
+                | sip::registration::RegistrationFailure::KeepsChallenging { stale: false }
+        ),
+        "{failure:?}"
+    );
     for phone in [&mut ws, &mut udp, &mut wrong] {
         stop(phone).await;
     }

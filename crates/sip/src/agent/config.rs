@@ -66,6 +66,9 @@ pub struct AgentConfig {
     pub subscribe_expires: u32,
     /// Presence publication lifetime, in seconds.
     pub publish_expires: u32,
+    /// The most subscriptions (watched contacts) the agent holds at once; one more is refused
+    /// with [`super::CommandError::TooManySubscriptions`].
+    pub max_subscriptions: usize,
     /// The `User-Agent` header.
     pub user_agent: String,
     /// Transaction timer bases.
@@ -79,6 +82,9 @@ pub struct AgentConfig {
 
 /// Calls at once unless configured otherwise.
 pub const DEFAULT_MAX_CALLS: usize = 4;
+/// How many subscriptions an agent holds at most unless configured otherwise: the widget's
+/// directory holds at most 200 contacts, each watched once.
+pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 200;
 
 /// Why a configuration cannot be used.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -125,6 +131,7 @@ impl AgentConfig {
             session_expires: 1800,
             subscribe_expires: 600,
             publish_expires: 3600,
+            max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
             user_agent: concat!("Framephone/", env!("CARGO_PKG_VERSION")).to_owned(),
             timers: TimerValues::default(),
             max_calls: DEFAULT_MAX_CALLS,

@@ -12,6 +12,7 @@ use crate::auth::{Challenge, DigestClient, RequestDigest, answer_header, stronge
 use crate::message::{HeaderName, Method, Request, Response, Uri};
 use crate::random::Random;
 use crate::transaction::{Timer, Transport};
+use crate::vec_map::LinearMap;
 
 /// What the shell must do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +63,8 @@ pub(crate) enum TimerKey {
     Keepalive,
     PongTimeout,
     RegisterRefresh,
+    /// Register again after the registrar kept challenging.
+    RegisterRetry,
     StopDeadline,
     Call(CallRef, CallTimer),
     Subscription(SubscriptionRef),
@@ -108,6 +111,18 @@ pub(crate) struct Context {
     digest: DigestClient,
     /// The last proxy challenge, answered in advance on new requests to save a round trip.
     proxy_challenge: Option<Challenge>,
+    /// The challenges each retried request has answered so far (keyed by its transaction).
+    auth_trails: LinearMap<TxId, AuthTrail>,
+}
+
+/// The challenges a chain of retries of one request has answered, so that no server can keep
+/// it retrying: one answer per challenge header unless the challenge says `stale=true`, and at
+/// most [`crate::registration::MAX_STALE_RETRIES`] stale ones in a row.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct AuthTrail {
+    answered_www: bool,
+    answered_proxy: bool,
+    stale_in_row: u32,
 }
 
 /// Why a challenged request cannot be sent again with credentials.
@@ -117,6 +132,8 @@ pub(crate) enum AuthProblem {
     Refused,
     /// No challenge we can answer.
     Unusable,
+    /// The server keeps challenging our answers (fresh nonces, or stale ones without end).
+    KeepsChallenging,
 }
 
 impl Context {
@@ -138,6 +155,7 @@ impl Context {
             gruu: None,
             digest,
             proxy_challenge: None,
+            auth_trails: LinearMap::new(),
         }
     }
 
@@ -323,12 +341,43 @@ impl Context {
         }
     }
 
+    /// Sends the request of transaction `tx`, challenged by `response`, again with a new CSeq
+    /// number, a new branch and our answer, owned by `owner`; returns the new transaction and
+    /// the request sent. Fails when the challenge cannot or may no longer be answered.
+    pub(crate) fn retry_challenged(
+        &mut self,
+        tx: TxId,
+        request: &Request,
+        response: &Response,
+        cseq: u32,
+        owner: Owner,
+    ) -> Result<(TxId, Request), AuthProblem> {
+        let mut trail = self.auth_trails.remove(&tx).unwrap_or_default();
+        let retry = self.answer_challenge(request, response, cseq, &mut trail)?;
+        let new_tx = self.send_request(retry.clone(), owner);
+        if self.transactions.contains(new_tx) {
+            self.auth_trails.insert(new_tx, trail);
+        }
+        Ok((new_tx, retry))
+    }
+
+    /// Forgets what transaction `tx` answered (it has ended).
+    pub(crate) fn forget_trail(&mut self, tx: TxId) {
+        self.auth_trails.remove(&tx);
+    }
+
+    /// Forgets every trail (the agent stopped).
+    pub(crate) fn forget_trails(&mut self) {
+        self.auth_trails = LinearMap::new();
+    }
+
     /// The challenged `request` again, with a new CSeq number, a new branch and our answer.
-    pub(crate) fn answer_challenge(
+    fn answer_challenge(
         &mut self,
         request: &Request,
         response: &Response,
         cseq: u32,
+        trail: &mut AuthTrail,
     ) -> Result<Request, AuthProblem> {
         let header = if response.status == 407 { HeaderName::ProxyAuthenticate } else { HeaderName::WwwAuthenticate };
         let challenge = strongest(response.headers.all(&header)).ok_or(AuthProblem::Unusable)?;
@@ -341,6 +390,21 @@ impl Context {
         if !challenge.stale && answered {
             return Err(AuthProblem::Refused);
         }
+        // A fresh challenge to an answer this chain made after a challenge is a refusal too;
+        // stale ones are answered, but not forever.
+        let answered_here =
+            if header == HeaderName::ProxyAuthenticate { &mut trail.answered_proxy } else { &mut trail.answered_www };
+        if challenge.stale {
+            trail.stale_in_row += 1;
+            if trail.stale_in_row > crate::registration::MAX_STALE_RETRIES {
+                return Err(AuthProblem::KeepsChallenging);
+            }
+        } else if *answered_here {
+            return Err(AuthProblem::KeepsChallenging);
+        } else {
+            trail.stale_in_row = 0;
+        }
+        *answered_here = true;
         if header == HeaderName::ProxyAuthenticate {
             self.proxy_challenge = Some(challenge.clone());
         }

@@ -104,6 +104,23 @@ pub enum CallEnd {
     Transferred,
 }
 
+/// Something a server asked for that the agent refused to follow, for the application to show
+/// or log.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ServerProblem {
+    /// The registrar granted a lifetime below the refresh floor
+    /// ([`crate::registration::REFRESH_FLOOR_SECONDS`]); the agent refreshes after the floor.
+    #[error(
+        "the registrar granted a registration of only {granted} s; the phone refreshes it every {floor} s instead, so calls may not reach it in between: ask the server's administrator to allow a longer registration"
+    )]
+    ShortRegistration {
+        /// The lifetime granted, in seconds.
+        granted: u32,
+        /// The floor used instead, in seconds.
+        floor: u32,
+    },
+}
+
 /// What the agent reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -129,8 +146,18 @@ pub enum Event {
     },
     /// Our binding was removed (after [`super::UserAgent::stop`]).
     Unregistered,
-    /// Registration failed; retrying cannot help without a change (wrong password, forbidden).
+    /// Registration failed. Unless [`Event::RegistrationRetry`] follows, retrying cannot help
+    /// without a change (wrong password, forbidden).
     RegistrationFailed(RegistrationFailure),
+    /// After [`Event::RegistrationFailed`] for a reason that may pass (the server keeps
+    /// challenging), the agent registers again by itself in `retry_in` milliseconds; the delays
+    /// grow from one failure to the next until a registration succeeds.
+    RegistrationRetry {
+        /// How long until the next attempt.
+        retry_in: u64,
+    },
+    /// A server asked for something the agent did not follow (see [`ServerProblem`]).
+    ServerProblem(ServerProblem),
     /// The agent has stopped: nothing is left to send and the shell may close.
     Stopped,
     /// A call came in; answer with [`super::UserAgent::answer`] or [`super::UserAgent::reject`].

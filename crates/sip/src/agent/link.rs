@@ -1,8 +1,9 @@
 //! The flow to a server and the registration over it: connecting, failover and backoff,
 //! CRLF keepalive (RFC 5626 §4.4.1), registering, recovering after a drop, and stopping.
 
+use super::backoff::RetryPolicy;
 use super::context::{Link, Output, TimerKey};
-use super::events::{Event, FlowId};
+use super::events::{Event, FlowId, ServerProblem};
 use super::transactions::{Effects, Notice, Owner};
 use super::{TransportKind, UserAgent};
 use crate::Millis;
@@ -19,6 +20,14 @@ const PONG_TIMEOUT: u64 = 10_000;
 const MAX_BACKOFF: u64 = 30_000;
 /// How long stopping may wait for the registrar.
 const STOP_DEADLINE: u64 = 4_000;
+/// How registration starts again after the registrar kept challenging: after 15–30 s, then
+/// 30–60 s, … up to 15–30 min, for as long as the phone runs.
+const REGISTER_RETRY: RetryPolicy = RetryPolicy { first: 30_000, max: 1_800_000, limit: u32::MAX };
+/// A flow that drops within this long of registering was not a working one: a server that
+/// closes every flow after its 200 must not get a REGISTER every second.
+const STABLE_FLOW: u64 = 60_000;
+/// How reconnects after such drops slow down: 1–2 s, 2–4 s, … up to 30–60 s.
+const QUICK_DROP_RETRY: RetryPolicy = RetryPolicy { first: 2_000, max: 60_000, limit: u32::MAX };
 
 impl UserAgent {
     /// Connects to the first server and registers; after a drop the agent reconnects by itself.
@@ -55,6 +64,7 @@ impl UserAgent {
         }
         self.end_presence();
         self.ctx.timers.cancel(&TimerKey::RegisterRefresh);
+        self.ctx.timers.cancel(&TimerKey::RegisterRetry);
         self.ctx.timers.cancel(&TimerKey::Reconnect);
         self.ctx.timers.set(TimerKey::StopDeadline, now + STOP_DEADLINE);
         match self.registration.as_mut() {
@@ -122,7 +132,13 @@ impl UserAgent {
             self.ctx.outputs.push_back(Output::Close { flow });
         }
         self.ctx.link = Link::Waiting;
-        for key in [TimerKey::ConnectTimeout, TimerKey::Keepalive, TimerKey::PongTimeout, TimerKey::RegisterRefresh] {
+        for key in [
+            TimerKey::ConnectTimeout,
+            TimerKey::Keepalive,
+            TimerKey::PongTimeout,
+            TimerKey::RegisterRefresh,
+            TimerKey::RegisterRetry,
+        ] {
             self.ctx.timers.cancel(&key);
         }
         let mut effects = Effects::default();
@@ -136,13 +152,21 @@ impl UserAgent {
         }
         self.attempts += 1;
         let servers = self.ctx.config.servers.len() as u32;
-        let retry_in = if !self.attempts.is_multiple_of(servers) {
+        let mut retry_in = if !self.attempts.is_multiple_of(servers) {
             0
         } else {
             let round = (self.attempts / servers).min(16);
             let ceiling = (1000u64 << (round - 1).min(15)).min(MAX_BACKOFF);
             ceiling / 2 + self.ctx.random.below(ceiling / 2 + 1)
         };
+        match self.registered_at.take() {
+            Some(at) if self.ctx.now - at < STABLE_FLOW => {
+                let wait = self.quick_drops.next_delay(QUICK_DROP_RETRY, &mut *self.ctx.random);
+                retry_in = retry_in.max(wait.unwrap_or(QUICK_DROP_RETRY.max));
+            }
+            Some(_) => self.quick_drops.reset(),
+            None => {}
+        }
         self.ctx.event(Event::Disconnected { retry_in });
         self.ctx.timers.set(TimerKey::Reconnect, self.ctx.now + retry_in);
     }
@@ -236,6 +260,8 @@ impl UserAgent {
                     if !self.registered {
                         self.registered = true;
                         self.attempts = 0;
+                        self.register_backoff.reset();
+                        self.registered_at = Some(self.ctx.now);
                         self.ctx.event(Event::Registered { expires });
                         let recovering = self.ever_registered;
                         self.ever_registered = true;
@@ -244,6 +270,9 @@ impl UserAgent {
                             self.refresh_call_targets();
                         }
                     }
+                }
+                RegistrationOutput::Event(RegistrationEvent::GrantBelowFloor { granted, floor }) => {
+                    self.ctx.event(Event::ServerProblem(ServerProblem::ShortRegistration { granted, floor }));
                 }
                 RegistrationOutput::Event(RegistrationEvent::Unregistered) => {
                     self.registered = false;
@@ -266,6 +295,17 @@ impl UserAgent {
             // This server cannot serve us now: try the next one.
             RegistrationFailure::Timeout => self.flow_failed(),
             RegistrationFailure::Rejected { status, .. } if status == 408 || status >= 500 => self.flow_failed(),
+            // A server that keeps challenging may come round (or be a wrong password with
+            // nonces that never repeat): try again later, never in a tight loop.
+            failure @ RegistrationFailure::KeepsChallenging { .. } => {
+                self.ctx.event(Event::RegistrationFailed(failure));
+                let retry_in = self
+                    .register_backoff
+                    .next_delay(REGISTER_RETRY, &mut *self.ctx.random)
+                    .unwrap_or(REGISTER_RETRY.max);
+                self.ctx.timers.set(TimerKey::RegisterRetry, self.ctx.now + retry_in);
+                self.ctx.event(Event::RegistrationRetry { retry_in });
+            }
             failure => self.ctx.event(Event::RegistrationFailed(failure)),
         }
     }
@@ -301,12 +341,14 @@ impl UserAgent {
         }
         self.registration = None;
         self.registered = false;
+        self.registered_at = None;
         self.calls.clear();
         self.subscriptions.clear();
         self.publication = None;
         self.messages.clear();
         self.ctx.timers.cancel_where(|_| true);
         self.ctx.notices.clear();
+        self.ctx.forget_trails();
         self.stopping = false;
         self.ctx.event(Event::Stopped);
     }

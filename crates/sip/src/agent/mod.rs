@@ -57,6 +57,7 @@
 //! }
 //! ```
 
+mod backoff;
 mod call;
 mod config;
 mod context;
@@ -74,10 +75,11 @@ use crate::vec_map::VecMap;
 
 use thiserror::Error;
 
-pub use config::{AgentConfig, ConfigError, DEFAULT_MAX_CALLS, Server, TransportKind};
+pub use call::MAX_MIN_SE;
+pub use config::{AgentConfig, ConfigError, DEFAULT_MAX_CALLS, DEFAULT_MAX_SUBSCRIPTIONS, Server, TransportKind};
 pub use context::Output;
-pub use events::{CallEnd, CallRef, Event, FlowId, MessageRef, Party, RejectKind, SubscriptionRef};
-pub use presence::Package;
+pub use events::{CallEnd, CallRef, Event, FlowId, MessageRef, Party, RejectKind, ServerProblem, SubscriptionRef};
+pub use presence::{MAX_SUBSCRIBE_EXPIRES, Package};
 pub use transfer_policy::{PatternError, ReferRefusal, TransferPattern};
 
 use call::Call;
@@ -116,6 +118,12 @@ pub enum CommandError {
     /// A DTMF digit outside 0–9, *, #, A–D.
     #[error("{0:?} is not a DTMF digit")]
     BadDigit(char),
+    /// The agent already holds as many subscriptions as it is configured for.
+    #[error("already watching {limit} contacts, the most allowed (max_subscriptions); stop watching one first")]
+    TooManySubscriptions {
+        /// The configured cap.
+        limit: usize,
+    },
 }
 
 /// Counts of what the agent holds, for tests and diagnostics.
@@ -143,6 +151,12 @@ pub struct UserAgent {
     stopping: bool,
     /// Consecutive failed attempts to reach a server.
     attempts: u32,
+    /// Registrations in a row the registrar refused with endless challenges.
+    register_backoff: backoff::Backoff,
+    /// When the current flow's registration succeeded.
+    registered_at: Option<Millis>,
+    /// Flows in a row that dropped soon after registering.
+    quick_drops: backoff::Backoff,
     /// Whether the server answers CRLF pings, so a missing pong means a dead flow.
     pongs_expected: bool,
     next_flow: u64,
@@ -164,6 +178,9 @@ impl UserAgent {
             ever_registered: false,
             stopping: false,
             attempts: 0,
+            register_backoff: backoff::Backoff::default(),
+            registered_at: None,
+            quick_drops: backoff::Backoff::default(),
             pongs_expected: false,
             next_flow: 0,
             next_handle: 0,
@@ -220,7 +237,7 @@ impl UserAgent {
                 TimerKey::ConnectTimeout => self.flow_failed(),
                 TimerKey::Keepalive => self.send_keepalive(),
                 TimerKey::PongTimeout => self.flow_failed(),
-                TimerKey::RegisterRefresh => self.refresh_registration(),
+                TimerKey::RegisterRefresh | TimerKey::RegisterRetry => self.refresh_registration(),
                 TimerKey::StopDeadline => self.finish_stop(),
                 TimerKey::Call(call, timer) => self.on_call_timer(call, timer),
                 TimerKey::Subscription(subscription) => self.refresh_subscription(subscription),
@@ -355,6 +372,10 @@ impl UserAgent {
                 | Notice::Failed { owner, .. }
                 | Notice::Terminated { owner, .. } => *owner,
             };
+            let ended = match &notice {
+                Notice::Terminated { tx, .. } => Some(*tx),
+                _ => None,
+            };
             match owner {
                 Owner::Registration => self.on_registration_notice(notice),
                 Owner::Call(call) => self.on_call_notice(call, notice),
@@ -362,6 +383,9 @@ impl UserAgent {
                 Owner::Publication => self.on_publication_notice(notice),
                 Owner::Message(message) => self.on_message_notice(message, notice),
                 Owner::Agent => {}
+            }
+            if let Some(tx) = ended {
+                self.ctx.forget_trail(tx);
             }
         }
         self.forget_finished_calls();

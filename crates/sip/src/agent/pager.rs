@@ -41,7 +41,7 @@ impl UserAgent {
 
     pub(super) fn on_message_notice(&mut self, id: MessageRef, notice: Notice) {
         match notice {
-            Notice::Response { request, response, .. } => self.on_message_response(id, &request, &response),
+            Notice::Response { tx, request, response, .. } => self.on_message_response(id, tx, &request, &response),
             Notice::Failed { failure, .. } if self.messages.remove(&id).is_some() => {
                 let reason = match failure {
                     crate::transaction::Failure::Transport => "connection lost",
@@ -53,7 +53,7 @@ impl UserAgent {
         }
     }
 
-    fn on_message_response(&mut self, id: MessageRef, request: &Request, response: &Response) {
+    fn on_message_response(&mut self, id: MessageRef, tx: TxId, request: &Request, response: &Response) {
         let status = response.status;
         if status < 200 {
             return;
@@ -63,8 +63,7 @@ impl UserAgent {
             pending.cseq += 1;
             pending.answered_challenge = true;
             let cseq = pending.cseq;
-            if let Ok(retry) = self.ctx.answer_challenge(request, response, cseq) {
-                self.ctx.send_request(retry, Owner::Message(id));
+            if self.ctx.retry_challenged(tx, request, response, cseq, Owner::Message(id)).is_ok() {
                 return;
             }
         }

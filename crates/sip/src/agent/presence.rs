@@ -1,6 +1,14 @@
 //! Presence and busy lamp: SUBSCRIBE/NOTIFY for `presence` and `dialog` (RFC 6665, RFC 3856,
 //! RFC 4235) and PUBLISH of our own state (RFC 3903).
+//!
+//! Recovery is bounded whatever the server answers: a subscription that keeps failing (481,
+//! 423, 408/480/5xx, `Subscription-State: terminated` with a reason that invites a retry) starts
+//! over with growing delays and stops, reported, after [`SUBSCRIBE_RETRY`]'s limit; 423 raises
+//! the interval once, to at most [`MAX_SUBSCRIBE_EXPIRES`]; a PUBLISH answered 412 publishes the
+//! whole state again, first at once, then with growing delays, and gives up after
+//! [`PUBLISH_RETRY`]'s limit. Refreshes never come sooner than the registration's floor.
 
+use super::backoff::{Backoff, RetryPolicy};
 use super::context::TimerKey;
 use super::dialog::Dialog;
 use super::events::{Event, SubscriptionRef};
@@ -10,6 +18,8 @@ use crate::Millis;
 use crate::body::{DialogInfo, Presence, PresenceState, pidf_document};
 use crate::headers::{parse_number, value_with_params};
 use crate::message::{HeaderName, Method, Request, Response, Uri};
+use crate::registration::REFRESH_FLOOR_SECONDS;
+use crate::transaction::Failure;
 
 /// An event package the agent subscribes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +59,12 @@ pub(super) struct Subscription {
     line: Option<DialogInfo>,
     /// Unsubscribing: forget it once the last transaction ends.
     ending: bool,
+    /// The lifetime we ask for (raised once by a 423's Min-Expires).
+    expires: u32,
+    /// A 423 raised `expires` already.
+    interval_raised: bool,
+    /// Failures in a row since the subscription last proved healthy (a refresh accepted).
+    backoff: Backoff,
 }
 
 impl Subscription {
@@ -69,10 +85,31 @@ pub(super) struct Publication {
     tag: String,
     cseq: u32,
     ending: bool,
+    /// 412s in a row since the last accepted PUBLISH.
+    backoff: Backoff,
 }
 
 /// Retry a subscription that failed for a reason that may pass after this long.
 const RESUBSCRIBE_AFTER: u64 = 30_000;
+/// How a failing subscription starts over: after 2–4 s, 4–8 s… (the first retry after a lost
+/// dialog comes at once), giving up after six failures in a row.
+pub(super) const SUBSCRIBE_RETRY: RetryPolicy = RetryPolicy { first: 2_000, max: 300_000, limit: 6 };
+/// How a PUBLISH answered 412 is repeated: at once, then after 2–4 s, 4–8 s…, giving up after
+/// five 412s in a row.
+pub(super) const PUBLISH_RETRY: RetryPolicy = RetryPolicy { first: 2_000, max: 60_000, limit: 5 };
+/// The longest subscription lifetime a 423's Min-Expires may ask for.
+pub const MAX_SUBSCRIBE_EXPIRES: u32 = 86_400;
+/// The earliest refresh of a subscription or publication after any grant.
+const REFRESH_FLOOR: u64 = REFRESH_FLOOR_SECONDS as u64 * 1000;
+
+/// Why a subscription failed, for its retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Retry {
+    /// The dialog is gone (481, deactivated, timeout): the first retry may come at once.
+    Soon,
+    /// The server asked for a wait (probation, giveup: its retry-after), or cannot serve us now.
+    After(u64),
+}
 
 impl UserAgent {
     /// Watches `target`'s presence or call state; NOTIFYs come as [`Event::Presence`] or
@@ -80,6 +117,10 @@ impl UserAgent {
     pub fn subscribe(&mut self, now: Millis, target: &str, package: Package) -> Result<SubscriptionRef, CommandError> {
         self.ctx.now = now;
         let target = self.target(target)?;
+        let limit = self.ctx.config.max_subscriptions;
+        if self.subscriptions.values().filter(|s| !s.ending).count() >= limit {
+            return Err(CommandError::TooManySubscriptions { limit });
+        }
         let id = SubscriptionRef(self.next_handle());
         let subscription = Subscription {
             target,
@@ -90,6 +131,9 @@ impl UserAgent {
             dialog: None,
             line: None,
             ending: false,
+            expires: self.ctx.config.subscribe_expires,
+            interval_raised: false,
+            backoff: Backoff::default(),
         };
         self.subscriptions.insert(id, subscription);
         if self.registered {
@@ -124,10 +168,13 @@ impl UserAgent {
             tag: self.ctx.random.tag(),
             cseq: 0,
             ending: false,
+            backoff: Backoff::default(),
         });
         publication.state = state;
         publication.note = note.map(str::to_owned);
         publication.ending = false;
+        // A new state from the application: 412s before it do not count against it.
+        publication.backoff.reset();
         if self.registered {
             self.send_publish(true);
         }
@@ -136,8 +183,8 @@ impl UserAgent {
 
     fn send_subscribe(&mut self, id: SubscriptionRef) {
         let via = self.ctx.via();
-        let expires = self.ctx.config.subscribe_expires;
         let Some(state) = self.subscriptions.get_mut(&id) else { return };
+        let expires = state.expires;
         let mut request = match state.dialog.as_mut() {
             Some(dialog) => dialog.request(Method::Subscribe, via),
             None => {
@@ -164,6 +211,24 @@ impl UserAgent {
         }
     }
 
+    /// A subscription failed in a way a new one might fix: starts over after a growing delay
+    /// (at least `retry`'s), or gives up and reports it once the failures in a row reach the
+    /// limit.
+    fn retry_subscription(&mut self, id: SubscriptionRef, retry: Retry, what: &str) {
+        let Some(state) = self.subscriptions.get_mut(&id) else { return };
+        let first = state.backoff.failures() == 0;
+        let Some(backoff) = state.backoff.next_delay(SUBSCRIBE_RETRY, &mut *self.ctx.random) else {
+            let reason = format!("{what}; gave up after {} failures in a row", SUBSCRIBE_RETRY.limit);
+            return self.subscription_ended(id, reason);
+        };
+        let delay = match retry {
+            Retry::Soon if first => 0,
+            Retry::Soon => backoff,
+            Retry::After(wait) => wait.max(backoff),
+        };
+        self.restart_subscription(id, delay);
+    }
+
     /// Starts over with a new dialog (after a reconnect, a 481, or a terminated subscription).
     fn restart_subscription(&mut self, id: SubscriptionRef, after: u64) {
         let (call_id, tag) = (self.ctx.token(), self.ctx.tag());
@@ -178,16 +243,22 @@ impl UserAgent {
 
     pub(super) fn on_subscription_notice(&mut self, id: SubscriptionRef, notice: Notice) {
         match notice {
-            Notice::Response { request, response, .. } => self.on_subscribe_response(id, &request, &response),
-            Notice::Failed { .. } if self.subscriptions.get(&id).is_some_and(|s| !s.ending) => {
-                self.restart_subscription(id, RESUBSCRIBE_AFTER);
+            Notice::Response { tx, request, response, .. } => self.on_subscribe_response(id, tx, &request, &response),
+            // A lost flow is the link's to recover (the subscription starts over once registered
+            // again); a server that never answers counts as a failure.
+            Notice::Failed { failure, .. } if self.subscriptions.get(&id).is_some_and(|s| !s.ending) => {
+                if failure == Failure::Transport {
+                    self.restart_subscription(id, RESUBSCRIBE_AFTER);
+                } else {
+                    self.retry_subscription(id, Retry::After(RESUBSCRIBE_AFTER), "no response");
+                }
             }
             _ => {}
         }
         self.forget_ended_subscriptions();
     }
 
-    fn on_subscribe_response(&mut self, id: SubscriptionRef, request: &Request, response: &Response) {
+    fn on_subscribe_response(&mut self, id: SubscriptionRef, tx: TxId, request: &Request, response: &Response) {
         let Some(state) = self.subscriptions.get_mut(&id) else { return };
         let status = response.status;
         if status < 200 {
@@ -197,16 +268,19 @@ impl UserAgent {
             if state.dialog.is_none() {
                 state.dialog = Dialog::as_uac(request, response);
             }
+            if super::to_tag(request).is_some() && !state.ending {
+                // A refresh (sent in the dialog, a refresh period after the last one) accepted:
+                // the subscription has proved healthy. Not the first 2xx, even when a NOTIFY
+                // came before it and made the dialog already.
+                state.backoff.reset();
+            }
             if state.ending {
                 return;
             }
-            let granted = response
-                .headers
-                .get(&HeaderName::Expires)
-                .and_then(|v| parse_number(v).ok())
-                .unwrap_or(self.ctx.config.subscribe_expires);
+            let granted =
+                response.headers.get(&HeaderName::Expires).and_then(|v| parse_number(v).ok()).unwrap_or(state.expires);
             let refresh = u64::from(granted) * 900;
-            self.ctx.timers.set(TimerKey::Subscription(id), self.ctx.now + refresh.max(5_000));
+            self.ctx.timers.set(TimerKey::Subscription(id), self.ctx.now + refresh.max(REFRESH_FLOOR));
             return;
         }
         let ending = state.ending;
@@ -222,25 +296,26 @@ impl UserAgent {
                         state.cseq
                     }
                 };
-                match self.ctx.answer_challenge(request, response, cseq) {
-                    Ok(retry) => {
-                        self.ctx.send_request(retry, Owner::Subscription(id));
-                    }
-                    Err(_) => self.subscription_ended(id, status.to_string()),
+                if self.ctx.retry_challenged(tx, request, response, cseq, Owner::Subscription(id)).is_err() {
+                    self.subscription_ended(id, format!("{status}: the server keeps refusing our credentials"));
                 }
             }
             _ if ending => {}
-            481 => self.restart_subscription(id, 0),
+            481 => self.retry_subscription(id, Retry::Soon, "481"),
             423 => {
+                // Min-Expires is honoured once per subscription, and only when it is sane.
                 let minimum = response.headers.get(&HeaderName::MinExpires).and_then(|v| parse_number(v).ok());
-                if let Some(minimum) = minimum.filter(|m| *m <= 86_400) {
-                    self.ctx.config.subscribe_expires = minimum;
-                    self.restart_subscription(id, 0);
-                } else {
-                    self.subscription_ended(id, status.to_string());
+                let (raised, asked) = (state.interval_raised, state.expires);
+                match minimum.filter(|m| !raised && *m > asked && *m <= MAX_SUBSCRIBE_EXPIRES) {
+                    Some(minimum) => {
+                        state.expires = minimum;
+                        state.interval_raised = true;
+                        self.retry_subscription(id, Retry::Soon, "423");
+                    }
+                    None => self.subscription_ended(id, "423: the server asks for an interval we refuse".into()),
                 }
             }
-            408 | 480 | 500..=599 => self.restart_subscription(id, RESUBSCRIBE_AFTER),
+            408 | 480 | 500..=599 => self.retry_subscription(id, Retry::After(RESUBSCRIBE_AFTER), &status.to_string()),
             _ => self.subscription_ended(id, status.to_string()),
         }
     }
@@ -336,8 +411,15 @@ impl UserAgent {
                     state.dialog = None;
                 }
             } else if matches!(reason.as_str(), "deactivated" | "timeout" | "probation" | "giveup") {
-                let retry = params.get("retry-after").flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-                self.restart_subscription(id, retry.min(3600) * 1000);
+                // RFC 6665 §4.2.2: deactivated and timeout invite a new subscription at once;
+                // probation and giveup ask for a wait (retry-after, or some time).
+                let asked = params.get("retry-after").flatten().and_then(|v| v.parse::<u64>().ok());
+                let retry = match (reason.as_str(), asked) {
+                    (_, Some(seconds)) => Retry::After(seconds.min(3600) * 1000),
+                    ("deactivated" | "timeout", None) => Retry::Soon,
+                    _ => Retry::After(0),
+                };
+                self.retry_subscription(id, retry, &format!("terminated ({reason})"));
             } else {
                 self.subscription_ended(id, reason);
             }
@@ -368,15 +450,18 @@ impl UserAgent {
         self.ctx.send_request(request, Owner::Publication);
     }
 
+    /// Refreshes our publication (or, without an entity tag, publishes the whole state again).
     pub(super) fn refresh_publication(&mut self) {
-        if self.registered && self.publication.as_ref().is_some_and(|p| p.etag.is_some() && !p.ending) {
-            self.send_publish(false);
+        let Some(publication) = self.publication.as_ref().filter(|p| !p.ending) else { return };
+        if self.registered {
+            let whole = publication.etag.is_none();
+            self.send_publish(whole);
         }
     }
 
     pub(super) fn on_publication_notice(&mut self, notice: Notice) {
-        let (request, response) = match notice {
-            Notice::Response { request, response, .. } => (request, response),
+        let (tx, request, response) = match notice {
+            Notice::Response { tx, request, response, .. } => (tx, request, response),
             Notice::Failed { .. } => {
                 if self.publication.as_ref().is_some_and(|p| !p.ending) {
                     self.ctx.event(Event::PublishFailed { status: 0 });
@@ -395,12 +480,15 @@ impl UserAgent {
                     return;
                 }
                 publication.etag = response.headers.get_str(&HeaderName::SipETag).map(str::to_owned);
+                publication.backoff.reset();
                 let granted = response
                     .headers
                     .get(&HeaderName::Expires)
                     .and_then(|v| parse_number(v).ok())
                     .unwrap_or(self.ctx.config.publish_expires);
-                self.ctx.timers.set(TimerKey::Publication, self.ctx.now + (u64::from(granted) * 900).max(5_000));
+                self.ctx
+                    .timers
+                    .set(TimerKey::Publication, self.ctx.now + (u64::from(granted) * 900).max(REFRESH_FLOOR));
                 if !request.body.is_empty() {
                     self.ctx.event(Event::Published);
                 }
@@ -408,17 +496,23 @@ impl UserAgent {
             401 | 407 if !publication.ending => {
                 publication.cseq += 1;
                 let cseq = publication.cseq;
-                match self.ctx.answer_challenge(&request, &response, cseq) {
-                    Ok(retry) => {
-                        self.ctx.send_request(retry, Owner::Publication);
-                    }
-                    Err(_) => self.ctx.event(Event::PublishFailed { status }),
+                if self.ctx.retry_challenged(tx, &request, &response, cseq, Owner::Publication).is_err() {
+                    self.ctx.event(Event::PublishFailed { status });
                 }
             }
-            // RFC 3903 §6.2: the server lost our entity tag; publish the whole state again.
+            // RFC 3903 §6.2: the server lost our entity tag; publish the whole state again, at
+            // once the first time, then after growing delays, and not without end.
             412 if !publication.ending => {
                 publication.etag = None;
-                self.send_publish(true);
+                let first = publication.backoff.failures() == 0;
+                match publication.backoff.next_delay(PUBLISH_RETRY, &mut *self.ctx.random) {
+                    Some(_) if first => self.send_publish(true),
+                    Some(delay) => self.ctx.timers.set(TimerKey::Publication, self.ctx.now + delay),
+                    None => {
+                        self.ctx.timers.cancel(&TimerKey::Publication);
+                        self.ctx.event(Event::PublishFailed { status });
+                    }
+                }
             }
             _ if publication.ending => self.publication = None,
             _ => self.ctx.event(Event::PublishFailed { status }),

@@ -3,7 +3,8 @@
 
 mod calls;
 mod flows;
-mod hostile;
+mod hostile_peer;
+mod hostile_server;
 mod net;
 mod presence;
 mod robustness;

@@ -212,7 +212,12 @@ impl Transactions {
         self.apply(id, actions, effects);
     }
 
-    /// Whether `owner` has a live transaction.
+    /// Whether transaction `id` is still live.
+    pub(crate) fn contains(&self, id: TxId) -> bool {
+        self.entries.get(&id).is_some()
+    }
+
+    /// Whether any live transaction belongs to `owner`.
     pub(crate) fn owned_by(&self, owner: Owner) -> bool {
         self.entries.values().any(|entry| entry.owner == owner)
     }

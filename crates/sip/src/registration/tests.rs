@@ -204,3 +204,116 @@ fn rejections_timeouts_and_unregistration() {
     );
     assert_eq!(registration.state(), RegistrationState::Unregistered);
 }
+
+fn challenge_with(nonce: &str, stale: bool) -> String {
+    let stale = if stale { ", stale=true" } else { "" };
+    format!(r#"Digest realm="framephone.test", nonce="{nonce}", qop="auth"{stale}"#)
+}
+
+#[test]
+fn a_fresh_challenge_to_our_answer_is_a_refusal_and_a_refresh_may_answer_again() {
+    let mut ids = Counter(0);
+    let mut registration = Registration::new(config(), "call-1".into(), "ft".into());
+    let first = sent(&registration.register(&mut ids));
+    let first_challenge = challenge_with("n-1", false);
+    let second = sent(&registration.on_response(
+        Millis(0),
+        &answer(&first, 401, &[(HeaderName::WwwAuthenticate, first_challenge.as_str())]),
+        &mut ids,
+    ));
+    let fresh = challenge_with("n-2", false);
+    let outputs = registration.on_response(
+        Millis(0),
+        &answer(&second, 401, &[(HeaderName::WwwAuthenticate, fresh.as_str())]),
+        &mut ids,
+    );
+    assert_eq!(
+        events(&outputs),
+        vec![RegistrationEvent::Failed(RegistrationFailure::KeepsChallenging { stale: false })]
+    );
+    assert!(outputs.iter().all(|o| !matches!(o, RegistrationOutput::Send(_))), "no third REGISTER");
+
+    // The next attempt answers in advance; a fresh challenge to that answer gets one answer.
+    let again = sent(&registration.register(&mut ids));
+    assert!(again.headers.get(&HeaderName::Authorization).is_some());
+    let fresh = challenge_with("n-3", false);
+    let answered = sent(&registration.on_response(
+        Millis(0),
+        &answer(&again, 401, &[(HeaderName::WwwAuthenticate, fresh.as_str())]),
+        &mut ids,
+    ));
+    let outputs =
+        registration.on_response(Millis(1_000), &answer(&answered, 200, &[(HeaderName::Expires, "600")]), &mut ids);
+    assert_eq!(events(&outputs), vec![RegistrationEvent::Registered { expires: 600 }]);
+}
+
+#[test]
+fn stale_challenges_are_answered_at_most_twice_in_a_row() {
+    let mut ids = Counter(0);
+    let mut registration = Registration::new(config(), "call-1".into(), "ft".into());
+    let mut request = sent(&registration.register(&mut ids));
+    let mut registers = 1;
+    for n in 0..10 {
+        let stale = challenge_with(&format!("s-{n}"), true);
+        let outputs = registration.on_response(
+            Millis(0),
+            &answer(&request, 401, &[(HeaderName::WwwAuthenticate, stale.as_str())]),
+            &mut ids,
+        );
+        if let Some(RegistrationOutput::Send(next)) = outputs.first() {
+            request = (**next).clone();
+            registers += 1;
+        } else {
+            assert_eq!(
+                events(&outputs),
+                vec![RegistrationEvent::Failed(RegistrationFailure::KeepsChallenging { stale: true })]
+            );
+            break;
+        }
+    }
+    assert_eq!(registers, 3, "the REGISTER and two answers to stale challenges");
+}
+
+#[test]
+fn a_grant_below_the_floor_is_reported_once_and_the_refresh_waits_for_the_floor() {
+    let mut ids = Counter(0);
+    let mut registration = Registration::new(config(), "call-1".into(), "ft".into());
+    let now = Millis(5_000);
+    for round in 0..3 {
+        let request = sent(&registration.register(&mut ids));
+        let outputs = registration.on_response(now, &answer(&request, 200, &[(HeaderName::Expires, "1")]), &mut ids);
+        assert!(outputs.contains(&RegistrationOutput::RefreshAt(now + u64::from(REFRESH_FLOOR_SECONDS) * 1000)));
+        let reported =
+            events(&outputs).contains(&RegistrationEvent::GrantBelowFloor { granted: 1, floor: REFRESH_FLOOR_SECONDS });
+        assert_eq!(reported, round == 0, "round {round}");
+    }
+    // A normal grant clears it: the next short one is reported again.
+    let request = sent(&registration.register(&mut ids));
+    registration.on_response(now, &answer(&request, 200, &[(HeaderName::Expires, "600")]), &mut ids);
+    let request = sent(&registration.register(&mut ids));
+    let outputs = registration.on_response(now, &answer(&request, 200, &[(HeaderName::Expires, "29")]), &mut ids);
+    assert!(events(&outputs).contains(&RegistrationEvent::GrantBelowFloor { granted: 29, floor: 30 }));
+}
+
+#[test]
+fn min_expires_is_followed_once_per_attempt_and_never_beyond_a_day() {
+    let mut ids = Counter(0);
+    let mut registration = Registration::new(config(), "call-1".into(), "ft".into());
+    let first = sent(&registration.register(&mut ids));
+    let retry =
+        sent(&registration.on_response(Millis(0), &answer(&first, 423, &[(HeaderName::MinExpires, "900")]), &mut ids));
+    assert_eq!(retry.headers.get_str(&HeaderName::Expires), Some("900"));
+    let outputs =
+        registration.on_response(Millis(0), &answer(&retry, 423, &[(HeaderName::MinExpires, "1200")]), &mut ids);
+    assert!(matches!(
+        events(&outputs).as_slice(),
+        [RegistrationEvent::Failed(RegistrationFailure::Rejected { status: 423, .. })]
+    ));
+    let again = sent(&registration.register(&mut ids));
+    let outputs =
+        registration.on_response(Millis(0), &answer(&again, 423, &[(HeaderName::MinExpires, "86401")]), &mut ids);
+    assert!(matches!(
+        events(&outputs).as_slice(),
+        [RegistrationEvent::Failed(RegistrationFailure::Rejected { status: 423, .. })]
+    ));
+}

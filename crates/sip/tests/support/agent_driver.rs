@@ -6,8 +6,35 @@
 //! without ringing only when it replaces a confirmed call, a transfer is followed only from a
 //! confirmed call and only into our domain, no MESSAGE is acknowledged, and no injected header
 //! line ever leaves.
+//!
+//! A hostile server is part of the input: the registrar may challenge every REGISTER with a
+//! fresh nonce or a stale one, grant one second, or ask for an absurd Min-Expires, and any
+//! request may be answered with a fresh-nonce or stale challenge, 412, 481, 423, 422 or a tiny
+//! Expires, and subscriptions terminated on probation or deactivated. Whatever it does, the
+//! agent never sends more than [`BURST_LIMIT`] requests of one method to one target at one
+//! instant in reaction to what it received or to its timers: every retry is bounded.
 
 use std::collections::{HashMap, HashSet};
+
+/// The most requests of one method to one target the agent may send at one instant other than
+/// on a command: a few subscriptions (the driver allows four) each starting over once and
+/// answering a challenge and two stale ones, with room to spare. A retry loop exceeds it.
+const BURST_LIMIT: u32 = 24;
+
+/// How the driver's registrar answers REGISTER.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Registrar {
+    /// 200 with the Contact asked for.
+    Accept,
+    /// 401 with a new nonce every time.
+    FreshNonce,
+    /// 401 with `stale=true` every time.
+    Stale,
+    /// 200 granting one second.
+    Tiny,
+    /// 423 asking for more than anyone should.
+    TooBrief,
+}
 
 use sip::Millis;
 use sip::agent::{AgentConfig, CallRef, Event, FlowId, Output, Server, TransportKind, UserAgent};
@@ -31,6 +58,15 @@ struct Driver {
     calls: Vec<CallRef>,
     ended: HashMap<CallRef, u32>,
     established: HashSet<CallRef>,
+    registrar: Registrar,
+    /// Challenges sent so far (for fresh nonces).
+    nonces: u32,
+    /// Whether what the agent sends now is a reaction (to received bytes or timers), not a
+    /// command's doing.
+    reacting: bool,
+    /// Requests sent in reaction at the current instant, per method and target.
+    burst: HashMap<(String, String), u32>,
+    burst_at: Millis,
 }
 
 impl Driver {
@@ -51,13 +87,10 @@ impl Driver {
                         panic!("an injected header line left: {message:?}")
                     }
                     Ok(Message::Request(request)) => {
+                        self.count_burst(&request);
                         if request.method == Method::Register {
-                            // The registrar accepts at once, so that calls can come in.
-                            let mut ok = Response::to_request(&request, 200, Some("reg"));
-                            if let Some(contact) = request.headers.get(&HeaderName::Contact) {
-                                ok.headers.push(HeaderName::Contact, contact.to_vec());
-                            }
-                            self.receive(&ok.to_bytes().expect("a clean 200"));
+                            let answer = self.registrar_answer(&request);
+                            self.receive(&answer.to_bytes().expect("a clean answer"));
                         }
                         self.last_request = Some(request);
                     }
@@ -116,9 +149,123 @@ impl Driver {
     }
 
     fn receive(&mut self, bytes: &[u8]) {
+        self.reacting = true;
         if let Some(flow) = self.flow {
             self.ua.receive(self.now, flow, bytes);
         }
+    }
+
+    fn handle_timeout(&mut self) {
+        self.reacting = true;
+        self.ua.handle_timeout(self.now);
+    }
+
+    /// Counts a request the agent sent in reaction; too many at one instant is a retry loop.
+    fn count_burst(&mut self, request: &Request) {
+        if self.burst_at != self.now {
+            self.burst.clear();
+            self.burst_at = self.now;
+        }
+        if !self.reacting || request.method == Method::Ack {
+            return;
+        }
+        let target = request.headers.get_str(&HeaderName::To).unwrap_or_default();
+        let target = target.split(";tag=").next().unwrap_or_default().to_owned();
+        let count = self.burst.entry((request.method.to_string(), target)).or_default();
+        *count += 1;
+        assert!(
+            *count <= BURST_LIMIT,
+            "{} {} sent {count} times at {:?} in reaction to the server: a retry without bound",
+            request.method,
+            request.uri,
+            self.now
+        );
+    }
+
+    /// The registrar's answer to a REGISTER, as the script set it up.
+    fn registrar_answer(&mut self, request: &Request) -> Response {
+        self.nonces += 1;
+        let mut answer = match self.registrar {
+            Registrar::Accept | Registrar::Tiny => Response::to_request(request, 200, Some("reg")),
+            Registrar::FreshNonce | Registrar::Stale => Response::to_request(request, 401, Some("reg")),
+            Registrar::TooBrief => Response::to_request(request, 423, Some("reg")),
+        };
+        match self.registrar {
+            Registrar::Accept => {
+                if let Some(contact) = request.headers.get(&HeaderName::Contact) {
+                    answer.headers.push(HeaderName::Contact, contact.to_vec());
+                }
+            }
+            Registrar::Tiny => answer.headers.push(HeaderName::Expires, "1"),
+            Registrar::FreshNonce | Registrar::Stale => {
+                let stale = if self.registrar == Registrar::Stale { ", stale=true" } else { "" };
+                let value = format!(r#"Digest realm="x", nonce="reg{}", qop="auth"{stale}"#, self.nonces);
+                answer.headers.push(HeaderName::WwwAuthenticate, value);
+            }
+            Registrar::TooBrief => answer.headers.push(HeaderName::MinExpires, "4000000000"),
+        }
+        answer
+    }
+
+    /// A hostile answer to the last request the agent sent, or (`pick` above 0xe0) a hostile
+    /// registrar from now on.
+    fn hostile(&mut self, pick: u8) {
+        self.nonces += 1;
+        let registrars =
+            [Registrar::Accept, Registrar::FreshNonce, Registrar::Stale, Registrar::Tiny, Registrar::TooBrief];
+        if pick > 0xe0 {
+            self.registrar = registrars[usize::from(pick >> 1) % registrars.len()];
+            return;
+        }
+        let pick = pick >> 1;
+        let Some(request) = self.last_request.clone() else { return };
+        let nonce = format!("h{}", self.nonces);
+        let mut extra: Vec<(HeaderName, String)> = Vec::new();
+        let status = match pick % 10 {
+            0 => {
+                extra.push((HeaderName::WwwAuthenticate, format!(r#"Digest realm="x", nonce="{nonce}", qop="auth""#)));
+                401
+            }
+            1 => {
+                let value = format!(r#"Digest realm="x", nonce="{nonce}", qop="auth", stale=true"#);
+                extra.push((HeaderName::ProxyAuthenticate, value));
+                407
+            }
+            2 => 412,
+            3 => 481,
+            4 => {
+                // Growing, so that only honouring it once ends the retries.
+                extra.push((HeaderName::MinExpires, (600 + self.nonces * 97).to_string()));
+                423
+            }
+            5 => {
+                extra.push((HeaderName::MinSe, (1800 + self.nonces * 13).to_string()));
+                422
+            }
+            6 => {
+                extra.push((HeaderName::Expires, "1".into()));
+                extra.push((HeaderName::SipETag, nonce.clone()));
+                if request.method == Method::Subscribe { 202 } else { 200 }
+            }
+            reason => {
+                // The subscription (or any dialog) the last request made is terminated again.
+                let reason = ["probation", "deactivated", "giveup;retry-after=1"][usize::from(reason) % 3];
+                if let Some(mut notify) = far_request(self, Method::Notify, 50_000 + self.nonces, b"") {
+                    let event = request.headers.get_str(&HeaderName::Event).unwrap_or("presence").to_owned();
+                    notify.headers.set(HeaderName::Event, event);
+                    notify.headers.set(HeaderName::SubscriptionState, format!("terminated;reason={reason}"));
+                    notify.headers.remove(&HeaderName::ContentType);
+                    self.receive(&notify.to_bytes().expect("a clean NOTIFY"));
+                }
+                return;
+            }
+        };
+        let mut response = Response::to_request(&request, status, Some("far"));
+        response.headers.push(HeaderName::Contact, "<sip:far@127.0.0.1:5070>");
+        for (name, value) in extra {
+            response.headers.push(name, value);
+        }
+        self.receive(&response.to_bytes().expect("a clean answer"));
     }
 
     fn call(&self, pick: u8) -> Option<CallRef> {
@@ -234,6 +381,7 @@ pub fn drive(bytes: &[u8]) {
     );
     config.session_expires = 90;
     config.max_calls = MAX_CALLS;
+    config.max_subscriptions = 4;
     let Ok(ua) = UserAgent::new(config, Box::new(SplitMix(1))) else { return };
     let mut driver = Driver {
         ua,
@@ -244,6 +392,11 @@ pub fn drive(bytes: &[u8]) {
         calls: Vec::new(),
         ended: HashMap::new(),
         established: HashSet::new(),
+        registrar: Registrar::Accept,
+        nonces: 0,
+        reacting: false,
+        burst: HashMap::new(),
+        burst_at: Millis(0),
     };
     driver.ua.start(driver.now);
     driver.pump();
@@ -253,6 +406,7 @@ pub fn drive(bytes: &[u8]) {
         rest = tail;
         let (op, arg) = (*op, *arg);
         cseq += 1;
+        driver.reacting = false;
         match op % 16 {
             0 => {
                 let length = usize::from(arg).min(rest.len());
@@ -262,7 +416,7 @@ pub fn drive(bytes: &[u8]) {
             }
             1 => {
                 driver.now = driver.now + u64::from(arg) * 250;
-                driver.ua.handle_timeout(driver.now);
+                driver.handle_timeout();
             }
             2 => {
                 if let Ok(call) = driver.ua.call(driver.now, "1002", SDP.into()) {
@@ -296,6 +450,7 @@ pub fn drive(bytes: &[u8]) {
                     driver.ua.closed(driver.now, flow);
                 }
             }
+            7 if arg & 1 == 1 => driver.hostile(arg),
             7 => {
                 let status = 100 + u16::from(arg) * 2 % 600;
                 if let Some(request) = driver.last_request.clone() {
@@ -330,6 +485,9 @@ pub fn drive(bytes: &[u8]) {
             11 => {
                 let _ = driver.ua.send_message(driver.now, "1002", "hi");
                 let _ = driver.ua.subscribe(driver.now, "1002", sip::agent::Package::Dialog);
+                if arg & 1 == 1 {
+                    driver.ua.publish(driver.now, sip::body::PresenceState::Away, Some("Not Ready"));
+                }
             }
             12 => {
                 // An INVITE that names the last dialog in Replaces, whatever state it is in.
@@ -366,10 +524,17 @@ pub fn drive(bytes: &[u8]) {
         }
         driver.pump();
     }
+    // Ten quiet minutes against the server as it stands: timers alone stay bounded too.
+    for _ in 0..600 {
+        driver.now = driver.now + 1_000;
+        driver.handle_timeout();
+        driver.pump();
+    }
+    driver.reacting = false;
     driver.ua.stop(driver.now);
     driver.pump();
     driver.now = driver.now + 600_000;
-    driver.ua.handle_timeout(driver.now);
+    driver.handle_timeout();
     driver.pump();
     let stats = driver.ua.stats();
     assert_eq!((stats.calls, stats.transactions, stats.timers), (0, 0, 0), "left behind: {stats:?}");

@@ -21,6 +21,10 @@ mod session_timer;
 const RING_TIMEOUT: u64 = 180_000;
 /// How long the application may take to answer an offer in a confirmed call.
 const OFFER_TIMEOUT: u64 = 32_000;
+/// How many times in a row one offer is sent again after 491 before it is reported refused.
+const MAX_GLARE_RETRIES: u32 = 3;
+/// The largest Min-SE (RFC 4028 §6) a 422 may ask of our INVITE; a larger one ends the call.
+pub const MAX_MIN_SE: u32 = 7_200;
 
 /// Where a call is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +106,10 @@ pub(super) struct Call {
     pub refer_pending: bool,
     /// Our offer was in the 2xx (the INVITE had none): the answer comes in the ACK.
     pub offer_in_2xx: bool,
+    /// Outgoing: the INVITE was sent again after a 422 (once per call, never twice).
+    pub session_interval_raised: bool,
+    /// 491s in a row for our current offer.
+    pub glare_retries: u32,
     /// DTMF digits waiting for the INFO before them to be answered, so that they arrive in order.
     pub dtmf_queue: std::collections::VecDeque<DtmfRelay>,
     pub dtmf_tx: Option<TxId>,
@@ -135,6 +143,8 @@ impl Call {
             referred_from: None,
             refer_pending: false,
             offer_in_2xx: false,
+            session_interval_raised: false,
+            glare_retries: 0,
             dtmf_queue: std::collections::VecDeque::new(),
             dtmf_tx: None,
         }
@@ -475,9 +485,8 @@ impl UserAgent {
                 request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number + 1)
             }
         };
-        match self.ctx.answer_challenge(request, response, cseq) {
-            Ok(retry) => {
-                let new_tx = self.ctx.send_request(retry.clone(), Owner::Call(call));
+        match self.ctx.retry_challenged(tx, request, response, cseq, Owner::Call(call)) {
+            Ok((new_tx, retry)) => {
                 if let Some(state) = self.calls.get_mut(&call) {
                     if is_initial {
                         state.invite = Some(retry);
@@ -487,7 +496,6 @@ impl UserAgent {
                         offer.tx = new_tx;
                     }
                 }
-                let _ = tx;
             }
             Err(_) if is_initial => self.on_invite_response(call, request, response.clone()),
             Err(_) if is_offer => self.on_offer_response(call, request, response.clone()),
@@ -516,11 +524,20 @@ impl UserAgent {
             }
             200..=299 => self.on_invite_accepted(call, request, &response),
             422 => {
+                // RFC 4028 §7.4: once per call with the Min-SE asked, when it is sane and larger
+                // than what we asked; a second 422 ends the call.
                 let minimum = response.headers.get(&HeaderName::MinSe).and_then(|v| value_with_params(v).ok());
                 let minimum = minimum.and_then(|(value, _)| value.parse::<u32>().ok());
                 let number =
                     request.headers.get(&HeaderName::CSeq).and_then(|v| CSeq::parse(v).ok()).map_or(1, |c| c.number);
-                let Some(minimum) = minimum.filter(|m| *m <= 86_400) else {
+                let asked = request
+                    .headers
+                    .get(&HeaderName::SessionExpires)
+                    .and_then(|v| value_with_params(v).ok())
+                    .and_then(|(value, _)| value.parse::<u32>().ok())
+                    .unwrap_or(0);
+                let raised = self.calls.get(&call).is_none_or(|c| c.session_interval_raised || c.ended);
+                let Some(minimum) = minimum.filter(|m| !raised && *m > asked && *m <= MAX_MIN_SE) else {
                     return self.end_call(call, rejected(&response));
                 };
                 let mut retry = request.clone();
@@ -532,6 +549,7 @@ impl UserAgent {
                 if let Some(state) = self.calls.get_mut(&call) {
                     state.invite = Some(retry);
                     state.invite_tx = Some(tx);
+                    state.session_interval_raised = true;
                 }
             }
             _ => self.end_call(call, rejected(&response)),

@@ -21,6 +21,9 @@ impl UserAgent {
         if state.offer_out.is_some() || state.offer_in.is_some() || state.glare_sdp.is_some() {
             return Err(CommandError::WrongState("another offer is in progress"));
         }
+        if let Some(state) = self.calls.get_mut(&call) {
+            state.glare_retries = 0;
+        }
         self.send_reinvite(call, Some(sdp));
         self.dispatch();
         Ok(())
@@ -122,6 +125,9 @@ impl UserAgent {
         }
         let Some(state) = self.calls.get_mut(&call) else { return };
         let Some(offer) = state.offer_out.take() else { return };
+        if status != 491 {
+            state.glare_retries = 0;
+        }
         if status < 300 {
             if let Some(dialog) = state.dialog.as_mut() {
                 dialog.refresh_target(&response);
@@ -153,8 +159,16 @@ impl UserAgent {
             return;
         }
         match status {
+            491 if state.glare_retries >= super::MAX_GLARE_RETRIES => {
+                // A peer that answers every offer with 491 is refusing it, not racing us.
+                state.glare_retries = 0;
+                if offer.sdp.is_some() {
+                    self.ctx.event(Event::OfferRefused { call, status });
+                }
+            }
             491 => {
                 // RFC 3261 §14.1: the owner of the Call-ID waits 2.1–4 s, the other side 0–2 s.
+                state.glare_retries += 1;
                 let delay =
                     if state.outgoing { 2100 + self.ctx.random.below(1901) } else { self.ctx.random.below(2001) };
                 let Some(state) = self.calls.get_mut(&call) else { return };
