@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::MediaStream;
 
 use super::events::party_text;
+use crate::display_name::Party;
 use super::media::{self, CallMedia, MediaError};
 use super::{Softphone, devices, mark, now};
 use crate::config::DtmfMode;
@@ -87,7 +88,7 @@ impl Softphone {
         let call = match placed {
             Ok(call) => {
                 self.0.borrow_mut().media.insert(call, media);
-                let view = CallView::new(call, false, shown.clone(), shown, CallStage::Dialing);
+                let view = CallView::new(call, false, Party::new(None, &shown), shown, CallStage::Dialing);
                 ui.calls.update(|calls| calls.push(view));
                 ui.notice.set(None);
                 Some(call)

@@ -6,6 +6,7 @@ use sip::agent::{CallEnd, Event, RejectKind};
 use sip::registration::RegistrationFailure;
 
 use super::{Softphone, mark};
+use crate::display_name::Party;
 use crate::agent_state::AgentState;
 use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, Registration};
@@ -100,7 +101,7 @@ impl Softphone {
                 self.0.borrow_mut().offers.remove(&call);
                 let view = ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).cloned());
                 ui.calls.update(|calls| calls.retain(|c| c.id != call));
-                let party = view.as_ref().map_or_else(|| "Call".to_owned(), |v| v.party.clone());
+                let party = view.as_ref().map_or_else(|| "Call".to_owned(), |v| v.party.to_string());
                 if let Some(text) = end_text(&reason) {
                     ui.notice.set(Some(format!("{party}: {text}.")));
                 }
@@ -124,7 +125,7 @@ impl Softphone {
         let now = js_sys::Date::now();
         let record = CallRecord {
             incoming: view.incoming,
-            party: view.party.clone(),
+            party: view.party.to_string(),
             number: view.number.clone(),
             started: view.started as u64,
             seconds: view.answered_at.map_or(0, |at| ((now - at) / 1000.0) as u64),
@@ -137,12 +138,10 @@ impl Softphone {
     }
 }
 
-/// What the agent sees of a caller: the name when there is one, and the number or address.
-pub(super) fn party_text(party: &sip::agent::Party) -> String {
-    match &party.display_name {
-        Some(name) if !name.trim().is_empty() => format!("{} ({})", name.trim(), party.user()),
-        _ => party.user().to_owned(),
-    }
+/// What the agent sees of a caller: the name when there is one, and the number or address,
+/// both cleaned of control characters and capped (`display_name`).
+pub(super) fn party_text(party: &sip::agent::Party) -> Party {
+    Party::new(party.display_name.as_deref(), party.user())
 }
 
 pub(super) fn failure_text(failure: &RegistrationFailure) -> String {

@@ -11,12 +11,21 @@ fn Entry(record: CallRecord) -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let when = js_sys::Date::new(&(record.started as f64).into());
     let time = format!("{:02}:{:02}", when.get_hours(), when.get_minutes());
+    // The party was cleaned when the call ended; an entry stored by an older version, or
+    // edited in storage, is cleaned again here.
+    let (before, after) = record.summary_around_party(&time);
+    let party = crate::display_name::clean(&record.party);
+    let title = (party.chars().count() > 2 * crate::display_name::MAX_SHOWN_CHARS + 3).then(|| party.clone());
+    let party = match title {
+        Some(_) => format!("{}…", party.chars().take(2 * crate::display_name::MAX_SHOWN_CHARS + 2).collect::<String>()),
+        None => party,
+    };
     let number = record.number.clone();
     let no_number = number.is_empty();
     let disabled = move || state.registration.get() != Registration::Registered || no_number;
     view! {
         <li class="fp-history__entry">
-            <span class="fp-history__text">{record.summary(&time)}</span>
+            <span class="fp-history__text">{before}<bdi title=title>{party}</bdi>{after}</span>
             <button
                 type="button"
                 class="fp-button fp-button--quiet"
