@@ -5,6 +5,7 @@
 
 mod dialling;
 mod fetch;
+pub mod headers;
 mod reader;
 
 use std::fmt;
