@@ -221,7 +221,8 @@ mod tests {
 
     #[test]
     fn readable_text_of_any_script_is_kept() {
-        for name in ["Ana Díaz", "שלום עליכם", "محمد", "王小明", "👩‍💻 Dev", "می‌خواهم", "Zoë O'Brien <vip>"] {
+        for name in ["Ana Díaz", "שלום עליכם", "محمد", "王小明", "👩‍💻 Dev", "می‌خواهم", "Zoë O'Brien <vip>"]
+        {
             assert_eq!(clean(name), name);
         }
     }

@@ -280,7 +280,8 @@ impl OriginPattern {
             return Err(OriginError::Host);
         }
         if let Some((_, example)) = shared_tenant_domain(&suffix) {
-            let port = if probe.port == probe.scheme.default_port() { String::new() } else { format!(":{}", probe.port) };
+            let port =
+                if probe.port == probe.scheme.default_port() { String::new() } else { format!(":{}", probe.port) };
             return Err(OriginError::SharedTenantWildcard {
                 suffix,
                 example: format!("{}://{example}{port}", probe.scheme.as_str()),
@@ -413,12 +414,20 @@ mod tests {
         for (pattern, suffix, example) in [
             ("https://*.service-now.com", "service-now.com", "https://yourcompany.service-now.com"),
             ("https://*.Service-Now.com.", "service-now.com", "https://yourcompany.service-now.com"),
-            ("https://*.servicenowservices.com", "servicenowservices.com", "https://yourcompany.servicenowservices.com"),
+            (
+                "https://*.servicenowservices.com",
+                "servicenowservices.com",
+                "https://yourcompany.servicenowservices.com",
+            ),
             ("https://*.force.com", "force.com", "https://yourcompany.lightning.force.com"),
             ("https://*.lightning.force.com", "lightning.force.com", "https://yourcompany.lightning.force.com"),
             ("https://*.salesforce.com", "salesforce.com", "https://yourcompany.my.salesforce.com"),
             ("https://*.my.salesforce.com", "my.salesforce.com", "https://yourcompany.my.salesforce.com"),
-            ("https://*.sandbox.my.salesforce.com", "sandbox.my.salesforce.com", "https://yourcompany.sandbox.my.salesforce.com"),
+            (
+                "https://*.sandbox.my.salesforce.com",
+                "sandbox.my.salesforce.com",
+                "https://yourcompany.sandbox.my.salesforce.com",
+            ),
             ("https://*.visualforce.com", "visualforce.com", "https://yourcompany--c.vf.force.com"),
             ("https://*.my.site.com", "my.site.com", "https://yourcompany.my.site.com"),
             ("https://*.salesforce-setup.com", "salesforce-setup.com", "https://yourcompany.my.salesforce-setup.com"),

@@ -722,7 +722,9 @@ mod tests {
         assert_eq!(config.agent.not_ready_reasons, ["Break"]);
         assert_eq!(config.directory[0].name, "Ana (boss)");
         assert_eq!(
-            problems(&format!(r#"{{{base},"panel":{{"title":"\u202e\u200b"}},"directory":[{{"name":"\u0007","number":"1"}}]}}"#)),
+            problems(&format!(
+                r#"{{{base},"panel":{{"title":"\u202e\u200b"}},"directory":[{{"name":"\u0007","number":"1"}}]}}"#
+            )),
             ["panel.title: must not be empty", "directory[0].name: must not be empty"]
         );
     }

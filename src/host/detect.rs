@@ -73,7 +73,9 @@ pub enum DetectError {
         origin: String,
     },
     /// The pop-out view runs inside a frame and the browser does not say whose.
-    #[error("The phone is inside a frame of a page that does not say where it comes from. Open the phone in a tab of its own.")]
+    #[error(
+        "The phone is inside a frame of a page that does not say where it comes from. Open the phone in a tab of its own."
+    )]
     FramedByUnknown,
 }
 

@@ -175,9 +175,8 @@ mod tests {
     #[test]
     fn ever_new_origins_share_one_count_beyond_the_limit() {
         let mut log = DropLog::default();
-        let lines = (0..10_000)
-            .filter_map(|i| log.record(&format!("https://a{i}.evil.test"), DropReason::Origin))
-            .count();
+        let lines =
+            (0..10_000).filter_map(|i| log.record(&format!("https://a{i}.evil.test"), DropReason::Origin)).count();
         // One line for each tracked origin, then the shared count's 1, 10, 100, 1000.
         assert_eq!(lines, MAX_ORIGINS + 4);
         assert_eq!(log.counts.len(), MAX_ORIGINS);

@@ -10,11 +10,11 @@ use wasm_bindgen::JsCast;
 use web_sys::MediaStream;
 
 use super::events::party_text;
-use crate::display_name::Party;
 use super::media::{self, CallMedia, MediaError};
 use super::{Softphone, devices, mark, now};
 use crate::config::DtmfMode;
 use crate::dial_string::DialStringError;
+use crate::display_name::Party;
 use crate::ui::{CallStage, CallView};
 
 impl Softphone {

@@ -6,8 +6,8 @@ use sip::agent::{CallEnd, Event, RejectKind};
 use sip::registration::RegistrationFailure;
 
 use super::{Softphone, mark};
-use crate::display_name::Party;
 use crate::agent_state::AgentState;
+use crate::display_name::Party;
 use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, Registration};
 

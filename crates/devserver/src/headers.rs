@@ -36,9 +36,7 @@ pub(crate) struct Security {
 impl Security {
     fn headers(&self) -> Vec<(&'static str, String)> {
         let current = self.config.read().map(|c| c.clone()).unwrap_or_default();
-        for_deployment(&self.dist, &current)
-            .or_else(|_| for_deployment(&self.dist, &self.fallback))
-            .unwrap_or_default()
+        for_deployment(&self.dist, &current).or_else(|_| for_deployment(&self.dist, &self.fallback)).unwrap_or_default()
     }
 }
 

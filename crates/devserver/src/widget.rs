@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 
-use axum::{Router, middleware};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Router, middleware};
 use tower_http::services::ServeDir;
 
 use crate::headers::Security;

@@ -260,7 +260,10 @@ pub async fn sip_caller(user: &str, display_name: &str) -> sipshell::Phone {
     let mut config = sip::agent::AgentConfig::new(
         aor,
         sip::auth::Credentials { username: user.to_owned(), password: format!("lab-{user}-pw") },
-        vec![sip::agent::Server { address: format!("ws://127.0.0.1:{port}"), transport: sip::agent::TransportKind::Ws }],
+        vec![sip::agent::Server {
+            address: format!("ws://127.0.0.1:{port}"),
+            transport: sip::agent::TransportKind::Ws,
+        }],
         format!("urn:uuid:5e1f0000-0000-4000-8000-00000000{user:0>4}"),
     );
     config.display_name = Some(display_name.to_owned());

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use e2e::{
-    Browser, PATIENCE, Recorder, by_role, csp_violations, devserver, eventually, record_csp_violations, response_headers,
-    screenshot, sign_in, wait_for_log, wait_for_role, wait_for_status,
+    Browser, PATIENCE, Recorder, by_role, csp_violations, devserver, eventually, record_csp_violations,
+    response_headers, screenshot, sign_in, wait_for_log, wait_for_role, wait_for_status,
 };
 use fantoccini::{Client, Locator};
 
@@ -208,7 +208,8 @@ async fn the_pop_out_framed_by_an_unlisted_page_does_not_sign_in() {
 async fn the_widget_origin_serves_the_deployment_headers() {
     let server = devserver().await;
     let served_config = e2e::response_body(&format!("{}/framephone.json", server.widget)).await;
-    let expected = devserver::headers::for_deployment(&e2e::dist_dir(), &served_config).expect("the served configuration");
+    let expected =
+        devserver::headers::for_deployment(&e2e::dist_dir(), &served_config).expect("the served configuration");
     for path in ["/", "/framephone.json"] {
         let headers = response_headers(&format!("{}{path}", server.widget)).await;
         for (name, value) in &expected {

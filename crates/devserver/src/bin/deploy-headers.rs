@@ -36,6 +36,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    println!("deploy-headers: {} and {} for {config}", dist.join("headers.json").display(), dist.join("headers.nginx.conf").display());
+    println!(
+        "deploy-headers: {} and {} for {config}",
+        dist.join("headers.json").display(),
+        dist.join("headers.nginx.conf").display()
+    );
     ExitCode::SUCCESS
 }
