@@ -306,7 +306,9 @@ async fn blind_then_attended_transfer_among_three_agents() {
     click_in_call(b, "1009", "Transfer").await;
     let contacts = by_role(b, "combobox", "Transfer to a contact").await.expect("the directory pick");
     eventually("C's presence in the pick", || async {
-        contacts.text().await.ok()?.contains("Cleo Park (1011) · Available").then_some(())
+        // The option is text only: the contact's name and number are isolated with FSI…PDI.
+        let wanted = "\u{2068}Cleo Park\u{2069} (\u{2068}1011\u{2069}) · Available";
+        contacts.text().await.ok()?.contains(wanted).then_some(())
     })
     .await;
     contacts.select_by_value("1011").await.unwrap();
