@@ -104,6 +104,49 @@ async fn a_forged_message_from_another_origin_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_forged_message_from_another_frame_of_the_host_origin_changes_nothing() {
+    let server = devserver().await;
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
+    wait_for_log(client, "ok setSize").await;
+
+    // A frame of ServiceNow's own origin that is not the workspace page (a `srcdoc` frame has
+    // its parent's origin): its messages carry the host's origin, but not the host's window.
+    let script = r#"const f = document.createElement('iframe'); f.id = 'sibling';
+        f.srcdoc = `<script>
+          const forged = JSON.stringify({ type: "NOW.PostMessage", eventName: "openframe_communication",
+            args: { type: "OUTGOING_CALL", data: { phoneNumber: "+1 900 555 0666", name: "Forged" } } });
+          const widget = parent.document.getElementById("openframe").contentWindow;
+          for (let i = 0; i < 5; i++) setTimeout(() => widget.postMessage(forged, "*"), i * 100);
+          setTimeout(() => document.title = "sent", 600);
+        <\/script>`;
+        document.body.append(f);"#;
+    client.execute(script, vec![]).await.unwrap();
+    client.find(Locator::Css("#sibling")).await.unwrap().enter_frame().await.unwrap();
+    eventually("the sibling frame to finish", || async {
+        let title = client.execute("return document.title", vec![]).await.ok()?;
+        (title == "sent").then_some(())
+    })
+    .await;
+    client.enter_parent_frame().await.unwrap();
+    client.find(Locator::Css("#openframe")).await.unwrap().enter_frame().await.unwrap();
+    let number = by_role(client, "textbox", "Number").await.unwrap();
+    assert_eq!(number.prop("value").await.unwrap().as_deref(), Some(""), "a forged number reached the dial pad");
+
+    // ServiceNow's own click-to-call, from the workspace page itself, still arrives.
+    client.enter_parent_frame().await.unwrap();
+    by_role(client, "button", "Call +1 (555) 010-0101").await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("#openframe")).await.unwrap().enter_frame().await.unwrap();
+    eventually("ServiceNow's own click-to-call", || async {
+        let value = by_role(client, "textbox", "Number").await.ok()?.prop("value").await.ok()??;
+        (value == "+15550100101").then_some(())
+    })
+    .await;
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn a_broken_configuration_shows_every_problem() {
     let server = devserver().await;
     let browser = Browser::start().await;
