@@ -150,7 +150,8 @@ pub fn check_standalone_framing(framing: &Framing, config: &Config) -> Result<()
     for embedder in embedders {
         let admitted = Origin::parse(&embedder).is_ok_and(|origin| config.allowed_origins.admits(&origin));
         if !admitted {
-            return Err(DetectError::FramedBy { origin: embedder });
+            // Browsers serialise origins, but a referrer of another shape is shown too: cleaned.
+            return Err(DetectError::FramedBy { origin: crate::display_name::clean(&embedder) });
         }
     }
     Ok(())
