@@ -116,8 +116,13 @@ pub struct DisplayName {
 impl DisplayName {
     /// Cleans `raw` and caps it at [`MAX_SHOWN_CHARS`].
     pub fn new(raw: &str) -> Self {
+        Self::with_limit(raw, MAX_SHOWN_CHARS)
+    }
+
+    /// Cleans `raw` and caps it at `max` characters (a text made of several names).
+    pub fn with_limit(raw: &str, max: usize) -> Self {
         let full = clean(raw);
-        let shown = shorten(&full, MAX_SHOWN_CHARS);
+        let shown = shorten(&full, max.max(1));
         DisplayName { full, shown }
     }
 
@@ -235,6 +240,9 @@ mod tests {
         assert_eq!(name.shown().chars().count(), MAX_SHOWN_CHARS);
         assert!(name.shown().ends_with('…'));
         assert_eq!(name.full(), long);
+        let composite = DisplayName::with_limit(&"C".repeat(140), 131);
+        assert_eq!(composite.shown().chars().count(), 131);
+        assert_eq!(DisplayName::with_limit("abc", 0).shown(), "…", "even a zero limit shows that something was cut");
         let exact = "B".repeat(MAX_SHOWN_CHARS);
         assert_eq!(DisplayName::new(&exact).shown(), exact);
         assert!(!DisplayName::new(&exact).is_shortened());
