@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Builds the widget for release into dist/ (Trunk, offline, tools from PATH). Trunk keeps the
 # previous dist/ when a build fails, so its exit status, not dist/'s presence, decides.
+#
+# Then writes the HTTP headers the deployment must serve (dist/headers.json and
+# dist/headers.nginx.conf: Content-Security-Policy with frame-ancestors from
+# hosts.allowedOrigins, Referrer-Policy, Permissions-Policy, X-Content-Type-Options) for the
+# configuration being deployed: $FRAMEPHONE_CONFIG, else ./framephone.json, else the example
+# (said so). An invalid configuration fails the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -12,3 +18,14 @@ if ! trunk build --release --offline >"$log" 2>&1; then
 fi
 grep -E 'WARN|warning|success' "$log" || true
 rm -f "$log"
+
+config=${FRAMEPHONE_CONFIG:-}
+if [[ -z "$config" ]]; then
+  if [[ -f framephone.json ]]; then
+    config=framephone.json
+  else
+    config=framephone.example.json
+    echo "build: no framephone.json here and FRAMEPHONE_CONFIG unset: headers written for framephone.example.json" >&2
+  fi
+fi
+cargo run --quiet -p devserver --bin deploy-headers -- dist "$config"

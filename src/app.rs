@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::config::{ConfigProblem, fetch_config};
-use crate::host::{self, DetectError, EventSink, Host, HostEvent, HostKind, detect};
+use crate::display_name::DisplayName;
+use crate::host::{self, DetectError, EventSink, Framing, Host, HostEvent, HostKind, check_standalone_framing, detect};
 use crate::ui::{ErrorScreen, HostStatus, Phone, PhoneState};
 
 /// Where start-up has got to.
@@ -58,6 +59,13 @@ async fn start(boot: RwSignal<Boot>) {
         Ok(placement) => placement,
         Err(error) => return boot.set(Boot::Refused(error)),
     };
+    // The pop-out framed by a page the administrator did not allow stops here, before a
+    // remembered sign-in can start.
+    if placement.kind == HostKind::Standalone
+        && let Err(error) = check_standalone_framing(&framing(), &config)
+    {
+        return boot.set(Boot::Refused(error));
+    }
     if let Some(origin) = &placement.origin {
         host::guard_messages(origin);
     }
@@ -124,8 +132,32 @@ fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
         HostEvent::ClickToDialRefused(reason) => {
             state.notice.set(Some(format!("A number from {} could not be used: {reason}.", state.host.label())));
         }
-        HostEvent::RecordInView(record) => state.record_in_view.set(record),
+        HostEvent::RecordInView(record) => {
+            let name = record.as_deref().map(DisplayName::new).filter(|name| !name.is_empty());
+            state.record_in_view.set(name);
+        }
     }
+}
+
+/// Whether the page is framed, and what the browser tells of the pages around it.
+fn framing() -> Framing {
+    let Some(window) = web_sys::window() else { return Framing::Top };
+    // `window.top` can be read across origins; a failure to read it is treated as framed.
+    let on_top = window.top().ok().flatten().is_some_and(|top| js_sys::Object::is(&top, &window));
+    if on_top {
+        return Framing::Top;
+    }
+    let ancestors = js_sys::Reflect::get(&window.location(), &"ancestorOrigins".into())
+        .ok()
+        .filter(|list| list.is_object())
+        .map(|list| {
+            let length = js_sys::Reflect::get(&list, &"length".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
+            (0..length as u32)
+                .filter_map(|i| js_sys::Reflect::get_u32(&list, i).ok().and_then(|o| o.as_string()))
+                .collect()
+        });
+    let referrer = window.document().map(|d| d.referrer()).unwrap_or_default();
+    Framing::Framed { ancestor_origins: ancestors, referrer }
 }
 
 /// The page's query parameters, decoded.

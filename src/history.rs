@@ -26,10 +26,17 @@ pub struct CallRecord {
 impl CallRecord {
     /// The entry as one line of text: direction, party, time, duration and result.
     pub fn summary(&self, time: &str) -> String {
+        let (before, after) = self.summary_around_party(time);
+        format!("{before}{}{after}", self.party)
+    }
+
+    /// The entry's own words before and after the party, so that the page can isolate the
+    /// party (`<bdi>`) between them.
+    pub fn summary_around_party(&self, time: &str) -> (String, String) {
         let direction = if self.incoming { "Incoming" } else { "Outgoing" };
         let duration =
             if self.seconds > 0 { format!(", {}:{:02}", self.seconds / 60, self.seconds % 60) } else { String::new() };
-        format!("{direction} · {} · {time}{duration} · {}", self.party, self.result)
+        (format!("{direction} · "), format!(" · {time}{duration} · {}", self.result))
     }
 }
 

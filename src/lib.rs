@@ -1,7 +1,8 @@
 //! Framephone: a contact-center softphone widget for ServiceNow OpenFrame, Salesforce Open CTI
 //! and a pop-out tab.
 //!
-//! The pure modules (`config`, `origin`, `dial_string`, `host::detect`, `host::click_to_dial`)
+//! The pure modules (`config`, `origin`, `dial_string`, `display_name`, `host::detect`,
+//! `host::click_to_dial`)
 //! decide everything that needs no browser and are tested natively; `host`'s back-ends and `ui`
 //! are the thin browser shell around them.
 
@@ -12,6 +13,7 @@ pub mod config;
 pub mod credentials;
 pub mod dial_plan;
 pub mod dial_string;
+pub mod display_name;
 #[cfg(feature = "heap-count")]
 pub mod heap_count;
 pub mod history;

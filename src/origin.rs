@@ -62,6 +62,53 @@ pub enum OriginError {
     /// The port is not a number from 1 to 65535.
     #[error("has an invalid port")]
     Port,
+    /// A wildcard over a domain where a CRM vendor hosts every customer's instance.
+    #[error(
+        "would trust every customer's instance under {suffix}, free developer instances included, which anyone \
+         can get: each could embed the phone, and they share the browser storage the phone keeps in your own \
+         instance. Write your own instance's exact origin instead, e.g. {example}"
+    )]
+    SharedTenantWildcard {
+        /// The domain the wildcard covers, e.g. `service-now.com`.
+        suffix: String,
+        /// The exact origin to write instead, e.g. `https://yourcompany.service-now.com`.
+        example: String,
+    },
+}
+
+/// Domains under which a CRM vendor gives every customer (and every free developer org or
+/// personal developer instance) a name of its own: a wildcard over any of them, or over any
+/// name below them, trusts strangers. Each comes with the usual shape of one customer's origin.
+const SHARED_TENANT_DOMAINS: &[(&str, &str)] = &[
+    ("service-now.com", "yourcompany.service-now.com"),
+    ("servicenowservices.com", "yourcompany.servicenowservices.com"),
+    ("servicenow.com", "yourcompany.service-now.com"),
+    ("lightning.force.com", "yourcompany.lightning.force.com"),
+    ("force.com", "yourcompany.lightning.force.com"),
+    ("my.salesforce.com", "yourcompany.my.salesforce.com"),
+    ("salesforce.com", "yourcompany.my.salesforce.com"),
+    ("salesforce-setup.com", "yourcompany.my.salesforce-setup.com"),
+    ("visualforce.com", "yourcompany--c.vf.force.com"),
+    ("my.site.com", "yourcompany.my.site.com"),
+    ("site.com", "yourcompany.my.site.com"),
+    ("salesforce-sites.com", "yourcompany.my.salesforce-sites.com"),
+    ("force-user-content.com", "yourcompany.lightning.force.com"),
+    ("cloudforce.com", "yourcompany.my.salesforce.com"),
+    ("database.com", "yourcompany.my.salesforce.com"),
+    ("salesforceliveagent.com", "yourcompany.my.salesforce.com"),
+];
+
+/// The shared CRM domain `suffix` lies in, if any, with the example origin to suggest. A name
+/// below a shared domain (`sandbox.my.salesforce.com`) is as shared as the domain itself.
+fn shared_tenant_domain(suffix: &str) -> Option<(&'static str, String)> {
+    SHARED_TENANT_DOMAINS.iter().find_map(|(domain, example)| {
+        let below = suffix.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
+        below.then(|| {
+            // Suggest a name in the very domain the administrator wrote when it is deeper.
+            let example = if suffix == *domain { (*example).to_owned() } else { format!("yourcompany.{suffix}") };
+            (*domain, example)
+        })
+    })
 }
 
 impl Origin {
@@ -197,8 +244,9 @@ fn is_dns_label(label: &str) -> bool {
 }
 
 /// One entry of the allow-list: an exact origin, or `https://*.example.com`, where `*` stands
-/// for exactly one DNS label (so `https://*.service-now.com` admits `acme.service-now.com` but
-/// neither `service-now.com` nor `a.b.service-now.com`).
+/// for exactly one DNS label (so `https://*.crm.example.com` admits `eu.crm.example.com` but
+/// neither `crm.example.com` nor `a.b.crm.example.com`). A wildcard over a CRM vendor's shared
+/// domain (`https://*.service-now.com`) is refused: it would trust every customer's instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OriginPattern {
     /// Matches one origin.
@@ -230,6 +278,14 @@ impl OriginPattern {
         if !suffix.contains('.') {
             // `*.com` would admit every site in a top-level domain.
             return Err(OriginError::Host);
+        }
+        if let Some((_, example)) = shared_tenant_domain(&suffix) {
+            let port =
+                if probe.port == probe.scheme.default_port() { String::new() } else { format!(":{}", probe.port) };
+            return Err(OriginError::SharedTenantWildcard {
+                suffix,
+                example: format!("{}://{example}{port}", probe.scheme.as_str()),
+            });
         }
         Ok(OriginPattern::Wildcard { scheme: probe.scheme, suffix, port: probe.port })
     }
@@ -342,15 +398,65 @@ mod tests {
 
     #[test]
     fn wildcard_admits_exactly_one_label() {
-        let pattern = OriginPattern::parse("https://*.service-now.com").unwrap();
-        assert!(pattern.matches(&origin("https://acme.service-now.com")));
-        assert!(pattern.matches(&origin("https://ACME.service-now.com")));
-        assert!(!pattern.matches(&origin("https://service-now.com")));
-        assert!(!pattern.matches(&origin("https://a.b.service-now.com")));
-        assert!(!pattern.matches(&origin("https://evilservice-now.com")));
-        assert!(!pattern.matches(&origin("https://acme.service-now.com.evil.test")));
-        assert!(!pattern.matches(&origin("https://acme.service-now.com:8443")));
-        assert_eq!(pattern.to_string(), "https://*.service-now.com");
+        let pattern = OriginPattern::parse("https://*.crm.example.com").unwrap();
+        assert!(pattern.matches(&origin("https://eu.crm.example.com")));
+        assert!(pattern.matches(&origin("https://EU.crm.example.com")));
+        assert!(!pattern.matches(&origin("https://crm.example.com")));
+        assert!(!pattern.matches(&origin("https://a.b.crm.example.com")));
+        assert!(!pattern.matches(&origin("https://evilcrm.example.com")));
+        assert!(!pattern.matches(&origin("https://eu.crm.example.com.evil.test")));
+        assert!(!pattern.matches(&origin("https://eu.crm.example.com:8443")));
+        assert_eq!(pattern.to_string(), "https://*.crm.example.com");
+    }
+
+    #[test]
+    fn wildcards_over_shared_crm_domains_are_refused_with_the_origin_to_write() {
+        for (pattern, suffix, example) in [
+            ("https://*.service-now.com", "service-now.com", "https://yourcompany.service-now.com"),
+            ("https://*.Service-Now.com.", "service-now.com", "https://yourcompany.service-now.com"),
+            (
+                "https://*.servicenowservices.com",
+                "servicenowservices.com",
+                "https://yourcompany.servicenowservices.com",
+            ),
+            ("https://*.force.com", "force.com", "https://yourcompany.lightning.force.com"),
+            ("https://*.lightning.force.com", "lightning.force.com", "https://yourcompany.lightning.force.com"),
+            ("https://*.salesforce.com", "salesforce.com", "https://yourcompany.my.salesforce.com"),
+            ("https://*.my.salesforce.com", "my.salesforce.com", "https://yourcompany.my.salesforce.com"),
+            (
+                "https://*.sandbox.my.salesforce.com",
+                "sandbox.my.salesforce.com",
+                "https://yourcompany.sandbox.my.salesforce.com",
+            ),
+            ("https://*.visualforce.com", "visualforce.com", "https://yourcompany--c.vf.force.com"),
+            ("https://*.my.site.com", "my.site.com", "https://yourcompany.my.site.com"),
+            ("https://*.salesforce-setup.com", "salesforce-setup.com", "https://yourcompany.my.salesforce-setup.com"),
+            ("https://*.service-now.com:8443", "service-now.com", "https://yourcompany.service-now.com:8443"),
+        ] {
+            let error = OriginPattern::parse(pattern).expect_err(pattern);
+            assert_eq!(
+                error,
+                OriginError::SharedTenantWildcard { suffix: suffix.to_owned(), example: example.to_owned() },
+                "{pattern}"
+            );
+            let text = error.to_string();
+            assert!(text.contains("every customer's instance") && text.contains("developer"), "{text}");
+            assert!(text.ends_with(example), "{text}");
+        }
+    }
+
+    #[test]
+    fn exact_crm_origins_and_lookalike_domains_stay_allowed() {
+        for allowed in [
+            "https://acme.service-now.com",
+            "https://acme.lightning.force.com",
+            "https://acme.my.salesforce.com",
+            "https://*.notservice-now.com",
+            "https://*.service-now.com.example.org",
+            "https://*.force.company.example",
+        ] {
+            assert!(OriginPattern::parse(allowed).is_ok(), "{allowed}");
+        }
     }
 
     #[test]
@@ -372,10 +478,10 @@ mod tests {
     #[test]
     fn allow_list_admits_any_matching_entry() {
         let list = AllowList::new(vec![
-            OriginPattern::parse("https://*.service-now.com").unwrap(),
+            OriginPattern::parse("https://*.crm.example.com").unwrap(),
             OriginPattern::parse("https://crm.example.org").unwrap(),
         ]);
-        assert!(list.admits(&origin("https://dev1.service-now.com")));
+        assert!(list.admits(&origin("https://dev1.crm.example.com")));
         assert!(list.admits(&origin("https://crm.example.org")));
         assert!(!list.admits(&origin("https://evil.test")));
     }

@@ -217,7 +217,7 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     state.calls.set(vec![CallView::new(
         call,
         true,
-        "Ana <b>Díaz</b> (1002)".into(),
+        framephone::display_name::Party::new(Some("Ana <b>Díaz</b>\u{202E}"), "1002"),
         "1002".into(),
         CallStage::Incoming,
     )]);
@@ -226,6 +226,9 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     let title = document().get_element_by_id(&dialog.get_attribute("aria-labelledby").unwrap()).unwrap();
     assert_eq!(title.text_content().unwrap(), "Incoming call");
     assert!(dialog.text_content().unwrap().contains("Ana <b>Díaz</b> (1002)"), "the caller's name is text");
+    let isolated: Vec<String> =
+        (0..2).map(|i| dialog.query_selector_all("bdi").unwrap().item(i).unwrap().text_content().unwrap()).collect();
+    assert_eq!(isolated, ["Ana <b>Díaz</b>", "1002"], "name and number each in a <bdi>, the override gone");
     button(&dialog, "Answer");
     button(&dialog, "Decline");
     state.update_call(call, |view| {

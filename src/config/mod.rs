@@ -5,6 +5,7 @@
 
 mod dialling;
 mod fetch;
+pub mod headers;
 mod reader;
 
 use std::fmt;
@@ -12,6 +13,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::dial_plan::DialPlan;
+use crate::display_name::clean;
 use crate::origin::{AllowList, OriginPattern, is_loopback_host};
 pub use fetch::fetch_config;
 use reader::{ObjectReader, Problems, as_array, as_str, item_path};
@@ -400,7 +402,7 @@ fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, Sale
         if items.is_empty() {
             problems.push(
                 &list_path,
-                "must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",
+                "must list at least one host origin, e.g. \"https://yourcompany.service-now.com\" or \"https://yourcompany.lightning.force.com\" (exact origins: a wildcard over a CRM's shared domain is refused)",
             );
             return None;
         }
@@ -437,8 +439,9 @@ fn read_panel(value: &Value, problems: &mut Problems) -> Option<PanelSettings> {
     let mut panel = ObjectReader::new("panel", value, problems)?;
     let defaults = PanelSettings::default();
     let title_path = panel.path_of("title");
-    let title = match panel.string("title", problems) {
-        Some(t) if t.trim().is_empty() => {
+    // Shown in the host's header and the tab title: control and bidi characters are removed.
+    let title = match panel.string("title", problems).map(clean) {
+        Some(t) if t.is_empty() => {
             problems.push(&title_path, "must not be empty");
             None
         }
@@ -446,7 +449,7 @@ fn read_panel(value: &Value, problems: &mut Problems) -> Option<PanelSettings> {
             problems.push(&title_path, format!("must be at most {MAX_TITLE_CHARS} characters"));
             None
         }
-        Some(t) => Some(t.to_owned()),
+        Some(t) => Some(t),
         None => Some(defaults.title),
     };
     let width = panel.integer("width", WIDTH_RANGE, problems).unwrap_or(defaults.width);
@@ -469,7 +472,12 @@ fn read_directory(value: &Value, problems: &mut Problems) -> Option<Vec<Contact>
             let mut entry = ObjectReader::new(&path, item, problems)?;
             let name = entry.required("name", problems).and_then(|v| as_str(&entry.path_of("name"), v, problems));
             let number = entry.required("number", problems).and_then(|v| as_str(&entry.path_of("number"), v, problems));
-            let name = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+            let name = name.map(clean).filter(|n| {
+                if n.is_empty() {
+                    problems.push(&entry.path_of("name"), "must not be empty");
+                }
+                !n.is_empty()
+            });
             let number = number.and_then(|n| {
                 let n = n.trim();
                 let dialable = n.starts_with("sip:") || crate::dial_string::normalise(n).is_ok();
@@ -498,12 +506,12 @@ fn read_agent(value: &Value, problems: &mut Problems) -> Option<AgentSettings> {
                 .map(|(i, item)| {
                     let path = item_path(&reasons_path, i);
                     as_str(&path, item, problems).and_then(|text| {
-                        let text = text.trim();
+                        let text = clean(text);
                         let fits = !text.is_empty() && text.chars().count() <= 40;
                         if !fits {
                             problems.push(&path, "must be a reason of 1 to 40 characters");
                         }
-                        fits.then(|| text.to_owned())
+                        fits.then_some(text)
                     })
                 })
                 .collect();
@@ -534,7 +542,7 @@ mod tests {
             { "urls": "stun:stun.example.com:3478" },
             { "urls": ["turn:turn.example.com:3478?transport=udp"], "username": "u", "credential": "p" }
         ] },
-        "hosts": { "allowedOrigins": ["https://*.service-now.com", "http://127.0.0.1:8781"], "salesforceMode": "Lightning" },
+        "hosts": { "allowedOrigins": ["https://*.crm.example.com", "http://127.0.0.1:8781"], "salesforceMode": "Lightning" },
         "panel": { "title": "Phone", "width": 400, "height": 520 }
     }"#;
 
@@ -552,7 +560,7 @@ mod tests {
         assert_eq!(config.ice_servers[1].username.as_deref(), Some("u"));
         assert_eq!(config.salesforce_mode, SalesforceMode::Lightning);
         assert_eq!(config.panel, PanelSettings { title: "Phone".into(), width: 400, height: 520 });
-        assert!(config.allowed_origins.admits(&Origin::parse("https://acme.service-now.com").unwrap()));
+        assert!(config.allowed_origins.admits(&Origin::parse("https://eu.crm.example.com").unwrap()));
     }
 
     #[test]
@@ -702,7 +710,7 @@ mod tests {
                 "sip.transport: is not a known setting (expected one of: domain, servers, dtmf, maxCalls, transferTargets)",
                 "ice.servers[0]: a TURN server needs both \"username\" and \"credential\"",
                 "ice.servers[1].urls: \"http://x\" must be a stun:, stuns:, turn: or turns: URL",
-                "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://*.service-now.com\" or \"https://acme.lightning.force.com\"",
+                "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://yourcompany.service-now.com\" or \"https://yourcompany.lightning.force.com\" (exact origins: a wildcard over a CRM's shared domain is refused)",
                 "panel.width: expected a whole number, found a string",
                 "panel.height: must be from 240 to 2560, found 100",
                 "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling)",
@@ -728,7 +736,7 @@ mod tests {
     fn bad_origins_in_the_allow_list_are_explained() {
         let found = problems(
             r#"{"sip":{"domain":"d.test","servers":["wss://s.test"]},
-                "hosts":{"allowedOrigins":["http://crm.example.com","https://*.com","https://a.test/path", null]}}"#,
+                "hosts":{"allowedOrigins":["http://crm.example.com","https://*.com","https://a.test/path", null, "https://*.service-now.com"]}}"#,
         );
         assert_eq!(
             found,
@@ -737,6 +745,10 @@ mod tests {
                 "hosts.allowedOrigins[1]: \"https://*.com\" has an invalid host name",
                 "hosts.allowedOrigins[2]: \"https://a.test/path\" must be a bare origin such as https://example.com, without path, query or user name",
                 "hosts.allowedOrigins[3]: expected a string, found null",
+                "hosts.allowedOrigins[4]: \"https://*.service-now.com\" would trust every customer's instance under \
+                 service-now.com, free developer instances included, which anyone can get: each could embed the \
+                 phone, and they share the browser storage the phone keeps in your own instance. Write your own \
+                 instance's exact origin instead, e.g. https://yourcompany.service-now.com",
             ]
         );
     }
@@ -766,6 +778,26 @@ mod tests {
         assert_eq!(
             problems(r#"{"sip":{"domain":"d.test","servers":[]},"hosts":{"allowedOrigins":["https://a.test"]}}"#),
             vec!["sip.servers: must list at least one WebSocket server (wss://…)"]
+        );
+    }
+
+    #[test]
+    fn names_from_the_configuration_lose_control_and_bidi_characters() {
+        let base =
+            r#""sip":{"domain":"d.test","servers":["wss://s.test"]},"hosts":{"allowedOrigins":["https://a.test"]}"#;
+        let config = Config::parse(&format!(
+            r#"{{{base},"panel":{{"title":"Phone\u202e\u0000"}},"agent":{{"notReadyReasons":["Br\u200beak\n"]}},
+                "directory":[{{"name":"Ana\u202e (boss)","number":"1002"}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(config.panel.title, "Phone");
+        assert_eq!(config.agent.not_ready_reasons, ["Break"]);
+        assert_eq!(config.directory[0].name, "Ana (boss)");
+        assert_eq!(
+            problems(&format!(
+                r#"{{{base},"panel":{{"title":"\u202e\u200b"}},"directory":[{{"name":"\u0007","number":"1"}}]}}"#
+            )),
+            ["panel.title: must not be empty", "directory[0].name: must not be empty"]
         );
     }
 

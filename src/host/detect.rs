@@ -64,6 +64,19 @@ pub enum DetectError {
     /// Both the ServiceNow and the Salesforce parameter are present.
     #[error("The page gave both topDomain and sfdcIframeOrigin; the phone cannot tell which host it is in.")]
     Ambiguous,
+    /// The pop-out view runs inside a frame of a page that is not allowed to embed it.
+    #[error(
+        "The phone is inside a frame of {origin}, which is not allowed to embed it. Open the phone in a tab of its own, or ask your administrator to add that origin to hosts.allowedOrigins in framephone.json."
+    )]
+    FramedBy {
+        /// The embedding page's origin, as the browser gave it.
+        origin: String,
+    },
+    /// The pop-out view runs inside a frame and the browser does not say whose.
+    #[error(
+        "The phone is inside a frame of a page that does not say where it comes from. Open the phone in a tab of its own."
+    )]
+    FramedByUnknown,
 }
 
 impl DetectError {
@@ -72,7 +85,8 @@ impl DetectError {
         match self {
             DetectError::Malformed { value, .. } => Some(value.clone()),
             DetectError::NotAllowed { origin } => Some(origin.to_string()),
-            DetectError::Ambiguous => None,
+            DetectError::FramedBy { origin } => Some(origin.clone()),
+            DetectError::Ambiguous | DetectError::FramedByUnknown => None,
         }
     }
 }
@@ -102,6 +116,61 @@ pub fn detect(params: &[(String, String)], config: &Config) -> Result<Placement,
     Ok(Placement { kind, origin: Some(origin) })
 }
 
+/// Whether the page runs in a tab of its own or inside a frame, and what the browser says about
+/// the pages around it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// `window.top` is the page itself.
+    Top,
+    /// Inside a frame.
+    Framed {
+        /// `location.ancestorOrigins`, parent first, where the browser has it (Chromium, Safari).
+        ancestor_origins: Option<Vec<String>>,
+        /// `document.referrer`: the embedding page's address, or empty when its policy hides it.
+        referrer: String,
+    },
+}
+
+/// Decides whether the pop-out view (no host parameter) may run where it is. In a tab of its
+/// own it always may; inside a frame, only when every embedding page is in the allow-list.
+/// Otherwise any page could frame it and use a remembered sign-in: this check holds even where
+/// the deployment serves no `frame-ancestors` policy. An embedder the browser does not name
+/// (no `ancestorOrigins`, no referrer) is refused, as is an opaque (`null`) origin.
+pub fn check_standalone_framing(framing: &Framing, config: &Config) -> Result<(), DetectError> {
+    let Framing::Framed { ancestor_origins, referrer } = framing else {
+        return Ok(());
+    };
+    let embedders: Vec<String> = match ancestor_origins {
+        Some(list) if !list.is_empty() => list.clone(),
+        _ => match referrer_origin(referrer) {
+            Some(origin) => vec![origin],
+            None => return Err(DetectError::FramedByUnknown),
+        },
+    };
+    for embedder in embedders {
+        let admitted = Origin::parse(&embedder).is_ok_and(|origin| config.allowed_origins.admits(&origin));
+        if !admitted {
+            // Browsers serialise origins, but a referrer of another shape is shown too: cleaned.
+            return Err(DetectError::FramedBy { origin: crate::display_name::clean(&embedder) });
+        }
+    }
+    Ok(())
+}
+
+/// The origin part (`scheme://host[:port]`) of a referrer URL; `None` for an empty one.
+fn referrer_origin(referrer: &str) -> Option<String> {
+    let referrer = referrer.trim();
+    if referrer.is_empty() {
+        return None;
+    }
+    let Some((scheme, rest)) = referrer.split_once("://") else {
+        // `about:srcdoc`, `data:`…: no origin to trust.
+        return Some(referrer.chars().take(100).collect());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    Some(format!("{scheme}://{authority}"))
+}
+
 fn salesforce_kind(mode: Option<&str>, config: &Config) -> HostKind {
     let mode = match mode.map(str::to_ascii_lowercase).as_deref() {
         Some("lightning") => SalesforceMode::Lightning,
@@ -121,7 +190,7 @@ mod tests {
     fn config() -> Config {
         Config::parse(
             r#"{"sip":{"domain":"d.test","servers":["wss://s.test"]},
-                "hosts":{"allowedOrigins":["https://*.service-now.com","https://acme.lightning.force.com","http://127.0.0.1:8781"]}}"#,
+                "hosts":{"allowedOrigins":["https://acme.service-now.com","https://*.crm.example.com","https://acme.lightning.force.com","http://127.0.0.1:8781"]}}"#,
         )
         .unwrap()
     }
@@ -186,6 +255,62 @@ mod tests {
         );
         let error = detect(&params(&[("topDomain", "https://acme.service-now.com/evil")]), &config()).unwrap_err();
         assert!(matches!(error, DetectError::Malformed { reason: OriginError::NotBare, .. }));
+    }
+
+    fn framed(ancestors: Option<&[&str]>, referrer: &str) -> Framing {
+        Framing::Framed {
+            ancestor_origins: ancestors.map(|list| list.iter().map(|o| (*o).to_owned()).collect()),
+            referrer: referrer.to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_pop_out_in_its_own_tab_always_runs() {
+        assert_eq!(check_standalone_framing(&Framing::Top, &config()), Ok(()));
+    }
+
+    #[test]
+    fn the_pop_out_runs_in_a_frame_only_of_allowed_pages() {
+        let allowed = framed(Some(&["https://acme.service-now.com"]), "");
+        assert_eq!(check_standalone_framing(&allowed, &config()), Ok(()));
+        let nested = framed(Some(&["https://eu.crm.example.com", "http://127.0.0.1:8781"]), "");
+        assert_eq!(check_standalone_framing(&nested, &config()), Ok(()));
+        for (ancestors, refused) in [
+            (&["http://127.0.0.1:9999"][..], "http://127.0.0.1:9999"),
+            (&["https://acme.service-now.com", "https://evil.test"][..], "https://evil.test"),
+            (&["https://evil.test", "https://acme.service-now.com"][..], "https://evil.test"),
+            (&["null"][..], "null"),
+            (&["https://acme.service-now.com.evil.test"][..], "https://acme.service-now.com.evil.test"),
+            (&["http://acme.service-now.com"][..], "http://acme.service-now.com"),
+        ] {
+            let error = check_standalone_framing(&framed(Some(ancestors), ""), &config()).unwrap_err();
+            assert_eq!(error, DetectError::FramedBy { origin: refused.to_owned() }, "{ancestors:?}");
+            assert_eq!(error.refused_origin().as_deref(), Some(refused));
+            assert!(error.to_string().contains("not allowed to embed it"), "{error}");
+        }
+    }
+
+    #[test]
+    fn without_ancestor_origins_the_referrer_decides() {
+        let allowed = framed(None, "https://acme.service-now.com/now/workspace/agent?x=1#y");
+        assert_eq!(check_standalone_framing(&allowed, &config()), Ok(()));
+        let empty_list = framed(Some(&[]), "http://127.0.0.1:8781/");
+        assert_eq!(check_standalone_framing(&empty_list, &config()), Ok(()));
+        assert_eq!(
+            check_standalone_framing(&framed(None, "https://evil.test/page"), &config()),
+            Err(DetectError::FramedBy { origin: "https://evil.test".into() })
+        );
+        assert_eq!(
+            check_standalone_framing(&framed(None, "https://acme.service-now.com@evil.test/"), &config()),
+            Err(DetectError::FramedBy { origin: "https://acme.service-now.com@evil.test".into() })
+        );
+        assert_eq!(
+            check_standalone_framing(&framed(None, "about:srcdoc"), &config()),
+            Err(DetectError::FramedBy { origin: "about:srcdoc".into() })
+        );
+        // A page that hides its address (Referrer-Policy: no-referrer) cannot be checked.
+        assert_eq!(check_standalone_framing(&framed(None, ""), &config()), Err(DetectError::FramedByUnknown));
+        assert_eq!(check_standalone_framing(&framed(Some(&[]), " "), &config()), Err(DetectError::FramedByUnknown));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use thiserror::Error;
 use crate::config::PanelSettings;
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
-pub use detect::{DetectError, HostKind, Placement, detect};
+pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
 
 /// What a host tells the phone.
 #[derive(Clone, Debug, PartialEq, Eq)]

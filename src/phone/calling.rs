@@ -14,6 +14,7 @@ use super::media::{self, CallMedia, MediaError};
 use super::{Softphone, devices, mark, now};
 use crate::config::DtmfMode;
 use crate::dial_string::DialStringError;
+use crate::display_name::Party;
 use crate::ui::{CallStage, CallView};
 
 impl Softphone {
@@ -87,7 +88,7 @@ impl Softphone {
         let call = match placed {
             Ok(call) => {
                 self.0.borrow_mut().media.insert(call, media);
-                let view = CallView::new(call, false, shown.clone(), shown, CallStage::Dialing);
+                let view = CallView::new(call, false, Party::new(None, &shown), shown, CallStage::Dialing);
                 ui.calls.update(|calls| calls.push(view));
                 ui.notice.set(None);
                 Some(call)

@@ -7,6 +7,7 @@ use sip::registration::RegistrationFailure;
 
 use super::{Softphone, mark};
 use crate::agent_state::AgentState;
+use crate::display_name::{DisplayName, Party, isolate};
 use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, Registration};
 
@@ -115,7 +116,7 @@ impl Softphone {
                 self.0.borrow_mut().offers.remove(&call);
                 let view = ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).cloned());
                 ui.calls.update(|calls| calls.retain(|c| c.id != call));
-                let party = view.as_ref().map_or_else(|| "Call".to_owned(), |v| v.party.clone());
+                let party = view.as_ref().map_or_else(|| "Call".to_owned(), |v| v.party.to_string());
                 if let Some(text) = end_text(&reason) {
                     ui.notice.set(Some(format!("{party}: {text}.")));
                 }
@@ -139,7 +140,7 @@ impl Softphone {
         let now = js_sys::Date::now();
         let record = CallRecord {
             incoming: view.incoming,
-            party: view.party.clone(),
+            party: view.party.to_string(),
             number: view.number.clone(),
             started: view.started as u64,
             seconds: view.answered_at.map_or(0, |at| ((now - at) / 1000.0) as u64),
@@ -152,11 +153,13 @@ impl Softphone {
     }
 }
 
-/// The call view's line for a transfer the other side asked for: who sends the agent where.
+/// The call view's line for a transfer the other side asked for: who sends the agent where,
+/// each name cleaned and isolated (the line mixes them with the widget's own words).
 pub(super) fn transfer_line(by: Option<&sip::agent::Party>, target: &sip::agent::Party) -> String {
+    let target = party_text(target).isolated();
     match by {
-        Some(by) => format!("{} is transferring you to {}", party_text(by), party_text(target)),
-        None => format!("Transferred to {}", party_text(target)),
+        Some(by) => format!("{} is transferring you to {target}", party_text(by).isolated()),
+        None => format!("Transferred to {target}"),
     }
 }
 
@@ -166,18 +169,17 @@ pub(super) fn refused_transfer_line(
     target: &str,
     reason: &sip::agent::ReferRefusal,
 ) -> String {
-    let who = by.map_or_else(|| "The other side".to_owned(), party_text);
-    let target: String = target.chars().filter(|c| !c.is_control()).take(120).collect();
-    let target = if target.is_empty() { "an unknown target".to_owned() } else { target };
+    let who = by.map_or_else(|| "The other side".to_owned(), |by| party_text(by).isolated());
+    let target = DisplayName::with_limit(target, 120);
+    let target = if target.is_empty() { "an unknown target".to_owned() } else { target.isolated() };
+    let reason = crate::display_name::clean(&reason.to_string());
     format!("Refused: {who} tried to transfer you to {target} ({reason})")
 }
 
-/// What the agent sees of a caller: the name when there is one, and the number or address.
-pub(super) fn party_text(party: &sip::agent::Party) -> String {
-    match &party.display_name {
-        Some(name) if !name.trim().is_empty() => format!("{} ({})", name.trim(), party.user()),
-        _ => party.user().to_owned(),
-    }
+/// What the agent sees of a caller: the name when there is one, and the number or address,
+/// both cleaned of control characters and capped (`display_name`).
+pub(super) fn party_text(party: &sip::agent::Party) -> Party {
+    Party::new(party.display_name.as_deref(), party.user())
 }
 
 pub(super) fn failure_text(failure: &RegistrationFailure) -> String {
@@ -269,18 +271,24 @@ mod tests {
         };
         let by = party(Some("Supervisor"), "sip:1002@framephone.test");
         let target = party(None, "sip:1003@framephone.test");
-        assert_eq!(transfer_line(Some(&by), &target), "Supervisor (1002) is transferring you to 1003");
-        assert_eq!(transfer_line(None, &target), "Transferred to 1003");
+        let (supervisor, one_o_o_three) = (format!("{} ({})", isolate("Supervisor"), isolate("1002")), isolate("1003"));
+        assert_eq!(transfer_line(Some(&by), &target), format!("{supervisor} is transferring you to {one_o_o_three}"));
+        assert_eq!(transfer_line(None, &target), format!("Transferred to {one_o_o_three}"));
         let reason = sip::agent::ReferRefusal::Foreign("sip:+19005550199@evil.example".into());
         assert_eq!(
             refused_transfer_line(Some(&by), "sip:+19005550199@evil.example\r\n", &reason),
-            "Refused: Supervisor (1002) tried to transfer you to sip:+19005550199@evil.example (the transfer target \
-             sip:+19005550199@evil.example is not in this phone's SIP domain nor among the allowed transfer targets)"
+            format!(
+                "Refused: {supervisor} tried to transfer you to {} (the transfer target \
+                 sip:+19005550199@evil.example is not in this phone's SIP domain nor among the allowed transfer targets)",
+                isolate("sip:+19005550199@evil.example")
+            )
         );
         assert!(
             refused_transfer_line(None, "", &sip::agent::ReferRefusal::NotConfirmed)
                 .starts_with("Refused: The other side tried to transfer you to an unknown target")
         );
+        let hostile = party(Some("Eve\u{202E}<b>x</b>"), "sip:1004@framephone.test");
+        assert!(!transfer_line(Some(&hostile), &target).contains('\u{202E}'));
     }
 
     #[test]

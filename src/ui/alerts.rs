@@ -90,7 +90,7 @@ pub fn Alerts() -> impl IntoView {
     Effect::new(move |_| {
         let ringing = state
             .calls
-            .with(|calls| calls.iter().find(|c| c.stage == CallStage::Incoming).map(|c| (c.id, c.party.clone())));
+            .with(|calls| calls.iter().find(|c| c.stage == CallStage::Incoming).map(|c| (c.id, c.party.isolated())));
         let wanted = ringing.filter(|_| hidden.get());
         let current = shown.with_value(|s| s.as_ref().map(|(id, _)| *id));
         if current == wanted.as_ref().map(|(id, _)| *id) {

@@ -7,6 +7,8 @@ use sip::agent::CallRef;
 use super::dial_pad::KEYS;
 use super::directory::presence_text;
 use super::state::{CallStage, CallView, PhoneState, elapsed_text};
+use super::untrusted::PartyName;
+use crate::display_name::{DisplayName, Party, isolate};
 
 fn with_phone(state: PhoneState, action: impl FnOnce(&crate::phone::Softphone)) {
     if let Some(phone) = state.phone.get_value() {
@@ -30,7 +32,7 @@ pub fn Calls() -> impl IntoView {
 }
 
 #[component]
-fn IncomingCall(id: CallRef, party: String) -> impl IntoView {
+fn IncomingCall(id: CallRef, party: Party) -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let title = format!("fp-incoming-{}", id.0);
     let detail = format!("fp-incoming-{}-party", id.0);
@@ -38,7 +40,7 @@ fn IncomingCall(id: CallRef, party: String) -> impl IntoView {
     view! {
         <div class="fp-incoming" role="alertdialog" aria-labelledby=labelled_by aria-describedby=described_by>
             <h2 id=title class="fp-incoming__title">"Incoming call"</h2>
-            <p id=detail class="fp-incoming__party">{party}</p>
+            <p id=detail class="fp-incoming__party"><PartyName party /></p>
             <div class="fp-incoming__actions">
                 <button type="button" class="fp-button fp-button--answer" on:click=move |_| with_phone(state, |p| p.answer(id))>
                     "Answer"
@@ -61,6 +63,8 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
         call().and_then(|c| c.answered_at).map(|start| elapsed_text(start, now.max(start)))
     };
     let established = move || call().is_some_and(|c| c.stage == CallStage::Active);
+    // A call's party never changes: read it once.
+    let party = call().map(|c| c.party).unwrap_or_default();
     let keypad_open = RwSignal::new(false);
     let transfer_open = RwSignal::new(false);
     // Memos, so that a change elsewhere in the call list does not rebuild (and empty) the forms.
@@ -75,7 +79,7 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
     };
     view! {
         <section class="fp-call" role="region" aria-label="Active call">
-            <p class="fp-call__party">{show(|c| c.party.clone())}</p>
+            <p class="fp-call__party"><PartyName party /></p>
             <p class="fp-call__state">
                 <span>{show(|c| c.stage_text().to_owned())}</span>
                 {move || timer().map(|t| view! { <span class="fp-call__timer" role="timer">{t}</span> })}
@@ -186,9 +190,12 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
             .into_iter()
             .map(|contact| {
                 let value = contact.number.clone();
+                let name = DisplayName::new(&contact.name).to_string();
+                let number = DisplayName::new(&contact.number).to_string();
                 let label = move || {
                     let presence = state.presence.with(|known| presence_text(known.get(&contact.number)));
-                    format!("{} ({}) · {presence}", contact.name, contact.number)
+                    // An option holds text only: the untrusted parts are isolated with FSI…PDI.
+                    format!("{} ({}) · {presence}", isolate(&name), isolate(&number))
                 };
                 view! { <option value=value>{label}</option> }
             })

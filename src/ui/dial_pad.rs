@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::{PhoneState, Registration};
+use super::untrusted::Name;
 use crate::dial_string::is_dial_key;
 
 /// Keys in keypad order, each with the letters printed under it.
@@ -87,7 +88,12 @@ pub fn DialPad() -> impl IntoView {
                 </button>
             </div>
             <p class="fp-dialpad__source" aria-live="polite">
-                {move || state.number_source.get().map(|source| format!("From {source}"))}
+                {move || {
+                    state.number_source.get().map(|source| match source.record {
+                        Some(record) => view! { "From " <Name name=record /> {format!(" ({})", source.host)} }.into_any(),
+                        None => format!("From {}", source.host).into_any(),
+                    })
+                }}
             </p>
             <div class="fp-keypad" role="group" aria-label="Keypad">
                 {KEYS

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use sip::body::PresenceState;
 
 use super::state::{PhoneState, Registration};
+use super::untrusted::Name;
+use crate::display_name::DisplayName;
 
 /// Presence in words, with the note when it adds something ("Away · Not Ready: Break").
 pub fn presence_text(state: Option<&(PresenceState, Option<String>)>) -> String {
@@ -15,8 +17,10 @@ pub fn presence_text(state: Option<&(PresenceState, Option<String>)>) -> String 
         PresenceState::Offline => "Offline",
         PresenceState::Unknown => "Unknown",
     };
-    match note.as_deref().map(str::trim) {
-        Some(note) if !note.is_empty() && !note.eq_ignore_ascii_case(word) => format!("{word} · {note}"),
+    // The note comes from the colleague's PUBLISH: untrusted text, cleaned and capped.
+    let note = note.as_deref().map(DisplayName::new).unwrap_or_default();
+    match note.shown() {
+        note if !note.is_empty() && !note.eq_ignore_ascii_case(word) => format!("{word} · {note}"),
         _ => word.to_owned(),
     }
 }
@@ -49,19 +53,21 @@ pub fn Directory() -> impl IntoView {
                         .filter(|c| wanted.is_empty() || c.name.to_lowercase().contains(&wanted) || c.number.contains(&wanted))
                         .map(|contact| {
                             let number = contact.number.clone();
+                            let name = DisplayName::new(&contact.name);
+                            let call_label = format!("Call {name}");
                             let presence = {
                                 let number = number.clone();
                                 move || state.presence.with(|known| presence_text(known.get(&number)))
                             };
                             view! {
                                 <li class="fp-directory__entry">
-                                    <span class="fp-directory__name">{contact.name.clone()}</span>
-                                    <span class="fp-directory__number">{contact.number.clone()}</span>
+                                    <span class="fp-directory__name"><Name name /></span>
+                                    <span class="fp-directory__number"><Name name=DisplayName::new(&contact.number) /></span>
                                     <span class="fp-directory__presence">{presence}</span>
                                     <button
                                         type="button"
                                         class="fp-button fp-button--quiet"
-                                        aria-label=format!("Call {}", contact.name)
+                                        aria-label=call_label
                                         disabled=move || !registered()
                                         on:click=move |_| {
                                             if let Some(phone) = state.phone.get_value() {

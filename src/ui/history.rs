@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 
 use super::state::{PhoneState, Registration};
+use super::untrusted::Name;
+use crate::display_name::{DisplayName, MAX_SHOWN_CHARS};
 use crate::history::CallRecord;
 
 /// One entry: the call in words and its Call back button.
@@ -11,12 +13,16 @@ fn Entry(record: CallRecord) -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let when = js_sys::Date::new(&(record.started as f64).into());
     let time = format!("{:02}:{:02}", when.get_hours(), when.get_minutes());
+    // The party ("Ana (1002)", each part capped) was cleaned when the call ended; an entry
+    // stored by an older version, or edited in storage, is cleaned and capped again here.
+    let (before, after) = record.summary_around_party(&time);
+    let party = DisplayName::with_limit(&record.party, 2 * MAX_SHOWN_CHARS + 3);
     let number = record.number.clone();
     let no_number = number.is_empty();
     let disabled = move || state.registration.get() != Registration::Registered || no_number;
     view! {
         <li class="fp-history__entry">
-            <span class="fp-history__text">{record.summary(&time)}</span>
+            <span class="fp-history__text">{before}<Name name=party />{after}</span>
             <button
                 type="button"
                 class="fp-button fp-button--quiet"

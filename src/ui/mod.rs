@@ -13,11 +13,12 @@ mod shortcuts;
 mod sign_in;
 mod state;
 mod tabs;
+mod untrusted;
 
 pub use calls::Calls;
 pub use dial_pad::DialPad;
 pub use error_screen::ErrorScreen;
 pub use phone::Phone;
 pub use sign_in::{SignIn, resume as resume_sign_in, sign_out};
-pub use state::{CallStage, CallView, HostStatus, PhoneState, Registration, Tab, elapsed_text};
+pub use state::{CallStage, CallView, HostStatus, NumberSource, PhoneState, Registration, Tab, elapsed_text};
 pub use tabs::Tabs;

@@ -13,6 +13,7 @@ use super::shortcuts::Shortcuts;
 use super::sign_in::{SignIn, sign_out};
 use super::state::{PhoneState, Registration, Tab};
 use super::tabs::Tabs;
+use super::untrusted::Name;
 
 /// The whole phone, rendered from the [`PhoneState`] in context.
 #[component]
@@ -48,7 +49,7 @@ pub fn Phone() -> impl IntoView {
                 state
                     .record_in_view
                     .get()
-                    .map(|record| view! { <p class="fp-context">"Viewing " <strong>{record}</strong></p> })
+                    .map(|record| view! { <p class="fp-context">"Viewing " <strong><Name name=record /></strong></p> })
             }}
             {move || {
                 state.notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })

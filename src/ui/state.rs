@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use sip::agent::CallRef;
 
 use crate::config::Config;
+use crate::display_name::{DisplayName, Party};
 use crate::host::{DialRequest, HostKind};
 use crate::phone::{AudioStats, Softphone};
 
@@ -85,6 +86,15 @@ pub enum CallStage {
     Active,
 }
 
+/// Where a number in the dial pad came from: a host, and the CRM record it was clicked on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NumberSource {
+    /// The record's name, cleaned and capped, when the host gave one.
+    pub record: Option<DisplayName>,
+    /// The host's name.
+    pub host: &'static str,
+}
+
 /// One call as the UI shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallView {
@@ -92,8 +102,8 @@ pub struct CallView {
     pub id: CallRef,
     /// Whether the other side called us.
     pub incoming: bool,
-    /// The other party: name and number.
-    pub party: String,
+    /// The other party: name and number, cleaned and capped.
+    pub party: Party,
     /// What to dial to reach them again.
     pub number: String,
     /// When the call started (`Date.now()`).
@@ -123,7 +133,7 @@ pub struct CallView {
 
 impl CallView {
     /// A call that just started.
-    pub fn new(id: CallRef, incoming: bool, party: String, number: String, stage: CallStage) -> CallView {
+    pub fn new(id: CallRef, incoming: bool, party: Party, number: String, stage: CallStage) -> CallView {
         CallView {
             id,
             incoming,
@@ -175,9 +185,9 @@ pub struct PhoneState {
     /// The number in the dial pad.
     pub number: RwSignal<String>,
     /// Where the number in the dial pad came from, when a host put it there.
-    pub number_source: RwSignal<Option<String>>,
-    /// The CRM record the agent is looking at.
-    pub record_in_view: RwSignal<Option<String>>,
+    pub number_source: RwSignal<Option<NumberSource>>,
+    /// The CRM record the agent is looking at (its name, cleaned and capped).
+    pub record_in_view: RwSignal<Option<DisplayName>>,
     /// A short message for the agent (a click-to-dial that could not be used).
     pub notice: RwSignal<Option<String>>,
     /// The validated configuration.
@@ -228,10 +238,8 @@ impl PhoneState {
 
     /// Puts a host's click-to-dial into the dial pad and brings the dial pad forward.
     pub fn apply_dial_request(&self, request: DialRequest) {
-        let source = match request.record_name {
-            Some(name) => format!("{name} ({})", self.host.label()),
-            None => self.host.label().to_owned(),
-        };
+        let record = request.record_name.as_deref().map(DisplayName::new).filter(|name| !name.is_empty());
+        let source = NumberSource { record, host: self.host.label() };
         self.number.set(request.number);
         self.number_source.set(Some(source));
         self.notice.set(None);
@@ -262,16 +270,17 @@ impl PhoneState {
     }
 
     /// What the host shows of the calls while the panel may be minimised (OpenFrame subtitle,
-    /// Salesforce utility item label, the pop-out's tab title); `None` with no call.
+    /// Salesforce utility item label, the pop-out's tab title); `None` with no call. The party's
+    /// name and number are isolated (FSI…PDI) so that they cannot reorder the words around them.
     pub fn call_label(&self) -> Option<String> {
         let now = self.clock.get();
         self.calls.with(|calls| {
             let call = calls.iter().find(|c| c.stage == CallStage::Incoming).or_else(|| calls.last())?;
             let timer = call.answered_at.map(|start| elapsed_text(start, now.max(start))).unwrap_or_default();
             Some(match (call.stage, call.held) {
-                (CallStage::Incoming, _) => format!("Ringing: {}", call.party),
+                (CallStage::Incoming, _) => format!("Ringing: {}", call.party.isolated()),
                 (CallStage::Dialing | CallStage::Ringing | CallStage::Connecting, _) => {
-                    format!("Calling {}", call.party)
+                    format!("Calling {}", call.party.isolated())
                 }
                 (CallStage::Active, true) => format!("On hold {timer}"),
                 (CallStage::Active, false) => format!("On call {timer}"),

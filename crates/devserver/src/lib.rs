@@ -3,16 +3,18 @@
 //!
 //! | origin      | serves                                                                   |
 //! |-------------|--------------------------------------------------------------------------|
-//! | widget      | the Trunk build (`dist/`) and `framephone.json`                          |
+//! | widget      | the Trunk build (`dist/`) and `framephone.json`, with the deployment headers |
 //! | ServiceNow  | a workspace page with the OpenFrame panel, `openFrameAPI.min.js`         |
 //! | Salesforce  | Lightning and Classic pages, `opencti_min.js`, `interaction.js`          |
 
 mod emulators;
+pub mod headers;
 mod widget;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
@@ -56,6 +58,7 @@ pub struct Running {
     /// Origin of the Salesforce emulator.
     pub salesforce: String,
     config: Arc<RwLock<String>>,
+    security_headers: Arc<AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -73,6 +76,13 @@ impl Running {
     /// Replaces the `framephone.json` the widget origin serves (tests of bad configurations).
     pub fn set_config(&self, text: impl Into<String>) {
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = text.into();
+    }
+
+    /// Serves the deployment headers (CSP, Referrer-Policy, Permissions-Policy…) on the widget's
+    /// origin, as by default, or not: tests of what the widget itself does where a deployment
+    /// forgot them.
+    pub fn serve_security_headers(&self, on: bool) {
+        self.security_headers.store(on, Ordering::SeqCst);
     }
 
     /// Changes the configuration served now: objects in `changes` are merged key by key into
@@ -119,13 +129,14 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let salesforce = origin(&salesforce_listener)?;
 
     let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce, &options.sip_server)));
+    let security_headers = Arc::new(AtomicBool::new(true));
     let pages = emulators::Pages { widget: widget.clone() };
     let tasks = vec![
-        serve(widget_listener, widget::router(options.dist, config.clone())),
+        serve(widget_listener, widget::router(options.dist, config.clone(), security_headers.clone())),
         serve(servicenow_listener, emulators::servicenow::router(pages.clone(), servicenow.clone())),
         serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone())),
     ];
-    Ok(Running { widget, servicenow, salesforce, config, tasks })
+    Ok(Running { widget, servicenow, salesforce, config, security_headers, tasks })
 }
 
 async fn bind(address: IpAddr, port: u16) -> io::Result<TcpListener> {

@@ -205,3 +205,76 @@ pub async fn keep_wasm_module(client: &fantoccini::Client) {
     let source = "addEventListener('TrunkApplicationStarted', e => { window.__wasm = e.detail.wasm; })";
     devtools_result(client, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
 }
+
+/// From the page's next load on, records every Content-Security-Policy violation the page (and
+/// its same-process frames) reports, for [`csp_violations`].
+pub async fn record_csp_violations(client: &fantoccini::Client) {
+    let source = "window.__cspViolations = [];\
+                  addEventListener('securitypolicyviolation', e => window.__cspViolations.push(\
+                  e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));";
+    devtools_result(client, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
+}
+
+/// The CSP violations the current page reported since it loaded ([`record_csp_violations`]).
+pub async fn csp_violations(client: &fantoccini::Client) -> Vec<String> {
+    let found = client.execute("return window.__cspViolations || ['the violation recorder is missing']", vec![]).await;
+    let found = found.expect("read the CSP violations");
+    found.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+}
+
+/// The body of a plain `GET url` as text.
+pub async fn response_body(url: &str) -> String {
+    let response = raw_get(url).await;
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+}
+
+async fn raw_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (authority, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect to the server");
+    // HTTP/1.0: the body comes whole, without chunked framing.
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send the request");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read the response");
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// The response headers of a plain `GET url` (`http://127.0.0.1:PORT/path`), names in lower case.
+pub async fn response_headers(url: &str) -> Vec<(String, String)> {
+    let response = raw_get(url).await;
+    let head = response.split("\r\n\r\n").next().unwrap_or_default();
+    head.lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect()
+}
+
+/// A lab user registered from this process (the project's own user agent over WebSocket),
+/// presenting `display_name` in the From of its calls: a caller whose name the test chooses.
+pub async fn sip_caller(user: &str, display_name: &str) -> sipshell::Phone {
+    let port = std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into());
+    let aor = sip::message::Uri::parse(format!("sip:{user}@framephone.test").as_bytes()).expect("a lab address");
+    let mut config = sip::agent::AgentConfig::new(
+        aor,
+        sip::auth::Credentials { username: user.to_owned(), password: format!("lab-{user}-pw") },
+        vec![sip::agent::Server {
+            address: format!("ws://127.0.0.1:{port}"),
+            transport: sip::agent::TransportKind::Ws,
+        }],
+        format!("urn:uuid:5e1f0000-0000-4000-8000-00000000{user:0>4}"),
+    );
+    config.display_name = Some(display_name.to_owned());
+    let mut phone = sipshell::Phone::start(config).expect("the caller's configuration");
+    let registered = phone
+        .wait_for(std::time::Duration::from_secs(10), |event| match event {
+            sip::agent::Event::Registered { .. } => Some(true),
+            sip::agent::Event::RegistrationFailed(_) => Some(false),
+            _ => None,
+        })
+        .await;
+    assert_eq!(registered, Ok(true), "the SIP caller {user} registers with the lab");
+    phone
+}

@@ -306,7 +306,9 @@ async fn blind_then_attended_transfer_among_three_agents() {
     click_in_call(b, "1009", "Transfer").await;
     let contacts = by_role(b, "combobox", "Transfer to a contact").await.expect("the directory pick");
     eventually("C's presence in the pick", || async {
-        contacts.text().await.ok()?.contains("Cleo Park (1011) · Available").then_some(())
+        // The option is text only: the contact's name and number are isolated with FSI…PDI.
+        let wanted = "\u{2068}Cleo Park\u{2069} (\u{2068}1011\u{2069}) · Available";
+        contacts.text().await.ok()?.contains(wanted).then_some(())
     })
     .await;
     contacts.select_by_value("1011").await.unwrap();
@@ -315,7 +317,7 @@ async fn blind_then_attended_transfer_among_three_agents() {
     by_role(b, "button", "Transfer now").await.unwrap().click().await.unwrap();
     wait_for_role(c, "alertdialog", "Incoming call", PATIENCE).await.expect("C rings");
     // A sees who is transferring them where, on the new call.
-    call_shows(a, "1011", "1010 is transferring you to 1011").await;
+    call_shows(a, "1011", "\u{2068}1010\u{2069} is transferring you to \u{2068}1011\u{2069}").await;
     by_role(c, "button", "Answer").await.unwrap().click().await.unwrap();
     call_shows(a, "1011", "Connected").await;
     eventually("B's call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) }).await;

@@ -56,7 +56,7 @@ async fn a_call_rings_inside_servicenow_and_shows_the_openframe_panel() {
     let caller = colleague_calls(&server.widget, "1002", "1001").await;
     client.enter_parent_frame().await.unwrap();
     wait_for_log(client, "ok show").await;
-    host_text_becomes(client, "#of-subtitle", "Ringing: 1002").await;
+    host_text_becomes(client, "#of-subtitle", "Ringing: \u{2068}1002\u{2069}").await;
     enter_widget(client, "#openframe").await;
     answer_and_talk(client).await;
     caller.close().await;
@@ -76,7 +76,7 @@ async fn a_call_rings_inside_salesforce_lightning_and_brings_the_minimised_panel
     let caller = colleague_calls(&server.widget, "1004", "1003").await;
     wait_for_log(client, "ok sforce.opencti.setSoftphonePanelVisibility").await;
     assert!(client.find(Locator::Css("#softphone-panel")).await.unwrap().is_displayed().await.unwrap());
-    host_text_becomes(client, "#utility-label", "Ringing: 1004").await;
+    host_text_becomes(client, "#utility-label", "Ringing: \u{2068}1004\u{2069}").await;
     enter_widget(client, "#softphone").await;
     answer_and_talk(client).await;
     client.enter_parent_frame().await.unwrap();
