@@ -7,7 +7,7 @@ use sip::registration::RegistrationFailure;
 
 use super::{Softphone, mark};
 use crate::agent_state::AgentState;
-use crate::display_name::{DisplayName, Party, isolate};
+use crate::display_name::{DisplayName, Party};
 use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, Registration};
 
@@ -246,6 +246,7 @@ pub(super) fn end_text(reason: &CallEnd) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::display_name::isolate;
 
     fn rejected(kind: RejectKind, status: u16) -> CallEnd {
         CallEnd::Rejected { status, reason: "Reason".into(), kind }
