@@ -1,7 +1,7 @@
 //! What held parties hear: one Web Audio graph per phone whose output track takes the
-//! microphone's place in every call the agent holds. With nothing connected to it the track is
-//! silent (RTP goes on, so that the far end's media timers and NAT bindings stay content);
-//! with `media.musicOnHold` configured, that file plays into it in a loop while a call is held.
+//! microphone's place in every call the agent holds. A constant zero plays into it, so that the
+//! track is silent but RTP goes on (the far end's media timers and NAT bindings stay content);
+//! with `media.musicOnHold` configured, that file plays into it too, looped, while a call is held.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -32,6 +32,12 @@ impl HoldAudio {
             drop(resumed);
         }
         let destination = context.create_media_stream_destination().map_err(failed)?;
+        // A destination with nothing playing into it delivers no audio at all, and the sender
+        // then sends no packets: a steady zero keeps the silence flowing.
+        let silence = context.create_constant_source().map_err(failed)?;
+        silence.offset().set_value(0.0);
+        silence.connect_with_audio_node(&destination).map_err(failed)?;
+        silence.start().map_err(failed)?;
         let track = destination
             .stream()
             .get_audio_tracks()

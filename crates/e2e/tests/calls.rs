@@ -3,8 +3,8 @@
 //! call each other; `getStats` packet counts, shown in the call's region, prove that audio flows.
 
 use e2e::{
-    audio_packets as packets, by_role, devserver, eventually, grant_permission, screenshot, signed_in_browser,
-    wait_for_role, wait_for_sounds, wait_for_status,
+    ReceivedAudio, audio_packets as packets, audio_received_over, by_role, devserver, eventually, grant_permission,
+    screenshot, signed_in_browser, signed_in_browser_watching_audio, wait_for_role, wait_for_sounds, wait_for_status,
 };
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -59,11 +59,58 @@ async fn received_after_a_while(client: &Client) -> u64 {
     packets(&text).1
 }
 
+/// How long each reading of the held party's audio lasts.
+const LISTEN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The held party's received audio while the agent talks: packets and energy both grow (the
+/// fake microphone's beep). Returns what one [`LISTEN`] window brought.
+async fn held_party_hears(client: &Client, when: &str) -> ReceivedAudio {
+    let heard = eventually(&format!("the other party to hear the agent {when}"), || async {
+        let heard = audio_received_over(client, LISTEN).await;
+        (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
+    })
+    .await;
+    eprintln!("held party, {when}: {heard:?}");
+    heard
+}
+
+/// During the hold the held party keeps receiving packets, and their energy stays under a
+/// hundredth of what the agent's voice brought in the same time.
+async fn held_party_hears_silence(client: &Client, heard: ReceivedAudio) {
+    other_party_hears_silence(client, heard, "during the hold").await;
+}
+
+/// The other party keeps receiving packets, and their energy stays under a hundredth of what
+/// the agent's voice brought in the same time.
+async fn other_party_hears_silence(client: &Client, heard: ReceivedAudio, when: &str) {
+    // Let the jitter buffer play out what was sent before.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let during = audio_received_over(client, LISTEN).await;
+    eprintln!("other party, {when}: {during:?}");
+    assert!(during.packets >= 50, "{when}, the other party gets silence, not a cut line: {during:?}");
+    assert!(
+        during.energy < heard.energy / 100.0,
+        "{when}, the other party hears the agent: energy {:.6}, against {:.6} while talking",
+        during.energy,
+        heard.energy
+    );
+}
+
+/// After Resume the held party hears the agent again.
+async fn held_party_hears_again(client: &Client, heard: ReceivedAudio) {
+    eventually("the other party to hear the agent after Resume", || async {
+        let again = audio_received_over(client, LISTEN).await;
+        eprintln!("held party, after Resume: {again:?}");
+        (again.energy > heard.energy / 4.0).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn two_agents_call_talk_hold_and_hang_up() {
     let server = devserver().await;
     let caller = signed_in_browser(&server.widget, "1001").await;
-    let callee = signed_in_browser(&server.widget, "1002").await;
+    let callee = signed_in_browser_watching_audio(&server.widget, "1002").await;
     let (a, b) = (&caller.client, &callee.client);
 
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002").await.unwrap();
@@ -97,11 +144,18 @@ async fn two_agents_call_talk_hold_and_hang_up() {
     press_call_keys(a, "5#").await;
     call_region_with(a, "Keys sent: 5#").await;
 
-    // Hold: the other side stops sending (its answer is recvonly); resume: audio comes back.
+    // Hold. The held party (B) hears the agent before, silence during the hold (packets go on,
+    // with no energy in them: Chromium's fake microphone beeps, so a leak shows), even when the
+    // agent unmutes while holding, and the agent again after Resume. The agent's side stops
+    // receiving (B's answer is recvonly).
+    let heard = held_party_hears(b, "before the hold").await;
     by_role(a, "button", "Hold").await.unwrap().click().await.unwrap();
     call_region_with(a, "On hold").await;
+    held_party_hears_silence(b, heard).await;
+    by_role(a, "button", "Mute").await.unwrap().click().await.unwrap();
+    by_role(a, "button", "Unmute").await.unwrap().click().await.unwrap();
+    held_party_hears_silence(b, heard).await;
     // The counters refresh every second: let one refresh pass after the re-INVITE.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let held = received_after_a_while(a).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let still = received_after_a_while(a).await;
@@ -112,6 +166,7 @@ async fn two_agents_call_talk_hold_and_hang_up() {
         (received_after_a_while(a).await >= still + 25).then_some(())
     })
     .await;
+    held_party_hears_again(b, heard).await;
 
     by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
     eventually("the call to end on both sides", || async {
@@ -342,7 +397,7 @@ async fn blind_then_attended_transfer_among_three_agents() {
 #[tokio::test]
 async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     let server = devserver().await;
-    let a_browser = signed_in_browser(&server.widget, "1012").await;
+    let a_browser = signed_in_browser_watching_audio(&server.widget, "1012").await;
     let b_browser = signed_in_browser(&server.widget, "1013").await;
     let c_browser = signed_in_browser(&server.widget, "1014").await;
     let (a, b, c) = (&a_browser.client, &b_browser.client, &c_browser.client);
@@ -350,6 +405,7 @@ async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("B rings");
     by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
     call_shows(b, "1012", "Connected").await;
+    let heard = held_party_hears(a, "before the second call").await;
 
     by_role(c, "textbox", "Number").await.unwrap().send_keys("1013\u{e007}").await.unwrap();
     let waiting = wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the second call rings");
@@ -360,6 +416,8 @@ async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     call_shows(b, "1014", "Connected").await;
     call_shows(b, "1012", "On hold").await;
     wait_for_sounds(b, &[]).await;
+    // A, held because B answered another call, does not hear B talk to C.
+    held_party_hears_silence(a, heard).await;
 
     click_in_call(b, "1014", "Hang up").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
@@ -367,8 +425,48 @@ async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     click_in_call(b, "1012", "Resume").await;
     call_shows(b, "1012", "Connected").await;
     eventually("A to hear B again", || async { (received_after_a_while(a).await >= held + 25).then_some(()) }).await;
+    held_party_hears_again(a, heard).await;
     click_in_call(b, "1012", "Hang up").await;
     for browser in [a_browser, b_browser, c_browser] {
         browser.close().await;
     }
+}
+
+#[tokio::test]
+async fn music_on_hold_plays_to_the_held_party_and_mute_outlasts_the_hold() {
+    // A 440 Hz tone at half scale, steady, unlike the fake microphone's beeps.
+    let music = e2e::tone_wav(440.0, 0.5, 3);
+    let (server, _files) = e2e::devserver_with_files(&[("hold-music.wav", &music)]).await;
+    server.amend_config(json!({ "media": { "musicOnHold": "hold-music.wav" } }));
+    let caller = signed_in_browser(&server.widget, "1015").await;
+    let callee = signed_in_browser_watching_audio(&server.widget, "1016").await;
+    let (a, b) = (&caller.client, &callee.client);
+    by_role(a, "textbox", "Number").await.unwrap().send_keys("1016\u{e007}").await.unwrap();
+    wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
+    call_region_with(a, "Connected").await;
+    let heard = held_party_hears(b, "before the hold").await;
+
+    // Muted first: whatever B hears during the hold is the music, not the microphone.
+    by_role(a, "button", "Mute").await.unwrap().click().await.unwrap();
+    other_party_hears_silence(b, heard, "muted").await;
+    by_role(a, "button", "Hold").await.unwrap().click().await.unwrap();
+    call_region_with(a, "On hold").await;
+    eventually("the held party to hear the music", || async {
+        let music = audio_received_over(b, LISTEN).await;
+        eprintln!("held party, music on hold: {music:?}");
+        // A steady half-scale sine: about 0.125 of energy a second (less after the codec).
+        (music.packets >= 50 && music.energy > 0.02 * music.seconds).then_some(())
+    })
+    .await;
+
+    // Resumed, still muted: silence; unmuted: the agent again.
+    by_role(a, "button", "Resume").await.unwrap().click().await.unwrap();
+    call_region_with(a, "Connected").await;
+    other_party_hears_silence(b, heard, "resumed while muted").await;
+    by_role(a, "button", "Unmute").await.unwrap().click().await.unwrap();
+    held_party_hears_again(b, heard).await;
+    by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
+    caller.close().await;
+    callee.close().await;
 }
