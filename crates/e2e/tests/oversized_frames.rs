@@ -9,7 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 /// Far over the limit: if the widget copied it in, its memory would grow past this.
@@ -20,10 +20,6 @@ const HUGE: usize = 16 << 20;
 /// then with a 200 OK, and then reads on without answering.
 async fn hostile_server(listener: TcpListener) {
     let (stream, _) = listener.accept().await.expect("the widget connects");
-    let choose_sip = |_: &Request, mut response: Response| {
-        response.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
-        Ok(response)
-    };
     let mut socket = tokio_tungstenite::accept_hdr_async(stream, choose_sip).await.expect("the handshake");
     let register = loop {
         match socket.next().await {
@@ -38,6 +34,14 @@ async fn hostile_server(listener: TcpListener) {
     socket.send(Message::Text("€".repeat(400_000).into())).await.expect("send a wide text frame");
     socket.send(Message::Text(ok_to(&register).into())).await.expect("send the 200 OK");
     while let Some(Ok(_)) = socket.next().await {}
+}
+
+/// Chooses the `sip` subprotocol the widget asks for (the browser drops the connection
+/// otherwise).
+#[allow(clippy::result_large_err, reason = "the signature of tungstenite's handshake callback")]
+fn choose_sip(_: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
+    response.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
+    Ok(response)
 }
 
 /// A 200 OK to `register` granting its Contact for 600 s.
