@@ -244,6 +244,9 @@ impl Softphone {
     async fn send_what_the_call_needs(&self, media: &CallMedia) {
         let held = media.held_here();
         let hold_audio = if held { self.hold_audio() } else { None };
+        if let Some(audio) = &hold_audio {
+            audio.wake();
+        }
         let sources = HoldSources {
             silence: hold_audio.is_some(),
             music: hold_audio.as_ref().is_some_and(|audio| audio.has_music()),

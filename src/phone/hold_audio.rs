@@ -27,10 +27,8 @@ impl HoldAudio {
     pub(super) fn new(music: Option<&str>) -> Result<HoldAudio, MediaError> {
         let failed = |error: JsValue| MediaError(format!("Hold audio: {}", describe(&error)));
         let context = AudioContext::new().map_err(failed)?;
-        // Created on a click (Hold, Answer, Consult), so the browser lets it run; ask anyway.
-        if let Ok(resumed) = context.resume() {
-            drop(resumed);
-        }
+        // Made on a click (Hold, Answer, Consult), so the browser lets it run; asked at every
+        // hold anyway ([`HoldAudio::wake`]).
         let destination = context.create_media_stream_destination().map_err(failed)?;
         // A destination with nothing playing into it delivers no audio at all, and the sender
         // then sends no packets: a steady zero keeps the silence flowing.
@@ -60,6 +58,15 @@ impl HoldAudio {
         Ok(HoldAudio { context, track, music })
     }
 
+    /// Asks the browser to run the graph: one made without a click (a call answered by
+    /// itself holding another) starts suspended, and a suspended graph sends no packets (never
+    /// the microphone either) until a later hold wakes it.
+    pub(super) fn wake(&self) {
+        if let Ok(resumed) = self.context.resume() {
+            settle(resumed);
+        }
+    }
+
     /// The track a held call sends.
     pub(super) fn track(&self) -> &MediaStreamTrack {
         &self.track
@@ -75,7 +82,7 @@ impl HoldAudio {
         let Some(music) = &self.music else { return };
         if playing && music.element.paused() {
             if let Ok(started) = music.element.play() {
-                drop(started);
+                settle(started);
             }
         } else if !playing && !music.element.paused() {
             let _ = music.element.pause();
@@ -115,6 +122,14 @@ impl Music {
         element.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Some(Music { element, _on_error: on_error })
     }
+}
+
+/// Waits for `promise` out of line, so that a refusal (the browser's autoplay policy) is not
+/// reported as an uncaught error; a refused graph or music stays silent.
+fn settle(promise: js_sys::Promise) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    });
 }
 
 fn warn(text: &str) {

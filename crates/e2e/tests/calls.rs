@@ -83,8 +83,9 @@ async fn held_party_hears_silence(client: &Client, heard: ReceivedAudio) {
 /// The other party keeps receiving packets, and their energy stays under a hundredth of what
 /// the agent's voice brought in the same time.
 async fn other_party_hears_silence(client: &Client, heard: ReceivedAudio, when: &str) {
-    // Let the jitter buffer play out what was sent before.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Let the jitter buffer play out what was sent before (a beep's tail once reached 1/500 of
+    // the voice's energy after 0.5 s).
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     let during = audio_received_over(client, LISTEN).await;
     eprintln!("other party, {when}: {during:?}");
     assert!(during.packets >= 50, "{when}, the other party gets silence, not a cut line: {during:?}");
