@@ -335,3 +335,51 @@ pub async fn audio_received_over(client: &fantoccini::Client, window: std::time:
     tokio::time::sleep(window).await;
     received_audio(client).await - before
 }
+
+/// How long each reading of the held party's audio lasts.
+pub const LISTEN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The held party's received audio while the agent talks: packets and energy both grow (the
+/// fake microphone's beep). Returns what one [`LISTEN`] window brought.
+pub async fn held_party_hears(client: &fantoccini::Client, when: &str) -> ReceivedAudio {
+    let heard = eventually(&format!("the other party to hear the agent {when}"), || async {
+        let heard = audio_received_over(client, LISTEN).await;
+        (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
+    })
+    .await;
+    eprintln!("held party, {when}: {heard:?}");
+    heard
+}
+
+/// During the hold the held party keeps receiving packets, and their energy stays under a
+/// hundredth of what the agent's voice brought in the same time.
+pub async fn held_party_hears_silence(client: &fantoccini::Client, heard: ReceivedAudio) {
+    other_party_hears_silence(client, heard, "during the hold").await;
+}
+
+/// The other party keeps receiving packets, and their energy stays under a hundredth of what
+/// the agent's voice brought in the same time.
+pub async fn other_party_hears_silence(client: &fantoccini::Client, heard: ReceivedAudio, when: &str) {
+    // Let the jitter buffer play out what was sent before (a beep's tail once reached 1/500 of
+    // the voice's energy after 0.5 s).
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let during = audio_received_over(client, LISTEN).await;
+    eprintln!("other party, {when}: {during:?}");
+    assert!(during.packets >= 50, "{when}, the other party gets silence, not a cut line: {during:?}");
+    assert!(
+        during.energy < heard.energy / 100.0,
+        "{when}, the other party hears the agent: energy {:.6}, against {:.6} while talking",
+        during.energy,
+        heard.energy
+    );
+}
+
+/// After Resume the held party hears the agent again.
+pub async fn held_party_hears_again(client: &fantoccini::Client, heard: ReceivedAudio) {
+    eventually("the other party to hear the agent after Resume", || async {
+        let again = audio_received_over(client, LISTEN).await;
+        eprintln!("held party, after Resume: {again:?}");
+        (again.energy > heard.energy / 4.0).then_some(())
+    })
+    .await;
+}
