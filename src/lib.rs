@@ -9,6 +9,7 @@
 pub mod agent_state;
 pub mod app;
 pub mod audio_level;
+pub mod call_audio;
 pub mod config;
 pub mod credentials;
 pub mod dial_plan;

@@ -6,6 +6,7 @@
 mod dialling;
 mod fetch;
 pub mod headers;
+mod media;
 mod reader;
 
 use std::fmt;
@@ -16,6 +17,7 @@ use crate::dial_plan::DialPlan;
 use crate::display_name::clean;
 use crate::origin::{AllowList, OriginPattern, is_loopback_host};
 pub use fetch::fetch_config;
+pub use media::{MAX_MUSIC_PATH_CHARS, MediaSettings};
 use reader::{ObjectReader, Problems, as_array, as_str, item_path};
 
 /// Where the widget fetches its configuration, relative to its own page.
@@ -40,6 +42,8 @@ pub struct Config {
     pub directory: Vec<Contact>,
     /// How dialled numbers are rewritten for the telephone system.
     pub dialling: DialPlan,
+    /// What held parties hear.
+    pub media: MediaSettings,
 }
 
 /// One entry of the directory.
@@ -213,6 +217,10 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         Some(v) => dialling::read_dialling(v, problems),
         None => Some(DialPlan::new()),
     };
+    let media = match top.value("media") {
+        Some(v) => media::read_media(v, problems),
+        None => Some(MediaSettings::default()),
+    };
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
     Some(Config {
@@ -224,6 +232,7 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         agent: agent?,
         directory: directory?,
         dialling: dialling?,
+        media: media?,
     })
 }
 
@@ -667,6 +676,33 @@ mod tests {
     }
 
     #[test]
+    fn music_on_hold_is_a_path_on_the_widgets_origin() {
+        let with = |media: &str| {
+            format!(
+                r#"{{"sip":{{"domain":"d.test","servers":["wss://s.test"]}},"hosts":{{"allowedOrigins":["https://a.test"]}},"media":{media}}}"#
+            )
+        };
+        let base =
+            r#"{"sip":{"domain":"d.test","servers":["wss://s.test"]},"hosts":{"allowedOrigins":["https://a.test"]}}"#;
+        assert_eq!(Config::parse(base).unwrap().media.music_on_hold, None);
+        assert_eq!(Config::parse(&with("{}")).unwrap().media.music_on_hold, None);
+        assert_eq!(
+            Config::parse(&with(r#"{"musicOnHold":"audio/hold.mp3"}"#)).unwrap().media.music_on_hold.as_deref(),
+            Some("audio/hold.mp3")
+        );
+        assert_eq!(
+            problems(&with(r#"{"musicOnHold":"https://cdn.example.com/hold.mp3","music":"x"}"#)),
+            [
+                "media.musicOnHold: \"https://cdn.example.com/hold.mp3\" must be a path on the widget's own origin, \
+                 such as \"audio/hold.mp3\" or \"/audio/hold.mp3\" (files on other origins are not played)",
+                "media.music: is not a known setting (expected one of: musicOnHold)",
+            ]
+        );
+        assert_eq!(problems(&with(r#"{"musicOnHold":5}"#)), ["media.musicOnHold: expected a string, found a number"]);
+        assert_eq!(problems(&with("[]")), ["media: expected an object, found a list"]);
+    }
+
+    #[test]
     fn dtmf_is_rfc4733_or_info() {
         let with = |mode: &str| {
             format!(
@@ -713,7 +749,7 @@ mod tests {
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://yourcompany.service-now.com\" or \"https://yourcompany.lightning.force.com\" (exact origins: a wildcard over a CRM's shared domain is refused)",
                 "panel.width: expected a whole number, found a string",
                 "panel.height: must be from 240 to 2560, found 100",
-                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling)",
+                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling, media)",
             ]
         );
     }

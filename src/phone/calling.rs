@@ -10,8 +10,10 @@ use wasm_bindgen::JsCast;
 use web_sys::MediaStream;
 
 use super::events::party_text;
+use super::hold_audio::HoldAudio;
 use super::media::{self, CallMedia, MediaError};
 use super::{Softphone, devices, mark, now};
+use crate::call_audio::{HoldSources, Outgoing, music_plays, outgoing};
 use crate::config::DtmfMode;
 use crate::dial_string::DialStringError;
 use crate::display_name::Party;
@@ -209,10 +211,16 @@ impl Softphone {
         });
     }
 
+    /// Holds or resumes `call`. The microphone leaves a call the moment it is held, before the
+    /// re-INVITE, and comes back once the resuming offer has left.
     pub(super) async fn hold(&self, call: CallRef, held: bool) {
         let Some(media) = self.media(call) else { return };
         let ui = self.ui();
+        media.set_held_here(held);
         media.set_direction(held);
+        if held {
+            self.send_what_the_call_needs(&media).await;
+        }
         let offered = match media.offer().await {
             Ok(offer) => self.run(|agent, now| agent.reoffer(now, call, offer)).map_err(|e| e.to_string()),
             Err(error) => Err(error.to_string()),
@@ -220,10 +228,79 @@ impl Softphone {
         match offered {
             Ok(()) => ui.update_call(call, |view| view.held = held),
             Err(error) => {
+                // The call stays as the agent sees it: not held after a failed hold, held after
+                // a failed resume.
+                media.set_held_here(!held);
                 media.set_direction(!held);
                 ui.notice.set(Some(format!("Hold failed: {error}")));
             }
         }
+        if !media.held_here() {
+            self.send_what_the_call_needs(&media).await;
+        }
+    }
+
+    /// Gives the call the audio its hold state asks for (`call_audio::outgoing`): the agent's
+    /// microphone as chosen now, or the hold track (silence or music), or nothing.
+    async fn send_what_the_call_needs(&self, media: &CallMedia) {
+        let held = media.held_here();
+        let hold_audio = if held { self.hold_audio() } else { None };
+        if let Some(audio) = &hold_audio {
+            audio.wake();
+        }
+        let sources = HoldSources {
+            silence: hold_audio.is_some(),
+            music: hold_audio.as_ref().is_some_and(|audio| audio.has_music()),
+        };
+        let track = match outgoing(held, sources) {
+            Outgoing::Microphone => {
+                let current = self.microphone().await.ok();
+                // Held again while the microphone was being opened: that hold decided already.
+                if media.held_here() {
+                    return;
+                }
+                media.microphone_track(current.as_ref())
+            }
+            // The same track for every held call (`Clone` of the handle, not JS `track.clone()`).
+            Outgoing::Music | Outgoing::Silence => hold_audio.as_ref().map(|audio| Clone::clone(audio.track())),
+            Outgoing::Nothing => None,
+        };
+        let sent = media.send(track.as_ref()).await;
+        if let Err(error) = sent {
+            web_sys::console::warn_1(&error.to_string().into());
+            if held {
+                // The hold track could not be attached: send nothing rather than the voice.
+                let _ = media.send(None).await;
+            }
+        }
+        self.play_music_while_held();
+    }
+
+    /// The hold track's graph, made at the first hold (on a click, so the browser lets it run).
+    fn hold_audio(&self) -> Option<Rc<HoldAudio>> {
+        if let Some(audio) = self.0.borrow().hold_audio.clone() {
+            return Some(audio);
+        }
+        let music = self.0.borrow().music_on_hold.clone();
+        match HoldAudio::new(music.as_deref()) {
+            Ok(audio) => {
+                let audio = Rc::new(audio);
+                self.0.borrow_mut().hold_audio = Some(audio.clone());
+                Some(audio)
+            }
+            Err(error) => {
+                web_sys::console::warn_1(&format!("{error}; held calls send nothing.").into());
+                None
+            }
+        }
+    }
+
+    /// Plays the music on hold while some call is held here, and pauses it otherwise.
+    pub(super) fn play_music_while_held(&self) {
+        let shell = self.0.borrow();
+        let Some(audio) = &shell.hold_audio else { return };
+        let held = shell.media.values().filter(|media| media.held_here()).count();
+        audio.play(music_plays(held));
     }
 
     /// Uses another microphone from the next call on (and remembers it).

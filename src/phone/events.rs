@@ -110,8 +110,11 @@ impl Softphone {
                 }
             }
             Event::Ended { call, reason } => {
-                if let Some(media) = self.0.borrow_mut().media.remove(&call) {
+                let media = self.0.borrow_mut().media.remove(&call);
+                if let Some(media) = media {
                     media.close();
+                    // A held call that ends may leave none held: the music stops.
+                    self.play_music_while_held();
                 }
                 self.0.borrow_mut().offers.remove(&call);
                 let view = ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).cloned());

@@ -1,5 +1,8 @@
-//! WebRTC for one call: the RTCPeerConnection, the microphone, offers and answers with a short
-//! ICE-gathering deadline, the remote audio element, and packet counts from `getStats`.
+//! WebRTC for one call: the RTCPeerConnection, the microphone (or what replaces it while the
+//! agent holds the call), offers and answers with a short ICE-gathering deadline, the remote
+//! audio element, and packet counts from `getStats`.
+
+use std::cell::{Cell, RefCell};
 
 use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::JsCast;
@@ -7,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     HtmlAudioElement, MediaStream, MediaStreamConstraints, MediaStreamTrack, RtcConfiguration, RtcIceGatheringState,
-    RtcIceServer, RtcPeerConnection, RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType,
+    RtcIceServer, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType,
     RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
@@ -88,7 +91,18 @@ pub struct CallMedia {
     audio: HtmlAudioElement,
     _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
     _on_unmute: Closure<dyn FnMut()>,
+    /// This call's own copy of the microphone (its tracks are clones), so that muting one call
+    /// leaves the others alone.
     microphone: MediaStream,
+    /// The id of the shared microphone track this call's copy was cloned from: another id means
+    /// the agent chose another microphone since.
+    microphone_source: RefCell<String>,
+    /// The sender of our audio: the microphone, or the hold track while the agent holds the call.
+    sender: Option<RtcRtpSender>,
+    /// Whether the agent holds this call (set when Hold is pressed, before the re-INVITE).
+    held_here: Cell<bool>,
+    /// Whether the agent muted this call.
+    muted: Cell<bool>,
 }
 
 impl CallMedia {
@@ -112,11 +126,9 @@ impl CallMedia {
         configuration.set_ice_servers(&servers);
         let connection = RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))?;
         // A stream of its own per call, so that muting one call leaves the others alone.
+        let source = first_audio_track(microphone).map(|t| t.id()).unwrap_or_default();
         let microphone = MediaStream::clone(microphone);
-        for track in microphone.get_audio_tracks().iter() {
-            let track: MediaStreamTrack = track.unchecked_into();
-            connection.add_track_0(&track, &microphone);
-        }
+        let sender = first_audio_track(&microphone).map(|track| connection.add_track_0(&track, &microphone));
         let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| MediaError("no document".into()))?;
         let audio: HtmlAudioElement =
             document.create_element("audio").map_err(|e| failed("Audio", &e))?.unchecked_into();
@@ -143,7 +155,17 @@ impl CallMedia {
             })
         };
         connection.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
-        Ok(CallMedia { connection, audio, _on_track: on_track, _on_unmute: on_unmute, microphone })
+        Ok(CallMedia {
+            connection,
+            audio,
+            _on_track: on_track,
+            _on_unmute: on_unmute,
+            microphone,
+            microphone_source: RefCell::new(source),
+            sender,
+            held_here: Cell::new(false),
+            muted: Cell::new(false),
+        })
     }
 
     /// Our offer (a new call, hold, resume).
@@ -186,11 +208,51 @@ impl CallMedia {
         }
     }
 
-    /// Silences or restores the microphone for this call only.
+    /// Silences or restores the microphone for this call only. While the call is held its
+    /// sender carries the hold track, so unmuting then reopens nothing to the held party.
     pub fn set_muted(&self, muted: bool) {
+        self.muted.set(muted);
         for track in self.microphone.get_audio_tracks().iter() {
             track.unchecked_into::<MediaStreamTrack>().set_enabled(!muted);
         }
+    }
+
+    /// Whether the agent holds this call.
+    pub fn held_here(&self) -> bool {
+        self.held_here.get()
+    }
+
+    /// Records that the agent holds (or resumed) this call; what it sends follows through
+    /// [`CallMedia::send`].
+    pub fn set_held_here(&self, held: bool) {
+        self.held_here.set(held);
+    }
+
+    /// This call's microphone track, taken anew from `current` (the agent's microphone as chosen
+    /// now) when the agent chose another one since the call began; it keeps the call's mute.
+    pub fn microphone_track(&self, current: Option<&MediaStream>) -> Option<MediaStreamTrack> {
+        let own = first_audio_track(&self.microphone);
+        let Some(fresh) = current.and_then(first_audio_track) else { return own };
+        if *self.microphone_source.borrow() == fresh.id() && own.as_ref().is_some_and(is_live) {
+            return own;
+        }
+        // JS `MediaStreamTrack.clone()`: a track of this call's own, muted on its own.
+        let clone = MediaStreamTrack::clone(&fresh);
+        clone.set_enabled(!self.muted.get());
+        if let Some(old) = own {
+            self.microphone.remove_track(&old);
+            old.stop();
+        }
+        self.microphone.add_track(&clone);
+        *self.microphone_source.borrow_mut() = fresh.id();
+        Some(clone)
+    }
+
+    /// Makes the call send `track` (none: nothing). Replacements take effect in the order they
+    /// are asked for (the peer connection chains them), so the last one asked for wins.
+    pub async fn send(&self, track: Option<&MediaStreamTrack>) -> Result<(), MediaError> {
+        let Some(sender) = &self.sender else { return Ok(()) };
+        JsFuture::from(sender.replace_track(track)).await.map(|_| ()).map_err(|e| failed("Audio source", &e))
     }
 
     /// Plays the other party through `speaker`.
@@ -298,4 +360,14 @@ impl CallMedia {
         self.audio.set_src_object(None);
         self.audio.remove();
     }
+}
+
+/// The first audio track of `stream`.
+fn first_audio_track(stream: &MediaStream) -> Option<MediaStreamTrack> {
+    stream.get_audio_tracks().get(0).dyn_into::<MediaStreamTrack>().ok()
+}
+
+/// Whether `track` still delivers audio (`readyState` "live", not "ended": a device unplugged).
+fn is_live(track: &MediaStreamTrack) -> bool {
+    track.ready_state() == web_sys::MediaStreamTrackState::Live
 }

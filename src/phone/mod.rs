@@ -6,6 +6,7 @@
 mod calling;
 pub mod devices;
 mod events;
+mod hold_audio;
 mod media;
 pub mod notifications;
 mod presence;
@@ -53,6 +54,10 @@ struct Shell {
     /// Presence subscriptions, by the directory number they watch.
     watched: HashMap<SubscriptionRef, String>,
     microphone: Option<MediaStream>,
+    /// `media.musicOnHold`: what held parties hear (silence when none).
+    music_on_hold: Option<String>,
+    /// The track held calls send instead of the microphone, made at the first hold.
+    hold_audio: Option<Rc<hold_audio::HoldAudio>>,
     tick: Option<Closure<dyn FnMut()>>,
     /// Stops the agent when the page goes away, so that the registrar and the presence server
     /// do not keep a dead binding and a stale state until they expire.
@@ -105,6 +110,8 @@ impl Softphone {
             offers: HashMap::new(),
             watched: HashMap::new(),
             microphone: None,
+            music_on_hold: config.media.music_on_hold.clone(),
+            hold_audio: None,
             tick: None,
             on_page_hide: None,
             timer: None,
@@ -285,6 +292,9 @@ impl Softphone {
             for track in stream.get_tracks().iter() {
                 track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
             }
+        }
+        if let Some(hold_audio) = shell.hold_audio.take() {
+            hold_audio.close();
         }
         if let Some(window) = web_sys::window() {
             if let Some(timer) = shell.timer.take() {

@@ -25,7 +25,10 @@ pub fn dist_dir() -> PathBuf {
 /// Starts the dev server on free ports for one test; the widget's SIP server is the lab's
 /// WebSocket port `$LAB_WS_PORT` (default 8088).
 pub async fn devserver() -> devserver::Running {
-    let dist = dist_dir();
+    serve_dist(dist_dir()).await
+}
+
+async fn serve_dist(dist: PathBuf) -> devserver::Running {
     assert!(
         dist.join("index.html").is_file(),
         "{} has no index.html: build the widget first (scripts/test.sh does)",
@@ -36,6 +39,67 @@ pub async fn devserver() -> devserver::Running {
         options.sip_server = format!("ws://127.0.0.1:{port}");
     }
     devserver::start(options).await.expect("dev server starts")
+}
+
+/// A copy of the build with more files beside it; removed when dropped.
+pub struct ExtendedDist(PathBuf);
+
+impl Drop for ExtendedDist {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Starts the dev server like [`devserver`] on a copy of the build with `files` (name, bytes)
+/// added to the widget's origin (a music-on-hold file, say).
+pub async fn devserver_with_files(files: &[(&str, &[u8])]) -> (devserver::Running, ExtendedDist) {
+    let copy = std::env::temp_dir().join(format!("framephone-dist-{}-{}", std::process::id(), files.len()));
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_dir(&dist_dir(), &copy).expect("copy the build");
+    for (name, bytes) in files {
+        std::fs::write(copy.join(name), bytes).expect("write the extra file");
+    }
+    let copy = ExtendedDist(copy);
+    (serve_dist(copy.0.clone()).await, copy)
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// A mono 16-bit WAV file of a `frequency` Hz sine at `amplitude` (0 to 1) for `seconds`.
+pub fn tone_wav(frequency: f64, amplitude: f64, seconds: u32) -> Vec<u8> {
+    const RATE: u32 = 8000;
+    let samples = RATE * seconds;
+    let mut wav = Vec::with_capacity(44 + 2 * samples as usize);
+    let data_bytes = 2 * samples;
+    for part in [&b"RIFF"[..], &(36 + data_bytes).to_le_bytes(), b"WAVEfmt ", &16u32.to_le_bytes()] {
+        wav.extend_from_slice(part);
+    }
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&RATE.to_le_bytes());
+    wav.extend_from_slice(&(RATE * 2).to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_bytes.to_le_bytes());
+    for n in 0..samples {
+        let t = f64::from(n) / f64::from(RATE);
+        let value = (amplitude * (2.0 * std::f64::consts::PI * frequency * t).sin() * f64::from(i16::MAX)) as i16;
+        wav.extend_from_slice(&value.to_le_bytes());
+    }
+    wav
 }
 
 /// Saves a PNG of the whole browser window as `target/screenshots/<name>.png` (the README's
@@ -277,4 +341,118 @@ pub async fn sip_caller(user: &str, display_name: &str) -> sipshell::Phone {
         .await;
     assert_eq!(registered, Ok(true), "the SIP caller {user} registers with the lab");
     phone
+}
+
+/// Keeps every RTCPeerConnection the page makes, from its next load on, in
+/// `window.__peerConnections`, so that a test can read `getStats` as the browser reports it
+/// (the widget keeps its own connections inside wasm).
+pub async fn watch_peer_connections(client: &fantoccini::Client) {
+    let source = "(() => { const Real = window.RTCPeerConnection; if (!Real) return; window.__peerConnections = [];
+                  window.RTCPeerConnection = class extends Real {
+                    constructor(...args) { super(...args); window.__peerConnections.push(this); } }; })()";
+    devtools_result(client, "Page.addScriptToEvaluateOnNewDocument", serde_json::json!({ "source": source })).await;
+}
+
+/// A fresh browser like [`signed_in_browser`], whose peer connections [`received_audio`] reads.
+pub async fn signed_in_browser_watching_audio(widget: &str, user: &str) -> Browser {
+    let browser = Browser::start().await;
+    watch_peer_connections(&browser.client).await;
+    browser.client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
+    sign_in(&browser.client, user).await;
+    browser
+}
+
+/// The audio a page's newest open call has received so far, from its `inbound-rtp` statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ReceivedAudio {
+    /// `packetsReceived`.
+    pub packets: u64,
+    /// `totalAudioEnergy`: the sum of the squared level (0 to 1) times each sample's duration.
+    pub energy: f64,
+    /// `totalSamplesDuration`, seconds.
+    pub seconds: f64,
+}
+
+impl std::ops::Sub for ReceivedAudio {
+    type Output = ReceivedAudio;
+
+    fn sub(self, earlier: ReceivedAudio) -> ReceivedAudio {
+        ReceivedAudio {
+            packets: self.packets.saturating_sub(earlier.packets),
+            energy: self.energy - earlier.energy,
+            seconds: self.seconds - earlier.seconds,
+        }
+    }
+}
+
+/// What the newest open peer connection of a page opened with [`watch_peer_connections`] has
+/// received (zero before any call).
+pub async fn received_audio(client: &fantoccini::Client) -> ReceivedAudio {
+    let script = "const done = arguments[arguments.length - 1];
+        const open = (window.__peerConnections || []).filter(pc => pc.connectionState !== 'closed');
+        if (!open.length) return done(null);
+        open[open.length - 1].getStats().then(report => {
+          let found = null;
+          report.forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'audio')
+            found = [s.packetsReceived || 0, s.totalAudioEnergy || 0, s.totalSamplesDuration || 0]; });
+          done(found);
+        }, () => done(null));";
+    let value = client.execute_async(script, vec![]).await.expect("read getStats");
+    let number = |i: usize| value.get(i).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+    ReceivedAudio { packets: number(0) as u64, energy: number(1), seconds: number(2) }
+}
+
+/// What a page's call receives over the next `window`.
+pub async fn audio_received_over(client: &fantoccini::Client, window: std::time::Duration) -> ReceivedAudio {
+    let before = received_audio(client).await;
+    tokio::time::sleep(window).await;
+    received_audio(client).await - before
+}
+
+/// How long each reading of the held party's audio lasts.
+pub const LISTEN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The held party's received audio while the agent talks: packets and energy both grow (the
+/// fake microphone's beep). Returns what one [`LISTEN`] window brought.
+pub async fn held_party_hears(client: &fantoccini::Client, when: &str) -> ReceivedAudio {
+    let heard = eventually(&format!("the other party to hear the agent {when}"), || async {
+        let heard = audio_received_over(client, LISTEN).await;
+        (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
+    })
+    .await;
+    eprintln!("held party, {when}: {heard:?}");
+    heard
+}
+
+/// During the hold the held party keeps receiving packets, and their energy stays under a
+/// hundredth of what the agent's voice brought in the same time.
+pub async fn held_party_hears_silence(client: &fantoccini::Client, heard: ReceivedAudio) {
+    other_party_hears_silence(client, heard, "during the hold").await;
+}
+
+/// The other party keeps receiving packets, and their energy stays under a hundredth of what
+/// the agent's voice brought in the same time.
+pub async fn other_party_hears_silence(client: &fantoccini::Client, heard: ReceivedAudio, when: &str) {
+    // Let the jitter buffer play out what was sent before (a beep's tail once reached 1/500 of
+    // the voice's energy after 0.5 s).
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let during = audio_received_over(client, LISTEN).await;
+    eprintln!("other party, {when}: {during:?}");
+    assert!(during.packets >= 50, "{when}, the other party gets silence, not a cut line: {during:?}");
+    assert!(
+        during.energy < heard.energy / 100.0,
+        "{when}, the other party hears the agent: energy {:.6}, against {:.6} while talking",
+        during.energy,
+        heard.energy
+    );
+}
+
+/// After Resume the held party hears the agent again.
+pub async fn held_party_hears_again(client: &fantoccini::Client, heard: ReceivedAudio) {
+    eventually("the other party to hear the agent after Resume", || async {
+        let again = audio_received_over(client, LISTEN).await;
+        eprintln!("held party, after Resume: {again:?}");
+        (again.energy > heard.energy / 4.0).then_some(())
+    })
+    .await;
 }

@@ -3,7 +3,8 @@
 //! call each other; `getStats` packet counts, shown in the call's region, prove that audio flows.
 
 use e2e::{
-    audio_packets as packets, by_role, devserver, eventually, grant_permission, screenshot, signed_in_browser,
+    audio_packets as packets, by_role, devserver, eventually, grant_permission, held_party_hears,
+    held_party_hears_again, held_party_hears_silence, screenshot, signed_in_browser, signed_in_browser_watching_audio,
     wait_for_role, wait_for_sounds, wait_for_status,
 };
 use fantoccini::{Client, Locator};
@@ -63,7 +64,7 @@ async fn received_after_a_while(client: &Client) -> u64 {
 async fn two_agents_call_talk_hold_and_hang_up() {
     let server = devserver().await;
     let caller = signed_in_browser(&server.widget, "1001").await;
-    let callee = signed_in_browser(&server.widget, "1002").await;
+    let callee = signed_in_browser_watching_audio(&server.widget, "1002").await;
     let (a, b) = (&caller.client, &callee.client);
 
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002").await.unwrap();
@@ -97,11 +98,18 @@ async fn two_agents_call_talk_hold_and_hang_up() {
     press_call_keys(a, "5#").await;
     call_region_with(a, "Keys sent: 5#").await;
 
-    // Hold: the other side stops sending (its answer is recvonly); resume: audio comes back.
+    // Hold. The held party (B) hears the agent before, silence during the hold (packets go on,
+    // with no energy in them: Chromium's fake microphone beeps, so a leak shows), even when the
+    // agent unmutes while holding, and the agent again after Resume. The agent's side stops
+    // receiving (B's answer is recvonly).
+    let heard = held_party_hears(b, "before the hold").await;
     by_role(a, "button", "Hold").await.unwrap().click().await.unwrap();
     call_region_with(a, "On hold").await;
+    held_party_hears_silence(b, heard).await;
+    by_role(a, "button", "Mute").await.unwrap().click().await.unwrap();
+    by_role(a, "button", "Unmute").await.unwrap().click().await.unwrap();
+    held_party_hears_silence(b, heard).await;
     // The counters refresh every second: let one refresh pass after the re-INVITE.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let held = received_after_a_while(a).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let still = received_after_a_while(a).await;
@@ -112,6 +120,7 @@ async fn two_agents_call_talk_hold_and_hang_up() {
         (received_after_a_while(a).await >= still + 25).then_some(())
     })
     .await;
+    held_party_hears_again(b, heard).await;
 
     by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
     eventually("the call to end on both sides", || async {
@@ -346,7 +355,7 @@ async fn blind_then_attended_transfer_among_three_agents() {
 #[tokio::test]
 async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     let server = devserver().await;
-    let a_browser = signed_in_browser(&server.widget, "1012").await;
+    let a_browser = signed_in_browser_watching_audio(&server.widget, "1012").await;
     let b_browser = signed_in_browser(&server.widget, "1013").await;
     let c_browser = signed_in_browser(&server.widget, "1014").await;
     let (a, b, c) = (&a_browser.client, &b_browser.client, &c_browser.client);
@@ -354,6 +363,7 @@ async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("B rings");
     by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
     call_shows(b, "1012", "Connected").await;
+    let heard = held_party_hears(a, "before the second call").await;
 
     by_role(c, "textbox", "Number").await.unwrap().send_keys("1013\u{e007}").await.unwrap();
     let waiting = wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.expect("the second call rings");
@@ -364,6 +374,8 @@ async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     call_shows(b, "1014", "Connected").await;
     call_shows(b, "1012", "On hold").await;
     wait_for_sounds(b, &[]).await;
+    // A, held because B answered another call, does not hear B talk to C.
+    held_party_hears_silence(a, heard).await;
 
     click_in_call(b, "1014", "Hang up").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
@@ -371,6 +383,7 @@ async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     click_in_call(b, "1012", "Resume").await;
     call_shows(b, "1012", "Connected").await;
     eventually("A to hear B again", || async { (received_after_a_while(a).await >= held + 25).then_some(()) }).await;
+    held_party_hears_again(a, heard).await;
     click_in_call(b, "1012", "Hang up").await;
     for browser in [a_browser, b_browser, c_browser] {
         browser.close().await;
