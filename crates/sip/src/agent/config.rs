@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::auth::Credentials;
+use crate::auth::AuthCredentials;
 use crate::message::{Scheme, Uri};
 use crate::transaction::TimerValues;
 
@@ -49,8 +49,8 @@ pub struct AgentConfig {
     pub aor: Uri,
     /// Shown to the people we call.
     pub display_name: Option<String>,
-    /// Digest credentials.
-    pub credentials: Credentials,
+    /// Digest credentials: the password, or HA1 values kept from an earlier sign-in.
+    pub credentials: AuthCredentials,
     /// Servers in order of preference; the agent fails over to the next when one fails.
     pub servers: Vec<Server>,
     /// RFC 5626 instance id, `urn:uuid:…`, the same every time this agent runs.
@@ -98,11 +98,11 @@ pub enum ConfigError {
 
 impl AgentConfig {
     /// A configuration with the usual lifetimes for `aor` on `servers`.
-    pub fn new(aor: Uri, credentials: Credentials, servers: Vec<Server>, instance_id: String) -> Self {
+    pub fn new(aor: Uri, credentials: impl Into<AuthCredentials>, servers: Vec<Server>, instance_id: String) -> Self {
         AgentConfig {
             aor,
             display_name: None,
-            credentials,
+            credentials: credentials.into(),
             servers,
             instance_id,
             register_expires: 600,
