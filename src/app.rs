@@ -51,6 +51,8 @@ pub fn App() -> impl IntoView {
 }
 
 async fn start(boot: RwSignal<Boot>) {
+    // Earlier versions stored the password in clear: it goes before anything else runs.
+    crate::credentials::migrate();
     let config = match fetch_config().await {
         Ok(config) => config,
         Err(problems) => return boot.set(Boot::ConfigInvalid(problems)),

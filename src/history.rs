@@ -73,6 +73,13 @@ pub fn save(user: &str, records: &[CallRecord]) {
     }
 }
 
+/// Removes `user`'s stored list (Sign out).
+pub fn forget(user: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(&storage_key(user));
+    }
+}
+
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }

@@ -7,12 +7,21 @@ use sip::registration::RegistrationFailure;
 
 use super::{Softphone, mark};
 use crate::agent_state::AgentState;
+use crate::credentials::{self, KeptSignIn};
 use crate::display_name::{DisplayName, Party};
 use crate::history::{self, CallRecord};
 use crate::ui::{CallStage, CallView, Registration};
 
 impl Softphone {
     pub(super) fn on_event(&self, event: Event) {
+        if self.0.borrow().stopping {
+            // Signed out: the page's state may already belong to the next sign-in, and the
+            // calls the stop ends were cleared with it. Only the shut-down is left to do.
+            if event == Event::Stopped {
+                self.shut_down();
+            }
+            return;
+        }
         let ui = self.ui();
         match event {
             Event::Connecting { .. } if ui.registration.get_untracked() == Registration::SignedOut => {
@@ -25,7 +34,31 @@ impl Softphone {
                 self.0.borrow_mut().published = None;
                 self.publish_presence();
             }
-            Event::RegistrationFailed(failure) => ui.registration.set(Registration::Failed(failure_text(&failure))),
+            Event::SecretAccepted { username, ha1 } => {
+                let (keeping, stopping) = {
+                    let shell = self.0.borrow();
+                    (shell.keeping, shell.stopping)
+                };
+                // Kept only now that the server accepted it, and never once signing out.
+                if !stopping {
+                    credentials::keep(&KeptSignIn::accepted(&username, &ha1), keeping.remember);
+                }
+            }
+            Event::RegistrationFailed(failure) => {
+                let resumed = self.0.borrow().keeping.resumed;
+                if matches!(
+                    failure,
+                    RegistrationFailure::BadCredentials
+                        | RegistrationFailure::PasswordNeeded { .. }
+                        | RegistrationFailure::KeepsChallenging { stale: false }
+                ) {
+                    // A kept secret the server refuses (some servers refuse with a fresh
+                    // challenge) is worthless: the agent must type the password again, and a
+                    // reload must not replay it.
+                    credentials::forget();
+                }
+                ui.registration.set(Registration::Failed(failure_text(&failure, resumed)));
+            }
             Event::RegistrationRetry { retry_in } => ui.registration.update(|registration| {
                 if let Registration::Failed(reason) = registration {
                     *reason = retry_text(reason, retry_in);
@@ -185,14 +218,27 @@ pub(super) fn party_text(party: &sip::agent::Party) -> Party {
     Party::new(party.display_name.as_deref(), party.user())
 }
 
-pub(super) fn failure_text(failure: &RegistrationFailure) -> String {
+/// Why registration failed, in the agent's words; `resumed` when the sign-in came from the
+/// saved one rather than a password just typed.
+pub(super) fn failure_text(failure: &RegistrationFailure, resumed: bool) -> String {
     match failure {
+        RegistrationFailure::BadCredentials if resumed => {
+            "the server no longer accepts the saved sign-in; enter your password".into()
+        }
         RegistrationFailure::BadCredentials => "the username or password is wrong".into(),
+        RegistrationFailure::KeepsChallenging { stale: false } if resumed => {
+            "the server no longer accepts the saved sign-in; enter your password".into()
+        }
         RegistrationFailure::KeepsChallenging { stale: false } => {
             "the server keeps refusing these credentials (check the password)".into()
         }
         RegistrationFailure::KeepsChallenging { stale: true } => {
             "the server keeps refusing the sign-in as expired".into()
+        }
+        RegistrationFailure::PasswordNeeded { realm, algorithm } => {
+            format!(
+                "the server asks for a sign-in the saved one cannot answer ({realm}, {algorithm}); enter your password"
+            )
         }
         RegistrationFailure::Rejected { status, reason } => format!("the server refused: {status} {reason}"),
         RegistrationFailure::UnusableChallenge => {
@@ -297,13 +343,13 @@ mod tests {
 
     #[test]
     fn a_server_that_keeps_challenging_is_named_and_the_next_try_announced() {
-        let reason = failure_text(&RegistrationFailure::KeepsChallenging { stale: false });
+        let reason = failure_text(&RegistrationFailure::KeepsChallenging { stale: false }, false);
         assert_eq!(reason, "the server keeps refusing these credentials (check the password)");
         assert_eq!(
             retry_text(&reason, 29_001),
             "the server keeps refusing these credentials (check the password); next try in 30 s"
         );
-        assert!(failure_text(&RegistrationFailure::KeepsChallenging { stale: true }).contains("expired"));
+        assert!(failure_text(&RegistrationFailure::KeepsChallenging { stale: true }, false).contains("expired"));
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct CallMedia {
     audio: HtmlAudioElement,
     _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
     _on_unmute: Closure<dyn FnMut()>,
+    /// The other side's tracks, which call `_on_unmute` until they are told otherwise.
+    remote_tracks: std::rc::Rc<std::cell::RefCell<Vec<MediaStreamTrack>>>,
     /// This call's own copy of the microphone (its tracks are clones), so that muting one call
     /// leaves the others alone.
     microphone: MediaStream,
@@ -143,11 +145,15 @@ impl CallMedia {
         // A remote track is muted until its first RTP packet arrives: the moment the agent can
         // hear the other side (the benchmarks read the mark).
         let on_unmute = Closure::<dyn FnMut()>::new(|| super::mark("audio"));
+        let remote_tracks = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let on_track = {
             let audio = audio.clone();
+            let remote_tracks = remote_tracks.clone();
             let on_unmute: js_sys::Function = on_unmute.as_ref().clone().unchecked_into();
             Closure::<dyn FnMut(RtcTrackEvent)>::new(move |event: RtcTrackEvent| {
-                event.track().set_onunmute(Some(&on_unmute));
+                let track = event.track();
+                track.set_onunmute(Some(&on_unmute));
+                remote_tracks.borrow_mut().push(track);
                 if let Ok(stream) = event.streams().get(0).dyn_into::<MediaStream>() {
                     audio.set_src_object(Some(&stream));
                     let _ = audio.play();
@@ -160,6 +166,7 @@ impl CallMedia {
             audio,
             _on_track: on_track,
             _on_unmute: on_unmute,
+            remote_tracks,
             microphone,
             microphone_source: RefCell::new(source),
             sender,
@@ -350,9 +357,19 @@ impl CallMedia {
         self.connection.set_onicecandidate(None);
     }
 
+    /// Unregisters every handler the page gave this call's objects, so that none of them can
+    /// call a closure of ours once it is dropped.
+    fn unregister_handlers(&self) {
+        self.connection.set_ontrack(None);
+        self.connection.set_onicecandidate(None);
+        for track in self.remote_tracks.borrow().iter() {
+            track.set_onunmute(None);
+        }
+    }
+
     /// Ends the media: the connection closes and the audio element goes away.
     pub fn close(&self) {
-        self.connection.set_ontrack(None);
+        self.unregister_handlers();
         self.connection.close();
         for track in self.microphone.get_tracks().iter() {
             track.unchecked_into::<MediaStreamTrack>().stop();
@@ -370,4 +387,11 @@ fn first_audio_track(stream: &MediaStream) -> Option<MediaStreamTrack> {
 /// Whether `track` still delivers audio (`readyState` "live", not "ended": a device unplugged).
 fn is_live(track: &MediaStreamTrack) -> bool {
     track.ready_state() == web_sys::MediaStreamTrackState::Live
+}
+
+impl Drop for CallMedia {
+    // The closures are fields: the handlers that point at them go first.
+    fn drop(&mut self) {
+        self.unregister_handlers();
+    }
 }

@@ -21,6 +21,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sip::Millis;
 use sip::agent::{CallRef, FlowId, Output, SubscriptionRef, UserAgent};
+use sip::auth::AuthCredentials;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::MediaStream;
@@ -65,6 +66,74 @@ struct Shell {
     timer: Option<i32>,
     /// The once-a-second refresh: its interval handle and callback.
     every_second: Option<(i32, Closure<dyn FnMut()>)>,
+    /// How the sign-in is kept once the server accepts it.
+    keeping: Keeping,
+    /// Sign out (or the page going away) stopped the agent.
+    stopping: bool,
+    /// Media, sockets and clocks have been released.
+    shut: bool,
+}
+
+/// Whether and where the sign-in is kept once the server accepts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Keeping {
+    /// "Remember me on this computer": kept across sessions too (`localStorage`).
+    pub remember: bool,
+    /// The sign-in came from a kept HA1 (a reload), not from the password just typed.
+    pub resumed: bool,
+}
+
+/// How long Sign out waits for the registrar to confirm the unregistration before it closes
+/// everything anyway.
+const STOP_DEADLINE_MS: i32 = 2_000;
+
+/// What a shell releases: callbacks and sockets to drop once no handler can reach them.
+type Released =
+    (Vec<Flow>, Option<Closure<dyn FnMut()>>, Option<(i32, Closure<dyn FnMut()>)>, Option<Closure<dyn FnMut()>>);
+
+impl Shell {
+    /// Stops every clock and unregisters every handler the page holds for this shell (timers,
+    /// the interval, `pagehide`, sockets, peer connections), then hands back the callbacks, to
+    /// be dropped only afterwards: a callback the page can still reach must never be dropped,
+    /// or its next call throws "closure invoked recursively or after being dropped".
+    fn release(&mut self) -> Released {
+        self.shut = true;
+        if let Some(window) = web_sys::window() {
+            if let Some(timer) = self.timer.take() {
+                window.clear_timeout_with_handle(timer);
+            }
+            if let Some((interval, _)) = &self.every_second {
+                window.clear_interval_with_handle(*interval);
+            }
+            if let Some(listener) = self.on_page_hide.as_ref() {
+                let _ = window.remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
+            }
+        }
+        for (_, media) in self.media.drain() {
+            media.close();
+        }
+        if let Some(stream) = self.microphone.take() {
+            for track in stream.get_tracks().iter() {
+                track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
+            }
+        }
+        if let Some(hold_audio) = self.hold_audio.take() {
+            hold_audio.close();
+        }
+        // A flow unregisters its socket's handlers when it is dropped, before its closures go.
+        let flows: Vec<Flow> = self.flows.drain().map(|(_, flow)| flow).collect();
+        (flows, self.tick.take(), self.every_second.take(), self.on_page_hide.take())
+    }
+}
+
+impl Drop for Shell {
+    // The last handle went without a shut-down (a new sign-in, the component gone): release in
+    // the same order. A callback running right now is dropped when it returns.
+    fn drop(&mut self) {
+        if !self.shut {
+            drop(self.release());
+        }
+    }
 }
 
 /// Records a User Timing mark, replacing the previous one of that name (visible in the
@@ -89,10 +158,17 @@ fn now() -> Millis {
 }
 
 impl Softphone {
-    /// Signs `username` in with the configured servers and starts registering.
-    pub fn sign_in(config: &Config, username: &str, password: &str, ui: PhoneState) -> Result<Softphone, String> {
+    /// Signs in with the configured servers and starts registering, with the password just
+    /// typed or an HA1 kept from an earlier sign-in; `keeping` says what to keep once the
+    /// server accepts it.
+    pub fn sign_in(
+        config: &Config,
+        credentials: AuthCredentials,
+        keeping: Keeping,
+        ui: PhoneState,
+    ) -> Result<Softphone, String> {
         mark("sign-in");
-        let agent = setup::agent(config, username, password)?;
+        let agent = setup::agent(config, credentials)?;
         // A phone still retrying a refused registration must not go on beside the new one.
         if let Some(previous) = ui.phone.get_value() {
             previous.sign_out();
@@ -116,6 +192,9 @@ impl Softphone {
             on_page_hide: None,
             timer: None,
             every_second: None,
+            keeping,
+            stopping: false,
+            shut: false,
         };
         let phone = Softphone(Rc::new(RefCell::new(shell)));
         phone.start_clocks();
@@ -132,9 +211,26 @@ impl Softphone {
         Ok(phone)
     }
 
-    /// Unregisters and closes everything.
+    /// Unregisters and closes everything: at once when the agent stops, else after
+    /// [`STOP_DEADLINE_MS`]. The phone stays alive until then even when nobody holds it.
     pub fn sign_out(&self) {
+        if std::mem::replace(&mut self.0.borrow_mut().stopping, true) {
+            return;
+        }
         self.run(|agent, now| agent.stop(now));
+        if self.0.borrow().shut {
+            return;
+        }
+        let phone = self.clone();
+        spawn_local(async move {
+            let deadline = js_sys::Promise::new(&mut |resolve, _| {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, STOP_DEADLINE_MS);
+                }
+            });
+            let _ = wasm_bindgen_futures::JsFuture::from(deadline).await;
+            phone.shut_down();
+        });
     }
 
     fn ui(&self) -> PhoneState {
@@ -248,6 +344,9 @@ impl Softphone {
     }
 
     fn refresh_calls(&self) {
+        if self.0.borrow().stopping {
+            return;
+        }
         #[cfg(feature = "heap-count")]
         {
             let shell = self.0.borrow();
@@ -285,34 +384,16 @@ impl Softphone {
     /// After the agent stopped: media, sockets and clocks go.
     fn shut_down(&self) {
         let mut shell = self.0.borrow_mut();
-        for (_, media) in shell.media.drain() {
-            media.close();
+        if shell.shut {
+            return;
         }
-        if let Some(stream) = shell.microphone.take() {
-            for track in stream.get_tracks().iter() {
-                track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
-            }
-        }
-        if let Some(hold_audio) = shell.hold_audio.take() {
-            hold_audio.close();
-        }
-        if let Some(window) = web_sys::window() {
-            if let Some(timer) = shell.timer.take() {
-                window.clear_timeout_with_handle(timer);
-            }
-            if let Some((interval, _)) = &shell.every_second {
-                window.clear_interval_with_handle(*interval);
-            }
-        }
-        let flows: Vec<Flow> = shell.flows.drain().map(|(_, flow)| flow).collect();
-        let (tick, every_second, on_page_hide) =
-            (shell.tick.take(), shell.every_second.take(), shell.on_page_hide.take());
-        if let (Some(window), Some(listener)) = (web_sys::window(), on_page_hide.as_ref()) {
-            let _ = window.remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
-        }
-        shell.ui.calls.set(Vec::new());
+        let released = shell.release();
+        let (ui, signed_out) = (shell.ui, shell.stopping);
         drop(shell);
+        if !signed_out {
+            ui.calls.set(Vec::new());
+        }
         // Listeners and clocks may be on the stack right now: drop them after it unwinds.
-        spawn_local(async move { drop((flows, tick, every_second, on_page_hide)) });
+        spawn_local(async move { drop(released) });
     }
 }

@@ -3,7 +3,7 @@
 //! from `crypto.getRandomValues`, so that tags, branches and Call-IDs cannot be predicted.
 
 use sip::agent::{AgentConfig, Server, TransportKind, UserAgent};
-use sip::auth::Credentials;
+use sip::auth::AuthCredentials;
 use sip::message::Uri;
 use sip::random::ChaCha;
 
@@ -11,14 +11,14 @@ use crate::config::Config;
 
 const INSTANCE_KEY: &str = "framephone.instance";
 
-/// An agent for `username` on the configured servers.
-pub(super) fn agent(config: &Config, username: &str, password: &str) -> Result<UserAgent, String> {
-    let username = username.trim();
+/// An agent on the configured servers for these credentials (the password, or a kept HA1).
+pub(super) fn agent(config: &Config, credentials: AuthCredentials) -> Result<UserAgent, String> {
+    let username = credentials.username();
     if username.is_empty() || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/".contains(&b))
     {
         return Err("Enter your SIP username (letters, digits and - _ . only).".into());
     }
-    if password.is_empty() {
+    if matches!(&credentials, AuthCredentials::Password(c) if c.password.is_empty()) {
         return Err("Enter your password.".into());
     }
     let aor = Uri::parse(format!("sip:{username}@{}", config.sip.domain).as_bytes())
@@ -34,12 +34,7 @@ pub(super) fn agent(config: &Config, username: &str, password: &str) -> Result<U
         .collect();
     let mut random = ChaCha::from_seed(random_seed()?);
     let instance = instance_id(&mut random);
-    let mut agent_config = AgentConfig::new(
-        aor,
-        Credentials { username: username.to_owned(), password: password.to_owned() },
-        servers,
-        instance,
-    );
+    let mut agent_config = AgentConfig::new(aor, credentials, servers, instance);
     agent_config.user_agent = concat!("Framephone/", env!("CARGO_PKG_VERSION")).to_owned();
     // A browser tab can vanish without unpublishing: keep a stale state short-lived.
     agent_config.publish_expires = 600;

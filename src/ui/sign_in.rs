@@ -1,27 +1,41 @@
-//! Sign-in: the agent's SIP username and password. The password stays in memory only.
+//! Sign-in: the agent's SIP username and password. The password stays in the page's memory
+//! (the running agent's); what is kept for a reload is the digest secret the server accepted
+//! (`crate::credentials`), stored by the phone once the registrar says yes.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use sip::auth::{AuthCredentials, Credentials};
 
 use super::state::{PhoneState, Registration};
-use crate::credentials::{self, SignIn as Kept};
-use crate::phone::Softphone;
+use crate::credentials;
+use crate::phone::{Keeping, Softphone};
 
-/// Signs in and, when it could start, keeps the sign-in for the session (or longer).
-fn start(state: PhoneState, user: &str, secret: &str, remember: bool) -> Result<(), String> {
-    let phone = state.config.with_value(|config| Softphone::sign_in(config, user, secret, state))?;
-    let user = user.trim().to_owned();
-    credentials::keep(&Kept { username: user.clone(), password: secret.to_owned() }, remember);
+/// Signs in; nothing is stored until the server accepts the credentials.
+fn start(state: PhoneState, credentials: AuthCredentials, keeping: Keeping) -> Result<(), String> {
+    // A phone left from a refused sign-in stops first, so that two never run at once.
+    if let Some(previous) = state.phone.get_value() {
+        previous.sign_out();
+    }
+    let user = credentials.username().to_owned();
+    let phone = state.config.with_value(|config| Softphone::sign_in(config, credentials, keeping, state))?;
     state.history.set(crate::history::load(&user));
     state.user.set(Some(user));
     state.phone.set_value(Some(phone));
     Ok(())
 }
 
-/// Signs in again with the sign-in kept for this session (after a reload), if there is one.
+/// Signs in again with the sign-in kept for this session (after a reload), or a remembered
+/// one, if there is one.
 pub fn resume(state: PhoneState) {
-    if let Some(kept) = credentials::kept() {
-        let _ = start(state, &kept.username, &kept.password, credentials::remembered());
+    let Some((kept, remember)) = credentials::kept() else { return };
+    match kept.credentials() {
+        Ok(secret) => {
+            if let Err(reason) = start(state, secret, Keeping { remember, resumed: true }) {
+                credentials::forget();
+                state.registration.set(Registration::Failed(reason));
+            }
+        }
+        Err(_) => credentials::forget(),
     }
 }
 
@@ -29,14 +43,17 @@ pub fn resume(state: PhoneState) {
 #[component]
 pub fn SignIn() -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    let username = RwSignal::new(String::new());
+    // After a refused sign-in the username stays; the password is typed again.
+    let username = RwSignal::new(state.user.get_untracked().unwrap_or_default());
     let password = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let (user, secret) = (username.get_untracked(), password.get_untracked());
-        match start(state, &user, &secret, remember.get_untracked()) {
+        let typed =
+            Credentials { username: username.get_untracked().trim().to_owned(), password: password.get_untracked() };
+        let keeping = Keeping { remember: remember.get_untracked(), resumed: false };
+        match start(state, typed.into(), keeping) {
             Ok(()) => {
                 problem.set(None);
                 password.set(String::new());
@@ -79,14 +96,21 @@ pub fn SignIn() -> impl IntoView {
     }
 }
 
-/// Signs the agent out (the button lives in the phone's header).
+/// Signs the agent out (the button lives in the phone's header) and forgets everything of
+/// theirs this browser kept: the saved sign-in in both storages and their call history.
 pub fn sign_out(state: PhoneState) {
+    // No user from here on: the calls that end now are not saved to the history again.
+    let user = state.user.get_untracked();
+    state.user.set(None);
     if let Some(phone) = state.phone.get_value() {
         phone.sign_out();
     }
     state.phone.set_value(None);
+    state.calls.set(Vec::new());
     credentials::forget();
-    state.user.set(None);
+    if let Some(user) = user {
+        crate::history::forget(&user);
+    }
     state.history.set(Vec::new());
     state.registration.set(Registration::SignedOut);
 }

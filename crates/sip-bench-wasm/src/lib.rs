@@ -48,8 +48,8 @@ pub fn exercise_everything(challenge: &str, invite: &str) -> usize {
     let mut written = 0;
     if let Ok(challenge) = Challenge::parse(challenge.as_bytes()) {
         let mut client = DigestClient::new(Credentials { username: "1001".into(), password: "pw".into() });
-        written +=
-            client.authorize(&challenge, RequestDigest { method: "REGISTER", uri: "sip:x", body: b"" }, "c").len();
+        let answer = client.authorize(&challenge, RequestDigest { method: "REGISTER", uri: "sip:x", body: b"" }, "c");
+        written += answer.map_or(0, |value| value.len());
     }
     if let Ok(sip::Message::Request(request)) = sip::Message::parse(invite.as_bytes()) {
         let now = sip::Millis(0);

@@ -4,7 +4,9 @@
 //! agent runs each request in a client transaction and feeds back what came of it. It answers
 //! digest challenges (and sends credentials again on refreshes), retries with Min-Expires after
 //! 423, tells when to refresh, and reports failures the agent can act on (wrong password,
-//! forbidden, timeout). Fresh branches and cnonces come from the caller's [`Random`].
+//! forbidden, timeout). Once the registrar accepts an authenticated REGISTER it tells the HA1
+//! that answered ([`Registration::take_accepted_secret`]), so that an application may keep that
+//! instead of the password. Fresh branches and cnonces come from the caller's [`Random`].
 //!
 //! Every retry is bounded, whatever the registrar answers: one answer per challenge (a new
 //! challenge to our answer is a refusal) unless the challenge says `stale=true`, and at most
@@ -13,7 +15,7 @@
 //! grant, however short the grant (a grant below that floor is reported, not obeyed).
 
 use crate::Millis;
-use crate::auth::{Challenge, Credentials, DigestClient, RequestDigest, answer_header, strongest};
+use crate::auth::{AuthCredentials, AuthError, Challenge, DigestClient, Ha1, RequestDigest, answer_header};
 use crate::headers::{Contact, parse_number};
 use crate::message::{HeaderName, Method, Request, Response, Uri};
 use crate::random::Random;
@@ -38,8 +40,8 @@ pub struct RegistrationConfig {
     pub reg_id: u32,
     /// Requested lifetime in seconds.
     pub expires: u32,
-    /// The agent's credentials.
-    pub credentials: Credentials,
+    /// The agent's credentials: the password, or HA1 values kept from an earlier sign-in.
+    pub credentials: AuthCredentials,
 }
 
 /// What a registration reports.
@@ -85,6 +87,13 @@ pub enum RegistrationFailure {
     },
     /// A challenge could not be answered (unknown scheme or algorithm).
     UnusableChallenge,
+    /// Only the password can answer the challenge: no kept HA1 is for its realm and algorithm.
+    PasswordNeeded {
+        /// The challenge's realm.
+        realm: String,
+        /// The challenge's algorithm.
+        algorithm: &'static str,
+    },
     /// No final response arrived (timer F).
     Timeout,
     /// The flow to the registrar failed.
@@ -131,6 +140,10 @@ pub struct Registration {
     attempt: Attempt,
     /// A grant below the floor was reported (until a normal grant).
     short_grant_reported: bool,
+    /// The HA1 of the last accepted authenticated REGISTER, until taken.
+    accepted_secret: Option<Ha1>,
+    /// The HA1 last taken, so that each is told once.
+    reported: Option<Ha1>,
 }
 
 /// The retries one registration attempt has made so far.
@@ -177,6 +190,8 @@ impl Registration {
             answered_nonce: None,
             attempt: Attempt::default(),
             short_grant_reported: false,
+            accepted_secret: None,
+            reported: None,
         }
     }
 
@@ -232,7 +247,7 @@ impl Registration {
     }
 
     fn accepted(&mut self, now: Millis, response: &Response, requested: u32) -> Vec<RegistrationOutput> {
-        self.answered_nonce = None;
+        let authenticated = self.answered_nonce.take().is_some();
         if requested == 0 {
             self.state = RegistrationState::Unregistered;
             return vec![RegistrationOutput::Event(RegistrationEvent::Unregistered)];
@@ -246,6 +261,9 @@ impl Registration {
         let lifetime = u64::from(granted) * 1000;
         let refresh = (lifetime * REFRESH_PERCENT / 100).min(lifetime.saturating_sub(REFRESH_MARGIN_SECONDS * 1000));
         self.state = RegistrationState::Registered(now + lifetime);
+        if authenticated && let Some((_, challenge)) = &self.challenge {
+            self.accepted_secret = self.digest.credentials().ha1(challenge).ok();
+        }
         let mut outputs = vec![RegistrationOutput::Event(RegistrationEvent::Registered { expires: granted })];
         if granted < REFRESH_FLOOR_SECONDS {
             if !self.short_grant_reported {
@@ -260,6 +278,18 @@ impl Registration {
         }
         outputs.push(RegistrationOutput::RefreshAt(now + refresh.max(u64::from(REFRESH_FLOOR_SECONDS) * 1000)));
         outputs
+    }
+
+    /// The HA1 (`H(username:realm:password)`) that answered the challenge of the REGISTER the
+    /// registrar last accepted, once per HA1: what an application may keep instead of the
+    /// password. `None` when that REGISTER carried no credentials or the HA1 was told before.
+    pub fn take_accepted_secret(&mut self) -> Option<Ha1> {
+        let ha1 = self.accepted_secret.take()?;
+        if self.reported.as_ref() == Some(&ha1) {
+            return None;
+        }
+        self.reported = Some(ha1.clone());
+        Some(ha1)
     }
 
     /// Our binding's expires in a 2xx: the Contact that is ours, else the Expires header.
@@ -279,8 +309,12 @@ impl Registration {
 
     fn challenged(&mut self, response: &Response, requested: u32, ids: &mut dyn Random) -> Vec<RegistrationOutput> {
         let header = if response.status == 407 { HeaderName::ProxyAuthenticate } else { HeaderName::WwwAuthenticate };
-        let Some(challenge) = strongest(response.headers.all(&header)) else {
-            return self.fail(RegistrationFailure::UnusableChallenge);
+        let challenge = match self.digest.credentials().choose(response.headers.all(&header)) {
+            Ok(challenge) => challenge,
+            Err(AuthError::NoSecret { realm, algorithm }) => {
+                return self.fail(RegistrationFailure::PasswordNeeded { realm, algorithm });
+            }
+            Err(_) => return self.fail(RegistrationFailure::UnusableChallenge),
         };
         // A new challenge for the nonce we just answered means the answer was wrong; a stale
         // nonce only means it expired.
@@ -341,13 +375,15 @@ impl Registration {
         headers.push(HeaderName::Supported, "path, outbound, gruu");
         if let Some((challenge_header, challenge)) = &self.challenge {
             let uri = config.registrar.to_string();
-            let value = self.digest.authorize(
+            // The challenge was chosen as one these credentials answer.
+            if let Ok(value) = self.digest.authorize(
                 challenge,
                 RequestDigest { method: "REGISTER", uri: &uri, body: b"" },
                 &ids.token(),
-            );
-            headers.push(answer_header(challenge_header), value);
-            self.answered_nonce = Some(challenge.nonce.clone());
+            ) {
+                headers.push(answer_header(challenge_header), value);
+                self.answered_nonce = Some(challenge.nonce.clone());
+            }
         }
         request
     }

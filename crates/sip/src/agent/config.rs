@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::transfer_policy::TransferPattern;
-use crate::auth::Credentials;
+use crate::auth::AuthCredentials;
 use crate::message::{Scheme, Uri, has_line_breaking_byte};
 use crate::transaction::TimerValues;
 
@@ -50,8 +50,8 @@ pub struct AgentConfig {
     pub aor: Uri,
     /// Shown to the people we call.
     pub display_name: Option<String>,
-    /// Digest credentials.
-    pub credentials: Credentials,
+    /// Digest credentials: the password, or HA1 values kept from an earlier sign-in.
+    pub credentials: AuthCredentials,
     /// Servers in order of preference; the agent fails over to the next when one fails.
     pub servers: Vec<Server>,
     /// RFC 5626 instance id, `urn:uuid:…`, the same every time this agent runs.
@@ -119,11 +119,11 @@ pub enum ConfigError {
 
 impl AgentConfig {
     /// A configuration with the usual lifetimes for `aor` on `servers`.
-    pub fn new(aor: Uri, credentials: Credentials, servers: Vec<Server>, instance_id: String) -> Self {
+    pub fn new(aor: Uri, credentials: impl Into<AuthCredentials>, servers: Vec<Server>, instance_id: String) -> Self {
         AgentConfig {
             aor,
             display_name: None,
-            credentials,
+            credentials: credentials.into(),
             servers,
             instance_id,
             register_expires: 600,
@@ -146,7 +146,7 @@ impl AgentConfig {
         }
         let texts = [
             ("the display name", self.display_name.as_deref().unwrap_or_default()),
-            ("the username", self.credentials.username.as_str()),
+            ("the username", self.credentials.username()),
             ("the user agent", self.user_agent.as_str()),
             ("the instance id", self.instance_id.as_str()),
         ];

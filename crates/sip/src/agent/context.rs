@@ -8,7 +8,7 @@ use super::events::{CallRef, Event, FlowId, SubscriptionRef};
 use super::timers::TimerQueue;
 use super::transactions::{Effects, Notice, Owner, Transactions, TxId};
 use crate::Millis;
-use crate::auth::{Challenge, DigestClient, RequestDigest, answer_header, strongest};
+use crate::auth::{Challenge, DigestClient, RequestDigest, answer_header};
 use crate::message::{HeaderName, Method, Request, Response, Uri};
 use crate::random::Random;
 use crate::transaction::{Timer, Transport};
@@ -380,7 +380,9 @@ impl Context {
         trail: &mut AuthTrail,
     ) -> Result<Request, AuthProblem> {
         let header = if response.status == 407 { HeaderName::ProxyAuthenticate } else { HeaderName::WwwAuthenticate };
-        let challenge = strongest(response.headers.all(&header)).ok_or(AuthProblem::Unusable)?;
+        // Without the password, only a challenge a kept HA1 answers will do.
+        let challenge =
+            self.digest.credentials().choose(response.headers.all(&header)).map_err(|_| AuthProblem::Unusable)?;
         // The same nonce challenging a request that answered it means the answer was wrong (a
         // stale nonce only expired). Other requests may meet that nonce for the first time.
         let answered = request
@@ -422,12 +424,15 @@ impl Context {
         let uri = request.uri.to_string();
         let cnonce = self.token();
         let method = request.method.to_string();
-        let value = self.digest.authorize(
+        let answer = self.digest.authorize(
             challenge,
             RequestDigest { method: &method, uri: &uri, body: &request.body },
             &cnonce,
         );
-        request.headers.push(answer_header(header), value);
+        // Challenges are kept only when these credentials answer them.
+        if let Ok(value) = answer {
+            request.headers.push(answer_header(header), value);
+        }
     }
 }
 

@@ -144,6 +144,16 @@ pub enum Event {
         /// The lifetime granted, in seconds.
         expires: u32,
     },
+    /// The registrar accepted a REGISTER that answered its challenge with this HA1
+    /// (`H(username:realm:password)`, RFC 7616): what an application may keep instead of the
+    /// password to sign in again. Reported once per registration and HA1, before
+    /// [`Event::Registered`]; the password itself is never reported.
+    SecretAccepted {
+        /// The authentication user name the HA1 belongs to.
+        username: String,
+        /// The realm, algorithm and digest.
+        ha1: crate::auth::Ha1,
+    },
     /// Our binding was removed (after [`super::UserAgent::stop`]).
     Unregistered,
     /// Registration failed. Unless [`Event::RegistrationRetry`] follows, retrying cannot help

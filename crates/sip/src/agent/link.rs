@@ -257,6 +257,11 @@ impl UserAgent {
                 }
                 RegistrationOutput::RefreshAt(at) => self.ctx.timers.set(TimerKey::RegisterRefresh, at),
                 RegistrationOutput::Event(RegistrationEvent::Registered { expires }) => {
+                    let accepted = self.registration.as_mut().and_then(Registration::take_accepted_secret);
+                    if let Some(ha1) = accepted {
+                        let username = self.ctx.config.credentials.username().to_owned();
+                        self.ctx.event(Event::SecretAccepted { username, ha1 });
+                    }
                     if !self.registered {
                         self.registered = true;
                         self.attempts = 0;

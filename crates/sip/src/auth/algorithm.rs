@@ -51,6 +51,23 @@ impl Algorithm {
         matches!(self, Algorithm::Md5Sess | Algorithm::Sha256Sess | Algorithm::Sha512_256Sess)
     }
 
+    /// The plain algorithm whose hash a `-sess` variant uses (itself when not `-sess`).
+    pub fn base(self) -> Algorithm {
+        match self {
+            Algorithm::Md5 | Algorithm::Md5Sess => Algorithm::Md5,
+            Algorithm::Sha256 | Algorithm::Sha256Sess => Algorithm::Sha256,
+            Algorithm::Sha512_256 | Algorithm::Sha512_256Sess => Algorithm::Sha512_256,
+        }
+    }
+
+    /// How many hex digits a digest of this algorithm has.
+    pub fn hex_len(self) -> usize {
+        match self.base() {
+            Algorithm::Md5 => 32,
+            _ => 64,
+        }
+    }
+
     /// Higher is stronger (RFC 8760 §2.4 order of preference).
     pub fn strength(self) -> u8 {
         match self {

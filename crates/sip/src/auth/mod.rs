@@ -2,12 +2,15 @@
 //!
 //! [`Challenge::parse`] reads one `WWW-Authenticate` or `Proxy-Authenticate` value;
 //! [`strongest`] picks the challenge to answer when a response carries several;
-//! [`DigestClient`] answers it, counting `nc` per nonce. The caller supplies the `cnonce`:
-//! this crate has no source of randomness.
+//! [`DigestClient`] answers it, counting `nc` per nonce, from the password or from HA1 values
+//! kept from an earlier sign-in ([`AuthCredentials`]). The caller supplies the `cnonce`: this
+//! crate has no source of randomness.
 
 mod algorithm;
+mod secret;
 
 pub use algorithm::Algorithm;
+pub use secret::{AuthCredentials, Ha1};
 
 use thiserror::Error;
 
@@ -32,6 +35,20 @@ pub enum AuthError {
     /// Only qop values this client does not implement.
     #[error("no offered qop ({0}) is supported")]
     Qop(String),
+    /// Only the password could answer: no kept HA1 is for this realm and algorithm.
+    #[error("no kept secret answers realm \"{realm}\" with {algorithm}: sign in with the password again")]
+    NoSecret {
+        /// The challenge's realm.
+        realm: String,
+        /// The challenge's algorithm.
+        algorithm: &'static str,
+    },
+    /// A kept HA1 is not a digest of its algorithm.
+    #[error("a kept {algorithm} secret is not a {algorithm} digest: sign in with the password again")]
+    BadHa1 {
+        /// The algorithm it claims.
+        algorithm: &'static str,
+    },
 }
 
 /// The quality of protection used in an answer.
@@ -151,13 +168,20 @@ pub fn answer_header(challenge_header: &HeaderName) -> HeaderName {
     }
 }
 
-/// A user's credentials.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A user name and password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// The authentication user name.
     pub username: String,
     /// The password.
     pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    // Debug output ends up in logs and panic messages: never the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).field("password", &"<redacted>").finish()
+    }
 }
 
 /// What one request needs to compute its answer.
@@ -174,32 +198,41 @@ pub struct RequestDigest<'a> {
 /// Answers challenges with one user's credentials, counting `nc` for each nonce.
 #[derive(Clone, Debug)]
 pub struct DigestClient {
-    credentials: Credentials,
+    credentials: AuthCredentials,
     nonce: String,
     nonce_count: u32,
 }
 
 impl DigestClient {
-    /// A client for these credentials.
-    pub fn new(credentials: Credentials) -> Self {
-        DigestClient { credentials, nonce: String::new(), nonce_count: 0 }
+    /// A client for these credentials (a password, or kept HA1 values).
+    pub fn new(credentials: impl Into<AuthCredentials>) -> Self {
+        DigestClient { credentials: credentials.into(), nonce: String::new(), nonce_count: 0 }
     }
 
-    /// The value of an Authorization (or Proxy-Authorization) header answering `challenge`.
-    pub fn authorize(&mut self, challenge: &Challenge, request: RequestDigest<'_>, cnonce: &str) -> String {
+    /// The credentials it answers with.
+    pub fn credentials(&self) -> &AuthCredentials {
+        &self.credentials
+    }
+
+    /// The value of an Authorization (or Proxy-Authorization) header answering `challenge`;
+    /// [`AuthError::NoSecret`] when no kept HA1 answers its realm and algorithm.
+    pub fn authorize(
+        &mut self,
+        challenge: &Challenge,
+        request: RequestDigest<'_>,
+        cnonce: &str,
+    ) -> Result<String, AuthError> {
+        let ha1 = self.credentials.ha1(challenge)?;
         if challenge.nonce != self.nonce {
             self.nonce = challenge.nonce.clone();
             self.nonce_count = 0;
         }
         self.nonce_count = self.nonce_count.wrapping_add(1);
         let nc = format!("{:08x}", self.nonce_count);
-        let response = digest_response(&self.credentials, challenge, request, cnonce, &nc);
+        let response = response_from_ha1(&ha1.hex, challenge, request, cnonce, &nc);
         let h = |text: &str| challenge.algorithm.hex(text.as_bytes());
-        let username = if challenge.userhash {
-            h(&format!("{}:{}", self.credentials.username, challenge.realm))
-        } else {
-            self.credentials.username.clone()
-        };
+        let user = self.credentials.username();
+        let username = if challenge.userhash { h(&format!("{user}:{}", challenge.realm)) } else { user.to_owned() };
         let mut value = format!(
             "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", response=\"{response}\", algorithm={}",
             escape(&username),
@@ -218,7 +251,7 @@ impl DigestClient {
         if challenge.userhash {
             value.push_str(", userhash=true");
         }
-        value
+        Ok(value)
     }
 }
 
@@ -230,9 +263,21 @@ pub fn digest_response(
     cnonce: &str,
     nc: &str,
 ) -> String {
+    let ha1 = Ha1::compute(&credentials.username, &challenge.realm, &credentials.password, challenge.algorithm);
+    response_from_ha1(&ha1.hex, challenge, request, cnonce, nc)
+}
+
+/// The `response` value from the (non-session) HA1, `H(username:realm:password)`.
+pub fn response_from_ha1(
+    ha1: &str,
+    challenge: &Challenge,
+    request: RequestDigest<'_>,
+    cnonce: &str,
+    nc: &str,
+) -> String {
     let algorithm = challenge.algorithm;
     let h = |text: &str| algorithm.hex(text.as_bytes());
-    let mut ha1 = h(&format!("{}:{}:{}", credentials.username, challenge.realm, credentials.password));
+    let mut ha1 = ha1.to_owned();
     if algorithm.is_session() {
         ha1 = h(&format!("{ha1}:{}:{cnonce}", challenge.nonce));
     }

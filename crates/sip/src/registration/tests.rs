@@ -27,7 +27,7 @@ fn config() -> RegistrationConfig {
         instance_id: "urn:uuid:0f4bd7c2-3a61-4b7e-9a53-7cf1e2a6b9de".into(),
         reg_id: 1,
         expires: 600,
-        credentials: Credentials { username: "1001".into(), password: "lab-1001-pw".into() },
+        credentials: crate::auth::Credentials { username: "1001".into(), password: "lab-1001-pw".into() }.into(),
     }
 }
 
@@ -100,7 +100,7 @@ fn a_challenge_is_answered_and_the_binding_refreshed_before_it_expires() {
     let challenge = Challenge::parse(CHALLENGE.as_bytes()).unwrap();
     assert_eq!((challenge.algorithm, challenge.qop), (Algorithm::Md5, Some(Qop::Auth)));
     let expected = digest_response(
-        &config().credentials,
+        &crate::auth::Credentials { username: "1001".into(), password: "lab-1001-pw".into() },
         &challenge,
         RequestDigest { method: "REGISTER", uri: "sip:framephone.test", body: b"" },
         "tok0000003",
