@@ -8,7 +8,7 @@ use crate::agent::dialog::{Dialog, party_of};
 use crate::agent::events::{CallEnd, CallRef, Event, Party};
 use crate::agent::transactions::{Owner, TxId};
 use crate::agent::{CommandError, TransportKind, UserAgent};
-use crate::headers::{CSeq, value_with_params};
+use crate::headers::{CSeq, NameAddr, value_with_params};
 use crate::message::{HeaderName, Request, Response};
 
 impl UserAgent {
@@ -89,9 +89,9 @@ impl UserAgent {
             },
             _ => return refuse(self, 400),
         };
-        // Only a call that takes the place of a call in progress skips the ringing, and it
+        // Only a call that completes a transfer of a call in progress skips the ringing, and it
         // adds no call; every other call counts against the cap.
-        let auto_answer = replaces.is_some_and(|(_, confirmed)| confirmed);
+        let auto_answer = replaces.is_some_and(|(call, confirmed)| confirmed && self.referred_by_peer(&request, call));
         let replaces = replaces.map(|(call, _)| call);
         if !auto_answer && self.live_calls() >= self.ctx.config.max_calls {
             return refuse(self, 486);
@@ -143,6 +143,25 @@ impl UserAgent {
             Phase::Confirmed => Ok((*id, true)),
             Phase::Dialing if call.outgoing => Ok((*id, false)),
             _ => Err(481),
+        }
+    }
+
+    /// Whether `request` completes a transfer that the other party of `replaced` asked for: its
+    /// Referred-By (RFC 3892) names that party, as in an attended transfer, where the party we
+    /// were consulted by sends its caller to us. Anyone else replacing a call of ours rings.
+    fn referred_by_peer(&self, request: &Request, replaced: CallRef) -> bool {
+        let address = |value: &[u8]| NameAddr::parse(value).ok().map(|name_addr| name_addr.uri);
+        let referrer = request.headers.get(&HeaderName::ReferredBy).and_then(address);
+        let peer = self
+            .calls
+            .get(&replaced)
+            .and_then(|call| call.dialog.as_ref())
+            .and_then(|d| address(d.remote_uri.as_bytes()));
+        match (referrer, peer) {
+            (Some(referrer), Some(peer)) => {
+                referrer.user == peer.user && referrer.host.eq_ignore_ascii_case(&peer.host) && referrer.user.is_some()
+            }
+            _ => false,
         }
     }
 

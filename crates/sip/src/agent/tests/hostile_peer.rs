@@ -139,6 +139,33 @@ fn early_only_refuses_to_replace_a_confirmed_call() {
     net.inject(a, &invite("transfer", "c3", &replaces));
     let events = net.events(a);
     assert!(
+        events.iter().any(|e| matches!(e, Event::Incoming { replaces: Some(r), auto_answer: false, .. } if *r == call)),
+        "without a Referred-By it rings: {events:?}"
+    );
+}
+
+#[test]
+fn only_a_transfer_asked_by_the_replaced_calls_other_party_is_answered_without_ringing() {
+    let mut net = Net::new();
+    let a = net.agent("1001");
+    net.inject(a, &invite("consulted", "c1", ""));
+    let call = incoming(&net.events(a));
+    net.with(a, |ua, now| ua.answer(now, call, SDP.into())).expect("answer");
+    let tag = tag_of(&net, "consulted");
+    net.inject(a, &in_dialog("ACK", "consulted", &tag, "c1", 1, ""));
+    let replacing =
+        |referred_by: &str| format!("Replaces: consulted;to-tag={tag};from-tag=c1\r\nReferred-By: {referred_by}\r\n");
+    // Someone else claiming the transfer: it rings.
+    net.inject(a, &invite("stranger", "s1", &replacing(&format!("<sip:7777@{DOMAIN}>"))));
+    let events = net.events(a);
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Incoming { replaces: Some(r), auto_answer: false, .. } if *r == call)),
+        "{events:?}"
+    );
+    // The party we were consulted by sends its caller to us: answered without ringing.
+    net.inject(a, &invite("transferee", "t1", &replacing(&format!("\"Mallory\" <sip:6666@{DOMAIN}>"))));
+    let events = net.events(a);
+    assert!(
         events.iter().any(|e| matches!(e, Event::Incoming { replaces: Some(r), auto_answer: true, .. } if *r == call)),
         "{events:?}"
     );
