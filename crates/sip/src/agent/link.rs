@@ -18,6 +18,8 @@ const CONNECT_TIMEOUT: u64 = 10_000;
 const PONG_TIMEOUT: u64 = 10_000;
 /// The longest wait between reconnect rounds.
 const MAX_BACKOFF: u64 = 30_000;
+/// How reconnects slow down after each round of failed servers: 0.5–1 s, 1–2 s, … up to 15–30 s.
+const RECONNECT_RETRY: RetryPolicy = RetryPolicy { first: 1_000, max: MAX_BACKOFF, limit: u32::MAX };
 /// How long stopping may wait for the registrar.
 const STOP_DEADLINE: u64 = 4_000;
 /// How registration starts again after the registrar kept challenging: after 15–30 s, then
@@ -41,6 +43,7 @@ impl UserAgent {
             return;
         }
         self.attempts = 0;
+        self.reconnect_rounds.reset();
         self.connect();
     }
 
@@ -152,12 +155,11 @@ impl UserAgent {
         }
         self.attempts += 1;
         let servers = self.ctx.config.servers.len() as u32;
+        // The next server at once; after a round of them all, a growing wait.
         let mut retry_in = if !self.attempts.is_multiple_of(servers) {
             0
         } else {
-            let round = (self.attempts / servers).min(16);
-            let ceiling = (1000u64 << (round - 1).min(15)).min(MAX_BACKOFF);
-            ceiling / 2 + self.ctx.random.below(ceiling / 2 + 1)
+            self.reconnect_rounds.next_delay(RECONNECT_RETRY, &mut *self.ctx.random).unwrap_or(MAX_BACKOFF)
         };
         match self.registered_at.take() {
             Some(at) if self.ctx.now - at < STABLE_FLOW => {
@@ -265,6 +267,7 @@ impl UserAgent {
                     if !self.registered {
                         self.registered = true;
                         self.attempts = 0;
+                        self.reconnect_rounds.reset();
                         self.register_backoff.reset();
                         self.registered_at = Some(self.ctx.now);
                         self.ctx.event(Event::Registered { expires });

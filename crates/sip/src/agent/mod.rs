@@ -151,6 +151,8 @@ pub struct UserAgent {
     stopping: bool,
     /// Consecutive failed attempts to reach a server.
     attempts: u32,
+    /// Rounds of all servers in a row that failed, for the wait before the next round.
+    reconnect_rounds: backoff::Backoff,
     /// Registrations in a row the registrar refused with endless challenges.
     register_backoff: backoff::Backoff,
     /// When the current flow's registration succeeded.
@@ -178,6 +180,7 @@ impl UserAgent {
             ever_registered: false,
             stopping: false,
             attempts: 0,
+            reconnect_rounds: backoff::Backoff::default(),
             register_backoff: backoff::Backoff::default(),
             registered_at: None,
             quick_drops: backoff::Backoff::default(),
