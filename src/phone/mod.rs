@@ -169,10 +169,6 @@ impl Softphone {
     ) -> Result<Softphone, String> {
         mark("sign-in");
         let agent = setup::agent(config, credentials)?;
-        // A phone still retrying a refused registration must not go on beside the new one.
-        if let Some(previous) = ui.phone.get_value() {
-            previous.sign_out();
-        }
         let shell = Shell {
             agent,
             ui,

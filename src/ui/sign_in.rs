@@ -12,7 +12,8 @@ use crate::phone::{Keeping, Softphone};
 
 /// Signs in; nothing is stored until the server accepts the credentials.
 fn start(state: PhoneState, credentials: AuthCredentials, keeping: Keeping) -> Result<(), String> {
-    // A phone left from a refused sign-in stops first, so that two never run at once.
+    // A phone left from a refused sign-in (it may still be retrying its registration) stops
+    // first, so that two never run at once.
     if let Some(previous) = state.phone.get_value() {
         previous.sign_out();
     }
