@@ -2,12 +2,14 @@
 //! countdown after each answered call). Only a Ready agent is offered calls; colleagues see the
 //! state as presence.
 
+use serde::{Deserialize, Serialize};
 use sip::body::PresenceState;
 
 /// Where the agent stands.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum AgentState {
     /// Takes calls.
+    #[default]
     Ready,
     /// Takes no calls, for this reason ("Break", "Lunch"…).
     NotReady(String),

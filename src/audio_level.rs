@@ -1,13 +1,26 @@
 //! How loud a call is, from the browser's cumulative audio statistics (`getStats`:
 //! `totalAudioEnergy` and `totalSamplesDuration`), for the level meters of the call.
 
+use serde::{Deserialize, Serialize};
+
 /// Cumulative energy and duration of one direction's audio since the call began.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnergyCounters {
     /// Sum of the squared level (0 to 1) times each sample's duration.
     pub energy: f64,
     /// Seconds of audio counted.
     pub duration: f64,
+}
+
+/// One reading of a call's audio statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AudioStats {
+    /// RTP packets sent and received.
+    pub packets: (u64, u64),
+    /// Energy of the microphone's audio.
+    pub sent: EnergyCounters,
+    /// Energy of the other party's audio.
+    pub received: EnergyCounters,
 }
 
 /// The quietest level a meter shows above zero, in dB below full scale.

@@ -85,11 +85,7 @@ pub fn holds_password(text: &str) -> bool {
 }
 
 fn storages() -> [Option<web_sys::Storage>; 2] {
-    let window = web_sys::window();
-    [
-        window.as_ref().and_then(|w| w.session_storage().ok().flatten()),
-        window.as_ref().and_then(|w| w.local_storage().ok().flatten()),
-    ]
+    [crate::browser::session_storage(), crate::browser::local_storage()]
 }
 
 /// Keeps an accepted sign-in for this tab's session, and in `localStorage` too when

@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// The most characters of a name shown in the page and in labels.
 pub const MAX_SHOWN_CHARS: usize = 64;
 
@@ -106,8 +108,10 @@ pub fn isolate(text: &str) -> String {
     format!("{FSI}{text}{PDI}")
 }
 
-/// A cleaned name, as shown (capped) and whole (for the tooltip).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+/// A cleaned name, as shown (capped) and whole (for the tooltip). Serialized as the cleaned
+/// text and cleaned again when read back: a snapshot from elsewhere is input too.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
 pub struct DisplayName {
     full: String,
     shown: Option<String>,
@@ -152,6 +156,18 @@ impl DisplayName {
     }
 }
 
+impl From<DisplayName> for String {
+    fn from(name: DisplayName) -> String {
+        name.full
+    }
+}
+
+impl From<String> for DisplayName {
+    fn from(raw: String) -> DisplayName {
+        DisplayName::new(&raw)
+    }
+}
+
 impl fmt::Display for DisplayName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.shown())
@@ -160,7 +176,7 @@ impl fmt::Display for DisplayName {
 
 /// The other party of a call as the phone shows it: a name when there is one, and the number
 /// or address, each cleaned and capped. The widget's own words (` (`, `)`) go between them.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Party {
     /// The display name, if a readable one was given.
     pub name: Option<DisplayName>,

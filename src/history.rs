@@ -3,12 +3,66 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::browser::local_storage as storage;
+
 /// How many calls the list keeps.
 pub const KEPT: usize = 100;
+
+/// How a call ended, as the history and a CRM activity say it. Stored as its words, which
+/// earlier versions stored as free text under `result`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Talked.
+    Answered,
+    /// Rang here, the caller gave up (or it timed out).
+    Missed,
+    /// Turned away here, or by the other side.
+    Declined,
+    /// Ours, hung up before the other side answered.
+    Cancelled,
+    /// The other side was busy.
+    Busy,
+    /// Ours, nobody answered.
+    #[serde(rename = "No answer")]
+    NoAnswer,
+    /// Answered on another device of the agent.
+    #[serde(rename = "Answered elsewhere")]
+    AnsweredElsewhere,
+    /// Sent on to someone else.
+    Transferred,
+    /// Turned away because the agent was not Ready.
+    #[serde(rename = "Not Ready")]
+    NotReady,
+    /// Anything else.
+    #[serde(other)]
+    Failed,
+}
+
+impl Outcome {
+    /// The outcome in the history's words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Outcome::Answered => "Answered",
+            Outcome::Missed => "Missed",
+            Outcome::Declined => "Declined",
+            Outcome::Cancelled => "Cancelled",
+            Outcome::Busy => "Busy",
+            Outcome::NoAnswer => "No answer",
+            Outcome::AnsweredElsewhere => "Answered elsewhere",
+            Outcome::Transferred => "Transferred",
+            Outcome::NotReady => "Not Ready",
+            Outcome::Failed => "Failed",
+        }
+    }
+}
 
 /// One finished call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallRecord {
+    /// The SIP Call-ID: the same at both ends and in the servers' logs (empty in lists stored
+    /// by earlier versions).
+    #[serde(default)]
+    pub id: String,
     /// Whether the other side called.
     pub incoming: bool,
     /// Who, as shown during the call.
@@ -19,8 +73,9 @@ pub struct CallRecord {
     pub started: u64,
     /// Seconds talked (0 when never answered).
     pub seconds: u64,
-    /// How it ended: "Answered", "Missed", "Declined", "Busy", "No answer", "Failed"…
-    pub result: String,
+    /// How it ended.
+    #[serde(alias = "result")]
+    pub outcome: Outcome,
 }
 
 impl CallRecord {
@@ -36,7 +91,7 @@ impl CallRecord {
         let direction = if self.incoming { "Incoming" } else { "Outgoing" };
         let duration =
             if self.seconds > 0 { format!(", {}:{:02}", self.seconds / 60, self.seconds % 60) } else { String::new() };
-        (format!("{direction} · "), format!(" · {time}{duration} · {}", self.result))
+        (format!("{direction} · "), format!(" · {time}{duration} · {}", self.outcome.words()))
     }
 }
 
@@ -80,22 +135,19 @@ pub fn forget(user: &str) {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn record(number: &str) -> CallRecord {
         CallRecord {
+            id: format!("call-{number}"),
             incoming: true,
             party: format!("Ana ({number})"),
             number: number.into(),
             started: 1_795_000_000_000,
             seconds: 125,
-            result: "Answered".into(),
+            outcome: Outcome::Answered,
         }
     }
 
@@ -113,7 +165,7 @@ mod tests {
     #[test]
     fn stored_lists_round_trip_and_junk_reads_as_empty() {
         let records =
-            vec![record("1002"), CallRecord { incoming: false, seconds: 0, result: "Busy".into(), ..record("1003") }];
+            vec![record("1002"), CallRecord { incoming: false, seconds: 0, outcome: Outcome::Busy, ..record("1003") }];
         assert_eq!(parse(&to_text(&records)), records);
         assert!(parse("{not json").is_empty());
         assert!(parse(r#"[{"incoming": "yes"}]"#).is_empty());
@@ -122,7 +174,16 @@ mod tests {
     #[test]
     fn an_entry_reads_as_one_line() {
         assert_eq!(record("1002").summary("10:42"), "Incoming · Ana (1002) · 10:42, 2:05 · Answered");
-        let missed = CallRecord { seconds: 0, result: "Missed".into(), ..record("1002") };
+        let missed = CallRecord { seconds: 0, outcome: Outcome::Missed, ..record("1002") };
         assert_eq!(missed.summary("10:42"), "Incoming · Ana (1002) · 10:42 · Missed");
+    }
+
+    #[test]
+    fn lists_stored_by_earlier_versions_still_read() {
+        let old = r#"[{"incoming":true,"party":"Ana (1002)","number":"1002","started":1,"seconds":0,"result":"No answer"},
+                      {"incoming":false,"party":"1003","number":"1003","started":2,"seconds":0,"result":"Odd"}]"#;
+        let records = parse(old);
+        assert_eq!(records.iter().map(|r| r.outcome).collect::<Vec<_>>(), [Outcome::NoAnswer, Outcome::Failed]);
+        assert_eq!(records[0].id, "");
     }
 }

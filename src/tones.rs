@@ -2,7 +2,7 @@
 //! ringtone of an incoming call and the short call-waiting tone heard during a call. Each file is
 //! one period of its cadence; the audio element loops it.
 
-use crate::ui::CallStage;
+use crate::model::CallStage;
 
 /// Samples per second: telephone quality is plenty for tones and keeps the files small.
 pub const SAMPLE_RATE: u32 = 8_000;

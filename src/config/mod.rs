@@ -67,6 +67,20 @@ pub struct AgentSettings {
     pub after_call_work_seconds: u32,
     /// The status a call gets while the agent is not Ready (486 Busy Here by default).
     pub not_ready_status: u16,
+    /// Which calls still ring while the agent is not Ready.
+    pub ring_when_not_ready: RingWhenNotReady,
+}
+
+/// `agent.ringWhenNotReady`: the calls a Not Ready agent is still offered; every other call
+/// gets `agent.notReadyStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingWhenNotReady {
+    /// `"colleagues"`: calls from a number in the directory (a supervisor, a colleague's
+    /// consultation).
+    pub colleagues: bool,
+    /// `"transfers"`: calls a directory colleague transfers to the agent (their Referred-By
+    /// names the colleague).
+    pub transfers: bool,
 }
 
 impl Default for AgentSettings {
@@ -75,6 +89,7 @@ impl Default for AgentSettings {
             not_ready_reasons: ["Break", "Lunch", "Meeting", "Training"].map(String::from).to_vec(),
             after_call_work_seconds: 0,
             not_ready_status: 486,
+            ring_when_not_ready: RingWhenNotReady { colleagues: true, transfers: false },
         }
     }
 }
@@ -530,8 +545,31 @@ fn read_agent(value: &Value, problems: &mut Problems) -> Option<AgentSettings> {
     let after_call =
         agent.integer("afterCallWorkSeconds", 0..=3600, problems).unwrap_or(defaults.after_call_work_seconds);
     let status = agent.integer("notReadyStatus", 400..=699, problems).map_or(defaults.not_ready_status, |s| s as u16);
+    let ring_path = agent.path_of("ringWhenNotReady");
+    let ring = match agent.value("ringWhenNotReady") {
+        None => Some(defaults.ring_when_not_ready),
+        Some(v) => as_array(&ring_path, v, problems).map(|items| {
+            let mut ring = RingWhenNotReady { colleagues: false, transfers: false };
+            for (i, item) in items.iter().enumerate() {
+                let path = item_path(&ring_path, i);
+                match as_str(&path, item, problems) {
+                    Some("colleagues") => ring.colleagues = true,
+                    Some("transfers") => ring.transfers = true,
+                    Some(other) => problems
+                        .push(&path, format!("must be \"colleagues\" or \"transfers\", found {:?}", clean(other))),
+                    None => {}
+                }
+            }
+            ring
+        }),
+    };
     agent.finish(problems);
-    Some(AgentSettings { not_ready_reasons: reasons?, after_call_work_seconds: after_call, not_ready_status: status })
+    Some(AgentSettings {
+        not_ready_reasons: reasons?,
+        after_call_work_seconds: after_call,
+        not_ready_status: status,
+        ring_when_not_ready: ring?,
+    })
 }
 
 impl Default for PanelSettings {
@@ -584,6 +622,16 @@ mod tests {
         .unwrap();
         assert_eq!(custom.agent.not_ready_reasons, ["Coaching"]);
         assert_eq!((custom.agent.after_call_work_seconds, custom.agent.not_ready_status), (30, 480));
+        assert_eq!(custom.agent.ring_when_not_ready, RingWhenNotReady { colleagues: true, transfers: false });
+        let ring = Config::parse(&format!(r#"{{{base},"agent":{{"ringWhenNotReady":["transfers"]}}}}"#)).unwrap();
+        assert_eq!(ring.agent.ring_when_not_ready, RingWhenNotReady { colleagues: false, transfers: true });
+        let none = Config::parse(&format!(r#"{{{base},"agent":{{"ringWhenNotReady":[]}}}}"#)).unwrap();
+        assert_eq!(none.agent.ring_when_not_ready, RingWhenNotReady { colleagues: false, transfers: false });
+        let wrong = Config::parse(&format!(r#"{{{base},"agent":{{"ringWhenNotReady":["everyone"]}}}}"#)).unwrap_err();
+        assert_eq!(
+            wrong.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [r#"agent.ringWhenNotReady[0]: must be "colleagues" or "transfers", found "everyone""#]
+        );
         assert_eq!(
             problems(&format!(
                 r#"{{{base},"agent":{{"notReadyReasons":[""],"afterCallWorkSeconds":-1,"notReadyStatus":200}}}}"#

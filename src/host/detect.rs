@@ -4,32 +4,8 @@
 use thiserror::Error;
 
 use crate::config::{Config, SalesforceMode};
+pub use crate::host_kind::HostKind;
 use crate::origin::{Origin, OriginError};
-
-/// The host the widget is embedded in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HostKind {
-    /// ServiceNow OpenFrame.
-    ServiceNow,
-    /// Salesforce Open CTI in Lightning Experience.
-    SalesforceLightning,
-    /// Salesforce Open CTI in Salesforce Classic.
-    SalesforceClassic,
-    /// A browser tab of its own (the pop-out).
-    Standalone,
-}
-
-impl HostKind {
-    /// The name an agent knows the host by.
-    pub fn label(self) -> &'static str {
-        match self {
-            HostKind::ServiceNow => "ServiceNow",
-            HostKind::SalesforceLightning => "Salesforce",
-            HostKind::SalesforceClassic => "Salesforce Classic",
-            HostKind::Standalone => "Pop-out",
-        }
-    }
-}
 
 /// A host that passed the allow-list: its kind and the one origin the widget may talk to.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -100,16 +100,7 @@ pub(crate) fn field(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// A human-readable text for a thrown value or an error payload.
-pub(crate) fn describe(value: &JsValue) -> String {
-    if let Some(text) = value.as_string() {
-        return text;
-    }
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
-    }
-    js_sys::JSON::stringify(value).map(String::from).unwrap_or_else(|_| "unknown error".into())
-}
+pub(crate) use crate::browser::describe;
 
 /// Keeps a listener alive for the life of the page and hands it to JavaScript.
 pub(super) fn listener<T: wasm_bindgen::convert::FromWasmAbi + 'static>(f: impl Fn(T) + 'static) -> JsValue {

@@ -3,28 +3,28 @@
 
 use std::rc::Rc;
 
-use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sip::agent::CallRef;
-use wasm_bindgen::JsCast;
 use web_sys::MediaStream;
 
 use super::events::party_text;
 use super::hold_audio::HoldAudio;
 use super::media::{self, CallMedia, MediaError};
-use super::{Softphone, devices, mark, now};
+use super::{Softphone, now};
+use crate::browser::{mark, stop_tracks};
 use crate::call_audio::{HoldSources, Outgoing, music_plays, outgoing};
 use crate::config::DtmfMode;
+use crate::desk::DeskEvent;
+use crate::devices::{self, Role};
 use crate::dial_string::DialStringError;
 use crate::display_name::Party;
-use crate::ui::{CallStage, CallView};
 
 impl Softphone {
     pub(super) async fn microphone(&self) -> Result<MediaStream, MediaError> {
         if let Some(stream) = self.0.borrow().microphone.clone() {
             return Ok(stream);
         }
-        let stream = media::microphone(devices::chosen(devices::Role::Microphone)).await?;
+        let stream = media::microphone(devices::chosen(Role::Microphone)).await?;
         self.0.borrow_mut().microphone = Some(stream.clone());
         Ok(stream)
     }
@@ -67,14 +67,18 @@ impl Softphone {
         }
     }
 
+    /// Shows the agent a message.
+    fn tell_agent(&self, notice: String) {
+        self.tell_desk(DeskEvent::Notice(Some(notice)));
+    }
+
     /// Calls `number`; the call shows it as the agent gave it (cleaned), and the INVITE goes to
     /// the dialling rules' rewriting of it.
     pub(super) async fn place_call(&self, number: String) -> Option<CallRef> {
-        let ui = self.ui();
         let target = match self.sip_target(&number) {
             Ok(target) => target,
             Err(error) => {
-                ui.notice.set(Some(format!("{number} cannot be dialled: {error}.")));
+                self.tell_agent(format!("{number} cannot be dialled: {error}."));
                 return None;
             }
         };
@@ -82,7 +86,7 @@ impl Softphone {
         let (media, offer) = match self.new_offer().await {
             Ok(prepared) => prepared,
             Err(error) => {
-                ui.notice.set(Some(error.to_string()));
+                self.tell_agent(error.to_string());
                 return None;
             }
         };
@@ -90,14 +94,14 @@ impl Softphone {
         let call = match placed {
             Ok(call) => {
                 self.0.borrow_mut().media.insert(call, media);
-                let view = CallView::new(call, false, Party::new(None, &shown), shown, CallStage::Dialing);
-                ui.calls.update(|calls| calls.push(view));
-                ui.notice.set(None);
+                let call_id = self.call_id(call);
+                let party = Party::new(None, &shown);
+                self.tell_desk(DeskEvent::Placed { call, call_id, party, number: shown, note: None });
                 Some(call)
             }
             Err(error) => {
                 media.close();
-                ui.notice.set(Some(format!("{number} could not be called: {error}.")));
+                self.tell_agent(format!("{number} could not be called: {error}."));
                 None
             }
         };
@@ -110,10 +114,10 @@ impl Softphone {
     pub fn transfer(&self, call: CallRef, number: &str) {
         let target = match self.sip_target(number) {
             Ok(target) => target,
-            Err(error) => return self.ui().notice.set(Some(format!("{number} cannot be dialled: {error}."))),
+            Err(error) => return self.tell_agent(format!("{number} cannot be dialled: {error}.")),
         };
         if let Err(error) = self.run(|agent, now| agent.transfer(now, call, &target)) {
-            self.ui().notice.set(Some(format!("The transfer could not start: {error}.")));
+            self.tell_agent(format!("The transfer could not start: {error}."));
         }
     }
 
@@ -121,23 +125,21 @@ impl Softphone {
     pub fn consult(&self, call: CallRef, target: String) {
         let phone = self.clone();
         spawn_local(async move {
-            let ui = phone.ui();
-            if !ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held)) {
+            if !phone.is_held(call) {
                 phone.hold(call, true).await;
             }
             if let Some(consultation) = phone.place_call(target).await {
-                ui.update_call(call, |view| view.consultation = Some(consultation));
+                phone.tell_desk(DeskEvent::Consulting { call, consultation });
             }
         });
     }
 
     /// Attended transfer, last step: the held party and the consulted party are connected.
     pub fn complete_transfer(&self, call: CallRef) {
-        let consultation =
-            self.ui().calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).and_then(|c| c.consultation));
+        let consultation = self.0.borrow().desk.model().call(call).and_then(|c| c.consultation);
         let Some(consultation) = consultation else { return };
         if let Err(error) = self.run(|agent, now| agent.transfer_attended(now, call, consultation)) {
-            self.ui().notice.set(Some(format!("The transfer could not complete: {error}.")));
+            self.tell_agent(format!("The transfer could not complete: {error}."));
         }
     }
 
@@ -146,20 +148,15 @@ impl Softphone {
         mark("answer");
         let phone = self.clone();
         spawn_local(async move {
-            let ui = phone.ui();
-            // Answering a waiting call holds the one in progress, as desk phones do.
-            let talking: Vec<CallRef> = ui.calls.with_untracked(|calls| {
-                calls.iter().filter(|c| c.id != call && c.stage == CallStage::Active && !c.held).map(|c| c.id).collect()
-            });
-            for other in talking {
+            // Only a call still ringing, answered once (a double click, a shortcut).
+            let Some(offer) = phone.0.borrow_mut().offers.remove(&call) else { return };
+            for other in phone.tell_desk(DeskEvent::Answering(call)) {
                 phone.hold(other, true).await;
             }
-            ui.update_call(call, |view| view.stage = CallStage::Connecting);
-            let offer = phone.0.borrow_mut().offers.remove(&call).flatten();
             let media = match phone.new_media().await {
                 Ok(media) => media,
                 Err(error) => {
-                    ui.notice.set(Some(error.to_string()));
+                    phone.tell_desk(DeskEvent::MicrophoneFailed(error.to_string()));
                     return phone.run(|agent, now| agent.reject(now, call, 480)).unwrap_or(());
                 }
             };
@@ -177,7 +174,7 @@ impl Softphone {
                 }
                 Err(error) => {
                     media.close();
-                    ui.notice.set(Some(format!("The call could not be answered: {error}")));
+                    phone.tell_agent(format!("The call could not be answered: {error}"));
                 }
             }
         });
@@ -196,17 +193,16 @@ impl Softphone {
     /// Mutes or unmutes the microphone on one call.
     pub fn toggle_mute(&self, call: CallRef) {
         let Some(media) = self.media(call) else { return };
-        let ui = self.ui();
-        let muted = !ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.muted));
+        let muted = !self.0.borrow().desk.model().call(call).is_some_and(|c| c.muted);
         media.set_muted(muted);
-        ui.update_call(call, |view| view.muted = muted);
+        self.tell_desk(DeskEvent::Muted { call, muted });
     }
 
     /// Puts a call on hold, or resumes it (a new offer: sendonly, or sendrecv again).
     pub fn toggle_hold(&self, call: CallRef) {
         let phone = self.clone();
         spawn_local(async move {
-            let held = !phone.ui().calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held));
+            let held = !phone.is_held(call);
             phone.hold(call, held).await;
         });
     }
@@ -215,7 +211,6 @@ impl Softphone {
     /// re-INVITE, and comes back once the resuming offer has left.
     pub(super) async fn hold(&self, call: CallRef, held: bool) {
         let Some(media) = self.media(call) else { return };
-        let ui = self.ui();
         media.set_held_here(held);
         media.set_direction(held);
         if held {
@@ -226,13 +221,15 @@ impl Softphone {
             Err(error) => Err(error.to_string()),
         };
         match offered {
-            Ok(()) => ui.update_call(call, |view| view.held = held),
+            Ok(()) => {
+                self.tell_desk(DeskEvent::Held { call, held });
+            }
             Err(error) => {
                 // The call stays as the agent sees it: not held after a failed hold, held after
                 // a failed resume.
                 media.set_held_here(!held);
                 media.set_direction(!held);
-                ui.notice.set(Some(format!("Hold failed: {error}")));
+                self.tell_agent(format!("Hold failed: {error}"));
             }
         }
         if !media.held_here() {
@@ -303,19 +300,21 @@ impl Softphone {
         audio.play(music_plays(held));
     }
 
-    /// Uses another microphone from the next call on (and remembers it).
-    pub fn set_microphone(&self, id: &str) {
-        devices::choose(devices::Role::Microphone, id);
-        if let Some(stream) = self.0.borrow_mut().microphone.take() {
-            for track in stream.get_tracks().iter() {
-                track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
-            }
+    /// Whether the agent holds `call`.
+    fn is_held(&self, call: CallRef) -> bool {
+        self.0.borrow().desk.model().call(call).is_some_and(|c| c.held)
+    }
+
+    /// Uses another microphone from the next call on.
+    pub fn set_microphone(&self) {
+        let stream = self.0.borrow_mut().microphone.take();
+        if let Some(stream) = stream {
+            stop_tracks(&stream);
         }
     }
 
-    /// Plays calls through another speaker, the current ones too (and remembers it).
+    /// Plays calls through another speaker, the current ones too.
     pub fn set_speaker(&self, id: &str) {
-        devices::choose(devices::Role::Speaker, id);
         for media in self.0.borrow().media.values() {
             media.set_speaker(id);
         }
@@ -328,14 +327,13 @@ impl Softphone {
             && self.media(call).is_some_and(|media| media.send_tones(&digit.to_string()));
         let sent = in_audio || self.run(|agent, now| agent.send_dtmf(now, call, digit, 160)).is_ok();
         if sent {
-            self.ui().update_call(call, |view| view.keys_sent.push(digit));
+            self.tell_desk(DeskEvent::KeySent(call, digit));
         }
     }
 
     /// The other side transferred us (the core checked where to): the target goes through the
     /// dialling rules like a dialled number, then the call is placed.
     pub(super) fn follow_transfer(&self, call: CallRef, target: sip::agent::Party, dial: Option<String>, line: String) {
-        let ui = self.ui();
         if let Some(number) = dial {
             // The core gives a number only for a telephone number in our own domain; the
             // rewritten target must still be one the core allows.
@@ -343,27 +341,25 @@ impl Softphone {
                 self.run(|agent, now| agent.retarget_transfer(now, call, &target)).map_err(|e| e.to_string())
             });
             if let Err(error) = rewritten {
-                ui.notice.set(Some(format!("The transfer to {number} cannot be dialled: {error}.")));
+                self.tell_agent(format!("The transfer to {number} cannot be dialled: {error}."));
                 let _ = self.run(|agent, now| agent.hang_up(now, call));
                 return;
             }
         }
         let phone = self.clone();
         spawn_local(async move {
-            let ui = phone.ui();
             let (media, offer) = match phone.new_offer().await {
                 Ok(prepared) => prepared,
                 Err(error) => {
-                    ui.notice.set(Some(error.to_string()));
+                    phone.tell_agent(error.to_string());
                     let _ = phone.run(|agent, now| agent.hang_up(now, call));
                     return;
                 }
             };
             phone.0.borrow_mut().media.insert(call, media);
-            let mut view =
-                CallView::new(call, false, party_text(&target), target.user().to_owned(), CallStage::Dialing);
-            view.notes.push(line);
-            ui.calls.update(|calls| calls.push(view));
+            let call_id = phone.call_id(call);
+            let (party, number) = (party_text(&target), target.user().to_owned());
+            phone.tell_desk(DeskEvent::Placed { call, call_id, party, number, note: Some(line) });
             let _ = phone.run(|agent, now| agent.send_offer(now, call, offer));
         });
     }

@@ -1,16 +1,15 @@
-//! What the user agent reports, turned into what the agent sees: calls appearing and ending,
-//! registration, presence, and the history.
+//! What the user agent reports, handed to the desk: calls appearing and ending, registration,
+//! presence; and what only the shell can do about it (media, the kept sign-in).
 
-use leptos::prelude::*;
-use sip::agent::{CallEnd, Event, RejectKind};
+use sip::agent::Event;
 use sip::registration::RegistrationFailure;
 
-use super::{Softphone, mark};
-use crate::agent_state::AgentState;
+use super::Softphone;
+use crate::browser::mark;
 use crate::credentials::{self, KeptSignIn};
+use crate::desk::DeskEvent;
 use crate::display_name::{DisplayName, Party};
-use crate::history::{self, CallRecord};
-use crate::ui::{CallStage, CallView, Registration};
+use crate::model::{CallStage, Session};
 
 impl Softphone {
     pub(super) fn on_event(&self, event: Event) {
@@ -22,124 +21,108 @@ impl Softphone {
             }
             return;
         }
-        let ui = self.ui();
         match event {
-            Event::Connecting { .. } if ui.registration.get_untracked() == Registration::SignedOut => {
-                ui.registration.set(Registration::Connecting);
+            Event::Disconnected { retry_in } => {
+                self.tell_desk(DeskEvent::Session(Session::Reconnecting { retry_in }));
             }
-            Event::Disconnected { retry_in } => ui.registration.set(Registration::Reconnecting { retry_in }),
             Event::Registered { .. } => {
                 mark("registered");
-                ui.registration.set(Registration::Registered);
-                self.0.borrow_mut().published = None;
-                self.publish_presence();
+                self.tell_desk(DeskEvent::Session(Session::Registered));
             }
             Event::SecretAccepted { username, ha1 } => {
-                let (keeping, stopping) = {
-                    let shell = self.0.borrow();
-                    (shell.keeping, shell.stopping)
-                };
-                // Kept only now that the server accepted it, and never once signing out.
-                if !stopping {
-                    credentials::keep(&KeptSignIn::accepted(&username, &ha1), keeping.remember);
-                }
+                // Kept only now that the server accepted it (never once signing out: see above).
+                let remember = self.0.borrow().keeping.remember;
+                credentials::keep(&KeptSignIn::accepted(&username, &ha1), remember);
             }
             Event::RegistrationFailed(failure) => {
                 let resumed = self.0.borrow().keeping.resumed;
-                if matches!(
-                    failure,
-                    RegistrationFailure::BadCredentials
-                        | RegistrationFailure::PasswordNeeded { .. }
-                        | RegistrationFailure::KeepsChallenging { stale: false }
-                ) {
-                    // A kept secret the server refuses (some servers refuse with a fresh
-                    // challenge) is worthless: the agent must type the password again, and a
-                    // reload must not replay it.
+                let reason = failure_text(&failure, resumed);
+                if refuses_the_agent(&failure) {
+                    // The agent must type the password again: a kept secret the server refuses
+                    // is worthless and a reload must not replay it, and a phone that would
+                    // retry the same credentials for ever stops here, completely.
                     credentials::forget();
+                    self.stop(Session::Failed(reason));
+                } else {
+                    self.tell_desk(DeskEvent::Session(Session::Offline(reason)));
                 }
-                ui.registration.set(Registration::Failed(failure_text(&failure, resumed)));
             }
-            Event::RegistrationRetry { retry_in } => ui.registration.update(|registration| {
-                if let Registration::Failed(reason) = registration {
-                    *reason = retry_text(reason, retry_in);
+            Event::RegistrationRetry { retry_in } => {
+                let session = match &self.0.borrow().desk.model().session {
+                    Session::Offline(reason) => Some(Session::Offline(retry_text(reason, retry_in))),
+                    _ => None,
+                };
+                if let Some(session) = session {
+                    self.tell_desk(DeskEvent::Session(session));
                 }
-            }),
+            }
             Event::ServerProblem(problem) => web_sys::console::warn_1(&format!("SIP server problem: {problem}").into()),
-            Event::Stopped => {
-                ui.registration.set(Registration::SignedOut);
-                self.shut_down();
-            }
+            Event::Stopped => self.shut_down(),
             Event::Transferring { call, new_call, target, by, dial } => {
                 let line = transfer_line(by.as_ref(), &target);
-                ui.update_call(call, |view| view.notes.push(line.clone()));
+                self.tell_desk(DeskEvent::Note(call, line.clone()));
                 self.follow_transfer(new_call, target, dial, line);
             }
             Event::TransferRefused { call, by, target, reason } => {
-                let line = refused_transfer_line(by.as_ref(), &target, &reason);
-                ui.update_call(call, |view| view.notes.push(line));
+                self.tell_desk(DeskEvent::Note(call, refused_transfer_line(by.as_ref(), &target, &reason)));
             }
             Event::TransferResult { succeeded: false, status, .. } => {
-                ui.notice.set(Some(format!("The transfer failed ({status}); the call is still yours.")));
+                let notice = format!("The transfer failed ({status}); the call is still yours.");
+                self.tell_desk(DeskEvent::Notice(Some(notice)));
             }
-            Event::Incoming { call, from, sdp, auto_answer, .. } => {
-                let view = CallView::new(call, true, party_text(&from), from.user().to_owned(), CallStage::Incoming);
-                // The core decides which calls need no decision: only one that completes a
-                // transfer into a call in progress. Every other call rings and may be turned away.
-                if !ui.agent_state.with_untracked(AgentState::takes_calls) && !auto_answer {
-                    let status = self.0.borrow().agent_settings.not_ready_status;
-                    let _ = self.run(|agent, now| agent.reject(now, call, status));
-                    self.record(&view, "Not Ready");
-                    return;
-                }
+            Event::Incoming { call, from, sdp, auto_answer, referred_by, .. } => {
                 self.0.borrow_mut().offers.insert(call, sdp);
-                ui.calls.update(|calls| calls.push(view));
-                if auto_answer {
+                let call_id = self.call_id(call);
+                self.tell_desk(DeskEvent::Offered {
+                    call,
+                    call_id,
+                    party: party_text(&from),
+                    number: from.user().to_owned(),
+                    auto_answer,
+                    referred_by: referred_by.map(|by| by.user().to_owned()),
+                });
+                if self.0.borrow().desk.model().call(call).is_none() {
+                    // Turned away by the desk.
+                    self.0.borrow_mut().offers.remove(&call);
+                } else if auto_answer {
                     // The transferred party takes the place of a call in progress: no ringing.
                     self.answer(call);
-                } else {
-                    ui.attention.update(|n| *n += 1);
                 }
             }
             Event::Progress { call, status, sdp, .. } => {
                 if status >= 180 {
-                    if ui
-                        .calls
-                        .with_untracked(|calls| calls.iter().any(|c| c.id == call && c.stage == CallStage::Dialing))
-                    {
+                    let dialing = self.0.borrow().desk.model().call(call).is_some_and(|c| c.stage == CallStage::Dialing);
+                    if dialing {
                         mark("ringing");
                     }
-                    ui.update_call(call, |view| view.stage = CallStage::Ringing);
+                    self.tell_desk(DeskEvent::RingingThere(call));
                 }
                 if let Some(sdp) = sdp {
                     self.apply_answer(call, sdp);
                 }
             }
             Event::Established { call, sdp } => {
-                ui.update_call(call, |view| {
-                    view.stage = CallStage::Active;
-                    view.answered_at = Some(js_sys::Date::now());
-                });
-                self.publish_presence();
+                self.tell_desk(DeskEvent::Established(call));
                 if let Some(sdp) = sdp {
                     self.apply_answer(call, sdp);
                 }
             }
             Event::OfferAnswered { call, sdp: Some(sdp) } => self.apply_answer(call, sdp),
             Event::OfferRefused { call, status } => {
-                ui.notice.set(Some(format!("The other side refused the change ({status}).")));
-                let held = ui.calls.with_untracked(|calls| calls.iter().any(|c| c.id == call && c.held));
+                self.tell_desk(DeskEvent::Notice(Some(format!("The other side refused the change ({status})."))));
+                let held = self.0.borrow().desk.model().call(call).is_some_and(|c| c.held);
                 if let Some(media) = self.media(call) {
                     media.set_direction(held);
                 }
             }
             Event::RemoteOffer { call, sdp } => self.answer_offer(call, sdp),
-            Event::Dtmf { call, digit, .. } => ui.update_call(call, |view| view.keys_received.push(digit)),
+            Event::Dtmf { call, digit, .. } => {
+                self.tell_desk(DeskEvent::KeyReceived(call, digit));
+            }
             Event::Presence { subscription, state, note } => {
                 let number = self.0.borrow().watched.get(&subscription).cloned();
                 if let Some(number) = number {
-                    ui.presence.update(|known| {
-                        known.insert(number, (state, note));
-                    });
+                    self.tell_desk(DeskEvent::Presence { number, state, note });
                 }
             }
             Event::Ended { call, reason } => {
@@ -150,43 +133,29 @@ impl Softphone {
                     self.play_music_while_held();
                 }
                 self.0.borrow_mut().offers.remove(&call);
-                let view = ui.calls.with_untracked(|calls| calls.iter().find(|c| c.id == call).cloned());
-                ui.calls.update(|calls| calls.retain(|c| c.id != call));
-                let party = view.as_ref().map_or_else(|| "Call".to_owned(), |v| v.party.to_string());
-                if let Some(text) = end_text(&reason) {
-                    ui.notice.set(Some(format!("{party}: {text}.")));
-                }
-                if let Some(view) = view {
-                    let result = result_text(view.incoming, view.answered_at.is_some(), &reason);
-                    self.record(&view, result);
-                    if view.answered_at.is_some() {
-                        let seconds = self.0.borrow().agent_settings.after_call_work_seconds;
-                        ui.agent_state.update(|state| *state = state.after_call(seconds, js_sys::Date::now()));
-                    }
-                }
-                self.publish_presence();
+                self.tell_desk(DeskEvent::Ended { call, reason });
             }
             _ => {}
         }
     }
 
-    /// Adds a finished call to the agent's history.
-    pub(super) fn record(&self, view: &CallView, result: &str) {
-        let ui = self.ui();
-        let now = js_sys::Date::now();
-        let record = CallRecord {
-            incoming: view.incoming,
-            party: view.party.to_string(),
-            number: view.number.clone(),
-            started: view.started as u64,
-            seconds: view.answered_at.map_or(0, |at| ((now - at) / 1000.0) as u64),
-            result: result.to_owned(),
-        };
-        ui.history.update(|records| history::add(records, record));
-        if let Some(user) = ui.user.get_untracked() {
-            ui.history.with_untracked(|records| history::save(&user, records));
-        }
+    /// The SIP Call-ID of a call, for its record.
+    pub(super) fn call_id(&self, call: sip::agent::CallRef) -> String {
+        self.0.borrow().agent.call_id(call).unwrap_or_default().to_owned()
     }
+}
+
+/// Whether a registration failure means the server refuses this agent's sign-in (trying again
+/// cannot help), rather than the server or the network failing for now.
+fn refuses_the_agent(failure: &RegistrationFailure) -> bool {
+    matches!(
+        failure,
+        RegistrationFailure::BadCredentials
+            | RegistrationFailure::PasswordNeeded { .. }
+            | RegistrationFailure::KeepsChallenging { stale: false }
+            | RegistrationFailure::UnusableChallenge
+            | RegistrationFailure::Rejected { status: 403 | 404, .. }
+    )
 }
 
 /// The call view's line for a transfer the other side asked for: who sends the agent where,
@@ -254,64 +223,10 @@ pub(super) fn retry_text(reason: &str, retry_in: u64) -> String {
     format!("{reason}; next try in {} s", retry_in.div_ceil(1000))
 }
 
-/// How a call ended, in the history's words.
-pub(super) fn result_text(incoming: bool, answered: bool, reason: &CallEnd) -> &'static str {
-    match (reason, answered, incoming) {
-        (CallEnd::Transferred, ..) => "Transferred",
-        (_, true, _) => "Answered",
-        (CallEnd::AnsweredElsewhere, ..) => "Answered elsewhere",
-        (CallEnd::CallerCancelled | CallEnd::Timeout, _, true) => "Missed",
-        (CallEnd::HungUpHere, _, true) => "Declined",
-        (CallEnd::HungUpHere, _, false) => "Cancelled",
-        (CallEnd::Rejected { kind: RejectKind::Busy, .. }, ..) => "Busy",
-        (CallEnd::Rejected { kind: RejectKind::Declined, .. }, ..) => "Declined",
-        (CallEnd::Rejected { kind: RejectKind::NoAnswer, .. } | CallEnd::Timeout, ..) => "No answer",
-        _ => "Failed",
-    }
-}
-
-/// Why a call ended, when the agent should be told (not after an ordinary hang-up).
-pub(super) fn end_text(reason: &CallEnd) -> Option<String> {
-    Some(match reason {
-        CallEnd::HungUpHere | CallEnd::HungUpThere | CallEnd::Replaced | CallEnd::Transferred => return None,
-        CallEnd::CallerCancelled => "missed call".into(),
-        CallEnd::AnsweredElsewhere => "answered on another device".into(),
-        CallEnd::Rejected { kind, status, reason } => match kind {
-            RejectKind::Busy => "busy".into(),
-            RejectKind::Declined => "declined".into(),
-            RejectKind::NotFound => "number not found".into(),
-            RejectKind::Unavailable => "not available".into(),
-            RejectKind::NoAnswer => "no answer".into(),
-            RejectKind::NotAllowed => "not allowed to call this number".into(),
-            RejectKind::MediaRefused => "the other side could not accept the audio".into(),
-            RejectKind::Other => format!("failed ({status} {reason})"),
-        },
-        CallEnd::Timeout => "no answer".into(),
-        CallEnd::ConnectionLost => "the connection to the server was lost".into(),
-        CallEnd::SessionExpired => "the call was lost (session expired)".into(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::display_name::isolate;
-
-    fn rejected(kind: RejectKind, status: u16) -> CallEnd {
-        CallEnd::Rejected { status, reason: "Reason".into(), kind }
-    }
-
-    #[test]
-    fn the_history_says_how_each_call_ended() {
-        assert_eq!(result_text(true, true, &CallEnd::HungUpThere), "Answered");
-        assert_eq!(result_text(true, false, &CallEnd::CallerCancelled), "Missed");
-        assert_eq!(result_text(true, false, &CallEnd::HungUpHere), "Declined");
-        assert_eq!(result_text(false, false, &CallEnd::HungUpHere), "Cancelled");
-        assert_eq!(result_text(false, false, &rejected(RejectKind::Busy, 486)), "Busy");
-        assert_eq!(result_text(false, false, &CallEnd::Timeout), "No answer");
-        assert_eq!(result_text(false, true, &CallEnd::Transferred), "Transferred");
-        assert_eq!(result_text(false, false, &CallEnd::ConnectionLost), "Failed");
-    }
 
     #[test]
     fn transfers_are_shown_with_who_asked_and_where_to() {
@@ -350,13 +265,5 @@ mod tests {
             "the server keeps refusing these credentials (check the password); next try in 30 s"
         );
         assert!(failure_text(&RegistrationFailure::KeepsChallenging { stale: true }, false).contains("expired"));
-    }
-
-    #[test]
-    fn the_agent_is_told_why_a_call_failed_but_not_about_ordinary_hang_ups() {
-        assert_eq!(end_text(&CallEnd::HungUpThere), None);
-        assert_eq!(end_text(&rejected(RejectKind::NotFound, 404)).as_deref(), Some("number not found"));
-        assert_eq!(end_text(&rejected(RejectKind::Other, 503)).as_deref(), Some("failed (503 Reason)"));
-        assert_eq!(end_text(&CallEnd::SessionExpired).as_deref(), Some("the call was lost (session expired)"));
     }
 }

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{AudioContext, HtmlAudioElement, MediaStreamTrack};
 
 use super::media::MediaError;
-use crate::host::js::describe;
+use crate::browser::describe;
 
 /// The hold track and, when configured, the music playing into it.
 pub(super) struct HoldAudio {

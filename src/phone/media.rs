@@ -14,9 +14,9 @@ use web_sys::{
     RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
-use crate::audio_level::EnergyCounters;
+use crate::audio_level::{AudioStats, EnergyCounters};
 use crate::config::IceServer;
-use crate::host::js::describe;
+use crate::browser::{describe, stop_tracks};
 
 /// How long an offer or answer waits for ICE candidates before it leaves with what it has.
 /// Host candidates on a LAN come within a few milliseconds; an unreachable STUN or TURN server
@@ -74,17 +74,6 @@ pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaErro
     }
 }
 
-/// One reading of a call's audio statistics.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct AudioStats {
-    /// RTP packets sent and received.
-    pub packets: (u64, u64),
-    /// Energy of the microphone's audio.
-    pub sent: EnergyCounters,
-    /// Energy of the other party's audio.
-    pub received: EnergyCounters,
-}
-
 /// One call's media.
 pub struct CallMedia {
     connection: RtcPeerConnection,
@@ -135,8 +124,8 @@ impl CallMedia {
         let audio: HtmlAudioElement =
             document.create_element("audio").map_err(|e| failed("Audio", &e))?.unchecked_into();
         audio.set_autoplay(true);
-        if let Some(speaker) = super::devices::chosen(super::devices::Role::Speaker) {
-            super::devices::play_through(&audio, &speaker);
+        if let Some(speaker) = crate::devices::chosen(crate::devices::Role::Speaker) {
+            crate::devices::play_through(&audio, &speaker);
         }
         let _ = audio.set_attribute("data-call-audio", "");
         if let Some(body) = document.body() {
@@ -264,7 +253,7 @@ impl CallMedia {
 
     /// Plays the other party through `speaker`.
     pub fn set_speaker(&self, speaker: &str) {
-        super::devices::play_through(&self.audio, speaker);
+        crate::devices::play_through(&self.audio, speaker);
     }
 
     /// Plays keypad tones into the call as RTP telephone events (RFC 4733); false when the
@@ -371,9 +360,7 @@ impl CallMedia {
     pub fn close(&self) {
         self.unregister_handlers();
         self.connection.close();
-        for track in self.microphone.get_tracks().iter() {
-            track.unchecked_into::<MediaStreamTrack>().stop();
-        }
+        stop_tracks(&self.microphone);
         self.audio.set_src_object(None);
         self.audio.remove();
     }

@@ -1,14 +1,14 @@
 //! The phone shell: the SIP user agent of `crates/sip` running in the page. It carries the
 //! agent's bytes over WebSockets, runs its timers with `setTimeout`, gives every call its own
-//! RTCPeerConnection, and turns the agent's events into what the UI shows. Every SIP decision
-//! stays in the agent; this module only connects it to the browser.
+//! RTCPeerConnection, and hands what the agent reports to the desk (`crate::desk`), which keeps
+//! the model; the shell publishes the model after each change. Every SIP decision stays in the
+//! agent and every contact-center rule in the desk; this module only connects them to the
+//! browser. It knows nothing of the components that show the model.
 
 mod calling;
-pub mod devices;
 mod events;
 mod hold_audio;
 mod media;
-pub mod notifications;
 mod presence;
 mod setup;
 mod transport;
@@ -17,7 +17,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sip::Millis;
 use sip::agent::{CallRef, FlowId, Output, SubscriptionRef, UserAgent};
@@ -26,28 +25,40 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::MediaStream;
 
-use crate::audio_level::level_between;
-use crate::config::{AgentSettings, Config, DtmfMode, IceServer};
+use crate::browser::{mark, sleep, stop_tracks};
+use crate::config::{Config, DtmfMode, IceServer};
+use crate::desk::{AppEvent, Desk, DeskAction, DeskEvent};
 use crate::dial_plan::DialPlan;
-use crate::ui::{PhoneState, Registration};
+use crate::model::{PhoneSnapshot, Session};
 use media::CallMedia;
-pub use media::{AudioStats, MediaError};
-use sip::body::PresenceState;
+pub use media::MediaError;
+pub use setup::SignInError;
 use transport::{Flow, FlowEvent};
 
 /// A signed-in phone. Cloning shares it.
 #[derive(Clone)]
 pub struct Softphone(Rc<RefCell<Shell>>);
 
+/// Where the phone reports: its model after each change, and what the app must hear of.
+#[derive(Clone)]
+pub struct PhoneOutputs {
+    /// Receives the whole model after each change.
+    pub model: Rc<dyn Fn(PhoneSnapshot)>,
+    /// Receives calls ringing, answered and ended.
+    pub event: Rc<dyn Fn(AppEvent)>,
+}
+
 struct Shell {
     agent: UserAgent,
-    ui: PhoneState,
+    desk: Desk,
+    outputs: PhoneOutputs,
+    /// The SIP username, whose history is stored.
+    user: String,
     ice_servers: Vec<IceServer>,
     dtmf: DtmfMode,
     dial_plan: DialPlan,
-    agent_settings: AgentSettings,
-    /// What colleagues were last told, so that it is published once per change.
-    published: Option<(PresenceState, String)>,
+    /// What the model shows once the phone has stopped: signed out, or why the sign-in failed.
+    ending: Session,
     flows: HashMap<FlowId, Flow>,
     media: HashMap<CallRef, Rc<CallMedia>>,
     /// Offers of incoming calls, kept until the agent answers.
@@ -113,9 +124,7 @@ impl Shell {
             media.close();
         }
         if let Some(stream) = self.microphone.take() {
-            for track in stream.get_tracks().iter() {
-                track.unchecked_into::<web_sys::MediaStreamTrack>().stop();
-            }
+            stop_tracks(&stream);
         }
         if let Some(hold_audio) = self.hold_audio.take() {
             hold_audio.close();
@@ -136,21 +145,6 @@ impl Drop for Shell {
     }
 }
 
-/// Records a User Timing mark, replacing the previous one of that name (visible in the
-/// browser's performance tools; the benchmarks read them): `framephone:dial`,
-/// `framephone:invite`, `framephone:ringing` (the first 180 of a call we placed),
-/// `framephone:answer`, `framephone:audio` (a call's first RTP packet), `framephone:sign-in`,
-/// `framephone:registered`.
-pub fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let name = format!("framephone:{name}");
-        // Only the latest of each: the timeline would otherwise keep a few entries per call
-        // for the life of the page.
-        performance.clear_marks_with_mark_name(&name);
-        let _ = performance.mark(&name);
-    }
-}
-
 /// Milliseconds on the page's monotonic clock.
 fn now() -> Millis {
     let millis = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
@@ -160,23 +154,26 @@ fn now() -> Millis {
 impl Softphone {
     /// Signs in with the configured servers and starts registering, with the password just
     /// typed or an HA1 kept from an earlier sign-in; `keeping` says what to keep once the
-    /// server accepts it.
+    /// server accepts it. The model goes to `outputs` from now until the phone has stopped.
     pub fn sign_in(
         config: &Config,
         credentials: AuthCredentials,
         keeping: Keeping,
-        ui: PhoneState,
-    ) -> Result<Softphone, String> {
+        outputs: PhoneOutputs,
+    ) -> Result<Softphone, SignInError> {
         mark("sign-in");
+        let user = credentials.username().to_owned();
         let agent = setup::agent(config, credentials)?;
+        let history = crate::history::load(&user);
         let shell = Shell {
             agent,
-            ui,
+            desk: Desk::new(config.agent.clone(), &config.directory, user.clone(), history),
+            outputs,
+            user,
             ice_servers: config.ice_servers.clone(),
             dtmf: config.sip.dtmf,
             dial_plan: config.dialling.clone(),
-            agent_settings: config.agent.clone(),
-            published: None,
+            ending: Session::SignedOut,
             flows: HashMap::new(),
             media: HashMap::new(),
             offers: HashMap::new(),
@@ -194,14 +191,15 @@ impl Softphone {
         };
         let phone = Softphone(Rc::new(RefCell::new(shell)));
         phone.start_clocks();
-        ui.registration.set(Registration::Connecting);
+        phone.publish();
         phone.run(|agent, now| agent.start(now));
         phone.watch_directory(&config.directory);
-        // Ask for the microphone now, so that the first call does not wait for it.
+        // The microphone is checked now: a blocked one is found before the first call rings,
+        // and keeps the agent Not Ready until it works.
         let warm = phone.clone();
         spawn_local(async move {
             if let Err(error) = warm.microphone().await {
-                warm.ui().notice.set(Some(error.to_string()));
+                warm.tell_desk(DeskEvent::MicrophoneFailed(error.to_string()));
             }
         });
         Ok(phone)
@@ -210,8 +208,17 @@ impl Softphone {
     /// Unregisters and closes everything: at once when the agent stops, else after
     /// [`STOP_DEADLINE_MS`]. The phone stays alive until then even when nobody holds it.
     pub fn sign_out(&self) {
-        if std::mem::replace(&mut self.0.borrow_mut().stopping, true) {
-            return;
+        self.stop(Session::SignedOut);
+    }
+
+    /// Stops the agent; once it has stopped, the model shows `ending`.
+    fn stop(&self, ending: Session) {
+        {
+            let mut shell = self.0.borrow_mut();
+            if std::mem::replace(&mut shell.stopping, true) {
+                return;
+            }
+            shell.ending = ending;
         }
         self.run(|agent, now| agent.stop(now));
         if self.0.borrow().shut {
@@ -219,18 +226,51 @@ impl Softphone {
         }
         let phone = self.clone();
         spawn_local(async move {
-            let deadline = js_sys::Promise::new(&mut |resolve, _| {
-                if let Some(window) = web_sys::window() {
-                    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, STOP_DEADLINE_MS);
-                }
-            });
-            let _ = wasm_bindgen_futures::JsFuture::from(deadline).await;
+            sleep(STOP_DEADLINE_MS).await;
             phone.shut_down();
         });
     }
 
-    fn ui(&self) -> PhoneState {
-        self.0.borrow().ui
+    /// Resolves once everything is closed (after [`sign_out`](Self::sign_out)).
+    pub async fn stopped(&self) {
+        while !self.0.borrow().shut {
+            sleep(50).await;
+        }
+    }
+
+    /// Tells the desk what happened at this moment, carries out what it asks, and publishes
+    /// the model. Hands back the calls to hold, which only answering asks for.
+    fn tell_desk(&self, event: DeskEvent) -> Vec<CallRef> {
+        let actions = self.0.borrow_mut().desk.on_event(js_sys::Date::now(), event);
+        let mut to_hold = Vec::new();
+        for action in actions {
+            match action {
+                DeskAction::Reject { call, status } => {
+                    let _ = self.run(|agent, now| agent.reject(now, call, status));
+                }
+                DeskAction::Hold(call) => to_hold.push(call),
+                DeskAction::Publish(state, note) => self.run(|agent, now| agent.publish(now, state, Some(&note))),
+                DeskAction::Record(_) => {
+                    let shell = self.0.borrow();
+                    crate::history::save(&shell.user, &shell.desk.model().history);
+                }
+                DeskAction::Tell(event) => {
+                    let tell = self.0.borrow().outputs.event.clone();
+                    tell(event);
+                }
+            }
+        }
+        self.publish();
+        to_hold
+    }
+
+    /// Hands the model to whoever shows it.
+    fn publish(&self) {
+        let (model, show) = {
+            let shell = self.0.borrow();
+            (shell.desk.model().clone(), shell.outputs.model.clone())
+        };
+        show(model);
     }
 
     /// Runs `command` on the agent, then carries out what it asks.
@@ -356,23 +396,15 @@ impl Softphone {
                 shell.watched.len()
             ));
         }
-        let ui = self.ui();
-        let now = js_sys::Date::now();
-        ui.clock.set(now);
-        if let Some(ready) = ui.agent_state.with_untracked(|state| state.tick(now)) {
-            self.set_agent_state(ready);
-        }
+        self.tell_desk(DeskEvent::Tick);
         let media: Vec<(CallRef, Rc<CallMedia>)> = self.0.borrow().media.iter().map(|(c, m)| (*c, m.clone())).collect();
         for (call, media) in media {
+            let phone = self.clone();
             spawn_local(async move {
-                let audio = media.stats().await;
-                ui.update_call(call, |view| {
-                    let levels = (
-                        level_between(view.audio.sent, audio.sent),
-                        level_between(view.audio.received, audio.received),
-                    );
-                    (view.audio, view.levels) = (audio, levels);
-                });
+                let stats = media.stats().await;
+                if !phone.0.borrow().stopping {
+                    phone.tell_desk(DeskEvent::Audio { call, stats });
+                }
             });
         }
     }
@@ -384,11 +416,11 @@ impl Softphone {
             return;
         }
         let released = shell.release();
-        let (ui, signed_out) = (shell.ui, shell.stopping);
+        let last = PhoneSnapshot::session_only(shell.ending.clone(), Some(shell.user.clone()));
+        let show = shell.outputs.model.clone();
         drop(shell);
-        if !signed_out {
-            ui.calls.set(Vec::new());
-        }
+        // The last word: no phone runs any more, and why.
+        show(last);
         // Listeners and clocks may be on the stack right now: drop them after it unwinds.
         spawn_local(async move { drop(released) });
     }

@@ -1,11 +1,11 @@
-//! Presence: the agent's state published to colleagues, and the directory's contacts watched.
+//! Presence: the directory's contacts watched, and the agent's state as the desk publishes it.
 
-use leptos::prelude::*;
+use leptos::task::spawn_local;
 use sip::agent::Package;
 
 use super::Softphone;
 use crate::agent_state::AgentState;
-use crate::ui::{CallStage, Registration};
+use crate::desk::DeskEvent;
 
 impl Softphone {
     /// Watches every directory contact's presence (the agent subscribes once registered).
@@ -18,24 +18,22 @@ impl Softphone {
         }
     }
 
-    /// The agent chose a state (Ready, Not Ready with a reason).
+    /// The agent chose a state. Ready only once the microphone opens: an agent who cannot
+    /// talk stays Not Ready, and is told why.
     pub fn set_agent_state(&self, state: AgentState) {
-        self.ui().agent_state.set(state);
-        self.publish_presence();
-    }
-
-    /// Tells colleagues what changed: on a call, Ready, Not Ready or After Call Work.
-    pub(super) fn publish_presence(&self) {
-        let ui = self.ui();
-        if ui.registration.get_untracked() != Registration::Registered {
+        if state != AgentState::Ready {
+            self.tell_desk(DeskEvent::StateChosen(state));
             return;
         }
-        let on_call = ui.calls.with_untracked(|calls| calls.iter().any(|c| c.stage != CallStage::Incoming));
-        let presence = ui.agent_state.with_untracked(|state| state.presence(on_call));
-        if self.0.borrow().published.as_ref() == Some(&presence) {
-            return;
-        }
-        self.0.borrow_mut().published = Some(presence.clone());
-        self.run(|agent, now| agent.publish(now, presence.0, Some(&presence.1)));
+        let phone = self.clone();
+        spawn_local(async move {
+            let event = match phone.microphone().await {
+                Ok(_) => DeskEvent::StateChosen(AgentState::Ready),
+                Err(error) => DeskEvent::MicrophoneFailed(error.to_string()),
+            };
+            if !phone.0.borrow().stopping {
+                phone.tell_desk(event);
+            }
+        });
     }
 }

@@ -2,7 +2,7 @@
 //! id (RFC 5626, kept in `localStorage`) and its random generator: ChaCha20 keyed with 32 bytes
 //! from `crypto.getRandomValues`, so that tags, branches and Call-IDs cannot be predicted.
 
-use sip::agent::{AgentConfig, Server, TransportKind, UserAgent};
+use sip::agent::{AgentConfig, ConfigError, Server, TransportKind, UserAgent};
 use sip::auth::AuthCredentials;
 use sip::message::Uri;
 use sip::random::ChaCha;
@@ -11,18 +11,43 @@ use crate::config::Config;
 
 const INSTANCE_KEY: &str = "framephone.instance";
 
+/// Why a sign-in cannot start; the text finishes "Sign-in failed: …".
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// The username is empty or holds characters a SIP address cannot.
+    #[error("enter your SIP username (letters, digits and - _ . only)")]
+    Username,
+    /// No password was typed.
+    #[error("enter your password")]
+    Password,
+    /// The username and the configured domain do not make a SIP address.
+    #[error("{address} is not a SIP address ({reason})")]
+    Address {
+        /// What was tried.
+        address: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The browser has no cryptographic random numbers.
+    #[error("this browser offers no secure random numbers (crypto.getRandomValues)")]
+    NoRandom,
+    /// The SIP core refused the settings.
+    #[error(transparent)]
+    Agent(#[from] ConfigError),
+}
+
 /// An agent on the configured servers for these credentials (the password, or a kept HA1).
-pub(super) fn agent(config: &Config, credentials: AuthCredentials) -> Result<UserAgent, String> {
+pub(super) fn agent(config: &Config, credentials: AuthCredentials) -> Result<UserAgent, SignInError> {
     let username = credentials.username();
     if username.is_empty() || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/".contains(&b))
     {
-        return Err("Enter your SIP username (letters, digits and - _ . only).".into());
+        return Err(SignInError::Username);
     }
     if matches!(&credentials, AuthCredentials::Password(c) if c.password.is_empty()) {
-        return Err("Enter your password.".into());
+        return Err(SignInError::Password);
     }
-    let aor = Uri::parse(format!("sip:{username}@{}", config.sip.domain).as_bytes())
-        .map_err(|e| format!("sip:{username}@{} is not a SIP address: {e}", config.sip.domain))?;
+    let address = format!("sip:{username}@{}", config.sip.domain);
+    let aor = Uri::parse(address.as_bytes()).map_err(|e| SignInError::Address { address, reason: e.to_string() })?;
     let servers = config
         .sip
         .servers
@@ -40,12 +65,12 @@ pub(super) fn agent(config: &Config, credentials: AuthCredentials) -> Result<Use
     agent_config.publish_expires = 600;
     agent_config.max_calls = config.sip.max_calls;
     agent_config.transfer_targets = config.sip.transfer_targets.clone();
-    UserAgent::new(agent_config, Box::new(random)).map_err(|e| e.to_string())
+    Ok(UserAgent::new(agent_config, Box::new(random))?)
 }
 
 /// 256 bits from the browser's cryptographic generator; without it the phone does not start,
 /// since guessable tags and branches would let others forge requests into its calls.
-fn random_seed() -> Result<[u8; 32], String> {
+fn random_seed() -> Result<[u8; 32], SignInError> {
     let mut bytes = [0u8; 32];
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
@@ -53,14 +78,14 @@ fn random_seed() -> Result<[u8; 32], String> {
     if filled {
         Ok(bytes)
     } else {
-        Err("This browser offers no secure random numbers (crypto.getRandomValues).".into())
+        Err(SignInError::NoRandom)
     }
 }
 
 /// The same `urn:uuid:` every time this browser runs the phone, so that the registrar replaces
 /// our old binding instead of adding one per page load.
 fn instance_id(random: &mut ChaCha) -> String {
-    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    let storage = crate::browser::local_storage();
     if let Some(id) = storage.as_ref().and_then(|s| s.get_item(INSTANCE_KEY).ok().flatten()).filter(|id| {
         // Stored text is input too: only a well-formed UUID URN goes into our Contact.
         id.starts_with("urn:uuid:") && id.len() <= 45 && id[9..].bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')

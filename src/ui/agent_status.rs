@@ -1,16 +1,18 @@
 //! The agent's Status control: Ready, Not Ready with a reason, and the After Call Work
-//! countdown while it runs.
+//! countdown while it runs; Offline while the phone is not registered.
 
 use leptos::prelude::*;
 
 use super::state::PhoneState;
 use crate::agent_state::AgentState;
+use crate::command::Command;
 
 /// A `select` named "Status".
 #[component]
 pub fn AgentStatus() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let reasons = state.config.with_value(|config| config.agent.not_ready_reasons.clone());
+    let registered = move || state.session.with(|s| s.registered());
     let choose = {
         let reasons = reasons.clone();
         move |value: String| {
@@ -18,28 +20,44 @@ pub fn AgentStatus() -> impl IntoView {
                 Some(index) => reasons.get(index).cloned().map(AgentState::NotReady),
                 None => (value == "ready").then_some(AgentState::Ready),
             };
-            if let (Some(chosen), Some(phone)) = (chosen, state.phone.get_value()) {
-                phone.set_agent_state(chosen);
+            if let Some(chosen) = chosen {
+                state.commands.send(Command::SetAgentState(chosen));
             }
+        }
+    };
+    // A Not Ready reason the desk gave (no microphone) is not among the configured ones.
+    let other_reason = {
+        let reasons = reasons.clone();
+        move || match state.agent_state.get() {
+            AgentState::NotReady(reason) if !reasons.contains(&reason) => Some(reason),
+            _ => None,
         }
     };
     let selected = {
         let reasons = reasons.clone();
-        move || match state.agent_state.get() {
-            AgentState::Ready => "ready".to_owned(),
-            AgentState::NotReady(reason) => {
-                reasons.iter().position(|r| *r == reason).map_or("ready".to_owned(), |i| format!("not-ready:{i}"))
+        move || {
+            if !registered() {
+                return "offline".to_owned();
             }
-            AgentState::AfterCallWork { .. } => "after-call-work".to_owned(),
+            match state.agent_state.get() {
+                AgentState::Ready => "ready".to_owned(),
+                AgentState::NotReady(reason) => reasons
+                    .iter()
+                    .position(|r| *r == reason)
+                    .map_or("not-ready:other".to_owned(), |i| format!("not-ready:{i}")),
+                AgentState::AfterCallWork { .. } => "after-call-work".to_owned(),
+            }
         }
     };
     view! {
         <select
             class="fp-agent-status"
             aria-label="Status"
+            disabled=move || !registered()
             prop:value=selected
             on:change=move |ev| choose(event_target_value(&ev))
         >
+            {move || (!registered()).then(|| view! { <option value="offline" disabled=true>"Offline"</option> })}
             <option value="ready">"Ready"</option>
             {reasons
                 .into_iter()
@@ -47,8 +65,13 @@ pub fn AgentStatus() -> impl IntoView {
                 .map(|(i, reason)| view! { <option value=format!("not-ready:{i}")>{format!("Not Ready: {reason}")}</option> })
                 .collect_view()}
             {move || {
-                let state_now = state.agent_state.get();
-                matches!(state_now, AgentState::AfterCallWork { .. })
+                other_reason()
+                    .map(|reason| {
+                        view! { <option value="not-ready:other" disabled=true>{format!("Not Ready: {reason}")}</option> }
+                    })
+            }}
+            {move || {
+                matches!(state.agent_state.get(), AgentState::AfterCallWork { .. })
                     .then(|| {
                         view! {
                             <option value="after-call-work" disabled=true>

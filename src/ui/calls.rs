@@ -6,15 +6,11 @@ use sip::agent::CallRef;
 
 use super::dial_pad::KEYS;
 use super::directory::presence_text;
-use super::state::{CallStage, CallView, PhoneState, elapsed_text};
+use super::state::PhoneState;
 use super::untrusted::PartyName;
+use crate::command::Command;
 use crate::display_name::{DisplayName, Party, isolate};
-
-fn with_phone(state: PhoneState, action: impl FnOnce(&crate::phone::Softphone)) {
-    if let Some(phone) = state.phone.get_value() {
-        action(&phone);
-    }
-}
+use crate::model::{CallStage, CallView, elapsed_text};
 
 /// Every call, newest last.
 #[component]
@@ -42,10 +38,10 @@ fn IncomingCall(id: CallRef, party: Party) -> impl IntoView {
             <h2 id=title class="fp-incoming__title">"Incoming call"</h2>
             <p id=detail class="fp-incoming__party"><PartyName party /></p>
             <div class="fp-incoming__actions">
-                <button type="button" class="fp-button fp-button--answer" on:click=move |_| with_phone(state, |p| p.answer(id))>
+                <button type="button" class="fp-button fp-button--answer" on:click=move |_| state.commands.send(Command::Answer(id))>
                     "Answer"
                 </button>
-                <button type="button" class="fp-button fp-button--decline" on:click=move |_| with_phone(state, |p| p.decline(id))>
+                <button type="button" class="fp-button fp-button--decline" on:click=move |_| state.commands.send(Command::Decline(id))>
                     "Decline"
                 </button>
             </div>
@@ -105,7 +101,7 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                     class="fp-button"
                     aria-pressed=move || call().is_some_and(|c| c.muted).to_string()
                     disabled=move || !established()
-                    on:click=move |_| with_phone(state, |p| p.toggle_mute(id))
+                    on:click=move |_| state.commands.send(Command::ToggleMute(id))
                 >
                     {move || if call().is_some_and(|c| c.muted) { "Unmute" } else { "Mute" }}
                 </button>
@@ -113,7 +109,7 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                     type="button"
                     class="fp-button"
                     disabled=move || !established()
-                    on:click=move |_| with_phone(state, |p| p.toggle_hold(id))
+                    on:click=move |_| state.commands.send(Command::ToggleHold(id))
                 >
                     {move || if call().is_some_and(|c| c.held) { "Resume" } else { "Hold" }}
                 </button>
@@ -135,7 +131,7 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 >
                     "Transfer"
                 </button>
-                <button type="button" class="fp-button fp-button--decline" on:click=move |_| with_phone(state, |p| p.hang_up(id))>
+                <button type="button" class="fp-button fp-button--decline" on:click=move |_| state.commands.send(Command::HangUp(id))>
                     "Hang up"
                 </button>
             </div>
@@ -152,7 +148,7 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                                             <button
                                                 type="button"
                                                 class="fp-keypad__key"
-                                                on:click=move |_| with_phone(state, |p| p.send_digit(id, key))
+                                                on:click=move |_| state.commands.send(Command::SendDigit(id, key))
                                             >
                                                 {key.to_string()}
                                             </button>
@@ -225,7 +221,7 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
                     disabled=move || !has_target() || consultation().is_some()
                     on:click=move |_| {
                         let to = target.get_untracked().trim().to_owned();
-                        with_phone(state, |p| p.transfer(id, &to));
+                        state.commands.send(Command::Transfer(id, to));
                     }
                 >
                     "Transfer now"
@@ -236,7 +232,7 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
                     disabled=move || !has_target() || consultation().is_some()
                     on:click=move |_| {
                         let to = target.get_untracked().trim().to_owned();
-                        with_phone(state, |p| p.consult(id, to));
+                        state.commands.send(Command::Consult(id, to));
                     }
                 >
                     "Consult"
@@ -249,7 +245,7 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
                                     type="button"
                                     class="fp-button fp-button--answer"
                                     disabled=move || !consultation_up()
-                                    on:click=move |_| with_phone(state, |p| p.complete_transfer(id))
+                                    on:click=move |_| state.commands.send(Command::CompleteTransfer(id))
                                 >
                                     "Complete transfer"
                                 </button>

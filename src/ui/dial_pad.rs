@@ -5,7 +5,8 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::state::{PhoneState, Registration};
+use super::state::PhoneState;
+use crate::command::Command;
 use super::untrusted::Name;
 use crate::dial_string::is_dial_key;
 
@@ -44,12 +45,10 @@ pub fn DialPad() -> impl IntoView {
     });
     on_cleanup(move || typing.remove());
 
-    let can_call =
-        move || state.registration.get() == Registration::Registered && state.number.with(|n| !n.trim().is_empty());
+    let can_call = move || state.session.with(|s| s.registered()) && state.number.with(|n| !n.trim().is_empty());
     let call = move || {
-        let number = state.number.get_untracked();
-        if let (true, Some(phone)) = (can_call(), state.phone.get_value()) {
-            phone.dial(number.trim().to_owned());
+        if can_call() {
+            state.commands.send(Command::Dial(state.number.get_untracked().trim().to_owned()));
         }
     };
     view! {

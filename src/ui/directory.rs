@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use sip::body::PresenceState;
 
-use super::state::{PhoneState, Registration};
+use super::state::PhoneState;
+use crate::command::Command;
 use super::untrusted::Name;
 use crate::display_name::DisplayName;
 
@@ -34,7 +35,7 @@ pub fn Directory() -> impl IntoView {
         return view! { <p class="fp-empty">"No directory contacts are configured."</p> }.into_any();
     }
     let search = RwSignal::new(String::new());
-    let registered = move || state.registration.get() == Registration::Registered;
+    let registered = move || state.session.with(|s| s.registered());
     view! {
         <div class="fp-directory">
             <label for="fp-directory-search">"Search directory"</label>
@@ -69,11 +70,7 @@ pub fn Directory() -> impl IntoView {
                                         class="fp-button fp-button--quiet"
                                         aria-label=call_label
                                         disabled=move || !registered()
-                                        on:click=move |_| {
-                                            if let Some(phone) = state.phone.get_value() {
-                                                phone.dial(number.clone());
-                                            }
-                                        }
+                                        on:click=move |_| state.commands.send(Command::Dial(number.clone()))
                                     >
                                         "Call"
                                     </button>

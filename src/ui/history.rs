@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::state::{PhoneState, Registration};
+use super::state::PhoneState;
+use crate::command::Command;
 use super::untrusted::Name;
 use crate::display_name::{DisplayName, MAX_SHOWN_CHARS};
 use crate::history::CallRecord;
@@ -19,7 +20,7 @@ fn Entry(record: CallRecord) -> impl IntoView {
     let party = DisplayName::with_limit(&record.party, 2 * MAX_SHOWN_CHARS + 3);
     let number = record.number.clone();
     let no_number = number.is_empty();
-    let disabled = move || state.registration.get() != Registration::Registered || no_number;
+    let disabled = move || !state.session.with(|s| s.registered()) || no_number;
     view! {
         <li class="fp-history__entry">
             <span class="fp-history__text">{before}<Name name=party />{after}</span>
@@ -27,11 +28,7 @@ fn Entry(record: CallRecord) -> impl IntoView {
                 type="button"
                 class="fp-button fp-button--quiet"
                 disabled=disabled
-                on:click=move |_| {
-                    if let Some(phone) = state.phone.get_value() {
-                        phone.dial(number.clone());
-                    }
-                }
+                on:click=move |_| state.commands.send(Command::Dial(number.clone()))
             >
                 "Call back"
             </button>
@@ -51,7 +48,7 @@ pub fn History() -> impl IntoView {
         <ul class="fp-history" aria-label="Recent calls" hidden=empty>
             <For
                 each=move || state.history.get()
-                key=|record| (record.started, record.incoming, record.number.clone())
+                key=|record| (record.id.clone(), record.started, record.incoming, record.number.clone())
                 let:record
             >
                 <Entry record />

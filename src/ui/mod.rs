@@ -1,4 +1,5 @@
-//! Leptos components. They render [`PhoneState`] and change it; they never talk to a host.
+//! Leptos components. They render [`PhoneState`] and send `Command`s; they never hold the
+//! phone or talk to a host.
 
 mod agent_status;
 mod alerts;
@@ -19,6 +20,6 @@ pub use calls::Calls;
 pub use dial_pad::DialPad;
 pub use error_screen::ErrorScreen;
 pub use phone::Phone;
-pub use sign_in::{SignIn, resume as resume_sign_in, sign_out};
-pub use state::{CallStage, CallView, HostStatus, NumberSource, PhoneState, Registration, Tab, elapsed_text};
+pub use sign_in::SignIn;
+pub use state::{HostStatus, NumberSource, PhoneState, Tab};
 pub use tabs::Tabs;

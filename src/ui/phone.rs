@@ -10,15 +10,19 @@ use super::directory::Directory;
 use super::history::History;
 use super::settings::Settings;
 use super::shortcuts::Shortcuts;
-use super::sign_in::{SignIn, sign_out};
-use super::state::{PhoneState, Registration, Tab};
+use super::sign_in::SignIn;
+use super::state::{PhoneState, Tab};
 use super::tabs::Tabs;
 use super::untrusted::Name;
+use crate::command::Command;
 
 /// The whole phone, rendered from the [`PhoneState`] in context.
 #[component]
 pub fn Phone() -> impl IntoView {
     let state = expect_context::<PhoneState>();
+    // A memo: the header, the form and the sounds change when a phone starts or stops, not at
+    // each step of its registration.
+    let phone_runs = Memo::new(move |_| state.session.with(|s| s.phone_runs()));
     view! {
         <main class="fp-phone">
             <header class="fp-header">
@@ -26,24 +30,23 @@ pub fn Phone() -> impl IntoView {
                     {move || state.status_text()}
                 </div>
                 {move || {
-                    state
-                        .user
-                        .get()
-                        .map(|_| {
+                    phone_runs.get()
+                        .then(|| {
                             view! {
                                 <AgentStatus />
-                                <button type="button" class="fp-button fp-button--quiet" on:click=move |_| sign_out(state)>
+                                <button
+                                    type="button"
+                                    class="fp-button fp-button--quiet"
+                                    on:click=move |_| state.commands.send(Command::SignOut)
+                                >
                                     "Sign out"
                                 </button>
                             }
                         })
                 }}
             </header>
-            {move || {
-                let signed_out = matches!(state.registration.get(), Registration::SignedOut | Registration::Failed(_));
-                signed_out.then(|| view! { <SignIn /> })
-            }}
-            {move || state.user.get().map(|_| view! { <Alerts /> })}
+            {move || (!phone_runs.get()).then(|| view! { <SignIn /> })}
+            {move || phone_runs.get().then(|| view! { <Alerts /> })}
             <Calls />
             {move || {
                 state
@@ -53,6 +56,9 @@ pub fn Phone() -> impl IntoView {
             }}
             {move || {
                 state.notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })
+            }}
+            {move || {
+                state.host_notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })
             }}
             <Tabs />
             {Tab::ALL

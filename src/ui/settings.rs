@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::state::PhoneState;
-use crate::phone::devices::{self, Device, Role};
-use crate::phone::notifications;
+use crate::command::Command;
+use crate::devices::{self, Device, Role};
+use crate::notifications;
 
 /// One device choice: a `select` named after its role, "Default" first.
 #[component]
@@ -15,12 +16,7 @@ fn DeviceChoice(role: Role, name: &'static str, choices: RwSignal<Vec<Device>>) 
     let chosen = RwSignal::new(devices::chosen(role).unwrap_or_default());
     let choose = move |id: String| {
         chosen.set(id.clone());
-        match (state.phone.get_value(), role) {
-            (Some(phone), Role::Microphone) => phone.set_microphone(&id),
-            (Some(phone), Role::Speaker) => phone.set_speaker(&id),
-            // The ringer's device is read each time a call rings.
-            (_, Role::Ringer) | (None, _) => devices::choose(role, &id),
-        }
+        state.commands.send(Command::ChooseDevice(role, id));
     };
     view! {
         <label class="fp-settings__choice">

@@ -5,7 +5,9 @@
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
-use super::state::{CallStage, PhoneState};
+use super::state::PhoneState;
+use crate::command::Command;
+use crate::model::{current, ringing};
 
 /// Each shortcut: the `KeyboardEvent.code`, what the help panel shows, and what it does.
 const SHORTCUTS: [(&str, &str, &str); 5] = [
@@ -16,28 +18,18 @@ const SHORTCUTS: [(&str, &str, &str); 5] = [
     ("KeyO", "Alt+O", "Hold or resume"),
 ];
 
-fn act(state: PhoneState, code: &str) -> bool {
-    let Some(phone) = state.phone.get_value() else { return false };
-    let (ringing, current) = state.calls.with_untracked(|calls| {
-        let ringing = calls.iter().find(|c| c.stage == CallStage::Incoming).map(|c| c.id);
-        // The call being talked on, else the newest one.
-        let current = calls
-            .iter()
-            .rev()
-            .find(|c| c.stage != CallStage::Incoming && !c.held)
-            .or_else(|| calls.iter().rev().find(|c| c.stage != CallStage::Incoming))
-            .map(|c| c.id);
-        (ringing, current)
-    });
-    match (code, ringing, current) {
-        ("KeyA", Some(call), _) => phone.answer(call),
-        ("KeyD", Some(call), _) => phone.decline(call),
-        ("KeyH", _, Some(call)) => phone.hang_up(call),
-        ("KeyM", _, Some(call)) => phone.toggle_mute(call),
-        ("KeyO", _, Some(call)) => phone.toggle_hold(call),
-        _ => return false,
-    }
-    true
+/// The command a shortcut stands for now, if any.
+fn command_for(state: PhoneState, code: &str) -> Option<Command> {
+    let (ringing, current) =
+        state.calls.with_untracked(|calls| (ringing(calls).map(|c| c.id), current(calls).map(|c| c.id)));
+    Some(match (code, ringing, current) {
+        ("KeyA", Some(call), _) => Command::Answer(call),
+        ("KeyD", Some(call), _) => Command::Decline(call),
+        ("KeyH", _, Some(call)) => Command::HangUp(call),
+        ("KeyM", _, Some(call)) => Command::ToggleMute(call),
+        ("KeyO", _, Some(call)) => Command::ToggleHold(call),
+        _ => return None,
+    })
 }
 
 /// Installs the shortcuts and renders the help panel's button and list.
@@ -46,8 +38,12 @@ pub fn Shortcuts() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let open = RwSignal::new(false);
     let keys = window_event_listener(leptos::ev::keydown, move |event: KeyboardEvent| {
-        if event.alt_key() && !event.ctrl_key() && !event.meta_key() && act(state, &event.code()) {
+        if !event.alt_key() || event.ctrl_key() || event.meta_key() {
+            return;
+        }
+        if let Some(command) = command_for(state, &event.code()) {
             event.prevent_default();
+            state.commands.send(command);
         }
     });
     on_cleanup(move || keys.remove());

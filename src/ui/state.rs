@@ -1,12 +1,18 @@
-//! The state the phone's components render, shared through a `Copy` context.
+//! The state the phone's components render, shared through a `Copy` context: the phone's
+//! model as signals (only the app writes them, from each published snapshot), the host's side,
+//! and what belongs to the view alone (the tab, the number being typed).
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use sip::agent::CallRef;
 
+use crate::agent_state::AgentState;
+use crate::command::Commands;
 use crate::config::Config;
-use crate::display_name::{DisplayName, Party};
-use crate::host::{DialRequest, HostKind};
-use crate::phone::{AudioStats, Softphone};
+use crate::display_name::DisplayName;
+use crate::history::CallRecord;
+use crate::host_kind::HostKind;
+use crate::model::{CallView, PhoneSnapshot, Presence, Session};
 
 /// The three tabs of the phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,39 +59,6 @@ pub enum HostStatus {
     Failed(String),
 }
 
-/// Where the agent's sign-in stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Registration {
-    /// Nobody is signed in.
-    SignedOut,
-    /// Connecting and registering.
-    Connecting,
-    /// Registered: calls can come in.
-    Registered,
-    /// The connection dropped; the phone tries again in `retry_in` milliseconds.
-    Reconnecting {
-        /// Milliseconds until the next attempt.
-        retry_in: u64,
-    },
-    /// Registration failed; the text says why, and when the phone tries again by itself.
-    Failed(String),
-}
-
-/// Where a call is, as the agent sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallStage {
-    /// Ours, placed, no answer yet.
-    Dialing,
-    /// Ours, ringing at the other end.
-    Ringing,
-    /// Theirs, ringing here.
-    Incoming,
-    /// Answered, being connected.
-    Connecting,
-    /// Talking.
-    Active,
-}
-
 /// Where a number in the dial pad came from: a host, and the CRM record it was clicked on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NumberSource {
@@ -93,84 +66,6 @@ pub struct NumberSource {
     pub record: Option<DisplayName>,
     /// The host's name.
     pub host: &'static str,
-}
-
-/// One call as the UI shows it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallView {
-    /// The agent's handle.
-    pub id: CallRef,
-    /// Whether the other side called us.
-    pub incoming: bool,
-    /// The other party: name and number, cleaned and capped.
-    pub party: Party,
-    /// What to dial to reach them again.
-    pub number: String,
-    /// When the call started (`Date.now()`).
-    pub started: f64,
-    /// Where it is.
-    pub stage: CallStage,
-    /// When it was answered (`Date.now()`), for the call timer.
-    pub answered_at: Option<f64>,
-    /// Our microphone is off on this call.
-    pub muted: bool,
-    /// We put it on hold.
-    pub held: bool,
-    /// The last `getStats` reading: packets, and the energy the level meters are made from.
-    pub audio: AudioStats,
-    /// Microphone and incoming audio levels over the last second, in percent.
-    pub levels: (u8, u8),
-    /// Keypad digits sent on this call.
-    pub keys_sent: String,
-    /// Digits the other side sent by SIP INFO.
-    pub keys_received: String,
-    /// The consultation call of an attended transfer of this call.
-    pub consultation: Option<CallRef>,
-    /// Lines about the call the agent must see: who is transferring them where, a transfer
-    /// that was refused.
-    pub notes: Vec<String>,
-}
-
-impl CallView {
-    /// A call that just started.
-    pub fn new(id: CallRef, incoming: bool, party: Party, number: String, stage: CallStage) -> CallView {
-        CallView {
-            id,
-            incoming,
-            party,
-            number,
-            started: js_sys::Date::now(),
-            stage,
-            answered_at: None,
-            muted: false,
-            held: false,
-            audio: AudioStats::default(),
-            levels: (0, 0),
-            keys_sent: String::new(),
-            keys_received: String::new(),
-            consultation: None,
-            notes: Vec::new(),
-        }
-    }
-
-    /// The state in words.
-    pub fn stage_text(&self) -> &'static str {
-        match (self.stage, self.held) {
-            (CallStage::Active, true) => "On hold",
-            (CallStage::Dialing, _) => "Calling…",
-            (CallStage::Ringing, _) => "Ringing…",
-            (CallStage::Incoming, _) => "Incoming call",
-            (CallStage::Connecting, _) => "Connecting…",
-            (CallStage::Active, false) => "Connected",
-        }
-    }
-}
-
-/// `m:ss` (or `h:mm:ss`) since `start`, both in milliseconds.
-pub fn elapsed_text(start: f64, now: f64) -> String {
-    let seconds = ((now - start).max(0.0) / 1000.0) as u64;
-    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    if hours > 0 { format!("{hours}:{minutes:02}:{seconds:02}") } else { format!("{minutes}:{seconds:02}") }
 }
 
 /// Everything the phone's components show, as signals.
@@ -188,61 +83,92 @@ pub struct PhoneState {
     pub number_source: RwSignal<Option<NumberSource>>,
     /// The CRM record the agent is looking at (its name, cleaned and capped).
     pub record_in_view: RwSignal<Option<DisplayName>>,
-    /// A short message for the agent (a click-to-dial that could not be used).
-    pub notice: RwSignal<Option<String>>,
     /// The validated configuration.
     pub config: StoredValue<Config>,
-    /// The signed-in phone, if any.
-    pub phone: StoredValue<Option<Softphone>, LocalStorage>,
-    /// The agent's SIP username once signed in.
+    /// Where clicks go.
+    pub commands: Commands,
+    /// `Date.now()`, refreshed every second (call timers, the After Call Work countdown).
+    pub clock: RwSignal<f64>,
+    /// Where the sign-in stands.
+    pub session: RwSignal<Session>,
+    /// The agent's SIP username (kept after a refused sign-in, for the form).
     pub user: RwSignal<Option<String>>,
-    /// Registration state.
-    pub registration: RwSignal<Registration>,
+    /// Ready, Not Ready or After Call Work.
+    pub agent_state: RwSignal<AgentState>,
     /// Calls, oldest first.
     pub calls: RwSignal<Vec<CallView>>,
-    /// `Date.now()`, refreshed every second while signed in (call timers).
-    pub clock: RwSignal<f64>,
-    /// Counts requests for the host to show the panel (an incoming call).
-    pub attention: RwSignal<u32>,
     /// Recent calls, newest first.
-    pub history: RwSignal<Vec<crate::history::CallRecord>>,
-    /// Ready, Not Ready or After Call Work.
-    pub agent_state: RwSignal<crate::agent_state::AgentState>,
+    pub history: RwSignal<Vec<CallRecord>>,
     /// What each directory contact's presence says, by the contact's number.
-    pub presence: RwSignal<std::collections::HashMap<String, (sip::body::PresenceState, Option<String>)>>,
+    pub presence: RwSignal<BTreeMap<String, Presence>>,
+    /// A short message for the agent from the phone.
+    pub notice: RwSignal<Option<String>>,
+    /// A short message for the agent about what the host sent (a click-to-dial refused).
+    pub host_notice: RwSignal<Option<String>>,
 }
 
 impl PhoneState {
-    /// A fresh state for a phone inside `host`.
-    pub fn new(host: HostKind, config: Config) -> Self {
+    /// A fresh state for a phone inside `host`, whose clicks go to `commands`.
+    pub fn new(host: HostKind, config: Config, commands: Commands) -> Self {
         PhoneState {
-            config: StoredValue::new(config),
-            phone: StoredValue::new_local(None),
-            user: RwSignal::new(None),
-            registration: RwSignal::new(Registration::SignedOut),
-            calls: RwSignal::new(Vec::new()),
-            clock: RwSignal::new(0.0),
-            attention: RwSignal::new(0),
-            history: RwSignal::new(Vec::new()),
-            agent_state: RwSignal::new(crate::agent_state::AgentState::Ready),
-            presence: RwSignal::new(std::collections::HashMap::new()),
             host,
             host_status: RwSignal::new(HostStatus::Connecting),
             tab: RwSignal::new(Tab::DialPad),
             number: RwSignal::new(String::new()),
             number_source: RwSignal::new(None),
             record_in_view: RwSignal::new(None),
+            config: StoredValue::new(config),
+            commands,
+            clock: RwSignal::new(0.0),
+            session: RwSignal::new(Session::SignedOut),
+            user: RwSignal::new(None),
+            agent_state: RwSignal::new(AgentState::Ready),
+            calls: RwSignal::new(Vec::new()),
+            history: RwSignal::new(Vec::new()),
+            presence: RwSignal::new(BTreeMap::new()),
             notice: RwSignal::new(None),
+            host_notice: RwSignal::new(None),
+        }
+    }
+
+    /// Shows a snapshot of the phone: each signal changes only when its part did, so that a
+    /// new audio reading does not rebuild the history.
+    pub fn show(&self, snapshot: PhoneSnapshot) {
+        fn put<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+            if signal.with_untracked(|old| *old != value) {
+                signal.set(value);
+            }
+        }
+        let PhoneSnapshot { session, user, agent_state, calls, history, presence, notice } = snapshot;
+        put(self.session, session);
+        put(self.user, user);
+        put(self.agent_state, agent_state);
+        put(self.calls, calls);
+        put(self.history, history);
+        put(self.presence, presence);
+        put(self.notice, notice);
+    }
+
+    /// The phone's model as shown now.
+    pub fn snapshot(&self) -> PhoneSnapshot {
+        PhoneSnapshot {
+            session: self.session.get_untracked(),
+            user: self.user.get_untracked(),
+            agent_state: self.agent_state.get_untracked(),
+            calls: self.calls.get_untracked(),
+            history: self.history.get_untracked(),
+            presence: self.presence.get_untracked(),
+            notice: self.notice.get_untracked(),
         }
     }
 
     /// Puts a host's click-to-dial into the dial pad and brings the dial pad forward.
-    pub fn apply_dial_request(&self, request: DialRequest) {
-        let record = request.record_name.as_deref().map(DisplayName::new).filter(|name| !name.is_empty());
+    pub fn apply_dial_request(&self, number: String, record_name: Option<&str>) {
+        let record = record_name.map(DisplayName::new).filter(|name| !name.is_empty());
         let source = NumberSource { record, host: self.host.label() };
-        self.number.set(request.number);
+        self.number.set(number);
         self.number_source.set(Some(source));
-        self.notice.set(None);
+        self.host_notice.set(None);
         self.tab.set(Tab::DialPad);
     }
 
@@ -260,34 +186,6 @@ impl PhoneState {
         self.number_source.set(None);
     }
 
-    /// Changes one call's view.
-    pub fn update_call(&self, call: CallRef, change: impl FnOnce(&mut CallView)) {
-        self.calls.update(|calls| {
-            if let Some(view) = calls.iter_mut().find(|c| c.id == call) {
-                change(view);
-            }
-        });
-    }
-
-    /// What the host shows of the calls while the panel may be minimised (OpenFrame subtitle,
-    /// Salesforce utility item label, the pop-out's tab title); `None` with no call. The party's
-    /// name and number are isolated (FSI…PDI) so that they cannot reorder the words around them.
-    pub fn call_label(&self) -> Option<String> {
-        let now = self.clock.get();
-        self.calls.with(|calls| {
-            let call = calls.iter().find(|c| c.stage == CallStage::Incoming).or_else(|| calls.last())?;
-            let timer = call.answered_at.map(|start| elapsed_text(start, now.max(start))).unwrap_or_default();
-            Some(match (call.stage, call.held) {
-                (CallStage::Incoming, _) => format!("Ringing: {}", call.party.isolated()),
-                (CallStage::Dialing | CallStage::Ringing | CallStage::Connecting, _) => {
-                    format!("Calling {}", call.party.isolated())
-                }
-                (CallStage::Active, true) => format!("On hold {timer}"),
-                (CallStage::Active, false) => format!("On call {timer}"),
-            })
-        })
-    }
-
     /// The text of the `status` region.
     pub fn status_text(&self) -> String {
         let host = self.host.label();
@@ -297,31 +195,7 @@ impl PhoneState {
             (_, HostStatus::Connected) => format!("Connected to {host}"),
             (_, HostStatus::Failed(reason)) => format!("Could not connect to {host}: {reason}"),
         };
-        let phone = match self.registration.get() {
-            Registration::SignedOut => "Phone offline".to_owned(),
-            Registration::Connecting => "Connecting…".to_owned(),
-            Registration::Registered => match self.user.get() {
-                Some(user) => format!("Registered as {user}"),
-                None => "Registered".to_owned(),
-            },
-            Registration::Reconnecting { retry_in } => {
-                format!("Reconnecting (next try in {} s)…", retry_in.div_ceil(1000))
-            }
-            Registration::Failed(reason) => format!("Offline: {reason}"),
-        };
+        let phone = self.session.with(|session| self.user.with(|user| session.text(user.as_deref())));
         format!("{phone} · {host_part}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::elapsed_text;
-
-    #[test]
-    fn call_timers_read_as_minutes_and_seconds_then_hours() {
-        assert_eq!(elapsed_text(1_000.0, 1_000.0), "0:00");
-        assert_eq!(elapsed_text(1_000.0, 66_500.0), "1:05");
-        assert_eq!(elapsed_text(0.0, 3_725_000.0), "1:02:05");
-        assert_eq!(elapsed_text(5_000.0, 1_000.0), "0:00", "a clock behind the start reads zero");
     }
 }

@@ -4,6 +4,7 @@ use crate::registration::RegistrationFailure;
 
 /// A call the agent manages (unique for the agent's life).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CallRef(pub u32);
 
 /// A subscription to someone's presence or dialog state.

@@ -220,6 +220,12 @@ impl UserAgent {
         }
     }
 
+    /// The SIP Call-ID of a call the agent still knows: the id a CRM activity or a call
+    /// record keeps, the same at both ends and in the servers' logs.
+    pub fn call_id(&self, call: CallRef) -> Option<&str> {
+        self.calls.get(&call).map(|c| c.call_id.as_str())
+    }
+
     /// Each live transaction as "METHOD machine-state" and each armed timer, for diagnostics.
     pub fn describe_pending(&self) -> (Vec<String>, Vec<String>) {
         let timers = self.ctx.timers.keys().map(|key| format!("{key:?}")).collect();

@@ -12,6 +12,7 @@ use super::{BodyError, expect_root, is_blank, non_empty};
 
 /// What a directory shows for a person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum PresenceState {
     /// Reachable and free.
     Available,

@@ -5,11 +5,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
-const KEY: &str = "framephone.notifications";
+use crate::browser::local_storage as storage;
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
+const KEY: &str = "framephone.notifications";
 
 /// Whether the browser has this API at all (it throws when it does not).
 fn supported() -> bool {

@@ -1,13 +1,22 @@
-//! Start-up: load the configuration, find the host, refuse it or connect to it, show the phone.
+//! The app: loads the configuration, finds the host, refuses it or connects to it, and wires
+//! the three parts together. The phone's model goes down into the components' signals; their
+//! commands come up to the session, which carries them out on the phone; what the phone tells
+//! (a call ringing) goes to the host.
+
+mod attention;
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::browser::mark;
+use crate::command::Commands;
 use crate::config::{ConfigProblem, fetch_config};
+use crate::desk::AppEvent;
 use crate::display_name::DisplayName;
 use crate::host::{self, DetectError, EventSink, Framing, Host, HostEvent, HostKind, check_standalone_framing, detect};
+use crate::session::PhoneSession;
 use crate::ui::{ErrorScreen, HostStatus, Phone, PhoneState};
 
 /// Where start-up has got to.
@@ -44,7 +53,7 @@ pub fn App() -> impl IntoView {
         .into_any(),
         Boot::Ready(state) => {
             provide_context(*state);
-            crate::phone::mark("interactive");
+            mark("interactive");
             view! { <Phone /> }.into_any()
         }
     }
@@ -72,28 +81,13 @@ async fn start(boot: RwSignal<Boot>) {
         host::guard_messages(origin);
     }
     mark_host(placement.kind);
-    let state = PhoneState::new(placement.kind, config.clone());
-    boot.set(Boot::Ready(Box::new(state)));
-    crate::ui::resume_sign_in(state);
     let host = host::for_placement(&placement);
+    let state = wire(placement.kind, &config, host.clone());
+    boot.set(Boot::Ready(Box::new(state)));
     let events: EventSink = {
         let host = host.clone();
         Rc::new(move |event| on_host_event(event, state, &host))
     };
-    // An incoming call brings the panel forward (OpenFrame show, Open CTI panel visibility).
-    let shown = host.clone();
-    Effect::new(move |seen: Option<u32>| {
-        let requests = state.attention.get();
-        if seen.is_some_and(|seen| seen != requests) {
-            let host = shown.clone();
-            spawn_local(async move {
-                if let Err(error) = host.show().await {
-                    web_sys::console::warn_1(&error.to_string().into());
-                }
-            });
-        }
-        requests
-    });
     let status = match host.connect(&config.panel, events).await {
         Ok(()) => HostStatus::Connected,
         Err(error) => HostStatus::Failed(error.to_string()),
@@ -102,11 +96,37 @@ async fn start(boot: RwSignal<Boot>) {
     show_calls_on_the_host(state, host, &config.panel.title);
 }
 
+/// Makes the components' state, the session behind their commands, and the routes between
+/// them and the host; signs in again with a kept sign-in.
+fn wire(kind: HostKind, config: &crate::config::Config, host: Rc<dyn Host>) -> PhoneState {
+    let session = StoredValue::new_local(None::<PhoneSession>);
+    let commands = Commands::new(move |command| {
+        if let Some(session) = session.get_value() {
+            session.run(command);
+        }
+    });
+    let state = PhoneState::new(kind, config.clone(), commands);
+    let ringing_host = host.clone();
+    let tell = move |event: AppEvent| {
+        if let AppEvent::Ringing { .. } = event {
+            attention::show_panel(&ringing_host);
+        }
+    };
+    let running = PhoneSession::new(config.clone(), move |snapshot| state.show(snapshot), tell);
+    session.set_value(Some(running.clone()));
+    attention::notify_while_hidden(state, host);
+    // Call timers and the After Call Work countdown.
+    state.clock.set(js_sys::Date::now());
+    let _ = set_interval_with_handle(move || state.clock.set(js_sys::Date::now()), std::time::Duration::from_secs(1));
+    running.resume();
+    state
+}
+
 /// Keeps the host's label in step with the calls: "Ringing: Ana (1002)", "On call 1:05"; the
 /// panel title (or nothing, for OpenFrame's subtitle) when there is none.
 fn show_calls_on_the_host(state: PhoneState, host: Rc<dyn Host>, title: &str) {
     let idle = if host.kind() == HostKind::ServiceNow { String::new() } else { title.to_owned() };
-    let label = Memo::new(move |_| state.call_label());
+    let label = Memo::new(move |_| state.calls.with(|calls| crate::model::label(calls, state.clock.get())));
     Effect::new(move |first: Option<()>| {
         let text = label.get().unwrap_or_else(|| idle.clone());
         if first.is_some() {
@@ -123,16 +143,12 @@ fn show_calls_on_the_host(state: PhoneState, host: Rc<dyn Host>, title: &str) {
 fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
     match event {
         HostEvent::ClickToDial(request) => {
-            state.apply_dial_request(request);
-            let host = host.clone();
-            spawn_local(async move {
-                if let Err(error) = host.show().await {
-                    web_sys::console::warn_1(&error.to_string().into());
-                }
-            });
+            state.apply_dial_request(request.number, request.record_name.as_deref());
+            attention::show_panel(host);
         }
         HostEvent::ClickToDialRefused(reason) => {
-            state.notice.set(Some(format!("A number from {} could not be used: {reason}.", state.host.label())));
+            let notice = format!("A number from {} could not be used: {reason}.", state.host.label());
+            state.host_notice.set(Some(notice));
         }
         HostEvent::RecordInView(record) => {
             let name = record.as_deref().map(DisplayName::new).filter(|name| !name.is_empty());

@@ -7,8 +7,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MediaDeviceInfo, MediaDeviceKind};
 
+use crate::browser::local_storage as storage;
+
 /// Which device a choice is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Role {
     /// Where the agent's voice comes from.
     Microphone,
@@ -53,10 +55,6 @@ pub async fn list(role: Role) -> Vec<Device> {
             Device { id: d.device_id(), label: if label.is_empty() { format!("Device {}", i + 1) } else { label } }
         })
         .collect()
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
 /// The device the agent chose for `role`, if any.

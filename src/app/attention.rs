@@ -1,0 +1,58 @@
+//! Getting the agent's attention for a ringing call: the host brings the panel forward, and
+//! while the page is hidden a desktop notification names the caller until the call stops
+//! ringing or the page shows again. Clicking it brings the panel forward too.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sip::agent::CallRef;
+use wasm_bindgen::prelude::*;
+
+use crate::host::Host;
+use crate::notifications::{self, Shown};
+use crate::ui::PhoneState;
+
+/// Asks the host to show the panel (OpenFrame show, Open CTI panel visibility).
+pub fn show_panel(host: &Rc<dyn Host>) {
+    let host = host.clone();
+    spawn_local(async move {
+        if let Err(error) = host.show().await {
+            web_sys::console::warn_1(&error.to_string().into());
+        }
+    });
+}
+
+/// Keeps one notification for the oldest ringing call while the page is hidden.
+pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
+    let document = web_sys::window().and_then(|w| w.document());
+    let page_hidden = {
+        let document = document.clone();
+        move || document.as_ref().is_some_and(web_sys::Document::hidden)
+    };
+    let hidden = RwSignal::new(page_hidden());
+    // For the life of the page, like the app.
+    let on_visibility = Closure::<dyn FnMut()>::new(move || hidden.set(page_hidden()));
+    if let Some(document) = &document {
+        let _ = document.add_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref());
+    }
+    on_visibility.forget();
+    let shown = StoredValue::new_local(None::<(CallRef, Shown)>);
+    let host = StoredValue::new_local(host);
+    Effect::new(move |_| {
+        let ringing = state
+            .calls
+            .with(|calls| calls.iter().find(|c| c.stage == crate::model::CallStage::Incoming).map(|c| (c.id, c.party.isolated())));
+        let wanted = ringing.filter(|_| hidden.get());
+        let current = shown.with_value(|s| s.as_ref().map(|(id, _)| *id));
+        if current == wanted.as_ref().map(|(id, _)| *id) {
+            return;
+        }
+        shown.set_value(None);
+        if let Some((call, party)) = wanted.filter(|_| notifications::enabled()) {
+            let tag = format!("framephone-call-{}", call.0);
+            let bring_forward = move || host.with_value(show_panel);
+            shown.set_value(notifications::show("Incoming call", &party, &tag, bring_forward).map(|n| (call, n)));
+        }
+    });
+}

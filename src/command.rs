@@ -1,0 +1,83 @@
+//! Commands up: everything a person (or, next, a host or another window) can ask of the phone,
+//! as one serializable enum, and the small context components send them through. Components
+//! never hold the phone; the app carries each command out.
+
+use std::fmt;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use sip::agent::CallRef;
+
+use crate::agent_state::AgentState;
+use crate::devices::Role;
+
+/// A password typed into the sign-in form. It never leaves the page: skipped when a command is
+/// serialized, and hidden from `Debug`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Password(#[serde(skip)] pub String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// What the phone is asked to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Sign in with a typed password; `remember` keeps the sign-in on this computer.
+    SignIn {
+        /// The SIP username.
+        username: String,
+        /// The password.
+        password: Password,
+        /// "Remember me on this computer".
+        remember: bool,
+    },
+    /// Sign out and forget what this browser kept of the agent.
+    SignOut,
+    /// Call a number as written (a CRM's, a directory's, typed).
+    Dial(String),
+    /// Answer a ringing call.
+    Answer(CallRef),
+    /// Turn a ringing call away (603).
+    Decline(CallRef),
+    /// Hang up, cancel or decline, whatever the call's state.
+    HangUp(CallRef),
+    /// Hold or resume a call.
+    ToggleHold(CallRef),
+    /// Mute or unmute the microphone on a call.
+    ToggleMute(CallRef),
+    /// Send a keypad digit on a call.
+    SendDigit(CallRef, char),
+    /// Blind transfer of a call to a number.
+    Transfer(CallRef, String),
+    /// Attended transfer, first step: hold the call and call the number.
+    Consult(CallRef, String),
+    /// Attended transfer, last step: connect the held party with the consulted one.
+    CompleteTransfer(CallRef),
+    /// Ready, Not Ready with a reason.
+    SetAgentState(AgentState),
+    /// Use another device for a role (empty: the default), from now on and remembered.
+    ChooseDevice(Role, String),
+}
+
+/// Where components send commands: a `Copy` handle in the context.
+#[derive(Clone, Copy)]
+pub struct Commands(StoredValue<Rc<dyn Fn(Command)>, LocalStorage>);
+
+impl Commands {
+    /// Commands carried out by `run`.
+    pub fn new(run: impl Fn(Command) + 'static) -> Commands {
+        Commands(StoredValue::new_local(Rc::new(run)))
+    }
+
+    /// Sends one command.
+    pub fn send(&self, command: Command) {
+        // The handler runs outside the borrow: it may set signals that rebuild components.
+        if let Some(run) = self.0.try_get_value() {
+            run(command);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+use sip::agent::{CallEnd, CallRef, RejectKind};
+use sip::body::PresenceState;
+
+use super::*;
+use crate::config::RingWhenNotReady;
+
+const NOW: f64 = 1_800_000_000_000.0;
+
+fn desk(ring: RingWhenNotReady, after_call_work_seconds: u32) -> Desk {
+    let rules = AgentSettings { not_ready_status: 480, after_call_work_seconds, ring_when_not_ready: ring, ..AgentSettings::default() };
+    let directory = [Contact { name: "Sam (supervisor)".into(), number: "+1 (555) 010-1011".into() }];
+    let mut desk = Desk::new(rules, &directory, "1001".into(), Vec::new());
+    desk.on_event(NOW, DeskEvent::Session(Session::Registered));
+    desk
+}
+
+fn offered(call: u32, number: &str, referred_by: Option<&str>) -> DeskEvent {
+    DeskEvent::Offered {
+        call: CallRef(call),
+        call_id: format!("call-{call}@test"),
+        party: Party::new(None, number),
+        number: number.into(),
+        auto_answer: false,
+        referred_by: referred_by.map(str::to_owned),
+    }
+}
+
+fn records(actions: &[DeskAction]) -> Vec<(String, Outcome)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            DeskAction::Record(record) => Some((record.id.clone(), record.outcome)),
+            _ => None,
+        })
+        .collect()
+}
+
+const COLLEAGUES: RingWhenNotReady = RingWhenNotReady { colleagues: true, transfers: false };
+const NOBODY: RingWhenNotReady = RingWhenNotReady { colleagues: false, transfers: false };
+
+#[test]
+fn not_ready_turns_a_call_away_with_the_configured_status_and_records_it_once() {
+    let mut desk = desk(NOBODY, 0);
+    desk.on_event(NOW, DeskEvent::StateChosen(AgentState::NotReady("Break".into())));
+    let actions = desk.on_event(NOW + 5.0, offered(1, "1002", None));
+    assert_eq!(actions[0], DeskAction::Reject { call: CallRef(1), status: 480 });
+    assert_eq!(records(&actions), [("call-1@test".to_owned(), Outcome::NotReady)]);
+    assert!(actions.iter().any(|a| matches!(a, DeskAction::Tell(AppEvent::Ended(r)) if r.outcome == Outcome::NotReady)));
+    assert!(!actions.iter().any(|a| matches!(a, DeskAction::Tell(AppEvent::Ringing { .. }))), "it never rang");
+    assert!(desk.model().calls.is_empty());
+    // The core's later Ended for the refused call finds nothing to record again.
+    let again = desk.on_event(NOW + 10.0, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpHere });
+    assert!(records(&again).is_empty());
+    assert_eq!(desk.model().history.len(), 1);
+}
+
+#[test]
+fn a_colleague_reaches_an_agent_on_a_break_but_a_stranger_does_not() {
+    let mut desk = desk(COLLEAGUES, 30);
+    desk.on_event(NOW, DeskEvent::StateChosen(AgentState::NotReady("Break".into())));
+    // The directory lists "+1 (555) 010-1011"; the caller's number is compared normalised.
+    let actions = desk.on_event(NOW, offered(1, "+15550101011", None));
+    assert!(matches!(&actions[..], [DeskAction::Tell(AppEvent::Ringing { call: CallRef(1), .. })]), "{actions:?}");
+    let stranger = desk.on_event(NOW, offered(2, "+15550109999", None));
+    assert_eq!(stranger[0], DeskAction::Reject { call: CallRef(2), status: 480 });
+    // A colleague transferring a customer is not a colleague calling, unless configured.
+    let transferred = desk.on_event(NOW, offered(3, "+15550109999", Some("+15550101011")));
+    assert_eq!(transferred[0], DeskAction::Reject { call: CallRef(3), status: 480 });
+    // After Call Work and a dead microphone let nobody through.
+    desk.on_event(NOW, DeskEvent::StateChosen(AgentState::AfterCallWork { until: NOW + 30_000.0 }));
+    assert_eq!(desk.on_event(NOW, offered(4, "+15550101011", None))[0], DeskAction::Reject { call: CallRef(4), status: 480 });
+    desk.on_event(NOW, DeskEvent::MicrophoneFailed("Microphone access was denied.".into()));
+    assert_eq!(desk.model().agent_state, AgentState::NotReady(NO_MICROPHONE.into()));
+    assert_eq!(desk.on_event(NOW, offered(5, "+15550101011", None))[0], DeskAction::Reject { call: CallRef(5), status: 480 });
+}
+
+#[test]
+fn transfers_from_a_colleague_ring_when_configured() {
+    let mut desk = desk(RingWhenNotReady { colleagues: false, transfers: true }, 0);
+    desk.on_event(NOW, DeskEvent::StateChosen(AgentState::NotReady("Coaching".into())));
+    let transferred = desk.on_event(NOW, offered(1, "+15550109999", Some("+1 555 010 1011")));
+    assert!(matches!(&transferred[..], [DeskAction::Tell(AppEvent::Ringing { .. })]), "{transferred:?}");
+    let colleague = desk.on_event(NOW, offered(2, "+15550101011", None));
+    assert_eq!(colleague[0], DeskAction::Reject { call: CallRef(2), status: 480 });
+    let by_stranger = desk.on_event(NOW, offered(3, "+15550109999", Some("+15550108888")));
+    assert_eq!(by_stranger[0], DeskAction::Reject { call: CallRef(3), status: 480 });
+}
+
+#[test]
+fn nothing_is_offered_while_not_registered_and_a_transfer_completion_is_always_taken() {
+    let mut desk = desk(COLLEAGUES, 0);
+    desk.on_event(NOW, DeskEvent::Session(Session::Reconnecting { retry_in: 2_000 }));
+    assert_eq!(desk.on_event(NOW, offered(1, "1002", None))[0], DeskAction::Reject { call: CallRef(1), status: 480 });
+    desk.on_event(NOW, DeskEvent::Session(Session::Registered));
+    desk.on_event(NOW, DeskEvent::StateChosen(AgentState::NotReady("Break".into())));
+    let completion = DeskEvent::Offered {
+        call: CallRef(2),
+        call_id: "x".into(),
+        party: Party::new(None, "1003"),
+        number: "1003".into(),
+        auto_answer: true,
+        referred_by: None,
+    };
+    let actions = desk.on_event(NOW, completion);
+    assert!(!actions.iter().any(|a| matches!(a, DeskAction::Reject { .. } | DeskAction::Tell(AppEvent::Ringing { .. }))));
+    assert_eq!(desk.model().calls.len(), 1);
+}
+
+#[test]
+fn answering_a_waiting_call_holds_the_one_in_progress() {
+    let mut desk = desk(COLLEAGUES, 0);
+    desk.on_event(NOW, offered(1, "1002", None));
+    desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().stage, CallStage::Connecting);
+    desk.on_event(NOW, DeskEvent::Established(CallRef(1)));
+    desk.on_event(NOW, offered(2, "1003", None));
+    assert_eq!(desk.model().ringing().map(|c| c.id), Some(CallRef(2)));
+    assert_eq!(desk.model().current().map(|c| c.id), Some(CallRef(1)));
+    let actions = desk.on_event(NOW, DeskEvent::Answering(CallRef(2)));
+    assert_eq!(actions, [DeskAction::Hold(CallRef(1))]);
+    desk.on_event(NOW, DeskEvent::Held { call: CallRef(1), held: true });
+    desk.on_event(NOW, DeskEvent::Established(CallRef(2)));
+    assert_eq!(desk.model().current().map(|c| c.id), Some(CallRef(2)), "the call talked on, not the held one");
+    // A held call is not held again when a third is answered.
+    desk.on_event(NOW, DeskEvent::Held { call: CallRef(2), held: true });
+    desk.on_event(NOW, offered(3, "1004", None));
+    assert!(desk.on_event(NOW, DeskEvent::Answering(CallRef(3))).is_empty());
+}
+
+#[test]
+fn after_call_work_follows_an_answered_call_and_ends_by_itself() {
+    let mut desk = desk(COLLEAGUES, 30);
+    desk.on_event(NOW, offered(1, "1002", None));
+    desk.on_event(NOW + 1_000.0, DeskEvent::Answering(CallRef(1)));
+    desk.on_event(NOW + 2_000.0, DeskEvent::Established(CallRef(1)));
+    let ended = desk.on_event(NOW + 67_000.0, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpThere });
+    let record = ended.iter().find_map(|a| match a {
+        DeskAction::Record(record) => Some(record.clone()),
+        _ => None,
+    });
+    let record = record.expect("a record");
+    assert_eq!((record.outcome, record.seconds, record.id.as_str()), (Outcome::Answered, 65, "call-1@test"));
+    assert_eq!(desk.model().agent_state, AgentState::AfterCallWork { until: NOW + 97_000.0 });
+    assert!(ended.contains(&DeskAction::Publish(PresenceState::Away, "After Call Work".into())));
+    assert!(desk.on_event(NOW + 96_999.0, DeskEvent::Tick).is_empty());
+    let ready = desk.on_event(NOW + 97_000.0, DeskEvent::Tick);
+    assert_eq!(desk.model().agent_state, AgentState::Ready);
+    assert_eq!(ready, [DeskAction::Publish(PresenceState::Available, "Ready".into())]);
+    // A missed call starts no After Call Work.
+    desk.on_event(NOW, offered(2, "1003", None));
+    let missed = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(2), reason: CallEnd::CallerCancelled });
+    assert_eq!(records(&missed), [("call-2@test".to_owned(), Outcome::Missed)]);
+    assert_eq!(desk.model().notice.as_deref(), Some("1003: missed call."));
+    assert_eq!(desk.model().agent_state, AgentState::Ready);
+}
+
+#[test]
+fn every_call_is_recorded_once_with_how_it_ended() {
+    let mut desk = desk(COLLEAGUES, 0);
+    let placed = |call: u32| DeskEvent::Placed {
+        call: CallRef(call),
+        call_id: format!("call-{call}@test"),
+        party: Party::new(None, "1002"),
+        number: "1002".into(),
+        note: None,
+    };
+    let busy = CallEnd::Rejected { status: 486, reason: "Busy Here".into(), kind: RejectKind::Busy };
+    desk.on_event(NOW, placed(1));
+    let first = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(1), reason: busy.clone() });
+    assert_eq!(records(&first), [("call-1@test".to_owned(), Outcome::Busy)]);
+    assert!(records(&desk.on_event(NOW, DeskEvent::Ended { call: CallRef(1), reason: busy })).is_empty());
+    desk.on_event(NOW, placed(2));
+    desk.on_event(NOW, DeskEvent::RingingThere(CallRef(2)));
+    let cancelled = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(2), reason: CallEnd::HungUpHere });
+    assert_eq!(records(&cancelled), [("call-2@test".to_owned(), Outcome::Cancelled)]);
+    desk.on_event(NOW, placed(3));
+    desk.on_event(NOW, DeskEvent::Established(CallRef(3)));
+    let transferred = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(3), reason: CallEnd::Transferred });
+    assert_eq!(records(&transferred), [("call-3@test".to_owned(), Outcome::Transferred)]);
+    let ids: Vec<&str> = desk.model().history.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["call-3@test", "call-2@test", "call-1@test"], "newest first");
+}
+
+#[test]
+fn colleagues_hear_of_each_change_once_and_only_while_registered() {
+    let mut desk = desk(COLLEAGUES, 0);
+    // Registering published Ready already.
+    assert!(desk.on_event(NOW, DeskEvent::Tick).is_empty());
+    let lunch = desk.on_event(NOW, DeskEvent::StateChosen(AgentState::NotReady("Lunch".into())));
+    assert_eq!(lunch, [DeskAction::Publish(PresenceState::Away, "Not Ready: Lunch".into())]);
+    desk.on_event(NOW, DeskEvent::Session(Session::Reconnecting { retry_in: 1_000 }));
+    assert!(desk.on_event(NOW, DeskEvent::StateChosen(AgentState::Ready)).is_empty(), "not registered");
+    let back = desk.on_event(NOW, DeskEvent::Session(Session::Registered));
+    assert_eq!(back, [DeskAction::Publish(PresenceState::Available, "Ready".into())], "told again once registered");
+}
+
+#[test]
+fn the_snapshot_travels_as_json_and_names_are_cleaned_again_on_the_way_in() {
+    let mut desk = desk(COLLEAGUES, 0);
+    desk.on_event(NOW, offered(1, "1002", None));
+    let json = serde_json::to_string(desk.model()).unwrap();
+    let back: PhoneSnapshot = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, desk.model());
+    let hostile = json.replace("\"1002\"", "\"10\\u202e02\"");
+    let read: PhoneSnapshot = serde_json::from_str(&hostile).unwrap();
+    assert_eq!(read.calls[0].party.number.full(), "1002");
+}

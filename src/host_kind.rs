@@ -1,0 +1,26 @@
+//! Which host the widget is embedded in: what the status line and the host labels name.
+
+/// The host the widget is embedded in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostKind {
+    /// ServiceNow OpenFrame.
+    ServiceNow,
+    /// Salesforce Open CTI in Lightning Experience.
+    SalesforceLightning,
+    /// Salesforce Open CTI in Salesforce Classic.
+    SalesforceClassic,
+    /// A browser tab of its own (the pop-out).
+    Standalone,
+}
+
+impl HostKind {
+    /// The name an agent knows the host by.
+    pub fn label(self) -> &'static str {
+        match self {
+            HostKind::ServiceNow => "ServiceNow",
+            HostKind::SalesforceLightning => "Salesforce",
+            HostKind::SalesforceClassic => "Salesforce Classic",
+            HostKind::Standalone => "Pop-out",
+        }
+    }
+}

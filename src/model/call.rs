@@ -1,0 +1,122 @@
+//! One call as the agent sees it.
+
+use serde::{Deserialize, Serialize};
+use sip::agent::CallRef;
+
+use crate::audio_level::AudioStats;
+use crate::display_name::Party;
+
+/// Where a call is, as the agent sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallStage {
+    /// Ours, placed, no answer yet.
+    Dialing,
+    /// Ours, ringing at the other end.
+    Ringing,
+    /// Theirs, ringing here.
+    Incoming,
+    /// Answered, being connected.
+    Connecting,
+    /// Talking.
+    Active,
+}
+
+/// One call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallView {
+    /// The phone's handle.
+    pub id: CallRef,
+    /// The SIP Call-ID, which names the call in the history and the CRM.
+    pub call_id: String,
+    /// Whether the other side called us.
+    pub incoming: bool,
+    /// The other party: name and number, cleaned and capped.
+    pub party: Party,
+    /// What to dial to reach them again.
+    pub number: String,
+    /// When the call started (milliseconds since 1970).
+    pub started: f64,
+    /// Where it is.
+    pub stage: CallStage,
+    /// When it was answered (milliseconds since 1970), for the call timer.
+    pub answered_at: Option<f64>,
+    /// Our microphone is off on this call.
+    pub muted: bool,
+    /// We put it on hold.
+    pub held: bool,
+    /// The last `getStats` reading: packets, and the energy the level meters are made from.
+    pub audio: AudioStats,
+    /// Microphone and incoming audio levels over the last second, in percent.
+    pub levels: (u8, u8),
+    /// Keypad digits sent on this call.
+    pub keys_sent: String,
+    /// Digits the other side sent by SIP INFO.
+    pub keys_received: String,
+    /// The consultation call of an attended transfer of this call.
+    pub consultation: Option<CallRef>,
+    /// Lines about the call the agent must see: who is transferring them where, a transfer
+    /// that was refused.
+    pub notes: Vec<String>,
+}
+
+impl CallView {
+    /// A call that started at `now`.
+    pub fn new(id: CallRef, incoming: bool, party: Party, number: String, stage: CallStage, now: f64) -> CallView {
+        CallView {
+            id,
+            call_id: String::new(),
+            incoming,
+            party,
+            number,
+            started: now,
+            stage,
+            answered_at: None,
+            muted: false,
+            held: false,
+            audio: AudioStats::default(),
+            levels: (0, 0),
+            keys_sent: String::new(),
+            keys_received: String::new(),
+            consultation: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The state in words.
+    pub fn stage_text(&self) -> &'static str {
+        match (self.stage, self.held) {
+            (CallStage::Active, true) => "On hold",
+            (CallStage::Dialing, _) => "Calling…",
+            (CallStage::Ringing, _) => "Ringing…",
+            (CallStage::Incoming, _) => "Incoming call",
+            (CallStage::Connecting, _) => "Connecting…",
+            (CallStage::Active, false) => "Connected",
+        }
+    }
+
+    /// Whether the agent is on this call (placed, answered or being answered), not just
+    /// hearing it ring.
+    pub fn engaged(&self) -> bool {
+        self.stage != CallStage::Incoming
+    }
+}
+
+/// `m:ss` (or `h:mm:ss`) since `start`, both in milliseconds.
+pub fn elapsed_text(start: f64, now: f64) -> String {
+    let seconds = ((now - start).max(0.0) / 1000.0) as u64;
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if hours > 0 { format!("{hours}:{minutes:02}:{seconds:02}") } else { format!("{minutes}:{seconds:02}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elapsed_text;
+
+    #[test]
+    fn call_timers_read_as_minutes_and_seconds_then_hours() {
+        assert_eq!(elapsed_text(1_000.0, 1_000.0), "0:00");
+        assert_eq!(elapsed_text(1_000.0, 66_500.0), "1:05");
+        assert_eq!(elapsed_text(0.0, 3_725_000.0), "1:02:05");
+        assert_eq!(elapsed_text(5_000.0, 1_000.0), "0:00", "a clock behind the start reads zero");
+    }
+}

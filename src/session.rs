@@ -1,0 +1,169 @@
+//! The agent's session in this page: one phone at a time, from sign-in to sign-out, torn down
+//! completely before the next starts, and every command carried out on it. The app owns it;
+//! the sign-in form only sends `Command::SignIn`.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use leptos::task::spawn_local;
+use sip::auth::{AuthCredentials, Credentials};
+
+use crate::command::Command;
+use crate::config::Config;
+use crate::credentials;
+use crate::desk::AppEvent;
+use crate::devices::{self, Role};
+use crate::model::{PhoneSnapshot, Session};
+use crate::phone::{Keeping, PhoneOutputs, Softphone};
+
+/// The session; cloning shares it.
+#[derive(Clone)]
+pub struct PhoneSession(Rc<Inner>);
+
+struct Inner {
+    config: Config,
+    /// Shows the phone's model.
+    show: Rc<dyn Fn(PhoneSnapshot)>,
+    /// Hears calls ringing, answered and ended.
+    tell: Rc<dyn Fn(AppEvent)>,
+    /// The phone running now, or stopping.
+    phone: RefCell<Option<Softphone>>,
+    /// Counts sign-ins and sign-outs: what an older phone still reports is not shown.
+    generation: Cell<u32>,
+    /// Who signed in last, whose history Sign out forgets.
+    user: RefCell<Option<String>>,
+}
+
+impl PhoneSession {
+    /// A session with nobody signed in.
+    pub fn new(config: Config, show: impl Fn(PhoneSnapshot) + 'static, tell: impl Fn(AppEvent) + 'static) -> Self {
+        PhoneSession(Rc::new(Inner {
+            config,
+            show: Rc::new(show),
+            tell: Rc::new(tell),
+            phone: RefCell::new(None),
+            generation: Cell::new(0),
+            user: RefCell::new(None),
+        }))
+    }
+
+    /// Signs in again with the sign-in kept for this tab (after a reload), or a remembered
+    /// one, if there is one.
+    pub fn resume(&self) {
+        let Some((kept, remember)) = credentials::kept() else { return };
+        match kept.credentials() {
+            Ok(secret) => self.sign_in(secret, Keeping { remember, resumed: true }),
+            Err(_) => credentials::forget(),
+        }
+    }
+
+    /// Carries out one command.
+    pub fn run(&self, command: Command) {
+        if let Command::SignIn { username, password, remember } = command {
+            let typed = Credentials { username, password: password.0 };
+            return self.sign_in(typed.into(), Keeping { remember, resumed: false });
+        }
+        if command == Command::SignOut {
+            return self.sign_out();
+        }
+        if let Command::ChooseDevice(role, id) = &command {
+            // Remembered whether or not a phone runs; the ringer's is read at each ring.
+            devices::choose(*role, id);
+        }
+        let Some(phone) = self.0.phone.borrow().clone() else { return };
+        match command {
+            Command::Dial(number) => phone.dial(number),
+            Command::Answer(call) => phone.answer(call),
+            Command::Decline(call) => phone.decline(call),
+            Command::HangUp(call) => phone.hang_up(call),
+            Command::ToggleHold(call) => phone.toggle_hold(call),
+            Command::ToggleMute(call) => phone.toggle_mute(call),
+            Command::SendDigit(call, digit) => phone.send_digit(call, digit),
+            Command::Transfer(call, number) => phone.transfer(call, &number),
+            Command::Consult(call, number) => phone.consult(call, number),
+            Command::CompleteTransfer(call) => phone.complete_transfer(call),
+            Command::SetAgentState(state) => phone.set_agent_state(state),
+            Command::ChooseDevice(Role::Microphone, _) => phone.set_microphone(),
+            Command::ChooseDevice(Role::Speaker, id) => phone.set_speaker(&id),
+            Command::ChooseDevice(Role::Ringer, _) | Command::SignIn { .. } | Command::SignOut => {}
+        }
+    }
+
+    /// Starts a new phone once the previous one (if any) has stopped completely. Nothing is
+    /// stored until the server accepts the credentials.
+    fn sign_in(&self, credentials: AuthCredentials, keeping: Keeping) {
+        let generation = self.next_generation();
+        let user = credentials.username().to_owned();
+        *self.0.user.borrow_mut() = Some(user.clone());
+        (self.0.show)(PhoneSnapshot::session_only(Session::SigningIn, Some(user.clone())));
+        let previous = self.0.phone.borrow_mut().take();
+        let session = self.clone();
+        spawn_local(async move {
+            if let Some(previous) = previous {
+                previous.sign_out();
+                previous.stopped().await;
+            }
+            if session.0.generation.get() != generation {
+                return; // Signed out, or signed in again, meanwhile.
+            }
+            match Softphone::sign_in(&session.0.config, credentials, keeping, session.outputs(generation)) {
+                Ok(phone) => *session.0.phone.borrow_mut() = Some(phone),
+                Err(error) => {
+                    if keeping.resumed {
+                        credentials::forget();
+                    }
+                    (session.0.show)(PhoneSnapshot::session_only(Session::Failed(error.to_string()), Some(user)));
+                }
+            }
+        });
+    }
+
+    /// Signs the agent out and forgets everything of theirs this browser kept: the saved
+    /// sign-in in both storages and their call history.
+    fn sign_out(&self) {
+        self.next_generation();
+        // The phone unregisters in the background; a sign-in meanwhile waits for it.
+        if let Some(phone) = self.0.phone.borrow().as_ref() {
+            phone.sign_out();
+        }
+        credentials::forget();
+        if let Some(user) = self.0.user.borrow_mut().take() {
+            crate::history::forget(&user);
+        }
+        (self.0.show)(PhoneSnapshot::default());
+    }
+
+    fn next_generation(&self) -> u32 {
+        let generation = self.0.generation.get().wrapping_add(1);
+        self.0.generation.set(generation);
+        generation
+    }
+
+    /// Where the phone of sign-in `generation` reports; nothing once it is no longer current.
+    fn outputs(&self, generation: u32) -> PhoneOutputs {
+        let weak: Weak<Inner> = Rc::downgrade(&self.0);
+        let model = {
+            let weak = weak.clone();
+            move |snapshot: PhoneSnapshot| {
+                let Some(inner) = weak.upgrade() else { return };
+                if inner.generation.get() != generation {
+                    return;
+                }
+                if !snapshot.session.phone_runs() {
+                    // The phone stopped by itself (a refused sign-in): it goes, after this call
+                    // returns to it.
+                    let gone = inner.phone.borrow_mut().take();
+                    spawn_local(async move { drop(gone) });
+                }
+                (inner.show)(snapshot);
+            }
+        };
+        let event = move |event: AppEvent| {
+            let Some(inner) = weak.upgrade() else { return };
+            if inner.generation.get() == generation {
+                (inner.tell)(event);
+            }
+        };
+        PhoneOutputs { model: Rc::new(model), event: Rc::new(event) }
+    }
+}
