@@ -12,14 +12,27 @@ use sip::agent::CallRef;
 use crate::agent_state::AgentState;
 use crate::devices::Role;
 
-/// A password typed into the sign-in form. It never leaves the page: skipped when a command is
-/// serialized, and hidden from `Debug`.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Password(#[serde(skip)] pub String);
+/// A password typed into the sign-in form. It never leaves the page: serialized as nothing
+/// (read back empty), and hidden from `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Password(pub String);
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(…)")
+    }
+}
+
+impl Serialize for Password {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de> Deserialize<'de> for Password {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer)?;
+        Ok(Password::default())
     }
 }
 

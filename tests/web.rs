@@ -2,8 +2,13 @@
 //! wasm32-unknown-unknown` with `wasm-bindgen-test-runner` and ChromeDriver).
 #![cfg(target_arch = "wasm32")]
 
-use framephone::host::{DialRequest, HostKind};
-use framephone::ui::{CallStage, CallView, ErrorScreen, HostStatus, Phone, PhoneState, Registration, Tab};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use framephone::command::{Command, Commands};
+use framephone::host::HostKind;
+use framephone::model::{CallStage, CallView, Session};
+use framephone::ui::{ErrorScreen, HostStatus, Phone, PhoneState, Tab};
 use leptos::prelude::*;
 use leptos::task::tick;
 use sip::agent::CallRef;
@@ -19,6 +24,12 @@ fn document() -> Document {
 
 /// Mounts the phone into a fresh container and returns its state and the container.
 fn mount_phone(host: HostKind) -> (PhoneState, HtmlElement) {
+    let (state, container, _) = mount_phone_recording(host);
+    (state, container)
+}
+
+/// Mounts the phone with no phone behind it: the commands its components send are kept.
+fn mount_phone_recording(host: HostKind) -> (PhoneState, HtmlElement, Rc<RefCell<Vec<Command>>>) {
     let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
     let config = framephone::config::Config::parse(
@@ -26,13 +37,18 @@ fn mount_phone(host: HostKind) -> (PhoneState, HtmlElement) {
             "hosts": {"allowedOrigins": ["http://127.0.0.1:8781"]}}"#,
     )
     .expect("a valid configuration");
-    let state = PhoneState::new(host, config);
+    let sent = Rc::new(RefCell::new(Vec::new()));
+    let commands = {
+        let sent = sent.clone();
+        Commands::new(move |command| sent.borrow_mut().push(command))
+    };
+    let state = PhoneState::new(host, config, commands);
     let handle = leptos::mount::mount_to(container.clone(), move || {
         provide_context(state);
         view! { <Phone /> }
     });
     handle.forget();
-    (state, container)
+    (state, container, sent)
 }
 
 fn find(container: &HtmlElement, selector: &str) -> HtmlElement {
@@ -135,7 +151,7 @@ async fn click_to_dial_fills_the_dial_pad_and_names_the_record_as_text() {
     state.tab.set(Tab::History);
     tick().await;
     let hostile = "<img src=x onerror=alert(1)>";
-    state.apply_dial_request(DialRequest { number: "4155550131".into(), record_name: Some(hostile.into()) });
+    state.apply_dial_request("4155550131".into(), Some(hostile));
     tick().await;
     assert_eq!(state.tab.get_untracked(), Tab::DialPad);
     assert_eq!(number_box(&phone).value(), "4155550131");
@@ -194,14 +210,14 @@ async fn status_region_follows_the_registration() {
     let status = find(&phone, "[role=status]");
     assert!(phone.query_selector("form.fp-signin").unwrap().is_some(), "the sign-in form shows when signed out");
     state.user.set(Some("1001".into()));
-    state.registration.set(Registration::Registered);
+    state.session.set(Session::Registered);
     tick().await;
     assert_eq!(status.text_content().unwrap(), "Registered as 1001 · Pop-out window");
     assert!(phone.query_selector("form.fp-signin").unwrap().is_none());
-    state.registration.set(Registration::Reconnecting { retry_in: 2_500 });
+    state.session.set(Session::Reconnecting { retry_in: 2_500 });
     tick().await;
     assert_eq!(status.text_content().unwrap(), "Reconnecting (next try in 3 s)… · Pop-out window");
-    state.registration.set(Registration::Failed("the username or password is wrong".into()));
+    state.session.set(Session::Failed("the username or password is wrong".into()));
     tick().await;
     assert_eq!(status.text_content().unwrap(), "Offline: the username or password is wrong · Pop-out window");
     let alert = find(&phone, "form.fp-signin [role=alert]");
@@ -212,7 +228,7 @@ async fn status_region_follows_the_registration() {
 #[wasm_bindgen_test]
 async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call() {
     let (state, phone) = mount_phone(HostKind::Standalone);
-    state.registration.set(Registration::Registered);
+    state.session.set(Session::Registered);
     let call = CallRef(7);
     state.calls.set(vec![CallView::new(
         call,
@@ -220,6 +236,7 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
         framephone::display_name::Party::new(Some("Ana <b>Díaz</b>\u{202E}"), "1002"),
         "1002".into(),
         CallStage::Incoming,
+        0.0,
     )]);
     tick().await;
     let dialog = find(&phone, "[role=alertdialog]");
@@ -231,7 +248,8 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     assert_eq!(isolated, ["Ana <b>Díaz</b>", "1002"], "name and number each in a <bdi>, the override gone");
     button(&dialog, "Answer");
     button(&dialog, "Decline");
-    state.update_call(call, |view| {
+    state.calls.update(|calls| {
+        let view = &mut calls[0];
         view.stage = CallStage::Active;
         view.answered_at = Some(1_000.0);
         view.audio.packets = (250, 248);
@@ -253,7 +271,8 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     for name in ["Mute", "Hold", "Hang up"] {
         button(&region, name);
     }
-    state.update_call(call, |view| {
+    state.calls.update(|calls| {
+        let view = &mut calls[0];
         view.muted = true;
         view.held = true;
     });
@@ -262,5 +281,115 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     assert!(text.contains("On hold"), "{text}");
     assert_eq!(button(&region, "Unmute").get_attribute("aria-pressed").as_deref(), Some("true"));
     button(&region, "Resume");
+    phone.remove();
+}
+
+fn dispatch(target: &web_sys::EventTarget, kind: &str) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    target.dispatch_event(&web_sys::Event::new_with_event_init_dict(kind, &init).unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_snapshot_alone_renders_the_phone_and_its_clicks_send_commands() {
+    use framephone::agent_state::AgentState;
+    use framephone::display_name::Party;
+    use framephone::history::{CallRecord, Outcome};
+    use framephone::model::PhoneSnapshot;
+
+    let (state, phone, sent) = mount_phone_recording(HostKind::Standalone);
+    let mut talking = CallView::new(CallRef(3), false, Party::new(None, "1003"), "1003".into(), CallStage::Active, 0.0);
+    talking.answered_at = Some(0.0);
+    let ringing =
+        CallView::new(CallRef(4), true, Party::new(Some("Ana"), "1002"), "1002".into(), CallStage::Incoming, 0.0);
+    let record = CallRecord {
+        id: "a84b4c76e66710@pc33".into(),
+        incoming: true,
+        party: "Bo (1005)".into(),
+        number: "1005".into(),
+        started: 0,
+        seconds: 0,
+        outcome: Outcome::Missed,
+    };
+    let model = PhoneSnapshot {
+        session: Session::Registered,
+        user: Some("1001".into()),
+        agent_state: AgentState::Ready,
+        calls: vec![talking, ringing],
+        history: vec![record],
+        ..PhoneSnapshot::default()
+    };
+    // As another window would receive it.
+    let model: PhoneSnapshot = serde_json::from_str(&serde_json::to_string(&model).unwrap()).unwrap();
+    state.show(model);
+    tick().await;
+    assert_eq!(find(&phone, "[role=status]").text_content().unwrap(), "Registered as 1001 · Pop-out window");
+    let taken = || std::mem::take(&mut *sent.borrow_mut());
+
+    let dialog = find(&phone, "[role=alertdialog]");
+    button(&dialog, "Answer").click();
+    button(&dialog, "Decline").click();
+    let region = find(&phone, "section[aria-label='Active call']");
+    for name in ["Mute", "Hold", "Hang up"] {
+        button(&region, name).click();
+    }
+    assert_eq!(
+        taken(),
+        [
+            Command::Answer(CallRef(4)),
+            Command::Decline(CallRef(4)),
+            Command::ToggleMute(CallRef(3)),
+            Command::ToggleHold(CallRef(3)),
+            Command::HangUp(CallRef(3)),
+        ]
+    );
+
+    for digit in ["1", "0", "0", "2"] {
+        button(&phone, digit).click();
+    }
+    tick().await;
+    button(&phone, "Call").click();
+    let status: web_sys::HtmlSelectElement = find(&phone, "select[aria-label=Status]").unchecked_into();
+    status.set_value("not-ready:0");
+    dispatch(&status, "change");
+    button(&phone, "Call back").click();
+    button(&phone, "Sign out").click();
+    assert_eq!(
+        taken(),
+        [
+            Command::Dial("1002".into()),
+            Command::SetAgentState(AgentState::NotReady("Break".into())),
+            Command::Dial("1005".into()),
+            Command::SignOut,
+        ]
+    );
+
+    // Nothing sent while the phone is down: the snapshot says so, the view follows.
+    state.show(PhoneSnapshot::session_only(
+        Session::Failed("the username or password is wrong".into()),
+        Some("1001".into()),
+    ));
+    tick().await;
+    assert!(phone.query_selector("select[aria-label=Status]").unwrap().is_none());
+    let username: HtmlInputElement = find(&phone, "input#fp-username").unchecked_into();
+    assert_eq!(username.value(), "1001", "the username is kept after a refused sign-in");
+    let password: HtmlInputElement = find(&phone, "input#fp-password").unchecked_into();
+    password.set_value("lab-1001-pw");
+    dispatch(&password, "input");
+    button(&phone, "Sign in").click();
+    match taken().as_slice() {
+        [Command::SignIn { username, password, remember: false }] => {
+            assert_eq!((username.as_str(), password.0.as_str()), ("1001", "lab-1001-pw"));
+            assert_eq!(format!("{password:?}"), "Password(…)", "never printed");
+            let sent = serde_json::to_string(&Command::SignIn {
+                username: username.clone(),
+                password: password.clone(),
+                remember: false,
+            })
+            .unwrap();
+            assert!(!sent.contains("lab-1001-pw"), "never serialized: {sent}");
+        }
+        other => panic!("expected one sign-in, got {other:?}"),
+    }
     phone.remove();
 }

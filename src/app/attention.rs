@@ -40,9 +40,9 @@ pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
     let shown = StoredValue::new_local(None::<(CallRef, Shown)>);
     let host = StoredValue::new_local(host);
     Effect::new(move |_| {
-        let ringing = state
-            .calls
-            .with(|calls| calls.iter().find(|c| c.stage == crate::model::CallStage::Incoming).map(|c| (c.id, c.party.isolated())));
+        let ringing = state.calls.with(|calls| {
+            calls.iter().find(|c| c.stage == crate::model::CallStage::Incoming).map(|c| (c.id, c.party.isolated()))
+        });
         let wanted = ringing.filter(|_| hidden.get());
         let current = shown.with_value(|s| s.as_ref().map(|(id, _)| *id));
         if current == wanted.as_ref().map(|(id, _)| *id) {

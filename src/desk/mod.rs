@@ -176,7 +176,8 @@ impl Desk {
     /// A desk for `user` signing in, with their stored history.
     pub fn new(rules: AgentSettings, directory: &[Contact], user: String, history: Vec<CallRecord>) -> Desk {
         let colleagues = directory.iter().filter_map(|c| normalise(&c.number).ok()).collect();
-        let model = PhoneSnapshot { session: Session::SigningIn, user: Some(user), history, ..PhoneSnapshot::default() };
+        let model =
+            PhoneSnapshot { session: Session::SigningIn, user: Some(user), history, ..PhoneSnapshot::default() };
         Desk { rules, colleagues, model, published: None }
     }
 
@@ -219,7 +220,8 @@ impl Desk {
             }
             DeskEvent::Answering(call) => {
                 // Answering a waiting call holds the one in progress, as desk phones do.
-                let talking = self.model.calls.iter().filter(|c| c.id != call && c.stage == CallStage::Active && !c.held);
+                let talking =
+                    self.model.calls.iter().filter(|c| c.id != call && c.stage == CallStage::Active && !c.held);
                 actions.extend(talking.map(|c| DeskAction::Hold(c.id)));
                 self.change(call, |view| view.stage = CallStage::Connecting);
             }
@@ -241,7 +243,8 @@ impl Desk {
             DeskEvent::Note(call, line) => self.change(call, |view| view.notes.push(line)),
             DeskEvent::Audio { call, stats } => self.change(call, |view| {
                 use crate::audio_level::level_between;
-                view.levels = (level_between(view.audio.sent, stats.sent), level_between(view.audio.received, stats.received));
+                view.levels =
+                    (level_between(view.audio.sent, stats.sent), level_between(view.audio.received, stats.received));
                 view.audio = stats;
             }),
             DeskEvent::Ended { call, reason } => {
@@ -292,7 +295,8 @@ impl Desk {
             return false;
         }
         let ring = self.rules.ring_when_not_ready;
-        (ring.colleagues && self.is_colleague(number)) || (ring.transfers && referred_by.is_some_and(|by| self.is_colleague(by)))
+        (ring.colleagues && self.is_colleague(number))
+            || (ring.transfers && referred_by.is_some_and(|by| self.is_colleague(by)))
     }
 
     fn is_colleague(&self, number: &str) -> bool {

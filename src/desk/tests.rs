@@ -7,7 +7,12 @@ use crate::config::RingWhenNotReady;
 const NOW: f64 = 1_800_000_000_000.0;
 
 fn desk(ring: RingWhenNotReady, after_call_work_seconds: u32) -> Desk {
-    let rules = AgentSettings { not_ready_status: 480, after_call_work_seconds, ring_when_not_ready: ring, ..AgentSettings::default() };
+    let rules = AgentSettings {
+        not_ready_status: 480,
+        after_call_work_seconds,
+        ring_when_not_ready: ring,
+        ..AgentSettings::default()
+    };
     let directory = [Contact { name: "Sam (supervisor)".into(), number: "+1 (555) 010-1011".into() }];
     let mut desk = Desk::new(rules, &directory, "1001".into(), Vec::new());
     desk.on_event(NOW, DeskEvent::Session(Session::Registered));
@@ -45,7 +50,9 @@ fn not_ready_turns_a_call_away_with_the_configured_status_and_records_it_once() 
     let actions = desk.on_event(NOW + 5.0, offered(1, "1002", None));
     assert_eq!(actions[0], DeskAction::Reject { call: CallRef(1), status: 480 });
     assert_eq!(records(&actions), [("call-1@test".to_owned(), Outcome::NotReady)]);
-    assert!(actions.iter().any(|a| matches!(a, DeskAction::Tell(AppEvent::Ended(r)) if r.outcome == Outcome::NotReady)));
+    assert!(
+        actions.iter().any(|a| matches!(a, DeskAction::Tell(AppEvent::Ended(r)) if r.outcome == Outcome::NotReady))
+    );
     assert!(!actions.iter().any(|a| matches!(a, DeskAction::Tell(AppEvent::Ringing { .. }))), "it never rang");
     assert!(desk.model().calls.is_empty());
     // The core's later Ended for the refused call finds nothing to record again.
@@ -68,10 +75,16 @@ fn a_colleague_reaches_an_agent_on_a_break_but_a_stranger_does_not() {
     assert_eq!(transferred[0], DeskAction::Reject { call: CallRef(3), status: 480 });
     // After Call Work and a dead microphone let nobody through.
     desk.on_event(NOW, DeskEvent::StateChosen(AgentState::AfterCallWork { until: NOW + 30_000.0 }));
-    assert_eq!(desk.on_event(NOW, offered(4, "+15550101011", None))[0], DeskAction::Reject { call: CallRef(4), status: 480 });
+    assert_eq!(
+        desk.on_event(NOW, offered(4, "+15550101011", None))[0],
+        DeskAction::Reject { call: CallRef(4), status: 480 }
+    );
     desk.on_event(NOW, DeskEvent::MicrophoneFailed("Microphone access was denied.".into()));
     assert_eq!(desk.model().agent_state, AgentState::NotReady(NO_MICROPHONE.into()));
-    assert_eq!(desk.on_event(NOW, offered(5, "+15550101011", None))[0], DeskAction::Reject { call: CallRef(5), status: 480 });
+    assert_eq!(
+        desk.on_event(NOW, offered(5, "+15550101011", None))[0],
+        DeskAction::Reject { call: CallRef(5), status: 480 }
+    );
 }
 
 #[test]
@@ -102,7 +115,9 @@ fn nothing_is_offered_while_not_registered_and_a_transfer_completion_is_always_t
         referred_by: None,
     };
     let actions = desk.on_event(NOW, completion);
-    assert!(!actions.iter().any(|a| matches!(a, DeskAction::Reject { .. } | DeskAction::Tell(AppEvent::Ringing { .. }))));
+    assert!(
+        !actions.iter().any(|a| matches!(a, DeskAction::Reject { .. } | DeskAction::Tell(AppEvent::Ringing { .. })))
+    );
     assert_eq!(desk.model().calls.len(), 1);
 }
 

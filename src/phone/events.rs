@@ -91,7 +91,8 @@ impl Softphone {
             }
             Event::Progress { call, status, sdp, .. } => {
                 if status >= 180 {
-                    let dialing = self.0.borrow().desk.model().call(call).is_some_and(|c| c.stage == CallStage::Dialing);
+                    let dialing =
+                        self.0.borrow().desk.model().call(call).is_some_and(|c| c.stage == CallStage::Dialing);
                     if dialing {
                         mark("ringing");
                     }

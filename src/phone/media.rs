@@ -15,8 +15,8 @@ use web_sys::{
 };
 
 use crate::audio_level::{AudioStats, EnergyCounters};
-use crate::config::IceServer;
 use crate::browser::{describe, stop_tracks};
+use crate::config::IceServer;
 
 /// How long an offer or answer waits for ICE candidates before it leaves with what it has.
 /// Host candidates on a LAN come within a few milliseconds; an unreachable STUN or TURN server

@@ -75,11 +75,7 @@ fn random_seed() -> Result<[u8; 32], SignInError> {
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
         .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if filled {
-        Ok(bytes)
-    } else {
-        Err(SignInError::NoRandom)
-    }
+    if filled { Ok(bytes) } else { Err(SignInError::NoRandom) }
 }
 
 /// The same `urn:uuid:` every time this browser runs the phone, so that the registrar replaces

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::PhoneState;
-use crate::command::Command;
 use super::untrusted::Name;
+use crate::command::Command;
 use crate::dial_string::is_dial_key;
 
 /// Keys in keypad order, each with the letters printed under it.

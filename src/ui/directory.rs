@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use sip::body::PresenceState;
 
 use super::state::PhoneState;
-use crate::command::Command;
 use super::untrusted::Name;
+use crate::command::Command;
 use crate::display_name::DisplayName;
 
 /// Presence in words, with the note when it adds something ("Away · Not Ready: Break").

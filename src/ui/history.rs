@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::state::PhoneState;
-use crate::command::Command;
 use super::untrusted::Name;
+use crate::command::Command;
 use crate::display_name::{DisplayName, MAX_SHOWN_CHARS};
 use crate::history::CallRecord;
 

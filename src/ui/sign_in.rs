@@ -32,6 +32,8 @@ pub fn SignIn() -> impl IntoView {
                 type="text"
                 autocomplete="username"
                 spellcheck="false"
+                // The attribute fills a new form; the property follows later changes.
+                value=username.get_untracked()
                 prop:value=move || username.get()
                 on:input=move |ev| username.set(event_target_value(&ev))
             />
