@@ -73,6 +73,18 @@ pub async fn by_role(client: &Client, role: &str, name: &str) -> Result<Element,
     Err(format!("no {role} named {name:?}; {role}s present: {seen:?}"))
 }
 
+/// Every element with this role in the current frame, whatever its name, in document order.
+pub async fn all_by_role(client: &Client, role: &str) -> Result<Vec<Element>, String> {
+    let elements = client.find_all(Locator::Css(candidates(role))).await.map_err(|e| e.to_string())?;
+    let mut found = Vec::new();
+    for element in elements {
+        if computed(client, &element, "computedrole").await.as_deref() == Some(role) {
+            found.push(element);
+        }
+    }
+    Ok(found)
+}
+
 /// Waits up to `timeout` for [`by_role`] to find the element.
 pub async fn wait_for_role(client: &Client, role: &str, name: &str, timeout: Duration) -> Result<Element, String> {
     let deadline = Instant::now() + timeout;

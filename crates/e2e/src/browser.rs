@@ -29,8 +29,22 @@ impl Drop for Browser {
 
 impl Browser {
     /// Starts ChromeDriver (`$CHROMEDRIVER` or `chromedriver` on PATH) and a headless Chromium
-    /// (`$CHROME` or `/usr/bin/chromium`) with fake media devices.
+    /// (`$CHROME` or `/usr/bin/chromium`) with fake media devices, whose media prompts are
+    /// accepted at once.
     pub async fn start() -> Browser {
+        Browser::launch(true).await
+    }
+
+    /// Starts like [`Browser::start`], but `getUserMedia` follows the origin's permission, as
+    /// set with [`crate::set_permission`]: denied, it refuses (`NotAllowedError`); granted, it
+    /// opens the fake microphone. While the permission is neither, headless Chromium refuses
+    /// too, as a dismissed prompt. ([`Browser::start`]'s `--use-fake-ui-for-media-stream`
+    /// grants every request whatever the permission says, even a denied one.)
+    pub async fn start_with_media_permissions() -> Browser {
+        Browser::launch(false).await
+    }
+
+    async fn launch(accept_media_prompts: bool) -> Browser {
         let port = free_port();
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let driver = Command::new(&driver_path)
@@ -42,14 +56,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/bootstrap.sh installs it)"));
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let profile = std::env::temp_dir().join(format!("framephone-e2e-{port}"));
-        let capabilities: Capabilities = serde_json::from_value(serde_json::json!({
+        let mut options = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": chrome,
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-first-run", "--disable-quic", "--window-size=1280,900",
-                    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                    "--use-fake-device-for-media-stream",
                     "--autoplay-policy=no-user-gesture-required",
                     // WebRTC between pages on 127.0.0.1 gathers no candidate without it.
                     "--allow-loopback-in-peer-connection",
@@ -58,8 +72,11 @@ impl Browser {
                     format!("--user-data-dir={}", profile.display())
                 ]
             }
-        }))
-        .expect("capabilities are an object");
+        });
+        if accept_media_prompts && let Some(args) = options["goog:chromeOptions"]["args"].as_array_mut() {
+            args.push("--use-fake-ui-for-media-stream".into());
+        }
+        let capabilities: Capabilities = serde_json::from_value(options).expect("capabilities are an object");
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = String::new();
         for _ in 0..100 {

@@ -4,11 +4,13 @@
 
 mod a11y;
 mod browser;
+mod page_errors;
 mod recorder;
 mod wait;
 
-pub use a11y::{by_role, wait_for_role};
+pub use a11y::{all_by_role, by_role, wait_for_role};
 pub use browser::Browser;
+pub use page_errors::{check_page_error_recorder, clear_page_errors, page_errors, record_page_errors};
 pub use recorder::Recorder;
 pub use wait::{PATIENCE, eventually};
 
@@ -197,24 +199,52 @@ pub async fn wait_for_sounds(client: &fantoccini::Client, expected: &[&str]) {
     .await;
 }
 
-#[derive(Debug)]
-struct GrantPermission(&'static str);
+/// A permission's state, as WebDriver "Set Permission" takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PermissionState {
+    /// As if the agent allowed it in the browser's prompt.
+    Granted,
+    /// As if the agent blocked it.
+    Denied,
+    /// Not decided: the page would be asked.
+    Prompt,
+}
 
-impl fantoccini::wd::WebDriverCompatibleCommand for GrantPermission {
+impl PermissionState {
+    fn as_str(self) -> &'static str {
+        match self {
+            PermissionState::Granted => "granted",
+            PermissionState::Denied => "denied",
+            PermissionState::Prompt => "prompt",
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SetPermission(&'static str, PermissionState);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for SetPermission {
     fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/permissions", session.unwrap_or_default()))
     }
 
     fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
-        let body = format!(r#"{{"descriptor": {{"name": "{}"}}, "state": "granted"}}"#, self.0);
-        (http::Method::POST, Some(body))
+        let body = serde_json::json!({ "descriptor": { "name": self.0 }, "state": self.1.as_str() });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 
 /// Grants the current page's origin a permission (`notifications`), as the agent would in the
 /// browser's prompt (WebDriver "Set Permission").
 pub async fn grant_permission(client: &fantoccini::Client, name: &'static str) {
-    client.issue_cmd(GrantPermission(name)).await.expect("grant the permission");
+    set_permission(client, name, PermissionState::Granted).await;
+}
+
+/// Sets a permission of the current page's origin (`microphone`, `notifications`) (WebDriver
+/// "Set Permission"). A browser from [`Browser::start`] opens the microphone whatever its
+/// permission says; one from [`Browser::start_with_media_permissions`] obeys it.
+pub async fn set_permission(client: &fantoccini::Client, name: &'static str, state: PermissionState) {
+    client.issue_cmd(SetPermission(name, state)).await.unwrap_or_else(|e| panic!("set {name} {state:?}: {e}"));
 }
 
 #[derive(Debug)]

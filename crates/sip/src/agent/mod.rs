@@ -1,61 +1,10 @@
 //! The user agent: registration, calls, transfers, presence and messages, driven by inputs and
 //! answering with outputs. It does no I/O and reads no clock.
 //!
-//! # Driving it
-//!
-//! The shell (a browser page, a native tool, a test) owns the sockets, the clock and the media.
-//! It feeds the agent with:
-//!
-//! - [`UserAgent::connected`], [`UserAgent::receive`] and [`UserAgent::closed`] for what happens on
-//!   a flow (one WebSocket connection, or a UDP socket towards one server);
-//! - [`UserAgent::handle_timeout`] when the time from [`UserAgent::poll_timeout`] has come;
-//! - commands: [`UserAgent::start`], [`UserAgent::call`], [`UserAgent::answer`],
-//!   [`UserAgent::hang_up`], [`UserAgent::transfer`], [`UserAgent::subscribe`],
-//!   [`UserAgent::send_message`]…
-//!
-//! and after each of them takes every [`Output`] from [`UserAgent::poll_output`]: connect to a
-//! server, send bytes on a flow, close a flow, or an [`Event`] for the application. Every input
-//! carries the current time in milliseconds on any monotonic clock.
-//!
-//! SDP is opaque text: the application's RTCPeerConnection makes offers and answers, the agent
-//! carries them in INVITE, UPDATE, 18x, 2xx and ACK.
-//!
-//! ```
-//! use sip::agent::{AgentConfig, Event, FlowId, Output, Server, TransportKind, UserAgent};
-//! use sip::auth::Credentials;
-//! use sip::random::ChaCha;
-//! use sip::{Millis, Uri};
-//!
-//! let config = AgentConfig::new(
-//!     Uri::parse(b"sip:1001@framephone.test").unwrap(),
-//!     Credentials { username: "1001".into(), password: "secret".into() },
-//!     vec![Server { address: "wss://sip.example.com/ws".into(), transport: TransportKind::Wss }],
-//!     "urn:uuid:0f4bd7c2-3a61-4b7e-9a53-7cf1e2a6b9de".into(),
-//! );
-//! // 32 bytes from the OS or `crypto.getRandomValues`; a constant only in this example.
-//! let mut agent = UserAgent::new(config, Box::new(ChaCha::from_seed([7; 32]))).unwrap();
-//! agent.start(Millis(0));
-//! let mut flow = None;
-//! while let Some(output) = agent.poll_output() {
-//!     match output {
-//!         Output::Connect { flow: id, server } => {
-//!             assert_eq!(server.address, "wss://sip.example.com/ws");
-//!             flow = Some(id); // open the WebSocket, then report it:
-//!         }
-//!         Output::Event(Event::Connecting { .. }) => {}
-//!         other => panic!("unexpected {other:?}"),
-//!     }
-//! }
-//! agent.connected(Millis(40), flow.unwrap(), None);
-//! match agent.poll_output() {
-//!     Some(Output::Event(Event::Connected { .. })) => {}
-//!     other => panic!("unexpected {other:?}"),
-//! }
-//! match agent.poll_output() {
-//!     Some(Output::Send { bytes, .. }) => assert!(bytes.starts_with(b"REGISTER sip:framephone.test SIP/2.0")),
-//!     other => panic!("unexpected {other:?}"),
-//! }
-//! ```
+//! How to drive it (inputs with the current time, outputs drained with
+//! [`UserAgent::poll_output`], one timer from [`UserAgent::poll_timeout`], and what a command
+//! issued in the middle of a drain does) is the crate's sans-IO contract, stated once in the
+//! [crate documentation](crate#the-sans-io-contract).
 
 mod backoff;
 mod call;
