@@ -25,7 +25,7 @@ struct Music {
 impl HoldAudio {
     /// The graph, with the music at `music` (a path on the widget's origin) when given.
     pub(super) fn new(music: Option<&str>) -> Result<HoldAudio, MediaError> {
-        let failed = |error: JsValue| MediaError(format!("Hold audio: {}", describe(&error)));
+        let failed = |error: JsValue| MediaError::Browser { step: "Hold audio", detail: describe(&error) };
         let context = AudioContext::new().map_err(failed)?;
         // Made on a click (Hold, Answer, Consult), so the browser lets it run; asked at every
         // hold anyway ([`HoldAudio::wake`]).
@@ -41,7 +41,7 @@ impl HoldAudio {
             .get_audio_tracks()
             .get(0)
             .dyn_into::<MediaStreamTrack>()
-            .map_err(|_| MediaError("Hold audio: Web Audio gave no track".into()))?;
+            .map_err(|_| MediaError::Browser { step: "Hold audio", detail: "Web Audio gave no track".into() })?;
         let music = music.and_then(|path| {
             let music = Music::new(path)?;
             let connected = context

@@ -24,24 +24,37 @@ use crate::config::IceServer;
 const GATHER_DEADLINE_MS: i32 = 60;
 
 /// Why media could not be set up, in words for the agent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MediaError(pub String);
-
-impl std::fmt::Display for MediaError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    /// No `navigator.mediaDevices` (an insecure page, an old browser).
+    #[error("This browser gives the page no access to audio devices.")]
+    NoDevices,
+    /// The browser or the agent refused the microphone.
+    #[error("Microphone access was denied. Allow the microphone for this site in the browser, then try again.")]
+    Denied,
+    /// No microphone, or not the chosen one.
+    #[error("No microphone was found. Connect a headset, then try again.")]
+    NoMicrophone,
+    /// Another program holds the microphone.
+    #[error("The microphone is in use by another program or could not be opened.")]
+    InUse,
+    /// A step of the browser's media machinery failed.
+    #[error("{step}: {detail}")]
+    Browser {
+        /// What was being done ("Offer", "WebRTC"…).
+        step: &'static str,
+        /// What the browser said.
+        detail: String,
+    },
 }
 
-fn failed(what: &str, error: &JsValue) -> MediaError {
-    MediaError(format!("{what}: {}", describe(error)))
+fn failed(step: &'static str, error: &JsValue) -> MediaError {
+    MediaError::Browser { step, detail: describe(error) }
 }
 
 /// The microphone (the chosen one, else the default), asked for once and shared by every call.
 pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaError> {
-    let devices = web_sys::window()
-        .and_then(|w| w.navigator().media_devices().ok())
-        .ok_or_else(|| MediaError("This browser gives the page no access to audio devices.".into()))?;
+    let devices = web_sys::window().and_then(|w| w.navigator().media_devices().ok()).ok_or(MediaError::NoDevices)?;
     let constraints = MediaStreamConstraints::new();
     match device {
         Some(id) => {
@@ -59,17 +72,12 @@ pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaErro
         Ok(stream) => Ok(stream.unchecked_into()),
         Err(error) => {
             let name = Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
-            Err(MediaError(match name.as_str() {
-                "NotAllowedError" | "SecurityError" => {
-                    "Microphone access was denied. Allow the microphone for this site in the browser, then try again."
-                        .into()
-                }
-                "NotFoundError" | "OverconstrainedError" => {
-                    "No microphone was found. Connect a headset, then try again.".into()
-                }
-                "NotReadableError" => "The microphone is in use by another program or could not be opened.".into(),
-                _ => format!("The microphone could not be opened: {}", describe(&error)),
-            }))
+            Err(match name.as_str() {
+                "NotAllowedError" | "SecurityError" => MediaError::Denied,
+                "NotFoundError" | "OverconstrainedError" => MediaError::NoMicrophone,
+                "NotReadableError" => MediaError::InUse,
+                _ => MediaError::Browser { step: "The microphone could not be opened", detail: describe(&error) },
+            })
         }
     }
 }
@@ -120,7 +128,9 @@ impl CallMedia {
         let source = first_audio_track(microphone).map(|t| t.id()).unwrap_or_default();
         let microphone = MediaStream::clone(microphone);
         let sender = first_audio_track(&microphone).map(|track| connection.add_track_0(&track, &microphone));
-        let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| MediaError("no document".into()))?;
+        let document = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or(MediaError::Browser { step: "Audio", detail: "the page has no document".into() })?;
         let audio: HtmlAudioElement =
             document.create_element("audio").map_err(|e| failed("Audio", &e))?.unchecked_into();
         audio.set_autoplay(true);
@@ -306,7 +316,7 @@ impl CallMedia {
         self.connection
             .local_description()
             .map(|d| d.sdp())
-            .ok_or_else(|| MediaError("WebRTC produced no local description".into()))
+            .ok_or(MediaError::Browser { step: "Local description", detail: "WebRTC produced none".into() })
     }
 
     async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), MediaError> {

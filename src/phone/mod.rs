@@ -322,7 +322,7 @@ impl Softphone {
                 self.0.borrow_mut().flows.insert(flow, open);
             }
             Err(error) => {
-                web_sys::console::warn_1(&format!("{url}: {error}").into());
+                web_sys::console::warn_1(&error.to_string().into());
                 let phone = self.clone();
                 spawn_local(async move { phone.run(|agent, now| agent.closed(now, flow)) });
             }

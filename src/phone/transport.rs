@@ -95,10 +95,19 @@ pub(super) struct Flow {
     _listeners: [Closure<dyn FnMut(JsValue)>; 4],
 }
 
+/// The browser would not open a WebSocket (a malformed or forbidden URL).
+#[derive(Debug, thiserror::Error)]
+#[error("{url}: {reason}")]
+pub(super) struct OpenError {
+    url: String,
+    reason: String,
+}
+
 impl Flow {
     /// Opens `url` with the `sip` subprotocol; `report` receives what happens to it.
-    pub(super) fn open(url: &str, report: impl Fn(FlowEvent) + 'static) -> Result<Flow, String> {
-        let socket = WebSocket::new_with_str(url, "sip").map_err(|e| crate::host::js::describe(&e))?;
+    pub(super) fn open(url: &str, report: impl Fn(FlowEvent) + 'static) -> Result<Flow, OpenError> {
+        let socket = WebSocket::new_with_str(url, "sip")
+            .map_err(|e| OpenError { url: url.to_owned(), reason: crate::browser::describe(&e) })?;
         socket.set_binary_type(BinaryType::Arraybuffer);
         let report = std::rc::Rc::new(report);
         let on = |event: fn(JsValue) -> Option<FlowEvent>| {

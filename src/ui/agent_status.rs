@@ -35,7 +35,7 @@ pub fn AgentStatus() -> impl IntoView {
     };
     let selected = {
         let reasons = reasons.clone();
-        move || {
+        Memo::new(move |_| {
             if !registered() {
                 return "offline".to_owned();
             }
@@ -47,15 +47,21 @@ pub fn AgentStatus() -> impl IntoView {
                     .map_or("not-ready:other".to_owned(), |i| format!("not-ready:{i}")),
                 AgentState::AfterCallWork { .. } => "after-call-work".to_owned(),
             }
-        }
+        })
     };
     view! {
         <select
             class="fp-agent-status"
             aria-label="Status"
             disabled=move || !registered()
-            prop:value=selected
-            on:change=move |ev| choose(event_target_value(&ev))
+            prop:value=move || selected.get()
+            on:change=move |ev| {
+                choose(event_target_value(&ev));
+                // The control shows the model, not the click: a Ready the desk refuses (no
+                // microphone) leaves the model as it was, and the control must go back to it.
+                let select: web_sys::HtmlSelectElement = event_target(&ev);
+                select.set_value(&selected.get_untracked());
+            }
         >
             {move || (!registered()).then(|| view! { <option value="offline" disabled=true>"Offline"</option> })}
             <option value="ready">"Ready"</option>
