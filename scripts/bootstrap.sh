@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the build, the demo and the tests need, and skips what is already there:
 # Debian's packages (each checked by package with dpkg, never by one of its files), the wasm32
-# target, and the pinned wasm-bindgen-cli and trunk.
+# target, the pinned wasm-bindgen-cli and trunk, and npm's pinned binaryen (wasm-opt) in
+# ~/.cache/framephone/tools.
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130 # must equal the `wasm-bindgen` pin in Cargo.toml
 TRUNK_VERSION=0.21.14        # 0.22 needs a newer rustc
+BINARYEN_VERSION=132.0.0     # npm's; Trunk.toml's `wasm_opt` pin must be version_ and its major
+TOOLS_DIR="$HOME/.cache/framephone/tools" # scripts/build.sh puts its node_modules/.bin on PATH
 
 # Every Debian package the build, the demo and the tests use, and what for.
 DEBIAN_PACKAGES=(
@@ -17,11 +20,19 @@ DEBIAN_PACKAGES=(
   kamailio-presence-modules  # presence, presence_xml, presence_dialoginfo, pua, pua_dialoginfo
   sqlite3                    # creates the lab's presence database from Kamailio's schema
   sip-tester                 # SIPp: the lab check and the far end of the sipshell tests
+  nodejs                     # runs binaryen's wasm-opt (the release build) and the SIP bench
+  npm                        # installs binaryen (below) and the SIP bench's JsSIP
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
+# Installed, or provided by an installed package (NodeSource's nodejs provides npm).
+installed() {
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ] ||
+    dpkg-query -W -f='${db:Status-Status}|${Provides}\n' 2>/dev/null | awk -F'|' -v want="$1" '
+      $1 == "installed" { n = split($2, names, /, */); for (i = 1; i <= n; i++) { split(names[i], w, " "); if (w[1] == want) found = 1 } }
+      END { exit !found }'
+}
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -50,4 +61,13 @@ if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
   say "building trunk $TRUNK_VERSION (about 15 minutes on 2 cores)"
   # --locked: a fresh resolution pulls a cssparser that lightningcss does not build with.
   cargo install --quiet trunk --version "$TRUNK_VERSION" --locked
+fi
+
+# wasm-opt: Debian's binaryen 108 corrupts wasm-bindgen's output, npm's current one does not.
+binaryen_version() { node -p "require('$TOOLS_DIR/node_modules/binaryen/package.json').version" 2>/dev/null; }
+if [ "$(binaryen_version)" != "$BINARYEN_VERSION" ]; then
+  say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR"
+  npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION" >/dev/null
+  [ "$(binaryen_version)" = "$BINARYEN_VERSION" ] || { say "binaryen $BINARYEN_VERSION is still not installed" >&2; exit 1; }
 fi

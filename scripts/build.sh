@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the widget for release into dist/ (Trunk, offline, tools from PATH). Trunk keeps the
-# previous dist/ when a build fails, so its exit status, not dist/'s presence, decides.
+# Builds the widget for release into dist/ (Trunk, offline, tools from PATH, all installed by
+# scripts/bootstrap.sh: wasm-opt is npm's binaryen in ~/.cache/framephone/tools, run by Trunk as
+# index.html asks). Trunk keeps the previous dist/ when a build fails, so its exit status, not
+# dist/'s presence, decides.
 #
 # Then writes the HTTP headers the deployment must serve (dist/headers.json and
 # dist/headers.nginx.conf: Content-Security-Policy with frame-ancestors from
@@ -9,7 +11,7 @@
 # (said so). An invalid configuration fails the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$HOME/.cache/framephone/tools/node_modules/.bin:$PATH"
 log=$(mktemp)
 if ! trunk build --release --offline >"$log" 2>&1; then
   cat "$log" >&2
