@@ -148,7 +148,7 @@ fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
         }
         HostEvent::ClickToDialRefused(reason) => {
             let notice = format!("A number from {} could not be used: {reason}.", state.host.label());
-            state.host_notice.set(Some(notice));
+            state.view_notice.set(Some(notice));
         }
         HostEvent::RecordInView(record) => {
             let name = record.as_deref().map(DisplayName::new).filter(|name| !name.is_empty());

@@ -6,7 +6,7 @@
 mod call;
 mod session;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use sip::agent::CallRef;
@@ -35,7 +35,7 @@ pub struct PhoneSnapshot {
     /// Recent calls, newest first.
     pub history: Vec<CallRecord>,
     /// What each directory contact's presence says, by the contact's number as configured.
-    pub presence: BTreeMap<String, Presence>,
+    pub presence: HashMap<String, Presence>,
     /// A short message for the agent: why a call failed, a blocked microphone.
     pub notice: Option<String>,
 }

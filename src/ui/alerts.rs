@@ -9,7 +9,6 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAudioElement, Url};
 
 use super::state::PhoneState;
 use crate::devices::{self, Role};
-use crate::model::CallStage;
 use crate::tones::{Alert, CALL_WAITING, Cadence, RINGTONE, alert_for};
 
 /// A `blob:` URL of the cadence as a WAV file.
@@ -21,24 +20,26 @@ fn wav_url(cadence: &Cadence) -> Option<String> {
     Url::create_object_url_with_blob(&blob).ok()
 }
 
-/// Starts `audio` from the top on the device chosen for `role`; `blocked` learns whether the
-/// browser refused to play it.
-fn play(audio: HtmlAudioElement, role: Role, blocked: RwSignal<bool>) {
+/// Starts `audio` from the top on the device chosen for `role`; the agent is told when the
+/// browser refuses to play it.
+fn play(audio: HtmlAudioElement, role: Role, state: PhoneState) {
     devices::play_through(&audio, &devices::chosen(role).unwrap_or_default());
     audio.set_current_time(0.0);
     let Ok(started) = audio.play() else { return };
     spawn_local(async move {
-        blocked.try_set(JsFuture::from(started).await.is_err());
+        if JsFuture::from(started).await.is_err() {
+            let blocked = "The browser blocked the ringtone: click once in the phone to allow its sounds.";
+            state.view_notice.try_set(Some(blocked.to_owned()));
+        }
     });
 }
 
-/// The two tones (hidden audio elements), and a word when the browser blocks them.
+/// The two tones (hidden audio elements).
 #[component]
 pub fn Alerts() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let ringtone = NodeRef::<Audio>::new();
     let waiting = NodeRef::<Audio>::new();
-    let blocked = RwSignal::new(false);
     // The sounds load once registered, while the agent is looking: Chrome defers loading media
     // in a page that is in the background, and a ringtone is most needed when the agent is
     // elsewhere. Not before: loading them at sign-in delayed the registration by about 20 ms.
@@ -63,14 +64,12 @@ pub fn Alerts() -> impl IntoView {
             let Some(audio) = node.get_untracked() else { continue };
             let audio: HtmlAudioElement = audio;
             if alert == Some(sound) {
-                play(audio, role, blocked);
+                play(audio, role, state);
             } else if !audio.paused() {
                 let _ = audio.pause();
             }
         }
     });
-    let ringing = move || state.calls.with(|calls| calls.iter().any(|c| c.stage == CallStage::Incoming));
-
     on_cleanup(move || {
         for node in [ringtone, waiting] {
             if let Some(audio) = node.get_untracked() {
@@ -84,15 +83,5 @@ pub fn Alerts() -> impl IntoView {
     view! {
         <audio node_ref=ringtone data-sound="ringtone" loop=true hidden=true ></audio>
         <audio node_ref=waiting data-sound="call-waiting" loop=true hidden=true ></audio>
-        {move || {
-            (blocked.get() && ringing())
-                .then(|| {
-                    view! {
-                        <p class="fp-notice" role="alert">
-                            "The browser blocked the ringtone: click once in the phone to allow its sounds."
-                        </p>
-                    }
-                })
-        }}
     }
 }

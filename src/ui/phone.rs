@@ -58,7 +58,7 @@ pub fn Phone() -> impl IntoView {
                 state.notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })
             }}
             {move || {
-                state.host_notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })
+                state.view_notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })
             }}
             <Tabs />
             {Tab::ALL

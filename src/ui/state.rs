@@ -2,7 +2,7 @@
 //! model as signals (only the app writes them, from each published snapshot), the host's side,
 //! and what belongs to the view alone (the tab, the number being typed).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 
@@ -100,11 +100,12 @@ pub struct PhoneState {
     /// Recent calls, newest first.
     pub history: RwSignal<Vec<CallRecord>>,
     /// What each directory contact's presence says, by the contact's number.
-    pub presence: RwSignal<BTreeMap<String, Presence>>,
+    pub presence: RwSignal<HashMap<String, Presence>>,
     /// A short message for the agent from the phone.
     pub notice: RwSignal<Option<String>>,
-    /// A short message for the agent about what the host sent (a click-to-dial refused).
-    pub host_notice: RwSignal<Option<String>>,
+    /// A short message for the agent that is not the phone's: a click-to-dial the host sent
+    /// that could not be used, a ringtone the browser blocked.
+    pub view_notice: RwSignal<Option<String>>,
 }
 
 impl PhoneState {
@@ -125,9 +126,9 @@ impl PhoneState {
             agent_state: RwSignal::new(AgentState::Ready),
             calls: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
-            presence: RwSignal::new(BTreeMap::new()),
+            presence: RwSignal::new(HashMap::new()),
             notice: RwSignal::new(None),
-            host_notice: RwSignal::new(None),
+            view_notice: RwSignal::new(None),
         }
     }
 
@@ -168,7 +169,7 @@ impl PhoneState {
         let source = NumberSource { record, host: self.host.label() };
         self.number.set(number);
         self.number_source.set(Some(source));
-        self.host_notice.set(None);
+        self.view_notice.set(None);
         self.tab.set(Tab::DialPad);
     }
 
