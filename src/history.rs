@@ -33,6 +33,10 @@ pub enum Outcome {
     /// Turned away because the agent was not Ready.
     #[serde(rename = "Not Ready")]
     NotReady,
+    /// Cut off because the page holding the phone went away: the host reloaded or navigated,
+    /// or the window closed.
+    #[serde(rename = "Page reloaded or closed")]
+    PageClosed,
     /// Anything else.
     #[serde(other)]
     Failed,
@@ -51,6 +55,7 @@ impl Outcome {
             Outcome::AnsweredElsewhere => "Answered elsewhere",
             Outcome::Transferred => "Transferred",
             Outcome::NotReady => "Not Ready",
+            Outcome::PageClosed => "Page reloaded or closed",
             Outcome::Failed => "Failed",
         }
     }

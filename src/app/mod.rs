@@ -4,6 +4,7 @@
 //! (a call ringing) goes to the host.
 
 mod attention;
+mod leave_guard;
 
 use std::rc::Rc;
 
@@ -115,6 +116,7 @@ fn wire(kind: HostKind, config: &crate::config::Config, host: Rc<dyn Host>) -> P
     let running = PhoneSession::new(config.clone(), move |snapshot| state.show(snapshot), tell);
     session.set_value(Some(running.clone()));
     attention::notify_while_hidden(state, host);
+    leave_guard::ask_before_leaving_a_call(state);
     // Call timers and the After Call Work countdown.
     state.clock.set(js_sys::Date::now());
     let _ = set_interval_with_handle(move || state.clock.set(js_sys::Date::now()), std::time::Duration::from_secs(1));

@@ -120,6 +120,9 @@ pub enum DeskEvent {
     Notice(Option<String>),
     /// Time passed (once a second).
     Tick,
+    /// The page holding the phone is going away (a host reload or navigation, a closed
+    /// window): every call is cut off now, and recorded so.
+    PageClosing,
 }
 
 /// What the desk asks the shell to do.
@@ -269,6 +272,11 @@ impl Desk {
                 self.model.agent_state = AgentState::NotReady(NO_MICROPHONE.to_owned());
             }
             DeskEvent::Notice(notice) => self.model.notice = notice,
+            DeskEvent::PageClosing => {
+                for view in std::mem::take(&mut self.model.calls) {
+                    self.record(&view, Outcome::PageClosed, now, &mut actions);
+                }
+            }
             DeskEvent::Tick => {
                 if let Some(ready) = self.model.agent_state.tick(now) {
                     self.model.agent_state = ready;

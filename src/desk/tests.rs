@@ -220,3 +220,23 @@ fn the_snapshot_travels_as_json_and_names_are_cleaned_again_on_the_way_in() {
     let read: PhoneSnapshot = serde_json::from_str(&hostile).unwrap();
     assert_eq!(read.calls[0].party.number.full(), "1002");
 }
+
+#[test]
+fn calls_cut_off_by_the_page_going_away_are_recorded_as_such() {
+    let mut desk = desk(COLLEAGUES, 30);
+    desk.on_event(NOW, offered(1, "1002", None));
+    desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
+    desk.on_event(NOW, DeskEvent::Established(CallRef(1)));
+    desk.on_event(NOW, offered(2, "1003", None));
+    let actions = desk.on_event(NOW + 12_000.0, DeskEvent::PageClosing);
+    assert_eq!(
+        records(&actions),
+        [("call-1@test".to_owned(), Outcome::PageClosed), ("call-2@test".to_owned(), Outcome::PageClosed)]
+    );
+    assert_eq!(desk.model().history[1].seconds, 12, "the talked time so far");
+    assert!(desk.model().calls.is_empty());
+    // The core's own Ended events that follow (the BYE and the 480 the stop sends) add nothing.
+    assert!(
+        records(&desk.on_event(NOW, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpHere })).is_empty()
+    );
+}

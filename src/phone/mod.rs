@@ -355,7 +355,13 @@ impl Softphone {
         let weak = Rc::downgrade(&self.0);
         let on_page_hide = Closure::<dyn FnMut()>::new(move || {
             if let Some(shell) = weak.upgrade() {
-                Softphone(shell).sign_out();
+                let phone = Softphone(shell);
+                // The calls end with the page: they go into the history as such (stored now,
+                // synchronously, while the page still can), not silently.
+                if !phone.0.borrow().stopping {
+                    phone.tell_desk(DeskEvent::PageClosing);
+                }
+                phone.sign_out();
             }
         });
         if let Some(window) = web_sys::window() {

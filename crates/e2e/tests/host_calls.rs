@@ -101,6 +101,13 @@ async fn a_call_rings_inside_salesforce_classic_and_the_agent_stays_signed_in_ac
     by_role(client, "link", "Globex").await.unwrap().click().await.unwrap();
     enter_widget(client, "#softphone").await;
     wait_for_status(client, "Registered as 1009").await;
+    // The call the navigation cut off is in the history as such, not lost silently.
+    by_role(client, "tab", "History").await.unwrap().click().await.unwrap();
+    eventually("the cut-off call in Recent calls", || async {
+        let text = by_role(client, "list", "Recent calls").await.ok()?.text().await.ok()?;
+        text.contains("Page reloaded or closed").then_some(())
+    })
+    .await;
     by_role(&caller.client, "button", "Call").await.unwrap().click().await.unwrap();
     answer_and_talk(client).await;
     caller.close().await;

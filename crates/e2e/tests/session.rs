@@ -11,6 +11,13 @@ async fn shortcut(client: &Client, key: char) {
     body.send_keys(&format!("\u{e00a}{key}\u{e000}")).await.unwrap();
 }
 
+/// Whether the page asks the agent before it goes away (what a reload or closing would see).
+async fn leaving_is_questioned(client: &Client) -> bool {
+    let script = "const leaving = new Event('beforeunload', { cancelable: true }); \
+                  window.dispatchEvent(leaving); return leaving.defaultPrevented;";
+    client.execute(script, vec![]).await.unwrap().as_bool().expect("a boolean")
+}
+
 async fn call_shows(client: &Client, expected: &str) {
     eventually(&format!("the call to show {expected:?}"), || async {
         let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
@@ -43,8 +50,10 @@ async fn remember_me_sign_out_call_back_and_shortcuts() {
     // A call with the shortcuts: Alt+A answers, Alt+M mutes, Alt+O holds, Alt+H hangs up.
     by_role(b, "textbox", "Number").await.unwrap().send_keys("1015\u{e007}").await.unwrap();
     wait_for_role(a, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    assert!(!leaving_is_questioned(a).await, "no question without a call");
     shortcut(a, 'a').await;
     call_shows(a, "Connected").await;
+    assert!(leaving_is_questioned(a).await, "closing the window during a call is questioned first");
     shortcut(a, 'm').await;
     eventually("muted", || async {
         let pressed = by_role(a, "button", "Unmute").await.ok()?.attr("aria-pressed").await.ok()??;
@@ -55,6 +64,7 @@ async fn remember_me_sign_out_call_back_and_shortcuts() {
     call_shows(a, "On hold").await;
     shortcut(a, 'h').await;
     eventually("the call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) }).await;
+    eventually("no question once the call ended", || async { (!leaving_is_questioned(a).await).then_some(()) }).await;
 
     // Call back from Recent calls.
     by_role(a, "tab", "History").await.unwrap().click().await.unwrap();
