@@ -48,9 +48,9 @@ async fn remember_me_sign_out_call_back_and_shortcuts() {
     wait_for_status(a, "Registered as 1015").await;
 
     // A call with the shortcuts: Alt+A answers, Alt+M mutes, Alt+O holds, Alt+H hangs up.
+    assert!(!leaving_is_questioned(a).await, "no question without a call");
     by_role(b, "textbox", "Number").await.unwrap().send_keys("1015\u{e007}").await.unwrap();
     wait_for_role(a, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
-    assert!(!leaving_is_questioned(a).await, "no question without a call");
     shortcut(a, 'a').await;
     call_shows(a, "Connected").await;
     assert!(leaving_is_questioned(a).await, "closing the window during a call is questioned first");
