@@ -245,6 +245,12 @@ impl Desk {
                 use crate::audio_level::level_between;
                 view.levels =
                     (level_between(view.audio.sent, stats.sent), level_between(view.audio.received, stats.received));
+                // An interval with no packets (held, or before media) leaves the last estimate.
+                let codec = crate::call_quality::Codec::OPUS;
+                if let Some(estimate) = crate::call_quality::estimate(codec, &view.audio.quality, &stats.quality) {
+                    view.quality_tally.add(estimate.mos);
+                    view.quality = Some(estimate);
+                }
                 view.audio = stats;
             }),
             DeskEvent::Ended { call, reason } => {

@@ -220,3 +220,40 @@ fn the_snapshot_travels_as_json_and_names_are_cleaned_again_on_the_way_in() {
     let read: PhoneSnapshot = serde_json::from_str(&hostile).unwrap();
     assert_eq!(read.calls[0].party.number.full(), "1002");
 }
+
+#[test]
+fn successive_readings_give_the_call_a_quality_and_a_silent_interval_keeps_it() {
+    use crate::audio_level::AudioStats;
+    use crate::call_quality::{Figures, Level};
+    let reading = |received: u64, lost: i64, rtt: f64| AudioStats {
+        quality: Figures {
+            packets_received: received,
+            packets_lost: lost,
+            jitter_s: 0.002,
+            round_trip_s: Some(rtt),
+            ..Figures::default()
+        },
+        ..AudioStats::default()
+    };
+    let mut desk = desk(COLLEAGUES, 0);
+    desk.on_event(NOW, offered(1, "1002", None));
+    desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
+    desk.on_event(NOW, DeskEvent::Established(CallRef(1)));
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().quality, None, "measuring");
+    desk.on_event(NOW, DeskEvent::Audio { call: CallRef(1), stats: reading(50, 0, 0.01) });
+    let view = desk.model().call(CallRef(1)).unwrap();
+    assert_eq!(view.quality_tally.level, Some(Level::Good));
+    let good = view.quality.expect("an estimate").mos;
+    // 20 % of the next interval's packets lost: poor.
+    desk.on_event(NOW, DeskEvent::Audio { call: CallRef(1), stats: reading(90, 10, 0.01) });
+    let view = desk.model().call(CallRef(1)).unwrap();
+    assert_eq!(view.quality_tally.level, Some(Level::Poor));
+    let poor = view.quality.expect("an estimate");
+    assert!((poor.loss_ratio - 0.2).abs() < 1e-9);
+    assert_eq!(view.quality_tally.worst, Some(poor.mos));
+    assert_eq!(view.quality_tally.count, 2);
+    assert!(good > poor.mos);
+    // No packets in the next interval (held): the estimate stands.
+    desk.on_event(NOW, DeskEvent::Audio { call: CallRef(1), stats: reading(90, 10, 0.01) });
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().quality_tally.count, 2);
+}
