@@ -256,4 +256,15 @@ fn successive_readings_give_the_call_a_quality_and_a_silent_interval_keeps_it() 
     // No packets in the next interval (held): the estimate stands.
     desk.on_event(NOW, DeskEvent::Audio { call: CallRef(1), stats: reading(90, 10, 0.01) });
     assert_eq!(desk.model().call(CallRef(1)).unwrap().quality_tally.count, 2);
+    // The record keeps the worst and the average.
+    let actions = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpHere });
+    let record = actions
+        .iter()
+        .find_map(|a| match a {
+            DeskAction::Record(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the call is recorded");
+    assert_eq!(record.worst_mos, Some((poor.mos * 100.0).round() as u16));
+    assert_eq!(record.average_mos, Some(((good + poor.mos) / 2.0 * 100.0).round() as u16));
 }
