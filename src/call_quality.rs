@@ -200,6 +200,25 @@ impl Level {
     }
 }
 
+/// The indicator's accessible name: "Call quality: good, 4.3", or "Call quality: measuring".
+pub fn indicator_name(tally: &Tally) -> String {
+    match (tally.level, tally.latest) {
+        (Some(level), Some(mos)) => format!("Call quality: {}, {mos:.1}", level.word()),
+        _ => "Call quality: measuring".to_owned(),
+    }
+}
+
+/// The figures behind an estimate, as one line for the call's details.
+pub fn figures_text(estimate: &Estimate) -> String {
+    let rtt = estimate.round_trip_ms.map_or_else(|| "not yet reported".to_owned(), |ms| format!("{ms:.0} ms"));
+    format!(
+        "Jitter {:.0} ms, packet loss {:.1} %, round trip {rtt}, MOS {:.2}",
+        estimate.jitter_ms,
+        estimate.loss_ratio * 100.0,
+        estimate.mos
+    )
+}
+
 /// A call's running quality: current level, worst and average MOS.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
@@ -355,6 +374,8 @@ mod tests {
         assert_eq!(tally.level, Some(Level::Good));
         assert_eq!(tally.worst, Some(3.2));
         let avg = tally.average().expect("readings");
+        assert_eq!(indicator_name(&tally), "Call quality: good, 4.4");
+        assert_eq!(indicator_name(&Tally::default()), "Call quality: measuring");
         assert!(close(avg, (4.2 + 3.95 + 3.85 + 4.05 + 3.55 + 3.2 + 3.65 + 4.4) / 8.0, 1e-9));
     }
 }
