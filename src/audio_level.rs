@@ -21,6 +21,9 @@ pub struct AudioStats {
     pub sent: EnergyCounters,
     /// Energy of the other party's audio.
     pub received: EnergyCounters,
+    /// The figures the call-quality estimate reads (jitter, loss, concealment, round trip).
+    #[serde(default)]
+    pub quality: crate::call_quality::Figures,
 }
 
 /// The quietest level a meter shows above zero, in dB below full scale.

@@ -81,6 +81,13 @@ pub struct CallRecord {
     /// How it ended.
     #[serde(alias = "result")]
     pub outcome: Outcome,
+    /// The call's worst estimated MOS, in hundredths (441 = 4.41) so records compare exactly;
+    /// none when never measured (unanswered, or stored by earlier versions).
+    #[serde(default)]
+    pub worst_mos: Option<u16>,
+    /// The call's average estimated MOS, in hundredths.
+    #[serde(default)]
+    pub average_mos: Option<u16>,
 }
 
 impl CallRecord {
@@ -153,6 +160,8 @@ mod tests {
             started: 1_795_000_000_000,
             seconds: 125,
             outcome: Outcome::Answered,
+            worst_mos: Some(388),
+            average_mos: Some(430),
         }
     }
 
@@ -190,5 +199,6 @@ mod tests {
         let records = parse(old);
         assert_eq!(records.iter().map(|r| r.outcome).collect::<Vec<_>>(), [Outcome::NoAnswer, Outcome::Failed]);
         assert_eq!(records[0].id, "");
+        assert_eq!((records[0].worst_mos, records[0].average_mos), (None, None));
     }
 }

@@ -5,7 +5,7 @@
 //! rules) → the model (`model`, one serializable snapshot) → the components (`ui`). Clicks →
 //! `command::Command`s → the app (`app`, `session`) → the phone shell (`phone`). The pure
 //! modules (`model`, `desk`, `command`'s enum, `config`, `origin`, `dial_string`, `dial_plan`,
-//! `display_name`, `host::detect`, `host::click_to_dial`, `tones`, `history`'s records) decide
+//! `display_name`, `call_quality`, `host::detect`, `host::click_to_dial`, `tones`, `history`'s records) decide
 //! everything that needs no browser and are tested natively; `phone`, `host`'s back-ends, `app`
 //! and `ui` are the thin browser shell around them.
 
@@ -14,6 +14,7 @@ pub mod app;
 pub mod audio_level;
 pub mod browser;
 pub mod call_audio;
+pub mod call_quality;
 pub mod command;
 pub mod config;
 pub mod credentials;

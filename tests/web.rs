@@ -310,6 +310,8 @@ async fn a_snapshot_alone_renders_the_phone_and_its_clicks_send_commands() {
         started: 0,
         seconds: 0,
         outcome: Outcome::Missed,
+        worst_mos: None,
+        average_mos: None,
     };
     let model = PhoneSnapshot {
         session: Session::Registered,

@@ -248,6 +248,12 @@ impl Desk {
                 use crate::audio_level::level_between;
                 view.levels =
                     (level_between(view.audio.sent, stats.sent), level_between(view.audio.received, stats.received));
+                // An interval with no packets (held, or before media) leaves the last estimate.
+                let codec = crate::call_quality::Codec::OPUS;
+                if let Some(estimate) = crate::call_quality::estimate(codec, &view.audio.quality, &stats.quality) {
+                    view.quality_tally.add(estimate.mos);
+                    view.quality = Some(estimate);
+                }
                 view.audio = stats;
             }),
             DeskEvent::Ended { call, reason } => {
@@ -327,6 +333,8 @@ impl Desk {
             started: view.started as u64,
             seconds: view.answered_at.map_or(0, |at| ((now - at).max(0.0) / 1000.0) as u64),
             outcome,
+            worst_mos: view.quality_tally.worst.map(hundredths),
+            average_mos: view.quality_tally.average().map(hundredths),
         };
         history::add(&mut self.model.history, record.clone());
         actions.push(DeskAction::Record(record.clone()));
@@ -345,4 +353,9 @@ impl Desk {
             actions.push(DeskAction::Publish(presence.0, presence.1));
         }
     }
+}
+
+/// A MOS in hundredths, as the call record keeps it.
+fn hundredths(mos: f64) -> u16 {
+    (mos.clamp(0.0, 5.0) * 100.0).round() as u16
 }

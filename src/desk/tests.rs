@@ -240,3 +240,51 @@ fn calls_cut_off_by_the_page_going_away_are_recorded_as_such() {
         records(&desk.on_event(NOW, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpHere })).is_empty()
     );
 }
+
+#[test]
+fn successive_readings_give_the_call_a_quality_and_a_silent_interval_keeps_it() {
+    use crate::audio_level::AudioStats;
+    use crate::call_quality::{Figures, Level};
+    let reading = |received: u64, lost: i64, rtt: f64| AudioStats {
+        quality: Figures {
+            packets_received: received,
+            packets_lost: lost,
+            jitter_s: 0.002,
+            round_trip_s: Some(rtt),
+            ..Figures::default()
+        },
+        ..AudioStats::default()
+    };
+    let mut desk = desk(COLLEAGUES, 0);
+    desk.on_event(NOW, offered(1, "1002", None));
+    desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
+    desk.on_event(NOW, DeskEvent::Established(CallRef(1)));
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().quality, None, "measuring");
+    desk.on_event(NOW, DeskEvent::Audio { call: CallRef(1), stats: reading(50, 0, 0.01) });
+    let view = desk.model().call(CallRef(1)).unwrap();
+    assert_eq!(view.quality_tally.level, Some(Level::Good));
+    let good = view.quality.expect("an estimate").mos;
+    // 20 % of the next interval's packets lost: poor.
+    desk.on_event(NOW, DeskEvent::Audio { call: CallRef(1), stats: reading(90, 10, 0.01) });
+    let view = desk.model().call(CallRef(1)).unwrap();
+    assert_eq!(view.quality_tally.level, Some(Level::Poor));
+    let poor = view.quality.expect("an estimate");
+    assert!((poor.loss_ratio - 0.2).abs() < 1e-9);
+    assert_eq!(view.quality_tally.worst, Some(poor.mos));
+    assert_eq!(view.quality_tally.count, 2);
+    assert!(good > poor.mos);
+    // No packets in the next interval (held): the estimate stands.
+    desk.on_event(NOW, DeskEvent::Audio { call: CallRef(1), stats: reading(90, 10, 0.01) });
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().quality_tally.count, 2);
+    // The record keeps the worst and the average.
+    let actions = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpHere });
+    let record = actions
+        .iter()
+        .find_map(|a| match a {
+            DeskAction::Record(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the call is recorded");
+    assert_eq!(record.worst_mos, Some((poor.mos * 100.0).round() as u16));
+    assert_eq!(record.average_mos, Some(((good + poor.mos) / 2.0 * 100.0).round() as u16));
+}

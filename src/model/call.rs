@@ -48,6 +48,12 @@ pub struct CallView {
     pub audio: AudioStats,
     /// Microphone and incoming audio levels over the last second, in percent.
     pub levels: (u8, u8),
+    /// The call-quality estimate of the last reading interval (the figures behind the MOS).
+    #[serde(default)]
+    pub quality: Option<crate::call_quality::Estimate>,
+    /// The call's quality so far: level (with hysteresis), worst and average MOS.
+    #[serde(default)]
+    pub quality_tally: crate::call_quality::Tally,
     /// Keypad digits sent on this call.
     pub keys_sent: String,
     /// Digits the other side sent by SIP INFO.
@@ -75,6 +81,8 @@ impl CallView {
             held: false,
             audio: AudioStats::default(),
             levels: (0, 0),
+            quality: None,
+            quality_tally: Default::default(),
             keys_sent: String::new(),
             keys_received: String::new(),
             consultation: None,

@@ -298,6 +298,19 @@ impl CallMedia {
                 Some("inbound-rtp") => {
                     found.packets.1 += number("packetsReceived") as u64;
                     found.received = energy();
+                    let quality = &mut found.quality;
+                    quality.packets_received += number("packetsReceived") as u64;
+                    quality.packets_lost += number("packetsLost") as i64;
+                    quality.jitter_s = quality.jitter_s.max(number("jitter"));
+                    quality.concealed_samples += number("concealedSamples") as u64;
+                    quality.total_samples += number("totalSamplesReceived") as u64;
+                }
+                // The far end's receiver report: the round trip is only known from it.
+                Some("remote-inbound-rtp") => {
+                    let rtt = Reflect::get(&stats, &"roundTripTime".into()).ok().and_then(|v| v.as_f64());
+                    if rtt.is_some() {
+                        found.quality.round_trip_s = rtt;
+                    }
                 }
                 // The microphone as it enters the call (silent while muted).
                 Some("media-source") => found.sent = energy(),

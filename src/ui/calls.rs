@@ -95,6 +95,19 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 <LevelMeter name="Microphone level" short="Mic" level=Signal::derive(move || call().map_or(0, |c| c.levels.0)) />
                 <LevelMeter name="Incoming audio level" short="In" level=Signal::derive(move || call().map_or(0, |c| c.levels.1)) />
             </div>
+            // role=img with a name: a meter's value would hide the level word screen readers need.
+            <p class="fp-call__quality" role="img" aria-label=move || call().map(|c| crate::call_quality::indicator_name(&c.quality_tally))>
+                {move || call().map(|c| crate::call_quality::indicator_name(&c.quality_tally))}
+            </p>
+            {move || {
+                call()
+                    .filter(|c| c.quality_tally.level == Some(crate::call_quality::Level::Poor))
+                    .map(|_| view! { <p class="fp-call__warning" role="status">"Call quality is poor: the other party may hear gaps or delay."</p> })
+            }}
+            <details class="fp-call__details">
+                <summary>"Call details"</summary>
+                <p>{move || call().and_then(|c| c.quality).map_or_else(|| "No reading yet.".to_owned(), |e| crate::call_quality::figures_text(&e))}</p>
+            </details>
             <div class="fp-call__actions">
                 <button
                     type="button"
