@@ -30,7 +30,7 @@ impl Drop for Browser {
 impl Browser {
     /// Starts ChromeDriver (`$CHROMEDRIVER` or `chromedriver` on PATH) and a headless Chromium
     /// (`$CHROME` or `/usr/bin/chromium`) with fake media devices, whose media prompts are
-    /// accepted at once.
+    /// accepted at once; its microphone plays a voice of its own ([`crate::voice_wav`]).
     pub async fn start() -> Browser {
         Browser::launch(true).await
     }
@@ -56,6 +56,11 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/bootstrap.sh installs it)"));
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let profile = std::env::temp_dir().join(format!("framephone-e2e-{port}"));
+        // Each browser speaks with a voice of its own (see `voice_wav` for why not the beep).
+        let voice = profile.join("voice.wav");
+        std::fs::create_dir_all(&profile)
+            .and_then(|()| std::fs::write(&voice, crate::voice_wav(u64::from(port))))
+            .expect("write the fake microphone's voice");
         let mut options = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": chrome,
@@ -64,6 +69,7 @@ impl Browser {
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-first-run", "--disable-quic", "--window-size=1280,900",
                     "--use-fake-device-for-media-stream",
+                    format!("--use-file-for-fake-audio-capture={}", voice.display()),
                     "--autoplay-policy=no-user-gesture-required",
                     // WebRTC between pages on 127.0.0.1 gathers no candidate without it.
                     "--allow-loopback-in-peer-connection",

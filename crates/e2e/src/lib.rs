@@ -6,12 +6,16 @@ mod a11y;
 mod browser;
 mod page_errors;
 mod recorder;
+mod sounds;
+mod udp_relay;
 mod wait;
 
 pub use a11y::{all_by_role, by_role, wait_for_role};
 pub use browser::Browser;
 pub use page_errors::{check_page_error_recorder, clear_page_errors, page_errors, record_page_errors};
 pub use recorder::Recorder;
+pub use sounds::{tone_wav, voice_wav};
+pub use udp_relay::{Impairment, UdpRelay};
 pub use wait::{PATIENCE, eventually};
 
 use std::path::PathBuf;
@@ -77,31 +81,6 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()>
         }
     }
     Ok(())
-}
-
-/// A mono 16-bit WAV file of a `frequency` Hz sine at `amplitude` (0 to 1) for `seconds`.
-pub fn tone_wav(frequency: f64, amplitude: f64, seconds: u32) -> Vec<u8> {
-    const RATE: u32 = 8000;
-    let samples = RATE * seconds;
-    let mut wav = Vec::with_capacity(44 + 2 * samples as usize);
-    let data_bytes = 2 * samples;
-    for part in [&b"RIFF"[..], &(36 + data_bytes).to_le_bytes(), b"WAVEfmt ", &16u32.to_le_bytes()] {
-        wav.extend_from_slice(part);
-    }
-    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
-    wav.extend_from_slice(&RATE.to_le_bytes());
-    wav.extend_from_slice(&(RATE * 2).to_le_bytes());
-    wav.extend_from_slice(&2u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&data_bytes.to_le_bytes());
-    for n in 0..samples {
-        let t = f64::from(n) / f64::from(RATE);
-        let value = (amplitude * (2.0 * std::f64::consts::PI * frequency * t).sin() * f64::from(i16::MAX)) as i16;
-        wav.extend_from_slice(&value.to_le_bytes());
-    }
-    wav
 }
 
 /// Saves a PNG of the whole browser window as `target/screenshots/<name>.png` (the README's
@@ -443,7 +422,7 @@ pub async fn audio_received_over(client: &fantoccini::Client, window: std::time:
 pub const LISTEN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The held party's received audio while the agent talks: packets and energy both grow (the
-/// fake microphone's beep). Returns what one [`LISTEN`] window brought.
+/// test voice of each browser's fake microphone). Returns what one [`LISTEN`] window brought.
 pub async fn held_party_hears(client: &fantoccini::Client, when: &str) -> ReceivedAudio {
     let heard = eventually(&format!("the other party to hear the agent {when}"), || async {
         let heard = audio_received_over(client, LISTEN).await;
@@ -463,7 +442,7 @@ pub async fn held_party_hears_silence(client: &fantoccini::Client, heard: Receiv
 /// The other party keeps receiving packets, and their energy stays under a hundredth of what
 /// the agent's voice brought in the same time.
 pub async fn other_party_hears_silence(client: &fantoccini::Client, heard: ReceivedAudio, when: &str) {
-    // Let the jitter buffer play out what was sent before (a beep's tail once reached 1/500 of
+    // Let the jitter buffer play out what was sent before (the tail of a sound once reached 1/500 of
     // the voice's energy after 0.5 s).
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     let during = audio_received_over(client, LISTEN).await;

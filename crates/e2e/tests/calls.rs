@@ -109,7 +109,7 @@ async fn two_agents_call_talk_hold_and_hang_up() {
     call_region_with(a, "Keys sent: 5#").await;
 
     // Hold. The held party (B) hears the agent before, silence during the hold (packets go on,
-    // with no energy in them: Chromium's fake microphone beeps, so a leak shows), even when the
+    // with no energy in them: the fake microphone speaks all the time, so a leak shows), even when the
     // agent unmutes while holding, and the agent again after Resume. The agent's side stops
     // receiving (B's answer is recvonly).
     let heard = held_party_hears(b, "before the hold").await;

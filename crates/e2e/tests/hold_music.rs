@@ -20,7 +20,7 @@ async fn call_region_with(client: &Client, expected: &str) {
 
 #[tokio::test]
 async fn music_on_hold_plays_to_the_held_party_and_mute_outlasts_the_hold() {
-    // A 440 Hz tone at half scale, steady, unlike the fake microphone's beeps.
+    // A 440 Hz tone at half scale, steady, unlike the fake microphone's voice.
     let music = e2e::tone_wav(440.0, 0.5, 3);
     let (server, _files) = e2e::devserver_with_files(&[("hold-music.wav", &music)]).await;
     server.amend_config(json!({ "media": { "musicOnHold": "hold-music.wav" } }));
