@@ -28,6 +28,7 @@ pub mod heap_count;
 pub mod history;
 pub mod host;
 pub mod host_kind;
+pub mod ice_gathering;
 pub mod model;
 pub mod notifications;
 pub mod origin;

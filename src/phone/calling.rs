@@ -31,8 +31,12 @@ impl Softphone {
 
     pub(super) async fn new_media(&self) -> Result<Rc<CallMedia>, MediaError> {
         let microphone = self.microphone().await?;
-        let ice_servers = self.0.borrow().ice_servers.clone();
-        Ok(Rc::new(CallMedia::new(&ice_servers, &microphone)?))
+        let connection = self.take_connection()?;
+        let (ice_servers, record) = {
+            let shell = self.0.borrow();
+            (shell.ice_servers.clone(), shell.ice_record.clone())
+        };
+        Ok(Rc::new(CallMedia::new(connection, &ice_servers, record, &microphone)?))
     }
 
     pub(super) fn media(&self, call: CallRef) -> Option<Rc<CallMedia>> {

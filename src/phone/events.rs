@@ -28,6 +28,7 @@ impl Softphone {
             Event::Registered { .. } => {
                 mark("registered");
                 self.tell_desk(DeskEvent::Session(Session::Registered));
+                self.keep_connection_ready();
             }
             Event::SecretAccepted { username, ha1 } => {
                 // Kept only now that the server accepted it (never once signing out: see above).

@@ -1,8 +1,10 @@
-//! WebRTC for one call: the RTCPeerConnection, the microphone (or what replaces it while the
-//! agent holds the call), offers and answers with a short ICE-gathering deadline, the remote
-//! audio element, and packet counts from `getStats`.
+//! WebRTC for one call: the RTCPeerConnection (made ahead of the call, its candidates gathered
+//! into its pool), the microphone (or what replaces it while the agent holds the call), offers
+//! and answers that leave once the servers worth waiting for have answered
+//! (`crate::ice_gathering`), the remote audio element, and packet counts from `getStats`.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::JsCast;
@@ -17,11 +19,12 @@ use web_sys::{
 use crate::audio_level::{AudioStats, EnergyCounters};
 use crate::browser::{describe, stop_tracks};
 use crate::config::IceServer;
+use crate::ice_gathering::{CandidateType, Gathering, ServerRecord};
 
-/// How long an offer or answer waits for ICE candidates before it leaves with what it has.
-/// Host candidates on a LAN come within a few milliseconds; an unreachable STUN or TURN server
-/// must not hold the call up (older stacks wait seconds for gathering to complete).
-const GATHER_DEADLINE_MS: i32 = 60;
+/// How long a connection made ahead of a call is kept before it is made anew: its pooled
+/// server-reflexive candidates name NAT bindings that home routers drop after a few minutes
+/// of silence.
+pub const PREPARED_LIFETIME_MS: f64 = 120_000.0;
 
 /// Why media could not be set up, in words for the agent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -82,10 +85,92 @@ pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaErro
     }
 }
 
+/// A peer connection for the configured ICE servers that gathers its candidates at once, into
+/// its pool (`iceCandidatePoolSize` 1), before any offer or answer asks for them.
+pub fn connection(ice_servers: &[IceServer]) -> Result<RtcPeerConnection, MediaError> {
+    let configuration = RtcConfiguration::new();
+    let servers: Array = ice_servers
+        .iter()
+        .map(|server| {
+            let entry = RtcIceServer::new();
+            entry.set_urls(&server.urls.iter().map(|u| JsValue::from_str(u)).collect::<Array>());
+            if let Some(username) = &server.username {
+                entry.set_username(username);
+            }
+            if let Some(credential) = &server.credential {
+                entry.set_credential(credential);
+            }
+            JsValue::from(entry)
+        })
+        .collect();
+    configuration.set_ice_servers(&servers);
+    // Not in web-sys's RTCConfiguration dictionary.
+    let _ = Reflect::set(&configuration, &"iceCandidatePoolSize".into(), &1.into());
+    RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))
+}
+
+/// A connection made ahead of the next call, and when.
+pub struct Prepared {
+    /// The connection, gathering into its pool.
+    pub connection: RtcPeerConnection,
+    /// When it was made (ms since the epoch).
+    pub made_at: f64,
+}
+
+/// What an offer or answer waits for, fed by the connection's ICE events for the call's life
+/// (a server that answers late is still written down for the next call).
+struct IceWatch {
+    gathering: RefCell<Gathering>,
+    record: Rc<RefCell<ServerRecord>>,
+    /// When the last local description was set (ms since the epoch).
+    started: Cell<f64>,
+    /// Resolves the wait in progress, so that it looks again at once.
+    wake: RefCell<Option<js_sys::Function>>,
+}
+
+impl IceWatch {
+    fn elapsed(&self) -> f64 {
+        js_sys::Date::now() - self.started.get()
+    }
+
+    /// Writes the news down and lets the waiting description look again.
+    fn changed(&self) {
+        self.gathering.borrow().record(&mut self.record.borrow_mut());
+        if let Some(wake) = self.wake.borrow_mut().take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+
+    fn on_candidate(&self, event: &web_sys::RtcPeerConnectionIceEvent) {
+        match event.candidate() {
+            Some(candidate) => {
+                let text = |target: &JsValue, key: &str| Reflect::get(target, &key.into()).ok()?.as_string();
+                let Some(kind) = text(&candidate, "type").as_deref().and_then(CandidateType::parse) else { return };
+                // `RTCIceCandidate.url` in current browsers, the event's `url` in older ones.
+                let url = text(&candidate, "url").or_else(|| text(event, "url"));
+                self.gathering.borrow_mut().candidate(kind, url.as_deref(), self.elapsed());
+            }
+            // The end-of-candidates event.
+            None => self.gathering.borrow_mut().complete(),
+        }
+        self.changed();
+    }
+
+    fn on_candidate_error(&self, event: &JsValue) {
+        if let Some(url) = Reflect::get(event, &"url".into()).ok().and_then(|u| u.as_string()) {
+            self.gathering.borrow_mut().error(&url);
+            self.changed();
+        }
+    }
+}
+
 /// One call's media.
 pub struct CallMedia {
     connection: RtcPeerConnection,
     audio: HtmlAudioElement,
+    ice: Rc<IceWatch>,
+    _on_candidate: Closure<dyn FnMut(web_sys::RtcPeerConnectionIceEvent)>,
+    _on_candidate_error: Closure<dyn FnMut(JsValue)>,
     _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
     _on_unmute: Closure<dyn FnMut()>,
     /// The other side's tracks, which call `_on_unmute` until they are told otherwise.
@@ -105,25 +190,33 @@ pub struct CallMedia {
 }
 
 impl CallMedia {
-    /// A peer connection with the configured ICE servers and the microphone's audio track.
-    pub fn new(ice_servers: &[IceServer], microphone: &MediaStream) -> Result<CallMedia, MediaError> {
-        let configuration = RtcConfiguration::new();
-        let servers: Array = ice_servers
-            .iter()
-            .map(|server| {
-                let entry = RtcIceServer::new();
-                entry.set_urls(&server.urls.iter().map(|u| JsValue::from_str(u)).collect::<Array>());
-                if let Some(username) = &server.username {
-                    entry.set_username(username);
-                }
-                if let Some(credential) = &server.credential {
-                    entry.set_credential(credential);
-                }
-                JsValue::from(entry)
-            })
-            .collect();
-        configuration.set_ice_servers(&servers);
-        let connection = RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))?;
+    /// The call's media on `connection` (made for `ice_servers`, ahead of time or now) with the
+    /// microphone's audio track; its descriptions wait for the servers as `record` advises.
+    pub fn new(
+        connection: RtcPeerConnection,
+        ice_servers: &[IceServer],
+        record: Rc<RefCell<ServerRecord>>,
+        microphone: &MediaStream,
+    ) -> Result<CallMedia, MediaError> {
+        let gathering = Gathering::new(ice_servers, false, &record.borrow());
+        let ice = Rc::new(IceWatch {
+            gathering: RefCell::new(gathering),
+            record,
+            started: Cell::new(js_sys::Date::now()),
+            wake: RefCell::new(None),
+        });
+        let on_candidate = {
+            let ice = ice.clone();
+            Closure::<dyn FnMut(web_sys::RtcPeerConnectionIceEvent)>::new(
+                move |event: web_sys::RtcPeerConnectionIceEvent| ice.on_candidate(&event),
+            )
+        };
+        connection.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
+        let on_candidate_error = {
+            let ice = ice.clone();
+            Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| ice.on_candidate_error(&event))
+        };
+        let _ = Reflect::set(&connection, &"onicecandidateerror".into(), on_candidate_error.as_ref());
         // A stream of its own per call, so that muting one call leaves the others alone.
         let source = first_audio_track(microphone).map(|t| t.id()).unwrap_or_default();
         let microphone = MediaStream::clone(microphone);
@@ -163,6 +256,9 @@ impl CallMedia {
         Ok(CallMedia {
             connection,
             audio,
+            ice,
+            _on_candidate: on_candidate,
+            _on_candidate_error: on_candidate_error,
             _on_track: on_track,
             _on_unmute: on_unmute,
             remote_tracks,
@@ -322,10 +418,15 @@ impl CallMedia {
 
     async fn set_local(&self, description: JsValue) -> Result<String, MediaError> {
         let description: RtcSessionDescriptionInit = description.unchecked_into();
+        // A later offer or answer (hold, resume) reuses the candidates gathered for the first.
+        let first = self.connection.local_description().is_none();
+        self.ice.started.set(js_sys::Date::now());
         JsFuture::from(self.connection.set_local_description(&description))
             .await
             .map_err(|e| failed("Local description", &e))?;
-        self.gathered().await;
+        if first {
+            self.gathered().await;
+        }
         self.connection
             .local_description()
             .map(|d| d.sdp())
@@ -341,32 +442,27 @@ impl CallMedia {
             .map_err(|e| failed("The other side's media description", &e))
     }
 
-    /// Waits until ICE gathering completes, a first candidate has had a moment for its
-    /// siblings, or the deadline passed, whichever comes first.
+    /// Waits until the gathering may leave (`Gathering::leave_at`), looking again at each
+    /// candidate, error or the end of gathering.
     async fn gathered(&self) {
         if self.connection.ice_gathering_state() == RtcIceGatheringState::Complete {
-            return;
+            self.ice.gathering.borrow_mut().complete();
         }
         let Some(window) = web_sys::window() else { return };
-        let mut resolver = None;
-        let done = Promise::new(&mut |resolve, _| resolver = Some(resolve));
-        let Some(resolve) = resolver else { return };
-        let on_candidate = {
-            let resolve = resolve.clone();
-            Closure::<dyn FnMut(web_sys::RtcPeerConnectionIceEvent)>::new(
-                move |event: web_sys::RtcPeerConnectionIceEvent| {
-                    // The end-of-candidates event has no candidate: done at once.
-                    let wait = if event.candidate().is_some() { 10 } else { 0 };
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, wait);
-                    }
-                },
-            )
-        };
-        self.connection.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, GATHER_DEADLINE_MS);
-        let _ = JsFuture::from(done).await;
-        self.connection.set_onicecandidate(None);
+        loop {
+            let left = self.ice.gathering.borrow().leave_at() - self.ice.elapsed();
+            if left <= 0.0 {
+                break;
+            }
+            let mut resolver = None;
+            let wait = Promise::new(&mut |resolve, _| resolver = Some(resolve));
+            let Some(resolve) = resolver else { return };
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, left.ceil() as i32);
+            *self.ice.wake.borrow_mut() = Some(resolve);
+            let _ = JsFuture::from(wait).await;
+        }
+        self.ice.wake.borrow_mut().take();
+        self.ice.changed();
     }
 
     /// Unregisters every handler the page gave this call's objects, so that none of them can
@@ -374,6 +470,7 @@ impl CallMedia {
     fn unregister_handlers(&self) {
         self.connection.set_ontrack(None);
         self.connection.set_onicecandidate(None);
+        let _ = Reflect::set(&self.connection, &"onicecandidateerror".into(), &JsValue::NULL);
         for track in self.remote_tracks.borrow().iter() {
             track.set_onunmute(None);
         }

@@ -11,6 +11,7 @@ mod hold_audio;
 mod media;
 mod presence;
 mod setup;
+mod spare;
 mod transport;
 
 use std::cell::RefCell;
@@ -29,6 +30,7 @@ use crate::browser::{mark, sleep, stop_tracks};
 use crate::config::{Config, DtmfMode, IceServer};
 use crate::desk::{AppEvent, Desk, DeskAction, DeskEvent};
 use crate::dial_plan::DialPlan;
+use crate::ice_gathering::ServerRecord;
 use crate::model::{PhoneSnapshot, Session};
 use media::CallMedia;
 pub use media::MediaError;
@@ -55,6 +57,10 @@ struct Shell {
     /// The SIP username, whose history is stored.
     user: String,
     ice_servers: Vec<IceServer>,
+    /// Which ICE servers answered in earlier calls: one that stayed silent is not waited for.
+    ice_record: Rc<RefCell<ServerRecord>>,
+    /// The connection made ahead of the next call (`spare.rs`).
+    prepared: Option<media::Prepared>,
     dtmf: DtmfMode,
     dial_plan: DialPlan,
     /// What the model shows once the phone has stopped: signed out, or why the sign-in failed.
@@ -123,6 +129,9 @@ impl Shell {
         for (_, media) in self.media.drain() {
             media.close();
         }
+        if let Some(spare) = self.prepared.take() {
+            spare.connection.close();
+        }
         if let Some(stream) = self.microphone.take() {
             stop_tracks(&stream);
         }
@@ -171,6 +180,8 @@ impl Softphone {
             outputs,
             user,
             ice_servers: config.ice_servers.clone(),
+            ice_record: Rc::default(),
+            prepared: None,
             dtmf: config.sip.dtmf,
             dial_plan: config.dialling.clone(),
             ending: Session::SignedOut,
@@ -403,6 +414,7 @@ impl Softphone {
             ));
         }
         self.tell_desk(DeskEvent::Tick);
+        self.keep_connection_ready();
         let media: Vec<(CallRef, Rc<CallMedia>)> = self.0.borrow().media.iter().map(|(c, m)| (*c, m.clone())).collect();
         for (call, media) in media {
             let phone = self.clone();
