@@ -371,7 +371,8 @@ pub async fn signed_in_browser_watching_audio(widget: &str, user: &str) -> Brows
     browser
 }
 
-/// The audio a page's newest open call has received so far, from its `inbound-rtp` statistics.
+/// The audio a page's newest open call has received so far (the connection kept ready for the
+/// next call is not a call), from its `inbound-rtp` statistics.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ReceivedAudio {
     /// `packetsReceived`.
@@ -398,7 +399,9 @@ impl std::ops::Sub for ReceivedAudio {
 /// received (zero before any call).
 pub async fn received_audio(client: &fantoccini::Client) -> ReceivedAudio {
     let script = "const done = arguments[arguments.length - 1];
-        const open = (window.__peerConnections || []).filter(pc => pc.connectionState !== 'closed');
+        // A call's connection has the other side's description; the one kept ready has none.
+        const open = (window.__peerConnections || [])
+          .filter(pc => pc.connectionState !== 'closed' && pc.remoteDescription);
         if (!open.length) return done(null);
         open[open.length - 1].getStats().then(report => {
           let found = null;
