@@ -99,6 +99,9 @@ struct Awaited {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gathering {
     servers: Vec<Awaited>,
+    /// How long the connection had been gathering into its pool before the description was
+    /// set: a server had that long already to answer.
+    head_start_ms: f64,
     relay_only: bool,
     first_candidate_ms: Option<f64>,
     complete: bool,
@@ -106,8 +109,11 @@ pub struct Gathering {
 
 impl Gathering {
     /// A gathering for `servers` (`relay_only`: `iceTransportPolicy` "relay"), waiting for no
-    /// server that `record` found silent.
-    pub fn new(servers: &[IceServer], relay_only: bool, record: &ServerRecord) -> Gathering {
+    /// server that `record` found silent, on a connection that has been gathering into its pool
+    /// for `head_start_ms` already (made ahead of the call; 0 for one made now). Its pooled
+    /// candidates come all at once when the description is set: a server that was given its
+    /// limit in the pool and gave nothing is not waited for any longer.
+    pub fn new(servers: &[IceServer], relay_only: bool, record: &ServerRecord, head_start_ms: f64) -> Gathering {
         let servers = servers
             .iter()
             .flat_map(|server| server.urls.iter())
@@ -118,7 +124,7 @@ impl Gathering {
                 Some(Awaited { url: url.clone(), kind, answered: useless, skipped: record.was_silent(url) })
             })
             .collect();
-        Gathering { servers, relay_only, first_candidate_ms: None, complete: false }
+        Gathering { servers, head_start_ms, relay_only, first_candidate_ms: None, complete: false }
     }
 
     /// A candidate of `kind` came, `at_ms` after gathering began, from the server at `url`
@@ -162,8 +168,9 @@ impl Gathering {
             Some(first) => (first + 10.0).min(HOST_LIMIT_MS),
             None => HOST_LIMIT_MS,
         };
-        let limit =
-            |servers: &mut dyn Iterator<Item = &Awaited>| servers.map(|s| s.kind.limit_ms()).fold(0.0, f64::max);
+        let limit = |servers: &mut dyn Iterator<Item = &Awaited>| {
+            servers.map(|s| s.kind.limit_ms() - self.head_start_ms).fold(0.0, f64::max)
+        };
         let awaited = limit(&mut self.servers.iter().filter(|s| !s.answered && !s.skipped));
         // Relay-only gathers nothing else: with no relay yet there is nothing to offer at all,
         // so every TURN server is waited for, even one silent last time.
@@ -206,7 +213,7 @@ mod tests {
 
     #[test]
     fn host_candidates_only_leave_soon_after_the_first() {
-        let mut gathering = Gathering::new(&[], false, &ServerRecord::default());
+        let mut gathering = Gathering::new(&[], false, &ServerRecord::default(), 0.0);
         assert_eq!(gathering.leave_at(), HOST_LIMIT_MS);
         gathering.candidate(CandidateType::Host, None, 3.0);
         assert_eq!(gathering.leave_at(), 13.0);
@@ -216,15 +223,19 @@ mod tests {
 
     #[test]
     fn completion_leaves_at_once() {
-        let mut gathering = Gathering::new(&servers(&["turn:t.example:3478"]), false, &ServerRecord::default());
+        let mut gathering = Gathering::new(&servers(&["turn:t.example:3478"]), false, &ServerRecord::default(), 0.0);
         gathering.complete();
         assert!(gathering.ready(0.0));
     }
 
     #[test]
     fn stun_and_turn_are_waited_for_up_to_their_limits() {
-        let mut gathering =
-            Gathering::new(&servers(&["stun:s.example:3478", "turn:t.example:3478"]), false, &ServerRecord::default());
+        let mut gathering = Gathering::new(
+            &servers(&["stun:s.example:3478", "turn:t.example:3478"]),
+            false,
+            &ServerRecord::default(),
+            0.0,
+        );
         gathering.candidate(CandidateType::Host, None, 2.0);
         assert_eq!(gathering.leave_at(), TURN_LIMIT_MS);
         gathering.candidate(CandidateType::Relay, Some("turn:t.example:3478?transport=udp"), 140.0);
@@ -236,14 +247,14 @@ mod tests {
     #[test]
     fn a_candidate_without_url_answers_for_every_server_of_its_kind() {
         let mut gathering =
-            Gathering::new(&servers(&["stun:a.example", "stun:b.example"]), false, &ServerRecord::default());
+            Gathering::new(&servers(&["stun:a.example", "stun:b.example"]), false, &ServerRecord::default(), 0.0);
         gathering.candidate(CandidateType::ServerReflexive, None, 50.0);
         assert_eq!(gathering.leave_at(), HOST_LIMIT_MS);
     }
 
     #[test]
     fn an_error_ends_the_wait_for_that_server() {
-        let mut gathering = Gathering::new(&servers(&["turn:t.example:3478"]), false, &ServerRecord::default());
+        let mut gathering = Gathering::new(&servers(&["turn:t.example:3478"]), false, &ServerRecord::default(), 0.0);
         gathering.error("turn:t.example:3478?transport=tcp");
         assert_eq!(gathering.leave_at(), HOST_LIMIT_MS);
     }
@@ -252,24 +263,24 @@ mod tests {
     fn a_server_silent_last_time_is_not_waited_for_until_it_answers_again() {
         let configured = servers(&["stun:dead.example:3478"]);
         let mut record = ServerRecord::default();
-        let first = Gathering::new(&configured, false, &record);
+        let first = Gathering::new(&configured, false, &record, 0.0);
         assert_eq!(first.leave_at(), STUN_LIMIT_MS);
         first.record(&mut record);
         assert!(record.was_silent("stun:dead.example:3478"));
 
-        let mut second = Gathering::new(&configured, false, &record);
+        let mut second = Gathering::new(&configured, false, &record, 0.0);
         assert_eq!(second.leave_at(), HOST_LIMIT_MS, "not waited for again");
         // It answered after all (the description had left): waited for the next time.
         second.candidate(CandidateType::ServerReflexive, Some("stun:dead.example:3478"), 300.0);
         second.record(&mut record);
         assert!(!record.was_silent("stun:dead.example:3478"));
-        assert_eq!(Gathering::new(&configured, false, &record).leave_at(), STUN_LIMIT_MS);
+        assert_eq!(Gathering::new(&configured, false, &record, 0.0).leave_at(), STUN_LIMIT_MS);
     }
 
     #[test]
     fn relay_only_ignores_stun_and_waits_for_a_relay() {
         let configured = servers(&["stun:s.example", "turn:t.example"]);
-        let mut gathering = Gathering::new(&configured, true, &ServerRecord::default());
+        let mut gathering = Gathering::new(&configured, true, &ServerRecord::default(), 0.0);
         assert_eq!(gathering.leave_at(), TURN_LIMIT_MS);
         gathering.candidate(CandidateType::Relay, None, 200.0);
         assert!(gathering.ready(200.0), "the relay is in: leave now");
@@ -279,8 +290,20 @@ mod tests {
     fn relay_only_waits_for_a_relay_even_from_a_server_silent_last_time() {
         let configured = servers(&["turn:t.example"]);
         let mut record = ServerRecord::default();
-        Gathering::new(&configured, true, &record).record(&mut record);
-        assert_eq!(Gathering::new(&configured, true, &record).leave_at(), TURN_LIMIT_MS);
+        Gathering::new(&configured, true, &record, 0.0).record(&mut record);
+        assert_eq!(Gathering::new(&configured, true, &record, 0.0).leave_at(), TURN_LIMIT_MS);
+    }
+
+    #[test]
+    fn a_connection_made_ahead_waits_only_for_what_its_pool_has_not_had_time_for() {
+        let configured = servers(&["stun:s.example", "turn:t.example"]);
+        let record = ServerRecord::default();
+        let mut ready = Gathering::new(&configured, false, &record, 30_000.0);
+        assert_eq!(ready.leave_at(), HOST_LIMIT_MS, "the servers had their time in the pool");
+        ready.candidate(CandidateType::Host, None, 1.0);
+        assert_eq!(ready.leave_at(), 11.0, "pooled candidates come at once");
+        let young = Gathering::new(&configured, false, &record, 700.0);
+        assert_eq!(young.leave_at(), TURN_LIMIT_MS - 700.0);
     }
 
     #[test]

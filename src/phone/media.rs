@@ -190,15 +190,17 @@ pub struct CallMedia {
 }
 
 impl CallMedia {
-    /// The call's media on `connection` (made for `ice_servers`, ahead of time or now) with the
+    /// The call's media on `prepared` (made for `ice_servers`, ahead of time or now) with the
     /// microphone's audio track; its descriptions wait for the servers as `record` advises.
     pub fn new(
-        connection: RtcPeerConnection,
+        prepared: Prepared,
         ice_servers: &[IceServer],
         record: Rc<RefCell<ServerRecord>>,
         microphone: &MediaStream,
     ) -> Result<CallMedia, MediaError> {
-        let gathering = Gathering::new(ice_servers, false, &record.borrow());
+        let Prepared { connection, made_at } = prepared;
+        let head_start = js_sys::Date::now() - made_at;
+        let gathering = Gathering::new(ice_servers, false, &record.borrow(), head_start);
         let ice = Rc::new(IceWatch {
             gathering: RefCell::new(gathering),
             record,

@@ -3,8 +3,6 @@
 //! Call or Answer; made anew once taken (at the next second's refresh) or once it has aged;
 //! closed with the phone.
 
-use web_sys::RtcPeerConnection;
-
 use super::Softphone;
 use super::media::{self, MediaError, PREPARED_LIFETIME_MS, Prepared};
 
@@ -29,15 +27,16 @@ impl Softphone {
     }
 
     /// The connection for a new call: the one kept ready while it is fresh, else a new one.
-    pub(super) fn take_connection(&self) -> Result<RtcPeerConnection, MediaError> {
+    pub(super) fn take_connection(&self) -> Result<Prepared, MediaError> {
         let mut shell = self.0.borrow_mut();
+        let now = js_sys::Date::now();
         match shell.prepared.take() {
-            Some(spare) if js_sys::Date::now() - spare.made_at < PREPARED_LIFETIME_MS => Ok(spare.connection),
+            Some(spare) if now - spare.made_at < PREPARED_LIFETIME_MS => Ok(spare),
             stale => {
                 if let Some(stale) = stale {
                     stale.connection.close();
                 }
-                media::connection(&shell.ice_servers)
+                Ok(Prepared { connection: media::connection(&shell.ice_servers)?, made_at: now })
             }
         }
     }

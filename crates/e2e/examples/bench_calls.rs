@@ -75,7 +75,7 @@ async fn main() {
             .await;
     }
     // The soak: count the caller's peer connections from the page (the constructor and close()
-    // are wrapped after load; the phone creates them only for calls) and read its JS heap.
+    // are wrapped after load; the phone creates them for calls, and one kept ready for the next) and read its JS heap.
     let count = "if (!window.__pcs) { window.__pcs = { made: 0, closed: 0 }; const Real = RTCPeerConnection; \
                  window.RTCPeerConnection = function (c) { const pc = new Real(c); window.__pcs.made++; \
                  const close = pc.close.bind(pc); pc.close = () => { window.__pcs.closed++; close(); }; return pc; }; } \
