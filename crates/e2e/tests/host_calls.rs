@@ -99,6 +99,10 @@ async fn a_call_rings_inside_salesforce_classic_and_the_agent_stays_signed_in_ac
     // the agent back in by itself and takes the next call.
     client.enter_parent_frame().await.unwrap();
     by_role(client, "link", "Globex").await.unwrap().click().await.unwrap();
+    // Leaving cuts the call off: the browser asks first, for the phone; the agent leaves.
+    eventually("the browser to ask before the call is cut off", || async { client.get_alert_text().await.ok() })
+        .await;
+    client.accept_alert().await.unwrap();
     enter_widget(client, "#softphone").await;
     wait_for_status(client, "Registered as 1009").await;
     // The call the navigation cut off is in the history as such, not lost silently.
