@@ -20,6 +20,7 @@ DEBIAN_PACKAGES=(
   kamailio-presence-modules  # presence, presence_xml, presence_dialoginfo, pua, pua_dialoginfo
   sqlite3                    # creates the lab's presence database from Kamailio's schema
   sip-tester                 # SIPp: the lab check and the far end of the sipshell tests
+  coturn                     # the TURN lab's server (turnserver) and its check (turnutils_uclient)
   nodejs                     # runs binaryen's wasm-opt (the release build) and the SIP bench
   npm                        # installs binaryen (below) and the SIP bench's JsSIP
 )
@@ -45,6 +46,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   for package in "${missing[@]}"; do
     installed "$package" || { say "package $package is still not installed" >&2; exit 1; }
   done
+  # The lab runs coturn processes of its own (scripts/lab.sh); the package's service, which
+  # systemd starts on the standard port 3478 with /etc/turnserver.conf, is not wanted.
+  if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ]; then
+    say "disabling the coturn package's own service (the lab starts its own)"
+    as_root systemctl disable --now coturn.service >/dev/null 2>&1 || true
+  fi
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # The SIP lab: Kamailio on loopback with the project's configuration (lab/kamailio.cfg) and the
-# test users of lab/users.txt.
-#   scripts/lab.sh start        writes the configuration and a fresh presence database into
-#                               $LAB_DIR and starts Kamailio
-#   scripts/lab.sh stop         stops it
-#   scripts/lab.sh restart      stops and starts it again with the same settings: bindings,
-#                               subscriptions and presence state are gone (recovery tests)
-#   scripts/lab.sh check        registers user 1001 over UDP with SIPp, digest challenge included
+# test users of lab/users.txt, and the TURN lab: coturn on loopback (lab/turnserver.conf), once
+# with the long-term credentials of lab/turn.txt and once with its TURN REST API secret.
+#   scripts/lab.sh start        writes the configurations and a fresh presence database into
+#                               $LAB_DIR and starts Kamailio and both coturn processes
+#   scripts/lab.sh stop         stops them
+#   scripts/lab.sh restart      stops and starts them again with the same settings: bindings,
+#                               subscriptions, presence state and TURN allocations are gone
+#                               (recovery tests)
+#   scripts/lab.sh check        registers user 1001 over UDP with SIPp, digest challenge included,
+#                               and relays UDP between two TURN allocations on each coturn
+#                               (turnutils_uclient, about 7 s)
 #   scripts/lab.sh check-calls  calls through the lab, one line per check (about 10 s): SIPp
 #                               against SIPp over UDP (answered, busy, unknown and unregistered
 #                               users, a 200 crossing a CANCEL, a re-INVITE glare); logs in
 #                               $LAB_DIR/check-calls. WebSocket, MESSAGE and presence are checked
 #                               with the project's own agent (crates/sipshell/tests/lab.rs)
 # Settings: LAB_DIR (default /tmp/framephone-lab), LAB_UDP_PORT (5060), LAB_WS_PORT (8088),
-# LAB_DOMAIN (framephone.test). Every command but start takes the settings it does not find in
-# the environment from the last start in $LAB_DIR.
+# LAB_DOMAIN (framephone.test, also the TURN realm), LAB_TURN_PORT (3478: long-term credentials),
+# LAB_TURN_SECRET_PORT (LAB_TURN_PORT + 2: the REST API secret); each coturn listens on UDP and
+# TCP and relays from 50 UDP ports of LAB_TURN_PORT + 1000 to + 1099. Every command but start
+# takes the settings it does not find in the environment from the last start in $LAB_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAB_DIR="${LAB_DIR:-/tmp/framephone-lab}"
@@ -22,20 +28,23 @@ case $LAB_DIR in /*) ;; *) LAB_DIR="$PWD/$LAB_DIR" ;; esac
 if [ "${1:-}" != start ] && [ -f "$LAB_DIR/settings" ]; then
   while IFS='=' read -r name value; do
     case $name in
-      LAB_UDP_PORT | LAB_WS_PORT | LAB_DOMAIN) [ -n "${!name:-}" ] || printf -v "$name" %s "$value" ;;
+      LAB_UDP_PORT | LAB_WS_PORT | LAB_DOMAIN | LAB_TURN_PORT | LAB_TURN_SECRET_PORT) [ -n "${!name:-}" ] || printf -v "$name" %s "$value" ;;
     esac
   done <"$LAB_DIR/settings"
 fi
 LAB_UDP_PORT="${LAB_UDP_PORT:-5060}"
 LAB_WS_PORT="${LAB_WS_PORT:-8088}"
 LAB_DOMAIN="${LAB_DOMAIN:-framephone.test}"
+LAB_TURN_PORT="${LAB_TURN_PORT:-3478}"
+LAB_TURN_SECRET_PORT="${LAB_TURN_SECRET_PORT:-$((LAB_TURN_PORT + 2))}"
 schema=/usr/share/kamailio/db_sqlite
 pidfile="$LAB_DIR/kamailio.pid"
 
 start() {
   stop_quietly
   mkdir -p "$LAB_DIR"
-  printf 'LAB_UDP_PORT=%s\nLAB_WS_PORT=%s\nLAB_DOMAIN=%s\n' "$LAB_UDP_PORT" "$LAB_WS_PORT" "$LAB_DOMAIN" >"$LAB_DIR/settings"
+  printf 'LAB_UDP_PORT=%s\nLAB_WS_PORT=%s\nLAB_DOMAIN=%s\nLAB_TURN_PORT=%s\nLAB_TURN_SECRET_PORT=%s\n' \
+    "$LAB_UDP_PORT" "$LAB_WS_PORT" "$LAB_DOMAIN" "$LAB_TURN_PORT" "$LAB_TURN_SECRET_PORT" >"$LAB_DIR/settings"
   sed -e "s/UDP_PORT/$LAB_UDP_PORT/g" -e "s/WS_PORT/$LAB_WS_PORT/g" -e "s/SIP_DOMAIN/$LAB_DOMAIN/g" \
     -e "s|LAB_DIR|$LAB_DIR|g" lab/kamailio.cfg >"$LAB_DIR/kamailio.cfg"
   grep -vE '^\s*(#|$)' lab/users.txt | while read -r user password; do
@@ -51,12 +60,52 @@ start() {
     exit 1
   }
   kamailio -f "$LAB_DIR/kamailio.cfg" -P "$pidfile" -Y "$LAB_DIR" -E >"$LAB_DIR/kamailio.log" 2>&1
+  started "$pidfile" "$LAB_DIR/kamailio.log" Kamailio
+  echo "lab: Kamailio on udp:127.0.0.1:$LAB_UDP_PORT and ws://127.0.0.1:$LAB_WS_PORT (log: $LAB_DIR/kamailio.log)"
+  start_turn long-term "$LAB_TURN_PORT" $((LAB_TURN_PORT + 1000)) \
+    "$(echo lt-cred-mech; turn_users | while read -r name password; do echo "user=$name:$password"; done)"
+  start_turn rest-api "$LAB_TURN_SECRET_PORT" $((LAB_TURN_PORT + 1050)) \
+    "$(printf 'use-auth-secret\nstatic-auth-secret=%s' "$(turn_secret)")"
+  echo "lab: coturn on udp and tcp 127.0.0.1:$LAB_TURN_PORT (long-term credentials) and 127.0.0.1:$LAB_TURN_SECRET_PORT (REST API secret), realm $LAB_DOMAIN (logs: $LAB_DIR/turn-*.log)"
+}
+
+# Waits until the daemon of PIDFILE runs; else shows LOG and stops.
+started() {
+  local pidfile=$1 log=$2 name=$3
   for _ in $(seq 50); do
-    [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && { echo "lab: Kamailio on udp:127.0.0.1:$LAB_UDP_PORT and ws://127.0.0.1:$LAB_WS_PORT (log: $LAB_DIR/kamailio.log)"; return; }
+    [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && return
     sleep 0.1
   done
-  cat "$LAB_DIR/kamailio.log" >&2
+  cat "$log" >&2
+  echo "lab: $name did not start (log above: $log)" >&2
   exit 1
+}
+
+# The long-term TURN users of lab/turn.txt, "NAME PASSWORD" a line.
+turn_users() { awk '$1 == "user" { print $2, $3 }' lab/turn.txt; }
+turn_secret() { awk '$1 == "secret" { print $2 }' lab/turn.txt; }
+
+# start_turn INSTANCE PORT FIRST_RELAY_PORT CREDENTIALS: one coturn of our own (daemon), its
+# configuration lab/turnserver.conf with CREDENTIALS (configuration lines) appended.
+start_turn() {
+  local instance=$1 port=$2 relay=$3 credentials=$4 config="$LAB_DIR/turn-$1.conf"
+  command -v turnserver >/dev/null || {
+    echo "lab: turnserver is missing: install the Debian package coturn (scripts/bootstrap.sh does)" >&2
+    exit 1
+  }
+  # coturn binds with SO_REUSEPORT: a second one on a taken port would start and share its
+  # packets with the first. A TCP connection that succeeds means the port is taken.
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "lab: 127.0.0.1:$port is in use already (another lab's coturn? stop it, or choose LAB_TURN_PORT)" >&2
+    exit 1
+  fi
+  sed -e "s/TURN_PORT/$port/g" -e "s/RELAY_MIN/$relay/g" -e "s/RELAY_MAX/$((relay + 49))/g" \
+    -e "s/TURN_REALM/$LAB_DOMAIN/g" -e "s/INSTANCE/$instance/g" -e "s|LAB_DIR|$LAB_DIR|g" \
+    lab/turnserver.conf >"$config"
+  printf '%s\n' "$credentials" >>"$config"
+  rm -f "$LAB_DIR/turn-$instance.db" "$LAB_DIR/turn-$instance.log"
+  turnserver -c "$config" -o >/dev/null 2>&1 || true
+  started "$LAB_DIR/turn-$instance.pid" "$LAB_DIR/turn-$instance.log" "coturn ($instance)"
 }
 
 # The Debian package that ships a Kamailio module.
@@ -83,13 +132,19 @@ missing_modules() {
 }
 
 stop_quietly() {
-  [ -s "$pidfile" ] || return 0
+  local file
+  for file in "$pidfile" "$LAB_DIR/turn-long-term.pid" "$LAB_DIR/turn-rest-api.pid"; do stop_daemon "$file"; done
+}
+
+# Stops the process whose id PIDFILE holds, if it still runs.
+stop_daemon() {
+  [ -s "$1" ] || return 0
   local pid
-  pid=$(cat "$pidfile")
+  pid=$(cat "$1")
   kill "$pid" 2>/dev/null || true
   # Kamailio's main process stops its children before it exits.
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$pidfile"
+  rm -f "$1"
 }
 
 check() {
@@ -98,6 +153,36 @@ check() {
     -set domain "$LAB_DOMAIN" "127.0.0.1:$LAB_UDP_PORT" >/dev/null 2>&1 &&
     echo "lab: 1001 registered over UDP with digest authentication" ||
     { echo "lab: registration failed (see $LAB_DIR/sipp-errors.log)" >&2; exit 1; }
+  check_turn
+}
+
+# Two TURN clients allocate on each coturn and send each other UDP through their relays (both on
+# loopback: allow-loopback-peers at work), in parallel; a broken coturn fails here at once.
+check_turn() {
+  local user password failures=0
+  read -r user password < <(turn_users | head -1)
+  timeout 30 turnutils_uclient -y -n 3 -p "$LAB_TURN_PORT" -u "$user" -w "$password" -e 127.0.0.1 127.0.0.1 \
+    >"$LAB_DIR/check-turn-long-term.log" 2>&1 &
+  local long_term=$!
+  timeout 30 turnutils_uclient -y -n 3 -p "$LAB_TURN_SECRET_PORT" -u "$user" -W "$(turn_secret)" -e 127.0.0.1 127.0.0.1 \
+    >"$LAB_DIR/check-turn-rest-api.log" 2>&1 &
+  local rest_api=$!
+  turn_result long-term "$long_term" "$LAB_TURN_PORT" "long-term credentials of $user" || failures=1
+  turn_result rest-api "$rest_api" "$LAB_TURN_SECRET_PORT" "REST API credentials from the shared secret" || failures=1
+  [ "$failures" = 0 ] || exit 1
+}
+
+# turn_result INSTANCE PID PORT HOW: whether that turnutils_uclient relayed packets both ways.
+turn_result() {
+  local log="$LAB_DIR/check-turn-$1.log" received
+  wait "$2" || true
+  received=$(sed -nE 's/.*tot_recv_msgs=([0-9]+)$/\1/p' "$log" | tail -1)
+  if [ "${received:-0}" -gt 0 ]; then
+    echo "lab: TURN on 127.0.0.1:$3 relayed $received messages between two allocations ($4)"
+  else
+    echo "lab: TURN on 127.0.0.1:$3 allocated or relayed nothing with the $4 (see $log and $LAB_DIR/turn-$1.log)" >&2
+    return 1
+  fi
 }
 
 password() { awk -v user="$1" '$1 == user { print $2 }' lab/users.txt; }
