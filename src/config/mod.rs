@@ -30,6 +30,8 @@ pub struct Config {
     pub sip: SipSettings,
     /// STUN and TURN servers for WebRTC.
     pub ice_servers: Vec<IceServer>,
+    /// Which ICE candidates a call may use (`ice.transportPolicy`).
+    pub ice_transport_policy: IceTransportPolicy,
     /// Which host pages may embed the widget.
     pub allowed_origins: AllowList,
     /// Which Open CTI flavour to load when Salesforce does not say.
@@ -135,6 +137,18 @@ pub struct IceServer {
     pub credential: Option<String>,
 }
 
+/// `ice.transportPolicy`, passed to `RTCConfiguration.iceTransportPolicy`: which candidates a
+/// call may use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IceTransportPolicy {
+    /// `"all"`: host, server-reflexive and relayed candidates (the browser's default).
+    #[default]
+    All,
+    /// `"relay"`: relayed candidates only, for sites whose firewall lets media out only through
+    /// TURN (and to hide the agent's addresses from the other party).
+    Relay,
+}
+
 /// Lightning or Classic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SalesforceMode {
@@ -211,9 +225,9 @@ fn json_error_message(error: &serde_json::Error) -> String {
 fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
     let mut top = ObjectReader::new("", root, problems)?;
     let sip = top.required("sip", problems).and_then(|v| read_sip(v, problems));
-    let ice_servers = match top.value("ice") {
+    let ice = match top.value("ice") {
         Some(v) => read_ice(v, problems),
-        None => Some(vec![]),
+        None => Some((vec![], IceTransportPolicy::All)),
     };
     let hosts = top.required("hosts", problems).and_then(|v| read_hosts(v, problems));
     let panel = match top.value("panel") {
@@ -238,9 +252,11 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
     };
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
+    let (ice_servers, ice_transport_policy) = ice?;
     Some(Config {
         sip: sip?,
-        ice_servers: ice_servers?,
+        ice_servers,
+        ice_transport_policy,
         allowed_origins,
         salesforce_mode,
         panel: panel?,
@@ -356,12 +372,28 @@ fn check_sip_server(path: &str, url: &str, problems: &mut Problems) -> Option<St
     Some(url.to_owned())
 }
 
-fn read_ice(value: &Value, problems: &mut Problems) -> Option<Vec<IceServer>> {
+fn read_ice(value: &Value, problems: &mut Problems) -> Option<(Vec<IceServer>, IceTransportPolicy)> {
     let mut ice = ObjectReader::new("ice", value, problems)?;
     let servers_path = ice.path_of("servers");
     let items = match ice.value("servers") {
         Some(v) => as_array(&servers_path, v, problems),
         None => Some(&[][..]),
+    };
+    let policy_path = ice.path_of("transportPolicy");
+    let policy = match ice.string("transportPolicy", problems) {
+        None => Some(IceTransportPolicy::All),
+        Some(text) => match text.to_ascii_lowercase().as_str() {
+            "all" => Some(IceTransportPolicy::All),
+            "relay" => Some(IceTransportPolicy::Relay),
+            _ => {
+                let message = format!(
+                    "\"{}\" must be \"all\" (every candidate, the default) or \"relay\" (through TURN only)",
+                    text.escape_debug()
+                );
+                problems.push(&policy_path, message);
+                None
+            }
+        },
     };
     ice.finish(problems);
     let servers: Vec<Option<IceServer>> = items?
@@ -369,7 +401,16 @@ fn read_ice(value: &Value, problems: &mut Problems) -> Option<Vec<IceServer>> {
         .enumerate()
         .map(|(i, item)| read_ice_server(&item_path(&servers_path, i), item, problems))
         .collect();
-    servers.into_iter().collect()
+    let servers: Vec<IceServer> = servers.into_iter().collect::<Option<_>>()?;
+    let policy = policy?;
+    // Relay only without a TURN server: every call would ring and connect with no audio path.
+    let relays = servers.iter().flat_map(|s| &s.urls).any(|u| u.to_ascii_lowercase().starts_with("turn"));
+    if policy == IceTransportPolicy::Relay && !relays {
+        problems
+            .push(&policy_path, "\"relay\" needs a turn: or turns: server in ice.servers (calls would have no audio)");
+        return None;
+    }
+    Some((servers, policy))
 }
 
 fn read_ice_server(path: &str, value: &Value, problems: &mut Problems) -> Option<IceServer> {
@@ -765,12 +806,54 @@ mod tests {
     }
 
     #[test]
+    fn ice_transport_policy_is_all_or_relay() {
+        let with = |ice: &str| {
+            format!(
+                r#"{{"sip":{{"domain":"d.test","servers":["wss://s.test"]}},"ice":{ice},"hosts":{{"allowedOrigins":["https://a.test"]}}}}"#
+            )
+        };
+        let turn = r#"{"urls":"turn:t.test:3478","username":"u","credential":"p"}"#;
+        let policy = |ice: &str| Config::parse(&with(ice)).map(|c| c.ice_transport_policy);
+        assert_eq!(policy(&format!(r#"{{"servers":[{turn}]}}"#)), Ok(IceTransportPolicy::All));
+        assert_eq!(policy(r#"{"transportPolicy":"all"}"#), Ok(IceTransportPolicy::All));
+        assert_eq!(
+            policy(&format!(r#"{{"servers":[{turn}],"transportPolicy":"relay"}}"#)),
+            Ok(IceTransportPolicy::Relay)
+        );
+        assert_eq!(
+            policy(&format!(r#"{{"servers":[{turn}],"transportPolicy":"Relay"}}"#)),
+            Ok(IceTransportPolicy::Relay)
+        );
+        assert_eq!(
+            problems(&with(&format!(r#"{{"servers":[{turn}],"transportPolicy":"relays"}}"#))),
+            [
+                "ice.transportPolicy: \"relays\" must be \"all\" (every candidate, the default) or \"relay\" (through TURN only)"
+            ]
+        );
+        assert_eq!(
+            problems(&with(r#"{"transportPolicy":true}"#)),
+            ["ice.transportPolicy: expected a string, found true/false"]
+        );
+        assert_eq!(
+            problems(&with(r#"{"servers":[{"urls":"stun:s.test"}],"transportPolicy":"relay"}"#)),
+            [
+                "ice.transportPolicy: \"relay\" needs a turn: or turns: server in ice.servers (calls would have no audio)"
+            ]
+        );
+        assert_eq!(
+            problems(&with(r#"{"policy":"relay"}"#)),
+            ["ice.policy: is not a known setting (expected one of: servers, transportPolicy)"]
+        );
+    }
+
+    #[test]
     fn optional_sections_have_defaults() {
         let config = Config::parse(
             r#"{"sip":{"domain":"d.test","servers":["wss://s.test"]},"hosts":{"allowedOrigins":["https://a.test"]}}"#,
         )
         .unwrap();
         assert!(config.ice_servers.is_empty());
+        assert_eq!(config.ice_transport_policy, IceTransportPolicy::All);
         assert_eq!(config.panel, PanelSettings::default());
         assert_eq!(config.salesforce_mode, SalesforceMode::Classic);
     }
