@@ -187,6 +187,13 @@ impl Gathering {
         now_ms >= self.leave_at()
     }
 
+    /// The TURN servers that gave neither a relay candidate nor an error: why must be asked
+    /// (a connection with a candidate pool never reports a refusal, see `phone::ice_errors`).
+    pub fn silent_turn_servers(&self) -> Vec<&str> {
+        let silent = |s: &&Awaited| s.kind == ServerKind::Turn && !s.answered;
+        self.servers.iter().filter(silent).map(|s| s.url.as_str()).collect()
+    }
+
     /// Writes down which servers gave nothing this time (not waited for next time) and which
     /// answered (waited for again).
     pub fn record(&self, record: &mut ServerRecord) {
@@ -304,6 +311,19 @@ mod tests {
         assert_eq!(ready.leave_at(), 11.0, "pooled candidates come at once");
         let young = Gathering::new(&configured, false, &record, 700.0);
         assert_eq!(young.leave_at(), TURN_LIMIT_MS - 700.0);
+    }
+
+    #[test]
+    fn turn_servers_without_a_relay_or_an_error_are_silent() {
+        let configured = servers(&["stun:s.example", "turn:a.example", "turn:b.example", "turns:c.example"]);
+        let mut gathering = Gathering::new(&configured, false, &ServerRecord::default(), 0.0);
+        assert_eq!(gathering.silent_turn_servers(), ["turn:a.example", "turn:b.example", "turns:c.example"]);
+        gathering.candidate(CandidateType::Relay, Some("turn:a.example?transport=udp"), 80.0);
+        gathering.candidate(CandidateType::ServerReflexive, Some("turn:b.example"), 90.0);
+        gathering.error("turns:c.example?transport=tcp");
+        assert_eq!(gathering.silent_turn_servers(), ["turn:b.example"], "a srflx candidate is no relay");
+        gathering.candidate(CandidateType::Relay, None, 100.0);
+        assert!(gathering.silent_turn_servers().is_empty(), "a relay without a URL answers for every TURN server");
     }
 
     #[test]
