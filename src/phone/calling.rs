@@ -32,11 +32,11 @@ impl Softphone {
     pub(super) async fn new_media(&self) -> Result<Rc<CallMedia>, MediaError> {
         let microphone = self.microphone().await?;
         let connection = self.take_connection()?;
-        let (ice_servers, record) = {
+        let (ice_servers, policy, record) = {
             let shell = self.0.borrow();
-            (shell.ice_servers.clone(), shell.ice_record.clone())
+            (shell.ice_servers.clone(), shell.ice_transport_policy, shell.ice_record.clone())
         };
-        Ok(Rc::new(CallMedia::new(connection, &ice_servers, record, &microphone)?))
+        Ok(Rc::new(CallMedia::new(connection, &ice_servers, policy, record, &microphone)?))
     }
 
     pub(super) fn media(&self, call: CallRef) -> Option<Rc<CallMedia>> {

@@ -1,7 +1,9 @@
 //! WebRTC for one call: the RTCPeerConnection (made ahead of the call, its candidates gathered
 //! into its pool), the microphone (or what replaces it while the agent holds the call), offers
 //! and answers that leave once the servers worth waiting for have answered
-//! (`crate::ice_gathering`), the remote audio element, and packet counts from `getStats`.
+//! (`crate::ice_gathering`), the remote audio element, packet counts from `getStats`, and the
+//! servers' errors (`icecandidateerror`, and asked for anew when a TURN server gave the call
+//! nothing: `super::ice_errors`), kept for the shell.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -18,8 +20,9 @@ use web_sys::{
 
 use crate::audio_level::{AudioStats, EnergyCounters};
 use crate::browser::{describe, stop_tracks};
-use crate::config::IceServer;
+use crate::config::{IceServer, IceTransportPolicy};
 use crate::ice_gathering::{CandidateType, Gathering, ServerRecord};
+use crate::turn_refusal::CandidateError;
 
 /// How long a connection made ahead of a call is kept before it is made anew: its pooled
 /// server-reflexive candidates name NAT bindings that home routers drop after a few minutes
@@ -85,9 +88,17 @@ pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaErro
     }
 }
 
-/// A peer connection for the configured ICE servers that gathers its candidates at once, into
-/// its pool (`iceCandidatePoolSize` 1), before any offer or answer asks for them.
-pub fn connection(ice_servers: &[IceServer]) -> Result<RtcPeerConnection, MediaError> {
+/// A peer connection for the configured ICE servers and policy that gathers its candidates at
+/// once, into its pool (`iceCandidatePoolSize` 1), before any offer or answer asks for them.
+pub fn connection(ice_servers: &[IceServer], policy: IceTransportPolicy) -> Result<RtcPeerConnection, MediaError> {
+    let configuration = configuration(ice_servers, policy);
+    // Not in web-sys's RTCConfiguration dictionary.
+    let _ = Reflect::set(&configuration, &"iceCandidatePoolSize".into(), &1.into());
+    RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))
+}
+
+/// `RTCConfiguration` for the configured ICE servers and policy.
+pub(super) fn configuration(ice_servers: &[IceServer], policy: IceTransportPolicy) -> RtcConfiguration {
     let configuration = RtcConfiguration::new();
     let servers: Array = ice_servers
         .iter()
@@ -104,9 +115,11 @@ pub fn connection(ice_servers: &[IceServer]) -> Result<RtcPeerConnection, MediaE
         })
         .collect();
     configuration.set_ice_servers(&servers);
-    // Not in web-sys's RTCConfiguration dictionary.
-    let _ = Reflect::set(&configuration, &"iceCandidatePoolSize".into(), &1.into());
-    RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))
+    configuration.set_ice_transport_policy(match policy {
+        IceTransportPolicy::All => web_sys::RtcIceTransportPolicy::All,
+        IceTransportPolicy::Relay => web_sys::RtcIceTransportPolicy::Relay,
+    });
+    configuration
 }
 
 /// A connection made ahead of the next call, and when.
@@ -126,6 +139,12 @@ struct IceWatch {
     started: Cell<f64>,
     /// Resolves the wait in progress, so that it looks again at once.
     wake: RefCell<Option<js_sys::Function>>,
+    /// The servers' errors since the shell last read them.
+    errors: RefCell<Vec<CandidateError>>,
+    /// The TURN servers configured, asked anew when they give a call nothing.
+    turn_servers: Vec<IceServer>,
+    /// Whether they were asked for this call already.
+    asked: Cell<bool>,
 }
 
 impl IceWatch {
@@ -157,10 +176,25 @@ impl IceWatch {
     }
 
     fn on_candidate_error(&self, event: &JsValue) {
-        if let Some(url) = Reflect::get(event, &"url".into()).ok().and_then(|u| u.as_string()) {
-            self.gathering.borrow_mut().error(&url);
+        if let Some(error) = super::ice_errors::candidate_error(event) {
+            self.gathering.borrow_mut().error(&error.url);
+            self.errors.borrow_mut().push(error);
             self.changed();
         }
+    }
+
+    /// Asks the TURN servers that gave this call's gathering nothing why (once a call), in the
+    /// background: the description does not wait for it.
+    fn ask_silent_turn_servers(self: &Rc<Self>) {
+        let silent = !self.gathering.borrow().silent_turn_servers().is_empty();
+        if !silent || self.asked.replace(true) {
+            return;
+        }
+        let watch = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let errors = super::ice_errors::ask(&watch.turn_servers).await;
+            watch.errors.borrow_mut().extend(errors);
+        });
     }
 }
 
@@ -190,22 +224,29 @@ pub struct CallMedia {
 }
 
 impl CallMedia {
-    /// The call's media on `prepared` (made for `ice_servers`, ahead of time or now) with the
-    /// microphone's audio track; its descriptions wait for the servers as `record` advises.
+    /// The call's media on `prepared` (made for `ice_servers` and `policy`, ahead of time or
+    /// now) with the microphone's audio track; its descriptions wait for the servers as
+    /// `record` advises.
     pub fn new(
         prepared: Prepared,
         ice_servers: &[IceServer],
+        policy: IceTransportPolicy,
         record: Rc<RefCell<ServerRecord>>,
         microphone: &MediaStream,
     ) -> Result<CallMedia, MediaError> {
         let Prepared { connection, made_at } = prepared;
         let head_start = js_sys::Date::now() - made_at;
-        let gathering = Gathering::new(ice_servers, false, &record.borrow(), head_start);
+        let relay_only = policy == IceTransportPolicy::Relay;
+        let gathering = Gathering::new(ice_servers, relay_only, &record.borrow(), head_start);
+        let is_turn = |server: &&IceServer| server.urls.iter().any(|u| u.to_ascii_lowercase().starts_with("turn"));
         let ice = Rc::new(IceWatch {
             gathering: RefCell::new(gathering),
             record,
             started: Cell::new(js_sys::Date::now()),
             wake: RefCell::new(None),
+            errors: RefCell::new(Vec::new()),
+            turn_servers: ice_servers.iter().filter(is_turn).cloned().collect(),
+            asked: Cell::new(false),
         });
         let on_candidate = {
             let ice = ice.clone();
@@ -270,6 +311,12 @@ impl CallMedia {
             held_here: Cell::new(false),
             muted: Cell::new(false),
         })
+    }
+
+    /// What the STUN and TURN servers reported since the last call of this method: their
+    /// `icecandidateerror` events, and the answers of those asked anew.
+    pub fn take_candidate_errors(&self) -> Vec<CandidateError> {
+        std::mem::take(&mut *self.ice.errors.borrow_mut())
     }
 
     /// Our offer (a new call, hold, resume).
@@ -428,6 +475,7 @@ impl CallMedia {
             .map_err(|e| failed("Local description", &e))?;
         if first {
             self.gathered().await;
+            self.ice.ask_silent_turn_servers();
         }
         self.connection
             .local_description()

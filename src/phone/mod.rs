@@ -8,6 +8,7 @@
 mod calling;
 mod events;
 mod hold_audio;
+mod ice_errors;
 mod media;
 mod presence;
 mod setup;
@@ -27,7 +28,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::MediaStream;
 
 use crate::browser::{mark, sleep, stop_tracks};
-use crate::config::{Config, DtmfMode, IceServer};
+use crate::config::{Config, DtmfMode, IceServer, IceTransportPolicy};
 use crate::desk::{AppEvent, Desk, DeskAction, DeskEvent};
 use crate::dial_plan::DialPlan;
 use crate::ice_gathering::ServerRecord;
@@ -57,6 +58,7 @@ struct Shell {
     /// The SIP username, whose history is stored.
     user: String,
     ice_servers: Vec<IceServer>,
+    ice_transport_policy: IceTransportPolicy,
     /// Which ICE servers answered in earlier calls: one that stayed silent is not waited for.
     ice_record: Rc<RefCell<ServerRecord>>,
     /// The connection made ahead of the next call (`spare.rs`).
@@ -180,6 +182,7 @@ impl Softphone {
             outputs,
             user,
             ice_servers: config.ice_servers.clone(),
+            ice_transport_policy: config.ice_transport_policy,
             ice_record: Rc::default(),
             prepared: None,
             dtmf: config.sip.dtmf,
@@ -417,6 +420,7 @@ impl Softphone {
         self.keep_connection_ready();
         let media: Vec<(CallRef, Rc<CallMedia>)> = self.0.borrow().media.iter().map(|(c, m)| (*c, m.clone())).collect();
         for (call, media) in media {
+            self.report_turn_refusals(&media);
             let phone = self.clone();
             spawn_local(async move {
                 let stats = media.stats().await;
@@ -424,6 +428,25 @@ impl Softphone {
                     phone.tell_desk(DeskEvent::Audio { call, stats });
                 }
             });
+        }
+    }
+
+    /// Shows the agent a TURN server's refusal among the call's server errors. Read once a
+    /// second rather than as the errors come: they come while the description is gathered or
+    /// after (`media::CallMedia::take_candidate_errors`), before the desk knows the call, whose
+    /// placing clears the notice.
+    fn report_turn_refusals(&self, media: &CallMedia) {
+        let errors = media.take_candidate_errors();
+        if errors.is_empty() {
+            return;
+        }
+        let refusal = {
+            let shell = self.0.borrow();
+            errors.iter().rev().find_map(|e| crate::turn_refusal::refusal(e, &shell.ice_servers))
+        };
+        // One notice at a time: the last refusal (each call reports its own again).
+        if let Some(refusal) = refusal {
+            self.tell_desk(DeskEvent::Notice(Some(refusal.to_string())));
         }
     }
 

@@ -21,7 +21,7 @@ impl Softphone {
             stale.connection.close();
         }
         // A connection the browser refuses now is refused again, with its reason, at the call.
-        if let Ok(connection) = media::connection(&shell.ice_servers) {
+        if let Ok(connection) = media::connection(&shell.ice_servers, shell.ice_transport_policy) {
             shell.prepared = Some(Prepared { connection, made_at: now });
         }
     }
@@ -36,7 +36,10 @@ impl Softphone {
                 if let Some(stale) = stale {
                     stale.connection.close();
                 }
-                Ok(Prepared { connection: media::connection(&shell.ice_servers)?, made_at: now })
+                Ok(Prepared {
+                    connection: media::connection(&shell.ice_servers, shell.ice_transport_policy)?,
+                    made_at: now,
+                })
             }
         }
     }
