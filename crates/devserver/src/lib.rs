@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
+pub use framephone::config::{IceServer, IceTransportPolicy};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -32,6 +33,10 @@ pub struct Options {
     pub ports: [u16; 3],
     /// The SIP lab's WebSocket URL the default configuration points the widget at.
     pub sip_server: String,
+    /// The STUN and TURN servers of the default configuration (`ice.servers`): none unless told.
+    pub ice_servers: Vec<IceServer>,
+    /// The default configuration's `ice.transportPolicy`.
+    pub ice_transport_policy: IceTransportPolicy,
 }
 
 /// Where the SIP lab listens for WebSocket clients unless told otherwise (`scripts/lab.sh`).
@@ -45,6 +50,8 @@ impl Options {
             address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             ports: [0; 3],
             sip_server: DEFAULT_SIP_SERVER.to_owned(),
+            ice_servers: Vec::new(),
+            ice_transport_policy: IceTransportPolicy::All,
         }
     }
 }
@@ -128,7 +135,7 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let servicenow = origin(&servicenow_listener)?;
     let salesforce = origin(&salesforce_listener)?;
 
-    let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce, &options.sip_server)));
+    let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce, &options)));
     let security_headers = Arc::new(AtomicBool::new(true));
     let pages = emulators::Pages { widget: widget.clone() };
     let tasks = vec![
