@@ -35,6 +35,11 @@ pub async fn devserver() -> devserver::Running {
 }
 
 async fn serve_dist(dist: PathBuf) -> devserver::Running {
+    devserver::start(lab_options(dist)).await.expect("dev server starts")
+}
+
+/// The dev server's options for the lab: the build in `dist`, the SIP server `$LAB_WS_PORT`.
+fn lab_options(dist: PathBuf) -> devserver::Options {
     assert!(
         dist.join("index.html").is_file(),
         "{} has no index.html: build the widget first (scripts/test.sh does)",
@@ -44,7 +49,79 @@ async fn serve_dist(dist: PathBuf) -> devserver::Running {
     if let Ok(port) = std::env::var("LAB_WS_PORT") {
         options.sip_server = format!("ws://127.0.0.1:{port}");
     }
+    options
+}
+
+/// Starts the dev server like [`devserver`], the widget's configuration with these ICE servers
+/// and transport policy.
+pub async fn devserver_with_ice(
+    servers: Vec<devserver::IceServer>,
+    policy: devserver::IceTransportPolicy,
+) -> devserver::Running {
+    let mut options = lab_options(dist_dir());
+    options.ice_servers = servers;
+    options.ice_transport_policy = policy;
     devserver::start(options).await.expect("dev server starts")
+}
+
+/// The TURN lab of `scripts/lab.sh`: its two coturn processes on loopback and the credentials
+/// of `lab/turn.txt`.
+#[derive(Clone, Debug)]
+pub struct TurnLab {
+    /// `$LAB_TURN_PORT` (default 3478): the coturn with long-term credentials.
+    pub port: u16,
+    /// `$LAB_TURN_SECRET_PORT` (default `port` + 2): the coturn with the REST API secret.
+    pub secret_port: u16,
+    /// The first long-term user of `lab/turn.txt`.
+    pub user: String,
+    /// Its password.
+    pub password: String,
+    /// The REST API's shared secret.
+    pub secret: String,
+}
+
+impl TurnLab {
+    /// The ports from the environment (as `scripts/test.sh` exports them), the credentials from
+    /// `lab/turn.txt`.
+    pub fn from_env() -> TurnLab {
+        let port_from = |name: &str, default: u16| match std::env::var(name) {
+            Ok(text) => text.parse().unwrap_or_else(|_| panic!("{name}={text:?} is not a port")),
+            Err(_) => default,
+        };
+        let port = port_from("LAB_TURN_PORT", 3478);
+        let secret_port = port_from("LAB_TURN_SECRET_PORT", port + 2);
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/turn.txt");
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let entry = |kind: &str| {
+            text.lines().map(str::split_whitespace).find_map(|mut words| {
+                (words.next() == Some(kind)).then(|| words.map(str::to_owned).collect::<Vec<_>>())
+            })
+        };
+        let user = entry("user").filter(|w| w.len() == 2).unwrap_or_else(|| panic!("{file} has no user line"));
+        let secret =
+            entry("secret").and_then(|w| w.into_iter().next()).unwrap_or_else(|| panic!("{file} has no secret"));
+        TurnLab { port, secret_port, user: user[0].clone(), password: user[1].clone(), secret }
+    }
+}
+
+/// The `candidateType` (`host`, `srflx`, `prflx`, `relay`) of the local candidate of the pair
+/// the newest open peer connection of a page opened with [`watch_peer_connections`] sends on:
+/// the transport's `selectedCandidatePairId`, else a succeeded and nominated pair. None before
+/// one is chosen.
+pub async fn selected_local_candidate_type(client: &fantoccini::Client) -> Option<String> {
+    let script = "const done = arguments[arguments.length - 1];
+        const open = (window.__peerConnections || []).filter(pc => pc.connectionState !== 'closed');
+        if (!open.length) return done(null);
+        open[open.length - 1].getStats().then(report => {
+          const all = [...report.values()];
+          const transport = all.find(s => s.type === 'transport' && s.selectedCandidatePairId);
+          const pair = transport ? report.get(transport.selectedCandidatePairId)
+            : all.find(s => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated);
+          const local = pair && report.get(pair.localCandidateId);
+          done(local ? local.candidateType : null);
+        }, () => done(null));";
+    let value = client.execute_async(script, vec![]).await.expect("read getStats");
+    value.as_str().map(str::to_owned)
 }
 
 /// A copy of the build with more files beside it; removed when dropped.
