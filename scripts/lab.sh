@@ -10,7 +10,7 @@
 #                               (recovery tests)
 #   scripts/lab.sh check        registers user 1001 over UDP with SIPp, digest challenge included,
 #                               and relays UDP between two TURN allocations on each coturn
-#                               (turnutils_uclient, about 7 s)
+#                               (turnutils_uclient, about 6 s)
 #   scripts/lab.sh check-calls  calls through the lab, one line per check (about 10 s): SIPp
 #                               against SIPp over UDP (answered, busy, unknown and unregistered
 #                               users, a 200 crossing a CANCEL, a re-INVITE glare); logs in
