@@ -105,12 +105,13 @@ impl TurnLab {
 }
 
 /// The `candidateType` (`host`, `srflx`, `prflx`, `relay`) of the local candidate of the pair
-/// the newest open peer connection of a page opened with [`watch_peer_connections`] sends on:
-/// the transport's `selectedCandidatePairId`, else a succeeded and nominated pair. None before
-/// one is chosen.
+/// the newest call of a page opened with [`watch_peer_connections`] sends on: the transport's
+/// `selectedCandidatePairId`, else a succeeded and nominated pair. None before one is chosen.
 pub async fn selected_local_candidate_type(client: &fantoccini::Client) -> Option<String> {
     let script = "const done = arguments[arguments.length - 1];
-        const open = (window.__peerConnections || []).filter(pc => pc.connectionState !== 'closed');
+        // A call's connection has the other side's description; the one kept ready has none.
+        const open = (window.__peerConnections || [])
+          .filter(pc => pc.connectionState !== 'closed' && pc.remoteDescription);
         if (!open.length) return done(null);
         open[open.length - 1].getStats().then(report => {
           const all = [...report.values()];
