@@ -173,10 +173,12 @@ impl Gathering {
         };
         let awaited = limit(&mut self.servers.iter().filter(|s| !s.answered && !s.skipped));
         // Relay-only gathers nothing else: with no relay yet there is nothing to offer at all,
-        // so every TURN server is waited for, even one silent last time.
+        // so every TURN server is waited for, even one silent last time, and for its whole
+        // limit whatever the pool had: Chromium allocates an answer's relay anew rather than
+        // take the pool's (about 60 ms on loopback). The end of gathering still ends the wait.
         let turn = |s: &&Awaited| s.kind == ServerKind::Turn;
         let relay = match self.relay_only && !self.servers.iter().filter(turn).any(|s| s.answered) {
-            true => limit(&mut self.servers.iter().filter(turn)),
+            true => TURN_LIMIT_MS,
             false => 0.0,
         };
         host.max(awaited).max(relay)
@@ -311,6 +313,18 @@ mod tests {
         assert_eq!(ready.leave_at(), 11.0, "pooled candidates come at once");
         let young = Gathering::new(&configured, false, &record, 700.0);
         assert_eq!(young.leave_at(), TURN_LIMIT_MS - 700.0);
+    }
+
+    #[test]
+    fn relay_only_waits_for_a_relay_whatever_the_pool_had() {
+        let configured = servers(&["turn:t.example"]);
+        let mut gathering = Gathering::new(&configured, true, &ServerRecord::default(), 30_000.0);
+        assert_eq!(gathering.leave_at(), TURN_LIMIT_MS, "no relay yet: nothing to offer");
+        gathering.candidate(CandidateType::Relay, Some("turn:t.example?transport=udp"), 61.0);
+        assert!(gathering.ready(61.0), "the relay came: it leaves at once");
+        let mut refused = Gathering::new(&configured, true, &ServerRecord::default(), 30_000.0);
+        refused.complete();
+        assert!(refused.ready(0.0), "gathering ended without a relay: nothing more will come");
     }
 
     #[test]
