@@ -102,6 +102,9 @@ pub struct Gathering {
     /// How long the connection had been gathering into its pool before the description was
     /// set: a server had that long already to answer.
     head_start_ms: f64,
+    /// An answer: Chromium allocates its relay anew (about 60 ms after it is set) instead of
+    /// taking the pool's, so the pool's head start does not count for TURN servers.
+    answering: bool,
     relay_only: bool,
     first_candidate_ms: Option<f64>,
     complete: bool,
@@ -124,7 +127,7 @@ impl Gathering {
                 Some(Awaited { url: url.clone(), kind, answered: useless, skipped: record.was_silent(url) })
             })
             .collect();
-        Gathering { servers, head_start_ms, relay_only, first_candidate_ms: None, complete: false }
+        Gathering { servers, head_start_ms, answering: false, relay_only, first_candidate_ms: None, complete: false }
     }
 
     /// A candidate of `kind` came, `at_ms` after gathering began, from the server at `url`
@@ -152,6 +155,11 @@ impl Gathering {
         }
     }
 
+    /// The description is an answer (see `answering`).
+    pub fn answer(&mut self) {
+        self.answering = true;
+    }
+
     /// The browser finished gathering (`iceGatheringState` "complete").
     pub fn complete(&mut self) {
         self.complete = true;
@@ -168,8 +176,12 @@ impl Gathering {
             Some(first) => (first + 10.0).min(HOST_LIMIT_MS),
             None => HOST_LIMIT_MS,
         };
+        let head_start = |kind: ServerKind| match (kind, self.answering) {
+            (ServerKind::Turn, true) => 0.0,
+            _ => self.head_start_ms,
+        };
         let limit = |servers: &mut dyn Iterator<Item = &Awaited>| {
-            servers.map(|s| s.kind.limit_ms() - self.head_start_ms).fold(0.0, f64::max)
+            servers.map(|s| s.kind.limit_ms() - head_start(s.kind)).fold(0.0, f64::max)
         };
         let awaited = limit(&mut self.servers.iter().filter(|s| !s.answered && !s.skipped));
         // Relay-only gathers nothing else: with no relay yet there is nothing to offer at all,
@@ -205,11 +217,27 @@ impl Gathering {
     }
 }
 
-/// Whether two ICE server URLs name the same server: the browser reports `turn:host:port?transport=udp`
-/// where the configuration may say `turn:host:port`, and schemes are case-insensitive.
+/// Whether two ICE server URLs name the same server: the browser reports
+/// `turn:host:3478?transport=udp` where the configuration may say `turn:host`; schemes and
+/// host names are case-insensitive.
 fn same_server(reported: &str, configured: &str) -> bool {
-    let bare = |url: &str| url.split('?').next().unwrap_or(url).to_ascii_lowercase();
-    bare(reported) == bare(configured)
+    server_key(reported) == server_key(configured)
+}
+
+/// `scheme:host:port` of a STUN/TURN URL, lowercased, with the default port (RFC 7064, RFC
+/// 7065: 3478, or 5349 for `stuns:`/`turns:`) filled in and the query left out.
+fn server_key(url: &str) -> String {
+    let url = url.split('?').next().unwrap_or(url).to_ascii_lowercase();
+    let Some((scheme, address)) = url.split_once(':') else { return url };
+    let has_port = match address.strip_prefix('[') {
+        Some(bracketed) => bracketed.contains("]:"),
+        None => address.contains(':'),
+    };
+    if has_port {
+        return url;
+    }
+    let port = if scheme.ends_with('s') { 5349 } else { 3478 };
+    format!("{scheme}:{address}:{port}")
 }
 
 #[cfg(test)]
@@ -338,6 +366,27 @@ mod tests {
         assert_eq!(gathering.silent_turn_servers(), ["turn:b.example"], "a srflx candidate is no relay");
         gathering.candidate(CandidateType::Relay, None, 100.0);
         assert!(gathering.silent_turn_servers().is_empty(), "a relay without a URL answers for every TURN server");
+    }
+
+    #[test]
+    fn an_answer_waits_for_its_relay_whatever_the_pool_had() {
+        let configured = servers(&["stun:s.example", "turn:t.example"]);
+        let mut answer = Gathering::new(&configured, false, &ServerRecord::default(), 30_000.0);
+        answer.answer();
+        answer.candidate(CandidateType::Host, None, 1.0);
+        answer.candidate(CandidateType::ServerReflexive, None, 1.0);
+        assert_eq!(answer.leave_at(), TURN_LIMIT_MS);
+        answer.candidate(CandidateType::Relay, Some("turn:t.example:3478?transport=udp"), 62.0);
+        assert!(answer.ready(62.0));
+    }
+
+    #[test]
+    fn server_urls_match_with_their_default_ports() {
+        assert!(same_server("turn:t.example:3478?transport=udp", "TURN:T.example"));
+        assert!(same_server("turns:t.example:5349?transport=tcp", "turns:t.example"));
+        assert!(!same_server("turn:t.example:3479", "turn:t.example"));
+        assert!(same_server("stun:[2001:db8::1]:3478", "stun:[2001:db8::1]"));
+        assert!(!same_server("stun:[2001:db8::1]:3479", "stun:[2001:db8::1]"));
     }
 
     #[test]
