@@ -284,6 +284,58 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     phone.remove();
 }
 
+#[wasm_bindgen_test]
+async fn the_call_quality_indicator_is_named_by_its_level_and_warns_when_poor() {
+    use framephone::call_quality::{Estimate, Level, Tally};
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    state.session.set(Session::Registered);
+    let mut view = CallView::new(
+        CallRef(3),
+        false,
+        framephone::display_name::Party::new(None, "1004"),
+        "1004".into(),
+        CallStage::Active,
+        0.0,
+    );
+    view.answered_at = Some(0.0);
+    state.calls.set(vec![view]);
+    tick().await;
+    let region = find(&phone, "section[aria-label='Active call']");
+    let indicator = || find(&region, "[role=img][aria-label^='Call quality']").get_attribute("aria-label");
+    assert_eq!(indicator().as_deref(), Some("Call quality: measuring"), "before the first reading");
+    assert!(region.query_selector("[role=status]").unwrap().is_none(), "no warning before a reading");
+
+    let reading = |level: Level, mos: f64| {
+        let estimate = Estimate {
+            delay_ms: 40.0,
+            jitter_ms: 12.0,
+            round_trip_ms: Some(80.0),
+            loss_ratio: 0.12,
+            concealment_ratio: 0.1,
+            rating: 50.0,
+            mos,
+        };
+        let tally = Tally { level: Some(level), latest: Some(mos), worst: Some(mos), sum: mos, count: 1 };
+        move |calls: &mut Vec<CallView>| {
+            calls[0].quality = Some(estimate);
+            calls[0].quality_tally = tally;
+        }
+    };
+    state.calls.update(reading(Level::Good, 4.31));
+    tick().await;
+    assert_eq!(indicator().as_deref(), Some("Call quality: good, 4.3"));
+    assert!(region.query_selector("[role=status]").unwrap().is_none(), "no warning while good");
+
+    state.calls.update(reading(Level::Poor, 2.04));
+    tick().await;
+    assert_eq!(indicator().as_deref(), Some("Call quality: poor, 2.0"));
+    let warning = find(&region, "[role=status]").text_content().unwrap();
+    assert!(warning.contains("Call quality is poor"), "{warning}");
+    let details = region.text_content().unwrap();
+    assert!(details.contains("Jitter 12 ms, packet loss 12.0 %, round trip 80 ms, MOS 2.04"), "{details}");
+    phone.remove();
+}
+
 fn dispatch(target: &web_sys::EventTarget, kind: &str) {
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
