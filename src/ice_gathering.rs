@@ -102,9 +102,6 @@ pub struct Gathering {
     /// How long the connection had been gathering into its pool before the description was
     /// set: a server had that long already to answer.
     head_start_ms: f64,
-    /// An answer: Chromium allocates its relay anew (about 60 ms after it is set) instead of
-    /// taking the pool's, so the pool's head start does not count for TURN servers.
-    answering: bool,
     relay_only: bool,
     first_candidate_ms: Option<f64>,
     complete: bool,
@@ -127,7 +124,7 @@ impl Gathering {
                 Some(Awaited { url: url.clone(), kind, answered: useless, skipped: record.was_silent(url) })
             })
             .collect();
-        Gathering { servers, head_start_ms, answering: false, relay_only, first_candidate_ms: None, complete: false }
+        Gathering { servers, head_start_ms, relay_only, first_candidate_ms: None, complete: false }
     }
 
     /// A candidate of `kind` came, `at_ms` after gathering began, from the server at `url`
@@ -155,11 +152,6 @@ impl Gathering {
         }
     }
 
-    /// The description is an answer (see `answering`).
-    pub fn answer(&mut self) {
-        self.answering = true;
-    }
-
     /// The browser finished gathering (`iceGatheringState` "complete").
     pub fn complete(&mut self) {
         self.complete = true;
@@ -176,9 +168,12 @@ impl Gathering {
             Some(first) => (first + 10.0).min(HOST_LIMIT_MS),
             None => HOST_LIMIT_MS,
         };
-        let head_start = |kind: ServerKind| match (kind, self.answering) {
-            (ServerKind::Turn, true) => 0.0,
-            _ => self.head_start_ms,
+        // Chromium does not always take a description's relay from the pool: it allocates an
+        // answer's anew (about 60 ms after it is set), and an offer's too at times. The pool's
+        // head start counts for STUN only; a relay from the pool still ends the wait at once.
+        let head_start = |kind: ServerKind| match kind {
+            ServerKind::Turn => 0.0,
+            ServerKind::Stun => self.head_start_ms,
         };
         let limit = |servers: &mut dyn Iterator<Item = &Awaited>| {
             servers.map(|s| s.kind.limit_ms() - head_start(s.kind)).fold(0.0, f64::max)
@@ -335,12 +330,18 @@ mod tests {
     fn a_connection_made_ahead_waits_only_for_what_its_pool_has_not_had_time_for() {
         let configured = servers(&["stun:s.example", "turn:t.example"]);
         let record = ServerRecord::default();
-        let mut ready = Gathering::new(&configured, false, &record, 30_000.0);
-        assert_eq!(ready.leave_at(), HOST_LIMIT_MS, "the servers had their time in the pool");
+        let stun = servers(&["stun:s.example"]);
+        let mut ready = Gathering::new(&stun, false, &record, 30_000.0);
+        assert_eq!(ready.leave_at(), HOST_LIMIT_MS, "the server had its time in the pool");
         ready.candidate(CandidateType::Host, None, 1.0);
         assert_eq!(ready.leave_at(), 11.0, "pooled candidates come at once");
-        let young = Gathering::new(&configured, false, &record, 700.0);
-        assert_eq!(young.leave_at(), TURN_LIMIT_MS - 700.0);
+        let young = Gathering::new(&stun, false, &record, 200.0);
+        assert_eq!(young.leave_at(), STUN_LIMIT_MS - 200.0);
+        let mut turn = Gathering::new(&configured, false, &record, 30_000.0);
+        assert_eq!(turn.leave_at(), TURN_LIMIT_MS, "a relay is waited for whatever the pool had");
+        turn.candidate(CandidateType::Relay, None, 2.0);
+        turn.candidate(CandidateType::Host, None, 2.0);
+        assert!(turn.ready(12.0), "the pool's relay ends the wait at once");
     }
 
     #[test]
@@ -369,10 +370,9 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_waits_for_its_relay_whatever_the_pool_had() {
+    fn a_description_waits_for_its_relay_whatever_the_pool_had() {
         let configured = servers(&["stun:s.example", "turn:t.example"]);
         let mut answer = Gathering::new(&configured, false, &ServerRecord::default(), 30_000.0);
-        answer.answer();
         answer.candidate(CandidateType::Host, None, 1.0);
         answer.candidate(CandidateType::ServerReflexive, None, 1.0);
         assert_eq!(answer.leave_at(), TURN_LIMIT_MS);

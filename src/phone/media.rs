@@ -329,7 +329,6 @@ impl CallMedia {
     pub async fn answer(&self, offer: &str) -> Result<String, MediaError> {
         self.set_remote(RtcSdpType::Offer, offer).await?;
         let answer = JsFuture::from(self.connection.create_answer()).await.map_err(|e| failed("Answer", &e))?;
-        self.ice.gathering.borrow_mut().answer();
         self.set_local(answer).await
     }
 
