@@ -11,6 +11,16 @@ use crate::headers::CSeq;
 use crate::message::{HeaderName, Method, Request, Response};
 
 impl UserAgent {
+    /// Whether an offer of `call` is in progress either way (ours awaiting its answer or a glare
+    /// retry, theirs awaiting ours): [`UserAgent::reoffer`] would refuse a new one now. False
+    /// for a call that is not established.
+    pub fn offer_in_progress(&self, call: CallRef) -> bool {
+        self.calls
+            .get(&call)
+            .filter(|c| !c.ended && c.phase == Phase::Confirmed)
+            .is_some_and(|state| state.offer_out.is_some() || state.offer_in.is_some() || state.glare_sdp.is_some())
+    }
+
     /// Sends a new offer in an established call (hold, resume, new media).
     pub fn reoffer(&mut self, now: Millis, call: CallRef, sdp: String) -> Result<(), CommandError> {
         self.ctx.now = now;

@@ -169,6 +169,23 @@ fn hold_and_resume_are_offers_answered_by_the_other_side() {
 }
 
 #[test]
+fn an_offer_is_in_progress_from_the_re_invite_until_its_answer_at_both_ends() {
+    let mut net = Net::new();
+    let (a, b) = (net.agent("1001"), net.agent("1002"));
+    let (outgoing, incoming_call) = connect(&mut net, a, b);
+    assert!(!net.nodes[a].ua.offer_in_progress(outgoing) && !net.nodes[b].ua.offer_in_progress(incoming_call));
+    net.with(a, |ua, now| ua.reoffer(now, outgoing, OFFER.into())).expect("offer");
+    net.events(b);
+    assert!(net.nodes[a].ua.offer_in_progress(outgoing), "ours awaits its answer");
+    assert!(net.nodes[b].ua.offer_in_progress(incoming_call), "theirs awaits ours");
+    net.with(b, |ua, now| ua.accept_offer(now, incoming_call, ANSWER.into())).expect("answer");
+    net.events(a);
+    assert!(!net.nodes[a].ua.offer_in_progress(outgoing) && !net.nodes[b].ua.offer_in_progress(incoming_call));
+    net.with(a, |ua, now| ua.hang_up(now, outgoing)).expect("hang up");
+    assert!(!net.nodes[a].ua.offer_in_progress(outgoing), "an ended call has none");
+}
+
+#[test]
 fn glare_gets_491_and_both_offers_succeed_after_the_rfc_delays() {
     let mut net = Net::new();
     let (a, b) = (net.agent("1001"), net.agent("1002"));
