@@ -5,7 +5,7 @@
 //! rules) → the model (`model`, one serializable snapshot) → the components (`ui`). Clicks →
 //! `command::Command`s → the app (`app`, `session`) → the phone shell (`phone`). The pure
 //! modules (`model`, `desk`, `command`'s enum, `config`, `origin`, `dial_string`, `dial_plan`,
-//! `display_name`, `call_quality`, `turn_refusal`, `host::detect`, `host::click_to_dial`, `tones`, `history`'s records) decide
+//! `display_name`, `call_quality`, `ice_gathering`, `ice_restart`, `turn_refusal`, `host::detect`, `host::click_to_dial`, `tones`, `history`'s records) decide
 //! everything that needs no browser and are tested natively; `phone`, `host`'s back-ends, `app`
 //! and `ui` are the thin browser shell around them.
 
@@ -29,6 +29,7 @@ pub mod history;
 pub mod host;
 pub mod host_kind;
 pub mod ice_gathering;
+pub mod ice_restart;
 pub mod model;
 pub mod notifications;
 pub mod origin;
