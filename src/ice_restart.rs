@@ -122,11 +122,12 @@ pub enum LinkEvent {
     Established,
     /// `iceConnectionState` changed.
     Ice(IceState),
-    /// The once-a-second reading: every byte the call's transport has received so far, and
-    /// whether the far end is expected to send (the audio is `sendrecv`).
+    /// The once-a-second reading: what the call's connection has received so far, and whether
+    /// the far end is expected to send (the audio is `sendrecv`).
     Reading {
-        /// `bytesReceived` of the call's transport (RTP, RTCP and STUN).
-        bytes_received: u64,
+        /// A count of everything received (payload bytes and ICE checks of every candidate
+        /// pair): any change means packets came. It may drop when a restart retires old pairs.
+        received: u64,
         /// Whether packets should be coming.
         expecting: bool,
     },
@@ -189,8 +190,8 @@ pub struct LinkPolicy {
     ice_up_at: Option<f64>,
     /// Since when ICE has been `disconnected`, `failed`, or checking anew.
     ice_down_since: Option<f64>,
-    /// The last reading's byte count, and when bytes last came (or none were expected).
-    bytes: Option<u64>,
+    /// The last reading's count, and when packets last came (or none were expected).
+    received: Option<u64>,
     last_traffic: Option<f64>,
     /// The last reading brought bytes (or none were expected).
     flowing: bool,
@@ -221,7 +222,7 @@ impl LinkPolicy {
             was_up: false,
             ice_up_at: None,
             ice_down_since: None,
-            bytes: None,
+            received: None,
             last_traffic: None,
             flowing: true,
             silence_counts: true,
@@ -259,9 +260,9 @@ impl LinkPolicy {
                 };
                 self.ice = state;
             }
-            LinkEvent::Reading { bytes_received, expecting } => {
-                let grew = self.bytes.is_some_and(|before| bytes_received > before);
-                self.bytes = Some(bytes_received);
+            LinkEvent::Reading { received, expecting } => {
+                let grew = self.received.is_some_and(|before| received != before);
+                self.received = Some(received);
                 // A reading that expects nothing (held, or before the first packet) keeps the
                 // clock fresh, so that a resumed call is not taken as silent at once.
                 self.flowing = grew || !expecting || self.last_traffic.is_none();

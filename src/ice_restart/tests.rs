@@ -37,7 +37,7 @@ impl Call {
             if packets {
                 self.bytes += 5_000;
             }
-            self.event(LinkEvent::Reading { bytes_received: self.bytes, expecting });
+            self.event(LinkEvent::Reading { received: self.bytes, expecting });
         }
     }
 
@@ -128,10 +128,10 @@ fn disconnected_restarts_after_the_grace_and_failed_at_once() {
     call.event(LinkEvent::Ice(IceState::Disconnected));
     call.at(call.now + 1_900.0);
     call.seconds_expecting(0, false, false);
-    call.event(LinkEvent::Reading { bytes_received: call.bytes, expecting: false });
+    call.event(LinkEvent::Reading { received: call.bytes, expecting: false });
     assert!(call.restarts.is_empty());
     call.at(call.now + 100.0);
-    call.event(LinkEvent::Reading { bytes_received: call.bytes, expecting: false });
+    call.event(LinkEvent::Reading { received: call.bytes, expecting: false });
     assert_eq!(call.restarts.len(), 1);
 
     let mut call = Call::up(true);
