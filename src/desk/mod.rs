@@ -89,6 +89,14 @@ pub enum DeskEvent {
     },
     /// A line the agent must see on a call.
     Note(CallRef, String),
+    /// The call's audio path changed: reconnecting, lost, restarted
+    /// (`crate::ice_restart::LinkPolicy`).
+    Link {
+        /// Which call.
+        call: CallRef,
+        /// What the agent sees of it now.
+        link: crate::ice_restart::LinkView,
+    },
     /// A new audio reading and the levels made from it.
     Audio {
         /// Which call.
@@ -244,6 +252,7 @@ impl Desk {
                 self.change(call, |view| view.consultation = Some(consultation));
             }
             DeskEvent::Note(call, line) => self.change(call, |view| view.notes.push(line)),
+            DeskEvent::Link { call, link } => self.change(call, |view| view.link = link),
             DeskEvent::Audio { call, stats } => self.change(call, |view| {
                 use crate::audio_level::level_between;
                 view.levels =

@@ -288,3 +288,21 @@ fn successive_readings_give_the_call_a_quality_and_a_silent_interval_keeps_it() 
     assert_eq!(record.worst_mos, Some((poor.mos * 100.0).round() as u16));
     assert_eq!(record.average_mos, Some(((good + poor.mos) / 2.0 * 100.0).round() as u16));
 }
+
+#[test]
+fn a_call_shows_its_audio_path_reconnecting_then_restored() {
+    let mut desk = desk(COLLEAGUES, 0);
+    let call = CallRef(7);
+    let party = Party::new(None, "1002");
+    desk.on_event(NOW, DeskEvent::Placed { call, call_id: "c".into(), party, number: "1002".into(), note: None });
+    desk.on_event(NOW, DeskEvent::Established(call));
+    let reconnecting = crate::ice_restart::LinkView { reconnecting: true, lost: false, restarts: 1 };
+    desk.on_event(NOW + 3_000.0, DeskEvent::Link { call, link: reconnecting });
+    assert_eq!(desk.model().call(call).map(|c| c.link), Some(reconnecting));
+    let restored = crate::ice_restart::LinkView { reconnecting: false, lost: false, restarts: 1 };
+    desk.on_event(NOW + 5_000.0, DeskEvent::Link { call, link: restored });
+    assert_eq!(desk.model().call(call).map(|c| c.link), Some(restored));
+    // A call the desk does not know is left alone.
+    desk.on_event(NOW, DeskEvent::Link { call: CallRef(99), link: reconnecting });
+    assert!(desk.model().call(CallRef(99)).is_none());
+}

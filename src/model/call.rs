@@ -54,6 +54,9 @@ pub struct CallView {
     /// The call's quality so far: level (with hysteresis), worst and average MOS.
     #[serde(default)]
     pub quality_tally: crate::call_quality::Tally,
+    /// The audio path: reconnecting (an ICE restart on its way), lost, restarts so far.
+    #[serde(default)]
+    pub link: crate::ice_restart::LinkView,
     /// Keypad digits sent on this call.
     pub keys_sent: String,
     /// Digits the other side sent by SIP INFO.
@@ -83,6 +86,7 @@ impl CallView {
             levels: (0, 0),
             quality: None,
             quality_tally: Default::default(),
+            link: Default::default(),
             keys_sent: String::new(),
             keys_received: String::new(),
             consultation: None,
