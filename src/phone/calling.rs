@@ -18,6 +18,7 @@ use crate::desk::DeskEvent;
 use crate::devices::{self, Role};
 use crate::dial_string::DialStringError;
 use crate::display_name::Party;
+use crate::ice_restart::{LinkEvent, restarts_ice};
 
 impl Softphone {
     pub(super) async fn microphone(&self) -> Result<MediaStream, MediaError> {
@@ -97,7 +98,7 @@ impl Softphone {
         let placed = self.0.borrow_mut().agent.call(now(), &target, offer);
         let call = match placed {
             Ok(call) => {
-                self.0.borrow_mut().media.insert(call, media);
+                self.add_media(call, media, true);
                 let call_id = self.call_id(call);
                 let party = Party::new(None, &shown);
                 self.tell_desk(DeskEvent::Placed { call, call_id, party, number: shown, note: None });
@@ -173,9 +174,7 @@ impl Softphone {
                 }
             };
             match answered {
-                Ok(()) => {
-                    phone.0.borrow_mut().media.insert(call, media);
-                }
+                Ok(()) => phone.add_media(call, media, false),
                 Err(error) => {
                     media.close();
                     phone.tell_agent(format!("The call could not be answered: {error}"));
@@ -215,6 +214,14 @@ impl Softphone {
     /// re-INVITE, and comes back once the resuming offer has left.
     pub(super) async fn hold(&self, call: CallRef, held: bool) {
         let Some(media) = self.media(call) else { return };
+        // An ICE restart's offer being gathered goes first (a second or so at most); the hold's
+        // offer then keeps its new credentials.
+        for _ in 0..60 {
+            if !media.restarting() {
+                break;
+            }
+            crate::browser::sleep(50).await;
+        }
         media.set_held_here(held);
         media.set_direction(held);
         if held {
@@ -360,7 +367,7 @@ impl Softphone {
                     return;
                 }
             };
-            phone.0.borrow_mut().media.insert(call, media);
+            phone.add_media(call, media, true);
             let call_id = phone.call_id(call);
             let (party, number) = (party_text(&target), target.user().to_owned());
             phone.tell_desk(DeskEvent::Placed { call, call_id, party, number, note: Some(line) });
@@ -370,10 +377,12 @@ impl Softphone {
 
     pub(super) fn apply_answer(&self, call: CallRef, sdp: String) {
         let Some(media) = self.media(call).filter(|m| m.awaiting_answer()) else { return };
+        let phone = self.clone();
         spawn_local(async move {
             if let Err(error) = media.accept_answer(&sdp).await {
                 web_sys::console::warn_1(&error.to_string().into());
             }
+            phone.link_event(call, LinkEvent::Negotiated);
         });
     }
 
@@ -382,6 +391,13 @@ impl Softphone {
             let _ = self.run(|agent, now| agent.refuse_offer(now, call));
             return;
         };
+        // The other side restarted ICE: our answer gathers anew (`CallMedia::set_local`), and
+        // our own restart, if one was coming, is not needed.
+        if let Some(offer) = &sdp
+            && restarts_ice(media.remote_sdp().as_deref(), offer)
+        {
+            self.link_event(call, LinkEvent::RemoteRestart);
+        }
         let phone = self.clone();
         spawn_local(async move {
             let local = media.reply(sdp.as_deref()).await;
@@ -389,6 +405,7 @@ impl Softphone {
                 Ok(local) => phone.run(|agent, now| agent.accept_offer(now, call, local)),
                 Err(_) => phone.run(|agent, now| agent.refuse_offer(now, call)),
             };
+            phone.link_event(call, LinkEvent::Negotiated);
         });
     }
 }

@@ -9,6 +9,7 @@ use crate::browser::mark;
 use crate::credentials::{self, KeptSignIn};
 use crate::desk::DeskEvent;
 use crate::display_name::{DisplayName, Party};
+use crate::ice_restart::LinkEvent;
 use crate::model::{CallStage, Session};
 
 impl Softphone {
@@ -105,6 +106,7 @@ impl Softphone {
             }
             Event::Established { call, sdp } => {
                 self.tell_desk(DeskEvent::Established(call));
+                self.link_event(call, LinkEvent::Established);
                 if let Some(sdp) = sdp {
                     self.apply_answer(call, sdp);
                 }
@@ -116,6 +118,7 @@ impl Softphone {
                 if let Some(media) = self.media(call) {
                     media.set_direction(held);
                 }
+                self.link_event(call, LinkEvent::Failed);
             }
             Event::RemoteOffer { call, sdp } => self.answer_offer(call, sdp),
             Event::Dtmf { call, digit, .. } => {
@@ -135,6 +138,7 @@ impl Softphone {
                     self.play_music_while_held();
                 }
                 self.0.borrow_mut().offers.remove(&call);
+                self.0.borrow_mut().links.remove(&call);
                 self.tell_desk(DeskEvent::Ended { call, reason });
             }
             _ => {}

@@ -3,7 +3,8 @@
 //! and answers that leave once the servers worth waiting for have answered
 //! (`crate::ice_gathering`), the remote audio element, packet counts from `getStats`, and the
 //! servers' errors (`icecandidateerror`, and asked for anew when a TURN server gave the call
-//! nothing: `super::ice_errors`), kept for the shell.
+//! nothing: `super::ice_errors`), kept for the shell; the ICE connection's state for the
+//! restart policy (`crate::ice_restart`), and offers that restart ICE, gathered anew.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -14,14 +15,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     HtmlAudioElement, MediaStream, MediaStreamConstraints, MediaStreamTrack, RtcConfiguration, RtcIceGatheringState,
-    RtcIceServer, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType,
-    RtcSessionDescriptionInit, RtcTrackEvent,
+    RtcIceServer, RtcOfferOptions, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiver, RtcRtpTransceiverDirection,
+    RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 use crate::audio_level::{AudioStats, EnergyCounters};
 use crate::browser::{describe, stop_tracks};
 use crate::config::{IceServer, IceTransportPolicy};
 use crate::ice_gathering::{CandidateType, Gathering, ServerRecord};
+use crate::ice_restart::IceState;
 use crate::turn_refusal::CandidateError;
 
 /// How long a connection made ahead of a call is kept before it is made anew: its pooled
@@ -143,6 +145,9 @@ struct IceWatch {
     errors: RefCell<Vec<CandidateError>>,
     /// The TURN servers configured, asked anew when they give a call nothing.
     turn_servers: Vec<IceServer>,
+    /// The ICE servers and policy, for a restart's gathering.
+    servers: Vec<IceServer>,
+    relay_only: bool,
     /// Whether they were asked for this call already.
     asked: Cell<bool>,
 }
@@ -158,6 +163,13 @@ impl IceWatch {
         if let Some(wake) = self.wake.borrow_mut().take() {
             let _ = wake.call0(&JsValue::NULL);
         }
+    }
+
+    /// An ICE restart gathers new candidates from the start, waiting for the servers as a
+    /// connection made now would (the pool served the first description only).
+    fn gather_anew(&self) {
+        let gathering = Gathering::new(&self.servers, self.relay_only, &self.record.borrow(), 0.0);
+        *self.gathering.borrow_mut() = gathering;
     }
 
     fn on_candidate(&self, event: &web_sys::RtcPeerConnectionIceEvent) {
@@ -207,6 +219,13 @@ pub struct CallMedia {
     _on_candidate_error: Closure<dyn FnMut(JsValue)>,
     _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
     _on_unmute: Closure<dyn FnMut()>,
+    /// Reports `iceConnectionState` to the phone (`CallMedia::watch_ice`).
+    on_ice_state: RefCell<Option<Closure<dyn FnMut()>>>,
+    /// A restart offer is being made: hold and resume wait for it.
+    restarting: Cell<bool>,
+    /// What the connection has received so far, from the last `getStats` reading: payload
+    /// bytes and ICE checks of every candidate pair.
+    received: Cell<u64>,
     /// The other side's tracks, which call `_on_unmute` until they are told otherwise.
     remote_tracks: std::rc::Rc<std::cell::RefCell<Vec<MediaStreamTrack>>>,
     /// This call's own copy of the microphone (its tracks are clones), so that muting one call
@@ -246,6 +265,8 @@ impl CallMedia {
             wake: RefCell::new(None),
             errors: RefCell::new(Vec::new()),
             turn_servers: ice_servers.iter().filter(is_turn).cloned().collect(),
+            servers: ice_servers.to_vec(),
+            relay_only,
             asked: Cell::new(false),
         });
         let on_candidate = {
@@ -304,6 +325,9 @@ impl CallMedia {
             _on_candidate_error: on_candidate_error,
             _on_track: on_track,
             _on_unmute: on_unmute,
+            on_ice_state: RefCell::new(None),
+            restarting: Cell::new(false),
+            received: Cell::new(0),
             remote_tracks,
             microphone,
             microphone_source: RefCell::new(source),
@@ -323,6 +347,71 @@ impl CallMedia {
     pub async fn offer(&self) -> Result<String, MediaError> {
         let offer = JsFuture::from(self.connection.create_offer()).await.map_err(|e| failed("Offer", &e))?;
         self.set_local(offer).await
+    }
+
+    /// Our offer with new ICE credentials (an ICE restart), its candidates gathered anew; the
+    /// transceivers keep their direction, so a held call stays held.
+    pub async fn restart_offer(&self) -> Result<String, MediaError> {
+        self.restarting.set(true);
+        let options = RtcOfferOptions::new();
+        options.set_ice_restart(true);
+        let offer = JsFuture::from(self.connection.create_offer_with_rtc_offer_options(&options)).await;
+        let offer = match offer {
+            Ok(offer) => self.set_local(offer).await,
+            Err(error) => Err(failed("Offer", &error)),
+        };
+        self.restarting.set(false);
+        offer
+    }
+
+    /// Whether a restart offer is being made.
+    pub fn restarting(&self) -> bool {
+        self.restarting.get()
+    }
+
+    /// Takes back `offer` when the call could not send it (another offer came first), so that
+    /// the connection does not wait for an answer that never comes; an offer set since stays.
+    pub async fn withdraw(&self, offer: &str) {
+        if self.connection.pending_local_description().is_some_and(|d| d.sdp() == offer) {
+            let rollback = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
+            if let Err(error) = JsFuture::from(self.connection.set_local_description(&rollback)).await {
+                web_sys::console::warn_1(&failed("Rollback", &error).to_string().into());
+            }
+        }
+    }
+
+    /// The other side's description as applied now.
+    pub fn remote_sdp(&self) -> Option<String> {
+        self.connection.remote_description().map(|d| d.sdp())
+    }
+
+    /// Calls `report` with each new `iceConnectionState` of the call (one reporter at a time).
+    pub fn watch_ice(&self, report: impl Fn(IceState) + 'static) {
+        let connection = self.connection.clone();
+        let on_change = Closure::<dyn FnMut()>::new(move || {
+            let state = Reflect::get(&connection, &"iceConnectionState".into()).ok().and_then(|s| s.as_string());
+            if let Some(state) = state.as_deref().and_then(IceState::parse) {
+                report(state);
+            }
+        });
+        self.connection.set_oniceconnectionstatechange(Some(on_change.as_ref().unchecked_ref()));
+        // The old one (if any) is unreachable now, and dropped.
+        *self.on_ice_state.borrow_mut() = Some(on_change);
+    }
+
+    /// What the connection had received at the last [`CallMedia::stats`] reading (payload bytes
+    /// and ICE checks together): a count that changes whenever packets come.
+    pub fn received(&self) -> u64 {
+        self.received.get()
+    }
+
+    /// Whether the other side is expected to send audio now: the negotiated direction is
+    /// `sendrecv` (not held by us, nor inactive).
+    pub fn expects_audio(&self) -> bool {
+        self.connection.get_transceivers().iter().any(|transceiver| {
+            let direction = Reflect::get(&transceiver, &"currentDirection".into()).ok().and_then(|d| d.as_string());
+            direction.as_deref() == Some("sendrecv")
+        })
     }
 
     /// Our answer to the other side's offer.
@@ -429,10 +518,15 @@ impl CallMedia {
         let mut found = AudioStats::default();
         let Ok(report) = JsFuture::from(self.connection.get_stats()).await else { return found };
         let Ok(Some(entries)) = js_sys::try_iter(&report) else { return found };
+        let mut received = 0.0;
         for entry in entries.flatten() {
             let stats = Array::from(&entry).get(1);
             let text = |key: &str| Reflect::get(&stats, &key.into()).ok().and_then(|v| v.as_string());
             let number = |key: &str| Reflect::get(&stats, &key.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+            if text("type").as_deref() == Some("candidate-pair") {
+                // Payload bytes leave out ICE checks; a path is alive when either comes.
+                received += number("bytesReceived") + number("requestsReceived") + number("responsesReceived");
+            }
             if text("kind").as_deref() != Some("audio") {
                 continue;
             }
@@ -462,19 +556,27 @@ impl CallMedia {
                 _ => {}
             }
         }
+        self.received.set(received as u64);
         found
     }
 
     async fn set_local(&self, description: JsValue) -> Result<String, MediaError> {
+        let sdp = Reflect::get(&description, &"sdp".into()).ok().and_then(|s| s.as_string()).unwrap_or_default();
         let description: RtcSessionDescriptionInit = description.unchecked_into();
-        // A later offer or answer (hold, resume) reuses the candidates gathered for the first.
-        let first = self.connection.local_description().is_none();
+        // A later offer or answer (hold, resume) reuses the candidates gathered for the first;
+        // one with new ICE credentials (a restart, ours or theirs) gathers anew.
+        let previous = self.connection.local_description().map(|d| d.sdp());
+        let first = previous.is_none();
+        let restart = crate::ice_restart::restarts_ice(previous.as_deref(), &sdp);
+        if restart {
+            self.ice.gather_anew();
+        }
         self.ice.started.set(js_sys::Date::now());
         JsFuture::from(self.connection.set_local_description(&description))
             .await
             .map_err(|e| failed("Local description", &e))?;
-        if first {
-            self.gathered().await;
+        if first || restart {
+            self.gathered(first).await;
             self.ice.ask_silent_turn_servers();
         }
         self.connection
@@ -493,9 +595,10 @@ impl CallMedia {
     }
 
     /// Waits until the gathering may leave (`Gathering::leave_at`), looking again at each
-    /// candidate, error or the end of gathering.
-    async fn gathered(&self) {
-        if self.connection.ice_gathering_state() == RtcIceGatheringState::Complete {
+    /// candidate, error or the end of gathering. A restart's gathering may still read as the
+    /// last one's "complete" at this point: only its own end-of-candidates counts.
+    async fn gathered(&self, first: bool) {
+        if first && self.connection.ice_gathering_state() == RtcIceGatheringState::Complete {
             self.ice.gathering.borrow_mut().complete();
         }
         let Some(window) = web_sys::window() else { return };
@@ -520,6 +623,7 @@ impl CallMedia {
     fn unregister_handlers(&self) {
         self.connection.set_ontrack(None);
         self.connection.set_onicecandidate(None);
+        self.connection.set_oniceconnectionstatechange(None);
         let _ = Reflect::set(&self.connection, &"onicecandidateerror".into(), &JsValue::NULL);
         for track in self.remote_tracks.borrow().iter() {
             track.set_onunmute(None);

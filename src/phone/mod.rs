@@ -9,7 +9,9 @@ mod calling;
 mod events;
 mod hold_audio;
 mod ice_errors;
+mod link;
 mod media;
+mod network;
 mod presence;
 mod setup;
 mod spare;
@@ -32,6 +34,7 @@ use crate::config::{Config, DtmfMode, IceServer, IceTransportPolicy};
 use crate::desk::{AppEvent, Desk, DeskAction, DeskEvent};
 use crate::dial_plan::DialPlan;
 use crate::ice_gathering::ServerRecord;
+use crate::ice_restart::LinkEvent;
 use crate::model::{PhoneSnapshot, Session};
 use media::CallMedia;
 pub use media::MediaError;
@@ -69,6 +72,10 @@ struct Shell {
     ending: Session,
     flows: HashMap<FlowId, Flow>,
     media: HashMap<CallRef, Rc<CallMedia>>,
+    /// Each call's ICE restart policy (`link.rs`).
+    links: HashMap<CallRef, crate::ice_restart::LinkPolicy>,
+    /// The browser's network events, for the calls' policies.
+    network: Option<network::NetworkWatch>,
     /// Offers of incoming calls, kept until the agent answers.
     offers: HashMap<CallRef, Option<String>>,
     /// Presence subscriptions, by the directory number they watch.
@@ -107,8 +114,13 @@ pub struct Keeping {
 const STOP_DEADLINE_MS: i32 = 2_000;
 
 /// What a shell releases: callbacks and sockets to drop once no handler can reach them.
-type Released =
-    (Vec<Flow>, Option<Closure<dyn FnMut()>>, Option<(i32, Closure<dyn FnMut()>)>, Option<Closure<dyn FnMut()>>);
+type Released = (
+    Vec<Flow>,
+    Option<Closure<dyn FnMut()>>,
+    Option<(i32, Closure<dyn FnMut()>)>,
+    Option<Closure<dyn FnMut()>>,
+    Option<network::NetworkWatch>,
+);
 
 impl Shell {
     /// Stops every clock and unregisters every handler the page holds for this shell (timers,
@@ -128,6 +140,10 @@ impl Shell {
                 let _ = window.remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
             }
         }
+        if let Some(network) = &self.network {
+            network.stop();
+        }
+        self.links.clear();
         for (_, media) in self.media.drain() {
             media.close();
         }
@@ -142,7 +158,7 @@ impl Shell {
         }
         // A flow unregisters its socket's handlers when it is dropped, before its closures go.
         let flows: Vec<Flow> = self.flows.drain().map(|(_, flow)| flow).collect();
-        (flows, self.tick.take(), self.every_second.take(), self.on_page_hide.take())
+        (flows, self.tick.take(), self.every_second.take(), self.on_page_hide.take(), self.network.take())
     }
 }
 
@@ -190,6 +206,8 @@ impl Softphone {
             ending: Session::SignedOut,
             flows: HashMap::new(),
             media: HashMap::new(),
+            links: HashMap::new(),
+            network: None,
             offers: HashMap::new(),
             watched: HashMap::new(),
             microphone: None,
@@ -381,7 +399,14 @@ impl Softphone {
         if let Some(window) = web_sys::window() {
             let _ = window.add_event_listener_with_callback("pagehide", on_page_hide.as_ref().unchecked_ref());
         }
+        let weak = Rc::downgrade(&self.0);
+        let network = network::NetworkWatch::start(move |change| {
+            if let Some(shell) = weak.upgrade() {
+                Softphone(shell).network_changed(change);
+            }
+        });
         let mut shell = self.0.borrow_mut();
+        shell.network = Some(network);
         shell.tick = Some(tick);
         shell.on_page_hide = Some(on_page_hide);
         shell.every_second = Some((interval, every_second));
@@ -426,6 +451,8 @@ impl Softphone {
                 let stats = media.stats().await;
                 if !phone.0.borrow().stopping {
                     phone.tell_desk(DeskEvent::Audio { call, stats });
+                    let reading = LinkEvent::Reading { received: media.received(), expecting: media.expects_audio() };
+                    phone.link_event(call, reading);
                 }
             });
         }
