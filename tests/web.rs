@@ -336,6 +336,49 @@ async fn the_call_quality_indicator_is_named_by_its_level_and_warns_when_poor() 
     phone.remove();
 }
 
+#[wasm_bindgen_test]
+async fn reconnecting_audio_is_a_status_while_the_path_is_restored_and_the_restarts_are_in_the_details() {
+    use framephone::ice_restart::LinkView;
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    state.session.set(Session::Registered);
+    let mut view = CallView::new(
+        CallRef(4),
+        true,
+        framephone::display_name::Party::new(None, "1005"),
+        "1005".into(),
+        CallStage::Active,
+        0.0,
+    );
+    view.answered_at = Some(0.0);
+    state.calls.set(vec![view]);
+    tick().await;
+    let region = find(&phone, "section[aria-label='Active call']");
+    let statuses = || {
+        let found = region.query_selector_all("[role=status]").unwrap();
+        (0..found.length()).filter_map(|i| found.item(i)?.text_content()).collect::<Vec<_>>()
+    };
+    assert!(statuses().is_empty(), "nothing to say while the audio flows");
+    assert!(!region.text_content().unwrap().contains("ICE restarts"), "no restart yet");
+
+    let link = |link: LinkView| move |calls: &mut Vec<CallView>| calls[0].link = link;
+    state.calls.update(link(LinkView { reconnecting: true, lost: false, restarts: 1 }));
+    tick().await;
+    assert_eq!(statuses(), ["Reconnecting audio…"]);
+    assert!(region.query_selector("[role=alert]").unwrap().is_none());
+
+    state.calls.update(link(LinkView { reconnecting: false, lost: false, restarts: 1 }));
+    tick().await;
+    assert!(statuses().is_empty(), "cleared once the audio is back");
+    let details = find(&region, "details").text_content().unwrap();
+    assert!(details.contains("Audio reconnected (ICE restarts): 1"), "{details}");
+
+    state.calls.update(link(LinkView { reconnecting: false, lost: true, restarts: 3 }));
+    tick().await;
+    let alert = find(&region, "[role=alert]").text_content().unwrap();
+    assert!(alert.starts_with("No audio: the connection to the other party was lost."), "{alert}");
+    phone.remove();
+}
+
 fn dispatch(target: &web_sys::EventTarget, kind: &str) {
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);

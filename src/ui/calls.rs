@@ -1,5 +1,6 @@
 //! Calls: an `alertdialog` per incoming call (Answer, Decline) and a region per call in
-//! progress (Hang up, Mute, Hold), with the other party, the state, a timer and audio packets.
+//! progress (Hang up, Mute, Hold), with the other party, the state, a timer and audio packets,
+//! and "Reconnecting audio…" while an ICE restart restores its audio path.
 
 use leptos::prelude::*;
 use sip::agent::CallRef;
@@ -81,6 +82,20 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 {move || timer().map(|t| view! { <span class="fp-call__timer" role="timer">{t}</span> })}
             </p>
             {move || {
+                call().filter(|c| c.link.reconnecting).map(|_| {
+                    view! { <p class="fp-call__reconnecting" role="status">"Reconnecting audio…"</p> }
+                })
+            }}
+            {move || {
+                call().filter(|c| c.link.lost).map(|_| {
+                    view! {
+                        <p class="fp-call__warning" role="alert">
+                            "No audio: the connection to the other party was lost. It comes back by itself if the network does; otherwise hang up and call again."
+                        </p>
+                    }
+                })
+            }}
+            {move || {
                 call()
                     .map(|c| c.notes)
                     .unwrap_or_default()
@@ -107,6 +122,12 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
             <details class="fp-call__details">
                 <summary>"Call details"</summary>
                 <p>{move || call().and_then(|c| c.quality).map_or_else(|| "No reading yet.".to_owned(), |e| crate::call_quality::figures_text(&e))}</p>
+                {move || {
+                    call()
+                        .map(|c| c.link.restarts)
+                        .filter(|restarts| *restarts > 0)
+                        .map(|restarts| view! { <p>{format!("Audio reconnected (ICE restarts): {restarts}")}</p> })
+                }}
             </details>
             <div class="fp-call__actions">
                 <button
