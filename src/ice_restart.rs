@@ -269,7 +269,9 @@ impl LinkPolicy {
                 if grew {
                     self.silence_counts = true;
                 }
-                if grew || !expecting {
+                // Silence counts only once packets have flowed: the first connection is ICE's
+                // own business.
+                if grew || !expecting && self.last_traffic.is_some() {
                     self.last_traffic = Some(now);
                 }
             }

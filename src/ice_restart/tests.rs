@@ -276,6 +276,23 @@ fn nothing_restarts_before_the_call_is_established_nor_while_ice_first_checks() 
 }
 
 #[test]
+fn a_slow_first_connection_is_not_taken_for_a_dead_path() {
+    let mut call = Call { policy: LinkPolicy::new(true), now: 0.0, bytes: 0, restarts: Vec::new() };
+    call.event(LinkEvent::Established);
+    // Before the answer's direction is known nothing is expected; then ICE takes its time.
+    call.seconds_expecting(2, false, false);
+    call.event(LinkEvent::Ice(IceState::Checking));
+    call.seconds(5, false);
+    call.event(LinkEvent::Ice(IceState::Connected));
+    call.seconds(1, false);
+    assert!(call.restarts.is_empty(), "{:?}", call.restarts);
+    assert_eq!(call.view(), LinkView::default());
+    call.seconds(3, true);
+    call.seconds(2, false);
+    assert_eq!(call.restarts.len(), 1, "once packets have flowed, silence counts");
+}
+
+#[test]
 fn the_spacing_grows_and_stays_bounded() {
     assert_eq!([1, 2, 3, 4].map(spacing_ms), [0.0, 1_000.0, 2_000.0, 4_000.0]);
     assert_eq!(spacing_ms(40), 16_000.0);
