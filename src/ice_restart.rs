@@ -48,6 +48,9 @@ pub const ATTEMPT_TIMEOUT_MS: f64 = 8_000.0;
 pub const MAX_ATTEMPTS: u32 = 3;
 /// How long after a change of the network's estimates a down path restarts without grace.
 pub const HINT_MS: f64 = 10_000.0;
+/// A path whose last packet came this recently is flowing (a live `sendrecv` path brings one
+/// every 20 ms).
+pub const FLOW_MS: f64 = 1_000.0;
 /// How long a restart that found another offer in progress waits before it looks again (it also
 /// looks as soon as that offer ends).
 pub const BUSY_RETRY_MS: f64 = 1_000.0;
@@ -126,8 +129,12 @@ pub enum LinkEvent {
     /// the far end is expected to send (the audio is `sendrecv`).
     Reading {
         /// A count of everything received (payload bytes and ICE checks of every candidate
-        /// pair): any change means packets came. It may drop when a restart retires old pairs.
+        /// pair): growth means packets came. It may drop when a restart retires old pairs.
         received: u64,
+        /// How long ago the last packet came, when the browser says
+        /// (`lastPacketReceivedTimestamp`): exact whatever the readings' rhythm, which a busy
+        /// page stretches. Without it, the count's growth between readings tells.
+        silent_ms: Option<f64>,
         /// Whether packets should be coming.
         expecting: bool,
     },
@@ -260,20 +267,32 @@ impl LinkPolicy {
                 };
                 self.ice = state;
             }
-            LinkEvent::Reading { received, expecting } => {
-                let grew = self.received.is_some_and(|before| received != before);
+            LinkEvent::Reading { received, silent_ms, expecting } => {
+                // A drop is old candidate pairs retired by a restart, not packets: the next
+                // reading of a live path grows from the new count.
+                let grew = self.received.is_some_and(|before| received > before);
                 self.received = Some(received);
-                // A reading that expects nothing (held, or before the first packet) keeps the
-                // clock fresh, so that a resumed call is not taken as silent at once.
-                self.flowing = grew || !expecting || self.last_traffic.is_none();
-                if grew {
+                let latest = match silent_ms {
+                    Some(ago) if received > 0 => Some(now - ago.max(0.0)),
+                    _ => grew.then_some(now),
+                };
+                if let Some(at) = latest
+                    && self.last_traffic.is_none_or(|last| at > last)
+                {
+                    // Silence counts only once packets have flowed: the first connection is
+                    // ICE's own business.
+                    self.last_traffic = Some(at);
+                }
+                let recent = self.last_traffic.is_some_and(|last| now - last < FLOW_MS);
+                if recent {
                     self.silence_counts = true;
                 }
-                // Silence counts only once packets have flowed: the first connection is ICE's
-                // own business.
-                if grew || !expecting && self.last_traffic.is_some() {
+                // A reading that expects nothing (held) keeps the clock fresh, so that a resumed
+                // call is not taken as silent at once.
+                if !expecting && self.last_traffic.is_some() {
                     self.last_traffic = Some(now);
                 }
+                self.flowing = recent || !expecting || self.last_traffic.is_none();
             }
             LinkEvent::Network(Network::Offline) => self.offline = true,
             LinkEvent::Network(Network::Online) => {

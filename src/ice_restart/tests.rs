@@ -37,7 +37,7 @@ impl Call {
             if packets {
                 self.bytes += 5_000;
             }
-            self.event(LinkEvent::Reading { received: self.bytes, expecting });
+            self.event(LinkEvent::Reading { received: self.bytes, silent_ms: None, expecting });
         }
     }
 
@@ -128,10 +128,10 @@ fn disconnected_restarts_after_the_grace_and_failed_at_once() {
     call.event(LinkEvent::Ice(IceState::Disconnected));
     call.at(call.now + 1_900.0);
     call.seconds_expecting(0, false, false);
-    call.event(LinkEvent::Reading { received: call.bytes, expecting: false });
+    call.event(LinkEvent::Reading { received: call.bytes, silent_ms: None, expecting: false });
     assert!(call.restarts.is_empty());
     call.at(call.now + 100.0);
-    call.event(LinkEvent::Reading { received: call.bytes, expecting: false });
+    call.event(LinkEvent::Reading { received: call.bytes, silent_ms: None, expecting: false });
     assert_eq!(call.restarts.len(), 1);
 
     let mut call = Call::up(true);
@@ -290,6 +290,27 @@ fn a_slow_first_connection_is_not_taken_for_a_dead_path() {
     call.seconds(3, true);
     call.seconds(2, false);
     assert_eq!(call.restarts.len(), 1, "once packets have flowed, silence counts");
+}
+
+#[test]
+fn when_the_browser_dates_the_last_packet_one_late_reading_is_enough() {
+    // A busy page: readings 3 s apart. The count alone would see growth at both.
+    let mut call = Call::up(true);
+    call.bytes += 1_000;
+    call.at(call.now + 3_000.0);
+    call.event(LinkEvent::Reading { received: call.bytes, silent_ms: Some(2_400.0), expecting: true });
+    assert_eq!(call.restarts.len(), 1, "silent for 2.4 s");
+    assert!(call.view().reconnecting);
+    call.event(LinkEvent::Sent);
+    call.bytes += 1_000;
+    call.at(call.now + 3_000.0);
+    call.event(LinkEvent::Reading { received: call.bytes, silent_ms: Some(20.0), expecting: true });
+    assert_eq!(call.view(), LinkView { reconnecting: false, lost: false, restarts: 1 });
+    // A second without packets is no outage.
+    call.at(call.now + 1_000.0);
+    call.event(LinkEvent::Reading { received: call.bytes, silent_ms: Some(1_020.0), expecting: true });
+    assert_eq!(call.restarts.len(), 1);
+    assert!(!call.view().reconnecting);
 }
 
 #[test]

@@ -226,6 +226,8 @@ pub struct CallMedia {
     /// What the connection has received so far, from the last `getStats` reading: payload
     /// bytes and ICE checks of every candidate pair.
     received: Cell<u64>,
+    /// How long before that reading the last packet came, when the browser says.
+    silent_ms: Cell<Option<f64>>,
     /// The other side's tracks, which call `_on_unmute` until they are told otherwise.
     remote_tracks: std::rc::Rc<std::cell::RefCell<Vec<MediaStreamTrack>>>,
     /// This call's own copy of the microphone (its tracks are clones), so that muting one call
@@ -328,6 +330,7 @@ impl CallMedia {
             on_ice_state: RefCell::new(None),
             restarting: Cell::new(false),
             received: Cell::new(0),
+            silent_ms: Cell::new(None),
             remote_tracks,
             microphone,
             microphone_source: RefCell::new(source),
@@ -400,9 +403,15 @@ impl CallMedia {
     }
 
     /// What the connection had received at the last [`CallMedia::stats`] reading (payload bytes
-    /// and ICE checks together): a count that changes whenever packets come.
+    /// and ICE checks together): a count that grows whenever packets come.
     pub fn received(&self) -> u64 {
         self.received.get()
+    }
+
+    /// How long before the last [`CallMedia::stats`] reading the last packet came, when the
+    /// browser dates its packets (`lastPacketReceivedTimestamp` of the candidate pairs).
+    pub fn silent_ms(&self) -> Option<f64> {
+        self.silent_ms.get()
     }
 
     /// Whether the other side is expected to send audio now: the negotiated direction is
@@ -519,6 +528,8 @@ impl CallMedia {
         let Ok(report) = JsFuture::from(self.connection.get_stats()).await else { return found };
         let Ok(Some(entries)) = js_sys::try_iter(&report) else { return found };
         let mut received = 0.0;
+        // The newest `lastPacketReceivedTimestamp` of any pair, and the report's own time.
+        let (mut last_packet, mut reported) = (None::<f64>, 0.0_f64);
         for entry in entries.flatten() {
             let stats = Array::from(&entry).get(1);
             let text = |key: &str| Reflect::get(&stats, &key.into()).ok().and_then(|v| v.as_string());
@@ -526,6 +537,11 @@ impl CallMedia {
             if text("type").as_deref() == Some("candidate-pair") {
                 // Payload bytes leave out ICE checks; a path is alive when either comes.
                 received += number("bytesReceived") + number("requestsReceived") + number("responsesReceived");
+                let last = Reflect::get(&stats, &"lastPacketReceivedTimestamp".into()).ok().and_then(|v| v.as_f64());
+                if let Some(last) = last {
+                    last_packet = Some(last_packet.map_or(last, |newest| newest.max(last)));
+                    reported = reported.max(number("timestamp"));
+                }
             }
             if text("kind").as_deref() != Some("audio") {
                 continue;
@@ -557,6 +573,7 @@ impl CallMedia {
             }
         }
         self.received.set(received as u64);
+        self.silent_ms.set(last_packet.map(|last| (reported - last).max(0.0)));
         found
     }
 

@@ -451,7 +451,11 @@ impl Softphone {
                 let stats = media.stats().await;
                 if !phone.0.borrow().stopping {
                     phone.tell_desk(DeskEvent::Audio { call, stats });
-                    let reading = LinkEvent::Reading { received: media.received(), expecting: media.expects_audio() };
+                    let reading = LinkEvent::Reading {
+                        received: media.received(),
+                        silent_ms: media.silent_ms(),
+                        expecting: media.expects_audio(),
+                    };
                     phone.link_event(call, reading);
                 }
             });
