@@ -19,7 +19,7 @@
 # Settings: LAB_DIR (default /tmp/framephone-lab), LAB_UDP_PORT (5060), LAB_WS_PORT (8088),
 # LAB_DOMAIN (framephone.test, also the TURN realm), LAB_TURN_PORT (3478: long-term credentials),
 # LAB_TURN_SECRET_PORT (LAB_TURN_PORT + 2: the REST API secret); each coturn listens on UDP and
-# TCP and relays from 50 UDP ports of LAB_TURN_PORT + 1000 to + 1099. Every command but start
+# TCP and relays from UDP ports of LAB_TURN_PORT + 1000 to + 1499 (400 and 100). Every command but start
 # takes the settings it does not find in the environment from the last start in $LAB_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,9 +62,12 @@ start() {
   kamailio -f "$LAB_DIR/kamailio.cfg" -P "$pidfile" -Y "$LAB_DIR" -E >"$LAB_DIR/kamailio.log" 2>&1
   started "$pidfile" "$LAB_DIR/kamailio.log" Kamailio
   echo "lab: Kamailio on udp:127.0.0.1:$LAB_UDP_PORT and ws://127.0.0.1:$LAB_WS_PORT (log: $LAB_DIR/kamailio.log)"
-  start_turn long-term "$LAB_TURN_PORT" $((LAB_TURN_PORT + 1000)) \
+  # Relay ports to spare: a browser that quits without releasing its allocations (a failed test)
+  # holds them for coturn's ten minutes, and every call, connection kept ready and ICE restart
+  # takes one per browser.
+  start_turn long-term "$LAB_TURN_PORT" $((LAB_TURN_PORT + 1000)) 400 \
     "$(echo lt-cred-mech; turn_users | while read -r name password; do echo "user=$name:$password"; done)"
-  start_turn rest-api "$LAB_TURN_SECRET_PORT" $((LAB_TURN_PORT + 1050)) \
+  start_turn rest-api "$LAB_TURN_SECRET_PORT" $((LAB_TURN_PORT + 1400)) 100 \
     "$(printf 'use-auth-secret\nstatic-auth-secret=%s' "$(turn_secret)")"
   echo "lab: coturn on udp and tcp 127.0.0.1:$LAB_TURN_PORT (long-term credentials) and 127.0.0.1:$LAB_TURN_SECRET_PORT (REST API secret), realm $LAB_DOMAIN (logs: $LAB_DIR/turn-*.log)"
 }
@@ -85,10 +88,10 @@ started() {
 turn_users() { awk '$1 == "user" { print $2, $3 }' lab/turn.txt; }
 turn_secret() { awk '$1 == "secret" { print $2 }' lab/turn.txt; }
 
-# start_turn INSTANCE PORT FIRST_RELAY_PORT CREDENTIALS: one coturn of our own (daemon), its
-# configuration lab/turnserver.conf with CREDENTIALS (configuration lines) appended.
+# start_turn INSTANCE PORT FIRST_RELAY_PORT RELAY_PORTS CREDENTIALS: one coturn of our own
+# (daemon), its configuration lab/turnserver.conf with CREDENTIALS (configuration lines) appended.
 start_turn() {
-  local instance=$1 port=$2 relay=$3 credentials=$4 config="$LAB_DIR/turn-$1.conf"
+  local instance=$1 port=$2 relay=$3 count=$4 credentials=$5 config="$LAB_DIR/turn-$1.conf"
   command -v turnserver >/dev/null || {
     echo "lab: turnserver is missing: install the Debian package coturn (scripts/bootstrap.sh does)" >&2
     exit 1
@@ -99,7 +102,7 @@ start_turn() {
     echo "lab: 127.0.0.1:$port is in use already (another lab's coturn? stop it, or choose LAB_TURN_PORT)" >&2
     exit 1
   fi
-  sed -e "s/TURN_PORT/$port/g" -e "s/RELAY_MIN/$relay/g" -e "s/RELAY_MAX/$((relay + 49))/g" \
+  sed -e "s/TURN_PORT/$port/g" -e "s/RELAY_MIN/$relay/g" -e "s/RELAY_MAX/$((relay + count - 1))/g" \
     -e "s/TURN_REALM/$LAB_DOMAIN/g" -e "s/INSTANCE/$instance/g" -e "s|LAB_DIR|$LAB_DIR|g" \
     lab/turnserver.conf >"$config"
   printf '%s\n' "$credentials" >>"$config"
