@@ -6,11 +6,12 @@
 //!
 //! The rules:
 //!
-//! - **The path is down** when ICE says `disconnected` or `failed`, or when a call that should
-//!   be receiving (its audio is `sendrecv`) has received nothing at all (no RTP, RTCP or STUN)
-//!   since the last reading. Chromium reports `disconnected` only once its checks go
-//!   unanswered for about five seconds, and `failed` after thirty, while a healthy path brings
-//!   a packet every 20 ms: the readings see a dead path first.
+//! - **The path is down** when ICE says `disconnected` or `failed` (or checks anew after having
+//!   been up), or when a call that should be receiving (its audio is `sendrecv`) has received
+//!   nothing at all (no RTP, RTCP or ICE check) for a while, once packets have flowed. Chromium
+//!   reports `disconnected` only once its checks go unanswered for several seconds, and
+//!   `failed` after about thirty, while a healthy path brings a packet every 20 ms: the
+//!   readings see a dead path first.
 //! - **Grace**: the side that placed the call restarts once the path has been down for
 //!   [`GRACE_MS`] (a blip of a second heals by itself); the side that answered waits
 //!   [`ANSWERER_WAIT_MS`] longer, so that when both see the same outage only one restarts (the
