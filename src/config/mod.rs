@@ -8,6 +8,7 @@ mod fetch;
 pub mod headers;
 mod media;
 mod reader;
+mod secure_page;
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ use crate::origin::{AllowList, OriginPattern, is_loopback_host};
 pub use fetch::fetch_config;
 pub use media::{MAX_MUSIC_PATH_CHARS, MediaSettings};
 use reader::{ObjectReader, Problems, as_array, as_str, item_path};
+pub use secure_page::problems_on_page;
 
 /// Where the widget fetches its configuration, relative to its own page.
 pub const CONFIG_PATH: &str = "framephone.json";
