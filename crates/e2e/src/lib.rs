@@ -6,6 +6,7 @@ mod a11y;
 mod browser;
 mod page_errors;
 mod recorder;
+mod secure_lab;
 mod sounds;
 mod udp_relay;
 mod wait;
@@ -14,6 +15,7 @@ pub use a11y::{all_by_role, by_role, wait_for_role};
 pub use browser::Browser;
 pub use page_errors::{check_page_error_recorder, clear_page_errors, page_errors, record_page_errors};
 pub use recorder::Recorder;
+pub use secure_lab::{LabTls, devserver_over_https};
 pub use sounds::{tone_wav, voice_wav};
 pub use udp_relay::{Impairment, UdpRelay};
 pub use wait::{PATIENCE, eventually};
@@ -68,8 +70,11 @@ pub async fn devserver_with_ice(
 /// of `lab/turn.txt`.
 #[derive(Clone, Debug)]
 pub struct TurnLab {
-    /// `$LAB_TURN_PORT` (default 3478): the coturn with long-term credentials.
+    /// `$LAB_TURN_PORT` (default 3478): the coturn with long-term credentials, UDP and TCP.
     pub port: u16,
+    /// `$LAB_TURN_TLS_PORT` (default `port` + 1): the same coturn over TLS (`turns:`), with the
+    /// certificate of [`LabTls`].
+    pub tls_port: u16,
     /// `$LAB_TURN_SECRET_PORT` (default `port` + 2): the coturn with the REST API secret.
     pub secret_port: u16,
     /// The first long-term user of `lab/turn.txt`.
@@ -89,6 +94,7 @@ impl TurnLab {
             Err(_) => default,
         };
         let port = port_from("LAB_TURN_PORT", 3478);
+        let tls_port = port_from("LAB_TURN_TLS_PORT", port + 1);
         let secret_port = port_from("LAB_TURN_SECRET_PORT", port + 2);
         let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/turn.txt");
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -100,14 +106,24 @@ impl TurnLab {
         let user = entry("user").filter(|w| w.len() == 2).unwrap_or_else(|| panic!("{file} has no user line"));
         let secret =
             entry("secret").and_then(|w| w.into_iter().next()).unwrap_or_else(|| panic!("{file} has no secret"));
-        TurnLab { port, secret_port, user: user[0].clone(), password: user[1].clone(), secret }
+        TurnLab { port, tls_port, secret_port, user: user[0].clone(), password: user[1].clone(), secret }
     }
 }
 
-/// The `candidateType` (`host`, `srflx`, `prflx`, `relay`) of the local candidate of the pair
-/// the newest call of a page opened with [`watch_peer_connections`] sends on: the transport's
-/// `selectedCandidatePairId`, else a succeeded and nominated pair. None before one is chosen.
-pub async fn selected_local_candidate_type(client: &fantoccini::Client) -> Option<String> {
+/// The local candidate of the pair a call sends on, as `getStats` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalCandidate {
+    /// `candidateType`: `host`, `srflx`, `prflx` or `relay`.
+    pub candidate_type: String,
+    /// `relayProtocol` of a relay candidate, how the browser reaches its TURN server: `udp`,
+    /// `tcp` or `tls`; empty for other types.
+    pub relay_protocol: String,
+}
+
+/// The local candidate of the pair the newest call of a page opened with
+/// [`watch_peer_connections`] sends on: the transport's `selectedCandidatePairId`, else a
+/// succeeded and nominated pair. None before one is chosen.
+pub async fn selected_local_candidate(client: &fantoccini::Client) -> Option<LocalCandidate> {
     let script = "const done = arguments[arguments.length - 1];
         // A call's connection has the other side's description; the one kept ready has none.
         const open = (window.__peerConnections || [])
@@ -119,10 +135,16 @@ pub async fn selected_local_candidate_type(client: &fantoccini::Client) -> Optio
           const pair = transport ? report.get(transport.selectedCandidatePairId)
             : all.find(s => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated);
           const local = pair && report.get(pair.localCandidateId);
-          done(local ? local.candidateType : null);
+          done(local ? [local.candidateType, local.relayProtocol || ''] : null);
         }, () => done(null));";
     let value = client.execute_async(script, vec![]).await.expect("read getStats");
-    value.as_str().map(str::to_owned)
+    let field = |i: usize| value.get(i).and_then(serde_json::Value::as_str).map(str::to_owned);
+    Some(LocalCandidate { candidate_type: field(0)?, relay_protocol: field(1).unwrap_or_default() })
+}
+
+/// The `candidateType` (`host`, `srflx`, `prflx`, `relay`) of [`selected_local_candidate`].
+pub async fn selected_local_candidate_type(client: &fantoccini::Client) -> Option<String> {
+    selected_local_candidate(client).await.map(|candidate| candidate.candidate_type)
 }
 
 /// A copy of the build with more files beside it; removed when dropped.
@@ -501,6 +523,18 @@ pub async fn audio_received_over(client: &fantoccini::Client, window: std::time:
 
 /// How long each reading of the held party's audio lasts.
 pub const LISTEN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What `client` (a page opened with [`watch_peer_connections`]) receives over one [`LISTEN`]
+/// window, once it is the other party's voice: packets and energy both.
+pub async fn hears(client: &fantoccini::Client, who: &str) -> ReceivedAudio {
+    let heard = eventually(&format!("{who} to hear the other party"), || async {
+        let heard = audio_received_over(client, LISTEN).await;
+        (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
+    })
+    .await;
+    eprintln!("{who} heard {heard:?}");
+    heard
+}
 
 /// The held party's received audio while the agent talks: packets and energy both grow (the
 /// test voice of each browser's fake microphone). Returns what one [`LISTEN`] window brought.
