@@ -27,7 +27,7 @@ use crate::turn_refusal::CandidateError;
 /// How long a connection made ahead of a call is kept before it is made anew: its pooled
 /// server-reflexive candidates name NAT bindings that home routers drop after a few minutes
 /// of silence.
-pub const PREPARED_LIFETIME_MS: f64 = 120_000.0;
+const PREPARED_LIFETIME_MS: f64 = 120_000.0;
 
 /// Why media could not be set up, in words for the agent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -128,6 +128,13 @@ pub struct Prepared {
     pub connection: RtcPeerConnection,
     /// When it was made (ms since the epoch).
     pub made_at: f64,
+}
+
+impl Prepared {
+    /// Whether its pooled candidates are still worth offering at `now` (ms since the epoch).
+    pub fn is_fresh(&self, now: f64) -> bool {
+        now - self.made_at < PREPARED_LIFETIME_MS
+    }
 }
 
 /// What an offer or answer waits for, fed by the connection's ICE events for the call's life
