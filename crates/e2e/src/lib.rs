@@ -330,6 +330,23 @@ pub async fn devtools_result(
     client.issue_cmd(DevTools { command, params }).await.expect("the DevTools command")
 }
 
+/// The caller types `number` into its Number box (emptied first) and calls it; the callee
+/// answers and the caller shows Connected.
+pub async fn dial_and_answer(caller: &fantoccini::Client, callee: &fantoccini::Client, number: &str) {
+    let field = by_role(caller, "textbox", "Number").await.expect("the Number box");
+    field.clear().await.expect("clear the Number box");
+    field.send_keys(number).await.expect("type the number");
+    call_and_answer(caller, callee).await;
+}
+
+/// The accessible name of the call-quality indicator on `client`'s page ("Call quality: good,
+/// 4.3"), if a call shows one.
+pub async fn call_quality(client: &fantoccini::Client) -> Option<String> {
+    let script = "const q = document.querySelector('[role=img][aria-label^=\"Call quality\"]'); \
+                  return q && q.getAttribute('aria-label');";
+    client.execute(script, vec![]).await.ok()?.as_str().map(str::to_owned)
+}
+
 /// The caller clicks **Call** (its Number box is already filled), the callee answers, and the
 /// caller shows Connected.
 pub async fn call_and_answer(caller: &fantoccini::Client, callee: &fantoccini::Client) {
@@ -502,16 +519,21 @@ pub async fn audio_received_over(client: &fantoccini::Client, window: std::time:
 /// How long each reading of the held party's audio lasts.
 pub const LISTEN: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The held party's received audio while the agent talks: packets and energy both grow (the
-/// test voice of each browser's fake microphone). Returns what one [`LISTEN`] window brought.
-pub async fn held_party_hears(client: &fantoccini::Client, when: &str) -> ReceivedAudio {
-    let heard = eventually(&format!("the other party to hear the agent {when}"), || async {
+/// Waits until `client`'s call hears the other side over one [`LISTEN`] window: packets and
+/// energy both (the other browser's test voice). Returns what that window brought.
+pub async fn hears(client: &fantoccini::Client, who: &str) -> ReceivedAudio {
+    let heard = eventually(&format!("{who} to hear the other side"), || async {
         let heard = audio_received_over(client, LISTEN).await;
         (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
     })
     .await;
-    eprintln!("held party, {when}: {heard:?}");
+    eprintln!("{who} heard {heard:?}");
     heard
+}
+
+/// The held party's received audio while the agent talks ([`hears`]), `when` said in the log.
+pub async fn held_party_hears(client: &fantoccini::Client, when: &str) -> ReceivedAudio {
+    hears(client, &format!("the held party, {when},")).await
 }
 
 /// During the hold the held party keeps receiving packets, and their energy stays under a

@@ -3,7 +3,7 @@
 //! call each other; `getStats` packet counts, shown in the call's region, prove that audio flows.
 
 use e2e::{
-    audio_packets as packets, by_role, devserver, eventually, grant_permission, held_party_hears,
+    audio_packets as packets, by_role, call_quality, devserver, eventually, grant_permission, held_party_hears,
     held_party_hears_again, held_party_hears_silence, screenshot, signed_in_browser, signed_in_browser_watching_audio,
     wait_for_role, wait_for_sounds, wait_for_status,
 };
@@ -86,10 +86,7 @@ async fn two_agents_call_talk_hold_and_hang_up() {
     // A loopback call has nothing to spoil it: both ends read good once getStats has two readings.
     for client in [a, b] {
         eventually("the call's quality to read good", || async {
-            let script = "const q = document.querySelector('[role=img][aria-label^=\"Call quality\"]'); \
-                          return q && q.getAttribute('aria-label');";
-            let name = client.execute(script, vec![]).await.ok()?.as_str()?.to_owned();
-            name.starts_with("Call quality: good, 4.").then_some(())
+            call_quality(client).await?.starts_with("Call quality: good, 4.").then_some(())
         })
         .await;
     }
