@@ -4,6 +4,7 @@
 
 mod a11y;
 mod browser;
+mod dice;
 mod page_errors;
 mod recorder;
 mod sounds;
