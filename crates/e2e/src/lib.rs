@@ -560,12 +560,36 @@ pub async fn other_party_hears_silence(client: &fantoccini::Client, heard: Recei
     );
 }
 
-/// After Resume the held party hears the agent again.
-pub async fn held_party_hears_again(client: &fantoccini::Client, heard: ReceivedAudio) {
+/// The energy (`totalAudioEnergy`) that the microphone has put into a page's newest open call
+/// so far, as its `media-source` statistics say (zero before any call).
+pub async fn sent_audio_energy(client: &fantoccini::Client) -> f64 {
+    let script = "const done = arguments[arguments.length - 1];
+        const open = (window.__peerConnections || [])
+          .filter(pc => pc.connectionState !== 'closed' && pc.remoteDescription);
+        if (!open.length) return done(0);
+        open[open.length - 1].getStats().then(report => {
+          let found = 0;
+          report.forEach(s => { if (s.type === 'media-source' && s.kind === 'audio') found = s.totalAudioEnergy || 0; });
+          done(found);
+        }, () => done(0));";
+    let value = client.execute_async(script, vec![]).await.expect("read getStats");
+    value.as_f64().unwrap_or(0.0)
+}
+
+/// After Resume the held party hears the agent again: over one [`LISTEN`] window it receives at
+/// least a quarter of the energy that the agent's microphone put into the call in that window.
+/// Measured against the agent's own microphone, not against a reading from before the hold:
+/// Chromium's audio processing lowers the microphone's level in a call's first seconds (to a
+/// quarter or less of the first two seconds' energy), so an early reading overstates it.
+/// Both pages must watch their peer connections ([`watch_peer_connections`]).
+pub async fn held_party_hears_again(held: &fantoccini::Client, agent: &fantoccini::Client) {
     eventually("the other party to hear the agent after Resume", || async {
-        let again = audio_received_over(client, LISTEN).await;
-        eprintln!("held party, after Resume: {again:?}");
-        (again.energy > heard.energy / 4.0).then_some(())
+        let (received, said) = (received_audio(held).await, sent_audio_energy(agent).await);
+        tokio::time::sleep(LISTEN).await;
+        let received = received_audio(held).await - received;
+        let said = sent_audio_energy(agent).await - said;
+        eprintln!("held party, after Resume: {received:?}; the agent's microphone gave {said:.6}");
+        (said > 1e-4 && received.energy > said / 4.0).then_some(())
     })
     .await;
 }
