@@ -4,6 +4,7 @@
 
 mod a11y;
 mod browser;
+mod dice;
 mod page_errors;
 mod recorder;
 mod secure_lab;
@@ -352,6 +353,23 @@ pub async fn devtools_result(
     client.issue_cmd(DevTools { command, params }).await.expect("the DevTools command")
 }
 
+/// The caller types `number` into its Number box (emptied first) and calls it; the callee
+/// answers and the caller shows Connected.
+pub async fn dial_and_answer(caller: &fantoccini::Client, callee: &fantoccini::Client, number: &str) {
+    let field = by_role(caller, "textbox", "Number").await.expect("the Number box");
+    field.clear().await.expect("clear the Number box");
+    field.send_keys(number).await.expect("type the number");
+    call_and_answer(caller, callee).await;
+}
+
+/// The accessible name of the call-quality indicator on `client`'s page ("Call quality: good,
+/// 4.3"), if a call shows one.
+pub async fn call_quality(client: &fantoccini::Client) -> Option<String> {
+    let script = "const q = document.querySelector('[role=img][aria-label^=\"Call quality\"]'); \
+                  return q && q.getAttribute('aria-label');";
+    client.execute(script, vec![]).await.ok()?.as_str().map(str::to_owned)
+}
+
 /// The caller clicks **Call** (its Number box is already filled), the callee answers, and the
 /// caller shows Connected.
 pub async fn call_and_answer(caller: &fantoccini::Client, callee: &fantoccini::Client) {
@@ -524,10 +542,10 @@ pub async fn audio_received_over(client: &fantoccini::Client, window: std::time:
 /// How long each reading of the held party's audio lasts.
 pub const LISTEN: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// What `client` (a page opened with [`watch_peer_connections`]) receives over one [`LISTEN`]
-/// window, once it is the other party's voice: packets and energy both.
+/// Waits until `client`'s call hears the other side over one [`LISTEN`] window: packets and
+/// energy both (the other browser's test voice). Returns what that window brought.
 pub async fn hears(client: &fantoccini::Client, who: &str) -> ReceivedAudio {
-    let heard = eventually(&format!("{who} to hear the other party"), || async {
+    let heard = eventually(&format!("{who} to hear the other side"), || async {
         let heard = audio_received_over(client, LISTEN).await;
         (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
     })
@@ -536,16 +554,9 @@ pub async fn hears(client: &fantoccini::Client, who: &str) -> ReceivedAudio {
     heard
 }
 
-/// The held party's received audio while the agent talks: packets and energy both grow (the
-/// test voice of each browser's fake microphone). Returns what one [`LISTEN`] window brought.
+/// The held party's received audio while the agent talks ([`hears`]), `when` said in the log.
 pub async fn held_party_hears(client: &fantoccini::Client, when: &str) -> ReceivedAudio {
-    let heard = eventually(&format!("the other party to hear the agent {when}"), || async {
-        let heard = audio_received_over(client, LISTEN).await;
-        (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
-    })
-    .await;
-    eprintln!("held party, {when}: {heard:?}");
-    heard
+    hears(client, &format!("the held party, {when},")).await
 }
 
 /// During the hold the held party keeps receiving packets, and their energy stays under a
@@ -571,12 +582,36 @@ pub async fn other_party_hears_silence(client: &fantoccini::Client, heard: Recei
     );
 }
 
-/// After Resume the held party hears the agent again.
-pub async fn held_party_hears_again(client: &fantoccini::Client, heard: ReceivedAudio) {
+/// The energy (`totalAudioEnergy`) that the microphone has put into a page's newest open call
+/// so far, as its `media-source` statistics say (zero before any call).
+pub async fn sent_audio_energy(client: &fantoccini::Client) -> f64 {
+    let script = "const done = arguments[arguments.length - 1];
+        const open = (window.__peerConnections || [])
+          .filter(pc => pc.connectionState !== 'closed' && pc.remoteDescription);
+        if (!open.length) return done(0);
+        open[open.length - 1].getStats().then(report => {
+          let found = 0;
+          report.forEach(s => { if (s.type === 'media-source' && s.kind === 'audio') found = s.totalAudioEnergy || 0; });
+          done(found);
+        }, () => done(0));";
+    let value = client.execute_async(script, vec![]).await.expect("read getStats");
+    value.as_f64().unwrap_or(0.0)
+}
+
+/// After Resume the held party hears the agent again: over one [`LISTEN`] window it receives at
+/// least a quarter of the energy that the agent's microphone put into the call in that window.
+/// Measured against the agent's own microphone, not against a reading from before the hold:
+/// Chromium's audio processing lowers the microphone's level in a call's first seconds (to a
+/// quarter or less of the first two seconds' energy), so an early reading overstates it.
+/// Both pages must watch their peer connections ([`watch_peer_connections`]).
+pub async fn held_party_hears_again(held: &fantoccini::Client, agent: &fantoccini::Client) {
     eventually("the other party to hear the agent after Resume", || async {
-        let again = audio_received_over(client, LISTEN).await;
-        eprintln!("held party, after Resume: {again:?}");
-        (again.energy > heard.energy / 4.0).then_some(())
+        let (received, said) = (received_audio(held).await, sent_audio_energy(agent).await);
+        tokio::time::sleep(LISTEN).await;
+        let received = received_audio(held).await - received;
+        let said = sent_audio_energy(agent).await - said;
+        eprintln!("held party, after Resume: {received:?}; the agent's microphone gave {said:.6}");
+        (said > 1e-4 && received.energy > said / 4.0).then_some(())
     })
     .await;
 }

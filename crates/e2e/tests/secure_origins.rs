@@ -11,9 +11,9 @@
 use std::time::Duration;
 
 use e2e::{
-    Browser, LabTls, PATIENCE, Recorder, by_role, call_and_answer, check_page_error_recorder, csp_violations,
-    devserver_over_https, hang_up, hears, page_errors, record_csp_violations, record_page_errors, sign_in,
-    wait_for_log, wait_for_role, watch_peer_connections,
+    Browser, LabTls, PATIENCE, Recorder, by_role, check_page_error_recorder, csp_violations, devserver_over_https,
+    dial_and_answer, hang_up, hears, page_errors, record_csp_violations, record_page_errors, sign_in, wait_for_log,
+    wait_for_role, watch_peer_connections,
 };
 use fantoccini::{Client, Locator};
 
@@ -74,8 +74,7 @@ async fn two_agents_inside_servicenow_over_https_and_wss_talk_both_ways_in_secur
     let a = agent_in_servicenow(&tls, &server.servicenow, "1035").await;
     let b = agent_in_servicenow(&tls, &server.servicenow, "1036").await;
     all_secure(&a.client, "1035").await;
-    by_role(&a.client, "textbox", "Number").await.expect("the Number box").send_keys("1036").await.expect("type");
-    call_and_answer(&a.client, &b.client).await;
+    dial_and_answer(&a.client, &b.client, "1036").await;
     hears(&a.client, "1035").await;
     hears(&b.client, "1036").await;
     hang_up(&a.client, &b.client).await;

@@ -12,8 +12,8 @@
 
 use devserver::{IceServer, IceTransportPolicy};
 use e2e::{
-    Browser, LabTls, LocalCandidate, TurnLab, all_by_role, by_role, call_and_answer, check_page_error_recorder,
-    devserver_with_ice, eventually, hang_up, hears, page_errors, record_page_errors, selected_local_candidate, sign_in,
+    Browser, LabTls, LocalCandidate, TurnLab, all_by_role, check_page_error_recorder, devserver_with_ice,
+    dial_and_answer, eventually, hang_up, hears, page_errors, record_page_errors, selected_local_candidate, sign_in,
     watch_peer_connections,
 };
 use fantoccini::Client;
@@ -38,12 +38,6 @@ async fn agent(widget: &str, user: &str) -> Browser {
     check_page_error_recorder(&browser.client).await;
     sign_in(&browser.client, user).await;
     browser
-}
-
-/// `caller` dials `callee`'s number and `callee` answers.
-async fn call(caller: &Client, callee: &Client, number: &str) {
-    by_role(caller, "textbox", "Number").await.expect("the Number box").send_keys(number).await.expect("type");
-    call_and_answer(caller, callee).await;
 }
 
 /// Waits until the call's selected candidate pair at `client` has a local candidate of type
@@ -72,7 +66,7 @@ async fn relayed_call(servers: Vec<IceServer>, protocol: &str, caller: &str, cal
     let server = devserver_with_ice(servers, IceTransportPolicy::Relay).await;
     let a = agent(&server.widget, caller).await;
     let b = agent(&server.widget, callee).await;
-    call(&a.client, &b.client, callee).await;
+    dial_and_answer(&a.client, &b.client, callee).await;
     hears(&a.client, caller).await;
     hears(&b.client, callee).await;
     sends_through_the_relay(&a.client, caller, protocol).await;
@@ -129,7 +123,7 @@ async fn a_wrong_turn_password_is_shown_to_the_agent_naming_the_server_and_the_e
         lab.port
     );
     // Signalling goes on without media: the call still rings and is answered.
-    call(&a.client, &b.client, "1022").await;
+    dial_and_answer(&a.client, &b.client, "1022").await;
     for (client, who) in [(&a.client, "1021"), (&b.client, "1022")] {
         eventually(&format!("{who} to be told that the TURN server refused the password"), || async {
             alerts(client).await.iter().any(|text| text == &expected).then_some(())
