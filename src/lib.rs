@@ -32,6 +32,7 @@ pub mod ice_gathering;
 pub mod model;
 pub mod notifications;
 pub mod origin;
+pub mod outbox;
 pub mod phone;
 pub mod session;
 pub mod tones;
