@@ -15,6 +15,7 @@ pub mod audio_level;
 pub mod browser;
 pub mod call_audio;
 pub mod call_quality;
+pub mod caller_match;
 pub mod command;
 pub mod config;
 pub mod credentials;
