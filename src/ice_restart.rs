@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 
 /// How long the path must be down before the side that placed the call restarts, and before
 /// the agent is told.
-pub const GRACE_MS: f64 = 2_000.0;
+pub const GRACE_MS: f64 = 1_500.0;
 /// How much longer the side that answered the call waits, so that the caller's restart reaches
 /// it first.
 pub const ANSWERER_WAIT_MS: f64 = 5_000.0;

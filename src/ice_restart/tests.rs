@@ -126,7 +126,7 @@ fn disconnected_restarts_after_the_grace_and_failed_at_once() {
     let mut call = Call::up(true);
     call.seconds_expecting(3, false, false);
     call.event(LinkEvent::Ice(IceState::Disconnected));
-    call.at(call.now + 1_900.0);
+    call.at(call.now + GRACE_MS - 100.0);
     call.seconds_expecting(0, false, false);
     call.event(LinkEvent::Reading { received: call.bytes, silent_ms: None, expecting: false });
     assert!(call.restarts.is_empty());
