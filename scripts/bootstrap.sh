@@ -21,8 +21,8 @@ DEBIAN_PACKAGES=(
   sqlite3                    # creates the lab's presence database from Kamailio's schema
   sip-tester                 # SIPp: the lab check and the far end of the sipshell tests
   coturn                     # the TURN lab's server (turnserver) and its check (turnutils_uclient)
-  nodejs                     # runs binaryen's wasm-opt (the release build) and the SIP bench
-  npm                        # installs binaryen (below) and the SIP bench's JsSIP
+  nodejs                     # runs binaryen's wasm-opt (the release build), the SIP bench, esbuild
+  npm                        # installs binaryen (below) and the benches' JsSIP (and esbuild for its bundle)
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }
