@@ -16,11 +16,14 @@ DEBIAN_PACKAGES=(
   chromium-driver            # ChromeDriver, which drives it
   kamailio                   # the SIP lab's server
   kamailio-websocket-modules # websocket.so, xhttp.so: SIP over WebSocket
+  kamailio-tls-modules       # tls.so: SIP over WebSocket over TLS (the lab's wss:// port)
   kamailio-sqlite-modules    # db_sqlite.so: the presence server's tables
   kamailio-presence-modules  # presence, presence_xml, presence_dialoginfo, pua, pua_dialoginfo
   sqlite3                    # creates the lab's presence database from Kamailio's schema
   sip-tester                 # SIPp: the lab check and the far end of the sipshell tests
   coturn                     # the TURN lab's server (turnserver) and its check (turnutils_uclient)
+  openssl                    # the lab's test CA and certificate, and its TLS checks (s_client)
+  libnss3-tools              # certutil: the test browsers' certificate store that trusts the lab's CA
   nodejs                     # runs binaryen's wasm-opt (the release build), the SIP bench, esbuild
   npm                        # installs binaryen (below) and the benches' JsSIP (and esbuild for its bundle)
 )

@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
 # The SIP lab: Kamailio on loopback with the project's configuration (lab/kamailio.cfg) and the
 # test users of lab/users.txt, and the TURN lab: coturn on loopback (lab/turnserver.conf), once
-# with the long-term credentials of lab/turn.txt and once with its TURN REST API secret.
+# with the long-term credentials of lab/turn.txt and once with its TURN REST API secret. A test
+# CA of the lab's own signs one server certificate (127.0.0.1, ::1, localhost and LAB_DOMAIN)
+# for Kamailio's WSS, coturn's TLS and the dev server's https origins.
 #   scripts/lab.sh start        writes the configurations and a fresh presence database into
-#                               $LAB_DIR and starts Kamailio and both coturn processes
+#                               $LAB_DIR, makes the test CA and the certificate in $LAB_DIR/tls
+#                               when they are missing or expire within a day, and starts
+#                               Kamailio and both coturn processes
 #   scripts/lab.sh stop         stops them
 #   scripts/lab.sh restart      stops and starts them again with the same settings: bindings,
 #                               subscriptions, presence state and TURN allocations are gone
 #                               (recovery tests)
 #   scripts/lab.sh check        registers user 1001 over UDP with SIPp, digest challenge included,
-#                               and relays UDP between two TURN allocations on each coturn
-#                               (turnutils_uclient, about 6 s)
+#                               opens a WebSocket over TLS on the WSS port trusting only the
+#                               test CA (openssl s_client), and relays UDP between two TURN
+#                               allocations on each coturn and on the TLS port (turnutils_uclient,
+#                               about 6 s)
 #   scripts/lab.sh check-calls  calls through the lab, one line per check (about 10 s): SIPp
 #                               against SIPp over UDP (answered, busy, unknown and unregistered
 #                               users, a 200 crossing a CANCEL, a re-INVITE glare); logs in
 #                               $LAB_DIR/check-calls. WebSocket, MESSAGE and presence are checked
 #                               with the project's own agent (crates/sipshell/tests/lab.rs)
 # Settings: LAB_DIR (default /tmp/framephone-lab), LAB_UDP_PORT (5060), LAB_WS_PORT (8088),
-# LAB_DOMAIN (framephone.test, also the TURN realm), LAB_TURN_PORT (3478: long-term credentials),
-# LAB_TURN_SECRET_PORT (LAB_TURN_PORT + 2: the REST API secret); each coturn listens on UDP and
-# TCP and relays from 50 UDP ports of LAB_TURN_PORT + 1000 to + 1099. Every command but start
-# takes the settings it does not find in the environment from the last start in $LAB_DIR.
+# LAB_WSS_PORT (LAB_WS_PORT + 1: WebSocket over TLS), LAB_DOMAIN (framephone.test, also the TURN
+# realm), LAB_TURN_PORT (3478: long-term credentials), LAB_TURN_TLS_PORT (LAB_TURN_PORT + 1: the
+# same coturn over TLS, for turns:), LAB_TURN_SECRET_PORT (LAB_TURN_PORT + 2: the REST API
+# secret); each coturn listens on UDP and TCP and relays from 50 UDP ports of LAB_TURN_PORT + 1000
+# to + 1099. Every command but start takes the settings it does not find in the environment from
+# the last start in $LAB_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAB_DIR="${LAB_DIR:-/tmp/framephone-lab}"
@@ -28,25 +36,31 @@ case $LAB_DIR in /*) ;; *) LAB_DIR="$PWD/$LAB_DIR" ;; esac
 if [ "${1:-}" != start ] && [ -f "$LAB_DIR/settings" ]; then
   while IFS='=' read -r name value; do
     case $name in
-      LAB_UDP_PORT | LAB_WS_PORT | LAB_DOMAIN | LAB_TURN_PORT | LAB_TURN_SECRET_PORT) [ -n "${!name:-}" ] || printf -v "$name" %s "$value" ;;
+      LAB_UDP_PORT | LAB_WS_PORT | LAB_WSS_PORT | LAB_DOMAIN | LAB_TURN_PORT | LAB_TURN_TLS_PORT | LAB_TURN_SECRET_PORT) [ -n "${!name:-}" ] || printf -v "$name" %s "$value" ;;
     esac
   done <"$LAB_DIR/settings"
 fi
 LAB_UDP_PORT="${LAB_UDP_PORT:-5060}"
 LAB_WS_PORT="${LAB_WS_PORT:-8088}"
+LAB_WSS_PORT="${LAB_WSS_PORT:-$((LAB_WS_PORT + 1))}"
 LAB_DOMAIN="${LAB_DOMAIN:-framephone.test}"
 LAB_TURN_PORT="${LAB_TURN_PORT:-3478}"
+LAB_TURN_TLS_PORT="${LAB_TURN_TLS_PORT:-$((LAB_TURN_PORT + 1))}"
 LAB_TURN_SECRET_PORT="${LAB_TURN_SECRET_PORT:-$((LAB_TURN_PORT + 2))}"
 schema=/usr/share/kamailio/db_sqlite
 pidfile="$LAB_DIR/kamailio.pid"
+tls="$LAB_DIR/tls"
 
 start() {
   stop_quietly
   mkdir -p "$LAB_DIR"
-  printf 'LAB_UDP_PORT=%s\nLAB_WS_PORT=%s\nLAB_DOMAIN=%s\nLAB_TURN_PORT=%s\nLAB_TURN_SECRET_PORT=%s\n' \
-    "$LAB_UDP_PORT" "$LAB_WS_PORT" "$LAB_DOMAIN" "$LAB_TURN_PORT" "$LAB_TURN_SECRET_PORT" >"$LAB_DIR/settings"
-  sed -e "s/UDP_PORT/$LAB_UDP_PORT/g" -e "s/WS_PORT/$LAB_WS_PORT/g" -e "s/SIP_DOMAIN/$LAB_DOMAIN/g" \
-    -e "s|LAB_DIR|$LAB_DIR|g" lab/kamailio.cfg >"$LAB_DIR/kamailio.cfg"
+  printf 'LAB_UDP_PORT=%s\nLAB_WS_PORT=%s\nLAB_WSS_PORT=%s\nLAB_DOMAIN=%s\nLAB_TURN_PORT=%s\nLAB_TURN_TLS_PORT=%s\nLAB_TURN_SECRET_PORT=%s\n' \
+    "$LAB_UDP_PORT" "$LAB_WS_PORT" "$LAB_WSS_PORT" "$LAB_DOMAIN" "$LAB_TURN_PORT" "$LAB_TURN_TLS_PORT" \
+    "$LAB_TURN_SECRET_PORT" >"$LAB_DIR/settings"
+  test_ca
+  sed -e "s/UDP_PORT/$LAB_UDP_PORT/g" -e "s/WSS_PORT/$LAB_WSS_PORT/g" -e "s/WS_PORT/$LAB_WS_PORT/g" \
+    -e "s/SIP_DOMAIN/$LAB_DOMAIN/g" -e "s|LAB_DIR|$LAB_DIR|g" lab/kamailio.cfg >"$LAB_DIR/kamailio.cfg"
+  sed -e "s|LAB_DIR|$LAB_DIR|g" lab/kamailio-tls.cfg >"$LAB_DIR/kamailio-tls.cfg"
   grep -vE '^\s*(#|$)' lab/users.txt | while read -r user password; do
     printf '\t$sht(users=>%s) = "%s";\n' "$user" "$password"
   done >"$LAB_DIR/users.cfg"
@@ -61,12 +75,46 @@ start() {
   }
   kamailio -f "$LAB_DIR/kamailio.cfg" -P "$pidfile" -Y "$LAB_DIR" -E >"$LAB_DIR/kamailio.log" 2>&1
   started "$pidfile" "$LAB_DIR/kamailio.log" Kamailio
-  echo "lab: Kamailio on udp:127.0.0.1:$LAB_UDP_PORT and ws://127.0.0.1:$LAB_WS_PORT (log: $LAB_DIR/kamailio.log)"
+  echo "lab: Kamailio on udp:127.0.0.1:$LAB_UDP_PORT, ws://127.0.0.1:$LAB_WS_PORT and wss://127.0.0.1:$LAB_WSS_PORT (log: $LAB_DIR/kamailio.log)"
   start_turn long-term "$LAB_TURN_PORT" $((LAB_TURN_PORT + 1000)) \
-    "$(echo lt-cred-mech; turn_users | while read -r name password; do echo "user=$name:$password"; done)"
+    "$(echo lt-cred-mech; turn_users | while read -r name password; do echo "user=$name:$password"; done
+      printf 'tls-listening-port=%s\ncert=%s\npkey=%s\n' "$LAB_TURN_TLS_PORT" "$tls/server.pem" "$tls/server.key")" \
+    "$LAB_TURN_TLS_PORT"
   start_turn rest-api "$LAB_TURN_SECRET_PORT" $((LAB_TURN_PORT + 1050)) \
-    "$(printf 'use-auth-secret\nstatic-auth-secret=%s' "$(turn_secret)")"
-  echo "lab: coturn on udp and tcp 127.0.0.1:$LAB_TURN_PORT (long-term credentials) and 127.0.0.1:$LAB_TURN_SECRET_PORT (REST API secret), realm $LAB_DOMAIN (logs: $LAB_DIR/turn-*.log)"
+    "$(printf 'use-auth-secret\nstatic-auth-secret=%s\nno-tls' "$(turn_secret)")"
+  echo "lab: coturn on udp and tcp 127.0.0.1:$LAB_TURN_PORT and tls 127.0.0.1:$LAB_TURN_TLS_PORT (long-term credentials) and udp and tcp 127.0.0.1:$LAB_TURN_SECRET_PORT (REST API secret), realm $LAB_DOMAIN (logs: $LAB_DIR/turn-*.log)"
+  echo "lab: test CA $tls/ca.pem, server certificate $tls/server.pem and key $tls/server.key"
+}
+
+# The lab's test CA and the server certificate it signs, in $LAB_DIR/tls (never in the
+# repository): made afresh when either is missing, expires within a day or does not name
+# LAB_DOMAIN; kept otherwise, so that a restart leaves browsers that trust the CA trusting it.
+test_ca() {
+  local names="DNS:localhost,DNS:$LAB_DOMAIN,IP:127.0.0.1,IP:::1"
+  if [ -s "$tls/ca.pem" ] && [ -s "$tls/server.key" ] &&
+    openssl x509 -in "$tls/ca.pem" -noout -checkend 86400 >/dev/null 2>&1 &&
+    openssl x509 -in "$tls/server.pem" -noout -checkend 86400 >/dev/null 2>&1 &&
+    openssl x509 -in "$tls/server.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "DNS:$LAB_DOMAIN\b"; then
+    return
+  fi
+  command -v openssl >/dev/null || { echo "lab: openssl is missing: install the Debian package openssl (scripts/bootstrap.sh does)" >&2; exit 1; }
+  rm -rf "$tls"
+  mkdir -p "$tls"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$tls/ca.key" -out "$tls/ca.pem" -days 3650 \
+    -subj "/O=Framephone lab/CN=Framephone lab test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>"$tls/openssl.log" &&
+    openssl req -new "${ec[@]}" -keyout "$tls/server.key" -out "$tls/server.csr" \
+      -subj "/O=Framephone lab/CN=127.0.0.1" 2>>"$tls/openssl.log" &&
+    printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+      "$names" >"$tls/server.ext" &&
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+      -days 90 -extfile "$tls/server.ext" -out "$tls/server.pem" 2>>"$tls/openssl.log" || {
+    cat "$tls/openssl.log" >&2
+    echo "lab: openssl could not make the test CA and certificate in $tls (above)" >&2
+    exit 1
+  }
+  echo "lab: made a test CA and a certificate for $names in $tls"
 }
 
 # Waits until the daemon of PIDFILE runs; else shows LOG and stops.
@@ -85,20 +133,22 @@ started() {
 turn_users() { awk '$1 == "user" { print $2, $3 }' lab/turn.txt; }
 turn_secret() { awk '$1 == "secret" { print $2 }' lab/turn.txt; }
 
-# start_turn INSTANCE PORT FIRST_RELAY_PORT CREDENTIALS: one coturn of our own (daemon), its
-# configuration lab/turnserver.conf with CREDENTIALS (configuration lines) appended.
+# start_turn INSTANCE PORT FIRST_RELAY_PORT SETTINGS [TLS_PORT]: one coturn of our own (daemon),
+# its configuration lab/turnserver.conf with SETTINGS (configuration lines) appended.
 start_turn() {
-  local instance=$1 port=$2 relay=$3 credentials=$4 config="$LAB_DIR/turn-$1.conf"
+  local instance=$1 port=$2 relay=$3 credentials=$4 tls_port=${5:-} config="$LAB_DIR/turn-$1.conf" taken
   command -v turnserver >/dev/null || {
     echo "lab: turnserver is missing: install the Debian package coturn (scripts/bootstrap.sh does)" >&2
     exit 1
   }
   # coturn binds with SO_REUSEPORT: a second one on a taken port would start and share its
   # packets with the first. A TCP connection that succeeds means the port is taken.
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "lab: 127.0.0.1:$port is in use already (another lab's coturn? stop it, or choose LAB_TURN_PORT)" >&2
-    exit 1
-  fi
+  for taken in $port $tls_port; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$taken") 2>/dev/null; then
+      echo "lab: 127.0.0.1:$taken is in use already (another lab's coturn? stop it, or choose LAB_TURN_PORT)" >&2
+      exit 1
+    fi
+  done
   sed -e "s/TURN_PORT/$port/g" -e "s/RELAY_MIN/$relay/g" -e "s/RELAY_MAX/$((relay + 49))/g" \
     -e "s/TURN_REALM/$LAB_DOMAIN/g" -e "s/INSTANCE/$instance/g" -e "s|LAB_DIR|$LAB_DIR|g" \
     lab/turnserver.conf >"$config"
@@ -112,6 +162,7 @@ start_turn() {
 module_package() {
   case $1 in
     websocket | xhttp) echo kamailio-websocket-modules ;;
+    tls) echo kamailio-tls-modules ;;
     db_sqlite) echo kamailio-sqlite-modules ;;
     presence | presence_* | pua | pua_* | rls | xcap_*) echo kamailio-presence-modules ;;
     *) echo kamailio ;;
@@ -153,34 +204,69 @@ check() {
     -set domain "$LAB_DOMAIN" "127.0.0.1:$LAB_UDP_PORT" >/dev/null 2>&1 &&
     echo "lab: 1001 registered over UDP with digest authentication" ||
     { echo "lab: registration failed (see $LAB_DIR/sipp-errors.log)" >&2; exit 1; }
+  check_wss
   check_turn
 }
 
+# A WebSocket handshake (subprotocol sip) over TLS on the WSS port, the certificate checked
+# against the test CA alone and for the address 127.0.0.1: Kamailio must switch protocols.
+check_wss() {
+  local log="$LAB_DIR/check-wss.log"
+  printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n' "$LAB_WSS_PORT" |
+    timeout 10 openssl s_client -quiet -connect "127.0.0.1:$LAB_WSS_PORT" -CAfile "$tls/ca.pem" -verify_ip 127.0.0.1 \
+      -verify_return_error >"$log" 2>&1 || true
+  if grep -q '^HTTP/1.1 101' "$log"; then
+    echo "lab: WebSocket over TLS opened on wss://127.0.0.1:$LAB_WSS_PORT (certificate verified against the test CA)"
+  else
+    echo "lab: no WebSocket over TLS on 127.0.0.1:$LAB_WSS_PORT (see $log and $LAB_DIR/kamailio.log)" >&2
+    exit 1
+  fi
+}
+
 # Two TURN clients allocate on each coturn and send each other UDP through their relays (both on
-# loopback: allow-loopback-peers at work), in parallel; a broken coturn fails here at once.
+# loopback: allow-loopback-peers at work), in parallel; the long-term coturn also over TCP and
+# over TLS (the TLS port's certificate verified against the test CA by openssl s_client). A
+# broken coturn fails here at once.
 check_turn() {
-  local user password failures=0
+  local user password failures=0 log="$LAB_DIR/check-turn-tls-certificate.log"
   read -r user password < <(turn_users | head -1)
-  timeout 30 turnutils_uclient -y -n 3 -p "$LAB_TURN_PORT" -u "$user" -w "$password" -e 127.0.0.1 127.0.0.1 \
-    >"$LAB_DIR/check-turn-long-term.log" 2>&1 &
-  local long_term=$!
-  timeout 30 turnutils_uclient -y -n 3 -p "$LAB_TURN_SECRET_PORT" -u "$user" -W "$(turn_secret)" -e 127.0.0.1 127.0.0.1 \
-    >"$LAB_DIR/check-turn-rest-api.log" 2>&1 &
-  local rest_api=$!
-  turn_result long-term "$long_term" "$LAB_TURN_PORT" "long-term credentials of $user" || failures=1
-  turn_result rest-api "$rest_api" "$LAB_TURN_SECRET_PORT" "REST API credentials from the shared secret" || failures=1
+  # One run per transport: UDP, -t (TCP) and -t -S (TLS; -S alone would be DTLS).
+  local -A pids
+  local name flags port
+  for name in long-term tcp tls rest-api; do
+    case $name in
+      long-term) flags=(-w "$password"); port=$LAB_TURN_PORT ;;
+      tcp) flags=(-t -w "$password"); port=$LAB_TURN_PORT ;;
+      tls) flags=(-t -S -w "$password"); port=$LAB_TURN_TLS_PORT ;;
+      rest-api) flags=(-W "$(turn_secret)"); port=$LAB_TURN_SECRET_PORT ;;
+    esac
+    timeout 30 turnutils_uclient -y -n 3 -p "$port" -u "$user" "${flags[@]}" -e 127.0.0.1 127.0.0.1 \
+      >"$LAB_DIR/check-turn-$name.log" 2>&1 &
+    pids[$name]=$!
+  done
+  turn_result long-term "${pids[long-term]}" "udp 127.0.0.1:$LAB_TURN_PORT" "long-term credentials of $user" || failures=1
+  turn_result tcp "${pids[tcp]}" "tcp 127.0.0.1:$LAB_TURN_PORT" "long-term credentials of $user" || failures=1
+  turn_result tls "${pids[tls]}" "tls 127.0.0.1:$LAB_TURN_TLS_PORT" "long-term credentials of $user" || failures=1
+  turn_result rest-api "${pids[rest-api]}" "udp 127.0.0.1:$LAB_TURN_SECRET_PORT" "REST API credentials from the shared secret" || failures=1
+  if timeout 10 openssl s_client -connect "127.0.0.1:$LAB_TURN_TLS_PORT" -CAfile "$tls/ca.pem" -verify_ip 127.0.0.1 \
+    -verify_return_error </dev/null >"$log" 2>&1; then
+    echo "lab: TURN's TLS port 127.0.0.1:$LAB_TURN_TLS_PORT shows a certificate the test CA signed"
+  else
+    echo "lab: TURN's TLS port 127.0.0.1:$LAB_TURN_TLS_PORT failed the certificate check (see $log)" >&2
+    failures=1
+  fi
   [ "$failures" = 0 ] || exit 1
 }
 
-# turn_result INSTANCE PID PORT HOW: whether that turnutils_uclient relayed packets both ways.
+# turn_result NAME PID WHERE HOW: whether that turnutils_uclient relayed packets both ways.
 turn_result() {
   local log="$LAB_DIR/check-turn-$1.log" received
   wait "$2" || true
   received=$(sed -nE 's/.*tot_recv_msgs=([0-9]+)$/\1/p' "$log" | tail -1)
   if [ "${received:-0}" -gt 0 ]; then
-    echo "lab: TURN on 127.0.0.1:$3 relayed $received messages between two allocations ($4)"
+    echo "lab: TURN on $3 relayed $received messages between two allocations ($4)"
   else
-    echo "lab: TURN on 127.0.0.1:$3 allocated or relayed nothing with the $4 (see $log and $LAB_DIR/turn-$1.log)" >&2
+    echo "lab: TURN on $3 allocated or relayed nothing with the $4 (see $log and $LAB_DIR/turn-*.log)" >&2
     return 1
   fi
 }

@@ -43,8 +43,11 @@ step components cargo test -p framephone --target wasm32-unknown-unknown --test 
 # SIPp, then the project's user agent against it over WebSocket and UDP and against SIPp playing
 # the far end; then the widgets of the end-to-end tests sign in to it and call each other. The
 # TURN lab (coturn on loopback, checked by `lab.sh check`) relays the calls of the TURN tests
-# (crates/e2e/tests/turn.rs), which read its ports from the same settings.
-export LAB_DIR="$logs/lab" LAB_UDP_PORT=15060 LAB_WS_PORT=18088 LAB_TURN_PORT=13478 LAB_TURN_SECRET_PORT=13480
+# (crates/e2e/tests/turn.rs), which read its ports from the same settings. The lab's test CA and
+# certificate ($LAB_DIR/tls) serve its WSS and TURN-over-TLS ports and the dev server's https
+# origins (crates/e2e/tests/secure_origins.rs).
+export LAB_DIR="$logs/lab" LAB_UDP_PORT=15060 LAB_WS_PORT=18088 LAB_WSS_PORT=18089 LAB_TURN_PORT=13478 \
+  LAB_TURN_TLS_PORT=13479 LAB_TURN_SECRET_PORT=13480
 sip_lab() {
   local status=0
   { scripts/lab.sh check && scripts/lab.sh check-calls; } || status=1

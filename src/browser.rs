@@ -34,12 +34,23 @@ pub fn stop_tracks(stream: &web_sys::MediaStream) {
 
 /// Resolves after `millis` milliseconds (`setTimeout`).
 pub async fn sleep(millis: i32) {
+    wakeable_sleep(millis).1.await;
+}
+
+/// A wait of at most `millis` milliseconds that ends at once when its waker (the first value,
+/// the promise's `resolve`; always there, since a promise runs its executor at once) is called:
+/// for waits that an event may cut short.
+pub fn wakeable_sleep(millis: i32) -> (Option<js_sys::Function>, impl std::future::Future<Output = ()>) {
+    let mut waker = None;
     let done = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis);
         }
+        waker = Some(resolve);
     });
-    let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+    (waker, async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+    })
 }
 
 /// Records a User Timing mark, replacing the previous one of that name (visible in the

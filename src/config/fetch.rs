@@ -4,12 +4,16 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCache, RequestInit, Response};
 
-use super::{CONFIG_PATH, Config, ConfigProblem};
+use super::{CONFIG_PATH, Config, ConfigProblem, problems_on_page};
 
-/// Loads and validates the configuration; a transport failure is reported like any other problem.
+/// Loads and validates the configuration, and checks it against the page it runs on (no `ws://`
+/// server on an https page); a transport failure is reported like any other problem.
 pub async fn fetch_config() -> Result<Config, Vec<ConfigProblem>> {
     let text = fetch_text().await.map_err(|message| vec![ConfigProblem { path: CONFIG_PATH.into(), message }])?;
-    Config::parse(&text)
+    let config = Config::parse(&text)?;
+    let protocol = web_sys::window().and_then(|w| w.location().protocol().ok()).unwrap_or_default();
+    let problems = problems_on_page(&config, &protocol);
+    if problems.is_empty() { Ok(config) } else { Err(problems) }
 }
 
 async fn fetch_text() -> Result<String, String> {

@@ -8,6 +8,7 @@ mod fetch;
 pub mod headers;
 mod media;
 mod reader;
+mod secure_page;
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ use crate::origin::{AllowList, OriginPattern, is_loopback_host};
 pub use fetch::fetch_config;
 pub use media::{MAX_MUSIC_PATH_CHARS, MediaSettings};
 use reader::{ObjectReader, Problems, as_array, as_str, item_path};
+pub use secure_page::problems_on_page;
 
 /// Where the widget fetches its configuration, relative to its own page.
 pub const CONFIG_PATH: &str = "framephone.json";
@@ -295,19 +297,13 @@ fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
             .collect();
         checked.into_iter().collect::<Option<Vec<_>>>()
     });
-    let dtmf_path = sip.path_of("dtmf");
-    let dtmf = match sip.string("dtmf", problems) {
-        None => Some(DtmfMode::Rfc4733),
-        Some(text) => match text.to_ascii_lowercase().as_str() {
-            "rfc4733" => Some(DtmfMode::Rfc4733),
-            "info" => Some(DtmfMode::Info),
-            _ => {
-                problems
-                    .push(&dtmf_path, format!("\"{text}\" must be \"rfc4733\" (in the audio) or \"info\" (SIP INFO)"));
-                None
-            }
-        },
-    };
+    let dtmf = sip.choice(
+        "dtmf",
+        DtmfMode::Rfc4733,
+        &[("rfc4733", DtmfMode::Rfc4733), ("info", DtmfMode::Info)],
+        "\"rfc4733\" (in the audio) or \"info\" (SIP INFO)",
+        problems,
+    );
     let max_calls = sip.integer("maxCalls", MAX_CALLS_RANGE, problems).map_or(DEFAULT_MAX_CALLS, |n| n as usize);
     let targets_path = sip.path_of("transferTargets");
     let transfer_targets = match sip.value("transferTargets") {
@@ -380,21 +376,13 @@ fn read_ice(value: &Value, problems: &mut Problems) -> Option<(Vec<IceServer>, I
         None => Some(&[][..]),
     };
     let policy_path = ice.path_of("transportPolicy");
-    let policy = match ice.string("transportPolicy", problems) {
-        None => Some(IceTransportPolicy::All),
-        Some(text) => match text.to_ascii_lowercase().as_str() {
-            "all" => Some(IceTransportPolicy::All),
-            "relay" => Some(IceTransportPolicy::Relay),
-            _ => {
-                let message = format!(
-                    "\"{}\" must be \"all\" (every candidate, the default) or \"relay\" (through TURN only)",
-                    text.escape_debug()
-                );
-                problems.push(&policy_path, message);
-                None
-            }
-        },
-    };
+    let policy = ice.choice(
+        "transportPolicy",
+        IceTransportPolicy::All,
+        &[("all", IceTransportPolicy::All), ("relay", IceTransportPolicy::Relay)],
+        "\"all\" (every candidate, the default) or \"relay\" (through TURN only)",
+        problems,
+    );
     ice.finish(problems);
     let servers: Vec<Option<IceServer>> = items?
         .iter()
@@ -484,18 +472,13 @@ fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, Sale
             .collect();
         patterns.into_iter().collect::<Option<Vec<_>>>().map(AllowList::new)
     });
-    let mode_path = hosts.path_of("salesforceMode");
-    let mode = match hosts.string("salesforceMode", problems) {
-        None => Some(SalesforceMode::Classic),
-        Some(text) => match text.to_ascii_lowercase().as_str() {
-            "lightning" => Some(SalesforceMode::Lightning),
-            "classic" => Some(SalesforceMode::Classic),
-            _ => {
-                problems.push(&mode_path, format!("\"{text}\" must be \"lightning\" or \"classic\""));
-                None
-            }
-        },
-    };
+    let mode = hosts.choice(
+        "salesforceMode",
+        SalesforceMode::Classic,
+        &[("lightning", SalesforceMode::Lightning), ("classic", SalesforceMode::Classic)],
+        "\"lightning\" or \"classic\"",
+        problems,
+    );
     hosts.finish(problems);
     Some((allow_list?, mode?))
 }

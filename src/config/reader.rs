@@ -91,6 +91,25 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
+    /// An optional string that must be one of `choices` (compared without case); `default` when
+    /// absent. `expected` says what the choices mean, after "must be".
+    pub(super) fn choice<T: Copy>(
+        &mut self,
+        key: &'static str,
+        default: T,
+        choices: &[(&str, T)],
+        expected: &str,
+        problems: &mut Problems,
+    ) -> Option<T> {
+        let path = self.path_of(key);
+        let Some(text) = self.string(key, problems) else { return Some(default) };
+        let found = choices.iter().find(|(name, _)| name.eq_ignore_ascii_case(text)).map(|&(_, value)| value);
+        if found.is_none() {
+            problems.push(&path, format!("\"{}\" must be {expected}", text.escape_debug()));
+        }
+        found
+    }
+
     /// Reports every key that was never taken.
     pub(super) fn finish(self, problems: &mut Problems) {
         for key in self.map.keys() {

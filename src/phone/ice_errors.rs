@@ -9,13 +9,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Promise, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RtcIceGatheringState, RtcPeerConnection, RtcSessionDescriptionInit};
 
 use super::media::configuration;
+use crate::browser::wakeable_sleep;
 use crate::config::{IceServer, IceTransportPolicy};
 use crate::turn_refusal::CandidateError;
 
@@ -35,7 +36,6 @@ pub(super) fn candidate_error(event: &JsValue) -> Option<CandidateError> {
 /// What `servers` answer an allocation on a connection without a candidate pool: their errors
 /// (none when all of them gave a relay candidate, or the browser would not ask).
 pub(super) async fn ask(servers: &[IceServer]) -> Vec<CandidateError> {
-    let Some(window) = web_sys::window() else { return Vec::new() };
     let configuration = configuration(servers, IceTransportPolicy::Relay);
     let Ok(connection) = RtcPeerConnection::new_with_configuration(&configuration) else { return Vec::new() };
     let errors = Rc::new(RefCell::new(Vec::new()));
@@ -43,27 +43,24 @@ pub(super) async fn ask(servers: &[IceServer]) -> Vec<CandidateError> {
         let errors = errors.clone();
         Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| errors.borrow_mut().extend(candidate_error(&event)))
     };
-    let mut resolver = None;
-    let done = Promise::new(&mut |resolve, _| resolver = Some(resolve));
-    let Some(resolve) = resolver else { return Vec::new() };
+    let (wake, done) = wakeable_sleep(ASK_LIMIT_MS);
     let on_state = {
         let connection = connection.clone();
-        let resolve = resolve.clone();
         Closure::<dyn FnMut()>::new(move || {
-            if connection.ice_gathering_state() == RtcIceGatheringState::Complete {
-                let _ = resolve.call0(&JsValue::NULL);
+            let complete = connection.ice_gathering_state() == RtcIceGatheringState::Complete;
+            if let Some(wake) = wake.as_ref().filter(|_| complete) {
+                let _ = wake.call0(&JsValue::NULL);
             }
         })
     };
     let _ = connection.add_event_listener_with_callback("icecandidateerror", on_error.as_ref().unchecked_ref());
     connection.set_onicegatheringstatechange(Some(on_state.as_ref().unchecked_ref()));
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ASK_LIMIT_MS);
     // Something to negotiate, so that the offer starts gathering.
     connection.add_transceiver_with_str("audio");
     if let Ok(offer) = JsFuture::from(connection.create_offer()).await {
         let offer: RtcSessionDescriptionInit = offer.unchecked_into();
         if JsFuture::from(connection.set_local_description(&offer)).await.is_ok() {
-            let _ = JsFuture::from(done).await;
+            done.await;
         }
     }
     // The handlers go before their closures do.

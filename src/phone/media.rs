@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Reflect};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -19,7 +19,7 @@ use web_sys::{
 };
 
 use crate::audio_level::{AudioStats, EnergyCounters};
-use crate::browser::{describe, stop_tracks};
+use crate::browser::{describe, stop_tracks, wakeable_sleep};
 use crate::config::{IceServer, IceTransportPolicy};
 use crate::ice_gathering::{CandidateType, Gathering, ServerRecord};
 use crate::turn_refusal::CandidateError;
@@ -27,7 +27,7 @@ use crate::turn_refusal::CandidateError;
 /// How long a connection made ahead of a call is kept before it is made anew: its pooled
 /// server-reflexive candidates name NAT bindings that home routers drop after a few minutes
 /// of silence.
-pub const PREPARED_LIFETIME_MS: f64 = 120_000.0;
+const PREPARED_LIFETIME_MS: f64 = 120_000.0;
 
 /// Why media could not be set up, in words for the agent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -128,6 +128,13 @@ pub struct Prepared {
     pub connection: RtcPeerConnection,
     /// When it was made (ms since the epoch).
     pub made_at: f64,
+}
+
+impl Prepared {
+    /// Whether its pooled candidates are still worth offering at `now` (ms since the epoch).
+    pub fn is_fresh(&self, now: f64) -> bool {
+        now - self.made_at < PREPARED_LIFETIME_MS
+    }
 }
 
 /// What an offer or answer waits for, fed by the connection's ICE events for the call's life
@@ -498,18 +505,14 @@ impl CallMedia {
         if self.connection.ice_gathering_state() == RtcIceGatheringState::Complete {
             self.ice.gathering.borrow_mut().complete();
         }
-        let Some(window) = web_sys::window() else { return };
         loop {
             let left = self.ice.gathering.borrow().leave_at() - self.ice.elapsed();
             if left <= 0.0 {
                 break;
             }
-            let mut resolver = None;
-            let wait = Promise::new(&mut |resolve, _| resolver = Some(resolve));
-            let Some(resolve) = resolver else { return };
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, left.ceil() as i32);
-            *self.ice.wake.borrow_mut() = Some(resolve);
-            let _ = JsFuture::from(wait).await;
+            let (wake, wait) = wakeable_sleep(left.ceil() as i32);
+            *self.ice.wake.borrow_mut() = wake;
+            wait.await;
         }
         self.ice.wake.borrow_mut().take();
         self.ice.changed();

@@ -4,7 +4,7 @@
 //! closed with the phone.
 
 use super::Softphone;
-use super::media::{self, MediaError, PREPARED_LIFETIME_MS, Prepared};
+use super::media::{self, MediaError, Prepared};
 
 impl Softphone {
     /// Keeps one connection ready while the phone is registered, and fresh.
@@ -14,7 +14,7 @@ impl Softphone {
             return;
         }
         let now = js_sys::Date::now();
-        if shell.prepared.as_ref().is_some_and(|spare| now - spare.made_at < PREPARED_LIFETIME_MS) {
+        if shell.prepared.as_ref().is_some_and(|spare| spare.is_fresh(now)) {
             return;
         }
         if let Some(stale) = shell.prepared.take() {
@@ -31,7 +31,7 @@ impl Softphone {
         let mut shell = self.0.borrow_mut();
         let now = js_sys::Date::now();
         match shell.prepared.take() {
-            Some(spare) if now - spare.made_at < PREPARED_LIFETIME_MS => Ok(spare),
+            Some(spare) if spare.is_fresh(now) => Ok(spare),
             stale => {
                 if let Some(stale) = stale {
                     stale.connection.close();

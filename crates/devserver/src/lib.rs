@@ -6,9 +6,13 @@
 //! | widget      | the Trunk build (`dist/`) and `framephone.json`, with the deployment headers |
 //! | ServiceNow  | a workspace page with the OpenFrame panel, `openFrameAPI.min.js`         |
 //! | Salesforce  | Lightning and Classic pages, `opencti_min.js`, `interaction.js`          |
+//!
+//! Every origin is `http://` unless [`Options::tls`] names a certificate: then all three are
+//! `https://`, as in a deployment.
 
 mod emulators;
 pub mod headers;
+mod tls;
 mod widget;
 
 use std::io;
@@ -19,6 +23,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 pub use framephone::config::{IceServer, IceTransportPolicy};
+pub use tls::TlsFiles;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -37,6 +42,8 @@ pub struct Options {
     pub ice_servers: Vec<IceServer>,
     /// The default configuration's `ice.transportPolicy`.
     pub ice_transport_policy: IceTransportPolicy,
+    /// Serve every origin over https with this certificate; plain http when none.
+    pub tls: Option<TlsFiles>,
 }
 
 /// Where the SIP lab listens for WebSocket clients unless told otherwise (`scripts/lab.sh`).
@@ -52,13 +59,14 @@ impl Options {
             sip_server: DEFAULT_SIP_SERVER.to_owned(),
             ice_servers: Vec::new(),
             ice_transport_policy: IceTransportPolicy::All,
+            tls: None,
         }
     }
 }
 
 /// A running server. Dropping it stops every origin.
 pub struct Running {
-    /// `http://127.0.0.1:PORT` of the widget.
+    /// `http://127.0.0.1:PORT` (or `https://`) of the widget.
     pub widget: String,
     /// Origin of the ServiceNow emulator.
     pub servicenow: String,
@@ -126,11 +134,13 @@ pub async fn start(options: Options) -> io::Result<Running> {
     if !options.address.is_loopback() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "the dev server binds only loopback addresses"));
     }
+    let acceptor = options.tls.as_ref().map(tls::acceptor).transpose()?;
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     let [widget_port, servicenow_port, salesforce_port] = options.ports;
     let widget_listener = bind(options.address, widget_port).await?;
     let servicenow_listener = bind(options.address, servicenow_port).await?;
     let salesforce_listener = bind(options.address, salesforce_port).await?;
-    let origin = |l: &TcpListener| l.local_addr().map(|a| format!("http://{a}"));
+    let origin = |l: &TcpListener| l.local_addr().map(|a| format!("{scheme}://{a}"));
     let widget = origin(&widget_listener)?;
     let servicenow = origin(&servicenow_listener)?;
     let salesforce = origin(&salesforce_listener)?;
@@ -138,6 +148,10 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce, &options)));
     let security_headers = Arc::new(AtomicBool::new(true));
     let pages = emulators::Pages { widget: widget.clone() };
+    let serve = |listener, router| match &acceptor {
+        Some(acceptor) => tls::serve(listener, router, acceptor.clone()),
+        None => serve(listener, router),
+    };
     let tasks = vec![
         serve(widget_listener, widget::router(options.dist, config.clone(), security_headers.clone())),
         serve(servicenow_listener, emulators::servicenow::router(pages.clone(), servicenow.clone())),

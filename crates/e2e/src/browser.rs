@@ -1,7 +1,7 @@
 //! One headless Chromium session behind a ChromeDriver of its own.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -32,7 +32,16 @@ impl Browser {
     /// (`$CHROME` or `/usr/bin/chromium`) with fake media devices, whose media prompts are
     /// accepted at once; its microphone plays a voice of its own ([`crate::voice_wav`]).
     pub async fn start() -> Browser {
-        Browser::launch(true).await
+        Browser::launch(true, None).await
+    }
+
+    /// Starts like [`Browser::start`], trusting the certificate authority in the PEM file `ca`
+    /// (the lab's, [`crate::LabTls`]) as a company's computers trust their own: Chromium finds
+    /// it in the NSS database of its home directory, which for this browser is one of its own
+    /// (`certutil`, Debian's libnss3-tools). Certificate checks stay on: anything the CA did not
+    /// sign is refused as usual.
+    pub async fn start_trusting(ca: &Path) -> Browser {
+        Browser::launch(true, Some(ca)).await
     }
 
     /// Starts like [`Browser::start`], but `getUserMedia` follows the origin's permission, as
@@ -41,13 +50,19 @@ impl Browser {
     /// too, as a dismissed prompt. ([`Browser::start`]'s `--use-fake-ui-for-media-stream`
     /// grants every request whatever the permission says, even a denied one.)
     pub async fn start_with_media_permissions() -> Browser {
-        Browser::launch(false).await
+        Browser::launch(false, None).await
     }
 
-    async fn launch(accept_media_prompts: bool) -> Browser {
+    async fn launch(accept_media_prompts: bool, trusted_ca: Option<&Path>) -> Browser {
         let port = free_port();
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let driver = Command::new(&driver_path)
+        let profile = std::env::temp_dir().join(format!("framephone-e2e-{port}"));
+        let mut driver = Command::new(&driver_path);
+        if let Some(ca) = trusted_ca {
+            // ChromeDriver hands its environment down to Chromium.
+            driver.env("HOME", trusting_home(&profile, ca));
+        }
+        let driver = driver
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -55,7 +70,6 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e} (scripts/bootstrap.sh installs it)"));
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let profile = std::env::temp_dir().join(format!("framephone-e2e-{port}"));
         // Each browser speaks with a voice of its own (see `voice_wav` for why not the beep).
         let voice = profile.join("voice.wav");
         std::fs::create_dir_all(&profile)
@@ -102,6 +116,27 @@ impl Browser {
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
+}
+
+/// A home directory inside `profile` whose NSS database (`.pki/nssdb`, where Chromium on Linux
+/// keeps the certificates its user trusts) trusts `ca` to identify web servers.
+fn trusting_home(profile: &Path, ca: &Path) -> PathBuf {
+    let home = profile.join("home");
+    // A profile directory left by an earlier run on the same port holds a database already.
+    let _ = std::fs::remove_dir_all(&home);
+    let database = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&database).expect("make the browser's certificate database directory");
+    let database = format!("sql:{}", database.display());
+    let certutil = |args: &[&str]| {
+        let output = std::process::Command::new("certutil").args(args).output().unwrap_or_else(|e| {
+            panic!("cannot run certutil: {e} (Debian's libnss3-tools; scripts/bootstrap.sh installs it)")
+        });
+        assert!(output.status.success(), "certutil {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    certutil(&["-N", "-d", &database, "--empty-password"]);
+    let ca = ca.to_str().expect("a UTF-8 path to the CA");
+    certutil(&["-A", "-d", &database, "-n", "Framephone lab test CA", "-t", "C,,", "-i", ca]);
+    home
 }
 
 fn free_port() -> u16 {

@@ -4,8 +4,10 @@
 
 mod a11y;
 mod browser;
+mod dice;
 mod page_errors;
 mod recorder;
+mod secure_lab;
 mod sounds;
 mod udp_relay;
 mod wait;
@@ -14,6 +16,7 @@ pub use a11y::{all_by_role, by_role, wait_for_role};
 pub use browser::Browser;
 pub use page_errors::{check_page_error_recorder, clear_page_errors, page_errors, record_page_errors};
 pub use recorder::Recorder;
+pub use secure_lab::{LabTls, devserver_over_https};
 pub use sounds::{tone_wav, voice_wav};
 pub use udp_relay::{Impairment, UdpRelay};
 pub use wait::{PATIENCE, eventually};
@@ -68,8 +71,11 @@ pub async fn devserver_with_ice(
 /// of `lab/turn.txt`.
 #[derive(Clone, Debug)]
 pub struct TurnLab {
-    /// `$LAB_TURN_PORT` (default 3478): the coturn with long-term credentials.
+    /// `$LAB_TURN_PORT` (default 3478): the coturn with long-term credentials, UDP and TCP.
     pub port: u16,
+    /// `$LAB_TURN_TLS_PORT` (default `port` + 1): the same coturn over TLS (`turns:`), with the
+    /// certificate of [`LabTls`].
+    pub tls_port: u16,
     /// `$LAB_TURN_SECRET_PORT` (default `port` + 2): the coturn with the REST API secret.
     pub secret_port: u16,
     /// The first long-term user of `lab/turn.txt`.
@@ -89,6 +95,7 @@ impl TurnLab {
             Err(_) => default,
         };
         let port = port_from("LAB_TURN_PORT", 3478);
+        let tls_port = port_from("LAB_TURN_TLS_PORT", port + 1);
         let secret_port = port_from("LAB_TURN_SECRET_PORT", port + 2);
         let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/turn.txt");
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -100,14 +107,24 @@ impl TurnLab {
         let user = entry("user").filter(|w| w.len() == 2).unwrap_or_else(|| panic!("{file} has no user line"));
         let secret =
             entry("secret").and_then(|w| w.into_iter().next()).unwrap_or_else(|| panic!("{file} has no secret"));
-        TurnLab { port, secret_port, user: user[0].clone(), password: user[1].clone(), secret }
+        TurnLab { port, tls_port, secret_port, user: user[0].clone(), password: user[1].clone(), secret }
     }
 }
 
-/// The `candidateType` (`host`, `srflx`, `prflx`, `relay`) of the local candidate of the pair
-/// the newest call of a page opened with [`watch_peer_connections`] sends on: the transport's
-/// `selectedCandidatePairId`, else a succeeded and nominated pair. None before one is chosen.
-pub async fn selected_local_candidate_type(client: &fantoccini::Client) -> Option<String> {
+/// The local candidate of the pair a call sends on, as `getStats` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalCandidate {
+    /// `candidateType`: `host`, `srflx`, `prflx` or `relay`.
+    pub candidate_type: String,
+    /// `relayProtocol` of a relay candidate, how the browser reaches its TURN server: `udp`,
+    /// `tcp` or `tls`; empty for other types.
+    pub relay_protocol: String,
+}
+
+/// The local candidate of the pair the newest call of a page opened with
+/// [`watch_peer_connections`] sends on: the transport's `selectedCandidatePairId`, else a
+/// succeeded and nominated pair. None before one is chosen.
+pub async fn selected_local_candidate(client: &fantoccini::Client) -> Option<LocalCandidate> {
     let script = "const done = arguments[arguments.length - 1];
         // A call's connection has the other side's description; the one kept ready has none.
         const open = (window.__peerConnections || [])
@@ -119,10 +136,16 @@ pub async fn selected_local_candidate_type(client: &fantoccini::Client) -> Optio
           const pair = transport ? report.get(transport.selectedCandidatePairId)
             : all.find(s => s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated);
           const local = pair && report.get(pair.localCandidateId);
-          done(local ? local.candidateType : null);
+          done(local ? [local.candidateType, local.relayProtocol || ''] : null);
         }, () => done(null));";
     let value = client.execute_async(script, vec![]).await.expect("read getStats");
-    value.as_str().map(str::to_owned)
+    let field = |i: usize| value.get(i).and_then(serde_json::Value::as_str).map(str::to_owned);
+    Some(LocalCandidate { candidate_type: field(0)?, relay_protocol: field(1).unwrap_or_default() })
+}
+
+/// The `candidateType` (`host`, `srflx`, `prflx`, `relay`) of [`selected_local_candidate`].
+pub async fn selected_local_candidate_type(client: &fantoccini::Client) -> Option<String> {
+    selected_local_candidate(client).await.map(|candidate| candidate.candidate_type)
 }
 
 /// A copy of the build with more files beside it; removed when dropped.
@@ -330,6 +353,23 @@ pub async fn devtools_result(
     client.issue_cmd(DevTools { command, params }).await.expect("the DevTools command")
 }
 
+/// The caller types `number` into its Number box (emptied first) and calls it; the callee
+/// answers and the caller shows Connected.
+pub async fn dial_and_answer(caller: &fantoccini::Client, callee: &fantoccini::Client, number: &str) {
+    let field = by_role(caller, "textbox", "Number").await.expect("the Number box");
+    field.clear().await.expect("clear the Number box");
+    field.send_keys(number).await.expect("type the number");
+    call_and_answer(caller, callee).await;
+}
+
+/// The accessible name of the call-quality indicator on `client`'s page ("Call quality: good,
+/// 4.3"), if a call shows one.
+pub async fn call_quality(client: &fantoccini::Client) -> Option<String> {
+    let script = "const q = document.querySelector('[role=img][aria-label^=\"Call quality\"]'); \
+                  return q && q.getAttribute('aria-label');";
+    client.execute(script, vec![]).await.ok()?.as_str().map(str::to_owned)
+}
+
 /// The caller clicks **Call** (its Number box is already filled), the callee answers, and the
 /// caller shows Connected.
 pub async fn call_and_answer(caller: &fantoccini::Client, callee: &fantoccini::Client) {
@@ -502,16 +542,21 @@ pub async fn audio_received_over(client: &fantoccini::Client, window: std::time:
 /// How long each reading of the held party's audio lasts.
 pub const LISTEN: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The held party's received audio while the agent talks: packets and energy both grow (the
-/// test voice of each browser's fake microphone). Returns what one [`LISTEN`] window brought.
-pub async fn held_party_hears(client: &fantoccini::Client, when: &str) -> ReceivedAudio {
-    let heard = eventually(&format!("the other party to hear the agent {when}"), || async {
+/// Waits until `client`'s call hears the other side over one [`LISTEN`] window: packets and
+/// energy both (the other browser's test voice). Returns what that window brought.
+pub async fn hears(client: &fantoccini::Client, who: &str) -> ReceivedAudio {
+    let heard = eventually(&format!("{who} to hear the other side"), || async {
         let heard = audio_received_over(client, LISTEN).await;
         (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
     })
     .await;
-    eprintln!("held party, {when}: {heard:?}");
+    eprintln!("{who} heard {heard:?}");
     heard
+}
+
+/// The held party's received audio while the agent talks ([`hears`]), `when` said in the log.
+pub async fn held_party_hears(client: &fantoccini::Client, when: &str) -> ReceivedAudio {
+    hears(client, &format!("the held party, {when},")).await
 }
 
 /// During the hold the held party keeps receiving packets, and their energy stays under a
@@ -537,12 +582,36 @@ pub async fn other_party_hears_silence(client: &fantoccini::Client, heard: Recei
     );
 }
 
-/// After Resume the held party hears the agent again.
-pub async fn held_party_hears_again(client: &fantoccini::Client, heard: ReceivedAudio) {
+/// The energy (`totalAudioEnergy`) that the microphone has put into a page's newest open call
+/// so far, as its `media-source` statistics say (zero before any call).
+pub async fn sent_audio_energy(client: &fantoccini::Client) -> f64 {
+    let script = "const done = arguments[arguments.length - 1];
+        const open = (window.__peerConnections || [])
+          .filter(pc => pc.connectionState !== 'closed' && pc.remoteDescription);
+        if (!open.length) return done(0);
+        open[open.length - 1].getStats().then(report => {
+          let found = 0;
+          report.forEach(s => { if (s.type === 'media-source' && s.kind === 'audio') found = s.totalAudioEnergy || 0; });
+          done(found);
+        }, () => done(0));";
+    let value = client.execute_async(script, vec![]).await.expect("read getStats");
+    value.as_f64().unwrap_or(0.0)
+}
+
+/// After Resume the held party hears the agent again: over one [`LISTEN`] window it receives at
+/// least a quarter of the energy that the agent's microphone put into the call in that window.
+/// Measured against the agent's own microphone, not against a reading from before the hold:
+/// Chromium's audio processing lowers the microphone's level in a call's first seconds (to a
+/// quarter or less of the first two seconds' energy), so an early reading overstates it.
+/// Both pages must watch their peer connections ([`watch_peer_connections`]).
+pub async fn held_party_hears_again(held: &fantoccini::Client, agent: &fantoccini::Client) {
     eventually("the other party to hear the agent after Resume", || async {
-        let again = audio_received_over(client, LISTEN).await;
-        eprintln!("held party, after Resume: {again:?}");
-        (again.energy > heard.energy / 4.0).then_some(())
+        let (received, said) = (received_audio(held).await, sent_audio_energy(agent).await);
+        tokio::time::sleep(LISTEN).await;
+        let received = received_audio(held).await - received;
+        let said = sent_audio_energy(agent).await - said;
+        eprintln!("held party, after Resume: {received:?}; the agent's microphone gave {said:.6}");
+        (said > 1e-4 && received.energy > said / 4.0).then_some(())
     })
     .await;
 }

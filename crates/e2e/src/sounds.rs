@@ -3,6 +3,8 @@
 
 use std::f64::consts::PI;
 
+use crate::dice::Dice;
+
 /// A mono 16-bit WAV file of a `frequency` Hz sine at `amplitude` (0 to 1) for `seconds`.
 pub fn tone_wav(frequency: f64, amplitude: f64, seconds: u32) -> Vec<u8> {
     const RATE: u32 = 8000;
@@ -24,7 +26,7 @@ pub fn tone_wav(frequency: f64, amplitude: f64, seconds: u32) -> Vec<u8> {
 pub fn voice_wav(seed: u64) -> Vec<u8> {
     const RATE: u32 = 16000;
     const SECONDS: u32 = 8;
-    let mut random = Lcg(seed ^ 0x9e37_79b9_7f4a_7c15);
+    let mut random = Dice::seeded(seed);
     let total = (RATE * SECONDS) as usize;
     let mut samples = Vec::with_capacity(total);
     while samples.len() < total {
@@ -46,18 +48,6 @@ pub fn voice_wav(seed: u64) -> Vec<u8> {
     }
     samples.truncate(total);
     mono_wav(RATE, samples.into_iter())
-}
-
-/// A linear congruential generator: reproducible, and enough to vary a test voice.
-struct Lcg(u64);
-
-impl Lcg {
-    /// A number in `low..high`.
-    fn between(&mut self, low: f64, high: f64) -> f64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        let unit = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
-        low + unit * (high - low)
-    }
 }
 
 /// A mono 16-bit PCM WAV file of `samples` (-1 to 1) at `rate` Hz.

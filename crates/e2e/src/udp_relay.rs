@@ -11,6 +11,8 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
+use crate::dice::Dice;
+
 /// What the relay does to packets, both ways.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Impairment {
@@ -59,7 +61,7 @@ async fn relay(front: Arc<UdpSocket>, server: SocketAddr, impairment: Arc<Mutex<
     let mut towards_server: HashMap<SocketAddr, Arc<UdpSocket>> = HashMap::new();
     let mut answers = Vec::new();
     let mut buffer = vec![0u8; 65_536];
-    let mut dice = Dice::new();
+    let mut dice = Dice::from_clock();
     while let Ok((length, client)) = front.recv_from(&mut buffer).await {
         let socket = match towards_server.get(&client) {
             Some(socket) => socket.clone(),
@@ -73,7 +75,7 @@ async fn relay(front: Arc<UdpSocket>, server: SocketAddr, impairment: Arc<Mutex<
         };
         let packet = buffer[..length].to_vec();
         let rule = *impairment.lock().expect("the impairment lock");
-        if let Some(delay) = dice.fate(&rule) {
+        if let Some(delay) = fate(&mut dice, &rule) {
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 let _ = socket.send_to(&packet, server).await;
@@ -88,11 +90,11 @@ async fn relay(front: Arc<UdpSocket>, server: SocketAddr, impairment: Arc<Mutex<
 /// Carries the server's packets for one client back to it.
 async fn answer(socket: Arc<UdpSocket>, front: Arc<UdpSocket>, client: SocketAddr, impairment: Arc<Mutex<Impairment>>) {
     let mut buffer = vec![0u8; 65_536];
-    let mut dice = Dice::new();
+    let mut dice = Dice::from_clock();
     while let Ok((length, _)) = socket.recv_from(&mut buffer).await {
         let packet = buffer[..length].to_vec();
         let rule = *impairment.lock().expect("the impairment lock");
-        if let Some(delay) = dice.fate(&rule) {
+        if let Some(delay) = fate(&mut dice, &rule) {
             let front = front.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
@@ -102,31 +104,12 @@ async fn answer(socket: Arc<UdpSocket>, front: Arc<UdpSocket>, client: SocketAdd
     }
 }
 
-/// A xorshift generator: what happens to each packet (a test needs no better randomness).
-struct Dice(u64);
-
-impl Dice {
-    fn new() -> Dice {
-        let seed =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
-        Dice(seed | 1)
+/// What happens to a packet under `rule`: how long it is held, or none when it is dropped.
+fn fate(dice: &mut Dice, rule: &Impairment) -> Option<Duration> {
+    if rule.black_hole || dice.roll() < rule.loss {
+        return None;
     }
-
-    /// A number in `0..1`.
-    fn roll(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// How long a packet is held under `rule`, or none when it is dropped.
-    fn fate(&mut self, rule: &Impairment) -> Option<Duration> {
-        if rule.black_hole || self.roll() < rule.loss {
-            return None;
-        }
-        Some(rule.delay + rule.jitter.mul_f64(self.roll()))
-    }
+    Some(rule.delay + rule.jitter.mul_f64(dice.roll()))
 }
 
 #[cfg(test)]
@@ -175,9 +158,9 @@ mod tests {
 
     #[test]
     fn loss_drops_about_its_share() {
-        let mut dice = Dice::new();
+        let mut dice = Dice::from_clock();
         let rule = Impairment { loss: 0.1, ..Impairment::default() };
-        let dropped = (0..10_000).filter(|_| dice.fate(&rule).is_none()).count();
+        let dropped = (0..10_000).filter(|_| fate(&mut dice, &rule).is_none()).count();
         assert!((800..1200).contains(&dropped), "{dropped} of 10000 dropped");
     }
 }

@@ -4,7 +4,7 @@
 
 use e2e::{
     LISTEN, audio_received_over, by_role, eventually, held_party_hears, held_party_hears_again,
-    other_party_hears_silence, signed_in_browser, signed_in_browser_watching_audio, wait_for_role,
+    other_party_hears_silence, signed_in_browser_watching_audio, wait_for_role,
 };
 use fantoccini::Client;
 use serde_json::json;
@@ -24,7 +24,7 @@ async fn music_on_hold_plays_to_the_held_party_and_mute_outlasts_the_hold() {
     let music = e2e::tone_wav(440.0, 0.5, 3);
     let (server, _files) = e2e::devserver_with_files(&[("hold-music.wav", &music)]).await;
     server.amend_config(json!({ "media": { "musicOnHold": "hold-music.wav" } }));
-    let caller = signed_in_browser(&server.widget, "1001").await;
+    let caller = signed_in_browser_watching_audio(&server.widget, "1001").await;
     let callee = signed_in_browser_watching_audio(&server.widget, "1002").await;
     let (a, b) = (&caller.client, &callee.client);
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002\u{e007}").await.unwrap();
@@ -51,7 +51,7 @@ async fn music_on_hold_plays_to_the_held_party_and_mute_outlasts_the_hold() {
     call_region_with(a, "Connected").await;
     other_party_hears_silence(b, heard, "resumed while muted").await;
     by_role(a, "button", "Unmute").await.unwrap().click().await.unwrap();
-    held_party_hears_again(b, heard).await;
+    held_party_hears_again(b, a).await;
     by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
     caller.close().await;
     callee.close().await;

@@ -1,32 +1,37 @@
 //! Calls through the TURN lab: coturn on loopback beside Kamailio (`scripts/lab.sh start`;
-//! `$LAB_TURN_PORT` with the long-term credentials of `lab/turn.txt`, `$LAB_TURN_SECRET_PORT`
+//! `$LAB_TURN_PORT` with the long-term credentials of `lab/turn.txt` over UDP and TCP,
+//! `$LAB_TURN_TLS_PORT` the same over TLS with the lab's certificate, `$LAB_TURN_SECRET_PORT`
 //! with its TURN REST API secret). With `ice.transportPolicy: "relay"` two agents talk through
 //! coturn's relays: audio both ways, and `getStats` says at both ends that the call's selected
-//! candidate pair is a relayed one. A wrong TURN password reaches the agent as a notice that
-//! names the server and the configuration entry to check.
+//! candidate pair is a relayed one, reached over the transport the URL asks for (`turn:` over
+//! UDP, `turn:…?transport=tcp` over TCP, `turns:` over TLS; the browsers trust the lab's test
+//! CA). A wrong TURN password reaches the agent as a notice that names the server and the
+//! configuration entry to check.
 //!
-//! Agents 1017–1022 are this file's own (two tests run at once).
+//! Agents 1017–1022 and 1037–1040 are this file's own (two tests run at once).
 
 use devserver::{IceServer, IceTransportPolicy};
 use e2e::{
-    Browser, LISTEN, ReceivedAudio, TurnLab, all_by_role, audio_received_over, by_role, call_and_answer,
-    check_page_error_recorder, devserver_with_ice, eventually, hang_up, page_errors, record_page_errors,
-    selected_local_candidate_type, sign_in, watch_peer_connections,
+    Browser, LabTls, LocalCandidate, TurnLab, all_by_role, check_page_error_recorder, devserver_with_ice,
+    dial_and_answer, eventually, hang_up, hears, page_errors, record_page_errors, selected_local_candidate, sign_in,
+    watch_peer_connections,
 };
 use fantoccini::Client;
 
-/// One TURN server of `ice.servers` on loopback.
+/// One TURN server of `ice.servers` on loopback (`turn:` over UDP).
 fn turn_server(port: u16, username: &str, credential: &str) -> IceServer {
-    IceServer {
-        urls: vec![format!("turn:127.0.0.1:{port}")],
-        username: Some(username.to_owned()),
-        credential: Some(credential.to_owned()),
-    }
+    turn_url(format!("turn:127.0.0.1:{port}"), username, credential)
 }
 
-/// A browser signed in as `user`, recording its page errors and watching its peer connections.
+/// One TURN server of `ice.servers` with this URL.
+fn turn_url(url: String, username: &str, credential: &str) -> IceServer {
+    IceServer { urls: vec![url], username: Some(username.to_owned()), credential: Some(credential.to_owned()) }
+}
+
+/// A browser signed in as `user`, recording its page errors and watching its peer connections;
+/// it trusts the lab's test CA, whose certificate the TLS port of the TURN lab shows.
 async fn agent(widget: &str, user: &str) -> Browser {
-    let browser = Browser::start().await;
+    let browser = Browser::start_trusting(&LabTls::from_env().ca).await;
     record_page_errors(&browser.client).await;
     watch_peer_connections(&browser.client).await;
     browser.client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
@@ -35,32 +40,15 @@ async fn agent(widget: &str, user: &str) -> Browser {
     browser
 }
 
-/// `caller` dials `callee`'s number and `callee` answers.
-async fn call(caller: &Client, callee: &Client, number: &str) {
-    by_role(caller, "textbox", "Number").await.expect("the Number box").send_keys(number).await.expect("type");
-    call_and_answer(caller, callee).await;
-}
-
-/// What `client` receives over one [`LISTEN`] window, once it is the fake microphone's beep:
-/// packets and energy both.
-async fn hears(client: &Client, who: &str) -> ReceivedAudio {
-    let heard = eventually(&format!("{who} to hear the other agent through the relay"), || async {
-        let heard = audio_received_over(client, LISTEN).await;
-        (heard.packets >= 50 && heard.energy > 1e-4).then_some(heard)
-    })
-    .await;
-    eprintln!("{who} heard {heard:?}");
-    heard
-}
-
 /// Waits until the call's selected candidate pair at `client` has a local candidate of type
-/// `relay`; any other type chosen fails at once.
-async fn sends_through_the_relay(client: &Client, who: &str) {
+/// `relay`, reached over `protocol` (`udp`, `tcp`, `tls`); anything else chosen fails at once.
+async fn sends_through_the_relay(client: &Client, who: &str, protocol: &str) {
     let chosen = eventually(&format!("{who}'s call to choose a candidate pair"), || async {
-        selected_local_candidate_type(client).await
+        selected_local_candidate(client).await
     })
     .await;
-    assert_eq!(chosen, "relay", "{who}'s selected candidate pair is not relayed");
+    let relayed = LocalCandidate { candidate_type: "relay".into(), relay_protocol: protocol.into() };
+    assert_eq!(chosen, relayed, "{who}'s selected candidate pair is not relayed over {protocol}");
 }
 
 /// The texts of the phone's alerts now.
@@ -73,16 +61,16 @@ async fn alerts(client: &Client) -> Vec<String> {
 }
 
 /// A call between `caller` and `callee` whose widgets must relay through `servers`: audio both
-/// ways, relay candidates at both ends, no notice and no page error.
-async fn relayed_call(servers: Vec<IceServer>, caller: &str, callee: &str) {
+/// ways, relay candidates reached over `protocol` at both ends, no notice and no page error.
+async fn relayed_call(servers: Vec<IceServer>, protocol: &str, caller: &str, callee: &str) {
     let server = devserver_with_ice(servers, IceTransportPolicy::Relay).await;
     let a = agent(&server.widget, caller).await;
     let b = agent(&server.widget, callee).await;
-    call(&a.client, &b.client, callee).await;
+    dial_and_answer(&a.client, &b.client, callee).await;
     hears(&a.client, caller).await;
     hears(&b.client, callee).await;
-    sends_through_the_relay(&a.client, caller).await;
-    sends_through_the_relay(&b.client, callee).await;
+    sends_through_the_relay(&a.client, caller, protocol).await;
+    sends_through_the_relay(&b.client, callee, protocol).await;
     for (client, who) in [(&a.client, caller), (&b.client, callee)] {
         let refused: Vec<String> = alerts(client).await.into_iter().filter(|a| a.contains("TURN")).collect();
         assert!(refused.is_empty(), "{who} was told of a TURN refusal: {refused:?}");
@@ -98,14 +86,28 @@ async fn relayed_call(servers: Vec<IceServer>, caller: &str, callee: &str) {
 #[tokio::test]
 async fn a_relay_only_call_through_coturn_with_long_term_credentials_carries_audio_both_ways() {
     let lab = TurnLab::from_env();
-    relayed_call(vec![turn_server(lab.port, &lab.user, &lab.password)], "1017", "1018").await;
+    relayed_call(vec![turn_server(lab.port, &lab.user, &lab.password)], "udp", "1017", "1018").await;
+}
+
+#[tokio::test]
+async fn a_relay_only_call_through_coturn_over_tls_with_turns_carries_audio_both_ways() {
+    let lab = TurnLab::from_env();
+    let server = turn_url(format!("turns:127.0.0.1:{}?transport=tcp", lab.tls_port), &lab.user, &lab.password);
+    relayed_call(vec![server], "tls", "1037", "1038").await;
+}
+
+#[tokio::test]
+async fn a_relay_only_call_through_coturn_over_tcp_carries_audio_both_ways() {
+    let lab = TurnLab::from_env();
+    let server = turn_url(format!("turn:127.0.0.1:{}?transport=tcp", lab.port), &lab.user, &lab.password);
+    relayed_call(vec![server], "tcp", "1039", "1040").await;
 }
 
 #[tokio::test]
 async fn a_relay_only_call_with_rest_api_credentials_from_the_shared_secret_carries_audio_both_ways() {
     let lab = TurnLab::from_env();
     let (username, credential) = rest_api_credentials(&lab.secret, &lab.user, unix_time() + 3600);
-    relayed_call(vec![turn_server(lab.secret_port, &username, &credential)], "1019", "1020").await;
+    relayed_call(vec![turn_server(lab.secret_port, &username, &credential)], "udp", "1019", "1020").await;
 }
 
 #[tokio::test]
@@ -121,7 +123,7 @@ async fn a_wrong_turn_password_is_shown_to_the_agent_naming_the_server_and_the_e
         lab.port
     );
     // Signalling goes on without media: the call still rings and is answered.
-    call(&a.client, &b.client, "1022").await;
+    dial_and_answer(&a.client, &b.client, "1022").await;
     for (client, who) in [(&a.client, "1021"), (&b.client, "1022")] {
         eventually(&format!("{who} to be told that the TURN server refused the password"), || async {
             alerts(client).await.iter().any(|text| text == &expected).then_some(())

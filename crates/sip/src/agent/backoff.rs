@@ -6,7 +6,7 @@ use crate::random::Random;
 
 /// How a kind of retry grows and when it gives up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct RetryPolicy {
+pub struct RetryPolicy {
     /// The ceiling of the first delay, in milliseconds (each later ceiling doubles).
     pub first: u64,
     /// The largest ceiling.
@@ -17,7 +17,8 @@ pub(crate) struct RetryPolicy {
 
 /// Consecutive failures of one thing (a registration, a subscription, our publication).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Backoff {
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Backoff {
     failures: u32,
 }
 
@@ -26,7 +27,7 @@ impl Backoff {
     /// policy's limit of retries in a row is used up. The delay is between half the ceiling and
     /// the ceiling (jitter from `random`, so that many agents do not retry together); ceilings
     /// double up to the policy's largest, so until then each delay is at least the one before.
-    pub(crate) fn next_delay(&mut self, policy: RetryPolicy, random: &mut dyn Random) -> Option<u64> {
+    pub fn next_delay(&mut self, policy: RetryPolicy, random: &mut dyn Random) -> Option<u64> {
         if self.failures >= policy.limit {
             return None;
         }
@@ -36,12 +37,12 @@ impl Backoff {
     }
 
     /// How many failures in a row so far.
-    pub(crate) fn failures(self) -> u32 {
+    pub fn failures(self) -> u32 {
         self.failures
     }
 
     /// The thing worked: the next failure starts from the first delay again.
-    pub(crate) fn reset(&mut self) {
+    pub fn reset(&mut self) {
         self.failures = 0;
     }
 }

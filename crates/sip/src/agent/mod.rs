@@ -24,6 +24,7 @@ use crate::vec_map::VecMap;
 
 use thiserror::Error;
 
+pub use backoff::{Backoff, RetryPolicy};
 pub use call::MAX_MIN_SE;
 pub use config::{AgentConfig, ConfigError, DEFAULT_MAX_CALLS, DEFAULT_MAX_SUBSCRIPTIONS, Server, TransportKind};
 pub use context::Output;
