@@ -1,13 +1,33 @@
 #!/usr/bin/env bash
-# Calling benchmarks in headless Chromium: builds the widget, starts the SIP lab on its own
-# ports, runs crates/e2e/examples/bench_calls.rs (cold load, sign-in to Registered, click to
-# INVITE with an unreachable STUN server) and prints a table.
+# Calling benchmarks in headless Chromium: builds the widget and JsSIP's browser bundle, starts
+# the SIP and TURN lab on its own ports, runs crates/e2e/examples/bench_calls (cold load,
+# sign-in to Registered, click to INVITE with a dead STUN server, a soak of answered calls, then
+# the widget beside JsSIP with STUN/TURN healthy, slow and dead) and prints the tables.
+# BENCH_PARTS (calls,soak,networks), SOAK_CALLS (500) and NETWORK_CALLS (20) narrow the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh >/dev/null
 scripts/build.sh >/dev/null
+export PATH="$HOME/.cargo/bin:$PATH"
+target="${CARGO_TARGET_DIR:-target}"
+JSSIP_VERSION=3.13.8
+# JsSIP's own build (npm-scripts.mjs) bundles lib/ with esbuild 0.27; its npm package ships no
+# bundle, so it is built here with the same settings.
+ESBUILD_VERSION=0.27.2
+node_dir="$target/bench-node"
+if [ ! -f "$node_dir/node_modules/jssip/package.json" ] || [ ! -x "$node_dir/node_modules/.bin/esbuild" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$node_dir" "jssip@$JSSIP_VERSION" "esbuild@$ESBUILD_VERSION" >/dev/null
+fi
+"$node_dir/node_modules/.bin/esbuild" "$node_dir/node_modules/jssip/lib/JsSIP.js" --bundle --minify \
+  --format=iife --global-name=JsSIP --platform=browser --target=es2015 --supported:template-literal=false --log-level=warning \
+  --outfile="$node_dir/jssip.min.js"
+export JSSIP_BUNDLE
+JSSIP_BUNDLE="$(realpath "$node_dir/jssip.min.js")"
 export LAB_DIR="${LAB_DIR:-/tmp/framephone-bench-lab}" LAB_UDP_PORT="${LAB_UDP_PORT:-45060}" LAB_WS_PORT="${LAB_WS_PORT:-48088}"
+export LAB_TURN_PORT="${LAB_TURN_PORT:-43478}"
+export LAB_TURN_SECRET_PORT="${LAB_TURN_SECRET_PORT:-$((LAB_TURN_PORT + 2))}"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 scripts/lab.sh start >/dev/null
 trap 'scripts/lab.sh stop' EXIT
+echo "$(date -u '+%F %R UTC'), $(nproc) cores, $(chromium --version 2>/dev/null), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cargo run --quiet --release -p e2e --example bench_calls

@@ -24,8 +24,8 @@ DEBIAN_PACKAGES=(
   coturn                     # the TURN lab's server (turnserver) and its check (turnutils_uclient)
   openssl                    # the lab's test CA and certificate, and its TLS checks (s_client)
   libnss3-tools              # certutil: the test browsers' certificate store that trusts the lab's CA
-  nodejs                     # runs binaryen's wasm-opt (the release build) and the SIP bench
-  npm                        # installs binaryen (below) and the SIP bench's JsSIP
+  nodejs                     # runs binaryen's wasm-opt (the release build), the SIP bench, esbuild
+  npm                        # installs binaryen (below) and the benches' JsSIP (and esbuild for its bundle)
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }

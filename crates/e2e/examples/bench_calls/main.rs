@@ -1,15 +1,25 @@
-//! Calling benchmarks in headless Chromium against the SIP lab (`scripts/bench-calls.sh` starts
-//! both): cold load of the widget to an interactive dial pad, sign-in to Registered, and click
-//! to INVITE on the wire with an unreachable STUN server configured; then a soak of consecutive
+//! Calling benchmarks in headless Chromium against the SIP and TURN lab (`scripts/bench-calls.sh`
+//! starts both): cold load of the widget to an interactive dial pad, sign-in to Registered, and
+//! click to INVITE on the wire with a dead STUN server configured; then a soak of consecutive
 //! answered calls (`SOAK_CALLS`, default 500) with the caller page's JS heap and its live
-//! RTCPeerConnections at the start and the end. Figures come from the widget's User Timing
-//! marks (`framephone:*`) and the page itself, so they measure the page, not WebDriver.
+//! RTCPeerConnections at the start and the end; then the widget beside JsSIP with a STUN/TURN
+//! server healthy, slow and dead (`networks`, `NETWORK_CALLS` calls each, default 20).
+//! `BENCH_PARTS` (default `calls,soak,networks`) picks the parts. Figures come from the pages
+//! themselves (the widget's User Timing marks `framephone:*`, or the recorder both phones'
+//! pages share), so they measure the page, not WebDriver.
+
+mod networks;
+mod pages;
+mod stats;
+
+use std::net::SocketAddr;
 
 use e2e::{
-    Browser, PATIENCE, by_role, call_and_answer, devserver, eventually, hang_up, keep_wasm_module, submit_sign_in,
-    wait_for_role,
+    Browser, Impairment, PATIENCE, TurnLab, UdpRelay, by_role, call_and_answer, devserver, eventually, hang_up,
+    keep_wasm_module, submit_sign_in, wait_for_role,
 };
 use fantoccini::Client;
+use stats::Spread;
 
 const LOADS: usize = 15;
 const CALLS: usize = 20;
@@ -31,23 +41,44 @@ async fn sign_in(client: &Client, user: &str) -> f64 {
     measure(client, Some("sign-in"), "registered").await
 }
 
-fn summary(name: &str, mut values: Vec<f64>) {
-    values.sort_by(f64::total_cmp);
-    let median = values[values.len() / 2];
-    let max = values[values.len() - 1];
-    println!("| {name} | {} | {median:.1} ms | {:.1} ms | {max:.1} ms |", values.len(), values[0]);
+fn summary(name: &str, values: &[f64]) {
+    if let Some(s) = Spread::of(values) {
+        println!("| {name} | {} | {:.1} ms | {:.1} ms | {:.1} ms |", s.runs, s.median, s.min, s.max);
+    }
+}
+
+/// A number from the environment, else `default`.
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|n| n.parse().ok()).unwrap_or(default)
 }
 
 #[tokio::main]
 async fn main() {
+    let parts = std::env::var("BENCH_PARTS").unwrap_or_else(|_| "calls,soak,networks".into());
+    let part = |name: &str| parts.split(',').any(|p| p.trim() == name);
+    if part("calls") || part("soak") {
+        calls(part("calls"), if part("soak") { setting("SOAK_CALLS", 500) } else { 0 }).await;
+    }
+    if part("networks") {
+        let bundle = std::env::var_os("JSSIP_BUNDLE")
+            .expect("JSSIP_BUNDLE names JsSIP's browser bundle (scripts/bench-calls.sh builds it)");
+        println!();
+        networks::run(setting("NETWORK_CALLS", 20), std::path::Path::new(&bundle)).await;
+    }
+}
+
+/// Cold loads, sign-ins and calls declined at once (`timings`), then `soak` answered calls.
+async fn calls(timings: bool, soak: usize) {
     let server = devserver().await;
-    // 192.0.2.1 is TEST-NET-1: nothing answers there, as with a STUN server that is down.
-    server.amend_config(serde_json::json!({ "ice": { "servers": [{ "urls": "stun:192.0.2.1:3478" }] } }));
+    // A STUN server that is down: a relay in front of the lab's coturn that drops every packet.
+    let dead = UdpRelay::start(SocketAddr::from(([127, 0, 0, 1], TurnLab::from_env().port))).await;
+    dead.set(Impairment { black_hole: true, ..Impairment::default() });
+    server.amend_config(serde_json::json!({ "ice": { "servers": [{ "urls": format!("stun:{}", dead.addr) }] } }));
     let url = format!("{}/", server.widget);
 
     let mut loads = Vec::new();
     let mut registrations = Vec::new();
-    for _ in 0..LOADS {
+    for _ in 0..if timings { LOADS } else { 0 } {
         let browser = Browser::start().await;
         browser.client.goto(&url).await.unwrap();
         loads.push(measure(&browser.client, None, "interactive").await);
@@ -65,7 +96,7 @@ async fn main() {
     }
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002").await.unwrap();
     let (mut invites, mut ringing, mut first_audio) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..CALLS {
+    for _ in 0..if timings { CALLS } else { 0 } {
         by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
         wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
         invites.push(measure(a, Some("dial"), "invite").await);
@@ -82,7 +113,6 @@ async fn main() {
                  if (window.gc) { gc(); } \
                  return [window.__pcs.made - window.__pcs.closed, performance.memory.usedJSHeapSize, \
                  window.__wasm ? window.__wasm.memory.buffer.byteLength : 0];";
-    let soak: usize = std::env::var("SOAK_CALLS").ok().and_then(|n| n.parse().ok()).unwrap_or(500);
     let read = |client: &Client| {
         let client = client.clone();
         async move {
@@ -102,22 +132,24 @@ async fn main() {
     let (live_after, heap_after, wasm_after) = read(a).await;
     println!("| measure | runs | median | min | max |");
     println!("|---|---|---|---|---|");
-    summary("cold load to an interactive dial pad (navigation start → first render)", loads);
-    summary("Sign in → Registered (REGISTER, 401, REGISTER, 200)", registrations);
-    summary("Call click → INVITE sent, unreachable STUN configured", invites);
-    summary("INVITE sent → 180 Ringing received (caller)", ringing);
-    summary("Answer click → first audio packet received (callee)", first_audio);
-    println!();
-    println!(
-        "Soak: {soak} answered calls in {:.0} s; caller page JS heap {:.1} MB before, {:.1} MB after; \
+    summary("cold load to an interactive dial pad (navigation start → first render)", &loads);
+    summary("Sign in → Registered (REGISTER, 401, REGISTER, 200)", &registrations);
+    summary("Call click → INVITE sent, dead STUN server configured", &invites);
+    summary("INVITE sent → 180 Ringing received (caller)", &ringing);
+    summary("Answer click → first audio packet received (callee)", &first_audio);
+    if soak > 0 {
+        println!();
+        println!(
+            "Soak: {soak} answered calls in {:.0} s; caller page JS heap {:.1} MB before, {:.1} MB after; \
          wasm memory {:.1} MB before, {:.1} MB after; live RTCPeerConnections {live_before} before, \
          {live_after} after",
-        started.elapsed().as_secs_f64(),
-        heap_before as f64 / 1e6,
-        heap_after as f64 / 1e6,
-        wasm_before as f64 / 1e6,
-        wasm_after as f64 / 1e6
-    );
+            started.elapsed().as_secs_f64(),
+            heap_before as f64 / 1e6,
+            heap_after as f64 / 1e6,
+            wasm_before as f64 / 1e6,
+            wasm_after as f64 / 1e6
+        );
+    }
     caller.close().await;
     callee.close().await;
 }
