@@ -24,7 +24,7 @@ fi
 export JSSIP_BUNDLE
 JSSIP_BUNDLE="$(realpath "$node_dir/jssip.min.js")"
 export LAB_DIR="${LAB_DIR:-/tmp/framephone-bench-lab}" LAB_UDP_PORT="${LAB_UDP_PORT:-45060}" LAB_WS_PORT="${LAB_WS_PORT:-48088}"
-export LAB_TURN_PORT="${LAB_TURN_PORT:-43478}"
+export LAB_TURN_PORT="${LAB_TURN_PORT:-33478}"
 export LAB_TURN_SECRET_PORT="${LAB_TURN_SECRET_PORT:-$((LAB_TURN_PORT + 2))}"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 scripts/lab.sh start >/dev/null

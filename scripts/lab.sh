@@ -26,8 +26,8 @@
 # LAB_WSS_PORT (LAB_WS_PORT + 1: WebSocket over TLS), LAB_DOMAIN (framephone.test, also the TURN
 # realm), LAB_TURN_PORT (3478: long-term credentials), LAB_TURN_TLS_PORT (LAB_TURN_PORT + 1: the
 # same coturn over TLS, for turns:), LAB_TURN_SECRET_PORT (LAB_TURN_PORT + 2: the REST API
-# secret); each coturn listens on UDP and TCP and relays from 300 UDP ports of LAB_TURN_PORT + 1000
-# to + 1599. Every command but start takes the settings it does not find in the environment from
+# secret); each coturn listens on UDP and TCP and relays from 300 UDP ports of LAB_TURN_PORT + 10000
+# to + 10599 (start refuses SIP ports inside them). Every command but start takes the settings it does not find in the environment from
 # the last start in $LAB_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +52,7 @@ pidfile="$LAB_DIR/kamailio.pid"
 tls="$LAB_DIR/tls"
 
 start() {
+  check_relay_range
   stop_quietly
   mkdir -p "$LAB_DIR"
   printf 'LAB_UDP_PORT=%s\nLAB_WS_PORT=%s\nLAB_WSS_PORT=%s\nLAB_DOMAIN=%s\nLAB_TURN_PORT=%s\nLAB_TURN_TLS_PORT=%s\nLAB_TURN_SECRET_PORT=%s\n' \
@@ -76,11 +77,11 @@ start() {
   kamailio -f "$LAB_DIR/kamailio.cfg" -P "$pidfile" -Y "$LAB_DIR" -E >"$LAB_DIR/kamailio.log" 2>&1
   started "$pidfile" "$LAB_DIR/kamailio.log" Kamailio
   echo "lab: Kamailio on udp:127.0.0.1:$LAB_UDP_PORT, ws://127.0.0.1:$LAB_WS_PORT and wss://127.0.0.1:$LAB_WSS_PORT (log: $LAB_DIR/kamailio.log)"
-  start_turn long-term "$LAB_TURN_PORT" $((LAB_TURN_PORT + 1000)) \
+  start_turn long-term "$LAB_TURN_PORT" $((LAB_TURN_PORT + RELAY_OFFSET)) \
     "$(echo lt-cred-mech; turn_users | while read -r name password; do echo "user=$name:$password"; done
       printf 'tls-listening-port=%s\ncert=%s\npkey=%s\n' "$LAB_TURN_TLS_PORT" "$tls/server.pem" "$tls/server.key")" \
     "$LAB_TURN_TLS_PORT"
-  start_turn rest-api "$LAB_TURN_SECRET_PORT" $((LAB_TURN_PORT + RELAY_PORTS + 1000)) \
+  start_turn rest-api "$LAB_TURN_SECRET_PORT" $((LAB_TURN_PORT + RELAY_OFFSET + RELAY_PORTS)) \
     "$(printf 'use-auth-secret\nstatic-auth-secret=%s\nno-tls' "$(turn_secret)")"
   echo "lab: coturn on udp and tcp 127.0.0.1:$LAB_TURN_PORT and tls 127.0.0.1:$LAB_TURN_TLS_PORT (long-term credentials) and udp and tcp 127.0.0.1:$LAB_TURN_SECRET_PORT (REST API secret), realm $LAB_DOMAIN (logs: $LAB_DIR/turn-*.log)"
   echo "lab: test CA $tls/ca.pem, server certificate $tls/server.pem and key $tls/server.key"
@@ -137,6 +138,25 @@ turn_secret() { awk '$1 == "secret" { print $2 }' lab/turn.txt; }
 # failed test) holds them for coturn's ten minutes, and every call, connection kept ready and
 # ICE restart takes one per browser.
 RELAY_PORTS=300
+# Where the relay ports begin, above LAB_TURN_PORT: far enough that the usual SIP and WebSocket
+# ports of a lab stay clear of them.
+RELAY_OFFSET=10000
+
+# Refuses a lab whose SIP or WebSocket ports fall among the relay ports: coturn would hand such a
+# port to a browser's allocation whenever Kamailio was not yet holding it, or fail to.
+check_relay_range() {
+  local first=$((LAB_TURN_PORT + RELAY_OFFSET)) last=$((LAB_TURN_PORT + RELAY_OFFSET + 2 * RELAY_PORTS - 1)) port
+  for port in "$LAB_UDP_PORT" "$LAB_WS_PORT" "$LAB_WSS_PORT" "$LAB_TURN_TLS_PORT" "$LAB_TURN_SECRET_PORT"; do
+    if [ "$port" -ge "$first" ] && [ "$port" -le "$last" ]; then
+      echo "lab: port $port lies among coturn's relay ports $first-$last (LAB_TURN_PORT + $RELAY_OFFSET): choose another LAB_TURN_PORT" >&2
+      exit 1
+    fi
+  done
+  if [ "$last" -gt 65535 ]; then
+    echo "lab: LAB_TURN_PORT $LAB_TURN_PORT leaves no room for the relay ports (up to $last): choose one below $((65536 - RELAY_OFFSET - 2 * RELAY_PORTS))" >&2
+    exit 1
+  fi
+}
 
 # start_turn INSTANCE PORT FIRST_RELAY_PORT SETTINGS [TLS_PORT]: one coturn of our own (daemon),
 # its configuration lab/turnserver.conf with SETTINGS (configuration lines) appended.

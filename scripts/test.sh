@@ -46,8 +46,8 @@ step components cargo test -p framephone --target wasm32-unknown-unknown --test 
 # (crates/e2e/tests/turn.rs), which read its ports from the same settings. The lab's test CA and
 # certificate ($LAB_DIR/tls) serve its WSS and TURN-over-TLS ports and the dev server's https
 # origins (crates/e2e/tests/secure_origins.rs).
-export LAB_DIR="$logs/lab" LAB_UDP_PORT=15060 LAB_WS_PORT=18088 LAB_WSS_PORT=18089 LAB_TURN_PORT=13478 \
-  LAB_TURN_TLS_PORT=13479 LAB_TURN_SECRET_PORT=13480
+export LAB_DIR="$logs/lab" LAB_UDP_PORT=15060 LAB_WS_PORT=18088 LAB_WSS_PORT=18089 LAB_TURN_PORT=23478 \
+  LAB_TURN_TLS_PORT=23479 LAB_TURN_SECRET_PORT=23480
 sip_lab() {
   local status=0
   { scripts/lab.sh check && scripts/lab.sh check-calls; } || status=1
