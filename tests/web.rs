@@ -284,23 +284,23 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     phone.remove();
 }
 
-#[wasm_bindgen_test]
-async fn the_call_quality_indicator_is_named_by_its_level_and_warns_when_poor() {
-    use framephone::call_quality::{Estimate, Level, Tally};
+/// A signed-in phone showing one answered call with `number`, and that call's region.
+async fn mount_answered_call(call: CallRef, incoming: bool, number: &str) -> (PhoneState, HtmlElement, HtmlElement) {
     let (state, phone) = mount_phone(HostKind::Standalone);
     state.session.set(Session::Registered);
-    let mut view = CallView::new(
-        CallRef(3),
-        false,
-        framephone::display_name::Party::new(None, "1004"),
-        "1004".into(),
-        CallStage::Active,
-        0.0,
-    );
+    let party = framephone::display_name::Party::new(None, number);
+    let mut view = CallView::new(call, incoming, party, number.into(), CallStage::Active, 0.0);
     view.answered_at = Some(0.0);
     state.calls.set(vec![view]);
     tick().await;
     let region = find(&phone, "section[aria-label='Active call']");
+    (state, phone, region)
+}
+
+#[wasm_bindgen_test]
+async fn the_call_quality_indicator_is_named_by_its_level_and_warns_when_poor() {
+    use framephone::call_quality::{Estimate, Level, Tally};
+    let (state, phone, region) = mount_answered_call(CallRef(3), false, "1004").await;
     let indicator = || find(&region, "[role=img][aria-label^='Call quality']").get_attribute("aria-label");
     assert_eq!(indicator().as_deref(), Some("Call quality: measuring"), "before the first reading");
     assert!(region.query_selector("[role=status]").unwrap().is_none(), "no warning before a reading");
@@ -339,20 +339,7 @@ async fn the_call_quality_indicator_is_named_by_its_level_and_warns_when_poor() 
 #[wasm_bindgen_test]
 async fn reconnecting_audio_is_a_status_while_the_path_is_restored_and_the_restarts_are_in_the_details() {
     use framephone::ice_restart::LinkView;
-    let (state, phone) = mount_phone(HostKind::Standalone);
-    state.session.set(Session::Registered);
-    let mut view = CallView::new(
-        CallRef(4),
-        true,
-        framephone::display_name::Party::new(None, "1005"),
-        "1005".into(),
-        CallStage::Active,
-        0.0,
-    );
-    view.answered_at = Some(0.0);
-    state.calls.set(vec![view]);
-    tick().await;
-    let region = find(&phone, "section[aria-label='Active call']");
+    let (state, phone, region) = mount_answered_call(CallRef(4), true, "1005").await;
     let statuses = || {
         let found = region.query_selector_all("[role=status]").unwrap();
         (0..found.length()).filter_map(|i| found.item(i)?.text_content()).collect::<Vec<_>>()
