@@ -9,13 +9,13 @@
 //! everything that needs no browser and are tested natively; `phone`, `host`'s back-ends, `app`
 //! and `ui` are the thin browser shell around them.
 
+pub mod activity;
 pub mod agent_state;
 pub mod app;
 pub mod audio_level;
 pub mod browser;
 pub mod call_audio;
 pub mod call_quality;
-pub mod caller_match;
 pub mod command;
 pub mod config;
 pub mod credentials;
@@ -34,7 +34,6 @@ pub mod ice_restart;
 pub mod model;
 pub mod notifications;
 pub mod origin;
-pub mod outbox;
 pub mod phone;
 pub mod session;
 pub mod tones;

@@ -153,7 +153,7 @@ fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
             state.view_notice.set(Some(notice));
         }
         HostEvent::RecordInView(record) => {
-            let name = record.as_deref().map(DisplayName::new).filter(|name| !name.is_empty());
+            let name = record.map(|record| DisplayName::new(&record.name)).filter(|name| !name.is_empty());
             state.record_in_view.set(name);
         }
     }

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::activity::RecordRef;
 use crate::dial_string::{DialStringError, normalise};
 
 /// A number the host asked the agent to dial, with the record it came from.
@@ -15,6 +16,9 @@ pub struct DialRequest {
     pub number: String,
     /// The record's display name, when the host gave one.
     pub record_name: Option<String>,
+    /// The record the number was clicked on, when the host said which (the call is logged
+    /// against it).
+    pub record: Option<RecordRef>,
 }
 
 /// Why a click-to-dial payload was not used.
@@ -181,7 +185,7 @@ impl ClassicClickToDial {
 }
 
 fn request(number: &str, record_name: Option<String>) -> Result<DialRequest, ClickToDialError> {
-    Ok(DialRequest { number: normalise(number)?, record_name: record_name.filter(|n| !n.is_empty()) })
+    Ok(DialRequest { number: normalise(number)?, record_name: record_name.filter(|n| !n.is_empty()), record: None })
 }
 
 #[cfg(test)]
@@ -197,7 +201,7 @@ mod tests {
     }
 
     fn dial(number: &str, name: Option<&str>) -> DialRequest {
-        DialRequest { number: number.into(), record_name: name.map(Into::into) }
+        DialRequest { number: number.into(), record_name: name.map(Into::into), record: None }
     }
 
     #[test]

@@ -15,6 +15,8 @@ use std::rc::Rc;
 
 use thiserror::Error;
 
+use crate::activity::outbox::PostOutcome;
+use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::config::PanelSettings;
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
@@ -27,8 +29,8 @@ pub enum HostEvent {
     ClickToDial(DialRequest),
     /// A click-to-dial arrived but could not be used.
     ClickToDialRefused(String),
-    /// The record the agent is looking at changed (its name, when the host gave one).
-    RecordInView(Option<String>),
+    /// The record the agent is looking at changed (none on a list or home page).
+    RecordInView(Option<RecordRef>),
 }
 
 /// Receives host events; cloned into every host callback.
@@ -65,6 +67,14 @@ pub enum HostError {
         /// What the host said.
         message: String,
     },
+    /// This host has no such method (the pop-out has no CRM).
+    #[error("{method} is not available here: {why}")]
+    Unsupported {
+        /// The method.
+        method: &'static str,
+        /// Why, in words for the agent.
+        why: &'static str,
+    },
     /// The host did not answer in time.
     #[error("{method} got no answer from the host within {millis} ms")]
     Timeout {
@@ -92,7 +102,42 @@ pub trait Host {
 
     /// Shows a short text where the host shows the panel's state (title, utility item label).
     fn set_label<'a>(&'a self, label: &'a str) -> HostFuture<'a, ()>;
+
+    /// The records whose phone number is `number`, best first (screen pop). Empty when none
+    /// matches.
+    fn find_records<'a>(&'a self, number: &'a str, direction: CallDirection) -> HostFuture<'a, Vec<RecordRef>> {
+        let _ = (number, direction);
+        Box::pin(async { Err(HostError::Unsupported { method: "find_records", why: "no CRM is attached" }) })
+    }
+
+    /// Opens `record` in the CRM, where the agent works.
+    fn open_record<'a>(&'a self, record: &'a RecordRef) -> HostFuture<'a, ()> {
+        let _ = record;
+        Box::pin(async { Err(HostError::Unsupported { method: "open_record", why: "no CRM is attached" }) })
+    }
+
+    /// Opens the CRM's new-record form with `number` filled in (no record matched the caller).
+    fn open_new_record<'a>(&'a self, number: &'a str) -> HostFuture<'a, ()> {
+        let _ = number;
+        Box::pin(async { Err(HostError::Unsupported { method: "open_new_record", why: "no CRM is attached" }) })
+    }
+
+    /// Delivers one call's log to the CRM. With `update`, an earlier post of the same Call-ID
+    /// may have created it: the log with that key is updated, or created when there is none.
+    fn post_log<'a>(&'a self, log: &'a CallLog, update: bool) -> PostFuture<'a> {
+        let _ = (log, update);
+        Box::pin(async { PostOutcome::NoHost })
+    }
+
+    /// Asks the agent to let the widget use the CRM's REST API (a popup, so it must be called
+    /// from the agent's click, before any await). Hosts that need no authorisation do nothing.
+    fn authorise(&self) -> HostFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
 }
+
+/// A boxed future of a log's delivery: every failure is one of the outbox's outcomes.
+pub type PostFuture<'a> = Pin<Box<dyn Future<Output = PostOutcome> + 'a>>;
 
 /// The back-end for a placement. The placement's origin has already passed the allow-list.
 pub fn for_placement(placement: &Placement) -> Rc<dyn Host> {

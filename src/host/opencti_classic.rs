@@ -8,6 +8,7 @@ use super::click_to_dial::ClassicClickToDial;
 use super::js::{self, CALL_TIMEOUT_MS};
 use super::opencti_lightning::API_VERSION;
 use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind};
+use crate::activity::RecordRef;
 use crate::config::PanelSettings;
 use crate::origin::Origin;
 
@@ -46,10 +47,12 @@ async fn request(path: &'static [&'static str], method: &'static str, args: &[Js
 const INTERACTION: &[&str] = &["sforce", "interaction"];
 const CTI: &[&str] = &["sforce", "interaction", "cti"];
 
-/// Page info arrives as a JSON string: `{"objectName": …, "displayName": …}`.
-fn record_name(result: &JsValue) -> Option<String> {
+/// Page info arrives as a JSON string: `{"objectId": …, "object": …, "objectName": …}`.
+fn record_in_view(result: &JsValue) -> Option<RecordRef> {
     let info = result.as_string().and_then(|text| js_sys::JSON::parse(&text).ok())?;
-    js::field(&info, "objectName").as_string().filter(|n| !n.is_empty())
+    let text = |key| js::field(&info, key).as_string().unwrap_or_default();
+    let id = text("objectId");
+    (!id.is_empty()).then(|| RecordRef { object: text("object"), id, name: text("objectName") })
 }
 
 impl Host for ClassicHost {
@@ -73,7 +76,7 @@ impl Host for ClassicHost {
             js::call(&cti, "sforce.interaction.cti.onClickToDial", &[on_dial])?;
             let nav_events = events.clone();
             let on_focus = js::listener(move |response: JsValue| {
-                nav_events(HostEvent::RecordInView(record_name(&js::field(&response, "result"))))
+                nav_events(HostEvent::RecordInView(record_in_view(&js::field(&response, "result"))))
             });
             js::call(&namespace(INTERACTION)?, "sforce.interaction.onFocus", &[on_focus])?;
             request(CTI, "notifyInitializationComplete", &[]).await?;
@@ -81,7 +84,7 @@ impl Host for ClassicHost {
             request(CTI, "setSoftphoneWidth", &[panel.width.into()]).await?;
             request(CTI, "setSoftphoneHeight", &[panel.height.into()]).await?;
             let page = request(INTERACTION, "getPageInfo", &[]).await?;
-            events(HostEvent::RecordInView(record_name(&page)));
+            events(HostEvent::RecordInView(record_in_view(&page)));
             Ok(())
         })
     }

@@ -6,6 +6,7 @@ use wasm_bindgen::JsValue;
 use super::click_to_dial::LightningClickToDial;
 use super::js::{self, CALL_TIMEOUT_MS};
 use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind};
+use crate::activity::RecordRef;
 use crate::config::PanelSettings;
 use crate::origin::Origin;
 
@@ -43,8 +44,11 @@ async fn request(method: &'static str, args: &[(&str, JsValue)]) -> Result<JsVal
     }
 }
 
-fn record_name(value: &JsValue) -> Option<String> {
-    js::field(value, "recordName").as_string().filter(|n| !n.is_empty())
+/// The record in a navigation or app-view payload: `{recordId, objectType, recordName}`.
+fn record_in_view(value: &JsValue) -> Option<RecordRef> {
+    let text = |key| js::field(value, key).as_string().unwrap_or_default();
+    let (id, object) = (text("recordId"), text("objectType"));
+    (!id.is_empty()).then(|| RecordRef { object, id, name: text("recordName") })
 }
 
 impl Host for LightningHost {
@@ -69,7 +73,7 @@ impl Host for LightningHost {
             js::call(&api, "sforce.opencti.onClickToDial", &[js::object(&[("listener", on_dial)]).into()])?;
             let nav_events = events.clone();
             let on_navigation =
-                js::listener(move |payload: JsValue| nav_events(HostEvent::RecordInView(record_name(&payload))));
+                js::listener(move |payload: JsValue| nav_events(HostEvent::RecordInView(record_in_view(&payload))));
             js::call(&api, "sforce.opencti.onNavigationChange", &[js::object(&[("listener", on_navigation)]).into()])?;
             // Told early, so Salesforce stops its spinner while the rest of the set-up goes on.
             request("notifyInitializationComplete", &[]).await?;
@@ -78,7 +82,7 @@ impl Host for LightningHost {
             request("setSoftphonePanelHeight", &[("heightPX", panel.height.into())]).await?;
             request("setSoftphoneItemLabel", &[("label", panel.title.as_str().into())]).await?;
             let view = request("getAppViewInfo", &[]).await?;
-            events(HostEvent::RecordInView(record_name(&view)));
+            events(HostEvent::RecordInView(record_in_view(&view)));
             Ok(())
         })
     }

@@ -1,0 +1,101 @@
+//! Calls in the CRM: finding the caller's record (screen pop), the log of each finished call,
+//! and the durable outbox that delivers those logs. The host back-ends (`crate::host`) carry
+//! them to each CRM; everything here is pure and tested natively.
+
+pub mod caller_match;
+pub mod outbox;
+
+use serde::{Deserialize, Serialize};
+
+use crate::history::Outcome;
+
+/// A record in the CRM: a ServiceNow table row or a Salesforce object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRef {
+    /// The ServiceNow table (`customer_contact`) or Salesforce object type (`Contact`).
+    pub object: String,
+    /// The `sys_id` or Salesforce Id.
+    pub id: String,
+    /// What the agent knows it by (a name, a case number); may be empty.
+    pub name: String,
+}
+
+/// Which way a call went, as the CRM records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallDirection {
+    /// The customer called.
+    Inbound,
+    /// The agent called.
+    Outbound,
+}
+
+/// One finished call as it is logged in the CRM: what the call record says, the record it
+/// belongs to and what the agent entered in wrap-up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallLog {
+    /// The SIP Call-ID: the log's key in the CRM, so that a retry updates rather than duplicates.
+    pub call_id: String,
+    /// The agent's SIP user.
+    pub agent: String,
+    /// Which way the call went.
+    pub direction: CallDirection,
+    /// The other party's number as dialled or presented.
+    pub number: String,
+    /// The other party's name as shown.
+    pub party: String,
+    /// When the call began (ms since 1970).
+    pub started: u64,
+    /// Seconds talked (0 when never answered).
+    pub seconds: u64,
+    /// How the call ended.
+    pub outcome: Outcome,
+    /// The disposition chosen in wrap-up.
+    pub disposition: Option<String>,
+    /// The agent's notes.
+    pub notes: String,
+    /// The record the call belongs to: the one the agent dialled from, or the caller's.
+    pub record: Option<RecordRef>,
+}
+
+impl CallLog {
+    /// The subject line CRMs show for the log: "Inbound call from Ana Díaz (+15550100101)".
+    pub fn subject(&self) -> String {
+        let (way, preposition) = match self.direction {
+            CallDirection::Inbound => ("Inbound", "from"),
+            CallDirection::Outbound => ("Outbound", "to"),
+        };
+        if self.party.is_empty() || self.party == self.number {
+            format!("{way} call {preposition} {}", self.number)
+        } else {
+            format!("{way} call {preposition} {} ({})", self.party, self.number)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(direction: CallDirection, party: &str) -> CallLog {
+        CallLog {
+            call_id: "a@b".into(),
+            agent: "1001".into(),
+            direction,
+            number: "+15550100101".into(),
+            party: party.into(),
+            started: 0,
+            seconds: 0,
+            outcome: Outcome::Answered,
+            disposition: None,
+            notes: String::new(),
+            record: None,
+        }
+    }
+
+    #[test]
+    fn the_subject_names_the_party_and_the_number_once() {
+        assert_eq!(log(CallDirection::Inbound, "Ana Díaz").subject(), "Inbound call from Ana Díaz (+15550100101)");
+        assert_eq!(log(CallDirection::Outbound, "+15550100101").subject(), "Outbound call to +15550100101");
+        assert_eq!(log(CallDirection::Outbound, "").subject(), "Outbound call to +15550100101");
+    }
+}
