@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use crate::activity::outbox::PostOutcome;
 use crate::activity::{CallDirection, CallLog, RecordRef};
-use crate::config::PanelSettings;
+use crate::config::{CrmSettings, PanelSettings};
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
@@ -140,7 +140,8 @@ pub trait Host {
 pub type PostFuture<'a> = Pin<Box<dyn Future<Output = PostOutcome> + 'a>>;
 
 /// The back-end for a placement. The placement's origin has already passed the allow-list.
-pub fn for_placement(placement: &Placement) -> Rc<dyn Host> {
+pub fn for_placement(placement: &Placement, crm: &CrmSettings) -> Rc<dyn Host> {
+    let _ = crm;
     let origin = placement.origin.clone();
     match (placement.kind, origin) {
         (HostKind::ServiceNow, Some(origin)) => Rc::new(openframe::OpenFrameHost::new(origin)),
