@@ -11,7 +11,9 @@
 //!   own origin (`/scripts/openframe/…`, `/support/api/…`);
 //! - `style-src`: the style sheets inlined into the page, by hash (no `'unsafe-inline'`; the
 //!   widget sets styles only through the CSSOM, which the policy does not restrict);
-//! - `connect-src`: the widget's origin (`framephone.json`) and the SIP WebSocket servers;
+//! - `connect-src`: the widget's origin (`framephone.json`), the SIP WebSocket servers and, when
+//!   ServiceNow's REST API is used (`crm.servicenow.oauthClientId`), the host origins: the
+//!   screen pop's searches, the call logs and the OAuth token go to the instance;
 //! - `media-src`: the ringtones, made in the page as `blob:` WAV files.
 //!
 //! WebRTC's ICE traffic (STUN, TURN) is not governed by any CSP directive that browsers
@@ -129,6 +131,11 @@ pub fn content_security_policy(config: &Config, page: &InlineHashes) -> String {
     let mut connect = vec!["'self'".to_owned()];
     for server in &config.sip.servers {
         push_unique(&mut connect, server_source(server));
+    }
+    if config.crm.servicenow.oauth_client_id.is_some() {
+        for host in &hosts {
+            push_unique(&mut connect, host.clone());
+        }
     }
     let directives: [(&str, Vec<String>); 10] = [
         ("default-src", vec!["'self'".into()]),
@@ -252,6 +259,14 @@ mod tests {
             assert_eq!(directive(&policy, name), [value]);
         }
         assert!(!policy.contains("unsafe-inline") && !policy.contains("stun:"), "{policy}");
+    }
+
+    #[test]
+    fn servicenow_rest_adds_the_host_origins_to_connect_src() {
+        let mut config = config(r#""https://acme.service-now.com""#, r#""wss://s.test""#);
+        config.crm.servicenow.oauth_client_id = Some("framephone-widget".into());
+        let policy = content_security_policy(&config, &InlineHashes::default());
+        assert_eq!(directive(&policy, "connect-src"), ["'self'", "wss://s.test", "https://acme.service-now.com"]);
     }
 
     #[test]
