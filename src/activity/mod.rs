@@ -3,7 +3,10 @@
 //! them to each CRM; everything here is pure and tested natively.
 
 pub mod caller_match;
+pub mod form_encoding;
 pub mod outbox;
+pub mod servicenow;
+pub mod token;
 
 use serde::{Deserialize, Serialize};
 
