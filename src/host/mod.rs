@@ -18,8 +18,8 @@ use std::rc::Rc;
 use thiserror::Error;
 
 use crate::activity::outbox::PostOutcome;
-use crate::activity::servicenow::settings::ServiceNowSettings;
 use crate::activity::{CallDirection, CallLog, RecordRef};
+use crate::config::CrmSettings;
 use crate::config::PanelSettings;
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
@@ -146,13 +146,12 @@ pub trait Host {
 /// A boxed future of a log's delivery: every failure is one of the outbox's outcomes.
 pub type PostFuture<'a> = Pin<Box<dyn Future<Output = PostOutcome> + 'a>>;
 
-/// The back-end for a placement. The placement's origin has already passed the allow-list.
-pub fn for_placement(placement: &Placement) -> Rc<dyn Host> {
+/// The back-end for a placement, with the CRM settings it needs. The placement's origin has
+/// already passed the allow-list.
+pub fn for_placement(placement: &Placement, crm: &CrmSettings) -> Rc<dyn Host> {
     let origin = placement.origin.clone();
     match (placement.kind, origin) {
-        (HostKind::ServiceNow, Some(origin)) => {
-            Rc::new(openframe::OpenFrameHost::new(origin, &ServiceNowSettings::default()))
-        }
+        (HostKind::ServiceNow, Some(origin)) => Rc::new(openframe::OpenFrameHost::new(origin, &crm.servicenow)),
         (HostKind::SalesforceLightning, Some(origin)) => Rc::new(opencti_lightning::LightningHost::new(origin)),
         (HostKind::SalesforceClassic, Some(origin)) => Rc::new(opencti_classic::ClassicHost::new(origin)),
         _ => Rc::new(standalone::StandaloneHost),

@@ -11,10 +11,10 @@ use super::servicenow_oauth::PkcePopup;
 use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind, PostFuture};
 use crate::activity::caller_match::is_field_name;
 use crate::activity::outbox::PostOutcome;
-use crate::activity::servicenow::settings::{LogTarget, ServiceNowSettings};
 use crate::activity::servicenow::{Request, answer, is_sys_id, phone_log, search};
 use crate::activity::token::{AccessToken, TokenError, TokenSource};
 use crate::activity::{CallDirection, CallLog, RecordRef, form_encoding};
+use crate::config::{LogTarget, ServiceNowSettings};
 use crate::config::{MAX_TITLE_CHARS, PanelSettings};
 use crate::origin::Origin;
 

@@ -12,7 +12,6 @@ pub mod answer;
 pub mod oauth;
 pub mod phone_log;
 pub mod search;
-pub mod settings;
 
 use crate::origin::Origin;
 

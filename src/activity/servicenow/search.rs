@@ -5,11 +5,11 @@
 
 use serde_json::Value;
 
-use super::settings::SearchTable;
 use super::{Method, Request, is_sys_id, table_url};
 use crate::activity::RecordRef;
 use crate::activity::caller_match::{is_field_name, same_number, servicenow_query};
 use crate::activity::form_encoding;
+use crate::config::SearchTable;
 use crate::origin::Origin;
 
 /// Rows asked of each table: the last four digits match more records than the number does,
