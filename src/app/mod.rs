@@ -82,7 +82,7 @@ async fn start(boot: RwSignal<Boot>) {
         host::guard_messages(origin);
     }
     mark_host(placement.kind);
-    let host = host::for_placement(&placement);
+    let host = host::for_placement(&placement, &config.crm);
     let state = wire(placement.kind, &config, host.clone());
     boot.set(Boot::Ready(Box::new(state)));
     let events: EventSink = {
