@@ -9,7 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, RequestCache, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
 
 use crate::activity::outbox::POST_TIMEOUT_MS;
 use crate::activity::servicenow::Request;
@@ -82,7 +82,6 @@ fn start(request: &Request, token: Option<&str>) -> Result<(js_sys::Promise, Tim
     // The bearer token is the only credential: the instance's session cookies stay out, so
     // that the CORS rule needs no Access-Control-Allow-Credentials.
     init.set_credentials(RequestCredentials::Omit);
-    init.set_cache(RequestCache::NoStore);
     let _ = headers.set("Accept", "application/json");
     if let Some(body) = &request.body {
         let _ = headers.set("Content-Type", body.content_type());
