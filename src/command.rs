@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use sip::agent::CallRef;
 
+use crate::activity::RecordRef;
 use crate::agent_state::AgentState;
 use crate::devices::Role;
 
@@ -74,6 +75,23 @@ pub enum Command {
     SetAgentState(AgentState),
     /// Use another device for a role (empty: the default), from now on and remembered.
     ChooseDevice(Role, String),
+    /// The caller's record, picked among several that carry the number.
+    PickRecord(CallRef, RecordRef),
+    /// Wrap-up changed: the disposition chosen (none yet) and the notes as they stand.
+    EditWrapUp {
+        /// The call's SIP Call-ID.
+        call_id: String,
+        /// The disposition.
+        disposition: Option<String>,
+        /// The notes.
+        notes: String,
+    },
+    /// Wrap-up of this Call-ID is done: its log goes to the CRM.
+    FinishWrapUp(String),
+    /// Post this call log (by Call-ID) again now.
+    RetryLog(String),
+    /// Let the widget use the CRM's REST API again (opens the CRM's authorisation popup).
+    AuthoriseCrm,
 }
 
 /// Where components send commands: a `Copy` handle in the context.

@@ -8,10 +8,11 @@ use std::rc::{Rc, Weak};
 use leptos::task::spawn_local;
 use sip::auth::{AuthCredentials, Credentials};
 
+use crate::activity::RecordRef;
 use crate::command::Command;
 use crate::config::Config;
 use crate::credentials;
-use crate::desk::AppEvent;
+use crate::desk::{AppEvent, DeskEvent};
 use crate::devices::{self, Role};
 use crate::model::{PhoneSnapshot, Session};
 use crate::phone::{Keeping, PhoneOutputs, Softphone};
@@ -72,7 +73,7 @@ impl PhoneSession {
         }
         let Some(phone) = self.0.phone.borrow().clone() else { return };
         match command {
-            Command::Dial(number) => phone.dial(number),
+            Command::Dial(number) => phone.dial(number, None),
             Command::Answer(call) => phone.answer(call),
             Command::Decline(call) => phone.decline(call),
             Command::HangUp(call) => phone.hang_up(call),
@@ -85,7 +86,28 @@ impl PhoneSession {
             Command::SetAgentState(state) => phone.set_agent_state(state),
             Command::ChooseDevice(Role::Microphone, _) => phone.set_microphone(),
             Command::ChooseDevice(Role::Speaker, id) => phone.set_speaker(&id),
+            Command::PickRecord(call, record) => phone.tell(DeskEvent::RecordPicked { call, record }),
+            Command::EditWrapUp { call_id, disposition, notes } => {
+                phone.tell(DeskEvent::WrapUpEdited { call_id, disposition, notes })
+            }
+            Command::FinishWrapUp(call_id) => phone.tell(DeskEvent::WrapUpDone(call_id)),
+            // The app's: the CRM link carries them out.
+            Command::RetryLog(_) | Command::AuthoriseCrm => {}
             Command::ChooseDevice(Role::Ringer, _) | Command::SignIn { .. } | Command::SignOut => {}
+        }
+    }
+
+    /// Calls `number` for the CRM `record` it was dialled from.
+    pub fn dial(&self, number: String, record: Option<RecordRef>) {
+        if let Some(phone) = self.0.phone.borrow().clone() {
+            phone.dial(number, record);
+        }
+    }
+
+    /// Tells the running phone's desk what the CRM found (the screen pop's search).
+    pub fn tell(&self, event: DeskEvent) {
+        if let Some(phone) = self.0.phone.borrow().clone() {
+            phone.tell(event);
         }
     }
 

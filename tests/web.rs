@@ -30,12 +30,17 @@ fn mount_phone(host: HostKind) -> (PhoneState, HtmlElement) {
 
 /// Mounts the phone with no phone behind it: the commands its components send are kept.
 fn mount_phone_recording(host: HostKind) -> (PhoneState, HtmlElement, Rc<RefCell<Vec<Command>>>) {
+    mount_phone_configured(host, "")
+}
+
+/// [`mount_phone_recording`] with more top-level configuration (`, "crm": {…}`).
+fn mount_phone_configured(host: HostKind, more: &str) -> (PhoneState, HtmlElement, Rc<RefCell<Vec<Command>>>) {
     let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&container).unwrap();
-    let config = framephone::config::Config::parse(
-        r#"{"sip": {"domain": "framephone.test", "servers": ["ws://127.0.0.1:8088"]},
-            "hosts": {"allowedOrigins": ["http://127.0.0.1:8781"]}}"#,
-    )
+    let config = framephone::config::Config::parse(&format!(
+        r#"{{"sip": {{"domain": "framephone.test", "servers": ["ws://127.0.0.1:8088"]}},
+            "hosts": {{"allowedOrigins": ["http://127.0.0.1:8781"]}}{more}}}"#
+    ))
     .expect("a valid configuration");
     let sent = Rc::new(RefCell::new(Vec::new()));
     let commands = {
@@ -483,4 +488,90 @@ async fn a_snapshot_alone_renders_the_phone_and_its_clicks_send_commands() {
 async fn the_pkce_challenge_is_rfc_7636s_example() {
     let challenge = framephone::host::s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").await.unwrap();
     assert_eq!(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+#[wasm_bindgen_test]
+async fn wrap_up_sends_the_disposition_and_notes_as_entered_and_done() {
+    use framephone::model::{PhoneSnapshot, WrapUp};
+
+    let crm = r#", "crm": {"dispositions": ["Resolved", "Call back"], "dispositionRequired": true}"#;
+    let (state, phone, sent) = mount_phone_configured(HostKind::ServiceNow, crm);
+    let wrap_up = WrapUp { call_id: "w1@pc33".into(), party: "Ana Díaz (+15550100101)".into(), ..WrapUp::default() };
+    state.show(PhoneSnapshot {
+        session: Session::Registered,
+        wrap_ups: vec![wrap_up.clone()],
+        ..PhoneSnapshot::default()
+    });
+    tick().await;
+    let region = find(&phone, "section.fp-wrap-up[role=region]");
+    let title = find(&phone, &format!("#{}", region.get_attribute("aria-labelledby").unwrap()));
+    assert_eq!(title.text_content().unwrap(), "Wrap-up: Ana Díaz (+15550100101)");
+    let select: web_sys::HtmlSelectElement = find(&region, "select").unchecked_into();
+    assert!(select.required(), "a required disposition is marked so");
+    select.set_value("0");
+    dispatch(&select, "change");
+    let notes: web_sys::HtmlTextAreaElement = find(&region, "textarea").unchecked_into();
+    notes.set_value("Refund sent");
+    dispatch(&notes, "input");
+    button(&region, "Done").click();
+    let edit = |notes: &str| Command::EditWrapUp {
+        call_id: "w1@pc33".into(),
+        disposition: Some("Resolved".into()),
+        notes: notes.into(),
+    };
+    assert_eq!(*sent.borrow(), [edit(""), edit("Refund sent"), Command::FinishWrapUp("w1@pc33".into())]);
+
+    // The desk refused Done: its reason shows as an alert in the form.
+    let refused = WrapUp { problem: Some("Choose a disposition before Done.".into()), ..wrap_up };
+    state.show(PhoneSnapshot { session: Session::Registered, wrap_ups: vec![refused], ..PhoneSnapshot::default() });
+    tick().await;
+    assert_eq!(find(&phone, ".fp-wrap-up [role=alert]").text_content().unwrap(), "Choose a disposition before Done.");
+}
+
+#[wasm_bindgen_test]
+async fn the_activity_list_shows_waiting_and_failed_logs_with_retry_and_re_authorise() {
+    use framephone::activity::outbox::{ActivityView, Hold};
+
+    let (state, phone, sent) = mount_phone_recording(HostKind::ServiceNow);
+    assert!(phone.query_selector("[aria-label=Activity]").unwrap().is_none(), "nothing waits, nothing shows");
+    let failed = ("k1@pc33".to_owned(), "Inbound call from Ana".to_owned(), "The CORS rules refuse".to_owned());
+    state.activity.set(ActivityView {
+        waiting: 2,
+        failed: vec![failed],
+        hold: Some(Hold::Unauthorised),
+        store_problem: None,
+    });
+    tick().await;
+    let activity = find(&phone, "[role=region][aria-label=Activity]");
+    assert_eq!(find(&activity, "[role=status]").text_content().unwrap(), "2 call logs waiting for ServiceNow");
+    assert!(find(&activity, "[role=alert]").text_content().unwrap().contains("ServiceNow needs your permission"));
+    assert!(find(&activity, "li").text_content().unwrap().contains("The CORS rules refuse"));
+    button(&activity, "Re-authorise").click();
+    button(&activity, "Retry: Inbound call from Ana").click();
+    assert_eq!(*sent.borrow(), [Command::AuthoriseCrm, Command::RetryLog("k1@pc33".into())]);
+}
+
+#[wasm_bindgen_test]
+async fn several_matching_records_ask_which_is_the_caller() {
+    use framephone::activity::RecordRef;
+    use framephone::display_name::Party;
+    use framephone::model::PhoneSnapshot;
+
+    let (state, phone, sent) = mount_phone_recording(HostKind::ServiceNow);
+    let mut call = CallView::new(
+        CallRef(5),
+        true,
+        Party::new(None, "+15550100177"),
+        "+15550100177".into(),
+        CallStage::Active,
+        0.0,
+    );
+    let boxeo = RecordRef { object: "customer_account".into(), id: "b1".into(), name: "Boxeo Corp".into() };
+    let ana = RecordRef { object: "customer_contact".into(), id: "a1".into(), name: "Ana Díaz".into() };
+    call.record_choices = vec![ana, boxeo.clone()];
+    state.show(PhoneSnapshot { session: Session::Registered, calls: vec![call], ..PhoneSnapshot::default() });
+    tick().await;
+    let group = find(&phone, "[role=group][aria-label='Which record is the caller?']");
+    button(&group, "Open Boxeo Corp (customer_account)").click();
+    assert_eq!(*sent.borrow(), [Command::PickRecord(CallRef(5), boxeo)]);
 }

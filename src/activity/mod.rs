@@ -1,11 +1,13 @@
 //! Calls in the CRM: finding the caller's record (screen pop), the log of each finished call,
 //! and the durable outbox that delivers those logs. The host back-ends (`crate::host`) carry
-//! them to each CRM; everything here is pure and tested natively.
+//! them to each CRM. Everything here is pure and tested natively, except `store`, the outbox's
+//! durable copy in the browser.
 
 pub mod caller_match;
 pub mod form_encoding;
 pub mod outbox;
 pub mod servicenow;
+pub mod store;
 pub mod token;
 
 use serde::{Deserialize, Serialize};

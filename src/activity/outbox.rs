@@ -315,6 +315,8 @@ pub struct ActivityView {
     pub failed: Vec<(String, String, String)>,
     /// Why nothing is posted at all, if something holds the outbox.
     pub hold: Option<Hold>,
+    /// Why the outbox could not be kept in the browser, if it could not (filled in by the shell).
+    pub store_problem: Option<String>,
 }
 
 impl<T: Clone> Outbox<T> {
@@ -327,7 +329,7 @@ impl<T: Clone> Outbox<T> {
             .filter(|e| e.failed())
             .map(|e| (e.key.clone(), describe(&e.log), e.last_error.clone().unwrap_or_default()))
             .collect();
-        ActivityView { waiting, failed, hold: self.hold }
+        ActivityView { waiting, failed, hold: self.hold, store_problem: None }
     }
 }
 

@@ -4,15 +4,18 @@
 //! (a call ringing) goes to the host.
 
 mod attention;
+mod crm;
 mod leave_guard;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::activity::RecordRef;
 use crate::browser::mark;
-use crate::command::Commands;
+use crate::command::{Command, Commands};
 use crate::config::{ConfigProblem, fetch_config};
 use crate::desk::AppEvent;
 use crate::display_name::DisplayName;
@@ -83,34 +86,74 @@ async fn start(boot: RwSignal<Boot>) {
     }
     mark_host(placement.kind);
     let host = host::for_placement(&placement, &config.crm);
-    let state = wire(placement.kind, &config, host.clone());
+    let dialled_from = Rc::new(RefCell::new(DialledFrom::default()));
+    let origin = placement.origin.as_ref().map(ToString::to_string);
+    let (state, link) = wire(placement.kind, &config, host.clone(), origin, dialled_from.clone());
     boot.set(Boot::Ready(Box::new(state)));
     let events: EventSink = {
         let host = host.clone();
-        Rc::new(move |event| on_host_event(event, state, &host))
+        Rc::new(move |event| on_host_event(event, state, &host, &dialled_from))
     };
     let status = match host.connect(&config.panel, events).await {
-        Ok(()) => HostStatus::Connected,
+        Ok(()) => {
+            link.host_attached();
+            HostStatus::Connected
+        }
         Err(error) => HostStatus::Failed(error.to_string()),
     };
     state.host_status.set(status);
     show_calls_on_the_host(state, host, &config.panel.title);
 }
 
-/// Makes the components' state, the session behind their commands, and the routes between
-/// them and the host; signs in again with a kept sign-in.
-fn wire(kind: HostKind, config: &crate::config::Config, host: Rc<dyn Host>) -> PhoneState {
+/// The CRM records an outbound call is logged against: the one whose number the agent
+/// clicked, else the one in view.
+#[derive(Default)]
+struct DialledFrom {
+    clicked: Option<(String, RecordRef)>,
+    in_view: Option<RecordRef>,
+}
+
+impl DialledFrom {
+    fn record_for(&self, number: &str) -> Option<RecordRef> {
+        let number = crate::dial_string::normalise(number).unwrap_or_default();
+        let clicked = self.clicked.as_ref().filter(|(clicked, _)| *clicked == number);
+        clicked.map(|(_, record)| record.clone()).or_else(|| self.in_view.clone())
+    }
+}
+
+/// Makes the components' state, the session behind their commands, the CRM link, and the
+/// routes between them and the host; signs in again with a kept sign-in.
+fn wire(
+    kind: HostKind,
+    config: &crate::config::Config,
+    host: Rc<dyn Host>,
+    origin: Option<String>,
+    dialled_from: Rc<RefCell<DialledFrom>>,
+) -> (PhoneState, crm::CrmLink) {
     let session = StoredValue::new_local(None::<PhoneSession>);
+    let link = StoredValue::new_local(None::<crm::CrmLink>);
     let commands = Commands::new(move |command| {
-        if let Some(session) = session.get_value() {
-            session.run(command);
+        let Some(session) = session.get_value() else { return };
+        match (command, link.get_value()) {
+            (Command::Dial(number), _) => {
+                let record = dialled_from.borrow().record_for(&number);
+                session.dial(number, record);
+            }
+            (Command::RetryLog(key), Some(link)) => link.retry(&key),
+            (Command::AuthoriseCrm, Some(link)) => link.authorise(),
+            (command, _) => session.run(command),
         }
     });
     let state = PhoneState::new(kind, config.clone(), commands);
+    let crm_link = crm::CrmLink::new(host.clone(), state, origin);
+    link.set_value(Some(crm_link.clone()));
     let ringing_host = host.clone();
     let tell = move |event: AppEvent| {
         if let AppEvent::Ringing { .. } = event {
             attention::show_panel(&ringing_host);
+        }
+        if let (Some(link), Some(session)) = (link.get_value(), session.get_value()) {
+            link.on_event(&event, &session);
         }
     };
     let running = PhoneSession::new(config.clone(), move |snapshot| state.show(snapshot), tell);
@@ -121,7 +164,9 @@ fn wire(kind: HostKind, config: &crate::config::Config, host: Rc<dyn Host>) -> P
     state.clock.set(js_sys::Date::now());
     let _ = set_interval_with_handle(move || state.clock.set(js_sys::Date::now()), std::time::Duration::from_secs(1));
     running.resume();
-    state
+    let resuming = crm_link.clone();
+    spawn_local(async move { resuming.resume().await });
+    (state, crm_link)
 }
 
 /// Keeps the host's label in step with the calls: "Ringing: Ana (1002)", "On call 1:05"; the
@@ -142,9 +187,10 @@ fn show_calls_on_the_host(state: PhoneState, host: Rc<dyn Host>, title: &str) {
     });
 }
 
-fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
+fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>, dialled_from: &RefCell<DialledFrom>) {
     match event {
         HostEvent::ClickToDial(request) => {
+            dialled_from.borrow_mut().clicked = request.record.clone().map(|record| (request.number.clone(), record));
             state.apply_dial_request(request.number, request.record_name.as_deref());
             attention::show_panel(host);
         }
@@ -153,6 +199,7 @@ fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>) {
             state.view_notice.set(Some(notice));
         }
         HostEvent::RecordInView(record) => {
+            dialled_from.borrow_mut().in_view = record.clone();
             let name = record.map(|record| DisplayName::new(&record.name)).filter(|name| !name.is_empty());
             state.record_in_view.set(name);
         }

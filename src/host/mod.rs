@@ -19,8 +19,7 @@ use thiserror::Error;
 
 use crate::activity::outbox::PostOutcome;
 use crate::activity::{CallDirection, CallLog, RecordRef};
-use crate::config::CrmSettings;
-use crate::config::PanelSettings;
+use crate::config::{CrmSettings, PanelSettings};
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};

@@ -11,6 +11,7 @@ use super::events::party_text;
 use super::hold_audio::HoldAudio;
 use super::media::{self, CallMedia, MediaError};
 use super::{Softphone, now};
+use crate::activity::RecordRef;
 use crate::browser::{mark, stop_tracks};
 use crate::call_audio::{HoldSources, Outgoing, music_plays, outgoing};
 use crate::config::DtmfMode;
@@ -52,11 +53,11 @@ impl Softphone {
 
     /// Calls `number`: media first (the offer leaves as soon as its candidates are in), then
     /// the INVITE.
-    pub fn dial(&self, number: String) {
+    pub fn dial(&self, number: String, record: Option<RecordRef>) {
         mark("dial");
         let phone = self.clone();
         spawn_local(async move {
-            phone.place_call(number).await;
+            phone.place_call(number, record).await;
         });
     }
 
@@ -79,7 +80,7 @@ impl Softphone {
 
     /// Calls `number`; the call shows it as the agent gave it (cleaned), and the INVITE goes to
     /// the dialling rules' rewriting of it.
-    pub(super) async fn place_call(&self, number: String) -> Option<CallRef> {
+    pub(super) async fn place_call(&self, number: String, record: Option<RecordRef>) -> Option<CallRef> {
         let target = match self.sip_target(&number) {
             Ok(target) => target,
             Err(error) => {
@@ -101,7 +102,7 @@ impl Softphone {
                 self.add_media(call, media, true);
                 let call_id = self.call_id(call);
                 let party = Party::new(None, &shown);
-                self.tell_desk(DeskEvent::Placed { call, call_id, party, number: shown, note: None, record: None });
+                self.tell_desk(DeskEvent::Placed { call, call_id, party, number: shown, note: None, record });
                 Some(call)
             }
             Err(error) => {
@@ -133,7 +134,7 @@ impl Softphone {
             if !phone.is_held(call) {
                 phone.hold(call, true).await;
             }
-            if let Some(consultation) = phone.place_call(target).await {
+            if let Some(consultation) = phone.place_call(target, None).await {
                 phone.tell_desk(DeskEvent::Consulting { call, consultation });
             }
         });

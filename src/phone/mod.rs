@@ -270,6 +270,11 @@ impl Softphone {
         }
     }
 
+    /// Tells the desk what the agent entered or the CRM found (records, wrap-up).
+    pub fn tell(&self, event: DeskEvent) {
+        self.tell_desk(event);
+    }
+
     /// Tells the desk what happened at this moment, carries out what it asks, and publishes
     /// the model. Hands back the calls to hold, which only answering asks for.
     fn tell_desk(&self, event: DeskEvent) -> Vec<CallRef> {

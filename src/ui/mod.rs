@@ -1,6 +1,7 @@
 //! Leptos components. They render [`PhoneState`] and send `Command`s; they never hold the
 //! phone or talk to a host.
 
+mod activity;
 mod agent_status;
 mod alerts;
 mod calls;
@@ -9,12 +10,14 @@ mod directory;
 mod error_screen;
 mod history;
 mod phone;
+mod record_picker;
 mod settings;
 mod shortcuts;
 mod sign_in;
 mod state;
 mod tabs;
 mod untrusted;
+mod wrap_up;
 
 pub use calls::Calls;
 pub use dial_pad::DialPad;

@@ -2,18 +2,21 @@
 
 use leptos::prelude::*;
 
+use super::activity::Activity;
 use super::agent_status::AgentStatus;
 use super::alerts::Alerts;
 use super::calls::Calls;
 use super::dial_pad::DialPad;
 use super::directory::Directory;
 use super::history::History;
+use super::record_picker::RecordPickers;
 use super::settings::Settings;
 use super::shortcuts::Shortcuts;
 use super::sign_in::SignIn;
 use super::state::{PhoneState, Tab};
 use super::tabs::Tabs;
 use super::untrusted::Name;
+use super::wrap_up::WrapUps;
 use crate::command::Command;
 
 /// The whole phone, rendered from the [`PhoneState`] in context.
@@ -48,6 +51,8 @@ pub fn Phone() -> impl IntoView {
             {move || (!phone_runs.get()).then(|| view! { <SignIn /> })}
             {move || phone_runs.get().then(|| view! { <Alerts /> })}
             <Calls />
+            <RecordPickers />
+            <WrapUps />
             {move || {
                 state
                     .record_in_view
@@ -60,6 +65,7 @@ pub fn Phone() -> impl IntoView {
             {move || {
                 state.view_notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })
             }}
+            <Activity />
             <Tabs />
             {Tab::ALL
                 .into_iter()

@@ -1,0 +1,246 @@
+//! The app's link to the CRM: carries out the desk's screen pops through the host, keeps every
+//! call log in the durable outbox and delivers it, and shows the agent what waits or failed.
+//!
+//! Order of work, so that nothing is lost or duplicated: a log is written to IndexedDB before
+//! its first post; a post's "in flight" state is written before the request leaves (a reload
+//! then knows the log may exist and updates it); each answer is written as it settles.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sip::agent::CallRef;
+use sip::random::SplitMix;
+
+use crate::activity::outbox::{Hold, LogState, Outbox, Post};
+use crate::activity::{CallDirection, CallLog, RecordRef, store};
+use crate::browser::wakeable_sleep;
+use crate::desk::{AppEvent, DeskEvent};
+use crate::host::Host;
+use crate::session::PhoneSession;
+use crate::ui::PhoneState;
+
+/// The CRM link; cloning shares it.
+#[derive(Clone)]
+pub(super) struct CrmLink(Rc<Inner>);
+
+struct Inner {
+    host: Rc<dyn Host>,
+    state: PhoneState,
+    /// Where the outbox is kept: one per CRM page origin (the pop-out has its own).
+    key: String,
+    outbox: RefCell<Outbox<CallLog>>,
+    random: RefCell<SplitMix>,
+    /// The outbox changed since it was last written.
+    dirty: Cell<bool>,
+    /// The worker runs (writing, handing out posts); a kick meanwhile makes it go round again.
+    running: Cell<bool>,
+    again: Cell<bool>,
+    /// Wakes the worker's sleep until the next due post.
+    wake: RefCell<Option<js_sys::Function>>,
+    /// The last problem of the durable copy, shown with the Activity list.
+    store_problem: RefCell<Option<String>>,
+}
+
+impl CrmLink {
+    /// A link for `host`, keeping its outbox under `origin` (none: the pop-out).
+    pub(super) fn new(host: Rc<dyn Host>, state: PhoneState, origin: Option<String>) -> CrmLink {
+        let seed = (js_sys::Date::now() as u64) ^ ((js_sys::Math::random() * u32::MAX as f64) as u64) << 20;
+        CrmLink(Rc::new(Inner {
+            host,
+            state,
+            key: format!("outbox|{}", origin.as_deref().unwrap_or("pop-out")),
+            outbox: RefCell::new(Outbox::default()),
+            random: RefCell::new(SplitMix(seed)),
+            dirty: Cell::new(false),
+            running: Cell::new(false),
+            again: Cell::new(false),
+            wake: RefCell::new(None),
+            store_problem: RefCell::new(None),
+        }))
+    }
+
+    /// Reads what an earlier page left in the outbox and starts delivering it.
+    pub(super) async fn resume(&self) {
+        match store::load(&self.0.key).await {
+            Ok(stored) => {
+                let mut outbox = self.0.outbox.borrow_mut();
+                let ours = std::mem::replace(&mut *outbox, Outbox::restore(stored, now()));
+                // Logs of this page's calls (none yet, usually) come after the older ones.
+                for entry in ours.entries() {
+                    let (key, log) = (entry.key.clone(), entry.log.clone());
+                    let _ = match entry.state {
+                        LogState::WrappingUp => outbox.draft(key, log),
+                        _ => outbox.add(key, log, now()),
+                    };
+                }
+                self.0.dirty.set(true);
+            }
+            Err(error) => *self.0.store_problem.borrow_mut() = Some(error.to_string()),
+        }
+        self.kick();
+    }
+
+    /// The host attached (or failed to): logs waiting for a CRM may go.
+    pub(super) fn host_attached(&self) {
+        self.0.outbox.borrow_mut().release(Hold::NoHost, now());
+        self.kick();
+    }
+
+    /// Carries out what the desk asks of the CRM; other events are not the link's.
+    pub(super) fn on_event(&self, event: &AppEvent, session: &PhoneSession) {
+        match event {
+            AppEvent::FindRecords { call, number, direction } => self.find(*call, number.clone(), *direction, session),
+            AppEvent::OpenRecord(record) => self.open(record.clone()),
+            AppEvent::OpenNewRecord(number) => {
+                let link = self.clone();
+                let number = number.clone();
+                spawn_local(async move {
+                    if let Err(error) = link.0.host.open_new_record(&number).await {
+                        link.tell(format!("The new-record form could not open: {error}."));
+                    }
+                });
+            }
+            AppEvent::Log { log, complete } => self.keep(log.clone(), *complete),
+            AppEvent::Ringing { .. } | AppEvent::Answered { .. } | AppEvent::Ended(_) => {}
+        }
+    }
+
+    /// The agent's Retry on one log.
+    pub(super) fn retry(&self, key: &str) {
+        self.0.outbox.borrow_mut().retry(key, now());
+        self.0.dirty.set(true);
+        self.kick();
+    }
+
+    /// The agent's Authorise.
+    pub(super) fn authorise(&self) {
+        let link = self.clone();
+        // Still inside the click's user activation: browsers let a popup open for a few
+        // seconds after it.
+        spawn_local(async move {
+            match link.0.host.authorise().await {
+                Ok(()) => {
+                    link.0.outbox.borrow_mut().release(Hold::Unauthorised, now());
+                    link.0.dirty.set(true);
+                    link.kick();
+                }
+                Err(error) => link.tell(format!("Authorisation did not complete: {error}.")),
+            }
+        });
+    }
+
+    fn find(&self, call: CallRef, number: String, direction: CallDirection, session: &PhoneSession) {
+        let link = self.clone();
+        let session = session.clone();
+        spawn_local(async move {
+            match link.0.host.find_records(&number, direction).await {
+                Ok(records) => session.tell(DeskEvent::RecordsFound { call, records }),
+                Err(error) => link.tell(format!("The caller's record could not be looked up: {error}.")),
+            }
+        });
+    }
+
+    fn open(&self, record: RecordRef) {
+        let link = self.clone();
+        spawn_local(async move {
+            if let Err(error) = link.0.host.open_record(&record).await {
+                link.tell(format!("{} could not be opened: {error}.", record.name));
+            }
+        });
+    }
+
+    fn keep(&self, log: CallLog, complete: bool) {
+        let key = log.call_id.clone();
+        let kept = {
+            let mut outbox = self.0.outbox.borrow_mut();
+            if complete { outbox.add(key, log, now()) } else { outbox.draft(key, log) }
+        };
+        if let Err(error) = kept {
+            self.tell(error.to_string());
+        }
+        self.0.dirty.set(true);
+        self.kick();
+    }
+
+    /// Runs the worker, or makes the running one go round again.
+    fn kick(&self) {
+        if self.0.running.get() {
+            self.0.again.set(true);
+            if let Some(wake) = self.0.wake.borrow_mut().take() {
+                let _ = wake.call0(&wasm_bindgen::JsValue::NULL);
+            }
+            return;
+        }
+        self.0.running.set(true);
+        let link = self.clone();
+        spawn_local(async move { link.work().await });
+    }
+
+    /// Writes the outbox when it changed, hands out the posts that are due (written as in
+    /// flight first), and sleeps until the next one is due or something changes.
+    async fn work(&self) {
+        loop {
+            self.0.again.set(false);
+            self.write().await;
+            let posts = self.0.outbox.borrow_mut().due(now(), &mut *self.0.random.borrow_mut());
+            if !posts.is_empty() {
+                self.0.dirty.set(true);
+                self.write().await;
+                for post in posts {
+                    self.send(post);
+                }
+            }
+            self.show();
+            if self.0.again.get() {
+                continue;
+            }
+            let Some(due) = self.0.outbox.borrow().next_due() else { break };
+            let wait = due.saturating_sub(now()).min(i32::MAX as u64) as i32;
+            let (wake, sleep) = wakeable_sleep(wait.max(1));
+            *self.0.wake.borrow_mut() = wake;
+            sleep.await;
+            self.0.wake.borrow_mut().take();
+        }
+        self.0.running.set(false);
+        if self.0.again.get() {
+            self.kick();
+        }
+    }
+
+    async fn write(&self) {
+        while self.0.dirty.replace(false) {
+            let copy = self.0.outbox.borrow().clone();
+            let problem = store::save(&self.0.key, &copy).await.err().map(|e| e.to_string());
+            *self.0.store_problem.borrow_mut() = problem;
+        }
+    }
+
+    fn send(&self, post: Post<CallLog>) {
+        let link = self.clone();
+        spawn_local(async move {
+            let outcome = link.0.host.post_log(&post.log, post.update).await;
+            link.0.outbox.borrow_mut().settle(&post.key, outcome, now(), &mut *link.0.random.borrow_mut());
+            link.0.dirty.set(true);
+            link.kick();
+        });
+    }
+
+    /// Puts the Activity list's view into the components' state.
+    fn show(&self) {
+        let mut view = self.0.outbox.borrow().view(CallLog::subject);
+        view.store_problem = self.0.store_problem.borrow().clone();
+        if self.0.state.activity.with_untracked(|old| *old != view) {
+            self.0.state.activity.set(view);
+        }
+    }
+
+    fn tell(&self, text: String) {
+        self.0.state.view_notice.set(Some(text));
+    }
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
