@@ -483,6 +483,13 @@ async fn a_snapshot_alone_renders_the_phone_and_its_clicks_send_commands() {
     phone.remove();
 }
 
+/// The PKCE challenge WebCrypto computes is RFC 7636's (appendix B).
+#[wasm_bindgen_test]
+async fn the_pkce_challenge_is_rfc_7636s_example() {
+    let challenge = framephone::host::s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").await.unwrap();
+    assert_eq!(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
 #[wasm_bindgen_test]
 async fn wrap_up_sends_the_disposition_and_notes_as_entered_and_done() {
     use framephone::model::{PhoneSnapshot, WrapUp};

@@ -4,8 +4,11 @@
 //! durable copy in the browser.
 
 pub mod caller_match;
+pub mod form_encoding;
 pub mod outbox;
+pub mod servicenow;
 pub mod store;
+pub mod token;
 
 use serde::{Deserialize, Serialize};
 

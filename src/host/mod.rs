@@ -7,6 +7,8 @@ mod message_guard;
 mod opencti_classic;
 mod opencti_lightning;
 mod openframe;
+mod servicenow_fetch;
+mod servicenow_oauth;
 mod standalone;
 
 use std::future::Future;
@@ -21,6 +23,7 @@ use crate::config::{CrmSettings, PanelSettings};
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
+pub use servicenow_oauth::s256_challenge;
 
 /// What a host tells the phone.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +78,9 @@ pub enum HostError {
         /// Why, in words for the agent.
         why: &'static str,
     },
+    /// The CRM's REST API needs the agent to authorise the phone (again).
+    #[error("the CRM needs you to authorise the phone again: choose Re-authorise")]
+    Unauthorised,
     /// The host did not answer in time.
     #[error("{method} got no answer from the host within {millis} ms")]
     Timeout {
@@ -139,12 +145,12 @@ pub trait Host {
 /// A boxed future of a log's delivery: every failure is one of the outbox's outcomes.
 pub type PostFuture<'a> = Pin<Box<dyn Future<Output = PostOutcome> + 'a>>;
 
-/// The back-end for a placement. The placement's origin has already passed the allow-list.
+/// The back-end for a placement, with the CRM settings it needs. The placement's origin has
+/// already passed the allow-list.
 pub fn for_placement(placement: &Placement, crm: &CrmSettings) -> Rc<dyn Host> {
-    let _ = crm;
     let origin = placement.origin.clone();
     match (placement.kind, origin) {
-        (HostKind::ServiceNow, Some(origin)) => Rc::new(openframe::OpenFrameHost::new(origin)),
+        (HostKind::ServiceNow, Some(origin)) => Rc::new(openframe::OpenFrameHost::new(origin, &crm.servicenow)),
         (HostKind::SalesforceLightning, Some(origin)) => Rc::new(opencti_lightning::LightningHost::new(origin)),
         (HostKind::SalesforceClassic, Some(origin)) => Rc::new(opencti_classic::ClassicHost::new(origin)),
         _ => Rc::new(standalone::StandaloneHost),

@@ -1,10 +1,20 @@
-//! ServiceNow OpenFrame, through the instance's own `openFrameAPI.min.js`.
+//! ServiceNow OpenFrame, through the instance's own `openFrameAPI.min.js`; screen pop and call
+//! logging through the instance's REST APIs at the same validated origin (`topDomain`), with
+//! the token from a [`TokenSource`].
 
 use wasm_bindgen::JsValue;
 
 use super::click_to_dial::OpenFrameCommunication;
 use super::js::{self, CALL_TIMEOUT_MS};
-use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind};
+use super::servicenow_fetch::{self, Failure, Reply};
+use super::servicenow_oauth::PkcePopup;
+use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind, PostFuture};
+use crate::activity::caller_match::is_field_name;
+use crate::activity::outbox::PostOutcome;
+use crate::activity::servicenow::{Request, answer, is_sys_id, phone_log, search};
+use crate::activity::token::{AccessToken, TokenError, TokenSource};
+use crate::activity::{CallDirection, CallLog, RecordRef, form_encoding};
+use crate::config::{LogTarget, ServiceNowSettings};
 use crate::config::{MAX_TITLE_CHARS, PanelSettings};
 use crate::origin::Origin;
 
@@ -14,11 +24,17 @@ const SCRIPT_VERSIONS: [&str; 2] = ["latest", "1.0.5"];
 /// The widget inside a ServiceNow OpenFrame panel.
 pub(super) struct OpenFrameHost {
     origin: Origin,
+    settings: ServiceNowSettings,
+    tokens: Box<dyn TokenSource>,
 }
 
 impl OpenFrameHost {
-    pub(super) fn new(origin: Origin) -> Self {
-        OpenFrameHost { origin }
+    /// The back-end for the instance at `origin` (the validated `topDomain`). Its REST token
+    /// comes from the PKCE popup; the integration service's source will plug in here instead
+    /// when the configuration names one.
+    pub(super) fn new(origin: Origin, settings: &ServiceNowSettings) -> Self {
+        let tokens = Box::new(PkcePopup::new(origin.clone(), settings.oauth_client_id.clone()));
+        OpenFrameHost { origin, settings: settings.clone(), tokens }
     }
 
     async fn load(&self) -> Result<js_sys::Object, HostError> {
@@ -54,6 +70,33 @@ fn on_communication(events: EventSink) -> JsValue {
             Err(reason) => HostEvent::ClickToDialRefused(reason),
         });
     })
+}
+
+/// `openFrameAPI.openServiceNowForm({entity, query})`.
+fn open_form(entity: &str, query: &str) -> Result<(), HostError> {
+    let details = js::object(&[("entity", entity.into()), ("query", query.into())]);
+    js::call(&api()?, "openFrameAPI.openServiceNowForm", &[details.into()]).map(drop)
+}
+
+/// The number as a new record's field value: its digits and a leading `+`, nothing that could
+/// end the encoded query (`^`) or the URL parameter.
+fn new_record_number(number: &str) -> String {
+    let kept: String = number.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    form_encoding::component(&kept)
+}
+
+/// Why a request got no answer, in words naming the likely fix.
+fn no_answer(instance: &Origin, failure: Failure) -> String {
+    match failure {
+        Failure::NoAnswer => {
+            let widget = servicenow_fetch::widget_origin();
+            match widget {
+                Some(widget) => answer::no_answer(instance, &widget),
+                None => format!("No answer from {instance}"),
+            }
+        }
+        Failure::TimedOut => answer::timed_out(instance),
+    }
 }
 
 fn truncate(text: &str) -> String {
@@ -94,5 +137,148 @@ impl Host for OpenFrameHost {
 
     fn set_label<'a>(&'a self, label: &'a str) -> HostFuture<'a, ()> {
         Box::pin(async move { js::call(&api()?, "openFrameAPI.setSubtitle", &[truncate(label).into()]).map(drop) })
+    }
+
+    fn find_records<'a>(&'a self, number: &'a str, direction: CallDirection) -> HostFuture<'a, Vec<RecordRef>> {
+        let _ = direction;
+        Box::pin(async move {
+            let token = self.token("find_records").await?;
+            // Every table's search starts at once; the answers are read in the configured order.
+            let searches: Vec<_> = self
+                .settings
+                .search
+                .iter()
+                .filter_map(|table| search::request(&self.origin, table, number).map(|request| (table, request)))
+                .map(|(table, request)| (table, servicenow_fetch::send(&request, Some(&token.value))))
+                .collect();
+            let (mut found, mut failures) = (Vec::new(), Vec::new());
+            for (table, reply) in searches {
+                match reply.await {
+                    Ok(reply) if reply.answer().status == 401 => {
+                        self.tokens.refused(&token);
+                        return Err(HostError::Unauthorised);
+                    }
+                    Ok(reply) if reply.answer().is_success() => {
+                        match search::matches(table, number, reply.answer().body) {
+                            Ok(records) => found.extend(records),
+                            Err(reason) => failures.push(reason),
+                        }
+                    }
+                    Ok(reply) => failures.push(answer::describe(&self.origin, &reply.answer())),
+                    Err(failure) => failures.push(no_answer(&self.origin, failure)),
+                }
+            }
+            if found.is_empty() && !failures.is_empty() {
+                return Err(HostError::Call { method: "find_records", message: failures.join("; ") });
+            }
+            Ok(found)
+        })
+    }
+
+    fn open_record<'a>(&'a self, record: &'a RecordRef) -> HostFuture<'a, ()> {
+        Box::pin(async move {
+            // Records also come from click-to-dial payloads: only a table name and a sys_id
+            // go into the form's query.
+            if !is_field_name(&record.object) || !is_sys_id(&record.id) {
+                return Err(HostError::Call {
+                    method: "openServiceNowForm",
+                    message: format!("{} {} is not a ServiceNow table and sys_id", record.object, record.id),
+                });
+            }
+            open_form(&record.object, &format!("sys_id={}", record.id))
+        })
+    }
+
+    fn open_new_record<'a>(&'a self, number: &'a str) -> HostFuture<'a, ()> {
+        Box::pin(async move {
+            let table = &self.settings.new_record_table;
+            if !is_field_name(table) {
+                return Err(HostError::Call {
+                    method: "openServiceNowForm",
+                    message: format!("crm.servicenow.newRecordTable {table} is not a table name"),
+                });
+            }
+            open_form(table, &format!("sys_id=-1&sysparm_query=phone={}", new_record_number(number)))
+        })
+    }
+
+    fn post_log<'a>(&'a self, log: &'a CallLog, update: bool) -> PostFuture<'a> {
+        Box::pin(async move {
+            let token = match self.tokens.token().await {
+                Ok(token) => token,
+                Err(TokenError::Unauthorised) => return PostOutcome::Unauthorised,
+                Err(TokenError::NotConfigured(reason)) => return PostOutcome::Refused(reason),
+            };
+            let outcome = self.deliver(log, update, &token).await;
+            if outcome == PostOutcome::Unauthorised {
+                self.tokens.refused(&token);
+            }
+            outcome
+        })
+    }
+
+    fn authorise(&self) -> HostFuture<'_, ()> {
+        // The popup opens here, within the agent's click; only the rest is awaited.
+        let authorising = self.tokens.authorise();
+        Box::pin(async move {
+            authorising.await.map_err(|error| HostError::Call { method: "authorise", message: error.to_string() })
+        })
+    }
+}
+
+impl OpenFrameHost {
+    async fn token(&self, method: &'static str) -> Result<AccessToken, HostError> {
+        self.tokens.token().await.map_err(|error| match error {
+            TokenError::Unauthorised => HostError::Unauthorised,
+            TokenError::NotConfigured(message) => HostError::Call { method, message },
+        })
+    }
+
+    /// Sends one request of a log's delivery; no answer is an unknown outcome.
+    async fn exchange(&self, request: &Request, token: &AccessToken) -> Result<Reply, PostOutcome> {
+        servicenow_fetch::send(request, Some(&token.value))
+            .await
+            .map_err(|failure| PostOutcome::Unknown(no_answer(&self.origin, failure)))
+    }
+
+    /// Creates the log, or with `update` finds it by its Call-ID and patches it.
+    async fn deliver(&self, log: &CallLog, update: bool, token: &AccessToken) -> PostOutcome {
+        if update {
+            let Some(find) = phone_log::find_request(&self.origin, &log.call_id) else {
+                return PostOutcome::Refused(format!(
+                    "the call id {} cannot be looked up on the instance",
+                    log.call_id
+                ));
+            };
+            let reply = match self.exchange(&find, token).await {
+                Ok(reply) => reply,
+                Err(outcome) => return outcome,
+            };
+            if !reply.answer().is_success() {
+                return answer::post_outcome(&self.origin, &reply.answer());
+            }
+            match phone_log::found_row(reply.answer().body) {
+                Ok(Some(sys_id)) => {
+                    let Some(patch) = phone_log::update_request(&self.origin, &sys_id, log) else {
+                        return PostOutcome::Refused(format!("the phone log row {sys_id} cannot be updated"));
+                    };
+                    return match self.exchange(&patch, token).await {
+                        Ok(reply) => answer::post_outcome(&self.origin, &reply.answer()),
+                        Err(outcome) => outcome,
+                    };
+                }
+                Ok(None) => {}
+                Err(reason) => return PostOutcome::Refused(reason),
+            }
+        }
+        let (request, voice) = match self.settings.log_to {
+            LogTarget::PhoneLog => (phone_log::create_request(&self.origin, log), false),
+            LogTarget::VoiceInteraction => (phone_log::voice_interaction_request(&self.origin, log), true),
+        };
+        match self.exchange(&request, token).await {
+            Ok(reply) if voice => phone_log::voice_interaction_outcome(&self.origin, &reply.answer()),
+            Ok(reply) => answer::post_outcome(&self.origin, &reply.answer()),
+            Err(outcome) => outcome,
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! | origin      | serves                                                                   |
 //! |-------------|--------------------------------------------------------------------------|
 //! | widget      | the Trunk build (`dist/`) and `framephone.json`, with the deployment headers |
-//! | ServiceNow  | a workspace page with the OpenFrame panel, `openFrameAPI.min.js`         |
+//! | ServiceNow  | a workspace page with the OpenFrame panel, `openFrameAPI.min.js`, OAuth, the REST API |
 //! | Salesforce  | Lightning and Classic pages, `opencti_min.js`, `interaction.js`          |
 //!
 //! Every origin is `http://` unless [`Options::tls`] names a certificate: then all three are
@@ -22,6 +22,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
+pub use emulators::servicenow::{
+    Field as ServiceNowField, OAUTH_CLIENT_ID as SERVICENOW_OAUTH_CLIENT_ID, Record as ServiceNowRecord,
+    ServiceNowInstance,
+};
 pub use framephone::config::{IceServer, IceTransportPolicy};
 pub use tls::TlsFiles;
 use tokio::net::TcpListener;
@@ -74,6 +78,7 @@ pub struct Running {
     pub salesforce: String,
     config: Arc<RwLock<String>>,
     security_headers: Arc<AtomicBool>,
+    servicenow_instance: ServiceNowInstance,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -86,6 +91,11 @@ impl Running {
             ("Salesforce Classic", format!("{}/classic", self.salesforce)),
             ("Pop-out", format!("{}/", self.widget)),
         ]
+    }
+
+    /// The ServiceNow emulator's test controls and what was written to it.
+    pub fn servicenow_instance(&self) -> ServiceNowInstance {
+        self.servicenow_instance.clone()
     }
 
     /// Replaces the `framephone.json` the widget origin serves (tests of bad configurations).
@@ -148,16 +158,20 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce, &options)));
     let security_headers = Arc::new(AtomicBool::new(true));
     let pages = emulators::Pages { widget: widget.clone() };
+    let servicenow_instance = ServiceNowInstance::new(&widget);
     let serve = |listener, router| match &acceptor {
         Some(acceptor) => tls::serve(listener, router, acceptor.clone()),
         None => serve(listener, router),
     };
     let tasks = vec![
         serve(widget_listener, widget::router(options.dist, config.clone(), security_headers.clone())),
-        serve(servicenow_listener, emulators::servicenow::router(pages.clone(), servicenow.clone())),
+        serve(
+            servicenow_listener,
+            emulators::servicenow::router(pages.clone(), servicenow.clone(), servicenow_instance.clone()),
+        ),
         serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone())),
     ];
-    Ok(Running { widget, servicenow, salesforce, config, security_headers, tasks })
+    Ok(Running { widget, servicenow, salesforce, config, security_headers, servicenow_instance, tasks })
 }
 
 async fn bind(address: IpAddr, port: u16) -> io::Result<TcpListener> {

@@ -8,22 +8,12 @@
   var log = window.EmulatorLog;
 
   // --- records -------------------------------------------------------------------------------
-  var RECORDS = [
-    { table: "sn_customerservice_case", sys_id: "c1a5e0000000000000000000000000001", label: "Case CS0001001",
-      title: "CS0001001 — Cannot sign in to the customer portal",
-      fields: [["Contact", "Ana Díaz"], ["Contact phone", "+1 (555) 010-0101", "phone", "Ana Díaz"],
-               ["Account", "Boxeo Corp"], ["Priority", "2 - High"], ["State", "Work in Progress"]] },
-    { table: "customer_contact", sys_id: "c0a7ac7000000000000000000000000a1", label: "Contact Ana Díaz",
-      title: "Ana Díaz", fields: [["Account", "Boxeo Corp"], ["Business phone", "+1 (555) 010-0101", "phone", "Ana Díaz"],
-               ["Mobile phone", "+1 555 010 0177", "phone", "Ana Díaz"], ["Email", "ana.diaz@boxeo.example"]] },
-    { table: "customer_contact", sys_id: "c0a7ac7000000000000000000000000b2", label: "Contact Marcus Lee",
-      title: "Marcus Lee", fields: [["Account", "Northwind Ltd"], ["Business phone", "+44 20 7946 0958", "phone", "Marcus Lee"],
-               ["Email", "m.lee@northwind.example"]] },
-    { table: "sys_user", sys_id: "05e40000000000000000000000000c3", label: "User Priya Nair",
-      title: "Priya Nair", fields: [["Title", "Support engineer"], ["Business phone", "1002", "phone", "Priya Nair"],
-               ["Department", "Tier 2 support"]] },
-  ];
-  var current = RECORDS[0];
+  // The records live in the instance (the emulator's Rust side), so that the Table API finds
+  // what this page shows; the page fetches them once, then polls the record in view for its
+  // activity stream, which the phone-log work-notes rule writes.
+  var RECORDS = [];
+  var current = null;
+  var ACTIVITY_POLL_MS = 1000;
 
   function showRecord(record, note) {
     current = record;
@@ -38,19 +28,19 @@
     fields.className = "sn-fields";
     record.fields.forEach(function (field) {
       var dt = document.createElement("dt");
-      dt.textContent = field[0];
+      dt.textContent = field.label;
       var dd = document.createElement("dd");
       var value = document.createElement("span");
-      value.textContent = field[1];
+      value.textContent = field.value;
       dd.append(value);
-      if (field[2] === "phone") {
+      if (field.phone) {
         value.className = "emu-phone";
         var call = document.createElement("button");
         call.type = "button";
         call.className = "sn-call";
         call.textContent = "☎ Call";
-        call.setAttribute("aria-label", "Call " + field[1]);
-        call.addEventListener("click", function () { clickToCall(field[1], field[3], record); });
+        call.setAttribute("aria-label", "Call " + field.value);
+        call.addEventListener("click", function () { clickToCall(field.value, record.contact_name, record); });
         dd.append(call);
       }
       fields.append(dt, dd);
@@ -60,30 +50,77 @@
       if (button.dataset.sysId === record.sys_id) button.setAttribute("aria-current", "page");
       else button.removeAttribute("aria-current");
     });
+    shownActivity = "";
+    showActivity(record, []);
+    refreshActivity();
   }
 
   function showNewRecord(entity, query) {
     var prefill = (query.split("sysparm_query=")[1] || "").split("^").filter(Boolean).map(function (pair) {
       var parts = pair.split("=");
-      return [parts[0], decodeURIComponent(parts.slice(1).join("="))];
+      return { column: parts[0], label: parts[0], value: decodeURIComponent(parts.slice(1).join("=")), phone: false };
     });
-    showRecord({ table: entity, sys_id: "-1", label: "New record", title: "New " + entity + " record", fields: prefill }, "not saved");
+    showRecord({ table: entity, sys_id: "-1", label: "New record", title: "New " + entity + " record",
+                 contact_name: "", fields: prefill }, "not saved");
   }
 
-  RECORDS.forEach(function (record) {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.textContent = record.label;
-    button.dataset.sysId = record.sys_id;
-    button.addEventListener("click", function () { showRecord(record); });
-    document.getElementById("nav").append(button);
-  });
+  // --- the activity stream -------------------------------------------------------------------
+  var shownActivity = "";
+
+  function showActivity(record, entries) {
+    var list = document.getElementById("activity-list");
+    var empty = document.getElementById("activity-empty");
+    list.replaceChildren();
+    entries.forEach(function (entry) {
+      var item = document.createElement("li");
+      item.className = "sn-entry";
+      var head = document.createElement("div");
+      head.className = "sn-entry__head";
+      var author = document.createElement("strong");
+      author.textContent = entry.author;
+      var time = document.createElement("time");
+      time.textContent = entry.time;
+      head.append(author, " · " + entry.kind + " · ", time);
+      var text = document.createElement("p");
+      text.className = "sn-entry__text";
+      text.textContent = entry.text;
+      item.append(head, text);
+      list.append(item);
+    });
+    empty.hidden = entries.length > 0;
+  }
+
+  function refreshActivity() {
+    var record = current;
+    if (!record || record.sys_id === "-1") return;
+    fetch("/emulator/activity/" + encodeURIComponent(record.sys_id), { cache: "no-store" })
+      .then(function (response) { return response.text(); })
+      .then(function (text) {
+        if (record !== current || text === shownActivity) return;
+        shownActivity = text;
+        showActivity(record, JSON.parse(text));
+      })
+      .catch(function () { /* the next poll tries again */ });
+  }
+
+  function loadRecords(records) {
+    RECORDS = records;
+    RECORDS.forEach(function (record) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = record.label;
+      button.dataset.sysId = record.sys_id;
+      button.addEventListener("click", function () { showRecord(record); });
+      document.getElementById("nav").append(button);
+    });
+    showRecord(RECORDS[0]);
+    setInterval(refreshActivity, ACTIVITY_POLL_MS);
+  }
 
   // --- the OpenFrame panel ------------------------------------------------------------------
   var panel = document.getElementById("of-panel");
   var frame = document.getElementById("openframe");
   var size = { width: 373, height: 300 };
-  frame.src = WIDGET + "/?topDomain=" + encodeURIComponent(location.origin);
 
   function applySize() {
     frame.style.width = size.width + "px";
@@ -241,5 +278,12 @@
     send("openframe_communication", payload);
   }
 
-  showRecord(current);
+  // The panel loads once the records are in, so that every form the phone opens can be shown.
+  fetch("/emulator/records", { cache: "no-store" })
+    .then(function (response) { return response.json(); })
+    .then(function (records) {
+      loadRecords(records);
+      frame.src = WIDGET + "/?topDomain=" + encodeURIComponent(location.origin);
+    })
+    .catch(function (error) { log.add("in", "records", "could not load the records: " + error, "refused"); });
 })();

@@ -1,0 +1,207 @@
+//! The PKCE popup [`TokenSource`]: the agent's click opens a window, which goes to the
+//! instance's consent page (`/oauth_auth.do`); the instance sends it back to the widget's
+//! redirect page (`oauth/servicenow.html`), which posts the code to this window and closes;
+//! the code and the verifier buy a token at `/oauth_token.do`. The token lives in this object
+//! only (never in storage): a reload or its expiry means authorising again.
+//!
+//! The popup opens on `about:blank` within the click itself, before anything is awaited, as
+//! browsers allow popups only then; it goes to the consent page once WebCrypto has hashed the
+//! verifier.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Window};
+
+use super::js::field;
+use super::servicenow_fetch::{self, Failure};
+use crate::activity::servicenow::answer;
+use crate::activity::servicenow::oauth::{self, Redirect, STATE_BYTES, VERIFIER_BYTES};
+use crate::activity::token::{AccessToken, AuthoriseError, TokenError, TokenFuture, TokenSource};
+use crate::origin::Origin;
+
+/// The popup's window name: a second Re-authorise reuses the open popup.
+const POPUP_NAME: &str = "framephone-servicenow-authorise";
+/// The popup's size: the consent page's.
+const POPUP_FEATURES: &str = "popup,width=520,height=640";
+/// How often the widget looks whether the agent closed the popup.
+const CLOSED_POLL_MS: i32 = 500;
+/// How long the consent page may stay open before the widget stops waiting.
+const CONSENT_TIMEOUT_MS: i32 = 10 * 60 * 1_000;
+
+/// OAuth 2.0 authorization code with PKCE, as a public client of the instance.
+pub(super) struct PkcePopup {
+    instance: Origin,
+    client_id: Option<String>,
+    token: RefCell<Option<AccessToken>>,
+}
+
+impl PkcePopup {
+    /// The source for `instance`'s OAuth application `client_id` (none when not configured).
+    pub(super) fn new(instance: Origin, client_id: Option<String>) -> Self {
+        PkcePopup { instance, client_id, token: RefCell::new(None) }
+    }
+
+    fn not_configured() -> String {
+        "crm.servicenow.oauthClientId is not set in framephone.json: register the phone as an OAuth application \
+         (public client, PKCE) on the instance, with the widget's oauth/servicenow.html as its redirect URL, and put \
+         its client id there"
+            .to_owned()
+    }
+}
+
+/// What the click itself did: the popup, and the secrets of this request.
+struct Started {
+    popup: Window,
+    widget: Origin,
+    client_id: String,
+    verifier: String,
+    state: String,
+}
+
+impl PkcePopup {
+    /// Everything that must happen within the agent's click: no await here.
+    fn start(&self) -> Result<Started, AuthoriseError> {
+        let client_id = self.client_id.clone().ok_or_else(|| AuthoriseError::NotConfigured(Self::not_configured()))?;
+        let window = web_sys::window().ok_or_else(|| AuthoriseError::Browser("no window".into()))?;
+        let widget = servicenow_fetch::widget_origin()
+            .ok_or_else(|| AuthoriseError::Browser("the page's own origin is unknown".into()))?;
+        let mut verifier_bytes = [0u8; VERIFIER_BYTES];
+        let mut state_bytes = [0u8; STATE_BYTES];
+        let crypto = window.crypto().map_err(|_| AuthoriseError::Browser("no crypto.getRandomValues".into()))?;
+        crypto
+            .get_random_values_with_u8_array(&mut verifier_bytes)
+            .and_then(|_| crypto.get_random_values_with_u8_array(&mut state_bytes))
+            .map_err(|_| AuthoriseError::Browser("crypto.getRandomValues failed".into()))?;
+        let popup = window
+            .open_with_url_and_target_and_features("about:blank", POPUP_NAME, POPUP_FEATURES)
+            .ok()
+            .flatten()
+            .ok_or_else(|| AuthoriseError::Blocked { widget: widget.to_string() })?;
+        Ok(Started {
+            popup,
+            widget,
+            client_id,
+            verifier: oauth::verifier(&verifier_bytes),
+            state: oauth::base64url(&state_bytes),
+        })
+    }
+
+    /// The rest, once the popup is open: consent, the code, the token.
+    async fn finish(&self, started: &Started) -> Result<AccessToken, AuthoriseError> {
+        let challenge = s256_challenge(&started.verifier).await?;
+        let redirect_uri = oauth::redirect_uri(&started.widget);
+        let url = oauth::authorize_url(&self.instance, &started.client_id, &redirect_uri, &started.state, &challenge);
+        started.popup.location().set_href(&url).map_err(|_| AuthoriseError::Closed)?;
+        let redirect = redirect_from(&started.popup, &started.widget).await?;
+        let _ = started.popup.close();
+        let code = oauth::read_redirect(&redirect, &started.state)?;
+        let request = oauth::token_request(&self.instance, &code, &redirect_uri, &started.client_id, &started.verifier);
+        let reply = servicenow_fetch::send(&request, None).await.map_err(|failure| {
+            AuthoriseError::Token(match failure {
+                Failure::NoAnswer => answer::no_answer(&self.instance, &started.widget),
+                Failure::TimedOut => answer::timed_out(&self.instance),
+            })
+        })?;
+        let answer = reply.answer();
+        oauth::read_token(&self.instance, answer.status, answer.body, js_sys::Date::now() as u64)
+    }
+}
+
+impl TokenSource for PkcePopup {
+    fn token(&self) -> TokenFuture<'_, AccessToken, TokenError> {
+        let now = js_sys::Date::now() as u64;
+        let token = match (&self.client_id, self.token.borrow().as_ref()) {
+            (None, _) => Err(TokenError::NotConfigured(Self::not_configured())),
+            (Some(_), Some(token)) if token.valid_at(now) => Ok(token.clone()),
+            (Some(_), _) => Err(TokenError::Unauthorised),
+        };
+        Box::pin(async move { token })
+    }
+
+    fn refused(&self, token: &AccessToken) {
+        let mut held = self.token.borrow_mut();
+        if held.as_ref() == Some(token) {
+            *held = None;
+        }
+    }
+
+    fn authorise(&self) -> TokenFuture<'_, (), AuthoriseError> {
+        let started = self.start();
+        Box::pin(async move {
+            let started = started?;
+            let result = self.finish(&started).await;
+            let _ = started.popup.close();
+            *self.token.borrow_mut() = Some(result?);
+            Ok(())
+        })
+    }
+}
+
+/// The S256 code challenge of `verifier`, hashed by WebCrypto.
+pub async fn s256_challenge(verifier: &str) -> Result<String, AuthoriseError> {
+    let unavailable = || AuthoriseError::Browser("WebCrypto (crypto.subtle) is not available on this page".into());
+    let subtle = web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.subtle()).ok_or_else(unavailable)?;
+    let digest = subtle.digest_with_str_and_u8_array("SHA-256", verifier.as_bytes()).map_err(|_| unavailable())?;
+    let digest = JsFuture::from(digest).await.map_err(|_| unavailable())?;
+    let digest: [u8; 32] = Uint8Array::new(&digest).to_vec().try_into().map_err(|_| unavailable())?;
+    Ok(oauth::challenge(&digest))
+}
+
+/// Waits for the redirect page's message: from the widget's own origin, from `popup` itself,
+/// of the expected type. Anything else is ignored; the popup closing ends the wait.
+async fn redirect_from(popup: &Window, widget: &Origin) -> Result<Redirect, AuthoriseError> {
+    let window = web_sys::window().ok_or(AuthoriseError::Closed)?;
+    let settle: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
+    let answer = Promise::new(&mut |resolve, _| *settle.borrow_mut() = Some(resolve));
+    let resolve = move |value: &JsValue| {
+        if let Some(resolve) = settle.borrow_mut().take() {
+            let _ = resolve.call1(&JsValue::UNDEFINED, value);
+        }
+    };
+    let resolve = Rc::new(resolve);
+    let on_message = {
+        let (resolve, popup, widget) = (resolve.clone(), popup.clone(), widget.to_string());
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let from_popup = event.source().is_some_and(|source| Object::is(&source, &popup));
+            let data = event.data();
+            let ours = field(&data, "type").as_string().as_deref() == Some(oauth::MESSAGE_TYPE);
+            if event.origin() == widget && from_popup && ours {
+                resolve(&data);
+            }
+        })
+    };
+    let (mut waited, mut closed_ticks) = (0, 0);
+    let on_tick = {
+        let (resolve, popup) = (resolve.clone(), popup.clone());
+        Closure::<dyn FnMut()>::new(move || {
+            waited += CLOSED_POLL_MS;
+            // The redirect page posts, then closes: its message may still be queued behind
+            // this tick, so a popup counts as closed without answering only a tick later.
+            closed_ticks = if popup.closed().unwrap_or(true) { closed_ticks + 1 } else { 0 };
+            if closed_ticks >= 2 || waited >= CONSENT_TIMEOUT_MS {
+                resolve(&JsValue::NULL);
+            }
+        })
+    };
+    let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+    let interval = window
+        .set_interval_with_callback_and_timeout_and_arguments_0(on_tick.as_ref().unchecked_ref(), CLOSED_POLL_MS)
+        .map_err(|_| AuthoriseError::Closed);
+    let data = match interval {
+        Ok(_) => JsFuture::from(answer).await.unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    };
+    let _ = window.remove_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+    if let Ok(handle) = interval {
+        window.clear_interval_with_handle(handle);
+    }
+    if data.is_null() {
+        return Err(AuthoriseError::Closed);
+    }
+    let text = |key: &str| field(&data, key).as_string();
+    Ok(Redirect { code: text("code"), state: text("state"), error: text("error") })
+}
