@@ -6,6 +6,7 @@ pub(crate) mod js;
 mod message_guard;
 mod opencti_classic;
 mod opencti_lightning;
+mod salesforce_log;
 mod openframe;
 mod standalone;
 
