@@ -22,6 +22,7 @@ use crate::config::PanelSettings;
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
+pub use salesforce_log::utc_date;
 
 /// What a host tells the phone.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -239,27 +239,28 @@ mod tests {
     #[test]
     fn search_answers_of_both_flavours() {
         let lightning = vec![
-            ("003Dn00000LenaPark".to_owned(), json!({"Id": "003Dn00000LenaPark", "Name": "Lena Park", "RecordType": "Contact"})),
+            (
+                "003Dn00000LenaPark".to_owned(),
+                json!({"Id": "003Dn00000LenaPark", "Name": "Lena Park", "RecordType": "Contact"}),
+            ),
             ("001Dn00000GlobexAc".to_owned(), json!({"Name": "Globex", "object": "Account", "displayName": "Company"})),
             ("SCREEN_POP_DATA".to_owned(), json!({"type": "sobject", "params": {"recordId": "003Dn00000LenaPark"}})),
         ];
         assert_eq!(
             search_results(lightning),
-            vec![record("Contact", "003Dn00000LenaPark"), RecordRef {
-                object: "Account".into(),
-                id: "001Dn00000GlobexAc".into(),
-                name: "Globex".into()
-            }]
+            vec![
+                record("Contact", "003Dn00000LenaPark"),
+                RecordRef { object: "Account".into(), id: "001Dn00000GlobexAc".into(), name: "Globex".into() }
+            ]
         );
         let classic = vec![
             ("screenPopUrl".to_owned(), json!("/00QDn00000RaviShah")),
             ("00QDn00000RaviShah".to_owned(), json!({"Name": "Ravi Shah", "object": "Lead"})),
         ];
-        assert_eq!(search_results(classic), vec![RecordRef {
-            object: "Lead".into(),
-            id: "00QDn00000RaviShah".into(),
-            name: "Ravi Shah".into()
-        }]);
+        assert_eq!(
+            search_results(classic),
+            vec![RecordRef { object: "Lead".into(), id: "00QDn00000RaviShah".into(), name: "Ravi Shah".into() }]
+        );
         let junk = vec![
             ("not an id".to_owned(), json!({"Name": "X"})),
             ("003Dn00000LenaPark".to_owned(), json!("a string")),

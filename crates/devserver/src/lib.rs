@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
+pub use emulators::salesforce::SalesforceOrg;
 pub use framephone::config::{IceServer, IceTransportPolicy};
 pub use tls::TlsFiles;
 use tokio::net::TcpListener;
@@ -74,6 +75,7 @@ pub struct Running {
     pub salesforce: String,
     config: Arc<RwLock<String>>,
     security_headers: Arc<AtomicBool>,
+    salesforce_org: SalesforceOrg,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -86,6 +88,11 @@ impl Running {
             ("Salesforce Classic", format!("{}/classic", self.salesforce)),
             ("Pop-out", format!("{}/", self.widget)),
         ]
+    }
+
+    /// The Salesforce emulator's org: the Tasks logged and the screen pops made there.
+    pub fn salesforce_org(&self) -> SalesforceOrg {
+        self.salesforce_org.clone()
     }
 
     /// Replaces the `framephone.json` the widget origin serves (tests of bad configurations).
@@ -148,6 +155,7 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let config = Arc::new(RwLock::new(widget::default_config(&servicenow, &salesforce, &options)));
     let security_headers = Arc::new(AtomicBool::new(true));
     let pages = emulators::Pages { widget: widget.clone() };
+    let salesforce_org = SalesforceOrg::default();
     let serve = |listener, router| match &acceptor {
         Some(acceptor) => tls::serve(listener, router, acceptor.clone()),
         None => serve(listener, router),
@@ -155,9 +163,9 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let tasks = vec![
         serve(widget_listener, widget::router(options.dist, config.clone(), security_headers.clone())),
         serve(servicenow_listener, emulators::servicenow::router(pages.clone(), servicenow.clone())),
-        serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone())),
+        serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone(), salesforce_org.clone())),
     ];
-    Ok(Running { widget, servicenow, salesforce, config, security_headers, tasks })
+    Ok(Running { widget, servicenow, salesforce, config, security_headers, salesforce_org, tasks })
 }
 
 async fn bind(address: IpAddr, port: u16) -> io::Result<TcpListener> {
