@@ -57,6 +57,25 @@ pub struct CallLog {
     pub record: Option<RecordRef>,
 }
 
+/// The most characters of notes a log keeps (a ServiceNow journal entry or a Task description
+/// holds far more; an agent's notes are far less).
+pub const MAX_NOTES_CHARS: usize = 4_000;
+
+/// The agent's notes as they are logged: line breaks kept, tabs as spaces, control and bidi
+/// control characters dropped (they would hide or reorder text in the CRM), at most
+/// [`MAX_NOTES_CHARS`].
+pub fn clean_notes(raw: &str) -> String {
+    raw.chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .filter(|&c| {
+            let bidi =
+                matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            (c == '\n' || !c.is_control()) && !bidi
+        })
+        .take(MAX_NOTES_CHARS)
+        .collect()
+}
+
 impl CallLog {
     /// The subject line CRMs show for the log: "Inbound call from Ana Díaz (+15550100101)".
     pub fn subject(&self) -> String {
@@ -90,6 +109,12 @@ mod tests {
             notes: String::new(),
             record: None,
         }
+    }
+
+    #[test]
+    fn notes_keep_lines_and_lose_controls() {
+        assert_eq!(clean_notes("Refund\r\n\tsent\u{202E}gnp.exe\u{0}"), "Refund\n sentgnp.exe");
+        assert_eq!(clean_notes(&"x".repeat(MAX_NOTES_CHARS + 5)).len(), MAX_NOTES_CHARS);
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub enum PostOutcome {
 /// Where one log stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LogState {
+    /// The agent is still wrapping the call up: kept, not posted until [`Outbox::add`] says it
+    /// is complete (or a reload finds it: then what was entered so far is posted).
+    WrappingUp,
     /// Waiting for its next attempt, at `due_at` (ms since 1970).
     Queued { due_at: u64 },
     /// A post in flight since `since`.
@@ -123,9 +126,13 @@ impl<T: Clone> Outbox<T> {
     /// unknown outcome: they are due at once, as updates.
     pub fn restore(mut stored: Outbox<T>, now: u64) -> Outbox<T> {
         for entry in &mut stored.entries {
-            if matches!(entry.state, LogState::Posting { .. }) {
-                entry.state = LogState::Queued { due_at: now };
-                entry.may_exist = true;
+            match entry.state {
+                LogState::Posting { .. } => {
+                    entry.state = LogState::Queued { due_at: now };
+                    entry.may_exist = true;
+                }
+                LogState::WrappingUp => entry.state = LogState::Queued { due_at: now },
+                LogState::Queued { .. } | LogState::Refused => {}
             }
         }
         stored
@@ -141,6 +148,18 @@ impl<T: Clone> Outbox<T> {
         self.hold
     }
 
+    /// Keeps a finished call's log while the agent wraps it up; the same key again replaces
+    /// the draft. Never posted until [`Outbox::add`] completes it.
+    pub fn draft(&mut self, key: String, log: T) -> Result<(), OutboxError> {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.key == key) {
+            if entry.state == LogState::WrappingUp {
+                entry.log = log;
+            }
+            return Ok(());
+        }
+        self.push(key, log, LogState::WrappingUp)
+    }
+
     /// Adds a finished call's log, due at once; the same key again replaces the log (wrap-up
     /// went on), posted as an update if an earlier post may have created it.
     pub fn add(&mut self, key: String, log: T, now: u64) -> Result<(), OutboxError> {
@@ -152,18 +171,15 @@ impl<T: Clone> Outbox<T> {
             }
             return Ok(());
         }
+        self.push(key, log, LogState::Queued { due_at: now })
+    }
+
+    fn push(&mut self, key: String, log: T, state: LogState) -> Result<(), OutboxError> {
         if self.entries.len() >= CAPACITY {
             return Err(OutboxError::Full);
         }
-        self.entries.push(Entry {
-            key,
-            log,
-            state: LogState::Queued { due_at: now },
-            may_exist: false,
-            changed: false,
-            last_error: None,
-            backoff: Backoff::default(),
-        });
+        let backoff = Backoff::default();
+        self.entries.push(Entry { key, log, state, may_exist: false, changed: false, last_error: None, backoff });
         Ok(())
     }
 
@@ -279,11 +295,39 @@ impl<T: Clone> Outbox<T> {
 
     /// The agent's Retry on one log: due at once, whatever held it back.
     pub fn retry(&mut self, key: &str, now: u64) {
-        let waiting = self.entries.iter_mut().find(|e| e.key == key && !matches!(e.state, LogState::Posting { .. }));
+        let waiting = self
+            .entries
+            .iter_mut()
+            .find(|e| e.key == key && matches!(e.state, LogState::Queued { .. } | LogState::Refused));
         if let Some(entry) = waiting {
             entry.state = LogState::Queued { due_at: now };
             entry.backoff.reset();
         }
+    }
+}
+
+/// What the agent sees of the outbox: how many logs wait, which failed and why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActivityView {
+    /// Logs waiting for the CRM or on their way (wrap-ups aside).
+    pub waiting: usize,
+    /// Logs shown as failed: (key, what the log is, why it failed).
+    pub failed: Vec<(String, String, String)>,
+    /// Why nothing is posted at all, if something holds the outbox.
+    pub hold: Option<Hold>,
+}
+
+impl<T: Clone> Outbox<T> {
+    /// The Activity list's view, naming each failed log with `describe`.
+    pub fn view(&self, describe: impl Fn(&T) -> String) -> ActivityView {
+        let waiting = self.entries.iter().filter(|e| e.state != LogState::WrappingUp).count();
+        let failed = self
+            .entries
+            .iter()
+            .filter(|e| e.failed())
+            .map(|e| (e.key.clone(), describe(&e.log), e.last_error.clone().unwrap_or_default()))
+            .collect();
+        ActivityView { waiting, failed, hold: self.hold }
     }
 }
 
@@ -473,5 +517,24 @@ mod tests {
         let error = outbox.add("one more".into(), String::new(), 0).expect_err("full");
         assert!(error.to_string().contains("was not kept"), "{error}");
         outbox.add("7".into(), "an update".into(), 0).expect("an update takes no room");
+    }
+
+    #[test]
+    fn a_draft_waits_for_wrap_up_and_a_reload_posts_what_was_entered() {
+        let mut random = SplitMix(7);
+        let mut outbox = Outbox::default();
+        outbox.draft("a".into(), "no notes".to_owned()).unwrap();
+        outbox.draft("a".into(), "notes so far".to_owned()).unwrap();
+        assert!(outbox.due(0, &mut random).is_empty(), "nothing posts while the agent wraps up");
+        assert_eq!(outbox.next_due(), None);
+        outbox.retry("a", 0);
+        assert!(outbox.due(0, &mut random).is_empty(), "Retry does not cut wrap-up short");
+        let restored = Outbox::restore(outbox.clone(), 5);
+        assert_eq!(restored.entries()[0].state, LogState::Queued { due_at: 5 });
+        outbox.add("a".into(), "final".to_owned(), 9).unwrap();
+        let posts = outbox.due(9, &mut random);
+        assert_eq!((posts[0].log.as_str(), posts[0].update), ("final", false));
+        outbox.draft("a".into(), "late edit".to_owned()).unwrap();
+        assert_eq!(outbox.entries()[0].log, "final", "a log on its way is no draft any more");
     }
 }

@@ -3,6 +3,7 @@
 //! It is input like any other: [`Config::parse`] validates it strictly and returns every problem
 //! at once, each naming the key (`sip.servers[1]`) and what is wrong with it.
 
+mod crm;
 mod dialling;
 mod fetch;
 pub mod headers;
@@ -17,6 +18,7 @@ use serde_json::Value;
 use crate::dial_plan::DialPlan;
 use crate::display_name::clean;
 use crate::origin::{AllowList, OriginPattern, is_loopback_host};
+pub use crm::{CrmSettings, LogTarget, ScreenPopWhen, SearchTable, ServiceNowSettings};
 pub use fetch::fetch_config;
 pub use media::{MAX_MUSIC_PATH_CHARS, MediaSettings};
 use reader::{ObjectReader, Problems, as_array, as_str, item_path};
@@ -48,6 +50,8 @@ pub struct Config {
     pub dialling: DialPlan,
     /// What held parties hear.
     pub media: MediaSettings,
+    /// Screen pop, wrap-up and call logging in the CRM.
+    pub crm: CrmSettings,
 }
 
 /// One entry of the directory.
@@ -252,6 +256,10 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         Some(v) => media::read_media(v, problems),
         None => Some(MediaSettings::default()),
     };
+    let crm = match top.value("crm") {
+        Some(v) => crm::read_crm(v, problems),
+        None => Some(CrmSettings::default()),
+    };
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
     let (ice_servers, ice_transport_policy) = ice?;
@@ -266,6 +274,7 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         directory: directory?,
         dialling: dialling?,
         media: media?,
+        crm: crm?,
     })
 }
 
@@ -544,27 +553,9 @@ fn read_directory(value: &Value, problems: &mut Problems) -> Option<Vec<Contact>
 fn read_agent(value: &Value, problems: &mut Problems) -> Option<AgentSettings> {
     let mut agent = ObjectReader::new("agent", value, problems)?;
     let defaults = AgentSettings::default();
-    let reasons_path = agent.path_of("notReadyReasons");
-    let reasons = match agent.value("notReadyReasons") {
+    let reasons = match agent.labels("notReadyReasons", "a reason", 40, problems) {
         None => Some(defaults.not_ready_reasons),
-        Some(v) => as_array(&reasons_path, v, problems).and_then(|items| {
-            let read: Vec<Option<String>> = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    let path = item_path(&reasons_path, i);
-                    as_str(&path, item, problems).and_then(|text| {
-                        let text = clean(text);
-                        let fits = !text.is_empty() && text.chars().count() <= 40;
-                        if !fits {
-                            problems.push(&path, "must be a reason of 1 to 40 characters");
-                        }
-                        fits.then_some(text)
-                    })
-                })
-                .collect();
-            read.into_iter().collect()
-        }),
+        Some(read) => read,
     };
     let after_call =
         agent.integer("afterCallWorkSeconds", 0..=3600, problems).unwrap_or(defaults.after_call_work_seconds);
@@ -863,7 +854,7 @@ mod tests {
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://yourcompany.service-now.com\" or \"https://yourcompany.lightning.force.com\" (exact origins: a wildcard over a CRM's shared domain is refused)",
                 "panel.width: expected a whole number, found a string",
                 "panel.height: must be from 240 to 2560, found 100",
-                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling, media)",
+                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling, media, crm)",
             ]
         );
     }

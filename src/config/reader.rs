@@ -91,6 +91,55 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
+    /// An optional true/false; `default` when absent.
+    pub(super) fn boolean(&mut self, key: &'static str, default: bool, problems: &mut Problems) -> bool {
+        let path = self.path_of(key);
+        match self.value(key) {
+            None => default,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                problems.push(&path, format!("expected true or false, found {}", kind(other)));
+                default
+            }
+        }
+    }
+
+    /// An optional list of short labels the agent picks from (Not Ready reasons, dispositions):
+    /// each cleaned of control characters, 1 to `max_chars` characters, no two the same; `what`
+    /// names one in messages ("a reason").
+    /// `None` when absent; `Some(None)` when a problem was reported.
+    pub(super) fn labels(
+        &mut self,
+        key: &'static str,
+        what: &str,
+        max_chars: usize,
+        problems: &mut Problems,
+    ) -> Option<Option<Vec<String>>> {
+        let path = self.path_of(key);
+        let items = self.value(key)?;
+        let Some(items) = as_array(&path, items, problems) else { return Some(None) };
+        let mut labels = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let path = item_path(&path, i);
+            let Some(text) = as_str(&path, item, problems) else {
+                ok = false;
+                continue;
+            };
+            let text = crate::display_name::clean(text);
+            if text.is_empty() || text.chars().count() > max_chars {
+                problems.push(&path, format!("must be {what} of 1 to {max_chars} characters"));
+                ok = false;
+            } else if labels.contains(&text) {
+                problems.push(&path, format!("\"{text}\" is listed twice"));
+                ok = false;
+            } else {
+                labels.push(text);
+            }
+        }
+        Some(ok.then_some(labels))
+    }
+
     /// An optional string that must be one of `choices` (compared without case); `default` when
     /// absent. `expected` says what the choices mean, after "must be".
     pub(super) fn choice<T: Copy>(

@@ -11,12 +11,13 @@ mod tests;
 use sip::agent::{CallEnd, CallRef};
 use sip::body::PresenceState;
 
+use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::agent_state::AgentState;
-use crate::config::{AgentSettings, Contact};
+use crate::config::{AgentSettings, Contact, CrmSettings, ScreenPopWhen};
 use crate::dial_string::normalise;
 use crate::display_name::Party;
 use crate::history::{self, CallRecord, Outcome};
-use crate::model::{CallStage, CallView, PhoneSnapshot, Session};
+use crate::model::{CallStage, CallView, PhoneSnapshot, Session, WrapUp};
 pub use outcome::{end_text, outcome_of};
 
 /// The Not Ready reason the desk gives while the microphone cannot be opened.
@@ -55,6 +56,8 @@ pub enum DeskEvent {
         number: String,
         /// A line to show with it (who transferred the agent there).
         note: Option<String>,
+        /// The CRM record it was dialled from (the call is logged against it).
+        record: Option<RecordRef>,
     },
     /// The agent answers a ringing call.
     Answering(CallRef),
@@ -126,6 +129,31 @@ pub enum DeskEvent {
     MicrophoneFailed(String),
     /// A message for the agent, or none to clear it.
     Notice(Option<String>),
+    /// The CRM's records carrying a call's number (the screen pop's search).
+    RecordsFound {
+        /// Which call.
+        call: CallRef,
+        /// The matches, best first.
+        records: Vec<RecordRef>,
+    },
+    /// The agent picked the caller's record among several.
+    RecordPicked {
+        /// Which call.
+        call: CallRef,
+        /// The record.
+        record: RecordRef,
+    },
+    /// The agent changed a wrap-up's disposition or notes.
+    WrapUpEdited {
+        /// The call's SIP Call-ID.
+        call_id: String,
+        /// The disposition chosen (none: not yet).
+        disposition: Option<String>,
+        /// The notes as they stand.
+        notes: String,
+    },
+    /// The agent clicked Done on a wrap-up.
+    WrapUpDone(String),
     /// Time passed (once a second).
     Tick,
     /// The page holding the phone is going away (a host reload or navigation, a closed
@@ -170,12 +198,36 @@ pub enum AppEvent {
     },
     /// A call ended, with its record.
     Ended(CallRecord),
+    /// Search the CRM for the records carrying this call's number.
+    FindRecords {
+        /// Which call.
+        call: CallRef,
+        /// The number.
+        number: String,
+        /// Which way the call goes.
+        direction: CallDirection,
+    },
+    /// Open this record in the CRM.
+    OpenRecord(RecordRef),
+    /// Open the CRM's new-record form with this number.
+    OpenNewRecord(String),
+    /// Keep this call's log (durably) and deliver it once `complete`; until then the agent is
+    /// wrapping it up and the same Call-ID comes again with more.
+    Log {
+        /// The log as it stands.
+        log: CallLog,
+        /// Wrap-up is over: deliver it.
+        complete: bool,
+    },
 }
 
 /// The desk: the model and the rules that change it.
 #[derive(Debug)]
 pub struct Desk {
     rules: AgentSettings,
+    crm: CrmSettings,
+    /// The logs of calls being wrapped up, by Call-ID, completed from the wrap-ups.
+    drafts: Vec<CallLog>,
     /// The directory's numbers, normalised, for the Not Ready rules.
     colleagues: Vec<String>,
     model: PhoneSnapshot,
@@ -185,11 +237,17 @@ pub struct Desk {
 
 impl Desk {
     /// A desk for `user` signing in, with their stored history.
-    pub fn new(rules: AgentSettings, directory: &[Contact], user: String, history: Vec<CallRecord>) -> Desk {
+    pub fn new(
+        rules: AgentSettings,
+        crm: CrmSettings,
+        directory: &[Contact],
+        user: String,
+        history: Vec<CallRecord>,
+    ) -> Desk {
         let colleagues = directory.iter().filter_map(|c| normalise(&c.number).ok()).collect();
         let model =
             PhoneSnapshot { session: Session::SigningIn, user: Some(user), history, ..PhoneSnapshot::default() };
-        Desk { rules, colleagues, model, published: None }
+        Desk { rules, crm, drafts: Vec::new(), colleagues, model, published: None }
     }
 
     /// The model as it is now.
@@ -217,19 +275,40 @@ impl Desk {
                     self.record(&view, Outcome::NotReady, now, &mut actions);
                     return actions;
                 }
+                let number = view.number.clone();
                 self.model.calls.push(view);
                 if !auto_answer {
                     actions.push(DeskAction::Tell(AppEvent::Ringing { call, party }));
                 }
+                if self.crm.screen_pop == ScreenPopWhen::Ring
+                    || (auto_answer && self.crm.screen_pop == ScreenPopWhen::Answer)
+                {
+                    actions.push(DeskAction::Tell(AppEvent::FindRecords {
+                        call,
+                        number,
+                        direction: CallDirection::Inbound,
+                    }));
+                }
             }
-            DeskEvent::Placed { call, call_id, party, number, note } => {
+            DeskEvent::Placed { call, call_id, party, number, note, record } => {
                 let mut view = CallView::new(call, false, party, number, CallStage::Dialing, now);
                 view.call_id = call_id;
                 view.notes.extend(note);
+                view.record = record;
                 self.model.calls.push(view);
                 self.model.notice = None;
             }
             DeskEvent::Answering(call) => {
+                if self.crm.screen_pop == ScreenPopWhen::Answer
+                    && let Some(view) = self.model.call(call)
+                {
+                    let number = view.number.clone();
+                    actions.push(DeskAction::Tell(AppEvent::FindRecords {
+                        call,
+                        number,
+                        direction: CallDirection::Inbound,
+                    }));
+                }
                 // Answering a waiting call holds the one in progress, as desk phones do.
                 let talking =
                     self.model.calls.iter().filter(|c| c.id != call && c.stage == CallStage::Active && !c.held);
@@ -292,9 +371,56 @@ impl Desk {
                     self.record(&view, Outcome::PageClosed, now, &mut actions);
                 }
             }
+            DeskEvent::RecordsFound { call, records } => self.found(call, records, &mut actions),
+            DeskEvent::RecordPicked { call, record } => {
+                let Some(view) = self.model.call_mut(call) else { return actions };
+                if view.record_choices.contains(&record) {
+                    view.record_choices.clear();
+                    view.record = Some(record.clone());
+                    actions.push(DeskAction::Tell(AppEvent::OpenRecord(record)));
+                }
+            }
+            DeskEvent::WrapUpEdited { call_id, disposition, notes } => {
+                let known = disposition.as_ref().is_none_or(|d| self.crm.dispositions.contains(d));
+                let Some(wrap_up) = self.model.wrap_ups.iter_mut().find(|w| w.call_id == call_id) else {
+                    return actions;
+                };
+                if known {
+                    wrap_up.disposition = disposition;
+                    wrap_up.problem = None;
+                }
+                wrap_up.notes = crate::activity::clean_notes(&notes);
+                if let Some(log) = self.drafts.iter_mut().find(|l| l.call_id == call_id) {
+                    log.disposition = wrap_up.disposition.clone();
+                    log.notes = wrap_up.notes.clone();
+                    actions.push(DeskAction::Tell(AppEvent::Log { log: log.clone(), complete: false }));
+                }
+            }
+            DeskEvent::WrapUpDone(call_id) => {
+                let missing = self.crm.disposition_required
+                    && self.model.wrap_ups.iter().any(|w| w.call_id == call_id && w.disposition.is_none());
+                if missing {
+                    if let Some(wrap_up) = self.model.wrap_ups.iter_mut().find(|w| w.call_id == call_id) {
+                        wrap_up.problem = Some("Choose a disposition before Done.".into());
+                    }
+                    return actions;
+                }
+                self.end_wrap_up(&call_id, &mut actions);
+                if self.model.wrap_ups.is_empty()
+                    && let AgentState::AfterCallWork { .. } = self.model.agent_state
+                {
+                    // Wrap-up was what After Call Work is for: the agent takes calls again.
+                    self.model.agent_state = AgentState::Ready;
+                }
+            }
             DeskEvent::Tick => {
                 if let Some(ready) = self.model.agent_state.tick(now) {
                     self.model.agent_state = ready;
+                    // After Call Work is over: every wrap-up ends with what was entered.
+                    let open: Vec<String> = self.model.wrap_ups.iter().map(|w| w.call_id.clone()).collect();
+                    for call_id in open {
+                        self.end_wrap_up(&call_id, &mut actions);
+                    }
                 }
             }
         }
@@ -347,7 +473,63 @@ impl Desk {
         };
         history::add(&mut self.model.history, record.clone());
         actions.push(DeskAction::Record(record.clone()));
+        let log = CallLog {
+            call_id: record.id.clone(),
+            agent: self.model.user.clone().unwrap_or_default(),
+            direction: if view.incoming { CallDirection::Inbound } else { CallDirection::Outbound },
+            number: record.number.clone(),
+            party: record.party.clone(),
+            started: record.started,
+            seconds: record.seconds,
+            outcome,
+            disposition: None,
+            notes: String::new(),
+            record: view.record.clone(),
+        };
+        // The agent wraps up the calls they took part in: answered ones and their own attempts.
+        // Logged at once: calls that rang and were missed or turned away, and calls cut off by
+        // the page going away (nobody is left to wrap them up).
+        let wraps_up = (view.answered_at.is_some() || !view.incoming) && outcome != Outcome::PageClosed;
+        if wraps_up && !record.id.is_empty() {
+            self.model.wrap_ups.push(WrapUp {
+                call_id: record.id.clone(),
+                party: record.party.clone(),
+                ..WrapUp::default()
+            });
+            self.drafts.push(log.clone());
+        }
+        actions.push(DeskAction::Tell(AppEvent::Log { log, complete: !wraps_up || record.id.is_empty() }));
         actions.push(DeskAction::Tell(AppEvent::Ended(record)));
+    }
+
+    /// The screen pop's search answered: one record opens, several ask the agent, none opens
+    /// a new-record form when configured. Outbound calls keep the record they were dialled from.
+    fn found(&mut self, call: CallRef, records: Vec<RecordRef>, actions: &mut Vec<DeskAction>) {
+        let new_record = self.crm.new_record_when_no_match;
+        let Some(view) = self.model.call_mut(call) else { return };
+        if view.record.is_some() {
+            return;
+        }
+        match records.len() {
+            0 if new_record && view.incoming => {
+                actions.push(DeskAction::Tell(AppEvent::OpenNewRecord(view.number.clone())))
+            }
+            0 => {}
+            1 => {
+                view.record = records.into_iter().next();
+                actions.extend(view.record.clone().map(|r| DeskAction::Tell(AppEvent::OpenRecord(r))));
+            }
+            _ => view.record_choices = records,
+        }
+    }
+
+    /// Ends a wrap-up: its log is complete and goes to the CRM.
+    fn end_wrap_up(&mut self, call_id: &str, actions: &mut Vec<DeskAction>) {
+        self.model.wrap_ups.retain(|w| w.call_id != call_id);
+        if let Some(index) = self.drafts.iter().position(|l| l.call_id == call_id) {
+            let log = self.drafts.remove(index);
+            actions.push(DeskAction::Tell(AppEvent::Log { log, complete: true }));
+        }
     }
 
     /// Tells colleagues what changed: on a call, Ready, Not Ready or After Call Work; only

@@ -7,6 +7,10 @@ use crate::config::RingWhenNotReady;
 const NOW: f64 = 1_800_000_000_000.0;
 
 fn desk(ring: RingWhenNotReady, after_call_work_seconds: u32) -> Desk {
+    desk_with(ring, after_call_work_seconds, CrmSettings::default())
+}
+
+fn desk_with(ring: RingWhenNotReady, after_call_work_seconds: u32, crm: CrmSettings) -> Desk {
     let rules = AgentSettings {
         not_ready_status: 480,
         after_call_work_seconds,
@@ -14,7 +18,7 @@ fn desk(ring: RingWhenNotReady, after_call_work_seconds: u32) -> Desk {
         ..AgentSettings::default()
     };
     let directory = [Contact { name: "Sam (supervisor)".into(), number: "+1 (555) 010-1011".into() }];
-    let mut desk = Desk::new(rules, &directory, "1001".into(), Vec::new());
+    let mut desk = Desk::new(rules, crm, &directory, "1001".into(), Vec::new());
     desk.on_event(NOW, DeskEvent::Session(Session::Registered));
     desk
 }
@@ -67,7 +71,7 @@ fn a_colleague_reaches_an_agent_on_a_break_but_a_stranger_does_not() {
     desk.on_event(NOW, DeskEvent::StateChosen(AgentState::NotReady("Break".into())));
     // The directory lists "+1 (555) 010-1011"; the caller's number is compared normalised.
     let actions = desk.on_event(NOW, offered(1, "+15550101011", None));
-    assert!(matches!(&actions[..], [DeskAction::Tell(AppEvent::Ringing { call: CallRef(1), .. })]), "{actions:?}");
+    assert!(matches!(&actions[..], [DeskAction::Tell(AppEvent::Ringing { call: CallRef(1), .. }), ..]), "{actions:?}");
     let stranger = desk.on_event(NOW, offered(2, "+15550109999", None));
     assert_eq!(stranger[0], DeskAction::Reject { call: CallRef(2), status: 480 });
     // A colleague transferring a customer is not a colleague calling, unless configured.
@@ -92,7 +96,7 @@ fn transfers_from_a_colleague_ring_when_configured() {
     let mut desk = desk(RingWhenNotReady { colleagues: false, transfers: true }, 0);
     desk.on_event(NOW, DeskEvent::StateChosen(AgentState::NotReady("Coaching".into())));
     let transferred = desk.on_event(NOW, offered(1, "+15550109999", Some("+1 555 010 1011")));
-    assert!(matches!(&transferred[..], [DeskAction::Tell(AppEvent::Ringing { .. })]), "{transferred:?}");
+    assert!(matches!(&transferred[..], [DeskAction::Tell(AppEvent::Ringing { .. }), ..]), "{transferred:?}");
     let colleague = desk.on_event(NOW, offered(2, "+15550101011", None));
     assert_eq!(colleague[0], DeskAction::Reject { call: CallRef(2), status: 480 });
     let by_stranger = desk.on_event(NOW, offered(3, "+15550109999", Some("+15550108888")));
@@ -160,7 +164,8 @@ fn after_call_work_follows_an_answered_call_and_ends_by_itself() {
     assert!(desk.on_event(NOW + 96_999.0, DeskEvent::Tick).is_empty());
     let ready = desk.on_event(NOW + 97_000.0, DeskEvent::Tick);
     assert_eq!(desk.model().agent_state, AgentState::Ready);
-    assert_eq!(ready, [DeskAction::Publish(PresenceState::Available, "Ready".into())]);
+    assert_eq!(ready.last(), Some(&DeskAction::Publish(PresenceState::Available, "Ready".into())));
+    assert!(matches!(logs(&ready)[..], [(_, true)]), "the end of After Call Work ends the wrap-up");
     // A missed call starts no After Call Work.
     desk.on_event(NOW, offered(2, "1003", None));
     let missed = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(2), reason: CallEnd::CallerCancelled });
@@ -178,6 +183,7 @@ fn every_call_is_recorded_once_with_how_it_ended() {
         party: Party::new(None, "1002"),
         number: "1002".into(),
         note: None,
+        record: None,
     };
     let busy = CallEnd::Rejected { status: 486, reason: "Busy Here".into(), kind: RejectKind::Busy };
     desk.on_event(NOW, placed(1));
@@ -294,7 +300,10 @@ fn a_call_shows_its_audio_path_reconnecting_then_restored() {
     let mut desk = desk(COLLEAGUES, 0);
     let call = CallRef(7);
     let party = Party::new(None, "1002");
-    desk.on_event(NOW, DeskEvent::Placed { call, call_id: "c".into(), party, number: "1002".into(), note: None });
+    desk.on_event(
+        NOW,
+        DeskEvent::Placed { call, call_id: "c".into(), party, number: "1002".into(), note: None, record: None },
+    );
     desk.on_event(NOW, DeskEvent::Established(call));
     let reconnecting = crate::ice_restart::LinkView { reconnecting: true, lost: false, restarts: 1 };
     desk.on_event(NOW + 3_000.0, DeskEvent::Link { call, link: reconnecting });
@@ -305,4 +314,169 @@ fn a_call_shows_its_audio_path_reconnecting_then_restored() {
     // A call the desk does not know is left alone.
     desk.on_event(NOW, DeskEvent::Link { call: CallRef(99), link: reconnecting });
     assert!(desk.model().call(CallRef(99)).is_none());
+}
+
+fn crm_events(actions: &[DeskAction]) -> Vec<AppEvent> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            DeskAction::Tell(
+                event @ (AppEvent::FindRecords { .. }
+                | AppEvent::OpenRecord(_)
+                | AppEvent::OpenNewRecord(_)
+                | AppEvent::Log { .. }),
+            ) => Some(event.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn record(object: &str, id: &str) -> RecordRef {
+    RecordRef { object: object.into(), id: id.into(), name: format!("{object} {id}") }
+}
+
+fn logs(actions: &[DeskAction]) -> Vec<(CallLog, bool)> {
+    crm_events(actions)
+        .into_iter()
+        .filter_map(|e| match e {
+            AppEvent::Log { log, complete } => Some((log, complete)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_ringing_call_searches_the_crm_and_one_match_opens_and_is_logged_against() {
+    let mut desk = desk(COLLEAGUES, 0);
+    let actions = desk.on_event(NOW, offered(1, "+15550100101", None));
+    let find =
+        AppEvent::FindRecords { call: CallRef(1), number: "+15550100101".into(), direction: CallDirection::Inbound };
+    assert_eq!(crm_events(&actions), [find]);
+    let ana = record("customer_contact", "a1");
+    let opened = desk.on_event(NOW, DeskEvent::RecordsFound { call: CallRef(1), records: vec![ana.clone()] });
+    assert_eq!(crm_events(&opened), [AppEvent::OpenRecord(ana.clone())]);
+    desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
+    desk.on_event(NOW, DeskEvent::Established(CallRef(1)));
+    let ended = desk.on_event(NOW + 61_000.0, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpHere });
+    let [(log, complete)] = logs(&ended).try_into().expect("one log");
+    assert!(!complete, "an answered call is wrapped up first");
+    assert_eq!((log.record, log.seconds, log.direction), (Some(ana), 61, CallDirection::Inbound));
+    assert_eq!(desk.model().wrap_ups[0].call_id, "call-1@test");
+}
+
+#[test]
+fn several_matches_ask_the_agent_and_none_opens_a_new_record_when_configured() {
+    let crm = CrmSettings { new_record_when_no_match: true, ..CrmSettings::default() };
+    let mut desk = desk_with(COLLEAGUES, 0, crm);
+    desk.on_event(NOW, offered(1, "+15550100177", None));
+    let (ana, boxeo) = (record("customer_contact", "a1"), record("customer_account", "b1"));
+    let asked =
+        desk.on_event(NOW, DeskEvent::RecordsFound { call: CallRef(1), records: vec![ana.clone(), boxeo.clone()] });
+    assert!(crm_events(&asked).is_empty(), "nothing opens before the agent picks");
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().record_choices, [ana.clone(), boxeo.clone()]);
+    let stranger = record("sys_user", "evil");
+    let refused = desk.on_event(NOW, DeskEvent::RecordPicked { call: CallRef(1), record: stranger });
+    assert!(crm_events(&refused).is_empty(), "only a record offered can be picked");
+    let picked = desk.on_event(NOW, DeskEvent::RecordPicked { call: CallRef(1), record: boxeo.clone() });
+    assert_eq!(crm_events(&picked), [AppEvent::OpenRecord(boxeo.clone())]);
+    let view = desk.model().call(CallRef(1)).unwrap();
+    assert_eq!((view.record.as_ref(), view.record_choices.len()), (Some(&boxeo), 0));
+
+    desk.on_event(NOW, offered(2, "+15550109999", None));
+    let none = desk.on_event(NOW, DeskEvent::RecordsFound { call: CallRef(2), records: vec![] });
+    assert_eq!(crm_events(&none), [AppEvent::OpenNewRecord("+15550109999".into())]);
+}
+
+#[test]
+fn screen_pop_on_answer_waits_for_the_answer_and_off_never_searches() {
+    let crm = CrmSettings { screen_pop: ScreenPopWhen::Answer, ..CrmSettings::default() };
+    let mut desk = desk_with(COLLEAGUES, 0, crm);
+    assert!(crm_events(&desk.on_event(NOW, offered(1, "1002", None))).is_empty());
+    let answered = desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
+    assert!(matches!(crm_events(&answered)[..], [AppEvent::FindRecords { .. }]));
+    let crm = CrmSettings { screen_pop: ScreenPopWhen::Off, ..CrmSettings::default() };
+    let mut desk = desk_with(COLLEAGUES, 0, crm);
+    desk.on_event(NOW, offered(1, "1002", None));
+    assert!(crm_events(&desk.on_event(NOW, DeskEvent::Answering(CallRef(1)))).is_empty());
+}
+
+#[test]
+fn a_missed_call_is_logged_at_once_and_an_outbound_call_keeps_its_record() {
+    let mut desk = desk(COLLEAGUES, 0);
+    desk.on_event(NOW, offered(1, "1002", None));
+    let missed = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::CallerCancelled });
+    let [(log, complete)] = logs(&missed).try_into().expect("one log");
+    assert!(complete && desk.model().wrap_ups.is_empty(), "nobody wraps up a call they never took");
+    assert_eq!(log.outcome, Outcome::Missed);
+
+    let case = record("sn_customerservice_case", "c1");
+    let placed = DeskEvent::Placed {
+        call: CallRef(2),
+        call_id: "out@test".into(),
+        party: Party::new(None, "+15550100101"),
+        number: "+15550100101".into(),
+        note: None,
+        record: Some(case.clone()),
+    };
+    assert!(crm_events(&desk.on_event(NOW, placed)).is_empty(), "an outbound call pops nothing");
+    let busy = CallEnd::Rejected { status: 486, reason: "Busy Here".into(), kind: RejectKind::Busy };
+    let ended = desk.on_event(NOW, DeskEvent::Ended { call: CallRef(2), reason: busy });
+    let [(log, complete)] = logs(&ended).try_into().expect("one log");
+    assert!(!complete, "the agent wraps up their own attempts");
+    assert_eq!((log.record, log.direction, log.outcome), (Some(case), CallDirection::Outbound, Outcome::Busy));
+}
+
+fn answered_call(desk: &mut Desk, call: u32) {
+    desk.on_event(NOW, offered(call, "1002", None));
+    desk.on_event(NOW, DeskEvent::Answering(CallRef(call)));
+    desk.on_event(NOW, DeskEvent::Established(CallRef(call)));
+    desk.on_event(NOW + 10_000.0, DeskEvent::Ended { call: CallRef(call), reason: CallEnd::HungUpThere });
+}
+
+#[test]
+fn wrap_up_edits_keep_the_draft_and_done_completes_it_and_ends_after_call_work() {
+    let crm = CrmSettings {
+        dispositions: vec!["Resolved".into(), "Call back".into()],
+        disposition_required: true,
+        ..CrmSettings::default()
+    };
+    let mut desk = desk_with(COLLEAGUES, 120, crm);
+    answered_call(&mut desk, 1);
+    assert!(matches!(desk.model().agent_state, AgentState::AfterCallWork { .. }));
+    let refused = desk.on_event(NOW, DeskEvent::WrapUpDone("call-1@test".into()));
+    assert!(logs(&refused).is_empty());
+    assert_eq!(desk.model().wrap_ups[0].problem.as_deref(), Some("Choose a disposition before Done."));
+    let unknown = DeskEvent::WrapUpEdited {
+        call_id: "call-1@test".into(),
+        disposition: Some("Hacked".into()),
+        notes: String::new(),
+    };
+    desk.on_event(NOW, unknown);
+    assert_eq!(desk.model().wrap_ups[0].disposition, None, "only configured dispositions");
+    let edit = DeskEvent::WrapUpEdited {
+        call_id: "call-1@test".into(),
+        disposition: Some("Resolved".into()),
+        notes: "Refund sent\u{202E}".into(),
+    };
+    let [(draft, complete)] = logs(&desk.on_event(NOW, edit)).try_into().expect("the draft");
+    assert!(!complete);
+    assert_eq!((draft.disposition.as_deref(), draft.notes.as_str()), (Some("Resolved"), "Refund sent"));
+    let done = desk.on_event(NOW, DeskEvent::WrapUpDone("call-1@test".into()));
+    let [(log, complete)] = logs(&done).try_into().expect("the log");
+    assert!(complete && log.disposition.as_deref() == Some("Resolved"));
+    assert!(desk.model().wrap_ups.is_empty());
+    assert_eq!(desk.model().agent_state, AgentState::Ready, "Done ends After Call Work");
+}
+
+#[test]
+fn the_after_call_work_timer_ends_every_wrap_up_with_what_was_entered() {
+    let mut desk = desk(COLLEAGUES, 30);
+    answered_call(&mut desk, 1);
+    let edit = DeskEvent::WrapUpEdited { call_id: "call-1@test".into(), disposition: None, notes: "half a no".into() };
+    desk.on_event(NOW, edit);
+    assert!(logs(&desk.on_event(NOW + 20_000.0, DeskEvent::Tick)).is_empty());
+    let over = desk.on_event(NOW + 41_000.0, DeskEvent::Tick);
+    let [(log, complete)] = logs(&over).try_into().expect("the log");
+    assert!(complete && log.notes == "half a no");
+    assert!(desk.model().wrap_ups.is_empty());
 }

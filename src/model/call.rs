@@ -66,6 +66,12 @@ pub struct CallView {
     /// Lines about the call the agent must see: who is transferring them where, a transfer
     /// that was refused.
     pub notes: Vec<String>,
+    /// The CRM record the call is logged against.
+    #[serde(default)]
+    pub record: Option<crate::activity::RecordRef>,
+    /// Several records carry the caller's number: the agent picks the caller's.
+    #[serde(default)]
+    pub record_choices: Vec<crate::activity::RecordRef>,
 }
 
 impl CallView {
@@ -78,6 +84,8 @@ impl CallView {
             party,
             number,
             started: now,
+            record: None,
+            record_choices: Vec::new(),
             stage,
             answered_at: None,
             muted: false,

@@ -38,6 +38,24 @@ pub struct PhoneSnapshot {
     pub presence: HashMap<String, Presence>,
     /// A short message for the agent: why a call failed, a blocked microphone.
     pub notice: Option<String>,
+    /// Finished calls the agent is wrapping up (disposition and notes), oldest first.
+    #[serde(default)]
+    pub wrap_ups: Vec<WrapUp>,
+}
+
+/// A finished call being wrapped up: what its log will say besides the call itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrapUp {
+    /// The SIP Call-ID (the log's key).
+    pub call_id: String,
+    /// Who the call was with, as shown.
+    pub party: String,
+    /// The disposition chosen so far.
+    pub disposition: Option<String>,
+    /// The notes typed so far.
+    pub notes: String,
+    /// Why Done was refused (a disposition is required), for the agent.
+    pub problem: Option<String>,
 }
 
 impl PhoneSnapshot {

@@ -101,7 +101,7 @@ impl Softphone {
                 self.add_media(call, media, true);
                 let call_id = self.call_id(call);
                 let party = Party::new(None, &shown);
-                self.tell_desk(DeskEvent::Placed { call, call_id, party, number: shown, note: None });
+                self.tell_desk(DeskEvent::Placed { call, call_id, party, number: shown, note: None, record: None });
                 Some(call)
             }
             Err(error) => {
@@ -370,7 +370,7 @@ impl Softphone {
             phone.add_media(call, media, true);
             let call_id = phone.call_id(call);
             let (party, number) = (party_text(&target), target.user().to_owned());
-            phone.tell_desk(DeskEvent::Placed { call, call_id, party, number, note: Some(line) });
+            phone.tell_desk(DeskEvent::Placed { call, call_id, party, number, note: Some(line), record: None });
             let _ = phone.run(|agent, now| agent.send_offer(now, call, offer));
         });
     }

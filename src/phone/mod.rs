@@ -194,7 +194,7 @@ impl Softphone {
         let history = crate::history::load(&user);
         let shell = Shell {
             agent,
-            desk: Desk::new(config.agent.clone(), &config.directory, user.clone(), history),
+            desk: Desk::new(config.agent.clone(), config.crm.clone(), &config.directory, user.clone(), history),
             outputs,
             user,
             ice_servers: config.ice_servers.clone(),

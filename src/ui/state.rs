@@ -6,13 +6,14 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
+use crate::activity::outbox::ActivityView;
 use crate::agent_state::AgentState;
 use crate::command::Commands;
 use crate::config::Config;
 use crate::display_name::DisplayName;
 use crate::history::CallRecord;
 use crate::host_kind::HostKind;
-use crate::model::{CallView, PhoneSnapshot, Presence, Session};
+use crate::model::{CallView, PhoneSnapshot, Presence, Session, WrapUp};
 
 /// The three tabs of the phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +104,10 @@ pub struct PhoneState {
     pub presence: RwSignal<HashMap<String, Presence>>,
     /// A short message for the agent from the phone.
     pub notice: RwSignal<Option<String>>,
+    /// Finished calls being wrapped up.
+    pub wrap_ups: RwSignal<Vec<WrapUp>>,
+    /// Call logs not yet in the CRM, and why.
+    pub activity: RwSignal<ActivityView>,
     /// A short message for the agent that is not the phone's: a click-to-dial the host sent
     /// that could not be used, a ringtone the browser blocked.
     pub view_notice: RwSignal<Option<String>>,
@@ -128,6 +133,8 @@ impl PhoneState {
             history: RwSignal::new(Vec::new()),
             presence: RwSignal::new(HashMap::new()),
             notice: RwSignal::new(None),
+            wrap_ups: RwSignal::new(Vec::new()),
+            activity: RwSignal::new(ActivityView::default()),
             view_notice: RwSignal::new(None),
         }
     }
@@ -140,7 +147,7 @@ impl PhoneState {
                 signal.set(value);
             }
         }
-        let PhoneSnapshot { session, user, agent_state, calls, history, presence, notice } = snapshot;
+        let PhoneSnapshot { session, user, agent_state, calls, history, presence, notice, wrap_ups } = snapshot;
         put(self.session, session);
         put(self.user, user);
         put(self.agent_state, agent_state);
@@ -148,6 +155,7 @@ impl PhoneState {
         put(self.history, history);
         put(self.presence, presence);
         put(self.notice, notice);
+        put(self.wrap_ups, wrap_ups);
     }
 
     /// The phone's model as shown now.
@@ -160,6 +168,7 @@ impl PhoneState {
             history: self.history.get_untracked(),
             presence: self.presence.get_untracked(),
             notice: self.notice.get_untracked(),
+            wrap_ups: self.wrap_ups.get_untracked(),
         }
     }
 
