@@ -84,6 +84,8 @@ async fn start(boot: RwSignal<Boot>) {
     if let Some(origin) = &placement.origin {
         host::guard_messages(origin);
     }
+    // A Salesforce page whose URL does not say Lightning or Classic answers one library only.
+    let placement = host::settle(placement).await;
     mark_host(placement.kind);
     let host = host::for_placement(&placement, &config.crm);
     let dialled_from = Rc::new(RefCell::new(DialledFrom::default()));

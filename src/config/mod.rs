@@ -38,8 +38,9 @@ pub struct Config {
     pub ice_transport_policy: IceTransportPolicy,
     /// Which host pages may embed the widget.
     pub allowed_origins: AllowList,
-    /// Which Open CTI flavour to load when Salesforce does not say.
-    pub salesforce_mode: SalesforceMode,
+    /// The Open CTI flavour the administrator set (`hosts.salesforceMode`), which overrides
+    /// detection; unset, the widget tells from the page.
+    pub salesforce_mode: Option<SalesforceMode>,
     /// Title and size of the host's panel.
     pub panel: PanelSettings,
     /// Agent states: Not Ready reasons, After Call Work, how unavailable agents refuse calls.
@@ -456,7 +457,7 @@ fn check_ice_url(path: &str, url: &str, problems: &mut Problems) -> Option<Strin
     Some(url.to_owned())
 }
 
-fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, SalesforceMode)> {
+fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, Option<SalesforceMode>)> {
     let mut hosts = ObjectReader::new("hosts", value, problems)?;
     let list_path = hosts.path_of("allowedOrigins");
     let items = hosts.required("allowedOrigins", problems).and_then(|v| as_array(&list_path, v, problems));
@@ -483,8 +484,8 @@ fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, Sale
     });
     let mode = hosts.choice(
         "salesforceMode",
-        SalesforceMode::Classic,
-        &[("lightning", SalesforceMode::Lightning), ("classic", SalesforceMode::Classic)],
+        None,
+        &[("lightning", Some(SalesforceMode::Lightning)), ("classic", Some(SalesforceMode::Classic))],
         "\"lightning\" or \"classic\"",
         problems,
     );
@@ -620,7 +621,7 @@ mod tests {
         assert_eq!(config.sip.dtmf, DtmfMode::Rfc4733, "RFC 4733 unless the administrator asks for INFO");
         assert_eq!(config.ice_servers[0].urls, vec!["stun:stun.example.com:3478"]);
         assert_eq!(config.ice_servers[1].username.as_deref(), Some("u"));
-        assert_eq!(config.salesforce_mode, SalesforceMode::Lightning);
+        assert_eq!(config.salesforce_mode, Some(SalesforceMode::Lightning));
         assert_eq!(config.panel, PanelSettings { title: "Phone".into(), width: 400, height: 520 });
         assert!(config.allowed_origins.admits(&Origin::parse("https://eu.crm.example.com").unwrap()));
     }
@@ -829,7 +830,7 @@ mod tests {
         assert!(config.ice_servers.is_empty());
         assert_eq!(config.ice_transport_policy, IceTransportPolicy::All);
         assert_eq!(config.panel, PanelSettings::default());
-        assert_eq!(config.salesforce_mode, SalesforceMode::Classic);
+        assert_eq!(config.salesforce_mode, None);
     }
 
     #[test]

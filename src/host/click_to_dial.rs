@@ -101,18 +101,38 @@ struct OpenFrameContext {
     names: RecordNames,
 }
 
-/// The names hosts use for the record's display name.
+/// The names hosts use for the record's display name, and for its table and `sys_id` where
+/// the OpenFrame payload carries them.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 struct RecordNames {
     #[serde(alias = "recordName", alias = "displayName", alias = "display_name")]
     name: Option<Text>,
+    #[serde(alias = "entity")]
+    table: Option<Text>,
+    #[serde(alias = "sysId")]
+    sys_id: Option<Text>,
 }
 
 impl RecordNames {
-    fn take(self) -> Option<String> {
-        self.name.and_then(Text::into_string).map(|n| n.trim().to_owned())
+    fn take(&self) -> Option<String> {
+        self.name.clone().and_then(Text::into_string).map(|n| n.trim().to_owned())
     }
+
+    /// The record, when both its table and its `sys_id` are given.
+    fn record(&self) -> Option<RecordRef> {
+        let text = |value: &Option<Text>| value.clone().and_then(Text::into_string).map(|t| t.trim().to_owned());
+        let (object, id) = (text(&self.table)?, text(&self.sys_id)?);
+        record(object, id, self.take())
+    }
+}
+
+/// A record from a payload's parts: an Id of letters, digits, `-` and `_` only (the Salesforce
+/// Id or `sys_id` goes into host calls and URLs), an object name of the same characters.
+fn record(object: String, id: String, name: Option<String>) -> Option<RecordRef> {
+    let plain =
+        |text: &str| text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (!id.is_empty() && plain(&id) && plain(&object)).then(|| RecordRef { object, id, name: name.unwrap_or_default() })
 }
 
 impl OpenFrameCommunication {
@@ -140,7 +160,8 @@ impl OpenFrameCommunication {
         .find_map(Text::into_string)
         .ok_or(ClickToDialError::NoNumber)?;
         let record_name = meta.names.take().or(data.names.take()).or(context.names.take());
-        request(&number, record_name)
+        let record = meta.names.record().or(data.names.record()).or(context.names.record());
+        request(&number, record_name, record)
     }
 }
 
@@ -150,13 +171,18 @@ impl OpenFrameCommunication {
 pub struct LightningClickToDial {
     number: Option<Text>,
     record_name: Option<Text>,
+    record_id: Option<Text>,
+    object_type: Option<Text>,
 }
 
 impl LightningClickToDial {
     /// The dial request this payload carries.
     pub fn into_request(self) -> Result<DialRequest, ClickToDialError> {
         let number = self.number.and_then(Text::into_string).ok_or(ClickToDialError::NoNumber)?;
-        request(&number, self.record_name.and_then(Text::into_string))
+        let name = self.record_name.and_then(Text::into_string).map(|n| n.trim().to_owned());
+        let object = self.object_type.and_then(Text::into_string).unwrap_or_default();
+        let record = self.record_id.and_then(Text::into_string).and_then(|id| record(object, id, name.clone()));
+        request(&number, name, record)
     }
 }
 
@@ -165,8 +191,11 @@ impl LightningClickToDial {
 #[serde(default, rename_all = "camelCase")]
 pub struct ClassicClickToDial {
     number: Option<Text>,
+    object_id: Option<Text>,
     object_name: Option<Text>,
     display_name: Option<Text>,
+    /// The object type; Classic documents none, but passes `object` in page info.
+    object: Option<Text>,
 }
 
 impl ClassicClickToDial {
@@ -179,13 +208,19 @@ impl ClassicClickToDial {
         }
         let payload: ClassicClickToDial = serde_json::from_value(value).map_err(unreadable)?;
         let number = payload.number.and_then(Text::into_string).ok_or(ClickToDialError::NoNumber)?;
-        let name = payload.object_name.and_then(Text::into_string);
-        request(&number, name.or(payload.display_name.and_then(Text::into_string)))
+        let name = payload.object_name.and_then(Text::into_string).map(|n| n.trim().to_owned());
+        let object = payload.object.and_then(Text::into_string).unwrap_or_default();
+        let record = payload.object_id.and_then(Text::into_string).and_then(|id| record(object, id, name.clone()));
+        request(&number, name.or(payload.display_name.and_then(Text::into_string)), record)
     }
 }
 
-fn request(number: &str, record_name: Option<String>) -> Result<DialRequest, ClickToDialError> {
-    Ok(DialRequest { number: normalise(number)?, record_name: record_name.filter(|n| !n.is_empty()), record: None })
+fn request(
+    number: &str,
+    record_name: Option<String>,
+    record: Option<RecordRef>,
+) -> Result<DialRequest, ClickToDialError> {
+    Ok(DialRequest { number: normalise(number)?, record_name: record_name.filter(|n| !n.is_empty()), record })
 }
 
 #[cfg(test)]
@@ -221,6 +256,27 @@ mod tests {
     }
 
     #[test]
+    fn openframe_payloads_keep_the_record_they_name() {
+        let ana = RecordRef { object: "customer_contact".into(), id: "c0a7ac70a1".into(), name: "Ana Díaz".into() };
+        let meta = json!({"type": "OUTGOING_CALL", "data": {"metaData": {"phoneNumber": "+15550100101", "name": "Ana Díaz",
+                          "table": "customer_contact", "sys_id": "c0a7ac70a1"}}});
+        assert_eq!(openframe(meta).unwrap().record, Some(ana.clone()));
+        let data = json!({"data": {"phone": "1", "displayName": "Ana Díaz", "entity": "customer_contact", "sysId": "c0a7ac70a1"}});
+        assert_eq!(openframe(data).unwrap().record, Some(ana));
+        // A table without an id, or an id without a table, names no record.
+        assert_eq!(openframe(json!({"data": {"phone": "1", "table": "customer_contact"}})).unwrap().record, None);
+        assert_eq!(openframe(json!({"context": {"phone_number": "1", "sys_id": "c0a7"}})).unwrap().record, None);
+        assert_eq!(
+            openframe(json!({"data": {"phone": "1", "table": "x^ORy", "sys_id": "c0a7"}})).unwrap().record,
+            None
+        );
+        assert_eq!(
+            openframe(json!({"data": {"phone": "1", "table": "incident", "sys_id": "a&b=c"}})).unwrap().record,
+            None
+        );
+    }
+
+    #[test]
     fn openframe_priority_follows_the_documented_order() {
         let both = json!({"data": {"metaData": {"phoneNumber": "111"}, "phoneNumber": "222", "number": "333"}});
         assert_eq!(openframe(both).unwrap().number, "111");
@@ -251,7 +307,24 @@ mod tests {
         let payload = json!({"number": "(415) 555-0131", "recordId": "003xx", "recordName": "Lena Park",
                               "objectType": "Contact", "contactId": "003xx", "personAccount": false, "params": ""});
         let parsed: LightningClickToDial = serde_json::from_value(payload).unwrap();
-        assert_eq!(parsed.into_request().unwrap(), dial("4155550131", Some("Lena Park")));
+        let lena = RecordRef { object: "Contact".into(), id: "003xx".into(), name: "Lena Park".into() };
+        assert_eq!(
+            parsed.into_request().unwrap(),
+            DialRequest { record: Some(lena), ..dial("4155550131", Some("Lena Park")) }
+        );
+        // A list view or the phone's own page: a number and no record.
+        let bare: LightningClickToDial = serde_json::from_value(json!({"number": "5550100"})).unwrap();
+        assert_eq!(bare.into_request().unwrap(), dial("5550100", None));
+        let no_type: LightningClickToDial =
+            serde_json::from_value(json!({"number": "1", "recordId": "001xx"})).unwrap();
+        assert_eq!(
+            no_type.into_request().unwrap().record,
+            Some(RecordRef { object: String::new(), id: "001xx".into(), name: String::new() })
+        );
+        let odd_id: LightningClickToDial =
+            serde_json::from_value(json!({"number": "1", "recordId": "001'+alert(1)+'", "objectType": "Account"}))
+                .unwrap();
+        assert_eq!(odd_id.into_request().unwrap().record, None);
         let empty: LightningClickToDial = serde_json::from_value(json!({"recordName": "X"})).unwrap();
         assert_eq!(empty.into_request(), Err(ClickToDialError::NoNumber));
     }
@@ -259,7 +332,14 @@ mod tests {
     #[test]
     fn classic_payload_is_a_json_string() {
         let text = r#"{"number":"415-555-0142","objectId":"001xx","objectName":"Globex","displayName":"Accounts"}"#;
-        assert_eq!(ClassicClickToDial::from_json(text).unwrap(), dial("4155550142", Some("Globex")));
+        let globex = RecordRef { object: String::new(), id: "001xx".into(), name: "Globex".into() };
+        assert_eq!(
+            ClassicClickToDial::from_json(text).unwrap(),
+            DialRequest { record: Some(globex), ..dial("4155550142", Some("Globex")) }
+        );
+        let typed = r#"{"number":"1","objectId":"00Qxx","objectName":"Ravi Shah","object":"Lead"}"#;
+        assert_eq!(ClassicClickToDial::from_json(typed).unwrap().record.map(|r| r.object), Some("Lead".into()));
+        assert_eq!(ClassicClickToDial::from_json(r#"{"number":"1","objectId":""}"#).unwrap().record, None);
         assert!(matches!(ClassicClickToDial::from_json("not json"), Err(ClickToDialError::Unreadable(_))));
         assert_eq!(ClassicClickToDial::from_json("{}"), Err(ClickToDialError::NoNumber));
         assert!(matches!(ClassicClickToDial::from_json("[1,2]"), Err(ClickToDialError::Unreadable(_))));

@@ -14,6 +14,45 @@ pub struct Placement {
     pub kind: HostKind,
     /// The validated host origin; `None` only for [`HostKind::Standalone`].
     pub origin: Option<Origin>,
+    /// Salesforce, but neither the configuration nor the URL said whether Lightning or Classic:
+    /// `kind` is the configured default until `host::settle` has tried the Lightning library.
+    pub flavour_unknown: bool,
+}
+
+/// Lightning Experience or Classic, as far as the configuration and the URL tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    /// `sforce.opencti`.
+    Lightning,
+    /// `sforce.interaction`.
+    Classic,
+    /// Nothing tells: a custom domain, or the emulator on a loopback address.
+    Unknown,
+}
+
+/// Decides the Open CTI flavour, most trusted first: the configuration's override
+/// (`hosts.salesforceMode`); then the host of `sfdcIframeOrigin`, as Salesforce serves Lightning
+/// Experience from `*.lightning.force.com` and Classic from `*.salesforce.com` (My Domain
+/// `*.my.salesforce.com`, old instances like `na1.salesforce.com`) and `*.force.com`; then the
+/// `mode=Lightning` parameter, which Salesforce's Lightning adapter URLs carry but no Salesforce
+/// document names. Anything else is [`Flavour::Unknown`].
+pub fn salesforce_flavour(origin: &Origin, mode: Option<&str>, overridden: Option<SalesforceMode>) -> Flavour {
+    match overridden {
+        Some(SalesforceMode::Lightning) => return Flavour::Lightning,
+        Some(SalesforceMode::Classic) => return Flavour::Classic,
+        None => {}
+    }
+    let host = origin.host().to_ascii_lowercase();
+    if host.ends_with(".lightning.force.com") {
+        return Flavour::Lightning;
+    }
+    if host.ends_with(".salesforce.com") || host.ends_with(".force.com") {
+        return Flavour::Classic;
+    }
+    match mode.map(str::to_ascii_lowercase).as_deref() {
+        Some("lightning") => Flavour::Lightning,
+        _ => Flavour::Unknown,
+    }
 }
 
 /// Why the widget refuses to talk to the page that embeds it.
@@ -76,9 +115,9 @@ pub fn detect(params: &[(String, String)], config: &Config) -> Result<Placement,
     let (kind, (param, value)) = match (top_domain, sfdc_origin) {
         (Some(_), Some(_)) => return Err(DetectError::Ambiguous),
         (Some(p), None) => (HostKind::ServiceNow, p),
-        (None, Some(p)) => (salesforce_kind(find("mode").map(|(_, v)| v.as_str()), config), p),
+        (None, Some(p)) => (HostKind::SalesforceClassic, p),
         (None, None) => {
-            return Ok(Placement { kind: HostKind::Standalone, origin: None });
+            return Ok(Placement { kind: HostKind::Standalone, origin: None, flavour_unknown: false });
         }
     };
     let origin = Origin::parse(value).map_err(|reason| DetectError::Malformed {
@@ -89,7 +128,16 @@ pub fn detect(params: &[(String, String)], config: &Config) -> Result<Placement,
     if !config.allowed_origins.admits(&origin) {
         return Err(DetectError::NotAllowed { origin });
     }
-    Ok(Placement { kind, origin: Some(origin) })
+    if kind == HostKind::ServiceNow {
+        return Ok(Placement { kind, origin: Some(origin), flavour_unknown: false });
+    }
+    let mode = find("mode").map(|(_, v)| v.as_str());
+    let (kind, flavour_unknown) = match salesforce_flavour(&origin, mode, config.salesforce_mode) {
+        Flavour::Lightning => (HostKind::SalesforceLightning, false),
+        Flavour::Classic => (HostKind::SalesforceClassic, false),
+        Flavour::Unknown => (HostKind::SalesforceClassic, true),
+    };
+    Ok(Placement { kind, origin: Some(origin), flavour_unknown })
 }
 
 /// Whether the page runs in a tab of its own or inside a frame, and what the browser says about
@@ -147,18 +195,6 @@ fn referrer_origin(referrer: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}"))
 }
 
-fn salesforce_kind(mode: Option<&str>, config: &Config) -> HostKind {
-    let mode = match mode.map(str::to_ascii_lowercase).as_deref() {
-        Some("lightning") => SalesforceMode::Lightning,
-        Some("classic") => SalesforceMode::Classic,
-        _ => config.salesforce_mode,
-    };
-    match mode {
-        SalesforceMode::Lightning => HostKind::SalesforceLightning,
-        SalesforceMode::Classic => HostKind::SalesforceClassic,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,7 +214,7 @@ mod tests {
     #[test]
     fn no_host_parameter_means_standalone() {
         let placement = detect(&params(&[("foo", "bar")]), &config()).unwrap();
-        assert_eq!(placement, Placement { kind: HostKind::Standalone, origin: None });
+        assert_eq!(placement, Placement { kind: HostKind::Standalone, origin: None, flavour_unknown: false });
     }
 
     #[test]
@@ -190,21 +226,64 @@ mod tests {
         assert_eq!(bare.origin.unwrap().to_string(), "https://acme.service-now.com");
     }
 
+    fn flavour(origin: &str, mode: Option<&str>, overridden: Option<SalesforceMode>) -> Flavour {
+        salesforce_flavour(&Origin::parse(origin).unwrap(), mode, overridden)
+    }
+
     #[test]
-    fn salesforce_mode_from_parameter_or_configuration() {
-        let lightning = params(&[
-            ("sfdcIFrameOrigin", "https://acme.lightning.force.com"),
-            ("sfdcIFrameHost", "web"),
-            ("mode", "Lightning"),
-        ]);
-        assert_eq!(detect(&lightning, &config()).unwrap().kind, HostKind::SalesforceLightning);
-        let classic = params(&[("sfdcIframeOrigin", "https://acme.lightning.force.com")]);
-        assert_eq!(detect(&classic, &config()).unwrap().kind, HostKind::SalesforceClassic);
+    fn the_salesforce_origin_tells_lightning_from_classic() {
+        for lightning in ["https://acme.lightning.force.com", "https://acme--uat.sandbox.lightning.force.com"] {
+            assert_eq!(flavour(lightning, None, None), Flavour::Lightning, "{lightning}");
+            // The origin outweighs the undocumented parameter.
+            assert_eq!(flavour(lightning, Some("Classic"), None), Flavour::Lightning, "{lightning}");
+        }
+        for classic in
+            ["https://acme.my.salesforce.com", "https://na1.salesforce.com", "https://c.na1.visual.force.com"]
+        {
+            assert_eq!(flavour(classic, None, None), Flavour::Classic, "{classic}");
+            assert_eq!(flavour(classic, Some("Lightning"), None), Flavour::Classic, "{classic}");
+        }
+        // Lookalikes are not Salesforce's domains.
+        assert_eq!(flavour("https://lightning.force.com.evil.test", None, None), Flavour::Unknown);
+        assert_eq!(flavour("https://acmelightning.force.com", None, None), Flavour::Classic);
+    }
+
+    #[test]
+    fn elsewhere_the_mode_parameter_then_nothing() {
+        assert_eq!(flavour("https://crm.example.com", Some("LIGHTNING"), None), Flavour::Lightning);
+        assert_eq!(flavour("https://crm.example.com", Some("classic"), None), Flavour::Unknown);
+        assert_eq!(flavour("http://127.0.0.1:8781", None, None), Flavour::Unknown);
+    }
+
+    #[test]
+    fn the_configuration_overrides_everything() {
+        let classic = Some(SalesforceMode::Classic);
+        let lightning = Some(SalesforceMode::Lightning);
+        assert_eq!(flavour("https://acme.lightning.force.com", None, classic), Flavour::Classic);
+        assert_eq!(flavour("https://acme.my.salesforce.com", Some("Lightning"), lightning), Flavour::Lightning);
+        assert_eq!(flavour("http://127.0.0.1:8781", None, classic), Flavour::Classic);
+    }
+
+    #[test]
+    fn detect_settles_what_it_can_and_marks_the_rest() {
+        let by_origin =
+            detect(&params(&[("sfdcIFrameOrigin", "https://acme.lightning.force.com")]), &config()).unwrap();
+        assert_eq!((by_origin.kind, by_origin.flavour_unknown), (HostKind::SalesforceLightning, false));
+        let loopback = params(&[("sfdcIFrameOrigin", "http://127.0.0.1:8781"), ("sfdcIFrameHost", "web")]);
+        let unknown = detect(&loopback, &config()).unwrap();
+        assert_eq!((unknown.kind, unknown.flavour_unknown), (HostKind::SalesforceClassic, true));
+        let hinted = params(&[("sfdciframeorigin", "http://127.0.0.1:8781"), ("MODE", "lightning")]);
+        assert_eq!(detect(&hinted, &config()).unwrap().kind, HostKind::SalesforceLightning);
         let mut lightning_default = config();
-        lightning_default.salesforce_mode = SalesforceMode::Lightning;
-        assert_eq!(detect(&classic, &lightning_default).unwrap().kind, HostKind::SalesforceLightning);
-        let explicit_classic = params(&[("sfdciframeorigin", "https://acme.lightning.force.com"), ("MODE", "classic")]);
-        assert_eq!(detect(&explicit_classic, &lightning_default).unwrap().kind, HostKind::SalesforceClassic);
+        lightning_default.salesforce_mode = Some(SalesforceMode::Lightning);
+        let overridden = detect(&loopback, &lightning_default).unwrap();
+        assert_eq!((overridden.kind, overridden.flavour_unknown), (HostKind::SalesforceLightning, false));
+        let mut classic_set = config();
+        classic_set.salesforce_mode = Some(SalesforceMode::Classic);
+        let lightning_origin = params(&[("sfdcIFrameOrigin", "https://acme.lightning.force.com")]);
+        assert_eq!(detect(&lightning_origin, &classic_set).unwrap().kind, HostKind::SalesforceClassic);
+        let servicenow = detect(&params(&[("topDomain", "https://acme.service-now.com")]), &lightning_default).unwrap();
+        assert_eq!((servicenow.kind, servicenow.flavour_unknown), (HostKind::ServiceNow, false));
     }
 
     #[test]

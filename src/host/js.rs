@@ -107,6 +107,32 @@ pub(super) fn listener<T: wasm_bindgen::convert::FromWasmAbi + 'static>(f: impl 
     Closure::<dyn Fn(T)>::new(f).into_js_value()
 }
 
+/// A JSON value as the plain JavaScript object, array or primitive a host API expects (maps
+/// become objects, never `Map`s).
+pub(super) fn from_json(value: &serde_json::Value) -> JsValue {
+    use serde::Serialize;
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// A host's answer as JSON (functions and `undefined` dropped); `Null` for what cannot be read.
+pub(super) fn to_json(value: &JsValue) -> serde_json::Value {
+    serde_wasm_bindgen::from_value(value.clone()).unwrap_or(serde_json::Value::Null)
+}
+
+/// The `[key, value]` entries of a JavaScript object, in its own key order.
+pub(super) fn entries(value: &JsValue) -> Vec<(String, serde_json::Value)> {
+    if !value.is_object() {
+        return Vec::new();
+    }
+    Object::entries(value.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let pair: Array = entry.dyn_into().ok()?;
+            Some((pair.get(0).as_string()?, to_json(&pair.get(1))))
+        })
+        .collect()
+}
+
 /// Reads a host payload into a typed struct; anything but a plain object is refused, because
 /// serde would happily read a list as a struct's fields in order.
 pub(super) fn from_object<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {

@@ -7,6 +7,7 @@ mod message_guard;
 mod opencti_classic;
 mod opencti_lightning;
 mod openframe;
+mod salesforce_log;
 mod servicenow_fetch;
 mod servicenow_oauth;
 mod standalone;
@@ -23,6 +24,7 @@ use crate::config::{CrmSettings, PanelSettings};
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
+pub use salesforce_log::utc_date;
 pub use servicenow_oauth::s256_challenge;
 
 /// What a host tells the phone.
@@ -157,7 +159,55 @@ pub fn for_placement(placement: &Placement, crm: &CrmSettings) -> Rc<dyn Host> {
     }
 }
 
+/// Decides a Salesforce placement whose flavour the URL left open (see
+/// [`Placement::flavour_unknown`]) by trying the Lightning library: Lightning when the page
+/// answers it, Classic otherwise. Every other placement comes back unchanged, at once.
+pub async fn settle(placement: Placement) -> Placement {
+    let Some(origin) = placement.origin.as_ref().filter(|_| placement.flavour_unknown) else {
+        return placement;
+    };
+    let kind = if opencti_lightning::answers(origin).await {
+        HostKind::SalesforceLightning
+    } else {
+        HostKind::SalesforceClassic
+    };
+    Placement { kind, flavour_unknown: false, ..placement }
+}
+
+/// What a failed host call means for a log's delivery: a host that said no refused it, one
+/// that did not answer may have it, and one that is not there cannot take it.
+pub fn post_outcome(error: HostError) -> PostOutcome {
+    match error {
+        HostError::Call { .. } => PostOutcome::Refused(error.to_string()),
+        HostError::Timeout { .. } => PostOutcome::Unknown(error.to_string()),
+        HostError::Unauthorised => PostOutcome::Unauthorised,
+        HostError::ScriptLoad { .. }
+        | HostError::MissingApi { .. }
+        | HostError::NotLoaded { .. }
+        | HostError::Unsupported { .. } => PostOutcome::NoHost,
+    }
+}
+
 /// Drops every `message` event not sent by `origin`, before any host script can see it.
 pub fn guard_messages(origin: &Origin) {
     message_guard::install(origin);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_errors_become_delivery_outcomes() {
+        let refused = HostError::Call { method: "saveLog", message: "Record 00T was not found".into() };
+        assert_eq!(post_outcome(refused), PostOutcome::Refused("saveLog failed: Record 00T was not found".into()));
+        assert_eq!(
+            post_outcome(HostError::Timeout { method: "saveLog", millis: 5000 }),
+            PostOutcome::Unknown("saveLog got no answer from the host within 5000 ms".into())
+        );
+        assert_eq!(post_outcome(HostError::NotLoaded { global: "sforce.opencti" }), PostOutcome::NoHost);
+        assert_eq!(post_outcome(HostError::ScriptLoad { url: "x".into() }), PostOutcome::NoHost);
+        assert_eq!(post_outcome(HostError::Unsupported { method: "m", why: "w" }), PostOutcome::NoHost);
+        assert_eq!(post_outcome(HostError::Unauthorised), PostOutcome::Unauthorised);
+    }
 }

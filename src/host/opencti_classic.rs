@@ -1,25 +1,50 @@
 //! Salesforce Open CTI for Salesforce Classic (`sforce.interaction`): positional arguments and
 //! `{result, error}` responses.
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
 use js_sys::Object;
 use wasm_bindgen::JsValue;
 
 use super::click_to_dial::ClassicClickToDial;
 use super::js::{self, CALL_TIMEOUT_MS};
 use super::opencti_lightning::API_VERSION;
-use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind};
-use crate::activity::RecordRef;
+use super::salesforce_log::{self, is_salesforce_id};
+use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind, PostFuture, post_outcome};
+use crate::activity::outbox::PostOutcome;
+use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::config::PanelSettings;
 use crate::origin::Origin;
+
+/// The related list a logged call appears in on a Classic record page.
+const ACTIVITY_LIST: &str = "ActivityHistory";
 
 /// The widget in the Classic softphone sidebar.
 pub(super) struct ClassicHost {
     origin: Origin,
+    /// Whether the page is the Service Cloud console, the only place `setVisible` works.
+    in_console: Cell<bool>,
+    /// The Task each Call-ID was logged as, so that a later post of the same call updates it.
+    tasks: RefCell<HashMap<String, String>>,
 }
 
 impl ClassicHost {
     pub(super) fn new(origin: Origin) -> Self {
-        ClassicHost { origin }
+        ClassicHost { origin, in_console: Cell::new(false), tasks: RefCell::default() }
+    }
+
+    /// The Task a call was logged as: remembered, or found by its Call-ID when an earlier post
+    /// may have created it unseen.
+    async fn task_of(&self, log: &CallLog, update: bool) -> Result<Option<String>, HostError> {
+        if let Some(id) = self.tasks.borrow().get(&log.call_id) {
+            return Ok(Some(id.clone()));
+        }
+        if !update {
+            return Ok(None);
+        }
+        let found = search(&log.call_id, log.direction).await?;
+        Ok(found.into_iter().find(|r| r.object == "Task").map(|r| r.id))
     }
 }
 
@@ -27,8 +52,8 @@ fn namespace(path: &'static [&'static str]) -> Result<Object, HostError> {
     js::global(path).ok_or(HostError::NotLoaded { global: "sforce.interaction" })
 }
 
-/// Calls `method(...args, callback)` and unwraps `{result, error}`.
-async fn request(path: &'static [&'static str], method: &'static str, args: &[JsValue]) -> Result<JsValue, HostError> {
+/// Calls `method(...args, callback)` and hands back the whole response.
+async fn respond(path: &'static [&'static str], method: &'static str, args: &[JsValue]) -> Result<JsValue, HostError> {
     let target = namespace(path)?;
     let response = js::callback(method, CALL_TIMEOUT_MS, |resolve, _| {
         let mut all = args.to_vec();
@@ -38,14 +63,40 @@ async fn request(path: &'static [&'static str], method: &'static str, args: &[Js
     .await?;
     let error = js::field(&response, "error");
     if error.is_null() || error.is_undefined() {
-        Ok(js::field(&response, "result"))
+        Ok(response)
     } else {
         Err(HostError::Call { method, message: js::describe(&error) })
     }
 }
 
+/// Calls `method(...args, callback)` and unwraps `{result, error}`.
+async fn request(path: &'static [&'static str], method: &'static str, args: &[JsValue]) -> Result<JsValue, HostError> {
+    respond(path, method, args).await.map(|response| js::field(&response, "result"))
+}
+
 const INTERACTION: &[&str] = &["sforce", "interaction"];
 const CTI: &[&str] = &["sforce", "interaction", "cti"];
+
+fn call_type(direction: CallDirection) -> JsValue {
+    match direction {
+        CallDirection::Inbound => "inbound".into(),
+        CallDirection::Outbound => "outbound".into(),
+    }
+}
+
+/// The softphone layout's search without a screen pop; the answer is a JSON string of the
+/// records by Id, plus `screenPopUrl`.
+async fn search(term: &str, direction: CallDirection) -> Result<Vec<RecordRef>, HostError> {
+    let args = [term.into(), "".into(), call_type(direction)];
+    let result = request(INTERACTION, "searchAndGetScreenPopUrl", &args).await?;
+    let parsed = result.as_string().and_then(|text| js_sys::JSON::parse(&text).ok()).unwrap_or(JsValue::NULL);
+    Ok(salesforce_log::search_results(js::entries(&parsed)))
+}
+
+/// Pops the relative `url` in the main window.
+async fn screen_pop(url: &str) -> Result<(), HostError> {
+    request(INTERACTION, "screenPop", &[url.into(), true.into()]).await.map(drop)
+}
 
 /// Page info arrives as a JSON string: `{"objectId": …, "object": …, "objectName": …}`.
 fn record_in_view(result: &JsValue) -> Option<RecordRef> {
@@ -83,6 +134,8 @@ impl Host for ClassicHost {
             request(CTI, "enableClickToDial", &[]).await?;
             request(CTI, "setSoftphoneWidth", &[panel.width.into()]).await?;
             request(CTI, "setSoftphoneHeight", &[panel.height.into()]).await?;
+            let console = request(INTERACTION, "isInConsole", &[]).await;
+            self.in_console.set(console.ok().and_then(|v| v.as_bool()) == Some(true));
             let page = request(INTERACTION, "getPageInfo", &[]).await?;
             events(HostEvent::RecordInView(record_in_view(&page)));
             Ok(())
@@ -90,9 +143,12 @@ impl Host for ClassicHost {
     }
 
     fn show(&self) -> HostFuture<'_, ()> {
-        // Only the Service Cloud console can show a hidden softphone; elsewhere it is always shown.
+        // Outside the Service Cloud console the sidebar softphone is always shown and setVisible
+        // only fails: it is called in the console alone.
         Box::pin(async {
-            let _ = request(INTERACTION, "setVisible", &[true.into()]).await;
+            if self.in_console.get() {
+                request(INTERACTION, "setVisible", &[true.into()]).await?;
+            }
             Ok(())
         })
     }
@@ -100,5 +156,52 @@ impl Host for ClassicHost {
     fn set_label<'a>(&'a self, _label: &'a str) -> HostFuture<'a, ()> {
         // Classic's sidebar softphone has no label of its own.
         Box::pin(async { Ok(()) })
+    }
+
+    fn find_records<'a>(&'a self, number: &'a str, direction: CallDirection) -> HostFuture<'a, Vec<RecordRef>> {
+        Box::pin(search(number, direction))
+    }
+
+    fn open_record<'a>(&'a self, record: &'a RecordRef) -> HostFuture<'a, ()> {
+        Box::pin(async move {
+            if !is_salesforce_id(&record.id) {
+                return Err(HostError::Call {
+                    method: "screenPop",
+                    message: format!("{} is no Salesforce Id", record.id),
+                });
+            }
+            screen_pop(&format!("/{}", record.id)).await
+        })
+    }
+
+    fn open_new_record<'a>(&'a self, number: &'a str) -> HostFuture<'a, ()> {
+        // Classic's new-Contact page (key prefix 003) with the Phone field (`con10`) filled in.
+        Box::pin(async move {
+            let number: String = js_sys::encode_uri_component(number).into();
+            screen_pop(&format!("/003/e?con10={number}")).await
+        })
+    }
+
+    fn post_log<'a>(&'a self, log: &'a CallLog, update: bool) -> PostFuture<'a> {
+        Box::pin(async move {
+            let id = match self.task_of(log, update).await {
+                Ok(id) => id,
+                Err(error) => return post_outcome(error),
+            };
+            let params = salesforce_log::classic_params(log, id.as_deref());
+            let response = match respond(INTERACTION, "saveLog", &["Task".into(), params.into()]).await {
+                Ok(response) => response,
+                Err(error) => return post_outcome(error),
+            };
+            if js::field(&response, "result").as_bool() != Some(true) {
+                return PostOutcome::Refused("saveLog failed: Salesforce did not save the Task".into());
+            }
+            if let Some(saved) = salesforce_log::saved_id(&js::to_json(&js::field(&response, "id"))).or(id) {
+                self.tasks.borrow_mut().insert(log.call_id.clone(), saved);
+            }
+            // refreshPage would reload the sidebar, and the phone with it: only the list refreshes.
+            let _ = request(INTERACTION, "refreshRelatedList", &[ACTIVITY_LIST.into()]).await;
+            PostOutcome::Posted
+        })
     }
 }

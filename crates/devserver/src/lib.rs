@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
+pub use emulators::salesforce::SalesforceOrg;
 pub use emulators::servicenow::{
     Field as ServiceNowField, OAUTH_CLIENT_ID as SERVICENOW_OAUTH_CLIENT_ID, Record as ServiceNowRecord,
     ServiceNowInstance,
@@ -79,6 +80,7 @@ pub struct Running {
     config: Arc<RwLock<String>>,
     security_headers: Arc<AtomicBool>,
     servicenow_instance: ServiceNowInstance,
+    salesforce_org: SalesforceOrg,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -96,6 +98,11 @@ impl Running {
     /// The ServiceNow emulator's test controls and what was written to it.
     pub fn servicenow_instance(&self) -> ServiceNowInstance {
         self.servicenow_instance.clone()
+    }
+
+    /// The Salesforce emulator's org: the Tasks logged and the screen pops made there.
+    pub fn salesforce_org(&self) -> SalesforceOrg {
+        self.salesforce_org.clone()
     }
 
     /// Replaces the `framephone.json` the widget origin serves (tests of bad configurations).
@@ -159,6 +166,7 @@ pub async fn start(options: Options) -> io::Result<Running> {
     let security_headers = Arc::new(AtomicBool::new(true));
     let pages = emulators::Pages { widget: widget.clone() };
     let servicenow_instance = ServiceNowInstance::new(&widget);
+    let salesforce_org = SalesforceOrg::default();
     let serve = |listener, router| match &acceptor {
         Some(acceptor) => tls::serve(listener, router, acceptor.clone()),
         None => serve(listener, router),
@@ -169,9 +177,9 @@ pub async fn start(options: Options) -> io::Result<Running> {
             servicenow_listener,
             emulators::servicenow::router(pages.clone(), servicenow.clone(), servicenow_instance.clone()),
         ),
-        serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone())),
+        serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone(), salesforce_org.clone())),
     ];
-    Ok(Running { widget, servicenow, salesforce, config, security_headers, servicenow_instance, tasks })
+    Ok(Running { widget, servicenow, salesforce, config, security_headers, servicenow_instance, salesforce_org, tasks })
 }
 
 async fn bind(address: IpAddr, port: u16) -> io::Result<TcpListener> {

@@ -24,11 +24,12 @@ pub(crate) fn default_config(servicenow: &str, salesforce: &str, options: &Optio
     let config = serde_json::json!({
         "sip": { "domain": "framephone.test", "servers": [options.sip_server] },
         "ice": { "servers": options.ice_servers.iter().map(ice_server).collect::<Vec<_>>(), "transportPolicy": policy },
-        "hosts": {
-            "allowedOrigins": [servicenow, salesforce],
-            "salesforceMode": "classic"
-        },
-        "panel": { "title": "Framephone", "width": 373, "height": 420 }
+        "hosts": { "allowedOrigins": [servicenow, salesforce] },
+        "panel": { "title": "Framephone", "width": 373, "height": 420 },
+        "crm": {
+            "dispositions": ["Resolved", "Call back", "Escalated", "Wrong number"],
+            "servicenow": { "oauthClientId": crate::emulators::servicenow::OAUTH_CLIENT_ID }
+        }
     });
     serde_json::to_string_pretty(&config).unwrap_or_default()
 }

@@ -105,10 +105,13 @@ async fn lightning_handshake_click_to_dial_and_navigation() {
             "ok sforce.opencti.enableClickToDial",
             "ok sforce.opencti.setSoftphonePanelWidth",
             "ok sforce.opencti.setSoftphonePanelHeight",
+            "ok sforce.opencti.setSoftphonePanelLabel",
             "ok sforce.opencti.setSoftphoneItemLabel",
         ],
     );
+    // The open panel's header and the minimised utility item both carry the configured title.
     assert_eq!(element_text(client, "#utility-label").await, "Framephone");
+    assert_eq!(element_text(client, "#softphone-label").await, "Framephone");
     assert!(!client.find(Locator::Css("#softphone-loading")).await.unwrap().is_displayed().await.unwrap());
 
     enter_widget(client, "#softphone").await;
@@ -130,7 +133,7 @@ async fn lightning_handshake_click_to_dial_and_navigation() {
 
     // Navigating to another record is reported by onNavigationChange.
     leave_widget(client).await;
-    client.find(Locator::Css("a[data-record-id='001Dn00000GlobexA']")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("a[data-record-id='001Dn00000GlobexAc']")).await.unwrap().click().await.unwrap();
     by_role(client, "link", "415-555-0142").await.unwrap().click().await.unwrap();
     enter_widget(client, "#softphone").await;
     wait_for_dial_pad(client, "4155550142", "Globex (Salesforce)").await;
@@ -145,7 +148,7 @@ async fn classic_handshake_and_click_to_dial_json_string() {
     let server = devserver().await;
     let browser = Browser::start().await;
     let client = &browser.client;
-    client.goto(&format!("{}/classic?record=00QDn00000RaviSha", server.salesforce)).await.unwrap();
+    client.goto(&format!("{}/classic?record=00QDn00000RaviShah", server.salesforce)).await.unwrap();
 
     let log = wait_for_log(client, "ok sforce.interaction.getPageInfo").await;
     assert_handshake(
@@ -166,6 +169,11 @@ async fn classic_handshake_and_click_to_dial_json_string() {
     wait_for_dial_pad(client, "+16285550199", "Ravi Shah (Salesforce Classic)").await;
     assert_eq!(element_text(client, ".fp-context").await, "Viewing Ravi Shah");
     leave_widget(client).await;
+    // Outside the console the sidebar softphone is always shown: the phone asks whether it is in
+    // the console and, as it is not, never calls setVisible, which works there alone.
+    let log = host_log(client).await;
+    assert!(log.iter().any(|e| e == "ok sforce.interaction.isInConsole"), "{log:?}");
+    assert!(!log.iter().any(|e| e.contains("setVisible") || e.starts_with("refused")), "{log:?}");
     screenshot(client, "salesforce-classic").await;
     browser.close().await;
 }
@@ -254,7 +262,7 @@ async fn emulators_refuse_what_the_real_hosts_refuse() {
                ask('setSoftphonePanelWidth', {widthPX: 199}),
                ask('setSoftphonePanelWidth', {widthPX: 400}),
                ask('screenPop', {type: sforce.opencti.SCREENPOP_TYPE.URL, params: {url: 'https://evil.example'}}),
-               ask('saveLog', {value: {entityApiName: 'Task', Subject: 'Call', WhoId: '003Dn00000LenaPAR'}}),
+               ask('saveLog', {value: {entityApiName: 'Task', Subject: 'Call', WhoId: '003Dn00000LenaPark'}}),
              ]).then(rs => done(rs.map(r => r.success)));",
             vec![],
         )

@@ -9,34 +9,34 @@
   var HEIGHT = [240, 2560];
   var WIDTH = [200, 1920];
 
-  // --- records -------------------------------------------------------------------------------
-  var RECORDS = [
-    { Id: "003Dn00000LenaPAR", objectType: "Contact", Name: "Lena Park", idField: "contactId",
-      fields: [["Title", "VP Operations"], ["Account", "Globex"], ["Phone", "(415) 555-0131", "phone"],
-               ["Mobile", "+1 415 555 0177", "phone"], ["Email", "lena.park@globex.example"]] },
-    { Id: "001Dn00000GlobexA", objectType: "Account", Name: "Globex", idField: "accountId",
-      fields: [["Type", "Customer - Direct"], ["Phone", "415-555-0142", "phone"], ["Industry", "Manufacturing"]] },
-    { Id: "00QDn00000RaviSha", objectType: "Lead", Name: "Ravi Shah",
-      fields: [["Company", "Initech"], ["Phone", "+1 (628) 555-0199", "phone"], ["Lead Status", "Working - Contacted"]] },
-  ];
-  var tasks = []; // Task records created by saveLog
+  // --- records: the org lives on the emulator's server (/emulator/…), so reloads keep it ------
+  var RECORDS = [];
+  var tasks = []; // Task records saveLog created
   var clickToDial = false;
   var panelVisible = true;
   var searchResults = null;
+  var newRecord = null; // {entityName, values} while a new-record form is shown
+  var params = new URLSearchParams(location.search);
+  var current = null;
 
   function byId(id) { return RECORDS.filter(function (r) { return r.Id === id; })[0]; }
-  var params = new URLSearchParams(location.search);
-  var current = byId(params.get("record")) || RECORDS[0];
 
-  function digits(text) { return String(text || "").replace(/\D/g, ""); }
-
-  function phoneMatches(record, number) {
-    var wanted = digits(number);
-    return wanted.length >= 4 && record.fields.some(function (f) {
-      var have = digits(f[1]);
-      return f[2] === "phone" && (have === wanted || have.slice(-10) === wanted.slice(-10));
-    });
+  function getJson(path) { return fetch(path, { cache: "no-store" }).then(function (r) { return r.json(); }); }
+  function postJson(path, body) {
+    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) { return r.json(); });
   }
+  function loadTasks() { return getJson("/emulator/tasks").then(function (list) { tasks = list; render(); }); }
+
+  var ready = Promise.all([getJson("/emulator/records"), getJson("/emulator/tasks")]).then(function (loaded) {
+    RECORDS = loaded[0];
+    tasks = loaded[1];
+    current = byId(params.get("record")) || RECORDS[0];
+    if (params.get("new")) {
+      newRecord = { entityName: params.get("new"), values: { Phone: params.get("Phone") || "" } };
+    }
+    render();
+  });
 
   function recordUrl(record) {
     return MODE === "classic" ? "/" + record.Id : "/lightning/r/" + record.objectType + "/" + record.Id + "/view";
@@ -45,7 +45,9 @@
   // --- page rendering -------------------------------------------------------------------------
   function render() {
     var main = document.getElementById("record");
+    if (!current) return;
     main.replaceChildren();
+    if (newRecord) return renderNewRecord(main);
     if (searchResults) return renderSearch(main);
     var heading = document.createElement("h2");
     heading.textContent = current.objectType + ": " + current.Name;
@@ -74,10 +76,12 @@
     var title = document.createElement("h3");
     title.textContent = MODE === "classic" ? "Activity History" : "Activity";
     var list = document.createElement("ul");
-    tasks.filter(function (t) { return t.WhoId === current.Id || t.WhatId === current.Id; }).forEach(function (task) {
+    // Newest first, as the timeline and Activity History list them.
+    tasks.filter(function (t) { return t.WhoId === current.Id || t.WhatId === current.Id; }).reverse().forEach(function (task) {
       var item = document.createElement("li");
       item.textContent = "☎ " + (task.Subject || "Call") + (task.CallDurationInSeconds ? " · " + task.CallDurationInSeconds + " s" : "") +
-        (task.Description ? " — " + task.Description : "") + " (" + task.Id + ")";
+        (task.CallDisposition ? " · " + task.CallDisposition : "") + (task.Description ? " — " + task.Description : "") +
+        " (" + task.Id + ")";
       list.append(item);
     });
     if (!list.children.length) {
@@ -92,6 +96,23 @@
       if (link.dataset.recordId === current.Id) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     });
+  }
+
+  function renderNewRecord(main) {
+    var heading = document.createElement("h2");
+    heading.textContent = "New " + newRecord.entityName;
+    var form = document.createElement("form");
+    form.setAttribute("aria-label", "New " + newRecord.entityName);
+    form.className = "sf-fields";
+    Object.keys(newRecord.values).forEach(function (name) {
+      var label = document.createElement("label");
+      label.textContent = name;
+      var input = document.createElement("input");
+      input.value = newRecord.values[name];
+      label.append(" ", input);
+      form.append(label);
+    });
+    main.append(heading, form);
   }
 
   function renderSearch(main) {
@@ -115,14 +136,30 @@
     }
     current = record;
     searchResults = null;
+    newRecord = null;
     render();
     emit("navigationChange", appViewInfo());
+  }
+
+  function showNewRecord(entityName, values) {
+    if (MODE === "classic") {
+      location.assign("/classic?new=" + encodeURIComponent(entityName) + "&Phone=" + encodeURIComponent(values.Phone || ""));
+      return;
+    }
+    newRecord = { entityName: entityName, values: values };
+    render();
+  }
+
+  /** Keeps the screen pop in the org's log (tests read it), then performs it. */
+  function popTo(pop, perform) {
+    pop.mode = MODE;
+    return postJson("/emulator/screen-pops", pop).then(function () { return { ok: true, value: null, after: perform }; });
   }
 
   document.querySelectorAll("[data-record-id]").forEach(function (link) {
     link.addEventListener("click", function (event) {
       event.preventDefault();
-      navigate(byId(link.dataset.recordId));
+      ready.then(function () { navigate(byId(link.dataset.recordId)); });
     });
   });
 
@@ -174,24 +211,30 @@
 
   function fail(message) { return { ok: false, error: message }; }
 
-  function nextTaskId() { return "00TDn0000" + String(tasks.length + 1).padStart(8, "0"); }
-
   function saveTask(value) {
-    value = value || {};
-    if (value.Id) {
-      var task = tasks.filter(function (t) { return t.Id === value.Id; })[0];
-      if (!task) return fail("Record " + value.Id + " was not found");
-      Object.assign(task, value);
-      render();
-      return { ok: true, value: { recordId: task.Id } };
-    }
-    if (!value.entityApiName) return fail("saveLog needs entityApiName to create a record, or Id to update one");
-    if (value.entityApiName !== "Task") return fail("This org lets the softphone create Task records only");
-    var created = Object.assign({}, value, { Id: nextTaskId() });
-    delete created.entityApiName;
-    tasks.push(created);
-    render();
-    return { ok: true, value: { recordId: created.Id } };
+    return postJson("/emulator/tasks", { value: value || {} }).then(function (answer) {
+      if (!answer.ok) return fail(answer.error);
+      return loadTasks().then(function () { return { ok: true, value: { recordId: answer.value.recordId } }; });
+    });
+  }
+
+  function search(args, deferred) {
+    var term = String(args.searchParams || "");
+    return postJson("/emulator/search", { term: term, mode: MODE, deferred: deferred }).then(function (answer) {
+      var result = MODE === "classic" ? JSON.stringify(answer.result) : answer.result;
+      if (deferred) return { ok: true, value: result };
+      var matches = answer.matches.map(byId).filter(Boolean);
+      if (matches.length === 1) {
+        return popTo({ type: "sobject", recordId: matches[0].Id }, function () { navigate(matches[0]); })
+          .then(function (outcome) { outcome.value = result; return outcome; });
+      }
+      return { ok: true, value: result, after: function () {
+        if (MODE === "classic") return;
+        searchResults = { term: term, matches: matches };
+        newRecord = null;
+        render();
+      } };
+    });
   }
 
   var handlers = {
@@ -209,34 +252,33 @@
       if (type === "sobject") {
         var record = byId(target.recordId);
         if (!record) return fail("No record with Id " + target.recordId);
-        navigate(record);
-        return { ok: true, value: null };
+        return popTo({ type: "sobject", recordId: record.Id }, function () { navigate(record); });
+      }
+      if (type === "newRecord") {
+        if (typeof target.entityName !== "string") return fail("NEW_RECORD_MODAL needs params.entityName");
+        var values = target.defaultFieldValues || args.defaultFieldValues || {};
+        return popTo({ type: "newRecord", entityName: target.entityName, defaultFieldValues: values },
+                     function () { showNewRecord(target.entityName, values); });
       }
       if (type === "url") {
-        if (/^(?:[a-z]+:)?\/\//i.test(target.url || "")) return fail("The URL must be relative");
-        var match = RECORDS.filter(function (r) { return (target.url || "").indexOf(r.Id) >= 0; })[0];
-        if (match) navigate(match);
-        return { ok: true, value: null };
+        var url = String(target.url || "");
+        if (/^(?:[a-z]+:)?\/\//i.test(url)) return fail("The URL must be relative");
+        var newContact = /^\/003\/e(?:\?(.*))?$/.exec(url);
+        if (newContact) {
+          var phone = new URLSearchParams(newContact[1] || "").get("con10") || "";
+          return popTo({ type: "url", url: url }, function () { showNewRecord("Contact", { Phone: phone }); });
+        }
+        var match = RECORDS.filter(function (r) { return url.indexOf(r.Id) >= 0; })[0];
+        return popTo({ type: "url", url: url }, function () { if (match) navigate(match); });
       }
       return fail("Unsupported screen pop type " + type);
     },
-    searchAndScreenPop: function (args) {
-      var term = String(args.searchParams || "");
-      var matches = RECORDS.filter(function (r) { return phoneMatches(r, term); });
-      var result = {};
-      matches.forEach(function (r) {
-        result[r.Id] = { Id: r.Id, Name: r.Name, RecordType: r.objectType, object: r.objectType, displayName: r.objectType + "s" };
-      });
-      if (!args.deferred) {
-        if (matches.length === 1) navigate(matches[0]);
-        else if (MODE !== "classic") { searchResults = { term: term, matches: matches }; render(); }
-      }
-      if (MODE === "classic") result = JSON.stringify(result);
-      return { ok: true, value: result };
-    },
+    searchAndScreenPop: function (args) { return search(args, args.deferred === true); },
+    searchAndGetScreenPopUrl: function (args) { return search(args, true); },
     saveLog: function (args) { return saveTask(args.value); },
-    refreshView: function () { render(); return { ok: true, value: null }; },
-    refreshPage: function () { render(); return { ok: true, value: null }; },
+    refreshView: function () { return loadTasks().then(function () { return { ok: true, value: null }; }); },
+    refreshPage: function () { return loadTasks().then(function () { return { ok: true, value: true }; }); },
+    refreshRelatedList: function () { return loadTasks().then(function () { return { ok: true, value: true }; }); },
     isSoftphonePanelVisible: function () { return { ok: true, value: { visible: panelVisible } }; },
     isVisible: function () { return { ok: true, value: panelVisible }; },
     setSoftphonePanelVisibility: function (args) {
@@ -294,6 +336,9 @@
     return { ok: true, value: null };
   }
 
+  // Each flavour's page speaks its own Open CTI only: the other library gets no answer at all.
+  var OWN_API = MODE === "classic" ? "sforce.interaction." : "sforce.opencti.";
+
   window.addEventListener("message", function (event) {
     if (event.origin !== WIDGET || event.source !== frame.contentWindow) {
       log.add("in", "message", "from " + event.origin + " dropped: not the call center's adapter", "refused");
@@ -301,15 +346,25 @@
     }
     var data = event.data;
     if (!data || data.opencti !== 1 || typeof data.method !== "string") return;
-    var handler = handlers[data.method];
-    var outcome = handler ? handler(data.args || {}) : fail(data.api + " is not a function");
-    log.add("in", data.api, data.args, outcome.ok ? "ok" : "refused");
-    if (!outcome.ok) log.add("out", "error", outcome.error, "refused");
-    frame.contentWindow.postMessage({ opencti: 1, id: data.id, ok: outcome.ok, value: outcome.value === undefined ? null : outcome.value,
-                                      error: outcome.ok ? null : outcome.error }, WIDGET);
+    if (String(data.api).indexOf(OWN_API) !== 0) {
+      log.add("in", data.api, "not answered: this page speaks " + OWN_API + "*", "unanswered");
+      return;
+    }
+    ready.then(function () {
+      var handler = handlers[data.method];
+      return handler ? handler(data.args || {}) : fail(data.api + " is not a function");
+    }).then(function (outcome) {
+      log.add("in", data.api, data.args, outcome.ok ? "ok" : "refused");
+      if (!outcome.ok) log.add("out", "error", outcome.error, "refused");
+      frame.contentWindow.postMessage({ opencti: 1, id: data.id, ok: outcome.ok, value: outcome.value === undefined ? null : outcome.value,
+                                        error: outcome.ok ? null : outcome.error }, WIDGET);
+      // A screen pop answers first, then moves: Classic's page (the softphone with it) reloads,
+      // so the answer gets a moment to reach the frame before it goes.
+      if (outcome.after) setTimeout(outcome.after, MODE === "classic" ? 100 : 0);
+    });
   });
 
-  if (MODE === "classic") window.addEventListener("focus", function () { emit("focus", { result: pageInfo() }); });
+  if (MODE === "classic") window.addEventListener("focus", function () { if (current) emit("focus", { result: pageInfo() }); });
 
   var item = document.getElementById("utility-item");
   if (item) item.addEventListener("click", function () { setPanelVisible(!panelVisible); });

@@ -95,13 +95,24 @@
       invoke("sforce.interaction.searchAndScreenPop", "searchAndScreenPop",
              { searchParams: searchParams, queryParams: queryParams, callType: callType }, callback);
     },
+    searchAndGetScreenPopUrl: function (searchParams, queryParams, callType, callback) {
+      invoke("sforce.interaction.searchAndGetScreenPopUrl", "searchAndGetScreenPopUrl",
+             { searchParams: searchParams, queryParams: queryParams, callType: callType }, callback);
+    },
+    // saveParams is "Field=value&…" with values escaped as encodeURIComponent does; the answer is
+    // {result: true, id} or {result: false, error}.
     saveLog: function (object, saveParams, callback) {
       var value = parseParams(saveParams);
       if (value.Id === undefined) value.entityApiName = object;
       invoke("sforce.interaction.saveLog", "saveLog", { value: value }, function (response) {
-        callback({ result: response.result && response.result.recordId, error: response.error });
+        if (typeof callback !== "function") return;
+        var id = response.result && response.result.recordId;
+        callback(response.error ? { result: false, error: response.error } : { result: true, id: id });
       });
     },
     refreshPage: function (callback) { invoke("sforce.interaction.refreshPage", "refreshPage", {}, callback); },
+    refreshRelatedList: function (listName, callback) {
+      invoke("sforce.interaction.refreshRelatedList", "refreshRelatedList", { listName: listName }, callback);
+    },
   };
 })();
