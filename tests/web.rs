@@ -546,7 +546,7 @@ async fn the_activity_list_shows_waiting_and_failed_logs_with_retry_and_re_autho
     assert_eq!(find(&activity, "[role=status]").text_content().unwrap(), "2 call logs waiting for ServiceNow");
     assert!(find(&activity, "[role=alert]").text_content().unwrap().contains("ServiceNow needs your permission"));
     assert!(find(&activity, "li").text_content().unwrap().contains("The CORS rules refuse"));
-    button(&activity, "Re-authorise").click();
+    button(&activity, "Authorise").click();
     button(&activity, "Retry: Inbound call from Ana").click();
     assert_eq!(*sent.borrow(), [Command::AuthoriseCrm, Command::RetryLog("k1@pc33".into())]);
 }

@@ -123,8 +123,10 @@ impl<T> Default for Outbox<T> {
 
 impl<T: Clone> Outbox<T> {
     /// The outbox as stored before a reload or a crash. Posts that were in flight then have an
-    /// unknown outcome: they are due at once, as updates.
+    /// unknown outcome: they are due at once, as updates. A hold belonged to the page that found
+    /// it (its token, its host): the new page finds its own.
     pub fn restore(mut stored: Outbox<T>, now: u64) -> Outbox<T> {
+        stored.hold = None;
         for entry in &mut stored.entries {
             match entry.state {
                 LogState::Posting { .. } => {
@@ -276,6 +278,12 @@ impl<T: Clone> Outbox<T> {
                 self.hold.get_or_insert(Hold::NoHost);
             }
         }
+    }
+
+    /// Holds every post for `hold` (found out before any post was refused: the CRM wants the
+    /// agent's permission first); a hold already in place stays.
+    pub fn hold_for(&mut self, hold: Hold) {
+        self.hold.get_or_insert(hold);
     }
 
     /// The agent authorised again, or a CRM page attached: every waiting log is due at once,
@@ -445,6 +453,18 @@ mod tests {
     }
 
     #[test]
+    fn a_hold_found_before_any_post_keeps_logs_until_released() {
+        let mut random = SplitMix(8);
+        let mut outbox = outbox(&["a"]);
+        outbox.hold_for(Hold::Unauthorised);
+        outbox.hold_for(Hold::NoHost);
+        assert_eq!(outbox.hold(), Some(Hold::Unauthorised), "the first hold stays");
+        assert_eq!(outbox.due(0, &mut random), vec![]);
+        outbox.release(Hold::Unauthorised, 10);
+        assert_eq!(keys(&outbox.due(10, &mut random)), ["a"]);
+    }
+
+    #[test]
     fn logs_written_without_a_host_wait_for_one() {
         let mut random = SplitMix(7);
         let mut outbox = outbox(&["a"]);
@@ -494,6 +514,16 @@ mod tests {
         assert_eq!(keys(&posts), ["a"], "b keeps its backoff");
         assert!(posts[0].update);
         assert_eq!(outbox.entries()[1].backoff.failures(), 1);
+    }
+
+    #[test]
+    fn a_reload_forgets_the_old_pages_hold() {
+        let mut random = SplitMix(12);
+        let mut outbox = outbox(&["a"]);
+        outbox.due(0, &mut random);
+        outbox.settle("a", PostOutcome::NoHost, 0, &mut random);
+        let restored = Outbox::restore(outbox, 10);
+        assert_eq!(restored.hold(), None, "the new page finds out for itself whether a host is there");
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl std::fmt::Debug for AccessToken {
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum TokenError {
     /// None yet, or it expired or was refused: the agent must authorise (again).
-    #[error("the phone is not authorised to use the CRM's REST API: choose Re-authorise")]
+    #[error("the phone is not authorised to use the CRM's REST API: choose Authorise")]
     Unauthorised,
     /// The configuration names no way to get one.
     #[error("{0}")]
@@ -46,7 +46,7 @@ pub enum TokenError {
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum AuthoriseError {
     /// The browser did not open the popup.
-    #[error("the browser blocked the sign-in window: allow pop-ups for {widget} and choose Re-authorise again")]
+    #[error("the browser blocked the sign-in window: allow pop-ups for {widget} and choose Authorise again")]
     Blocked {
         /// The widget's origin, which pop-ups must be allowed for.
         widget: String,
@@ -58,7 +58,7 @@ pub enum AuthoriseError {
     #[error("the instance did not authorise the phone: {0}")]
     Denied(String),
     /// The answer did not belong to this request (another window, a stale or forged `state`).
-    #[error("the sign-in window answered for another request; choose Re-authorise again")]
+    #[error("the sign-in window answered for another request; choose Authorise again")]
     Mismatch,
     /// The token endpoint refused the code or could not be reached.
     #[error("{0}")]

@@ -17,7 +17,7 @@ use crate::activity::outbox::{Hold, LogState, Outbox, Post};
 use crate::activity::{CallDirection, CallLog, RecordRef, store};
 use crate::browser::wakeable_sleep;
 use crate::desk::{AppEvent, DeskEvent};
-use crate::host::Host;
+use crate::host::{Host, HostError};
 use crate::session::PhoneSession;
 use crate::ui::PhoneState;
 
@@ -67,6 +67,9 @@ impl CrmLink {
             Ok(stored) => {
                 let mut outbox = self.0.outbox.borrow_mut();
                 let ours = std::mem::replace(&mut *outbox, Outbox::restore(stored, now()));
+                if let Some(hold) = ours.hold() {
+                    outbox.hold_for(hold);
+                }
                 // Logs of this page's calls (none yet, usually) come after the older ones.
                 for entry in ours.entries() {
                     let (key, log) = (entry.key.clone(), entry.log.clone());
@@ -83,8 +86,23 @@ impl CrmLink {
     }
 
     /// The host attached (or failed to): logs waiting for a CRM may go.
+    /// A CRM whose REST API wants the agent's permission first shows Authorise at once, rather
+    /// than at the first call.
     pub(super) fn host_attached(&self) {
         self.0.outbox.borrow_mut().release(Hold::NoHost, now());
+        self.kick();
+        let link = self.clone();
+        spawn_local(async move {
+            if link.0.host.needs_authorisation().await == Ok(true) {
+                link.hold_for_authorisation();
+            }
+        });
+    }
+
+    /// Nothing goes to the CRM until the agent authorises; the Activity list says so.
+    fn hold_for_authorisation(&self) {
+        self.0.outbox.borrow_mut().hold_for(Hold::Unauthorised);
+        self.0.dirty.set(true);
         self.kick();
     }
 
@@ -137,7 +155,12 @@ impl CrmLink {
         spawn_local(async move {
             match link.0.host.find_records(&number, direction).await {
                 Ok(records) => session.tell(DeskEvent::RecordsFound { call, records }),
-                Err(error) => link.tell(format!("The caller's record could not be looked up: {error}.")),
+                Err(error) => {
+                    if error == HostError::Unauthorised {
+                        link.hold_for_authorisation();
+                    }
+                    link.tell(format!("The caller's record could not be looked up: {error}."));
+                }
             }
         });
     }

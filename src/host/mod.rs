@@ -81,7 +81,7 @@ pub enum HostError {
         why: &'static str,
     },
     /// The CRM's REST API needs the agent to authorise the phone (again).
-    #[error("the CRM needs you to authorise the phone again: choose Re-authorise")]
+    #[error("the CRM needs your permission: choose Authorise under Activity")]
     Unauthorised,
     /// The host did not answer in time.
     #[error("{method} got no answer from the host within {millis} ms")]
@@ -135,6 +135,12 @@ pub trait Host {
     fn post_log<'a>(&'a self, log: &'a CallLog, update: bool) -> PostFuture<'a> {
         let _ = (log, update);
         Box::pin(async { PostOutcome::NoHost })
+    }
+
+    /// Whether the CRM's REST API wants the agent's permission before the phone can look up
+    /// callers or log calls (no token yet, or it expired).
+    fn needs_authorisation(&self) -> HostFuture<'_, bool> {
+        Box::pin(async { Ok(false) })
     }
 
     /// Asks the agent to let the widget use the CRM's REST API (a popup, so it must be called

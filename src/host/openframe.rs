@@ -217,6 +217,10 @@ impl Host for OpenFrameHost {
         })
     }
 
+    fn needs_authorisation(&self) -> HostFuture<'_, bool> {
+        Box::pin(async move { Ok(matches!(self.tokens.token().await, Err(TokenError::Unauthorised))) })
+    }
+
     fn authorise(&self) -> HostFuture<'_, ()> {
         // The popup opens here, within the agent's click; only the rest is awaited.
         let authorising = self.tokens.authorise();

@@ -23,7 +23,7 @@ use crate::activity::servicenow::oauth::{self, Redirect, STATE_BYTES, VERIFIER_B
 use crate::activity::token::{AccessToken, AuthoriseError, TokenError, TokenFuture, TokenSource};
 use crate::origin::Origin;
 
-/// The popup's window name: a second Re-authorise reuses the open popup.
+/// The popup's window name: a second Authorise reuses the open popup.
 const POPUP_NAME: &str = "framephone-servicenow-authorise";
 /// The popup's size: the consent page's.
 const POPUP_FEATURES: &str = "popup,width=520,height=640";

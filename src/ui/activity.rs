@@ -1,5 +1,5 @@
 //! The Activity list: call logs not yet in the CRM. How many wait, the ones that failed with
-//! the reason and Retry, Re-authorise when the CRM wants the agent's permission again, and a
+//! the reason and Retry, Authorise when the CRM wants the agent's permission again, and a
 //! warning when the browser cannot keep the logs.
 
 use leptos::prelude::*;
@@ -28,9 +28,9 @@ pub fn Activity() -> impl IntoView {
         let hold = activity.hold.map(|hold| match hold {
             Hold::Unauthorised => view! {
                 <div class="fp-activity__hold" role="alert">
-                    <p>{format!("{crm} needs your permission again to log calls.")}</p>
+                    <p>{format!("{crm} needs your permission to look up callers and log calls.")}</p>
                     <button type="button" class="fp-button fp-button--primary" on:click=move |_| state.commands.send(Command::AuthoriseCrm)>
-                        "Re-authorise"
+                        "Authorise"
                     </button>
                 </div>
             }

@@ -137,7 +137,7 @@ pub fn read_token(instance: &Origin, status: u16, body: &str, now: u64) -> Resul
         };
         return Err(AuthoriseError::Token(format!(
             "{instance}/oauth_token.do refused the authorization code (HTTP {status}: {reason}); check that the OAuth \
-             application's redirect URL is the widget's oauth/servicenow.html, then choose Re-authorise"
+             application's redirect URL is the widget's oauth/servicenow.html, then choose Authorise"
         )));
     }
     let unreadable = || AuthoriseError::Token(format!("{instance}/oauth_token.do answered without a usable token"));

@@ -86,6 +86,12 @@ impl SalesforceOrg {
         self.lock().records.clone()
     }
 
+    /// Adds a record the pages show and searches find, shaped as the seeded ones (`Id`,
+    /// `objectType`, `Name`, `fields` of `[label, value]` or `[label, value, "phone"]`).
+    pub fn add_record(&self, record: Value) {
+        self.lock().records.push(record);
+    }
+
     /// Creates (`entityApiName: "Task"`) or updates (`Id`) a Task as `saveLog` does: the new or
     /// updated Id, or the error Salesforce would give.
     pub fn save_task(&self, value: &Value) -> Result<String, String> {
