@@ -244,6 +244,7 @@ impl<T: Clone> Outbox<T> {
             } else {
                 self.entries.remove(index);
             }
+            self.answering_again(now);
             return;
         }
         if !in_flight {
@@ -276,6 +277,19 @@ impl<T: Clone> Outbox<T> {
             PostOutcome::NoHost => {
                 entry.state = LogState::Queued { due_at: now };
                 self.hold.get_or_insert(Hold::NoHost);
+            }
+        }
+    }
+
+    /// The CRM took a log: those waiting out a backoff after failures go now rather than minutes
+    /// later (an outage is over), no more than [`MAX_IN_FLIGHT`] at once as always.
+    fn answering_again(&mut self, now: u64) {
+        for entry in &mut self.entries {
+            if let LogState::Queued { due_at } = &mut entry.state
+                && entry.backoff.failures() > 0
+            {
+                *due_at = (*due_at).min(now);
+                entry.backoff.reset();
             }
         }
     }
@@ -418,6 +432,28 @@ mod tests {
         outbox.due(0, &mut random);
         outbox.settle("a", PostOutcome::Busy { reason: "429".into(), retry_after_ms: Some(60_000) }, 0, &mut random);
         assert_eq!(outbox.next_due(), Some(60_000));
+    }
+
+    #[test]
+    fn a_delivery_after_an_outage_makes_the_waiting_logs_due_at_once() {
+        let mut random = SplitMix(13);
+        let mut outbox = outbox(&["a", "b", "c"]);
+        let busy = || PostOutcome::Busy { reason: "503".into(), retry_after_ms: None };
+        let mut now = 0;
+        while outbox.entries().iter().any(|e| e.backoff.failures() < 4) {
+            for post in outbox.due(now, &mut random) {
+                outbox.settle(&post.key, busy(), now, &mut random);
+            }
+            now = outbox.next_due().expect("all wait");
+        }
+        let first = outbox.due(now, &mut random);
+        outbox.settle(&first[0].key, PostOutcome::Posted, now, &mut random);
+        let rest: Vec<String> = outbox.entries().iter().map(|e| e.key.clone()).collect();
+        let mut due: Vec<String> =
+            outbox.due(now, &mut random).into_iter().chain(first[1..].to_vec()).map(|p| p.key).collect();
+        due.sort();
+        assert_eq!(due, rest, "no need to wait out their backoff");
+        assert!(outbox.entries().iter().all(|e| e.backoff.failures() == 0));
     }
 
     #[test]

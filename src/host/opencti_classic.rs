@@ -20,6 +20,11 @@ use crate::origin::Origin;
 /// The related list a logged call appears in on a Classic record page.
 const ACTIVITY_LIST: &str = "ActivityHistory";
 
+/// Why Classic outside the console opens no record during a call: its `screenPop` loads a new
+/// page, and the sidebar softphone (this widget and its call) with it.
+const POP_CUTS_CALLS: &str = "outside the Service Cloud console, Salesforce Classic reloads the page and the phone \
+     with it, which would cut the call off; open it from Salesforce's search (the call is still logged against it)";
+
 /// The widget in the Classic softphone sidebar.
 pub(super) struct ClassicHost {
     origin: Origin,
@@ -164,6 +169,9 @@ impl Host for ClassicHost {
 
     fn open_record<'a>(&'a self, record: &'a RecordRef) -> HostFuture<'a, ()> {
         Box::pin(async move {
+            if !self.in_console.get() {
+                return Err(HostError::Unsupported { method: "screenPop", why: POP_CUTS_CALLS });
+            }
             if !is_salesforce_id(&record.id) {
                 return Err(HostError::Call {
                     method: "screenPop",
@@ -177,6 +185,9 @@ impl Host for ClassicHost {
     fn open_new_record<'a>(&'a self, number: &'a str) -> HostFuture<'a, ()> {
         // Classic's new-Contact page (key prefix 003) with the Phone field (`con10`) filled in.
         Box::pin(async move {
+            if !self.in_console.get() {
+                return Err(HostError::Unsupported { method: "screenPop", why: POP_CUTS_CALLS });
+            }
             let number: String = js_sys::encode_uri_component(number).into();
             screen_pop(&format!("/003/e?con10={number}")).await
         })

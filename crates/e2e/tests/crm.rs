@@ -3,7 +3,7 @@
 //! ServiceNow through its REST API (after the agent authorises the phone in the instance's
 //! consent popup), Salesforce Lightning through Open CTI. Call logs survive an outage of the
 //! instance and a reload of the page in between.
-//! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1048.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1055.
 
 use std::time::Duration;
 
@@ -232,6 +232,189 @@ async fn salesforce_lightning_pops_the_callers_record_and_logs_the_call_as_a_tas
     assert!(task["CallObject"].as_str().is_some_and(|id| !id.is_empty()), "{task}");
     client.enter_parent_frame().await.unwrap();
     page_shows(client, "#record", "Passed to billing").await;
+    caller.close().await;
+    agent.close().await;
+}
+
+/// The phone's alerts (notices) as one text.
+async fn alerts(client: &Client) -> String {
+    let mut text = String::new();
+    for alert in e2e::all_by_role(client, "alert").await.unwrap_or_default() {
+        text.push_str(&alert.text().await.unwrap_or_default());
+        text.push('\n');
+    }
+    text
+}
+
+/// Signs `agent` in inside the ServiceNow page and authorises the phone.
+async fn servicenow_agent(server: &devserver::Running, agent: &str) -> Browser {
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    sign_in(client, agent).await;
+    authorise_servicenow(client).await;
+    browser
+}
+
+/// `caller`, signed in in the pop-out, calls `callee`.
+async fn calls(server: &devserver::Running, caller: &str, callee: &str) -> Browser {
+    let browser = signed_in_browser(&server.widget, caller).await;
+    by_role(&browser.client, "textbox", "Number").await.unwrap().send_keys(&format!("{callee}\u{e007}")).await.unwrap();
+    browser
+}
+
+#[tokio::test]
+async fn servicenow_asks_which_record_when_several_match_and_opens_a_new_form_when_none_does() {
+    let server = devserver().await;
+    server.amend_config(json!({"crm": {"newRecordWhenNoMatch": true}}));
+    let instance = server.servicenow_instance();
+    instance.add_record(contact("c0a7ac70000000000000000000001050", "Lea Novak", "1050"));
+    instance.add_record(ServiceNowRecord {
+        table: "customer_account".into(),
+        sys_id: "acc0b0e0000000000000000000001050".into(),
+        label: "Account Novak Freight".into(),
+        title: "Novak Freight".into(),
+        contact_name: "Lea Novak".into(),
+        fields: vec![
+            ServiceNowField::text("name", "Name", "Novak Freight"),
+            ServiceNowField::phone("phone", "Phone", "1050"),
+        ],
+    });
+    let agent = servicenow_agent(&server, "1049").await;
+    let client = &agent.client;
+
+    // Two records carry the caller's number: the phone asks, and opens the one picked.
+    let caller = calls(&server, "1050", "1049").await;
+    wait_for_role(client, "group", "Which record is the caller?", PATIENCE).await.expect("the picker");
+    by_role(client, "button", "Open Lea Novak (customer_contact)").await.expect("the contact offered");
+    by_role(client, "button", "Open Novak Freight (customer_account)").await.unwrap().click().await.unwrap();
+    client.enter_parent_frame().await.unwrap();
+    page_shows(client, "#record h2", "Novak Freight").await;
+    enter_widget(client, "#openframe").await;
+    answer_talk_and_hang_up(client).await;
+    wrap_up(client, "1050", "Resolved", "Freight booked").await;
+    let row =
+        eventually("the log against the picked record", || async { logs_of(&instance, "1050").into_iter().next() })
+            .await;
+    assert_eq!(row["document_id"], "acc0b0e0000000000000000000001050");
+    caller.close().await;
+
+    // Nobody carries this number: a new contact form opens with it filled in.
+    let stranger = calls(&server, "1051", "1049").await;
+    client.enter_parent_frame().await.unwrap();
+    page_shows(client, "#record h2", "New customer_contact record").await;
+    page_shows(client, "#record", "1051").await;
+    stranger.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn an_outbound_call_from_a_servicenow_record_is_logged_against_it() {
+    let server = devserver().await;
+    let instance = server.servicenow_instance();
+    let sys_id = "c0a7ac70000000000000000000001053";
+    let mut record = contact(sys_id, "Omar Haddad", "1053");
+    record.label = "Contact Omar Haddad".into();
+    instance.add_record(record);
+    let callee = signed_in_browser(&server.widget, "1053").await;
+    let agent = servicenow_agent(&server, "1052").await;
+    let client = &agent.client;
+    client.enter_parent_frame().await.unwrap();
+    client.find(Locator::Css("#payload-shape")).await.unwrap().select_by_value("metaData").await.unwrap();
+    by_role(client, "button", "Contact Omar Haddad").await.unwrap().click().await.unwrap();
+    by_role(client, "button", "Call 1053").await.unwrap().click().await.unwrap();
+    enter_widget(client, "#openframe").await;
+    eventually("the clicked number in the dial pad", || async {
+        let value = by_role(client, "textbox", "Number").await.ok()?.prop("value").await.ok()??;
+        (value == "1053").then_some(())
+    })
+    .await;
+    by_role(client, "button", "Call").await.unwrap().click().await.unwrap();
+    answer_talk_and_hang_up(&callee.client).await;
+    wrap_up(client, "1053", "Call back", "Left a message about the renewal").await;
+    let row = eventually("the outbound log", || async { logs_of(&instance, "1053").into_iter().next() }).await;
+    assert_eq!(row["direction"], "outbound");
+    assert_eq!((row["document_table"].as_str(), row["document_id"].as_str()), (Some("customer_contact"), Some(sys_id)));
+    assert_eq!(row["notes"], "Left a message about the renewal");
+    client.enter_parent_frame().await.unwrap();
+    page_shows(client, "#activity-list", "Left a message about the renewal").await;
+    callee.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn a_missing_cors_rule_is_named_in_activity_and_an_expired_token_asks_to_authorise_again() {
+    let server = devserver().await;
+    let instance = server.servicenow_instance();
+    let agent = servicenow_agent(&server, "1047").await;
+    let client = &agent.client;
+
+    // The instance's CORS rules lose the widget's origin: the browser withholds every answer.
+    instance.set_cors_domains(vec!["https://someone-else.example".into()]);
+    let caller = calls(&server, "1048", "1047").await;
+    answer_talk_and_hang_up(client).await;
+    wrap_up(client, "1048", "Resolved", "First call").await;
+    let reason = eventually("the failed log with its reason", || async {
+        let text = by_role(client, "list", "Call logs that failed").await.ok()?.text().await.ok()?;
+        text.contains("CORS").then_some(text)
+    })
+    .await;
+    assert!(reason.contains(&server.widget), "the reason names the widget's origin: {reason}");
+    assert!(logs_of(&instance, "1048").is_empty());
+
+    // The rule is mended; Retry delivers the log once.
+    instance.set_cors_domains(vec![server.widget.clone()]);
+    by_role(client, "button", "Retry: Inbound call from 1048")
+        .await
+        .expect("Retry on the failed log")
+        .click()
+        .await
+        .unwrap();
+    eventually("the log after Retry", || async { (logs_of(&instance, "1048").len() == 1).then_some(()) }).await;
+
+    // The token expires: the next log waits for Authorise, then goes.
+    instance.expire_tokens();
+    by_role(&caller.client, "button", "Call").await.unwrap().click().await.unwrap();
+    answer_talk_and_hang_up(client).await;
+    wrap_up(client, "1048", "Call back", "Second call").await;
+    wait_for_role(client, "button", "Authorise", PATIENCE).await.expect("Authorise after the 401");
+    assert_eq!(logs_of(&instance, "1048").len(), 1);
+    authorise_servicenow(client).await;
+    eventually("the second log after Authorise", || async { (logs_of(&instance, "1048").len() == 2).then_some(()) })
+        .await;
+    eventually("the Activity list to empty", || async {
+        by_role(client, "region", "Activity").await.is_err().then_some(())
+    })
+    .await;
+    caller.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn salesforce_classic_keeps_the_call_rather_than_pop_and_logs_it_against_the_match() {
+    let server = devserver().await;
+    let org = server.salesforce_org();
+    org.add_record(json!({"Id": "003Dn00000OmarHadd", "objectType": "Contact", "Name": "Omar Haddad",
+        "idField": "contactId", "fields": [["Phone", "1055", "phone"]]}));
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/classic", server.salesforce)).await.unwrap();
+    enter_widget(client, "#softphone").await;
+    sign_in(client, "1054").await;
+    let caller = calls(&server, "1055", "1054").await;
+    eventually("the notice that Classic would cut the call", || async {
+        alerts(client).await.contains("would cut the call off").then_some(())
+    })
+    .await;
+    answer_talk_and_hang_up(client).await;
+    wrap_up(client, "1055", "Resolved", "Classic call").await;
+    let task = eventually("the Task in the org", || async {
+        org.tasks().into_iter().find(|task| task["WhoId"] == "003Dn00000OmarHadd")
+    })
+    .await;
+    assert_eq!(task["Description"], "Classic call");
+    assert!(org.screen_pops().is_empty(), "nothing navigated the page: {:?}", org.screen_pops());
     caller.close().await;
     agent.close().await;
 }
