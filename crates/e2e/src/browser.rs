@@ -17,10 +17,17 @@ pub struct Browser {
     pub client: Client,
     _driver: Child,
     profile: PathBuf,
+    /// How it was started, for [`Browser::crash_and_restart`].
+    accept_media_prompts: bool,
+    /// Set once another session took the profile over.
+    handed_on: bool,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        if self.handed_on {
+            return;
+        }
         // Chromium outlives a killed ChromeDriver; its private profile directory names it.
         let _ = std::process::Command::new("pkill").arg("-f").arg(&self.profile).status();
         let _ = std::fs::remove_dir_all(&self.profile);
@@ -53,10 +60,25 @@ impl Browser {
         Browser::launch(false, None).await
     }
 
+    /// Kills every Chromium process of this session at once (SIGKILL, as a crash: no page gets
+    /// to run another line) and starts a new session on the same profile, whose storage
+    /// (IndexedDB, localStorage) is what the browser had written by then.
+    pub async fn crash_and_restart(mut self) -> Browser {
+        let _ = std::process::Command::new("pkill").arg("-KILL").arg("-f").arg(&self.profile).status();
+        self.handed_on = true;
+        let (profile, accept) = (self.profile.clone(), self.accept_media_prompts);
+        drop(self);
+        Browser::launch_in(profile, accept, None).await
+    }
+
     async fn launch(accept_media_prompts: bool, trusted_ca: Option<&Path>) -> Browser {
+        let profile = std::env::temp_dir().join(format!("framephone-e2e-{}", free_port()));
+        Browser::launch_in(profile, accept_media_prompts, trusted_ca).await
+    }
+
+    async fn launch_in(profile: PathBuf, accept_media_prompts: bool, trusted_ca: Option<&Path>) -> Browser {
         let port = free_port();
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let profile = std::env::temp_dir().join(format!("framephone-e2e-{port}"));
         let mut driver = Command::new(&driver_path);
         if let Some(ca) = trusted_ca {
             // ChromeDriver hands its environment down to Chromium.
@@ -103,7 +125,7 @@ impl Browser {
             let mut builder = ClientBuilder::new(HttpConnector::new());
             match builder.capabilities(capabilities.clone()).connect(&url).await {
                 Ok(client) => {
-                    return Browser { client, _driver: driver, profile };
+                    return Browser { client, _driver: driver, profile, accept_media_prompts, handed_on: false };
                 }
                 Err(error) => last_error = error.to_string(),
             }

@@ -1,8 +1,8 @@
 //! The phone working the CRM around real calls: the caller's record opens as the call rings,
 //! wrap-up takes a disposition and notes, and the call lands in the record's activity history.
 //! ServiceNow through its REST API (after the agent authorises the phone in the instance's
-//! consent popup), Salesforce Lightning through Open CTI. Call logs survive an outage of the
-//! instance and a reload of the page in between.
+//! consent popup), Salesforce Lightning and Classic through Open CTI. Call logs survive an
+//! outage of the instance, a reload of the page and a crash of the browser in between.
 //! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1055.
 
 use std::time::Duration;
@@ -140,7 +140,7 @@ async fn servicenow_pops_the_callers_record_and_the_wrapped_up_call_lands_in_its
 }
 
 #[tokio::test]
-async fn a_servicenow_log_waits_out_an_outage_and_a_reload_and_arrives_once() {
+async fn a_servicenow_log_waits_out_an_outage_a_reload_and_a_crash_and_arrives_once() {
     let server = devserver().await;
     let instance = server.servicenow_instance();
     let sys_id = "c0a7ac70000000000000000000001044";
@@ -174,6 +174,18 @@ async fn a_servicenow_log_waits_out_an_outage_and_a_reload_and_arrives_once() {
     client.refresh().await.unwrap();
     enter_widget(client, "#openframe").await;
     eventually("the kept log after the reload", || async {
+        let text = by_role(client, "region", "Activity").await.ok()?.text().await.ok()?;
+        text.contains("1 call log waiting for ServiceNow").then_some(())
+    })
+    .await;
+
+    // Then the browser crashes (every process killed at once) and the agent starts it again:
+    // the log is still there.
+    let agent = agent.crash_and_restart().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    eventually("the kept log after the crash", || async {
         let text = by_role(client, "region", "Activity").await.ok()?.text().await.ok()?;
         text.contains("1 call log waiting for ServiceNow").then_some(())
     })
