@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod servicenow;
 pub mod store;
 pub mod token;
+pub mod utc_time;
 
 use serde::{Deserialize, Serialize};
 

@@ -24,7 +24,6 @@ use crate::config::{CrmSettings, PanelSettings};
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
-pub use salesforce_log::utc_date;
 pub use servicenow_oauth::s256_challenge;
 
 /// What a host tells the phone.

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::activity::utc_time::utc_date;
 use crate::activity::{CallDirection, CallLog, RecordRef};
 
 /// Key prefixes of the objects a Task names in `WhoId` (people); every other record goes in
@@ -124,22 +125,6 @@ fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-/// `YYYY-MM-DD` of a time in ms since 1970, in UTC (a Task's ActivityDate is a date).
-pub fn utc_date(millis: u64) -> String {
-    let days = (millis / 86_400_000) as i64;
-    // Days since 1970-01-01 to a civil date (proleptic Gregorian), era by era of 400 years.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }
 
 #[cfg(test)]
@@ -277,14 +262,5 @@ mod tests {
         assert_eq!(saved_id(&json!(true)), None);
         assert_eq!(saved_id(&json!({"recordId": "<x>"})), None);
         assert_eq!(saved_id(&Value::Null), None);
-    }
-
-    #[test]
-    fn activity_dates_are_utc_calendar_days() {
-        assert_eq!(utc_date(0), "1970-01-01");
-        assert_eq!(utc_date(951_782_400_000), "2000-02-29");
-        assert_eq!(utc_date(1_764_979_199_999), "2025-12-05");
-        assert_eq!(utc_date(1_764_979_200_000), "2025-12-06");
-        assert_eq!(utc_date(4_102_444_800_000), "2100-01-01");
     }
 }
