@@ -208,7 +208,7 @@ fn now_iso() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or_default();
-    let date = framephone::host::utc_date(millis);
+    let date = framephone::activity::utc_time::utc_date(millis);
     let seconds = millis / 1000 % 86_400;
     format!("{date}T{:02}:{:02}:{:02}.{:03}Z", seconds / 3600, seconds / 60 % 60, seconds % 60, millis % 1000)
 }
