@@ -73,6 +73,8 @@ impl Softphone {
                 self.tell_desk(DeskEvent::Notice(Some(notice)));
             }
             Event::Incoming { call, from, sdp, auto_answer, referred_by, .. } => {
+                // The INVITE has been read: where the screen pop's benchmark starts.
+                mark("incoming");
                 self.0.borrow_mut().offers.insert(call, sdp);
                 let call_id = self.call_id(call);
                 self.tell_desk(DeskEvent::Offered {
