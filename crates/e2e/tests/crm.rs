@@ -3,7 +3,7 @@
 //! ServiceNow through its REST API (after the agent authorises the phone in the instance's
 //! consent popup), Salesforce Lightning and Classic through Open CTI. Call logs survive an
 //! outage of the instance, a reload of the page and a crash of the browser in between.
-//! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1055.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1058.
 
 use std::time::Duration;
 
@@ -445,5 +445,63 @@ async fn salesforce_classic_keeps_the_call_rather_than_pop_and_logs_it_against_t
     assert_eq!(task["Description"], "Classic call");
     assert!(org.screen_pops().is_empty(), "nothing navigated the page: {:?}", org.screen_pops());
     caller.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn lightning_asks_which_record_and_logs_an_outbound_call_against_the_clicked_one() {
+    let server = devserver().await;
+    let org = server.salesforce_org();
+    org.add_record(json!({"Id": "003Dn00000IvanPetr", "objectType": "Contact", "Name": "Ivan Petrov",
+        "idField": "contactId", "fields": [["Phone", "1057", "phone"]]}));
+    org.add_record(json!({"Id": "001Dn00000PetrovLo", "objectType": "Account", "Name": "Petrov Logistics",
+        "idField": "accountId", "fields": [["Phone", "1057", "phone"]]}));
+    org.add_record(json!({"Id": "003Dn00000NoraKimm", "objectType": "Contact", "Name": "Nora Kim",
+        "idField": "contactId", "fields": [["Phone", "1058", "phone"]]}));
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/lightning", server.salesforce)).await.unwrap();
+    enter_widget(client, "#softphone").await;
+    sign_in(client, "1056").await;
+
+    // Two records carry the caller's number: the phone asks; the Account picked opens.
+    let caller = calls(&server, "1057", "1056").await;
+    wait_for_role(client, "group", "Which record is the caller?", PATIENCE).await.expect("the picker");
+    by_role(client, "button", "Open Ivan Petrov (Contact)").await.expect("the Contact offered");
+    by_role(client, "button", "Open Petrov Logistics (Account)").await.unwrap().click().await.unwrap();
+    eventually("the Account popped", || async {
+        org.screen_pops().iter().any(|pop| pop["recordId"] == "001Dn00000PetrovLo").then_some(())
+    })
+    .await;
+    answer_talk_and_hang_up(client).await;
+    wrap_up(client, "1057", "Resolved", "Invoice address changed").await;
+    let task = eventually("the Task against the Account", || async {
+        org.tasks().into_iter().find(|task| task["WhatId"] == "001Dn00000PetrovLo")
+    })
+    .await;
+    assert_eq!((task["CallType"].as_str(), task.get("WhoId")), (Some("Inbound"), None), "{task}");
+    caller.close().await;
+
+    // An outbound call from Nora Kim's number on her page is logged against her.
+    let callee = signed_in_browser(&server.widget, "1058").await;
+    client.enter_parent_frame().await.unwrap();
+    client.find(Locator::Css("a[data-record-id='003Dn00000NoraKimm']")).await.unwrap().click().await.unwrap();
+    by_role(client, "link", "1058").await.expect("Nora Kim's number").click().await.unwrap();
+    enter_widget(client, "#softphone").await;
+    eventually("the clicked number in the dial pad", || async {
+        let value = by_role(client, "textbox", "Number").await.ok()?.prop("value").await.ok()??;
+        (value == "1058").then_some(())
+    })
+    .await;
+    by_role(client, "button", "Call").await.unwrap().click().await.unwrap();
+    answer_talk_and_hang_up(&callee.client).await;
+    wrap_up(client, "1058", "Call back", "Sends the signed contract tomorrow").await;
+    let task = eventually("the outbound Task", || async {
+        org.tasks().into_iter().find(|task| task["WhoId"] == "003Dn00000NoraKimm")
+    })
+    .await;
+    assert_eq!(task["CallType"], "Outbound", "{task}");
+    assert_eq!(task["Description"], "Sends the signed contract tomorrow", "{task}");
+    callee.close().await;
     agent.close().await;
 }

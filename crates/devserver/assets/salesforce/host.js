@@ -31,6 +31,17 @@
   var ready = Promise.all([getJson("/emulator/records"), getJson("/emulator/tasks")]).then(function (loaded) {
     RECORDS = loaded[0];
     tasks = loaded[1];
+    // Records the org gained after the page was written (tests add their own) get a tab too.
+    var nav = document.querySelector("nav[aria-label=Records]");
+    RECORDS.forEach(function (record) {
+      if (document.querySelector("[data-record-id='" + record.Id + "']")) return;
+      var link = document.createElement("a");
+      link.href = MODE === "classic" ? "/classic?record=" + encodeURIComponent(record.Id) : "#";
+      link.dataset.recordId = record.Id;
+      link.textContent = record.Name;
+      listenForNavigation(link);
+      nav.append(link);
+    });
     current = byId(params.get("record")) || RECORDS[0];
     if (params.get("new")) {
       newRecord = { entityName: params.get("new"), values: { Phone: params.get("Phone") || "" } };
@@ -156,12 +167,13 @@
     return postJson("/emulator/screen-pops", pop).then(function () { return { ok: true, value: null, after: perform }; });
   }
 
-  document.querySelectorAll("[data-record-id]").forEach(function (link) {
+  function listenForNavigation(link) {
     link.addEventListener("click", function (event) {
       event.preventDefault();
       ready.then(function () { navigate(byId(link.dataset.recordId)); });
     });
-  });
+  }
+  document.querySelectorAll("[data-record-id]").forEach(listenForNavigation);
 
   // --- the softphone --------------------------------------------------------------------------
   var frame = document.getElementById("softphone");
