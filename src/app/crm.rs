@@ -155,6 +155,8 @@ impl CrmLink {
         spawn_local(async move {
             match link.0.host.find_records(&number, direction).await {
                 Ok(records) => session.tell(DeskEvent::RecordsFound { call, records }),
+                // A CRM the phone does not search (no REST client configured) is not news.
+                Err(HostError::Unsupported { .. }) => {}
                 Err(error) => {
                     if error == HostError::Unauthorised {
                         link.hold_for_authorisation();
@@ -175,6 +177,9 @@ impl CrmLink {
     }
 
     fn keep(&self, log: CallLog, complete: bool) {
+        if !self.0.host.takes_call_logs() {
+            return;
+        }
         let key = log.call_id.clone();
         let kept = {
             let mut outbox = self.0.outbox.borrow_mut();

@@ -136,6 +136,12 @@ pub trait Host {
         Box::pin(async { PostOutcome::NoHost })
     }
 
+    /// Whether this host can ever take call logs: one that cannot (ServiceNow without an OAuth
+    /// client) gets none kept, rather than a pile of failures.
+    fn takes_call_logs(&self) -> bool {
+        true
+    }
+
     /// Whether the CRM's REST API wants the agent's permission before the phone can look up
     /// callers or log calls (no token yet, or it expired).
     fn needs_authorisation(&self) -> HostFuture<'_, bool> {

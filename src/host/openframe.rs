@@ -18,6 +18,9 @@ use crate::config::{LogTarget, ServiceNowSettings};
 use crate::config::{MAX_TITLE_CHARS, PanelSettings};
 use crate::origin::Origin;
 
+/// Why the phone neither searches nor logs in this instance.
+const NO_REST: &str = "crm.servicenow.oauthClientId is not set, so the phone does not use the instance's REST API";
+
 /// Script versions tried in order: the instance's alias for its newest, then the long-lived 1.0.5.
 const SCRIPT_VERSIONS: [&str; 2] = ["latest", "1.0.5"];
 
@@ -142,6 +145,9 @@ impl Host for OpenFrameHost {
     fn find_records<'a>(&'a self, number: &'a str, direction: CallDirection) -> HostFuture<'a, Vec<RecordRef>> {
         let _ = direction;
         Box::pin(async move {
+            if !self.takes_call_logs() {
+                return Err(HostError::Unsupported { method: "find_records", why: NO_REST });
+            }
             let token = self.token("find_records").await?;
             // Every table's search starts at once; the answers are read in the configured order.
             let searches: Vec<_> = self
@@ -215,6 +221,10 @@ impl Host for OpenFrameHost {
             }
             outcome
         })
+    }
+
+    fn takes_call_logs(&self) -> bool {
+        self.settings.oauth_client_id.is_some()
     }
 
     fn needs_authorisation(&self) -> HostFuture<'_, bool> {
