@@ -36,6 +36,7 @@ pub mod notifications;
 pub mod origin;
 pub mod phone;
 pub mod session;
+pub mod sync;
 pub mod tones;
 pub mod turn_refusal;
 pub mod ui;
