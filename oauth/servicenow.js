@@ -17,6 +17,6 @@
     window.close();
   } else {
     document.getElementById("status").textContent =
-      "The phone that asked for this has gone: close this window and choose Re-authorise in the phone.";
+      "The phone that asked for this has gone: close this window and choose Authorise in the phone.";
   }
 })();
