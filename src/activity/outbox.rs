@@ -222,8 +222,12 @@ impl<T: Clone> Outbox<T> {
             LogState::Posting { since } => Some(since + POST_TIMEOUT_MS),
             _ => None,
         });
+        // With every slot in flight, a queued log waits for a post to settle (which wakes the
+        // shell), not for its due time: otherwise the shell would spin until then.
+        let in_flight = self.entries.iter().filter(|e| matches!(e.state, LogState::Posting { .. })).count();
+        let may_send = self.hold.is_none() && in_flight < MAX_IN_FLIGHT;
         let queued = self.entries.iter().filter_map(|e| match e.state {
-            LogState::Queued { due_at } if self.hold.is_none() => Some(due_at),
+            LogState::Queued { due_at } if may_send => Some(due_at),
             _ => None,
         });
         timeouts.chain(queued).min()
@@ -520,6 +524,17 @@ mod tests {
         assert_eq!(outbox.due(0, &mut random), vec![]);
         outbox.settle("1", PostOutcome::Posted, 5, &mut random);
         assert_eq!(keys(&outbox.due(5, &mut random)), ["4"], "oldest first");
+    }
+
+    #[test]
+    fn with_every_slot_in_flight_the_next_wake_is_a_timeout_not_a_queued_log() {
+        let mut random = SplitMix(14);
+        let keys: Vec<String> = (0..MAX_IN_FLIGHT + 2).map(|i| format!("k{i}")).collect();
+        let mut outbox = outbox(&keys.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(outbox.due(0, &mut random).len(), MAX_IN_FLIGHT);
+        assert_eq!(outbox.next_due(), Some(POST_TIMEOUT_MS), "not the queued logs, due now");
+        outbox.settle("k0", PostOutcome::Posted, 10, &mut random);
+        assert_eq!(outbox.next_due(), Some(0), "a free slot: the queued logs are due");
     }
 
     #[test]

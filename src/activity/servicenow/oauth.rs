@@ -153,7 +153,7 @@ pub fn read_token(instance: &Origin, status: u16, body: &str, now: u64) -> Resul
         _ => None,
     }
     .ok_or_else(unreadable)?;
-    let expires_at = (now + seconds.saturating_mul(1_000)).saturating_sub(EXPIRY_MARGIN_MS);
+    let expires_at = now.saturating_add(seconds.saturating_mul(1_000)).saturating_sub(EXPIRY_MARGIN_MS);
     Ok(AccessToken { value: answer.access_token, expires_at })
 }
 
