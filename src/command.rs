@@ -92,6 +92,10 @@ pub enum Command {
     RetryLog(String),
     /// Let the widget use the CRM's REST API again (opens the CRM's authorisation popup).
     AuthoriseCrm,
+    /// Open the pop-out window and move the phone there.
+    PopOut,
+    /// Give the phone back from the pop-out to the CRM window, and close the pop-out.
+    PopIn,
 }
 
 /// Where components send commands: a `Copy` handle in the context.

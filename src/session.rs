@@ -58,6 +58,24 @@ impl PhoneSession {
         }
     }
 
+    /// Signs in with the sign-in another instance of this phone kept (the owner before this
+    /// one), kept from then on for this tab's session.
+    pub fn resume_with(&self, kept: &credentials::KeptSignIn) {
+        match kept.credentials() {
+            Ok(secret) => self.sign_in(secret, Keeping { remember: false, resumed: true }),
+            Err(_) => self.resume(),
+        }
+    }
+
+    /// Stops the phone here without signing the agent out (nothing kept is forgotten): another
+    /// instance runs it from now on. What the phone reports while it stops is not shown.
+    pub fn stop(&self) {
+        self.next_generation();
+        if let Some(phone) = self.0.phone.borrow().as_ref() {
+            phone.sign_out();
+        }
+    }
+
     /// Carries out one command.
     pub fn run(&self, command: Command) {
         if let Command::SignIn { username, password, remember } = command {
@@ -92,7 +110,7 @@ impl PhoneSession {
             }
             Command::FinishWrapUp(call_id) => phone.tell(DeskEvent::WrapUpDone(call_id)),
             // The app's: the CRM link carries them out.
-            Command::RetryLog(_) | Command::AuthoriseCrm => {}
+            Command::RetryLog(_) | Command::AuthoriseCrm | Command::PopOut | Command::PopIn => {}
             Command::ChooseDevice(Role::Ringer, _) | Command::SignIn { .. } | Command::SignOut => {}
         }
     }

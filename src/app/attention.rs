@@ -43,7 +43,8 @@ pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
         let ringing = state.calls.with(|calls| {
             calls.iter().find(|c| c.stage == crate::model::CallStage::Incoming).map(|c| (c.id, c.party.isolated()))
         });
-        let wanted = ringing.filter(|_| hidden.get());
+        // Only the window that has the phone notifies: one notification per call.
+        let wanted = ringing.filter(|_| hidden.get() && state.home.get().here());
         let current = shown.with_value(|s| s.as_ref().map(|(id, _)| *id));
         if current == wanted.as_ref().map(|(id, _)| *id) {
             return;
@@ -53,6 +54,19 @@ pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
             let tag = format!("framephone-call-{}", call.0);
             let bring_forward = move || host.with_value(show_panel);
             shown.set_value(notifications::show("Incoming call", &party, &tag, bring_forward).map(|n| (call, n)));
+        }
+    });
+}
+
+/// Asks the host to show the panel when a call starts ringing, in every window attached to a
+/// host, whether the phone runs there or in the pop-out.
+pub fn show_panel_when_ringing(state: PhoneState, host: Rc<dyn Host>) {
+    let ringing = Memo::new(move |_| {
+        state.calls.with(|calls| calls.iter().find(|c| c.stage == crate::model::CallStage::Incoming).map(|c| c.id))
+    });
+    Effect::new(move |_| {
+        if ringing.get().is_some() {
+            show_panel(&host);
         }
     });
 }

@@ -5,7 +5,9 @@
 
 mod attention;
 mod crm;
+mod instances;
 mod leave_guard;
+mod windows;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,11 +19,16 @@ use crate::activity::RecordRef;
 use crate::browser::mark;
 use crate::command::{Command, Commands};
 use crate::config::{ConfigProblem, fetch_config};
+use crate::credentials::KeptSignIn;
 use crate::desk::AppEvent;
 use crate::display_name::DisplayName;
 use crate::host::{self, DetectError, EventSink, Framing, Host, HostEvent, HostKind, check_standalone_framing, detect};
+use crate::model::PhoneSnapshot;
 use crate::session::PhoneSession;
+use crate::sync::envelope::Body;
+use crate::sync::home::PhoneHome;
 use crate::ui::{ErrorScreen, HostStatus, Phone, PhoneState};
+use instances::{Instances, SyncEvent};
 
 /// Where start-up has got to.
 #[derive(Clone)]
@@ -124,7 +131,8 @@ impl DialledFrom {
 }
 
 /// Makes the components' state, the session behind their commands, the CRM link, and the
-/// routes between them and the host; signs in again with a kept sign-in.
+/// routes between them, the host and the phone's other windows; the phone starts here if this
+/// window owns it.
 fn wire(
     kind: HostKind,
     config: &crate::config::Config,
@@ -134,7 +142,10 @@ fn wire(
 ) -> (PhoneState, crm::CrmLink) {
     let session = StoredValue::new_local(None::<PhoneSession>);
     let link = StoredValue::new_local(None::<crm::CrmLink>);
-    let commands = Commands::new(move |command| {
+    let instances = StoredValue::new_local(None::<Instances>);
+    let shown = StoredValue::new_local(None::<PhoneState>);
+    // Carries a command out on the phone in this window.
+    let carry_out: Rc<dyn Fn(Command)> = Rc::new(move |command| {
         let Some(session) = session.get_value() else { return };
         match (command, link.get_value()) {
             (Command::Dial(number), _) => {
@@ -143,29 +154,109 @@ fn wire(
             }
             (Command::RetryLog(key), Some(link)) => link.retry(&key),
             (Command::AuthoriseCrm, Some(link)) => link.authorise(),
+            (Command::SignOut, _) => {
+                session.run(Command::SignOut);
+                // The other windows forget the sign-in too, so that none brings it back.
+                instances.with_value(|i| i.as_ref().map(|i| i.send(Body::KeptSignIn(None))));
+            }
             (command, _) => session.run(command),
         }
     });
+    // Sends a command to where the phone runs; held until that is known (a sign-in typed in
+    // the first moment after the page loads).
+    let pending = StoredValue::new_local(Vec::<Command>::new());
+    let route: Rc<dyn Fn(Command)> = {
+        let carry_out = carry_out.clone();
+        Rc::new(move |command| {
+            let Some(instances) = instances.get_value() else { return };
+            match instances.home() {
+                PhoneHome::Finding => pending.update_value(|held| held.push(command)),
+                home if home.here() => carry_out(command),
+                _ => instances.send(Body::for_command(command)),
+            }
+        })
+    };
+    let commands = {
+        let (carry_out, route) = (carry_out.clone(), route.clone());
+        Commands::new(move |command| {
+            let (Some(instances), Some(state)) = (instances.get_value(), shown.get_value()) else { return };
+            match command {
+                Command::PopOut => windows::pop_out(&instances, state),
+                Command::PopIn => windows::pop_in(&instances, state),
+                // This window's CRM link.
+                Command::RetryLog(_) | Command::AuthoriseCrm => carry_out(command),
+                command => route(command),
+            }
+        })
+    };
+    let send_held = move || {
+        for command in pending.try_update_value(std::mem::take).unwrap_or_default() {
+            route(command);
+        }
+    };
     let state = PhoneState::new(kind, config.clone(), commands);
+    shown.set_value(Some(state));
     let crm_link = crm::CrmLink::new(host.clone(), state, origin);
     link.set_value(Some(crm_link.clone()));
-    let ringing_host = host.clone();
     let tell = move |event: AppEvent| {
-        if let AppEvent::Ringing { .. } = event {
-            attention::show_panel(&ringing_host);
-        }
         if let (Some(link), Some(session)) = (link.get_value(), session.get_value()) {
             link.on_event(&event, &session);
         }
     };
-    let running = PhoneSession::new(config.clone(), move |snapshot| state.show(snapshot), tell);
+    let registered = Rc::new(std::cell::Cell::new(false));
+    let show = move |snapshot: PhoneSnapshot| {
+        if let Some(instances) = instances.get_value() {
+            instances.publish(&snapshot);
+            // A new sign-in: whoever owns the phone next signs in with it.
+            if !registered.replace(snapshot.session.registered()) && snapshot.session.registered() {
+                instances.send(Body::KeptSignIn(crate::credentials::kept().map(|(kept, _)| kept)));
+            }
+        }
+        state.show(snapshot);
+    };
+    let running = PhoneSession::new(config.clone(), show, tell);
     session.set_value(Some(running.clone()));
-    attention::notify_while_hidden(state, host);
+    let handed = Rc::new(RefCell::new(None::<KeptSignIn>));
+    let on_sync = move |event: SyncEvent| match event {
+        SyncEvent::Home(home) => state.home.set(home),
+        SyncEvent::Own => {
+            // Whatever a mirror showed of the owner before is not this phone's.
+            state.show(PhoneSnapshot::default());
+            match handed.borrow_mut().take() {
+                Some(kept) => running.resume_with(&kept),
+                None => running.resume(),
+            }
+            send_held();
+        }
+        SyncEvent::Stop => {
+            running.stop();
+            send_held();
+        }
+        SyncEvent::Snapshot(snapshot) => state.show(snapshot),
+        SyncEvent::Command(command) => carry_out(command),
+        SyncEvent::KeptSignIn(kept) => {
+            if kept.is_none() {
+                crate::credentials::forget();
+            }
+            *handed.borrow_mut() = kept;
+        }
+        SyncEvent::PopIn => instances.with_value(|i| i.as_ref().map(|i| windows::pop_in(i, state))).unwrap_or_default(),
+        SyncEvent::Joined => instances.with_value(|i| {
+            let Some(instances) = i else { return };
+            instances.publish(&state.snapshot());
+            if let Some((kept, _)) = crate::credentials::kept() {
+                instances.send(Body::KeptSignIn(Some(kept)));
+            }
+        }),
+    };
+    instances.set_value(Some(Instances::start(state.place(), on_sync)));
+    windows::keep_busy_in_step(state, instances);
+    attention::notify_while_hidden(state, host.clone());
+    attention::show_panel_when_ringing(state, host);
     leave_guard::ask_before_leaving_a_call(state);
     // Call timers and the After Call Work countdown.
     state.clock.set(js_sys::Date::now());
     let _ = set_interval_with_handle(move || state.clock.set(js_sys::Date::now()), std::time::Duration::from_secs(1));
-    running.resume();
     let resuming = crm_link.clone();
     spawn_local(async move { resuming.resume().await });
     (state, crm_link)

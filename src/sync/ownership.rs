@@ -111,6 +111,26 @@ impl Ownership {
         (Ownership { me, place, epoch: 0, busy: false, state }, vec![Action::Send(hello)])
     }
 
+    /// Waits `ms` from `now` for an owner to answer, if still asking: little when only sibling
+    /// tabs could answer (a `BroadcastChannel` answers within milliseconds), long when a
+    /// pop-out this page opened may still hold the phone. Too short a wait starts a second
+    /// phone; too long delays the phone after every reload.
+    pub fn wait_for_owner(&mut self, now: u64, ms: u64) {
+        if let State::Discovering { until } = &mut self.state {
+            *until = now + ms;
+        }
+    }
+
+    /// Whether this owner keeps the phone only until its calls end, for a claim it refused.
+    pub fn hands_over_after_calls(&self) -> bool {
+        matches!(self.state, State::Owner { handing_to: Some(_), .. })
+    }
+
+    /// This instance's id.
+    pub fn me(&self) -> &PeerId {
+        &self.me
+    }
+
     /// What this instance is now.
     pub fn role(&self) -> Role {
         match &self.state {
@@ -459,6 +479,28 @@ mod tests {
     }
 
     #[test]
+    fn a_reloaded_frame_that_expects_its_pop_out_waits_for_it_instead_of_starting_a_phone() {
+        let mut net = Net::new();
+        let pop_out = net.start("pop-out", Place::PopOut);
+        net.run_for(1_000);
+        // The pop-out's first heartbeat reaches the new frame only after its short wait would
+        // have ended.
+        net.cut.push((pop_out, 1));
+        let (mut frame, actions) = Ownership::new(PeerId::parse("frame").unwrap(), Place::Embedded, net.now);
+        frame.wait_for_owner(net.now, OWNER_LOST_MS);
+        net.nodes.push(frame);
+        net.alive.push(true);
+        net.running.push(false);
+        net.act(1, actions);
+        net.run_for(DISCOVERY_MS + CLAIM_WAIT_MS + 200);
+        assert_eq!(net.nodes[1].role(), Role::Finding, "still waiting for the pop-out");
+        net.cut.clear();
+        net.run_for(HEARTBEAT_MS + 100);
+        assert_eq!(net.nodes[1].role(), mirror_of("pop-out", Place::PopOut));
+        assert_eq!(net.phones_running(), [pop_out]);
+    }
+
+    #[test]
     fn a_frame_with_a_call_keeps_the_phone_until_the_call_ends() {
         let mut net = Net::new();
         let frame = net.start("frame", Place::Embedded);
@@ -470,6 +512,7 @@ mod tests {
         let waiting = Role::Waiting { owner: PeerId::parse("frame").unwrap(), reason: Refusal::CallsInProgress };
         assert_eq!(net.nodes[pop_out].role(), waiting, "the pop-out says why it waits");
         assert_eq!(net.phones_running(), [frame], "the call is not dropped");
+        assert!(net.nodes[frame].hands_over_after_calls(), "the frame can say who waits");
         let ended = net.nodes[frame].set_busy(false, net.now);
         net.act(frame, ended);
         assert_eq!((net.owners(), net.phones_running()), (vec![pop_out], vec![pop_out]));

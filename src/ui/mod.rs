@@ -10,6 +10,7 @@ mod directory;
 mod error_screen;
 mod history;
 mod phone;
+mod phone_home;
 mod record_picker;
 mod settings;
 mod shortcuts;

@@ -9,6 +9,7 @@ use super::calls::Calls;
 use super::dial_pad::DialPad;
 use super::directory::Directory;
 use super::history::History;
+use super::phone_home::PhoneHomeBar;
 use super::record_picker::RecordPickers;
 use super::settings::Settings;
 use super::shortcuts::Shortcuts;
@@ -48,8 +49,10 @@ pub fn Phone() -> impl IntoView {
                         })
                 }}
             </header>
+            <PhoneHomeBar />
             {move || (!phone_runs.get()).then(|| view! { <SignIn /> })}
-            {move || phone_runs.get().then(|| view! { <Alerts /> })}
+            // Only the window that has the phone rings.
+            {move || (phone_runs.get() && state.home.get().here()).then(|| view! { <Alerts /> })}
             <Calls />
             <RecordPickers />
             <WrapUps />

@@ -14,6 +14,8 @@ use crate::display_name::DisplayName;
 use crate::history::CallRecord;
 use crate::host_kind::HostKind;
 use crate::model::{CallView, PhoneSnapshot, Presence, Session, WrapUp};
+use crate::sync::home::PhoneHome;
+use crate::sync::message::Place;
 
 /// The three tabs of the phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +110,8 @@ pub struct PhoneState {
     pub wrap_ups: RwSignal<Vec<WrapUp>>,
     /// Call logs not yet in the CRM, and why.
     pub activity: RwSignal<ActivityView>,
+    /// Where the phone lives: this window, the pop-out, another CRM tab.
+    pub home: RwSignal<PhoneHome>,
     /// A short message for the agent that is not the phone's: a click-to-dial the host sent
     /// that could not be used, a ringtone the browser blocked.
     pub view_notice: RwSignal<Option<String>>,
@@ -135,6 +139,7 @@ impl PhoneState {
             notice: RwSignal::new(None),
             wrap_ups: RwSignal::new(Vec::new()),
             activity: RwSignal::new(ActivityView::default()),
+            home: RwSignal::new(PhoneHome::default()),
             view_notice: RwSignal::new(None),
         }
     }
@@ -194,6 +199,11 @@ impl PhoneState {
             n.pop();
         });
         self.number_source.set(None);
+    }
+
+    /// Where this window runs: the pop-out (the standalone view) or inside a CRM page.
+    pub fn place(&self) -> Place {
+        if self.host == HostKind::Standalone { Place::PopOut } else { Place::Embedded }
     }
 
     /// The text of the `status` region.

@@ -1,0 +1,115 @@
+//! One phone per agent across CRM tabs and the pop-out: one registration in Kamailio whatever
+//! the number of windows, one place that rings, every window showing the calls and taking
+//! commands; the pop-out keeps calls through the CRM page's reloads, and the CRM page takes
+//! the phone back when the pop-out closes. Messages from other origins are ignored.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`, `$LAB_DIR` for its control socket); agents 1061–1070.
+
+use std::time::{Duration, Instant};
+
+use e2e::{
+    Browser, PATIENCE, audio_packets, by_role, devserver, eventually, sign_in, signed_in_browser, sounds_playing,
+    wait_for_role, wait_for_sounds, wait_for_status,
+};
+use fantoccini::wd::WindowHandle;
+use fantoccini::{Client, Locator};
+
+async fn enter_widget(client: &Client) {
+    client.enter_parent_frame().await.ok();
+    let frame = client.find(Locator::Css("#openframe")).await.expect("the widget's iframe");
+    frame.enter_frame().await.expect("enter the widget's iframe");
+}
+
+/// The contacts Kamailio holds for `user`.
+fn bindings(user: &str) -> usize {
+    let lab = std::env::var("LAB_DIR").unwrap_or_else(|_| "/tmp/framephone-lab".into());
+    let output = std::process::Command::new("kamcmd")
+        .args(["-s", &format!("unix:{lab}/kamailio_ctl"), "ul.lookup", "location", &format!("s:{user}")])
+        .output()
+        .expect("run kamcmd");
+    String::from_utf8_lossy(&output.stdout).matches("Address:").count()
+}
+
+/// Waits until Kamailio holds exactly `expected` contacts for `user`.
+async fn bindings_become(user: &str, expected: usize) {
+    eventually(&format!("{expected} binding(s) of {user}"), || async { (bindings(user) == expected).then_some(()) })
+        .await;
+}
+
+/// The text of the line that says which window has the phone.
+async fn phone_home(client: &Client) -> String {
+    let group = by_role(client, "group", "Phone window").await.ok();
+    match group {
+        Some(group) => group.text().await.unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+/// Waits until the window says `expected` of where the phone is.
+async fn home_says(client: &Client, expected: &str) {
+    eventually(&format!("the phone window line to say {expected:?}"), || async {
+        phone_home(client).await.contains(expected).then_some(())
+    })
+    .await;
+}
+
+/// Audio packets shown for the call in this window: (sent, received).
+async fn call_packets(client: &Client) -> (u64, u64) {
+    let Ok(region) = by_role(client, "region", "Active call").await else { return (0, 0) };
+    audio_packets(&region.text().await.unwrap_or_default())
+}
+
+/// A ServiceNow page in a new tab of the agent's browser, inside the widget's frame.
+async fn open_servicenow_tab(client: &Client, url: &str) -> WindowHandle {
+    let tab = client.new_window(true).await.expect("a new tab").handle;
+    client.switch_to_window(tab.clone()).await.unwrap();
+    client.goto(url).await.unwrap();
+    enter_widget(client).await;
+    tab
+}
+
+#[tokio::test]
+async fn two_crm_tabs_share_one_registration_ring_in_one_place_and_answer_from_either() {
+    let server = devserver().await;
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    let servicenow = format!("{}/", server.servicenow);
+    e2e::record_page_errors(client).await;
+    client.goto(&servicenow).await.unwrap();
+    let first = client.window().await.unwrap();
+    enter_widget(client).await;
+    sign_in(client, "1061").await;
+    home_says(client, "The phone is in this window.").await;
+    let second = open_servicenow_tab(client, &servicenow).await;
+    home_says(client, "The phone is in another CRM tab.").await;
+    wait_for_status(client, "Registered as 1061").await;
+    // Each window runs for a while side by side: still one registration.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(bindings("1061"), 1, "one registration for two tabs");
+
+    let caller = signed_in_browser(&server.widget, "1062").await;
+    by_role(&caller.client, "textbox", "Number").await.unwrap().send_keys("1061\u{e007}").await.unwrap();
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the mirror shows the call");
+    assert!(sounds_playing(client).await.is_empty(), "the mirror stays silent");
+    client.switch_to_window(first.clone()).await.unwrap();
+    enter_widget(client).await;
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the owner shows the call");
+    wait_for_sounds(client, &["ringtone"]).await;
+
+    // Answered in the tab that does not hold the phone.
+    client.switch_to_window(second.clone()).await.unwrap();
+    enter_widget(client).await;
+    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
+    eventually("audio both ways, shown in the mirror", || async {
+        let (sent, received) = call_packets(client).await;
+        (sent >= 25 && received >= 25).then_some(())
+    })
+    .await;
+    client.switch_to_window(first).await.unwrap();
+    enter_widget(client).await;
+    assert!(sounds_playing(client).await.is_empty(), "the ringtone stopped");
+    let (_, caller_received) = call_packets(&caller.client).await;
+    assert!(caller_received > 0, "the caller hears the agent");
+    assert_eq!(bindings("1061"), 1);
+    caller.close().await;
+    agent.close().await;
+}

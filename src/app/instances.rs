@@ -1,0 +1,359 @@
+//! One phone across the agent's windows, the browser side: the channels the instances of the
+//! phone reach each other by, and the ownership machine (`crate::sync`) driven by them.
+//!
+//! Two channels, because a framed instance's storage and channels are partitioned by the CRM's
+//! site. A `BroadcastChannel` joins the instances of one site (several CRM tabs); `postMessage`
+//! joins windows that hold each other: the frame that opened the pop-out, and the pop-out, which
+//! reaches its frame again by `window.opener` after the frame reloads, while a frame whose page
+//! navigated finds the pop-out again by its window name. An instance on both channels passes
+//! each envelope on once, so that every instance hears every other.
+//!
+//! Only the phone's own origin is heard: a `BroadcastChannel` is same-origin by definition, and
+//! window messages of any other origin are dropped before they are read. Envelopes are read
+//! strictly (`crate::sync::envelope`), and a mirror shows only what its owner sent.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::{TimeoutHandle, set_timeout_with_handle};
+use wasm_bindgen::prelude::*;
+use web_sys::{BroadcastChannel, MessageEvent, Window};
+
+use crate::command::Command;
+use crate::credentials::KeptSignIn;
+use crate::model::PhoneSnapshot;
+use crate::sync::envelope::{Body, Envelope, Seen};
+use crate::sync::home::PhoneHome;
+use crate::sync::message::{Message, PeerId, Place};
+use crate::sync::ownership::{Action, OWNER_LOST_MS, Ownership, Role};
+
+/// The pop-out window's name, by which a frame whose page navigated finds it again.
+pub const POP_OUT_NAME: &str = "framephone-popout";
+/// The channel of the instances inside one site.
+const CHANNEL: &str = "framephone.phone";
+/// Marks, for this tab's session, that a frame of this tab opened the pop-out.
+const POPPED_OUT_KEY: &str = "framephone.popped-out";
+/// How long a new instance waits for a sibling tab's owner to answer.
+const SIBLING_DISCOVERY_MS: u64 = 150;
+
+/// What the app hears from the other instances.
+pub enum SyncEvent {
+    /// Where the phone lives changed.
+    Home(PhoneHome),
+    /// Start the phone here.
+    Own,
+    /// Stop the phone here: another instance runs it.
+    Stop,
+    /// The owner's model, to show.
+    Snapshot(PhoneSnapshot),
+    /// A mirror's command, for the phone here.
+    Command(Command),
+    /// The owner's kept sign-in (none: the agent signed out).
+    KeptSignIn(Option<KeptSignIn>),
+    /// A framed window asks this pop-out to give the phone back.
+    PopIn,
+    /// Another instance started: the owner tells it what it needs.
+    Joined,
+}
+
+/// This instance among the others; cloning shares it.
+#[derive(Clone)]
+pub struct Instances(Rc<Inner>);
+
+struct Inner {
+    me: PeerId,
+    place: Place,
+    /// The page's own origin, the only one heard.
+    origin: String,
+    ownership: RefCell<Ownership>,
+    home: Cell<PhoneHome>,
+    seq: Cell<u64>,
+    seen: RefCell<Seen>,
+    channel: Option<BroadcastChannel>,
+    /// Windows that hold this one or that it holds (the opener, the pop-out, a frame heard from).
+    windows: RefCell<Vec<Window>>,
+    /// Whether another instance has been heard: before that, nothing is published.
+    company: Cell<bool>,
+    timer: RefCell<Option<TimeoutHandle>>,
+    on: Box<dyn Fn(SyncEvent)>,
+}
+
+/// Where an envelope came in, so that it is not sent back there.
+enum Arrival {
+    Channel,
+    Window(Window),
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+impl Instances {
+    /// Joins the other instances as a new one at `place`; `on` hears what it must do.
+    pub fn start(place: Place, on: impl Fn(SyncEvent) + 'static) -> Instances {
+        let window = web_sys::window().expect("a window");
+        let origin = window.location().origin().unwrap_or_default();
+        let (mut ownership, actions) = Ownership::new(new_peer_id(), place, now());
+        let mut windows = Vec::new();
+        if let Some(opener) = window.opener().ok().and_then(|o| o.dyn_into::<Window>().ok()) {
+            windows.push(opener);
+        }
+        let pop_out = if place == Place::Embedded { find_pop_out(&window) } else { None };
+        let wait = if pop_out.is_some() { OWNER_LOST_MS } else { SIBLING_DISCOVERY_MS };
+        ownership.wait_for_owner(now(), wait);
+        windows.extend(pop_out);
+        let role = ownership.role();
+        let instances = Instances(Rc::new(Inner {
+            me: ownership.me().clone(),
+            place,
+            origin,
+            ownership: RefCell::new(ownership),
+            home: Cell::new(PhoneHome::of(&role, false)),
+            seq: Cell::new(0),
+            seen: RefCell::new(Seen::default()),
+            channel: BroadcastChannel::new(CHANNEL).ok(),
+            windows: RefCell::new(windows),
+            company: Cell::new(false),
+            timer: RefCell::new(None),
+            on: Box::new(on),
+        }));
+        instances.listen(&window);
+        instances.apply(actions);
+        instances
+    }
+
+    /// Where this instance runs.
+    pub fn place(&self) -> Place {
+        self.0.place
+    }
+
+    /// Where the phone lives, seen from here.
+    pub fn home(&self) -> PhoneHome {
+        self.0.home.get()
+    }
+
+    /// Whether the phone runs here.
+    pub fn owns(&self) -> bool {
+        self.0.home.get().here()
+    }
+
+    /// Sends `body` to every other instance.
+    pub fn send(&self, body: Body) {
+        let seq = self.0.seq.get() + 1;
+        self.0.seq.set(seq);
+        let envelope = Envelope { from: self.0.me.clone(), seq, body };
+        let text = envelope.to_text();
+        self.0.seen.borrow_mut().first_time(&envelope);
+        if let Some(channel) = &self.0.channel {
+            let _ = channel.post_message(&text.as_str().into());
+        }
+        self.post_to_windows(&text, None);
+    }
+
+    /// Sends the owner's model to the mirrors, if there are any to see it.
+    pub fn publish(&self, snapshot: &PhoneSnapshot) {
+        if self.owns() && self.0.company.get() {
+            self.send(Body::Snapshot(snapshot.clone()));
+        }
+    }
+
+    /// Joins a window this one opened (the pop-out) and says hello to it.
+    pub fn link(&self, window: Window) {
+        self.remember_window(&window);
+        if let Some(storage) = crate::browser::session_storage() {
+            let _ = storage.set_item(POPPED_OUT_KEY, "1");
+        }
+        let place = self.0.place;
+        self.send(Body::Ownership(Message::Hello { peer: self.0.me.clone(), place }));
+    }
+
+    /// Whether calls are in progress here (an owner with calls hands the phone over after them).
+    pub fn set_busy(&self, busy: bool) {
+        let actions = self.0.ownership.borrow_mut().set_busy(busy, now());
+        self.apply(actions);
+    }
+
+    /// This instance goes away: an owner lets the phone go to whoever claims it.
+    pub fn leave(&self) {
+        let actions = self.0.ownership.borrow_mut().leave();
+        self.apply(actions);
+    }
+
+    fn listen(&self, window: &Window) {
+        let weak = Rc::downgrade(&self.0);
+        // For the life of the page, like the app.
+        let on_window_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(inner) = weak.upgrade() else { return };
+            if event.origin() != inner.origin {
+                return;
+            }
+            let Some(source) = event.source().and_then(|s| s.dyn_into::<Window>().ok()) else { return };
+            if let Some(text) = event.data().as_string() {
+                Instances(inner).take(&text, Arrival::Window(source));
+            }
+        });
+        let _ = window.add_event_listener_with_callback("message", on_window_message.as_ref().unchecked_ref());
+        on_window_message.forget();
+        if let Some(channel) = &self.0.channel {
+            let weak = Rc::downgrade(&self.0);
+            let on_channel_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let Some(inner) = weak.upgrade() else { return };
+                if let Some(text) = event.data().as_string() {
+                    Instances(inner).take(&text, Arrival::Channel);
+                }
+            });
+            channel.set_onmessage(Some(on_channel_message.as_ref().unchecked_ref()));
+            on_channel_message.forget();
+        }
+        let weak = Rc::downgrade(&self.0);
+        let on_page_hide = Closure::<dyn FnMut()>::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                Instances(inner).leave();
+            }
+        });
+        let _ = window.add_event_listener_with_callback("pagehide", on_page_hide.as_ref().unchecked_ref());
+        on_page_hide.forget();
+    }
+
+    /// An envelope from another instance: read, passed on once, and acted on.
+    fn take(&self, text: &str, arrival: Arrival) {
+        let Ok(envelope) = Envelope::parse(text) else { return };
+        if envelope.from == self.0.me || !self.0.seen.borrow_mut().first_time(&envelope) {
+            return;
+        }
+        self.0.company.set(true);
+        match &arrival {
+            Arrival::Channel => self.post_to_windows(text, None),
+            Arrival::Window(source) => {
+                self.remember_window(source);
+                if let Some(channel) = &self.0.channel {
+                    let _ = channel.post_message(&text.into());
+                }
+                self.post_to_windows(text, Some(source));
+            }
+        }
+        let from_owner = match self.0.ownership.borrow().role() {
+            Role::Mirror { owner, .. } | Role::Waiting { owner, .. } => owner == envelope.from,
+            Role::Owner | Role::Finding => false,
+        };
+        let owner = self.owns();
+        match envelope.body {
+            Body::Ownership(message) => {
+                let hello = matches!(message, Message::Hello { .. });
+                let actions = self.0.ownership.borrow_mut().on_message(now(), message);
+                self.apply(actions);
+                if hello && self.owns() {
+                    (self.0.on)(SyncEvent::Joined);
+                }
+            }
+            Body::Snapshot(snapshot) if from_owner => (self.0.on)(SyncEvent::Snapshot(snapshot)),
+            Body::KeptSignIn(kept) if from_owner => (self.0.on)(SyncEvent::KeptSignIn(kept)),
+            Body::PopIn if owner && self.0.place == Place::PopOut => (self.0.on)(SyncEvent::PopIn),
+            body if owner => {
+                if let Some(command) = body.into_command() {
+                    (self.0.on)(SyncEvent::Command(command));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Carries out what the ownership machine asks, then tells the app where the phone lives
+    /// if that changed, and sets the machine's next wake-up.
+    fn apply(&self, actions: Vec<Action>) {
+        // Where the phone lives is known before the actions run: the phone started by `Own`
+        // publishes its first model as the owner's.
+        let home = {
+            let ownership = self.0.ownership.borrow();
+            PhoneHome::of(&ownership.role(), ownership.hands_over_after_calls())
+        };
+        if self.0.home.replace(home) != home {
+            (self.0.on)(SyncEvent::Home(home));
+        }
+        for action in actions {
+            match action {
+                Action::Send(message) => self.send(Body::Ownership(message)),
+                Action::Own => {
+                    // A pop-out this tab opened is gone, since this frame owns the phone.
+                    if let Some(storage) = crate::browser::session_storage() {
+                        let _ = storage.remove_item(POPPED_OUT_KEY);
+                    }
+                    (self.0.on)(SyncEvent::Own)
+                }
+                Action::Mirror(_) | Action::Stop => (self.0.on)(SyncEvent::Stop),
+            }
+        }
+        self.wake_later();
+    }
+
+    fn wake_later(&self) {
+        if let Some(timer) = self.0.timer.borrow_mut().take() {
+            timer.clear();
+        }
+        let at = self.0.ownership.borrow().next_wake();
+        if at == u64::MAX {
+            return;
+        }
+        let weak = Rc::downgrade(&self.0);
+        let wake = move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let actions = inner.ownership.borrow_mut().tick(now());
+            Instances(inner).apply(actions);
+        };
+        let delay = Duration::from_millis(at.saturating_sub(now()));
+        *self.0.timer.borrow_mut() = set_timeout_with_handle(wake, delay).ok();
+    }
+
+    fn remember_window(&self, window: &Window) {
+        let mut windows = self.0.windows.borrow_mut();
+        windows.retain(|w| !w.closed().unwrap_or(true));
+        if !windows.iter().any(|w| js_sys::Object::is(w, window)) {
+            windows.push(window.clone());
+        }
+    }
+
+    fn post_to_windows(&self, text: &str, except: Option<&Window>) {
+        let windows: Vec<Window> = self.0.windows.borrow().clone();
+        for window in windows {
+            if except.is_some_and(|e| js_sys::Object::is(e, &window)) || window.closed().unwrap_or(true) {
+                continue;
+            }
+            // Only a window of the phone's own origin receives it.
+            let _ = window.post_message(&text.into(), &self.0.origin);
+        }
+    }
+}
+
+/// The pop-out a frame of this tab opened, found again by its name (after the CRM page
+/// reloaded or navigated); nothing if this tab opened none, or it has gone.
+fn find_pop_out(window: &Window) -> Option<Window> {
+    let storage = crate::browser::session_storage()?;
+    storage.get_item(POPPED_OUT_KEY).ok().flatten()?;
+    // With no window of that name, the browser opens a blank one, or blocks it for want of a
+    // click: a blank one is closed at once.
+    let found = window.open_with_url_and_target("", POP_OUT_NAME).ok().flatten();
+    let ours = found.as_ref().is_some_and(|w| w.location().href().is_ok_and(|href| href != "about:blank"));
+    if !ours {
+        if let Some(blank) = found {
+            let _ = blank.close();
+        }
+        let _ = storage.remove_item(POPPED_OUT_KEY);
+        return None;
+    }
+    found
+}
+
+/// A random id for this page load.
+fn new_peer_id() -> PeerId {
+    let mut bytes = [0u8; 12];
+    let random = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !random {
+        let seed = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+        bytes[..4].copy_from_slice(&seed.to_le_bytes());
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    PeerId::parse(&hex).expect("hex is a valid peer id")
+}

@@ -1,0 +1,47 @@
+//! Which window has the phone, always in view, with the button that moves it: Pop out in a CRM
+//! page, Pop in in the pop-out and in the CRM page that shows the pop-out's phone.
+
+use leptos::prelude::*;
+
+use super::state::PhoneState;
+use crate::command::Command;
+
+/// The line that says where the phone is.
+#[component]
+pub fn PhoneHomeBar() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let place = state.place();
+    let in_call = Memo::new(move |_| state.calls.with(|calls| !calls.is_empty()));
+    view! {
+        <div class="fp-home" role="group" aria-label="Phone window">
+            <span class="fp-home__text">{move || state.home.get().text(place)}</span>
+            {move || {
+                state.home.get().offers_pop_out(place).then(|| view! {
+                    <button
+                        type="button"
+                        class="fp-button fp-button--quiet"
+                        on:click=move |_| state.commands.send(Command::PopOut)
+                    >
+                        "Pop out"
+                    </button>
+                })
+            }}
+            {move || {
+                state.home.get().offers_pop_in(place).then(|| view! {
+                    <button
+                        type="button"
+                        class="fp-button fp-button--quiet"
+                        aria-describedby="fp-home-pop-in-hint"
+                        disabled=move || in_call.get()
+                        on:click=move |_| state.commands.send(Command::PopIn)
+                    >
+                        "Pop in"
+                    </button>
+                    <span class="fp-home__hint" id="fp-home-pop-in-hint" hidden=move || !in_call.get()>
+                        "Pop in once the call ends: moving the phone now would drop it."
+                    </span>
+                })
+            }}
+        </div>
+    }
+}
