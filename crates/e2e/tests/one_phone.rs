@@ -19,14 +19,20 @@ async fn enter_widget(client: &Client) {
     frame.enter_frame().await.expect("enter the widget's iframe");
 }
 
-/// The contacts Kamailio holds for `user`.
-fn bindings(user: &str) -> usize {
+/// The contact addresses Kamailio holds for `user`.
+fn contacts(user: &str) -> Vec<String> {
     let lab = std::env::var("LAB_DIR").unwrap_or_else(|_| "/tmp/framephone-lab".into());
     let output = std::process::Command::new("kamcmd")
         .args(["-s", &format!("unix:{lab}/kamailio_ctl"), "ul.lookup", "location", &format!("s:{user}")])
         .output()
         .expect("run kamcmd");
-    String::from_utf8_lossy(&output.stdout).matches("Address:").count()
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.lines().filter_map(|line| line.trim().strip_prefix("Address:")).map(|a| a.trim().to_owned()).collect()
+}
+
+/// How many contacts Kamailio holds for `user`.
+fn bindings(user: &str) -> usize {
+    contacts(user).len()
 }
 
 /// Waits until Kamailio holds exactly `expected` contacts for `user`.
@@ -110,6 +116,118 @@ async fn two_crm_tabs_share_one_registration_ring_in_one_place_and_answer_from_e
     let (_, caller_received) = call_packets(&caller.client).await;
     assert!(caller_received > 0, "the caller hears the agent");
     assert_eq!(bindings("1061"), 1);
+    caller.close().await;
+    agent.close().await;
+}
+
+/// From now on the page's call notes the longest time its received audio packets stood still
+/// (read by [`longest_audio_gap`]).
+async fn watch_audio_gaps(client: &Client) {
+    let script = "const pcs = () => (window.__peerConnections || [])
+          .filter(pc => pc.connectionState !== 'closed' && pc.remoteDescription);
+        window.__gap = { packets: 0, since: performance.now(), longest: 0 };
+        setInterval(() => {
+          const open = pcs();
+          if (!open.length) return;
+          open[open.length - 1].getStats().then(report => {
+            report.forEach(s => {
+              if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
+              const now = performance.now();
+              if (s.packetsReceived > window.__gap.packets) {
+                window.__gap.packets = s.packetsReceived;
+                window.__gap.since = now;
+              }
+              window.__gap.longest = Math.max(window.__gap.longest, now - window.__gap.since);
+            });
+          });
+        }, 50);";
+    client.execute(script, vec![]).await.expect("watch the received audio");
+}
+
+/// The longest stretch, in milliseconds, without a new audio packet since [`watch_audio_gaps`].
+async fn longest_audio_gap(client: &Client) -> f64 {
+    let value = client.execute("return window.__gap.longest", vec![]).await.expect("read the gap");
+    value.as_f64().unwrap_or(f64::MAX)
+}
+
+/// The window other than `than` that appears in the browser.
+async fn other_window(client: &Client, than: &WindowHandle) -> WindowHandle {
+    eventually("the pop-out window to open", || async {
+        let windows = client.windows().await.ok()?;
+        windows.into_iter().find(|w| w != than)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back_when_closed() {
+    let server = devserver().await;
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    let servicenow = format!("{}/", server.servicenow);
+    client.goto(&servicenow).await.unwrap();
+    let crm = client.window().await.unwrap();
+    enter_widget(client).await;
+    sign_in(client, "1063").await;
+    by_role(client, "button", "Pop out").await.expect("Pop out in the CRM page").click().await.unwrap();
+    let clicked = Instant::now();
+    let pop_out = other_window(client, &crm).await;
+    client.switch_to_window(pop_out.clone()).await.unwrap();
+    wait_for_status(client, "Registered as 1063").await;
+    eprintln!("pop-out click → the pop-out registered: {:?}", clicked.elapsed());
+    home_says(client, "The phone is in this window, the pop-out.").await;
+    bindings_become("1063", 1).await;
+    client.switch_to_window(crm.clone()).await.unwrap();
+    enter_widget(client).await;
+    home_says(client, "The phone is in the pop-out window.").await;
+    assert!(by_role(client, "button", "Pop out").await.is_err(), "no second pop-out");
+
+    let caller = Browser::start().await;
+    e2e::watch_peer_connections(&caller.client).await;
+    caller.client.goto(&format!("{}/", server.widget)).await.unwrap();
+    sign_in(&caller.client, "1064").await;
+    by_role(&caller.client, "textbox", "Number").await.unwrap().send_keys("1063\u{e007}").await.unwrap();
+    // Answered from the CRM page, which only shows the phone.
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the CRM page shows the call");
+    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
+    e2e::hears(&caller.client, "the caller").await;
+    watch_audio_gaps(&caller.client).await;
+
+    // The CRM page reloads: the call goes on in the pop-out, and the new frame shows it.
+    client.enter_parent_frame().await.ok();
+    client.refresh().await.unwrap();
+    let reloaded = Instant::now();
+    enter_widget(client).await;
+    wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the reloaded frame shows the call");
+    eprintln!("CRM reload → the call shown in the new frame: {:?}", reloaded.elapsed());
+    home_says(client, "The phone is in the pop-out window.").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let gap = longest_audio_gap(&caller.client).await;
+    assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
+    e2e::hears(&caller.client, "the caller after the reload").await;
+    assert_eq!(bindings("1063"), 1);
+
+    // Hung up from the reloaded frame; then the pop-out closes and the CRM page takes the phone.
+    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
+    eventually("the call to end in the CRM page", || async {
+        by_role(client, "region", "Active call").await.is_err().then_some(())
+    })
+    .await;
+    let pop_out_contact = contacts("1063");
+    client.switch_to_window(pop_out).await.unwrap();
+    client.close_window().await.unwrap();
+    let closed = Instant::now();
+    let took = eventually("the CRM page to register in place of the pop-out", || async {
+        let now = contacts("1063");
+        (now.len() == 1 && now != pop_out_contact).then(|| closed.elapsed())
+    })
+    .await;
+    eprintln!("pop-out closed → the CRM page registered: {took:?}");
+    assert!(took < Duration::from_secs(2), "registration restored after {took:?}");
+    client.switch_to_window(crm).await.unwrap();
+    enter_widget(client).await;
+    home_says(client, "The phone is in this window.").await;
+    wait_for_status(client, "Registered as 1063").await;
     caller.close().await;
     agent.close().await;
 }
