@@ -57,6 +57,9 @@ pub enum SyncEvent {
     Joined,
 }
 
+/// Where the app hears what an instance must do.
+type Handler = Rc<dyn Fn(SyncEvent)>;
+
 /// This instance among the others; cloning shares it.
 #[derive(Clone)]
 pub struct Instances(Rc<Inner>);
@@ -76,7 +79,9 @@ struct Inner {
     /// Whether another instance has been heard: before that, nothing is published.
     company: Cell<bool>,
     timer: RefCell<Option<TimeoutHandle>>,
-    on: Box<dyn Fn(SyncEvent)>,
+    /// The app's handler, once the phone's parts exist; until then events wait in `queued`.
+    on: RefCell<Option<Handler>>,
+    queued: RefCell<Vec<SyncEvent>>,
 }
 
 /// Where an envelope came in, so that it is not sent back there.
@@ -90,8 +95,9 @@ fn now() -> u64 {
 }
 
 impl Instances {
-    /// Joins the other instances as a new one at `place`; `on` hears what it must do.
-    pub fn start(place: Place, on: impl Fn(SyncEvent) + 'static) -> Instances {
+    /// Joins the other instances as a new one at `place`, as early as the page may: what it
+    /// hears waits for [`Instances::attach`].
+    pub fn start(place: Place) -> Instances {
         let window = web_sys::window().expect("a window");
         let origin = window.location().origin().unwrap_or_default();
         let (mut ownership, actions) = Ownership::new(new_peer_id(), place, now());
@@ -116,11 +122,30 @@ impl Instances {
             windows: RefCell::new(windows),
             company: Cell::new(false),
             timer: RefCell::new(None),
-            on: Box::new(on),
+            on: RefCell::new(None),
+            queued: RefCell::new(Vec::new()),
         }));
         instances.listen(&window);
         instances.apply(actions);
         instances
+    }
+
+    /// From now on `on` hears what this instance must do, starting with what it heard so far.
+    pub fn attach(&self, on: impl Fn(SyncEvent) + 'static) {
+        let on: Handler = Rc::new(on);
+        *self.0.on.borrow_mut() = Some(on.clone());
+        let queued = std::mem::take(&mut *self.0.queued.borrow_mut());
+        for event in queued {
+            on(event);
+        }
+    }
+
+    fn emit(&self, event: SyncEvent) {
+        let on = self.0.on.borrow().clone();
+        match on {
+            Some(on) => on(event),
+            None => self.0.queued.borrow_mut().push(event),
+        }
     }
 
     /// Where this instance runs.
@@ -244,15 +269,15 @@ impl Instances {
                 let actions = self.0.ownership.borrow_mut().on_message(now(), message);
                 self.apply(actions);
                 if hello && self.owns() {
-                    (self.0.on)(SyncEvent::Joined);
+                    self.emit(SyncEvent::Joined);
                 }
             }
-            Body::Snapshot(snapshot) if from_owner => (self.0.on)(SyncEvent::Snapshot(snapshot)),
-            Body::KeptSignIn(kept) if from_owner => (self.0.on)(SyncEvent::KeptSignIn(kept)),
-            Body::PopIn if owner && self.0.place == Place::PopOut => (self.0.on)(SyncEvent::PopIn),
+            Body::Snapshot(snapshot) if from_owner => self.emit(SyncEvent::Snapshot(snapshot)),
+            Body::KeptSignIn(kept) if from_owner => self.emit(SyncEvent::KeptSignIn(kept)),
+            Body::PopIn if owner && self.0.place == Place::PopOut => self.emit(SyncEvent::PopIn),
             body if owner => {
                 if let Some(command) = body.into_command() {
-                    (self.0.on)(SyncEvent::Command(command));
+                    self.emit(SyncEvent::Command(command));
                 }
             }
             _ => {}
@@ -269,7 +294,7 @@ impl Instances {
             PhoneHome::of(&ownership.role(), ownership.hands_over_after_calls())
         };
         if self.0.home.replace(home) != home {
-            (self.0.on)(SyncEvent::Home(home));
+            self.emit(SyncEvent::Home(home));
         }
         for action in actions {
             match action {
@@ -279,9 +304,9 @@ impl Instances {
                     if let Some(storage) = crate::browser::session_storage() {
                         let _ = storage.remove_item(POPPED_OUT_KEY);
                     }
-                    (self.0.on)(SyncEvent::Own)
+                    self.emit(SyncEvent::Own)
                 }
-                Action::Mirror(_) | Action::Stop => (self.0.on)(SyncEvent::Stop),
+                Action::Mirror(_) | Action::Stop => self.emit(SyncEvent::Stop),
             }
         }
         self.wake_later();

@@ -27,6 +27,7 @@ use crate::model::PhoneSnapshot;
 use crate::session::PhoneSession;
 use crate::sync::envelope::Body;
 use crate::sync::home::PhoneHome;
+use crate::sync::message::Place;
 use crate::ui::{ErrorScreen, HostStatus, Phone, PhoneState};
 use instances::{Instances, SyncEvent};
 
@@ -91,13 +92,16 @@ async fn start(boot: RwSignal<Boot>) {
     if let Some(origin) = &placement.origin {
         host::guard_messages(origin);
     }
+    // The phone's other windows hear of this one at once: a pop-out holding a call waits for
+    // no host handshake to show it here.
+    let instances = Instances::start(Place::of(placement.kind));
     // A Salesforce page whose URL does not say Lightning or Classic answers one library only.
     let placement = host::settle(placement).await;
     mark_host(placement.kind);
     let host = host::for_placement(&placement, &config.crm);
     let dialled_from = Rc::new(RefCell::new(DialledFrom::default()));
     let origin = placement.origin.as_ref().map(ToString::to_string);
-    let (state, link) = wire(placement.kind, &config, host.clone(), origin, dialled_from.clone());
+    let (state, link) = wire(placement.kind, &config, host.clone(), origin, dialled_from.clone(), instances);
     boot.set(Boot::Ready(Box::new(state)));
     let events: EventSink = {
         let host = host.clone();
@@ -139,10 +143,11 @@ fn wire(
     host: Rc<dyn Host>,
     origin: Option<String>,
     dialled_from: Rc<RefCell<DialledFrom>>,
+    joined: Instances,
 ) -> (PhoneState, crm::CrmLink) {
     let session = StoredValue::new_local(None::<PhoneSession>);
     let link = StoredValue::new_local(None::<crm::CrmLink>);
-    let instances = StoredValue::new_local(None::<Instances>);
+    let instances = StoredValue::new_local(Some(joined.clone()));
     let shown = StoredValue::new_local(None::<PhoneState>);
     // Carries a command out on the phone in this window.
     let carry_out: Rc<dyn Fn(Command)> = Rc::new(move |command| {
@@ -249,7 +254,7 @@ fn wire(
             }
         }),
     };
-    instances.set_value(Some(Instances::start(state.place(), on_sync)));
+    joined.attach(on_sync);
     windows::keep_busy_in_step(state, instances);
     attention::notify_while_hidden(state, host.clone());
     attention::show_panel_when_ringing(state, host);

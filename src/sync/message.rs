@@ -46,6 +46,13 @@ pub enum Place {
     PopOut,
 }
 
+impl Place {
+    /// Where an instance inside `host` runs: the standalone view is the pop-out.
+    pub fn of(host: crate::host_kind::HostKind) -> Place {
+        if host == crate::host_kind::HostKind::Standalone { Place::PopOut } else { Place::Embedded }
+    }
+}
+
 /// Why an owner keeps the phone for now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -203,7 +203,7 @@ impl PhoneState {
 
     /// Where this window runs: the pop-out (the standalone view) or inside a CRM page.
     pub fn place(&self) -> Place {
-        if self.host == HostKind::Standalone { Place::PopOut } else { Place::Embedded }
+        Place::of(self.host)
     }
 
     /// The text of the `status` region.

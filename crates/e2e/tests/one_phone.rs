@@ -169,8 +169,9 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     let crm = client.window().await.unwrap();
     enter_widget(client).await;
     sign_in(client, "1063").await;
-    by_role(client, "button", "Pop out").await.expect("Pop out in the CRM page").click().await.unwrap();
+    let pop_out_button = by_role(client, "button", "Pop out").await.expect("Pop out in the CRM page");
     let clicked = Instant::now();
+    pop_out_button.click().await.unwrap();
     let pop_out = other_window(client, &crm).await;
     client.switch_to_window(pop_out.clone()).await.unwrap();
     wait_for_status(client, "Registered as 1063").await;
@@ -195,8 +196,8 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
 
     // The CRM page reloads: the call goes on in the pop-out, and the new frame shows it.
     client.enter_parent_frame().await.ok();
-    client.refresh().await.unwrap();
     let reloaded = Instant::now();
+    client.refresh().await.unwrap();
     enter_widget(client).await;
     wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the reloaded frame shows the call");
     eprintln!("CRM reload → the call shown in the new frame: {:?}", reloaded.elapsed());
@@ -229,5 +230,152 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     home_says(client, "The phone is in this window.").await;
     wait_for_status(client, "Registered as 1063").await;
     caller.close().await;
+    agent.close().await;
+}
+
+/// A colleague's browser in the pop-out view, signed in as `user`, whose audio the test reads.
+async fn colleague(widget: &str, user: &str) -> Browser {
+    let browser = Browser::start().await;
+    e2e::watch_peer_connections(&browser.client).await;
+    browser.client.goto(&format!("{widget}/")).await.unwrap();
+    sign_in(&browser.client, user).await;
+    browser
+}
+
+/// The colleague calls `number`.
+async fn calls(colleague: &Browser, number: &str) {
+    let dial_pad = by_role(&colleague.client, "textbox", "Number").await.unwrap();
+    dial_pad.send_keys(&format!("{number}\u{e007}")).await.unwrap();
+}
+
+#[tokio::test]
+async fn pop_out_during_a_call_keeps_the_call_where_it_is_and_takes_the_phone_when_it_ends() {
+    let server = devserver().await;
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
+    let crm = client.window().await.unwrap();
+    enter_widget(client).await;
+    sign_in(client, "1065").await;
+    let caller = colleague(&server.widget, "1066").await;
+    calls(&caller, "1065").await;
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
+    e2e::hears(&caller.client, "the caller").await;
+    watch_audio_gaps(&caller.client).await;
+
+    by_role(client, "button", "Pop out").await.unwrap().click().await.unwrap();
+    home_says(client, "It moves to the pop-out when the call ends.").await;
+    let pop_out = other_window(client, &crm).await;
+    client.switch_to_window(pop_out.clone()).await.unwrap();
+    home_says(client, "would drop the call").await;
+    wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the pop-out shows the call meanwhile");
+    assert!(by_role(client, "button", "Pop in").await.is_err(), "nothing to pop in yet");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let gap = longest_audio_gap(&caller.client).await;
+    assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
+    let frame_contact = contacts("1065");
+
+    // Hung up from the pop-out, which only shows the call: then the phone moves there.
+    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
+    home_says(client, "The phone is in this window, the pop-out.").await;
+    eventually("the pop-out's registration in place of the frame's", || async {
+        let now = contacts("1065");
+        (now.len() == 1 && now != frame_contact).then_some(())
+    })
+    .await;
+    wait_for_status(client, "Registered as 1065").await;
+    by_role(client, "button", "Pop in").await.expect("Pop in, now that the call is over");
+    caller.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn salesforce_classic_navigation_during_a_popped_out_call_keeps_the_call_and_shows_it_again() {
+    let server = devserver().await;
+    // As on a real org, where the page's origin says Classic: the loopback origin says
+    // nothing, and probing it for Lightning would take its own time at each page.
+    server.amend_config(serde_json::json!({ "hosts": { "salesforceMode": "classic" } }));
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/classic?record=003Dn00000LenaPark", server.salesforce)).await.unwrap();
+    let crm = client.window().await.unwrap();
+    let enter_softphone = || async {
+        client.enter_parent_frame().await.ok();
+        let frame = client.find(Locator::Css("#softphone")).await.expect("the softphone frame");
+        frame.enter_frame().await.expect("enter the softphone frame");
+    };
+    enter_softphone().await;
+    sign_in(client, "1067").await;
+    by_role(client, "button", "Pop out").await.unwrap().click().await.unwrap();
+    home_says(client, "The phone is in the pop-out window.").await;
+    let caller = colleague(&server.widget, "1068").await;
+    calls(&caller, "1067").await;
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the softphone shows the call");
+    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
+    e2e::hears(&caller.client, "the caller").await;
+    watch_audio_gaps(&caller.client).await;
+
+    // Another record: Classic loads a new page, and a new softphone with it.
+    client.enter_parent_frame().await.ok();
+    let record = client.find(Locator::Css("a[data-record-id='001Dn00000GlobexAc']")).await.unwrap();
+    let navigated = Instant::now();
+    record.click().await.unwrap();
+    eventually("the new page", || async {
+        client.current_url().await.ok()?.as_str().contains("GlobexAc").then_some(())
+    })
+    .await;
+    enter_softphone().await;
+    wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the new softphone shows the call");
+    let shown = navigated.elapsed();
+    eprintln!("Classic navigation → the call shown in the new softphone: {shown:?}");
+    home_says(client, "The phone is in the pop-out window.").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let gap = longest_audio_gap(&caller.client).await;
+    assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
+    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
+    eventually("the caller's call to end", || async {
+        by_role(&caller.client, "region", "Active call").await.is_err().then_some(())
+    })
+    .await;
+    assert_eq!(client.windows().await.unwrap().len(), 2, "the page and the pop-out, no stray window");
+    let _ = crm;
+    caller.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn messages_from_other_origins_cannot_take_or_drive_the_phone() {
+    let server = devserver().await;
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
+    enter_widget(client).await;
+    sign_in(client, "1069").await;
+    home_says(client, "The phone is in this window.").await;
+    let registered = contacts("1069");
+    assert_eq!(registered.len(), 1);
+    // The host page (another origin) speaks as a pop-out that owns the phone, releases it,
+    // and asks it to dial; then as a window of the phone's own origin would, by every route.
+    client.enter_parent_frame().await.unwrap();
+    let forged = [
+        r#"{"from":"f0","seq":1,"body":{"kind":"ownership","data":{"kind":"owner","peer":"f0","place":"popOut","epoch":99}}}"#,
+        r#"{"from":"f0","seq":2,"body":{"kind":"ownership","data":{"kind":"claim","peer":"f0","place":"popOut","epoch":99}}}"#,
+        r#"{"from":"f0","seq":3,"body":{"kind":"command","data":{"Dial":"1070"}}}"#,
+        r#"{"from":"f0","seq":4,"body":{"kind":"signIn","data":{"username":"1070","password":"x","remember":false}}}"#,
+        r#"{"from":"f0","seq":5,"body":{"kind":"keptSignIn","data":null}}"#,
+    ];
+    for text in forged {
+        let script = "const widget = document.querySelector('#openframe').contentWindow;
+                      widget.postMessage(arguments[0], '*');
+                      window.postMessage(arguments[0], '*');";
+        client.execute(script, vec![text.into()]).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    enter_widget(client).await;
+    assert!(phone_home(client).await.contains("The phone is in this window."), "{}", phone_home(client).await);
+    assert!(by_role(client, "region", "Active call").await.is_err(), "nothing was dialled");
+    wait_for_status(client, "Registered as 1069").await;
+    assert_eq!(contacts("1069"), registered, "the same registration");
     agent.close().await;
 }
