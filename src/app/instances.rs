@@ -233,9 +233,12 @@ impl Instances {
         }
         let weak = Rc::downgrade(&self.0);
         let on_page_hide = Closure::<dyn FnMut()>::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                Instances(inner).leave();
-            }
+            let Some(inner) = weak.upgrade() else { return };
+            // Only the release: the phone stops with the page by itself, and records the calls
+            // the page cuts off as such, which stopping it here first would prevent.
+            let actions = inner.ownership.borrow_mut().leave();
+            let release = actions.into_iter().filter(|action| matches!(action, Action::Send(_))).collect();
+            Instances(inner).apply(release);
         });
         let _ = window.add_event_listener_with_callback("pagehide", on_page_hide.as_ref().unchecked_ref());
         on_page_hide.forget();

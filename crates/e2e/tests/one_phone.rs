@@ -204,6 +204,7 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     home_says(client, "The phone is in the pop-out window.").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let gap = longest_audio_gap(&caller.client).await;
+    eprintln!("longest stretch without audio at the caller: {gap:.0} ms");
     assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
     e2e::hears(&caller.client, "the caller after the reload").await;
     assert_eq!(bindings("1063"), 1);
@@ -273,6 +274,7 @@ async fn pop_out_during_a_call_keeps_the_call_where_it_is_and_takes_the_phone_wh
     assert!(by_role(client, "button", "Pop in").await.is_err(), "nothing to pop in yet");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let gap = longest_audio_gap(&caller.client).await;
+    eprintln!("longest stretch without audio at the caller: {gap:.0} ms");
     assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
     let frame_contact = contacts("1065");
 
@@ -332,6 +334,7 @@ async fn salesforce_classic_navigation_during_a_popped_out_call_keeps_the_call_a
     home_says(client, "The phone is in the pop-out window.").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let gap = longest_audio_gap(&caller.client).await;
+    eprintln!("longest stretch without audio at the caller: {gap:.0} ms");
     assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
     by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
     eventually("the caller's call to end", || async {
