@@ -5,6 +5,17 @@ use leptos::prelude::*;
 
 use super::state::PhoneState;
 use crate::command::Command;
+use crate::host_kind::HostKind;
+
+/// Why Pop out during a call does not move the call, and, in a host that reloads the panel on
+/// navigation, what that reload would do to it.
+fn pop_out_hint(host: HostKind) -> &'static str {
+    if host == HostKind::SalesforceClassic {
+        "Opening another record reloads this panel and ends the call. The call stays here; a pop-out takes the phone when it ends and keeps later calls through navigation."
+    } else {
+        "The call stays here: the pop-out takes the phone when it ends."
+    }
+}
 
 /// The line that says where the phone is.
 #[component]
@@ -20,10 +31,14 @@ pub fn PhoneHomeBar() -> impl IntoView {
                     <button
                         type="button"
                         class="fp-button fp-button--quiet"
+                        aria-describedby="fp-home-pop-out-hint"
                         on:click=move |_| state.commands.send(Command::PopOut)
                     >
                         "Pop out"
                     </button>
+                    <span class="fp-home__hint" id="fp-home-pop-out-hint" hidden=move || !in_call.get()>
+                        {pop_out_hint(state.host)}
+                    </span>
                 })
             }}
             {move || {
