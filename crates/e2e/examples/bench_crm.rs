@@ -13,8 +13,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use devserver::{Running, ServiceNowField, ServiceNowRecord};
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, sign_in, wait_for_role};
-use fantoccini::{Client, Locator};
+use e2e::{Browser, PATIENCE, by_role, devserver, enter_widget, eventually, sign_in, wait_for_role};
+use fantoccini::Client;
 use serde_json::json;
 use sip::agent::Event;
 
@@ -40,12 +40,6 @@ fn spread(values: &[f64]) -> String {
         }
         _ => "0 | – | – | –".into(),
     }
-}
-
-async fn enter_widget(client: &Client, frame: &str) {
-    client.enter_parent_frame().await.ok();
-    let frame = client.find(Locator::Css(frame)).await.expect("the widget's iframe");
-    frame.enter_frame().await.expect("enter the widget's iframe");
 }
 
 /// Records, in the CRM page, when the record pane shows each heading.

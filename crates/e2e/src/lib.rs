@@ -214,6 +214,14 @@ pub async fn wait_for_log(client: &fantoccini::Client, entry: &str) -> Vec<Strin
     .await
 }
 
+/// Enters the widget's frame (`frame`: its CSS selector, `#openframe` or `#softphone`) from
+/// wherever the client is in the host page.
+pub async fn enter_widget(client: &fantoccini::Client, frame: &str) {
+    client.enter_parent_frame().await.ok();
+    let frame = client.find(fantoccini::Locator::Css(frame)).await.expect("the widget's frame");
+    frame.enter_frame().await.expect("enter the widget's frame");
+}
+
 /// Types a lab user's credentials (`lab-USER-pw`) into the sign-in form and submits it.
 pub async fn submit_sign_in(client: &fantoccini::Client, user: &str) {
     let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("the Username box");

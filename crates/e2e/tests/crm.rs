@@ -8,15 +8,9 @@
 use std::time::Duration;
 
 use devserver::{ServiceNowField, ServiceNowInstance, ServiceNowRecord};
-use e2e::{Browser, PATIENCE, by_role, devserver, eventually, sign_in, signed_in_browser, wait_for_role};
+use e2e::{Browser, PATIENCE, by_role, devserver, enter_widget, eventually, sign_in, signed_in_browser, wait_for_role};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-
-async fn enter_widget(client: &Client, frame: &str) {
-    client.enter_parent_frame().await.ok();
-    let frame = client.find(Locator::Css(frame)).await.expect("the widget's iframe");
-    frame.enter_frame().await.expect("enter the widget's iframe");
-}
 
 /// Waits until the host page's element `css` contains `text`.
 async fn page_shows(client: &Client, css: &str, text: &str) {

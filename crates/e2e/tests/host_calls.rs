@@ -5,16 +5,10 @@
 //! Needs the Kamailio lab (`$LAB_WS_PORT`).
 
 use e2e::{
-    Browser, PATIENCE, audio_packets, by_role, devserver, eventually, sign_in, signed_in_browser, wait_for_log,
-    wait_for_role, wait_for_status,
+    Browser, PATIENCE, audio_packets, by_role, devserver, enter_widget, eventually, sign_in, signed_in_browser,
+    wait_for_log, wait_for_role, wait_for_status,
 };
 use fantoccini::{Client, Locator};
-
-async fn enter_widget(client: &Client, frame: &str) {
-    client.enter_parent_frame().await.ok();
-    let frame = client.find(Locator::Css(frame)).await.expect("the widget's iframe");
-    frame.enter_frame().await.expect("enter the widget's iframe");
-}
 
 /// Waits until the host page's element `css` reads `expected`.
 async fn host_text_becomes(client: &Client, css: &str, expected: &str) {

@@ -2,16 +2,10 @@
 //! record's phone number lands in its dial pad.
 
 use e2e::{
-    Browser, PATIENCE, by_role, devserver, eventually, host_log, screenshot, wait_for_log, wait_for_role,
+    Browser, PATIENCE, by_role, devserver, enter_widget, eventually, host_log, screenshot, wait_for_log, wait_for_role,
     wait_for_status,
 };
 use fantoccini::{Client, Locator};
-
-async fn enter_widget(client: &Client, frame: &str) {
-    client.enter_parent_frame().await.ok();
-    let frame = client.find(Locator::Css(frame)).await.expect("the widget's iframe");
-    frame.enter_frame().await.expect("enter the widget's iframe");
-}
 
 async fn leave_widget(client: &Client) {
     client.enter_parent_frame().await.expect("back to the host page");

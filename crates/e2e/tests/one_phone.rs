@@ -7,17 +7,11 @@
 use std::time::{Duration, Instant};
 
 use e2e::{
-    Browser, PATIENCE, audio_packets, by_role, devserver, eventually, sign_in, signed_in_browser, sounds_playing,
-    wait_for_role, wait_for_sounds, wait_for_status,
+    Browser, PATIENCE, audio_packets, by_role, devserver, enter_widget, eventually, sign_in, signed_in_browser,
+    sounds_playing, wait_for_role, wait_for_sounds, wait_for_status,
 };
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
-
-async fn enter_widget(client: &Client) {
-    client.enter_parent_frame().await.ok();
-    let frame = client.find(Locator::Css("#openframe")).await.expect("the widget's iframe");
-    frame.enter_frame().await.expect("enter the widget's iframe");
-}
 
 /// The contact addresses Kamailio holds for `user`.
 fn contacts(user: &str) -> Vec<String> {
@@ -69,7 +63,7 @@ async fn open_servicenow_tab(client: &Client, url: &str) -> WindowHandle {
     let tab = client.new_window(true).await.expect("a new tab").handle;
     client.switch_to_window(tab.clone()).await.unwrap();
     client.goto(url).await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     tab
 }
 
@@ -82,7 +76,7 @@ async fn two_crm_tabs_share_one_registration_ring_in_one_place_and_answer_from_e
     e2e::record_page_errors(client).await;
     client.goto(&servicenow).await.unwrap();
     let first = client.window().await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     sign_in(client, "1061").await;
     home_says(client, "The phone is in this window.").await;
     let second = open_servicenow_tab(client, &servicenow).await;
@@ -97,13 +91,13 @@ async fn two_crm_tabs_share_one_registration_ring_in_one_place_and_answer_from_e
     wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the mirror shows the call");
     assert!(sounds_playing(client).await.is_empty(), "the mirror stays silent");
     client.switch_to_window(first.clone()).await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the owner shows the call");
     wait_for_sounds(client, &["ringtone"]).await;
 
     // Answered in the tab that does not hold the phone.
     client.switch_to_window(second.clone()).await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
     eventually("audio both ways, shown in the mirror", || async {
         let (sent, received) = call_packets(client).await;
@@ -111,7 +105,7 @@ async fn two_crm_tabs_share_one_registration_ring_in_one_place_and_answer_from_e
     })
     .await;
     client.switch_to_window(first).await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     assert!(sounds_playing(client).await.is_empty(), "the ringtone stopped");
     let (_, caller_received) = call_packets(&caller.client).await;
     assert!(caller_received > 0, "the caller hears the agent");
@@ -167,7 +161,7 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     let servicenow = format!("{}/", server.servicenow);
     client.goto(&servicenow).await.unwrap();
     let crm = client.window().await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     sign_in(client, "1063").await;
     let pop_out_button = by_role(client, "button", "Pop out").await.expect("Pop out in the CRM page");
     let clicked = Instant::now();
@@ -179,7 +173,7 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     home_says(client, "The phone is in this window, the pop-out.").await;
     bindings_become("1063", 1).await;
     client.switch_to_window(crm.clone()).await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     home_says(client, "The phone is in the pop-out window.").await;
     assert!(by_role(client, "button", "Pop out").await.is_err(), "no second pop-out");
 
@@ -198,7 +192,7 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     client.enter_parent_frame().await.ok();
     let reloaded = Instant::now();
     client.refresh().await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the reloaded frame shows the call");
     eprintln!("CRM reload → the call shown in the new frame: {:?}", reloaded.elapsed());
     home_says(client, "The phone is in the pop-out window.").await;
@@ -227,7 +221,7 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     eprintln!("pop-out closed → the CRM page registered: {took:?}");
     assert!(took < Duration::from_secs(2), "registration restored after {took:?}");
     client.switch_to_window(crm).await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     home_says(client, "The phone is in this window.").await;
     wait_for_status(client, "Registered as 1063").await;
     caller.close().await;
@@ -256,7 +250,7 @@ async fn pop_out_during_a_call_keeps_the_call_where_it_is_and_takes_the_phone_wh
     let client = &agent.client;
     client.goto(&format!("{}/", server.servicenow)).await.unwrap();
     let crm = client.window().await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     sign_in(client, "1065").await;
     let caller = colleague(&server.widget, "1066").await;
     calls(&caller, "1065").await;
@@ -353,7 +347,7 @@ async fn messages_from_other_origins_cannot_take_or_drive_the_phone() {
     let agent = Browser::start().await;
     let client = &agent.client;
     client.goto(&format!("{}/", server.servicenow)).await.unwrap();
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     sign_in(client, "1069").await;
     home_says(client, "The phone is in this window.").await;
     let registered = contacts("1069");
@@ -375,7 +369,7 @@ async fn messages_from_other_origins_cannot_take_or_drive_the_phone() {
         client.execute(script, vec![text.into()]).await.unwrap();
     }
     tokio::time::sleep(Duration::from_secs(4)).await;
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     assert!(phone_home(client).await.contains("The phone is in this window."), "{}", phone_home(client).await);
     assert!(by_role(client, "region", "Active call").await.is_err(), "nothing was dialled");
     wait_for_status(client, "Registered as 1069").await;

@@ -4,19 +4,13 @@
 //! the record's activity timeline and stay there across page loads. The org's state is read
 //! back through `devserver::Running::salesforce_org`.
 
-use e2e::{Browser, by_role, devserver, eventually, host_log, wait_for_log, wait_for_role};
+use e2e::{Browser, by_role, devserver, enter_widget, eventually, host_log, wait_for_log, wait_for_role};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-async fn enter_widget(client: &Client) {
-    client.enter_parent_frame().await.ok();
-    let frame = client.find(Locator::Css("#softphone")).await.expect("the softphone frame");
-    frame.enter_frame().await.expect("enter the softphone frame");
-}
-
 /// Runs `script` in the softphone frame; it ends by calling `done(value)`.
 async fn in_frame(client: &Client, script: &str) -> Value {
-    enter_widget(client).await;
+    enter_widget(client, "#softphone").await;
     let value = client.execute_async(&format!("const done = arguments[0];\n{script}"), vec![]).await.expect(script);
     client.enter_parent_frame().await.expect("back to the host page");
     value

@@ -12,18 +12,12 @@ use std::time::Duration;
 
 use e2e::{
     Browser, LabTls, PATIENCE, Recorder, by_role, check_page_error_recorder, csp_violations, devserver_over_https,
-    dial_and_answer, hang_up, hears, page_errors, record_csp_violations, record_page_errors, sign_in, wait_for_log,
-    wait_for_role, watch_peer_connections,
+    dial_and_answer, enter_widget, hang_up, hears, page_errors, record_csp_violations, record_page_errors, sign_in,
+    wait_for_log, wait_for_role, watch_peer_connections,
 };
 use fantoccini::{Client, Locator};
 
 /// Enters the OpenFrame panel's frame (from the top page).
-async fn enter_widget(client: &Client) {
-    client.enter_parent_frame().await.expect("back to the top page");
-    let frame = client.find(Locator::Css("#openframe")).await.expect("the widget's iframe");
-    frame.enter_frame().await.expect("enter the widget's iframe");
-}
-
 /// An agent signed in inside ServiceNow's OpenFrame panel, in a browser that trusts the lab's
 /// CA, recording page errors and CSP violations (top page and widget) and watching its calls.
 async fn agent_in_servicenow(tls: &LabTls, servicenow: &str, user: &str) -> Browser {
@@ -35,7 +29,7 @@ async fn agent_in_servicenow(tls: &LabTls, servicenow: &str, user: &str) -> Brow
     client.goto(&format!("{servicenow}/")).await.expect("open the ServiceNow emulator");
     wait_for_log(client, "ok setSize").await;
     check_page_error_recorder(client).await;
-    enter_widget(client).await;
+    enter_widget(client, "#openframe").await;
     check_page_error_recorder(client).await;
     sign_in(client, user).await;
     browser
@@ -62,7 +56,7 @@ async fn all_secure(client: &Client, who: &str) {
         assert_eq!(insecure, Vec::<String>::new(), "{who}: {frame} loaded these over plain http");
         assert_eq!(csp_violations(client).await, Vec::<String>::new(), "{who}: {frame}'s CSP violations");
         assert_eq!(page_errors(client).await, Vec::<String>::new(), "{who}: {frame}'s page errors");
-        enter_widget(client).await;
+        enter_widget(client, "#openframe").await;
     }
 }
 
