@@ -177,11 +177,8 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     home_says(client, "The phone is in the pop-out window.").await;
     assert!(by_role(client, "button", "Pop out").await.is_err(), "no second pop-out");
 
-    let caller = Browser::start().await;
-    e2e::watch_peer_connections(&caller.client).await;
-    caller.client.goto(&format!("{}/", server.widget)).await.unwrap();
-    sign_in(&caller.client, "1064").await;
-    by_role(&caller.client, "textbox", "Number").await.unwrap().send_keys("1063\u{e007}").await.unwrap();
+    let caller = e2e::signed_in_browser_watching_audio(&server.widget, "1064").await;
+    calls(&caller, "1063").await;
     // Answered from the CRM page, which only shows the phone.
     wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the CRM page shows the call");
     by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
@@ -228,15 +225,6 @@ async fn the_pop_out_keeps_the_call_through_crm_reloads_and_gives_the_phone_back
     agent.close().await;
 }
 
-/// A colleague's browser in the pop-out view, signed in as `user`, whose audio the test reads.
-async fn colleague(widget: &str, user: &str) -> Browser {
-    let browser = Browser::start().await;
-    e2e::watch_peer_connections(&browser.client).await;
-    browser.client.goto(&format!("{widget}/")).await.unwrap();
-    sign_in(&browser.client, user).await;
-    browser
-}
-
 /// The colleague calls `number`.
 async fn calls(colleague: &Browser, number: &str) {
     let dial_pad = by_role(&colleague.client, "textbox", "Number").await.unwrap();
@@ -252,7 +240,7 @@ async fn pop_out_during_a_call_keeps_the_call_where_it_is_and_takes_the_phone_wh
     let crm = client.window().await.unwrap();
     enter_widget(client, "#openframe").await;
     sign_in(client, "1065").await;
-    let caller = colleague(&server.widget, "1066").await;
+    let caller = e2e::signed_in_browser_watching_audio(&server.widget, "1066").await;
     calls(&caller, "1065").await;
     wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
     by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
@@ -305,7 +293,7 @@ async fn salesforce_classic_navigation_during_a_popped_out_call_keeps_the_call_a
     sign_in(client, "1067").await;
     by_role(client, "button", "Pop out").await.unwrap().click().await.unwrap();
     home_says(client, "The phone is in the pop-out window.").await;
-    let caller = colleague(&server.widget, "1068").await;
+    let caller = e2e::signed_in_browser_watching_audio(&server.widget, "1068").await;
     calls(&caller, "1067").await;
     wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the softphone shows the call");
     by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
