@@ -26,7 +26,7 @@ pub const CAPACITY: usize = 5_000;
 pub const SHOWN_FAILED_AFTER: u32 = 3;
 
 /// What the CRM (or the way to it) answered a post.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PostOutcome {
     /// The CRM has the log.
     Posted,

@@ -19,6 +19,7 @@ use crate::browser::wakeable_sleep;
 use crate::desk::{AppEvent, DeskEvent};
 use crate::host::{Host, HostError};
 use crate::session::PhoneSession;
+use crate::sync::crm_work::{CrmAnswer, CrmFailure, CrmWork};
 use crate::ui::PhoneState;
 
 /// The CRM link; cloning shares it.
@@ -41,6 +42,10 @@ struct Inner {
     wake: RefCell<Option<js_sys::Function>>,
     /// The last problem of the durable copy, shown with the Activity list.
     store_problem: RefCell<Option<String>>,
+    /// The host attached: this window can do CRM work, its own or an owner's.
+    attached: Cell<bool>,
+    /// Tells the phone's other windows that this one can do CRM work for them.
+    offer: RefCell<Option<Box<dyn Fn()>>>,
 }
 
 impl CrmLink {
@@ -58,6 +63,8 @@ impl CrmLink {
             again: Cell::new(false),
             wake: RefCell::new(None),
             store_problem: RefCell::new(None),
+            attached: Cell::new(false),
+            offer: RefCell::new(None),
         }))
     }
 
@@ -85,11 +92,31 @@ impl CrmLink {
         self.kick();
     }
 
-    /// The host attached (or failed to): logs waiting for a CRM may go.
-    /// A CRM whose REST API wants the agent's permission first shows Authorise at once, rather
-    /// than at the first call.
+    /// From now on `offer` tells the phone's other windows that this one, attached to its CRM,
+    /// can do their CRM work: when the host attaches, when the agent authorised the CRM, and
+    /// when asked ([`CrmLink::offer`]).
+    pub(super) fn offer_with(&self, offer: impl Fn() + 'static) {
+        *self.0.offer.borrow_mut() = Some(Box::new(offer));
+    }
+
+    /// Offers this window's CRM to the other windows, if it is attached to one.
+    pub(super) fn offer(&self) {
+        if let Some(offer) = self.0.offer.borrow().as_ref().filter(|_| self.0.attached.get()) {
+            offer();
+        }
+    }
+
+    /// The host attached (for the pop-out: a CRM window offered itself): logs waiting for a
+    /// CRM, or for the agent's permission, may go. A CRM whose REST API wants the agent's
+    /// permission first shows Authorise at once, rather than at the first call.
     pub(super) fn host_attached(&self) {
-        self.0.outbox.borrow_mut().release(Hold::NoHost, now());
+        self.0.attached.set(true);
+        {
+            let mut outbox = self.0.outbox.borrow_mut();
+            outbox.release(Hold::NoHost, now());
+            outbox.release(Hold::Unauthorised, now());
+        }
+        self.offer();
         self.kick();
         let link = self.clone();
         spawn_local(async move {
@@ -111,15 +138,7 @@ impl CrmLink {
         match event {
             AppEvent::FindRecords { call, number, direction } => self.find(*call, number.clone(), *direction, session),
             AppEvent::OpenRecord(record) => self.open(record.clone()),
-            AppEvent::OpenNewRecord(number) => {
-                let link = self.clone();
-                let number = number.clone();
-                spawn_local(async move {
-                    if let Err(error) = link.0.host.open_new_record(&number).await {
-                        link.tell(format!("The new-record form could not open: {error}."));
-                    }
-                });
-            }
+            AppEvent::OpenNewRecord(number) => self.open_new(number.clone()),
             AppEvent::Log { log, complete } => self.keep(log.clone(), *complete),
             AppEvent::Ringing { .. } | AppEvent::Answered { .. } | AppEvent::Ended(_) => {}
         }
@@ -142,6 +161,7 @@ impl CrmLink {
                 Ok(()) => {
                     link.0.outbox.borrow_mut().release(Hold::Unauthorised, now());
                     link.0.dirty.set(true);
+                    link.offer();
                     link.kick();
                 }
                 Err(error) => link.tell(format!("Authorisation did not complete: {error}.")),
@@ -174,6 +194,44 @@ impl CrmLink {
                 link.tell(format!("{} could not be opened: {error}.", record.name));
             }
         });
+    }
+
+    fn open_new(&self, number: String) {
+        let link = self.clone();
+        spawn_local(async move {
+            if let Err(error) = link.0.host.open_new_record(&number).await {
+                link.tell(format!("The new-record form could not open: {error}."));
+            }
+        });
+    }
+
+    /// Does CRM work for the owner of the phone (the pop-out, which has no CRM page) with this
+    /// window's host. Opening a record only starts here: its failure is shown in this window,
+    /// where the agent looks for the record.
+    pub(super) async fn work_for_owner(&self, work: CrmWork) -> CrmAnswer {
+        if !self.0.attached.get() {
+            return CrmAnswer::Failed(CrmFailure::NotAttached);
+        }
+        let host = &self.0.host;
+        match work {
+            CrmWork::FindRecords { number, direction } => match host.find_records(&number, direction).await {
+                Ok(records) => CrmAnswer::Records(records),
+                Err(error) => CrmAnswer::Failed(CrmFailure::of(error)),
+            },
+            CrmWork::OpenRecord(record) => {
+                self.open(record);
+                CrmAnswer::Started
+            }
+            CrmWork::OpenNewRecord(number) => {
+                self.open_new(number);
+                CrmAnswer::Started
+            }
+            CrmWork::PostLog { log, update } => CrmAnswer::Posted(host.post_log(&log, update).await),
+            CrmWork::NeedsAuthorisation => match host.needs_authorisation().await {
+                Ok(needed) => CrmAnswer::NeedsAuthorisation(needed),
+                Err(error) => CrmAnswer::Failed(CrmFailure::of(error)),
+            },
+        }
     }
 
     fn keep(&self, log: CallLog, complete: bool) {

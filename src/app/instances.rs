@@ -20,9 +20,11 @@ use leptos::prelude::{TimeoutHandle, set_timeout_with_handle};
 use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent, Window};
 
+use crate::activity::RecordRef;
 use crate::command::Command;
 use crate::credentials::KeptSignIn;
 use crate::model::PhoneSnapshot;
+use crate::sync::crm_work::{CrmAnswer, CrmWork};
 use crate::sync::envelope::{Body, Envelope, Seen};
 use crate::sync::home::PhoneHome;
 use crate::sync::message::{Message, PeerId, Place};
@@ -55,6 +57,35 @@ pub enum SyncEvent {
     PopIn,
     /// Another instance started: the owner tells it what it needs.
     Joined,
+    /// A mirror's Dial, with the CRM record it was dialled from.
+    Dial {
+        /// The number.
+        number: String,
+        /// The record the call is logged against.
+        record: Option<RecordRef>,
+    },
+    /// A framed instance attached to its CRM offers to do the owner's CRM work.
+    CrmReady(PeerId),
+    /// That instance went away.
+    CrmGone(PeerId),
+    /// The owner looks for a framed instance to do its CRM work.
+    CrmWanted,
+    /// The owner asks this framed instance for CRM work.
+    CrmWork {
+        /// The owner.
+        from: PeerId,
+        /// The work's number, for the answer.
+        id: u32,
+        /// What to do.
+        work: CrmWork,
+    },
+    /// A framed instance answered the owner's CRM work.
+    CrmAnswer {
+        /// The work's number.
+        id: u32,
+        /// What came of it.
+        answer: CrmAnswer,
+    },
 }
 
 /// Where the app hears what an instance must do.
@@ -78,6 +109,8 @@ struct Inner {
     windows: RefCell<Vec<Window>>,
     /// Whether another instance has been heard: before that, nothing is published.
     company: Cell<bool>,
+    /// Whether this instance offered to do CRM work: it says when it goes away.
+    offered_crm: Cell<bool>,
     timer: RefCell<Option<TimeoutHandle>>,
     /// The app's handler, once the phone's parts exist; until then events wait in `queued`.
     on: RefCell<Option<Handler>>,
@@ -121,6 +154,7 @@ impl Instances {
             channel: BroadcastChannel::new(CHANNEL).ok(),
             windows: RefCell::new(windows),
             company: Cell::new(false),
+            offered_crm: Cell::new(false),
             timer: RefCell::new(None),
             on: RefCell::new(None),
             queued: RefCell::new(Vec::new()),
@@ -183,6 +217,12 @@ impl Instances {
         }
     }
 
+    /// Offers this instance's CRM (it is attached to one) to do an owner's CRM work.
+    pub fn offer_crm(&self) {
+        self.0.offered_crm.set(true);
+        self.send(Body::CrmReady);
+    }
+
     /// Joins a window this one opened (the pop-out) and says hello to it.
     pub fn link(&self, window: Window) {
         self.remember_window(&window);
@@ -238,7 +278,11 @@ impl Instances {
             // the page cuts off as such, which stopping it here first would prevent.
             let actions = inner.ownership.borrow_mut().leave();
             let release = actions.into_iter().filter(|action| matches!(action, Action::Send(_))).collect();
-            Instances(inner).apply(release);
+            let instances = Instances(inner);
+            if instances.0.offered_crm.get() {
+                instances.send(Body::CrmGone);
+            }
+            instances.apply(release);
         });
         let _ = window.add_event_listener_with_callback("pagehide", on_page_hide.as_ref().unchecked_ref());
         on_page_hide.forget();
@@ -266,6 +310,7 @@ impl Instances {
             Role::Owner | Role::Finding => false,
         };
         let owner = self.owns();
+        let to_me = |to: &PeerId| *to == self.0.me;
         match envelope.body {
             Body::Ownership(message) => {
                 let hello = matches!(message, Message::Hello { .. });
@@ -278,6 +323,15 @@ impl Instances {
             Body::Snapshot(snapshot) if from_owner => self.emit(SyncEvent::Snapshot(snapshot)),
             Body::KeptSignIn(kept) if from_owner => self.emit(SyncEvent::KeptSignIn(kept)),
             Body::PopIn if owner && self.0.place == Place::PopOut => self.emit(SyncEvent::PopIn),
+            Body::Dial { number, record } if owner => self.emit(SyncEvent::Dial { number, record }),
+            Body::CrmReady if owner => self.emit(SyncEvent::CrmReady(envelope.from)),
+            Body::CrmGone => self.emit(SyncEvent::CrmGone(envelope.from)),
+            Body::CrmWanted if from_owner => self.emit(SyncEvent::CrmWanted),
+            // Only the owner's work is done, and only by the instance it asked.
+            Body::CrmWork { to, id, work } if from_owner && to_me(&to) => {
+                self.emit(SyncEvent::CrmWork { from: envelope.from, id, work })
+            }
+            Body::CrmAnswer { to, id, answer } if owner && to_me(&to) => self.emit(SyncEvent::CrmAnswer { id, answer }),
             body if owner => {
                 if let Some(command) = body.into_command() {
                     self.emit(SyncEvent::Command(command));

@@ -98,10 +98,19 @@ async fn start(boot: RwSignal<Boot>) {
     // A Salesforce page whose URL does not say Lightning or Classic answers one library only.
     let placement = host::settle(placement).await;
     mark_host(placement.kind);
-    let host = host::for_placement(&placement, &config.crm);
+    // The pop-out does its CRM work through a framed window attached to the CRM.
+    let remote = (placement.kind == HostKind::Standalone).then(|| {
+        let instances = instances.clone();
+        Rc::new(host::RemoteHost::new(move |body| instances.send(body)))
+    });
+    let host = match &remote {
+        Some(remote) => remote.clone() as Rc<dyn Host>,
+        None => host::for_placement(&placement, &config.crm),
+    };
     let dialled_from = Rc::new(RefCell::new(DialledFrom::default()));
     let origin = placement.origin.as_ref().map(ToString::to_string);
-    let (state, link) = wire(placement.kind, &config, host.clone(), origin, dialled_from.clone(), instances);
+    let parts = Parts { host: host.clone(), remote, origin, dialled_from: dialled_from.clone(), instances };
+    let (state, link) = wire(placement.kind, &config, parts);
     boot.set(Boot::Ready(Box::new(state)));
     let events: EventSink = {
         let host = host.clone();
@@ -134,37 +143,46 @@ impl DialledFrom {
     }
 }
 
+/// What start-up found, for [`wire`] to join together.
+struct Parts {
+    /// The CRM page's host (or the pop-out's).
+    host: Rc<dyn Host>,
+    /// In the pop-out: the same host, whose CRM work a framed window does.
+    remote: Option<Rc<host::RemoteHost>>,
+    /// The CRM page's origin, which names the outbox.
+    origin: Option<String>,
+    dialled_from: Rc<RefCell<DialledFrom>>,
+    instances: Instances,
+}
+
 /// Makes the components' state, the session behind their commands, the CRM link, and the
 /// routes between them, the host and the phone's other windows; the phone starts here if this
 /// window owns it.
-fn wire(
-    kind: HostKind,
-    config: &crate::config::Config,
-    host: Rc<dyn Host>,
-    origin: Option<String>,
-    dialled_from: Rc<RefCell<DialledFrom>>,
-    joined: Instances,
-) -> (PhoneState, crm::CrmLink) {
+fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneState, crm::CrmLink) {
+    let Parts { host, remote, origin, dialled_from, instances: joined } = parts;
     let session = StoredValue::new_local(None::<PhoneSession>);
     let link = StoredValue::new_local(None::<crm::CrmLink>);
     let instances = StoredValue::new_local(Some(joined.clone()));
     let shown = StoredValue::new_local(None::<PhoneState>);
     // Carries a command out on the phone in this window.
-    let carry_out: Rc<dyn Fn(Command)> = Rc::new(move |command| {
-        let Some(session) = session.get_value() else { return };
-        match (command, link.get_value()) {
-            (Command::Dial(number), _) => {
-                let record = dialled_from.borrow().record_for(&number);
-                session.dial(number, record);
+    let carry_out: Rc<dyn Fn(Command)> = Rc::new({
+        let dialled_from = dialled_from.clone();
+        move |command| {
+            let Some(session) = session.get_value() else { return };
+            match (command, link.get_value()) {
+                (Command::Dial(number), _) => {
+                    let record = dialled_from.borrow().record_for(&number);
+                    session.dial(number, record);
+                }
+                (Command::RetryLog(key), Some(link)) => link.retry(&key),
+                (Command::AuthoriseCrm, Some(link)) => link.authorise(),
+                (Command::SignOut, _) => {
+                    session.run(Command::SignOut);
+                    // The other windows forget the sign-in too, so that none brings it back.
+                    instances.with_value(|i| i.as_ref().map(|i| i.send(Body::KeptSignIn(None))));
+                }
+                (command, _) => session.run(command),
             }
-            (Command::RetryLog(key), Some(link)) => link.retry(&key),
-            (Command::AuthoriseCrm, Some(link)) => link.authorise(),
-            (Command::SignOut, _) => {
-                session.run(Command::SignOut);
-                // The other windows forget the sign-in too, so that none brings it back.
-                instances.with_value(|i| i.as_ref().map(|i| i.send(Body::KeptSignIn(None))));
-            }
-            (command, _) => session.run(command),
         }
     });
     // Sends a command to where the phone runs; held until that is known (a sign-in typed in
@@ -177,7 +195,14 @@ fn wire(
             match instances.home() {
                 PhoneHome::Finding => pending.update_value(|held| held.push(command)),
                 home if home.here() => carry_out(command),
-                _ => instances.send(Body::for_command(command)),
+                // The owner's window may have no CRM page to know the record by.
+                _ => match command {
+                    Command::Dial(number) => {
+                        let record = dialled_from.borrow().record_for(&number);
+                        instances.send(Body::Dial { number, record });
+                    }
+                    command => instances.send(Body::for_command(command)),
+                },
             }
         })
     };
@@ -221,10 +246,17 @@ fn wire(
     };
     let running = PhoneSession::new(config.clone(), show, tell);
     session.set_value(Some(running.clone()));
+    if kind != HostKind::Standalone {
+        let instances = joined.clone();
+        crm_link.offer_with(move || instances.offer_crm());
+    }
     let handed = Rc::new(RefCell::new(None::<KeptSignIn>));
     let on_sync = move |event: SyncEvent| match event {
         SyncEvent::Home(home) => state.home.set(home),
         SyncEvent::Own => {
+            if let Some(remote) = &remote {
+                remote.look_for_crm();
+            }
             // Whatever a mirror showed of the owner before is not this phone's.
             state.show(PhoneSnapshot::default());
             match handed.borrow_mut().take() {
@@ -246,6 +278,31 @@ fn wire(
             *handed.borrow_mut() = kept;
         }
         SyncEvent::PopIn => instances.with_value(|i| i.as_ref().map(|i| windows::pop_in(i, state))).unwrap_or_default(),
+        SyncEvent::Dial { number, record } => running.dial(number, record),
+        SyncEvent::CrmReady(peer) => {
+            if let (Some(remote), Some(link)) = (&remote, link.get_value()) {
+                remote.served_by(peer);
+                link.host_attached();
+            }
+        }
+        SyncEvent::CrmGone(peer) => {
+            if let Some(remote) = &remote {
+                remote.gone(&peer);
+            }
+        }
+        SyncEvent::CrmWanted => link.with_value(|link| link.as_ref().map(crm::CrmLink::offer)).unwrap_or_default(),
+        SyncEvent::CrmWork { from, id, work } => {
+            let (Some(link), Some(instances)) = (link.get_value(), instances.get_value()) else { return };
+            spawn_local(async move {
+                let answer = link.work_for_owner(work).await;
+                instances.send(Body::CrmAnswer { to: from, id, answer });
+            });
+        }
+        SyncEvent::CrmAnswer { id, answer } => {
+            if let Some(remote) = &remote {
+                remote.answer(id, answer);
+            }
+        }
         SyncEvent::Joined => instances.with_value(|i| {
             let Some(instances) = i else { return };
             instances.publish(&state.snapshot());

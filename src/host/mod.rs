@@ -7,6 +7,7 @@ mod message_guard;
 mod opencti_classic;
 mod opencti_lightning;
 mod openframe;
+mod remote;
 mod salesforce_log;
 mod servicenow_fetch;
 mod servicenow_oauth;
@@ -24,6 +25,7 @@ use crate::config::{CrmSettings, PanelSettings};
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
+pub use remote::RemoteHost;
 pub use servicenow_oauth::s256_challenge;
 
 /// What a host tells the phone.

@@ -8,7 +8,9 @@ use std::collections::{HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::crm_work::{CrmAnswer, CrmWork};
 use super::message::{Message, MessageError, PeerId};
+use crate::activity::RecordRef;
 use crate::command::Command;
 use crate::credentials::KeptSignIn;
 use crate::model::PhoneSnapshot;
@@ -43,6 +45,38 @@ pub enum Body {
     KeptSignIn(Option<KeptSignIn>),
     /// A mirror asks the pop-out to give the phone back and close.
     PopIn,
+    /// A mirror's Dial, with the CRM record it was dialled from: the owner's window may have
+    /// no CRM page to know it by.
+    Dial {
+        /// The number as typed or clicked.
+        number: String,
+        /// The record the call is logged against.
+        record: Option<RecordRef>,
+    },
+    /// A framed instance attached to its CRM offers to do the CRM work of an owner without one.
+    CrmReady,
+    /// An owner without a CRM asks which framed instance can do its CRM work.
+    CrmWanted,
+    /// A framed instance that offered CRM work goes away.
+    CrmGone,
+    /// The owner asks one framed instance for CRM work.
+    CrmWork {
+        /// The framed instance asked.
+        to: PeerId,
+        /// The owner's number for this piece of work, repeated in the answer.
+        id: u32,
+        /// What to do.
+        work: CrmWork,
+    },
+    /// A framed instance's answer to the owner's work.
+    CrmAnswer {
+        /// The owner that asked.
+        to: PeerId,
+        /// The work's number.
+        id: u32,
+        /// What came of it.
+        answer: CrmAnswer,
+    },
 }
 
 impl Body {
@@ -162,6 +196,12 @@ mod tests {
             Body::KeptSignIn(Some(kept)),
             Body::KeptSignIn(None),
             Body::PopIn,
+            Body::Dial { number: "+14155550131".into(), record: None },
+            Body::CrmReady,
+            Body::CrmWanted,
+            Body::CrmGone,
+            Body::CrmWork { to: peer("b2"), id: 7, work: CrmWork::OpenNewRecord("1002".into()) },
+            Body::CrmAnswer { to: peer("b2"), id: 7, answer: CrmAnswer::Started },
         ] {
             let sent = envelope(body);
             assert_eq!(Envelope::parse(&sent.to_text()), Ok(sent.clone()), "{}", sent.to_text());

@@ -1,8 +1,9 @@
 //! One phone per agent across CRM tabs and the pop-out: one registration in Kamailio whatever
 //! the number of windows, one place that rings, every window showing the calls and taking
 //! commands; the pop-out keeps calls through the CRM page's reloads, and the CRM page takes
-//! the phone back when the pop-out closes. Messages from other origins are ignored.
-//! Needs the Kamailio lab (`$LAB_WS_PORT`, `$LAB_DIR` for its control socket); agents 1061–1070.
+//! the phone back when the pop-out closes; with the phone popped out, the CRM page still pops
+//! callers' records and every call is logged. Messages from other origins are ignored.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`, `$LAB_DIR` for its control socket); agents 1061–1073.
 
 use std::time::{Duration, Instant};
 
@@ -362,5 +363,84 @@ async fn messages_from_other_origins_cannot_take_or_drive_the_phone() {
     assert!(by_role(client, "region", "Active call").await.is_err(), "nothing was dialled");
     wait_for_status(client, "Registered as 1069").await;
     assert_eq!(contacts("1069"), registered, "the same registration");
+    agent.close().await;
+}
+
+/// Fills the wrap-up form of the call with `party` with `notes`, and closes it.
+async fn wrap_up(client: &Client, party: &str, notes: &str) {
+    let form = format!("Wrap-up: {party}");
+    wait_for_role(client, "region", &form, PATIENCE).await.expect("the wrap-up form");
+    by_role(client, "textbox", "Notes").await.expect("the Notes box").send_keys(notes).await.unwrap();
+    by_role(client, "button", "Done").await.unwrap().click().await.unwrap();
+    eventually("the wrap-up form to close", || async { by_role(client, "region", &form).await.is_err().then_some(()) })
+        .await;
+}
+
+#[tokio::test]
+async fn with_the_phone_popped_out_the_crm_page_pops_callers_and_logs_every_call() {
+    let server = devserver().await;
+    let org = server.salesforce_org();
+    org.add_record(serde_json::json!({"Id": "003Dn00000RosaQuin", "objectType": "Contact", "Name": "Rosa Quint",
+        "idField": "contactId", "fields": [["Phone", "1072", "phone"]]}));
+    org.add_record(serde_json::json!({"Id": "003Dn00000TeoVarga", "objectType": "Contact", "Name": "Teo Varga",
+        "idField": "contactId", "fields": [["Phone", "1073", "phone"]]}));
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/lightning", server.salesforce)).await.unwrap();
+    let crm = client.window().await.unwrap();
+    enter_widget(client, "#softphone").await;
+    sign_in(client, "1071").await;
+    by_role(client, "button", "Pop out").await.unwrap().click().await.unwrap();
+    home_says(client, "The phone is in the pop-out window.").await;
+    let pop_out = other_window(client, &crm).await;
+
+    // A caller: the CRM page pops the caller's Contact while the pop-out rings.
+    let caller = e2e::signed_in_browser_watching_audio(&server.widget, "1072").await;
+    calls(&caller, "1071").await;
+    eventually("the caller's Contact to pop in the CRM page", || async {
+        org.screen_pops().iter().any(|pop| pop["recordId"] == "003Dn00000RosaQuin").then_some(())
+    })
+    .await;
+    client.switch_to_window(pop_out.clone()).await.unwrap();
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the pop-out rings");
+    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
+    e2e::hears(&caller.client, "the caller").await;
+    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
+    wrap_up(client, "1072", "Asked for the spring catalogue").await;
+    let task = eventually("the inbound call's Task in the org", || async {
+        org.tasks().into_iter().find(|task| task["WhoId"] == "003Dn00000RosaQuin")
+    })
+    .await;
+    assert_eq!(task["CallType"], "Inbound", "{task}");
+    assert_eq!(task["Description"], "Asked for the spring catalogue", "{task}");
+    caller.close().await;
+
+    // An outbound call clicked on a Contact's number in the CRM page is placed by the pop-out
+    // and logged against that Contact.
+    let callee = e2e::signed_in_browser_watching_audio(&server.widget, "1073").await;
+    client.switch_to_window(crm).await.unwrap();
+    client.enter_parent_frame().await.ok();
+    client.find(Locator::Css("a[data-record-id='003Dn00000TeoVarga']")).await.unwrap().click().await.unwrap();
+    by_role(client, "link", "1073").await.expect("Teo Varga's number").click().await.unwrap();
+    enter_widget(client, "#softphone").await;
+    eventually("the clicked number in the dial pad", || async {
+        let value = by_role(client, "textbox", "Number").await.ok()?.prop("value").await.ok()??;
+        (value == "1073").then_some(())
+    })
+    .await;
+    by_role(client, "button", "Call").await.unwrap().click().await.unwrap();
+    wait_for_role(&callee.client, "alertdialog", "Incoming call", PATIENCE).await.expect("the callee rings");
+    by_role(&callee.client, "button", "Answer").await.unwrap().click().await.unwrap();
+    e2e::hears(&callee.client, "the callee").await;
+    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
+    wrap_up(client, "1073", "Confirmed the delivery date").await;
+    let task = eventually("the outbound call's Task in the org", || async {
+        org.tasks().into_iter().find(|task| task["WhoId"] == "003Dn00000TeoVarga")
+    })
+    .await;
+    assert_eq!(task["CallType"], "Outbound", "{task}");
+    assert_eq!(task["Description"], "Confirmed the delivery date", "{task}");
+    assert_eq!(org.tasks().len(), 2, "one Task per call: {:?}", org.tasks());
+    callee.close().await;
     agent.close().await;
 }
