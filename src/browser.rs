@@ -32,6 +32,13 @@ pub fn stop_tracks(stream: &web_sys::MediaStream) {
     }
 }
 
+/// Whether this page is framed (inside a CRM page) rather than a window of its own. `window.top`
+/// can be read across origins; a failure to read it counts as framed.
+pub fn framed() -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    !window.top().ok().flatten().is_some_and(|top| js_sys::Object::is(&top, &window))
+}
+
 /// Resolves after `millis` milliseconds (`setTimeout`).
 pub async fn sleep(millis: i32) {
     wakeable_sleep(millis).1.await;

@@ -14,8 +14,9 @@ use crate::config::Config;
 use crate::credentials;
 use crate::desk::{AppEvent, DeskEvent};
 use crate::devices::{self, Role};
-use crate::model::{PhoneSnapshot, Session};
+use crate::model::{CallView, PhoneSnapshot, Session};
 use crate::phone::{Keeping, PhoneOutputs, Softphone};
+use sip::agent::MovableCall;
 
 /// The session; cloning shares it.
 #[derive(Clone)]
@@ -33,6 +34,8 @@ struct Inner {
     generation: Cell<u32>,
     /// Who signed in last, whose history Sign out forgets.
     user: RefCell<Option<String>>,
+    /// A sign-in waits for the previous phone to stop before its phone starts.
+    signing_in: Cell<bool>,
 }
 
 impl PhoneSession {
@@ -45,6 +48,7 @@ impl PhoneSession {
             phone: RefCell::new(None),
             generation: Cell::new(0),
             user: RefCell::new(None),
+            signing_in: Cell::new(false),
         }))
     }
 
@@ -122,6 +126,41 @@ impl PhoneSession {
         }
     }
 
+    /// Whether a phone runs here (signed in or signing in, not stopping).
+    pub fn runs(&self) -> bool {
+        self.0.signing_in.get() || self.0.phone.borrow().as_ref().is_some_and(|phone| !phone.stopping())
+    }
+
+    /// Shows the running phone's model again: this window shows it from now on.
+    pub fn republish(&self) {
+        if let Some(phone) = self.0.phone.borrow().clone() {
+            phone.republish();
+        }
+    }
+
+    /// The dialogs of the calls that can move to another window of the phone: every call the
+    /// agent is on, talking or held (none while one rings, is being placed or transferred).
+    pub fn movable_calls(&self) -> Option<Vec<(MovableCall, CallView)>> {
+        let phone = self.0.phone.borrow().clone()?;
+        let calls = phone.calls();
+        if calls.is_empty() || !calls.iter().all(crate::sync::call_move::can_move) {
+            return None;
+        }
+        calls.into_iter().map(|view| Some((phone.movable(view.id)?, view))).collect()
+    }
+
+    /// Whether the phone here has calls.
+    pub fn has_calls(&self) -> bool {
+        self.0.phone.borrow().as_ref().is_some_and(|phone| !phone.calls().is_empty())
+    }
+
+    /// Takes over a call that another window of the phone holds.
+    pub fn take_over(&self, dialog: MovableCall, view: CallView) {
+        if let Some(phone) = self.0.phone.borrow().clone() {
+            phone.take_over(dialog, view);
+        }
+    }
+
     /// Tells the running phone's desk what the CRM found (the screen pop's search).
     pub fn tell(&self, event: DeskEvent) {
         if let Some(phone) = self.0.phone.borrow().clone() {
@@ -138,6 +177,7 @@ impl PhoneSession {
         (self.0.show)(PhoneSnapshot::session_only(Session::SigningIn, Some(user.clone())));
         let previous = self.0.phone.borrow_mut().take();
         let session = self.clone();
+        self.0.signing_in.set(true);
         spawn_local(async move {
             if let Some(previous) = previous {
                 previous.sign_out();
@@ -146,6 +186,7 @@ impl PhoneSession {
             if session.0.generation.get() != generation {
                 return; // Signed out, or signed in again, meanwhile.
             }
+            session.0.signing_in.set(false);
             match Softphone::sign_in(&session.0.config, credentials, keeping, session.outputs(generation)) {
                 Ok(phone) => *session.0.phone.borrow_mut() = Some(phone),
                 Err(error) => {
@@ -174,6 +215,7 @@ impl PhoneSession {
     }
 
     fn next_generation(&self) -> u32 {
+        self.0.signing_in.set(false);
         let generation = self.0.generation.get().wrapping_add(1);
         self.0.generation.set(generation);
         generation

@@ -24,6 +24,7 @@ use crate::activity::RecordRef;
 use crate::command::Command;
 use crate::credentials::KeptSignIn;
 use crate::model::PhoneSnapshot;
+use crate::sync::call_move::MovingCall;
 use crate::sync::crm_work::{CrmAnswer, CrmWork};
 use crate::sync::envelope::{Body, Envelope, Seen};
 use crate::sync::home::PhoneHome;
@@ -63,6 +64,15 @@ pub enum SyncEvent {
         number: String,
         /// The record the call is logged against.
         record: Option<RecordRef>,
+    },
+    /// The owner hands its calls in progress to this pop-out, which waits for the phone.
+    MoveCalls(Vec<MovingCall>),
+    /// The pop-out took a call over, or could not.
+    CallMoved {
+        /// The call's SIP Call-ID.
+        call_id: String,
+        /// What came of it.
+        result: Result<(), String>,
     },
     /// A framed instance attached to its CRM offers to do the owner's CRM work.
     CrmReady(PeerId),
@@ -324,6 +334,10 @@ impl Instances {
             Body::KeptSignIn(kept) if from_owner => self.emit(SyncEvent::KeptSignIn(kept)),
             Body::PopIn if owner && self.0.place == Place::PopOut => self.emit(SyncEvent::PopIn),
             Body::Dial { number, record } if owner => self.emit(SyncEvent::Dial { number, record }),
+            Body::MoveCalls(calls) if from_owner && self.0.place == Place::PopOut => {
+                self.emit(SyncEvent::MoveCalls(calls))
+            }
+            Body::CallMoved { call_id, result } if owner => self.emit(SyncEvent::CallMoved { call_id, result }),
             Body::CrmReady if owner => self.emit(SyncEvent::CrmReady(envelope.from)),
             Body::CrmGone => self.emit(SyncEvent::CrmGone(envelope.from)),
             Body::CrmWanted if from_owner => self.emit(SyncEvent::CrmWanted),

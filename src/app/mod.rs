@@ -20,11 +20,12 @@ use crate::browser::mark;
 use crate::command::{Command, Commands};
 use crate::config::{ConfigProblem, fetch_config};
 use crate::credentials::KeptSignIn;
-use crate::desk::AppEvent;
+use crate::desk::{AppEvent, DeskEvent};
 use crate::display_name::DisplayName;
 use crate::host::{self, DetectError, EventSink, Framing, Host, HostEvent, HostKind, check_standalone_framing, detect};
 use crate::model::PhoneSnapshot;
 use crate::session::PhoneSession;
+use crate::sync::call_move::{self, MovingCall};
 use crate::sync::envelope::Body;
 use crate::sync::home::PhoneHome;
 use crate::sync::message::Place;
@@ -229,20 +230,43 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
     let crm_link = crm::CrmLink::new(host.clone(), state, origin);
     link.set_value(Some(crm_link.clone()));
     let tell = move |event: AppEvent| {
+        if let (AppEvent::TookOver { call_id, result }, Some(instances)) = (&event, instances.get_value()) {
+            instances.send(Body::CallMoved { call_id: call_id.clone(), result: result.clone() });
+            // Nothing taken over: the phone runs in the window that has the calls.
+            let idle = session.get_value().is_some_and(|session| !session.has_calls());
+            if result.is_err() && !instances.owns() && idle {
+                session.with_value(|session| session.as_ref().map(PhoneSession::stop));
+            }
+        }
         if let (Some(link), Some(session)) = (link.get_value(), session.get_value()) {
             link.on_event(&event, &session);
         }
     };
+    // Calls the owner handed to this pop-out, taken over once its phone is registered.
+    let to_take = Rc::new(RefCell::new(Vec::<MovingCall>::new()));
     let registered = Rc::new(std::cell::Cell::new(false));
-    let show = move |snapshot: PhoneSnapshot| {
-        if let Some(instances) = instances.get_value() {
-            instances.publish(&snapshot);
-            // A new sign-in: whoever owns the phone next signs in with it.
-            if !registered.replace(snapshot.session.registered()) && snapshot.session.registered() {
-                instances.send(Body::KeptSignIn(crate::credentials::kept().map(|(kept, _)| kept)));
+    let show = {
+        let to_take = to_take.clone();
+        move |snapshot: PhoneSnapshot| {
+            if let Some(instances) = instances.get_value() {
+                instances.publish(&snapshot);
+                // A new sign-in: whoever owns the phone next signs in with it.
+                if !registered.replace(snapshot.session.registered()) && snapshot.session.registered() {
+                    instances.send(Body::KeptSignIn(crate::credentials::kept().map(|(kept, _)| kept)));
+                }
+                if !instances.owns() {
+                    // The phone runs here only to take calls over: the owner's model is shown.
+                    if snapshot.session.registered() {
+                        let taking = std::mem::take(&mut *to_take.borrow_mut());
+                        for moving in taking {
+                            session.with_value(|s| s.as_ref().map(|s| s.take_over(moving.dialog, moving.view)));
+                        }
+                    }
+                    return;
+                }
             }
+            state.show(snapshot);
         }
-        state.show(snapshot);
     };
     let running = PhoneSession::new(config.clone(), show, tell);
     session.set_value(Some(running.clone()));
@@ -252,16 +276,72 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
     }
     let handed = Rc::new(RefCell::new(None::<KeptSignIn>));
     let on_sync = move |event: SyncEvent| match event {
-        SyncEvent::Home(home) => state.home.set(home),
+        SyncEvent::Home(home) => {
+            state.home.set(home);
+            if home == (PhoneHome::Here { pop_out_waits: true }) {
+                // The pop-out waits for the calls here: they move to it if they can.
+                if let (Some(calls), Some(instances)) = (running.movable_calls(), instances.get_value()) {
+                    let call_ids: Vec<String> = calls.iter().map(|(_, view)| view.call_id.clone()).collect();
+                    for call_id in &call_ids {
+                        running.tell(DeskEvent::Moving(call_id.clone()));
+                    }
+                    let calls = calls.into_iter().map(|(dialog, view)| MovingCall { dialog, view }).collect();
+                    let running = running.clone();
+                    spawn_local(async move {
+                        // After the refusal that makes the pop-out wait, which is sent once
+                        // this returns: the pop-out takes calls only from the owner it waits for.
+                        instances.send(Body::MoveCalls(calls));
+                        crate::browser::sleep(call_move::MOVE_TIMEOUT_MS).await;
+                        for call_id in call_ids {
+                            let result = Err("the pop-out did not take it in time".to_owned());
+                            running.tell(DeskEvent::Moved { call_id, result });
+                        }
+                    });
+                }
+            }
+        }
+        SyncEvent::MoveCalls(calls) => {
+            if !running.runs() {
+                match handed.borrow().clone() {
+                    Some(kept) => running.resume_with(&kept),
+                    None => running.resume(),
+                }
+            }
+            let Some(instances) = instances.get_value() else { return };
+            let fail = move |calls: Vec<MovingCall>, why: &str| {
+                for moving in calls {
+                    instances.send(Body::CallMoved { call_id: moving.view.call_id, result: Err(why.to_owned()) });
+                }
+            };
+            if !running.runs() {
+                return fail(calls, "the pop-out has no sign-in to take it with");
+            }
+            to_take.borrow_mut().extend(calls);
+            let (to_take, running) = (to_take.clone(), running.clone());
+            spawn_local(async move {
+                crate::browser::sleep(call_move::SIGN_IN_WAIT_MS).await;
+                let late = std::mem::take(&mut *to_take.borrow_mut());
+                if !late.is_empty() {
+                    fail(late, "the pop-out could not sign in in time");
+                    running.stop();
+                }
+            });
+        }
+        SyncEvent::CallMoved { call_id, result } => running.tell(DeskEvent::Moved { call_id, result }),
         SyncEvent::Own => {
             if let Some(remote) = &remote {
                 remote.look_for_crm();
             }
-            // Whatever a mirror showed of the owner before is not this phone's.
-            state.show(PhoneSnapshot::default());
-            match handed.borrow_mut().take() {
-                Some(kept) => running.resume_with(&kept),
-                None => running.resume(),
+            if running.runs() {
+                // Started to take the owner's calls over: its model, calls and all, shows now.
+                running.republish();
+            } else {
+                // Whatever a mirror showed of the owner before is not this phone's.
+                state.show(PhoneSnapshot::default());
+                match handed.borrow_mut().take() {
+                    Some(kept) => running.resume_with(&kept),
+                    None => running.resume(),
+                }
             }
             send_held();
         }
@@ -364,9 +444,7 @@ fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>, diall
 /// Whether the page is framed, and what the browser tells of the pages around it.
 fn framing() -> Framing {
     let Some(window) = web_sys::window() else { return Framing::Top };
-    // `window.top` can be read across origins; a failure to read it is treated as framed.
-    let on_top = window.top().ok().flatten().is_some_and(|top| js_sys::Object::is(&top, &window));
-    if on_top {
+    if !crate::browser::framed() {
         return Framing::Top;
     }
     let ancestors = js_sys::Reflect::get(&window.location(), &"ancestorOrigins".into())

@@ -159,6 +159,24 @@ pub enum DeskEvent {
     /// The page holding the phone is going away (a host reload or navigation, a closed
     /// window): every call is cut off now, and recorded so.
     PageClosing,
+    /// This call is being moved to another window of the phone, which takes it over: its end
+    /// here is not the call's end.
+    Moving(String),
+    /// The other window took the call over (`Ok`) or could not (the reason), by Call-ID.
+    Moved {
+        /// The call's SIP Call-ID.
+        call_id: String,
+        /// What came of it.
+        result: Result<(), String>,
+    },
+    /// This phone takes over a call that another window of the phone had: `view` as it was
+    /// there, now `call` here.
+    TakingOver {
+        /// The phone's handle of the new dialog.
+        call: CallRef,
+        /// The call as the other window showed it.
+        view: Box<CallView>,
+    },
 }
 
 /// What the desk asks the shell to do.
@@ -173,6 +191,8 @@ pub enum DeskAction {
     },
     /// Hold this call (the agent answers another).
     Hold(CallRef),
+    /// Hang this call up (another window of the phone took it over).
+    HangUp(CallRef),
     /// Tell colleagues this presence.
     Publish(PresenceState, String),
     /// Keep this finished call in the agent's history (it is already in the model's).
@@ -219,6 +239,25 @@ pub enum AppEvent {
         /// Wrap-up is over: deliver it.
         complete: bool,
     },
+    /// A call this phone was taking over from another window is here (`Ok`), or stayed there
+    /// (the reason), by its Call-ID.
+    TookOver {
+        /// The call's SIP Call-ID (the one it had from the start).
+        call_id: String,
+        /// What came of it.
+        result: Result<(), String>,
+    },
+}
+
+/// A call of this phone being moved to another window.
+#[derive(Debug)]
+struct Moving {
+    call_id: String,
+    /// The other window has it: the dialog here only has to end.
+    taken: bool,
+    /// The dialog here ended first: the call as it was, why and when, recorded only if the
+    /// other window could not take it.
+    ended: Option<(CallView, CallEnd, f64)>,
 }
 
 /// The desk: the model and the rules that change it.
@@ -233,6 +272,10 @@ pub struct Desk {
     model: PhoneSnapshot,
     /// What colleagues were last told, so that it is published once per change.
     published: Option<(PresenceState, String)>,
+    /// Calls being moved to another window of the phone.
+    moving: Vec<Moving>,
+    /// Calls being taken over from another window, not established yet.
+    taking_over: Vec<CallRef>,
 }
 
 impl Desk {
@@ -247,7 +290,16 @@ impl Desk {
         let colleagues = directory.iter().filter_map(|c| normalise(&c.number).ok()).collect();
         let model =
             PhoneSnapshot { session: Session::SigningIn, user: Some(user), history, ..PhoneSnapshot::default() };
-        Desk { rules, crm, drafts: Vec::new(), colleagues, model, published: None }
+        Desk {
+            rules,
+            crm,
+            drafts: Vec::new(),
+            colleagues,
+            model,
+            published: None,
+            moving: Vec::new(),
+            taking_over: Vec::new(),
+        }
     }
 
     /// The model as it is now.
@@ -321,6 +373,11 @@ impl Desk {
                     view.stage = CallStage::Active;
                     view.answered_at.get_or_insert(now);
                 });
+                if let Some(index) = self.taking_over.iter().position(|c| *c == call) {
+                    self.taking_over.remove(index);
+                    let call_id = self.model.call(call).map(|view| view.call_id.clone()).unwrap_or_default();
+                    actions.push(DeskAction::Tell(AppEvent::TookOver { call_id, result: Ok(()) }));
+                }
                 actions.push(DeskAction::Tell(AppEvent::Answered { call }));
             }
             DeskEvent::Held { call, held } => self.change(call, |view| view.held = held),
@@ -347,6 +404,27 @@ impl Desk {
             DeskEvent::Ended { call, reason } => {
                 let Some(index) = self.model.calls.iter().position(|c| c.id == call) else { return actions };
                 let view = self.model.calls.remove(index);
+                if let Some(index) = self.taking_over.iter().position(|c| *c == call) {
+                    // Never established: the call goes on in the other window.
+                    self.taking_over.remove(index);
+                    let why = match &reason {
+                        CallEnd::Rejected { status, reason, .. } => {
+                            format!("the other side refused the new connection ({status} {reason})")
+                        }
+                        other => end_text(other).unwrap_or_else(|| "the other side ended it".to_owned()),
+                    };
+                    let result = Err(why);
+                    actions.push(DeskAction::Tell(AppEvent::TookOver { call_id: view.call_id, result }));
+                    return actions;
+                }
+                if let Some(index) = self.moving.iter().position(|m| m.call_id == view.call_id) {
+                    if self.moving[index].taken {
+                        self.moving.remove(index);
+                    } else {
+                        self.moving[index].ended = Some((view, reason, now));
+                    }
+                    return actions;
+                }
                 if let Some(text) = end_text(&reason) {
                     self.model.notice = Some(format!("{}: {text}.", view.party));
                 }
@@ -372,6 +450,44 @@ impl Desk {
                 }
             }
             DeskEvent::RecordsFound { call, records } => self.found(call, records, &mut actions),
+            DeskEvent::Moving(call_id) => {
+                let known = self.model.calls.iter().any(|c| c.call_id == call_id);
+                if known && !self.moving.iter().any(|m| m.call_id == call_id) {
+                    self.moving.push(Moving { call_id, taken: false, ended: None });
+                }
+            }
+            DeskEvent::Moved { call_id, result } => {
+                let Some(index) = self.moving.iter().position(|m| m.call_id == call_id) else { return actions };
+                match (result, self.moving[index].ended.take()) {
+                    // The old dialog ended already, or ends now.
+                    (Ok(()), None) => {
+                        self.moving[index].taken = true;
+                        let here = self.model.calls.iter().find(|c| c.call_id == call_id);
+                        actions.extend(here.map(|view| DeskAction::HangUp(view.id)));
+                    }
+                    (Ok(()), Some(_)) => {
+                        self.moving.remove(index);
+                    }
+                    // The call stays here; one that ended meanwhile ended for good.
+                    (Err(why), ended) => {
+                        self.moving.remove(index);
+                        self.model.notice = Some(format!("The call could not move to the pop-out: {why}."));
+                        if let Some((view, reason, at)) = ended {
+                            self.record(
+                                &view,
+                                outcome_of(view.incoming, view.answered_at.is_some(), &reason),
+                                at,
+                                &mut actions,
+                            );
+                        }
+                    }
+                }
+            }
+            DeskEvent::TakingOver { call, view } => {
+                let view = CallView { id: call, stage: CallStage::Connecting, consultation: None, ..*view };
+                self.model.calls.push(view);
+                self.taking_over.push(call);
+            }
             DeskEvent::RecordPicked { call, record } => {
                 let Some(view) = self.model.call_mut(call) else { return actions };
                 if view.record_choices.contains(&record) {

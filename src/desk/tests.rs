@@ -480,3 +480,91 @@ fn the_after_call_work_timer_ends_every_wrap_up_with_what_was_entered() {
     assert!(complete && log.notes == "half a no");
     assert!(desk.model().wrap_ups.is_empty());
 }
+
+/// A desk with call 1 from 1002 answered at `NOW`.
+fn talking() -> Desk {
+    let mut desk = desk(NOBODY, 30);
+    desk.on_event(NOW, offered(1, "1002", None));
+    desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
+    desk.on_event(NOW, DeskEvent::Established(CallRef(1)));
+    desk
+}
+
+#[test]
+fn a_call_moved_to_another_window_ends_here_without_a_record_a_log_or_after_call_work() {
+    // The old dialog's BYE comes before the other window's word, or after it.
+    for bye_first in [true, false] {
+        let mut desk = talking();
+        desk.on_event(NOW + 1_000.0, DeskEvent::Moving("call-1@test".into()));
+        let bye = DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpThere };
+        let moved = DeskEvent::Moved { call_id: "call-1@test".into(), result: Ok(()) };
+        let (first, second) = if bye_first { (bye, moved) } else { (moved, bye) };
+        let mut actions = desk.on_event(NOW + 2_000.0, first);
+        if !bye_first {
+            assert_eq!(actions, [DeskAction::HangUp(CallRef(1))], "the old dialog is ended here too");
+        }
+        actions.extend(desk.on_event(NOW + 2_100.0, second));
+        assert!(records(&actions).is_empty() && logs(&actions).is_empty(), "{actions:?}");
+        assert!(desk.model().calls.is_empty() && desk.model().history.is_empty() && desk.model().wrap_ups.is_empty());
+        assert_eq!(desk.model().agent_state, AgentState::Ready, "no After Call Work for a call that goes on");
+    }
+}
+
+#[test]
+fn a_move_that_failed_leaves_the_call_here_and_a_call_that_ended_meanwhile_is_recorded() {
+    let mut desk = talking();
+    desk.on_event(NOW, DeskEvent::Moving("call-1@test".into()));
+    let why = "the other side refused the new connection (420 Bad Extension)";
+    desk.on_event(NOW, DeskEvent::Moved { call_id: "call-1@test".into(), result: Err(why.into()) });
+    assert_eq!(desk.model().calls.len(), 1);
+    assert_eq!(
+        desk.model().notice.as_deref(),
+        Some(format!("The call could not move to the pop-out: {why}.").as_str())
+    );
+    let ended = desk.on_event(NOW + 9_000.0, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpThere });
+    assert_eq!(records(&ended), [("call-1@test".to_owned(), Outcome::Answered)], "an ordinary end again");
+
+    // The caller hung up while the move was under way: the other window reports it gone.
+    let mut desk = talking();
+    desk.on_event(NOW, DeskEvent::Moving("call-1@test".into()));
+    let quiet = desk.on_event(NOW + 4_000.0, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpThere });
+    assert!(records(&quiet).is_empty());
+    let failed = DeskEvent::Moved { call_id: "call-1@test".into(), result: Err("481 Call Does Not Exist".into()) };
+    let actions = desk.on_event(NOW + 4_500.0, failed);
+    assert_eq!(records(&actions), [("call-1@test".to_owned(), Outcome::Answered)]);
+    assert_eq!(desk.model().history[0].seconds, 4, "timed to the dialog's end, not the report");
+    assert_eq!(desk.model().wrap_ups.len(), 1, "the agent wraps it up as usual");
+}
+
+#[test]
+fn a_call_taken_over_keeps_its_call_id_start_and_record_and_is_logged_once_when_it_ends() {
+    let mut there = talking();
+    there.on_event(NOW, DeskEvent::Held { call: CallRef(1), held: true });
+    let mut view = there.model().calls[0].clone();
+    view.record = Some(RecordRef { object: "Contact".into(), id: "003".into(), name: "Ana".into() });
+    let mut here = desk(NOBODY, 30);
+    here.on_event(NOW + 60_000.0, DeskEvent::TakingOver { call: CallRef(7), view: Box::new(view) });
+    let shown = &here.model().calls[0];
+    assert_eq!((shown.id, shown.stage, shown.held), (CallRef(7), CallStage::Connecting, true));
+    let up = here.on_event(NOW + 60_100.0, DeskEvent::Established(CallRef(7)));
+    assert!(up.contains(&DeskAction::Tell(AppEvent::TookOver { call_id: "call-1@test".into(), result: Ok(()) })));
+    assert_eq!(here.model().calls[0].answered_at, Some(NOW), "the call timer runs on");
+    let ended = here.on_event(NOW + 90_000.0, DeskEvent::Ended { call: CallRef(7), reason: CallEnd::HungUpHere });
+    let record = &here.model().history[0];
+    assert_eq!((record.id.as_str(), record.started, record.seconds), ("call-1@test", NOW as u64, 90));
+    let logged = logs(&ended);
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].0.record.as_ref().map(|r| r.id.as_str()), Some("003"));
+}
+
+#[test]
+fn a_take_over_the_other_party_refuses_leaves_no_trace_here() {
+    let mut here = desk(NOBODY, 30);
+    let view = talking().model().calls[0].clone();
+    here.on_event(NOW, DeskEvent::TakingOver { call: CallRef(7), view: Box::new(view) });
+    let refused = CallEnd::Rejected { kind: RejectKind::Other, status: 420, reason: "Bad Extension".into() };
+    let actions = here.on_event(NOW + 100.0, DeskEvent::Ended { call: CallRef(7), reason: refused });
+    let why = "the other side refused the new connection (420 Bad Extension)".to_owned();
+    assert_eq!(actions, [DeskAction::Tell(AppEvent::TookOver { call_id: "call-1@test".into(), result: Err(why) })]);
+    assert!(here.model().calls.is_empty() && here.model().history.is_empty() && here.model().notice.is_none());
+}

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use leptos::task::spawn_local;
-use sip::agent::CallRef;
+use sip::agent::{CallRef, MovableCall};
 use web_sys::MediaStream;
 
 use super::events::party_text;
@@ -15,11 +15,12 @@ use crate::activity::RecordRef;
 use crate::browser::{mark, stop_tracks};
 use crate::call_audio::{HoldSources, Outgoing, music_plays, outgoing};
 use crate::config::DtmfMode;
-use crate::desk::DeskEvent;
+use crate::desk::{AppEvent, DeskEvent};
 use crate::devices::{self, Role};
 use crate::dial_string::DialStringError;
 use crate::display_name::Party;
 use crate::ice_restart::{LinkEvent, restarts_ice};
+use crate::model::CallView;
 
 impl Softphone {
     pub(super) async fn microphone(&self) -> Result<MediaStream, MediaError> {
@@ -179,6 +180,52 @@ impl Softphone {
                 Err(error) => {
                     media.close();
                     phone.tell_agent(format!("The call could not be answered: {error}"));
+                }
+            }
+        });
+    }
+
+    /// The dialog of a call in progress, for another window of the phone to take it over.
+    pub fn movable(&self, call: CallRef) -> Option<MovableCall> {
+        self.0.borrow().agent.movable(call)
+    }
+
+    /// Takes over a call another window of the phone holds: new media, its hold and mute as
+    /// they were there, and an INVITE that replaces the other window's dialog. The call keeps
+    /// what the agent saw of it (`view`: its Call-ID, start, record, notes).
+    pub fn take_over(&self, dialog: MovableCall, view: CallView) {
+        let phone = self.clone();
+        spawn_local(async move {
+            let failed = |phone: &Softphone, why: String| {
+                let tell = phone.0.borrow().outputs.event.clone();
+                tell(AppEvent::TookOver { call_id: view.call_id.clone(), result: Err(why) });
+            };
+            let media = match phone.new_media().await {
+                Ok(media) => media,
+                Err(error) => return failed(&phone, error.to_string()),
+            };
+            media.set_held_here(view.held);
+            media.set_direction(view.held);
+            let offer = match media.offer().await {
+                Ok(offer) => offer,
+                Err(error) => {
+                    media.close();
+                    return failed(&phone, error.to_string());
+                }
+            };
+            let taken = phone.run(|agent, now| agent.take_over(now, &dialog, offer));
+            match taken {
+                Ok(call) => {
+                    media.set_muted(view.muted);
+                    phone.add_media(call, media.clone(), true);
+                    phone.tell_desk(DeskEvent::TakingOver { call, view: Box::new(view) });
+                    if media.held_here() {
+                        phone.send_what_the_call_needs(&media).await;
+                    }
+                }
+                Err(error) => {
+                    media.close();
+                    failed(&phone, error.to_string());
                 }
             }
         });

@@ -263,6 +263,21 @@ impl Softphone {
         });
     }
 
+    /// Whether the phone is stopping or has stopped.
+    pub fn stopping(&self) -> bool {
+        self.0.borrow().stopping
+    }
+
+    /// The calls as the agent sees them.
+    pub fn calls(&self) -> Vec<crate::model::CallView> {
+        self.0.borrow().desk.model().calls.clone()
+    }
+
+    /// Shows the model again (the window became the one showing this phone's model).
+    pub fn republish(&self) {
+        self.publish();
+    }
+
     /// Resolves once everything is closed (after [`sign_out`](Self::sign_out)).
     pub async fn stopped(&self) {
         while !self.0.borrow().shut {
@@ -286,6 +301,9 @@ impl Softphone {
                     let _ = self.run(|agent, now| agent.reject(now, call, status));
                 }
                 DeskAction::Hold(call) => to_hold.push(call),
+                DeskAction::HangUp(call) => {
+                    let _ = self.run(|agent, now| agent.hang_up(now, call));
+                }
                 DeskAction::Publish(state, note) => self.run(|agent, now| agent.publish(now, state, Some(&note))),
                 DeskAction::Record(_) => {
                     let shell = self.0.borrow();

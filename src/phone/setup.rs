@@ -10,6 +10,10 @@ use sip::random::ChaCha;
 use crate::config::Config;
 
 const INSTANCE_KEY: &str = "framephone.instance";
+/// The pop-out's (a window of its own): during a call's move from a frame to the pop-out both
+/// are registered, and where the two share storage (a CRM on the widget's own site) one
+/// instance id would make the frame's unregistration remove the pop-out's binding.
+const TOP_INSTANCE_KEY: &str = "framephone.instance.top";
 
 /// Why a sign-in cannot start; the text finishes "Sign-in failed: …".
 #[derive(Debug, thiserror::Error)]
@@ -78,11 +82,13 @@ fn random_seed() -> Result<[u8; 32], SignInError> {
     if filled { Ok(bytes) } else { Err(SignInError::NoRandom) }
 }
 
-/// The same `urn:uuid:` every time this browser runs the phone, so that the registrar replaces
-/// our old binding instead of adding one per page load.
+/// The same `urn:uuid:` every time this browser runs the phone (one for framed pages, one for
+/// the pop-out), so that the registrar replaces our old binding instead of adding one per page
+/// load.
 fn instance_id(random: &mut ChaCha) -> String {
     let storage = crate::browser::local_storage();
-    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(INSTANCE_KEY).ok().flatten()).filter(|id| {
+    let key = if crate::browser::framed() { INSTANCE_KEY } else { TOP_INSTANCE_KEY };
+    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(key).ok().flatten()).filter(|id| {
         // Stored text is input too: only a well-formed UUID URN goes into our Contact.
         id.starts_with("urn:uuid:") && id.len() <= 45 && id[9..].bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
     }) {
@@ -98,7 +104,7 @@ fn instance_id(random: &mut ChaCha) -> String {
         low & 0xffff_ffff_ffff
     );
     if let Some(storage) = storage {
-        let _ = storage.set_item(INSTANCE_KEY, &id);
+        let _ = storage.set_item(key, &id);
     }
     id
 }

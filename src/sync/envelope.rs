@@ -8,6 +8,7 @@ use std::collections::{HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::call_move::MovingCall;
 use super::crm_work::{CrmAnswer, CrmWork};
 use super::message::{Message, MessageError, PeerId};
 use crate::activity::RecordRef;
@@ -52,6 +53,16 @@ pub enum Body {
         number: String,
         /// The record the call is logged against.
         record: Option<RecordRef>,
+    },
+    /// The owner hands its calls in progress to the pop-out waiting for the phone, which takes
+    /// them over.
+    MoveCalls(Vec<MovingCall>),
+    /// The pop-out took a call over (`Ok`), or could not (the reason), by Call-ID.
+    CallMoved {
+        /// The call's SIP Call-ID.
+        call_id: String,
+        /// What came of it.
+        result: Result<(), String>,
     },
     /// A framed instance attached to its CRM offers to do the CRM work of an owner without one.
     CrmReady,
@@ -197,6 +208,8 @@ mod tests {
             Body::KeptSignIn(None),
             Body::PopIn,
             Body::Dial { number: "+14155550131".into(), record: None },
+            Body::CallMoved { call_id: "abc@lab".into(), result: Err("420 Bad Extension".into()) },
+            Body::CallMoved { call_id: "abc@lab".into(), result: Ok(()) },
             Body::CrmReady,
             Body::CrmWanted,
             Body::CrmGone,

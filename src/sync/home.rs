@@ -42,7 +42,7 @@ impl PhoneHome {
         match (self, place) {
             (PhoneHome::Finding, _) => "Looking for the phone in your other windows…",
             (PhoneHome::Here { pop_out_waits: true }, _) => {
-                "The phone is in this window. It moves to the pop-out when the call ends."
+                "The phone is in this window. The call is moving to the pop-out; if it cannot, the phone moves when the call ends."
             }
             (PhoneHome::Here { .. }, Place::PopOut) => "The phone is in this window, the pop-out.",
             (PhoneHome::Here { .. }, Place::Embedded) => "The phone is in this window.",
@@ -50,7 +50,7 @@ impl PhoneHome {
             (PhoneHome::Elsewhere(Place::Embedded), Place::PopOut) => "The phone is in the CRM window.",
             (PhoneHome::Elsewhere(Place::Embedded), Place::Embedded) => "The phone is in another CRM tab.",
             (PhoneHome::Waiting, _) => {
-                "The phone moves to this window when the call in the CRM window ends: moving it now would drop the call."
+                "The call in the CRM window is moving here; if the other side's phone cannot move it, the phone moves to this window when the call ends."
             }
         }
     }
@@ -89,12 +89,16 @@ mod tests {
         assert_eq!(framed(&Role::Owner, false), ("The phone is in this window.", true, false));
         assert_eq!(
             framed(&Role::Owner, true),
-            ("The phone is in this window. It moves to the pop-out when the call ends.", false, false)
+            (
+                "The phone is in this window. The call is moving to the pop-out; if it cannot, the phone moves when the call ends.",
+                false,
+                false
+            )
         );
         assert_eq!(framed(&pop_out_owner, false), ("The phone is in the pop-out window.", false, true));
         assert!(!framed(&Role::Finding, false).1);
         let pop_out = PhoneHome::of(&waiting, false);
-        assert!(pop_out.text(Place::PopOut).contains("would drop the call"));
+        assert!(pop_out.text(Place::PopOut).contains("is moving here"));
         assert!(!pop_out.offers_pop_in(Place::PopOut) && !pop_out.here());
         assert!(PhoneHome::of(&Role::Owner, false).offers_pop_in(Place::PopOut));
         assert!(!PhoneHome::of(&Role::Owner, false).offers_pop_out(Place::PopOut));

@@ -7,13 +7,13 @@ use super::state::PhoneState;
 use crate::command::Command;
 use crate::host_kind::HostKind;
 
-/// Why Pop out during a call does not move the call, and, in a host that reloads the panel on
-/// navigation, what that reload would do to it.
+/// What Pop out does to a call in progress, and, in a host that reloads the panel on
+/// navigation, what that reload would do to a call left here.
 fn pop_out_hint(host: HostKind) -> &'static str {
     if host == HostKind::SalesforceClassic {
-        "Opening another record reloads this panel and ends the call. The call stays here; a pop-out takes the phone when it ends and keeps later calls through navigation."
+        "Opening another record reloads this panel and ends a call held here. Pop out moves the call to a window that navigation does not touch; if the other side's phone cannot move it, the call stays here and the pop-out takes the phone when it ends."
     } else {
-        "The call stays here: the pop-out takes the phone when it ends."
+        "Pop out moves the call to the pop-out; if the other side's phone cannot move it, the call stays here and the pop-out takes the phone when it ends."
     }
 }
 

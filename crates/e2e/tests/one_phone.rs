@@ -118,28 +118,29 @@ async fn two_crm_tabs_share_one_registration_ring_in_one_place_and_answer_from_e
 /// From now on the page's call notes the longest time its received audio packets stood still
 /// (read by [`longest_audio_gap`]).
 async fn watch_audio_gaps(client: &Client) {
-    let script = "const pcs = () => (window.__peerConnections || [])
-          .filter(pc => pc.connectionState !== 'closed' && pc.remoteDescription);
-        window.__gap = { packets: 0, since: performance.now(), longest: 0 };
+    // Every open connection counts, each against its own count: a call taken over arrives on a
+    // new one, whose count starts again from zero.
+    let script = "window.__gap = { counts: new Map(), since: performance.now(), longest: 0 };
         setInterval(() => {
-          const open = pcs();
-          if (!open.length) return;
-          open[open.length - 1].getStats().then(report => {
-            report.forEach(s => {
-              if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
-              const now = performance.now();
-              if (s.packetsReceived > window.__gap.packets) {
-                window.__gap.packets = s.packetsReceived;
-                window.__gap.since = now;
-              }
-              window.__gap.longest = Math.max(window.__gap.longest, now - window.__gap.since);
+          const open = (window.__peerConnections || [])
+            .filter(pc => pc.connectionState !== 'closed' && pc.remoteDescription);
+          for (const pc of open) {
+            pc.getStats().then(report => {
+              report.forEach(s => {
+                if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
+                const now = performance.now();
+                if (s.packetsReceived > (window.__gap.counts.get(pc) || 0)) {
+                  window.__gap.counts.set(pc, s.packetsReceived);
+                  window.__gap.since = now;
+                }
+                window.__gap.longest = Math.max(window.__gap.longest, now - window.__gap.since);
+              });
             });
-          });
+          }
         }, 50);";
     client.execute(script, vec![]).await.expect("watch the received audio");
 }
 
-/// The longest stretch, in milliseconds, without a new audio packet since [`watch_audio_gaps`].
 async fn longest_audio_gap(client: &Client) -> f64 {
     let value = client.execute("return window.__gap.longest", vec![]).await.expect("read the gap");
     value.as_f64().unwrap_or(f64::MAX)
@@ -233,7 +234,7 @@ async fn calls(colleague: &Browser, number: &str) {
 }
 
 #[tokio::test]
-async fn pop_out_during_a_call_keeps_the_call_where_it_is_and_takes_the_phone_when_it_ends() {
+async fn pop_out_during_a_call_moves_the_call_with_its_mute_and_audio_never_stops() {
     let server = devserver().await;
     let agent = Browser::start().await;
     let client = &agent.client;
@@ -241,36 +242,53 @@ async fn pop_out_during_a_call_keeps_the_call_where_it_is_and_takes_the_phone_wh
     let crm = client.window().await.unwrap();
     enter_widget(client, "#openframe").await;
     sign_in(client, "1065").await;
+    let frame_contact = contacts("1065");
     let caller = e2e::signed_in_browser_watching_audio(&server.widget, "1066").await;
     calls(&caller, "1065").await;
     wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
     by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
     e2e::hears(&caller.client, "the caller").await;
+    by_role(client, "button", "Mute").await.unwrap().click().await.unwrap();
+    by_role(client, "button", "Unmute").await.expect("muted in the CRM page");
     watch_audio_gaps(&caller.client).await;
 
+    let clicked = Instant::now();
     by_role(client, "button", "Pop out").await.unwrap().click().await.unwrap();
-    home_says(client, "It moves to the pop-out when the call ends.").await;
     let pop_out = other_window(client, &crm).await;
     client.switch_to_window(pop_out.clone()).await.unwrap();
-    home_says(client, "would drop the call").await;
-    wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the pop-out shows the call meanwhile");
-    assert!(by_role(client, "button", "Pop in").await.is_err(), "nothing to pop in yet");
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let gap = longest_audio_gap(&caller.client).await;
-    eprintln!("longest stretch without audio at the caller: {gap:.0} ms");
-    assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
-    let frame_contact = contacts("1065");
-
-    // Hung up from the pop-out, which only shows the call: then the phone moves there.
-    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
     home_says(client, "The phone is in this window, the pop-out.").await;
+    wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the call in the pop-out");
+    eprintln!("pop-out click → the pop-out owns the call: {:?}", clicked.elapsed());
+    by_role(client, "button", "Unmute").await.expect("still muted in the pop-out");
     eventually("the pop-out's registration in place of the frame's", || async {
         let now = contacts("1065");
         (now.len() == 1 && now != frame_contact).then_some(())
     })
     .await;
-    wait_for_status(client, "Registered as 1065").await;
-    by_role(client, "button", "Pop in").await.expect("Pop in, now that the call is over");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let gap = longest_audio_gap(&caller.client).await;
+    eprintln!("longest stretch without audio at the caller during the move: {gap:.0} ms");
+    assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
+    assert!(by_role(&caller.client, "alertdialog", "Incoming call").await.is_err(), "nothing rang at the caller");
+    let mut hang_ups = 0;
+    for button in e2e::all_by_role(&caller.client, "button").await.unwrap_or_default() {
+        hang_ups += usize::from(button.text().await.unwrap_or_default() == "Hang up");
+    }
+    assert_eq!(hang_ups, 1, "the caller has one call, the old one replaced");
+
+    // The pop-out's call carries the audio: unmuted, the caller hears the agent again.
+    by_role(client, "button", "Unmute").await.unwrap().click().await.unwrap();
+    e2e::hears(&caller.client, "the caller, from the pop-out").await;
+    client.switch_to_window(crm).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    home_says(client, "The phone is in the pop-out window.").await;
+    wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the CRM page shows the moved call");
+    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
+    eventually("the caller's call to end", || async {
+        by_role(&caller.client, "region", "Active call").await.is_err().then_some(())
+    })
+    .await;
+    wait_for_role(client, "region", "Wrap-up: 1066", PATIENCE).await.expect("one wrap-up, for the call as a whole");
     caller.close().await;
     agent.close().await;
 }

@@ -25,7 +25,7 @@ use crate::vec_map::VecMap;
 use thiserror::Error;
 
 pub use backoff::{Backoff, RetryPolicy};
-pub use call::MAX_MIN_SE;
+pub use call::{MAX_MIN_SE, MovableCall};
 pub use config::{AgentConfig, ConfigError, DEFAULT_MAX_CALLS, DEFAULT_MAX_SUBSCRIPTIONS, Server, TransportKind};
 pub use context::Output;
 pub use events::{CallEnd, CallRef, Event, FlowId, MessageRef, Party, RejectKind, ServerProblem, SubscriptionRef};

@@ -16,6 +16,9 @@ mod dtmf;
 mod incoming;
 mod offers;
 mod session_timer;
+mod take_over;
+
+pub use take_over::MovableCall;
 
 /// How long a call may ring before the agent gives up (both directions).
 const RING_TIMEOUT: u64 = 180_000;

@@ -331,6 +331,57 @@ fn attended_transfer_replaces_the_consultation_call() {
 }
 
 #[test]
+fn another_instance_of_the_agent_takes_a_call_over_without_ringing_and_the_old_dialog_ends() {
+    let mut net = Net::new();
+    let (frame, caller) = (net.agent("1001"), net.agent("1002"));
+    let (caller_call, frame_call) = connect(&mut net, caller, frame);
+    let pop_out = net.agent("1001");
+    net.events(pop_out);
+    let moved = net.nodes[frame].ua.movable(frame_call).expect("a confirmed call can move");
+    let taken = net.with(pop_out, |ua, now| ua.take_over(now, &moved, OFFER.into())).expect("take over");
+    let invite = net.wire.iter().rev().find(|m| m.starts_with("INVITE ")).cloned().unwrap_or_default();
+    assert!(
+        invite
+            .contains(&format!("Replaces: {};to-tag={};from-tag={}", moved.call_id, moved.remote_tag, moved.local_tag))
+    );
+    assert!(invite.contains("Require: replaces") && invite.contains("Referred-By: <sip:1001@"), "{invite}");
+    let events = net.events(caller);
+    let Some(Event::Incoming { call: new_call, replaces, auto_answer, .. }) =
+        events.iter().find(|e| matches!(e, Event::Incoming { .. })).cloned()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(replaces, Some(caller_call));
+    assert!(auto_answer, "the agent moving its own call rings nothing at the other party");
+    net.with(caller, |ua, now| ua.answer(now, new_call, ANSWER.into())).expect("answer");
+    assert_eq!(ended(&net.events(caller), caller_call), Some(CallEnd::Replaced));
+    assert_eq!(ended(&net.events(frame), frame_call), Some(CallEnd::HungUpThere));
+    assert!(net.events(pop_out).iter().any(|e| matches!(e, Event::Established { call, .. } if *call == taken)));
+    assert_idle_except_calls(&mut net, &[(caller, 1), (pop_out, 1)]);
+}
+
+#[test]
+fn only_a_confirmed_call_can_move_and_a_forged_dialog_is_refused_before_anything_is_sent() {
+    let mut net = Net::new();
+    let (a, b) = (net.agent("1001"), net.agent("1002"));
+    let dialing = net.with(a, |ua, now| ua.call(now, "1002", OFFER.into())).expect("call");
+    assert_eq!(net.nodes[a].ua.movable(dialing), None, "a call being placed");
+    let ringing = incoming(&net.events(b));
+    assert_eq!(net.nodes[b].ua.movable(ringing), None, "a call ringing");
+    let sent = net.wire.len();
+    for (call_id, tag) in [("x;y", "t"), ("abc", "t\r\nVia: evil"), ("", "t"), ("abc", "a,b")] {
+        let forged = crate::agent::MovableCall {
+            call_id: call_id.into(),
+            local_tag: tag.into(),
+            remote_tag: "r".into(),
+            remote_target: "sip:1002@framephone.test".into(),
+        };
+        assert!(net.with(a, |ua, now| ua.take_over(now, &forged, OFFER.into())).is_err(), "{forged:?}");
+    }
+    assert_eq!(net.wire.len(), sent, "nothing went out");
+}
+
+#[test]
 fn the_refreshing_side_keeps_the_session_and_silence_ends_it() {
     let mut net = Net::new();
     let mut config = super::net::config("1001", crate::agent::TransportKind::Ws);
