@@ -411,7 +411,7 @@ impl Desk {
                         CallEnd::Rejected { status, reason, .. } => {
                             format!("the other side refused the new connection ({status} {reason})")
                         }
-                        other => end_text(other).unwrap_or_else(|| "the other side ended it".to_owned()),
+                        other => end_text(other).unwrap_or_else(|| "the other side did not take it in time".to_owned()),
                     };
                     let result = Err(why);
                     actions.push(DeskAction::Tell(AppEvent::TookOver { call_id: view.call_id, result }));

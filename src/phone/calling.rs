@@ -20,7 +20,8 @@ use crate::devices::{self, Role};
 use crate::dial_string::DialStringError;
 use crate::display_name::Party;
 use crate::ice_restart::{LinkEvent, restarts_ice};
-use crate::model::CallView;
+use crate::model::{CallStage, CallView};
+use crate::sync::call_move::TAKE_OVER_ANSWER_MS;
 
 impl Softphone {
     pub(super) async fn microphone(&self) -> Result<MediaStream, MediaError> {
@@ -221,6 +222,18 @@ impl Softphone {
                     phone.tell_desk(DeskEvent::TakingOver { call, view: Box::new(view) });
                     if media.held_here() {
                         phone.send_what_the_call_needs(&media).await;
+                    }
+                    // Given up well before the other window stops waiting for word of it.
+                    crate::browser::sleep(TAKE_OVER_ANSWER_MS).await;
+                    let unanswered = phone
+                        .0
+                        .borrow()
+                        .desk
+                        .model()
+                        .call(call)
+                        .is_some_and(|c| c.answered_at.is_none() || c.stage != CallStage::Active);
+                    if unanswered {
+                        phone.hang_up(call);
                     }
                 }
                 Err(error) => {

@@ -11,8 +11,11 @@ use crate::model::{CallStage, CallView};
 /// How long the window taking calls over may take to sign in before it gives up: the calls
 /// stay where they are.
 pub const SIGN_IN_WAIT_MS: i32 = 8_000;
+/// How long the window taking a call over waits for the other party to answer its INVITE
+/// before it cancels it.
+pub const TAKE_OVER_ANSWER_MS: i32 = 8_000;
 /// How long the window moving its calls waits for word of them before it counts them as staying
-/// (well after [`SIGN_IN_WAIT_MS`] and an INVITE's answer).
+/// (well after [`SIGN_IN_WAIT_MS`] and [`TAKE_OVER_ANSWER_MS`]).
 pub const MOVE_TIMEOUT_MS: i32 = 20_000;
 
 /// One call handed to the window that takes it over.

@@ -7,12 +7,14 @@ use leptos::prelude::*;
 use super::state::PhoneState;
 use crate::activity::outbox::Hold;
 use crate::command::Command;
+use crate::host_kind::HostKind;
 
 /// Shown only while something waits or went wrong.
 #[component]
 pub fn Activity() -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    let crm = state.host.label();
+    // The pop-out logs through a CRM window of whichever CRM it is.
+    let crm = if state.host == HostKind::Standalone { "the CRM" } else { state.host.label() };
     let view_of = move || state.activity.get();
     move || {
         let activity = view_of();
@@ -25,7 +27,15 @@ pub fn Activity() -> impl IntoView {
             1 => Some(format!("1 call log waiting for {crm}")),
             n => Some(format!("{n} call logs waiting for {crm}")),
         };
+        // The pop-out's CRM work is done by a CRM window, which keeps the CRM's permission.
+        let pop_out = state.host == HostKind::Standalone;
         let hold = activity.hold.map(|hold| match hold {
+            Hold::Unauthorised if pop_out => view! {
+                <p class="fp-activity__hold" role="alert">
+                    "The CRM needs your permission to look up callers and log calls: choose Authorise in the CRM window, and the logs waiting here go."
+                </p>
+            }
+            .into_any(),
             Hold::Unauthorised => view! {
                 <div class="fp-activity__hold" role="alert">
                     <p>{format!("{crm} needs your permission to look up callers and log calls.")}</p>
@@ -36,7 +46,7 @@ pub fn Activity() -> impl IntoView {
             }
             .into_any(),
             Hold::NoHost => view! {
-                <p class="fp-activity__hold">"Call logs wait until the phone runs inside the CRM again."</p>
+                <p class="fp-activity__hold">"Call logs wait until a CRM window with the phone is open."</p>
             }
             .into_any(),
         });
