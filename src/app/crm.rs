@@ -13,13 +13,17 @@ use leptos::task::spawn_local;
 use sip::agent::CallRef;
 use sip::random::SplitMix;
 
+use super::instances::Instances;
 use crate::activity::outbox::{Hold, LogState, Outbox, Post};
 use crate::activity::{CallDirection, CallLog, RecordRef, store};
 use crate::browser::wakeable_sleep;
 use crate::desk::{AppEvent, DeskEvent};
+use crate::host::RemoteHost;
 use crate::host::{Host, HostError};
 use crate::session::PhoneSession;
 use crate::sync::crm_work::{CrmAnswer, CrmFailure, CrmWork};
+use crate::sync::envelope::Body;
+use crate::sync::message::PeerId;
 use crate::ui::PhoneState;
 
 /// The CRM link; cloning shares it.
@@ -324,6 +328,29 @@ impl CrmLink {
 
     fn tell(&self, text: String) {
         self.0.state.view_notice.set(Some(text));
+    }
+}
+
+/// What the phone's other windows say about CRM work: a framed instance offering itself, going
+/// away or answering (heard by the pop-out, whose `remote` host asked), and the owner looking
+/// for one or asking it for work (heard by a framed instance, whose `link` does it).
+pub(super) fn on_heard(link: &CrmLink, remote: Option<&RemoteHost>, instances: &Instances, from: PeerId, body: Body) {
+    match (body, remote) {
+        (Body::CrmReady, Some(remote)) => {
+            remote.served_by(from);
+            link.host_attached();
+        }
+        (Body::CrmGone, Some(remote)) => remote.gone(&from),
+        (Body::CrmAnswer { id, answer, .. }, Some(remote)) => remote.answer(id, answer),
+        (Body::CrmWanted, _) => link.offer(),
+        (Body::CrmWork { id, work, .. }, _) => {
+            let (link, instances) = (link.clone(), instances.clone());
+            spawn_local(async move {
+                let answer = link.work_for_owner(work).await;
+                instances.send(Body::CrmAnswer { to: from, id, answer });
+            });
+        }
+        _ => {}
     }
 }
 

@@ -20,12 +20,9 @@ use leptos::prelude::{TimeoutHandle, set_timeout_with_handle};
 use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent, Window};
 
-use crate::activity::RecordRef;
 use crate::command::Command;
 use crate::credentials::KeptSignIn;
 use crate::model::PhoneSnapshot;
-use crate::sync::call_move::MovingCall;
-use crate::sync::crm_work::{CrmAnswer, CrmWork};
 use crate::sync::envelope::{Body, Envelope, Seen};
 use crate::sync::home::PhoneHome;
 use crate::sync::message::{Message, PeerId, Place};
@@ -58,43 +55,14 @@ pub enum SyncEvent {
     PopIn,
     /// Another instance started: the owner tells it what it needs.
     Joined,
-    /// A mirror's Dial, with the CRM record it was dialled from.
-    Dial {
-        /// The number.
-        number: String,
-        /// The record the call is logged against.
-        record: Option<RecordRef>,
-    },
-    /// The owner hands its calls in progress to this pop-out, which waits for the phone.
-    MoveCalls(Vec<MovingCall>),
-    /// The pop-out took a call over, or could not.
-    CallMoved {
-        /// The call's SIP Call-ID.
-        call_id: String,
-        /// What came of it.
-        result: Result<(), String>,
-    },
-    /// A framed instance attached to its CRM offers to do the owner's CRM work.
-    CrmReady(PeerId),
-    /// That instance went away.
-    CrmGone(PeerId),
-    /// The owner looks for a framed instance to do its CRM work.
-    CrmWanted,
-    /// The owner asks this framed instance for CRM work.
-    CrmWork {
-        /// The owner.
+    /// An envelope for this instance to act on, checked for who may send it and to whom:
+    /// a mirror's Dial, calls moving to this pop-out and word of them, and CRM work done by a
+    /// framed instance for an owner without a CRM.
+    Heard {
+        /// The instance that sent it.
         from: PeerId,
-        /// The work's number, for the answer.
-        id: u32,
-        /// What to do.
-        work: CrmWork,
-    },
-    /// A framed instance answered the owner's CRM work.
-    CrmAnswer {
-        /// The work's number.
-        id: u32,
-        /// What came of it.
-        answer: CrmAnswer,
+        /// What it says.
+        body: Body,
     },
 }
 
@@ -320,7 +288,6 @@ impl Instances {
             Role::Owner | Role::Finding => false,
         };
         let owner = self.owns();
-        let to_me = |to: &PeerId| *to == self.0.me;
         match envelope.body {
             Body::Ownership(message) => {
                 let hello = matches!(message, Message::Hello { .. });
@@ -333,19 +300,20 @@ impl Instances {
             Body::Snapshot(snapshot) if from_owner => self.emit(SyncEvent::Snapshot(snapshot)),
             Body::KeptSignIn(kept) if from_owner => self.emit(SyncEvent::KeptSignIn(kept)),
             Body::PopIn if owner && self.0.place == Place::PopOut => self.emit(SyncEvent::PopIn),
-            Body::Dial { number, record } if owner => self.emit(SyncEvent::Dial { number, record }),
-            Body::MoveCalls(calls) if from_owner && self.0.place == Place::PopOut => {
-                self.emit(SyncEvent::MoveCalls(calls))
+            // Only the owner's moves and work are taken, and only by the instance they name.
+            body @ (Body::Dial { .. } | Body::CallMoved { .. } | Body::CrmReady) if owner => {
+                self.emit(SyncEvent::Heard { from: envelope.from, body })
             }
-            Body::CallMoved { call_id, result } if owner => self.emit(SyncEvent::CallMoved { call_id, result }),
-            Body::CrmReady if owner => self.emit(SyncEvent::CrmReady(envelope.from)),
-            Body::CrmGone => self.emit(SyncEvent::CrmGone(envelope.from)),
-            Body::CrmWanted if from_owner => self.emit(SyncEvent::CrmWanted),
-            // Only the owner's work is done, and only by the instance it asked.
-            Body::CrmWork { to, id, work } if from_owner && to_me(&to) => {
-                self.emit(SyncEvent::CrmWork { from: envelope.from, id, work })
+            body @ Body::MoveCalls(_) if from_owner && self.0.place == Place::PopOut => {
+                self.emit(SyncEvent::Heard { from: envelope.from, body })
             }
-            Body::CrmAnswer { to, id, answer } if owner && to_me(&to) => self.emit(SyncEvent::CrmAnswer { id, answer }),
+            body @ Body::CrmGone => self.emit(SyncEvent::Heard { from: envelope.from, body }),
+            body @ (Body::CrmWanted | Body::CrmWork { .. }) if from_owner && body.addressed_to(&self.0.me) => {
+                self.emit(SyncEvent::Heard { from: envelope.from, body })
+            }
+            body @ Body::CrmAnswer { .. } if owner && body.addressed_to(&self.0.me) => {
+                self.emit(SyncEvent::Heard { from: envelope.from, body })
+            }
             body if owner => {
                 if let Some(command) = body.into_command() {
                     self.emit(SyncEvent::Command(command));

@@ -7,6 +7,7 @@ mod attention;
 mod crm;
 mod instances;
 mod leave_guard;
+mod moves;
 mod windows;
 
 use std::cell::RefCell;
@@ -25,7 +26,6 @@ use crate::display_name::DisplayName;
 use crate::host::{self, DetectError, EventSink, Framing, Host, HostEvent, HostKind, check_standalone_framing, detect};
 use crate::model::PhoneSnapshot;
 use crate::session::PhoneSession;
-use crate::sync::call_move::{self, MovingCall};
 use crate::sync::envelope::Body;
 use crate::sync::home::PhoneHome;
 use crate::sync::message::Place;
@@ -230,23 +230,20 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
     let crm_link = crm::CrmLink::new(host.clone(), state, origin);
     link.set_value(Some(crm_link.clone()));
     let tell = move |event: AppEvent| {
-        if let (AppEvent::TookOver { call_id, result }, Some(instances)) = (&event, instances.get_value()) {
-            instances.send(Body::CallMoved { call_id: call_id.clone(), result: result.clone() });
-            // Nothing taken over: the phone runs in the window that has the calls.
-            let idle = session.get_value().is_some_and(|session| !session.has_calls());
-            if result.is_err() && !instances.owns() && idle {
-                session.with_value(|session| session.as_ref().map(PhoneSession::stop));
-            }
+        if let (AppEvent::TookOver { call_id, result }, Some(instances), Some(session)) =
+            (&event, instances.get_value(), session.get_value())
+        {
+            moves::taken(call_id, result, &session, &instances);
         }
         if let (Some(link), Some(session)) = (link.get_value(), session.get_value()) {
             link.on_event(&event, &session);
         }
     };
     // Calls the owner handed to this pop-out, taken over once its phone is registered.
-    let to_take = Rc::new(RefCell::new(Vec::<MovingCall>::new()));
+    let taking = moves::Taking::default();
     let registered = Rc::new(std::cell::Cell::new(false));
     let show = {
-        let to_take = to_take.clone();
+        let taking = taking.clone();
         move |snapshot: PhoneSnapshot| {
             if let Some(instances) = instances.get_value() {
                 instances.publish(&snapshot);
@@ -257,10 +254,7 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
                 if !instances.owns() {
                     // The phone runs here only to take calls over: the owner's model is shown.
                     if snapshot.session.registered() {
-                        let taking = std::mem::take(&mut *to_take.borrow_mut());
-                        for moving in taking {
-                            session.with_value(|s| s.as_ref().map(|s| s.take_over(moving.dialog, moving.view)));
-                        }
+                        session.with_value(|s| s.as_ref().map(|s| taking.when_registered(s)));
                     }
                     return;
                 }
@@ -278,56 +272,13 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
     let on_sync = move |event: SyncEvent| match event {
         SyncEvent::Home(home) => {
             state.home.set(home);
-            if home == (PhoneHome::Here { pop_out_waits: true }) {
+            if home == (PhoneHome::Here { pop_out_waits: true })
+                && let Some(instances) = instances.get_value()
+            {
                 // The pop-out waits for the calls here: they move to it if they can.
-                if let (Some(calls), Some(instances)) = (running.movable_calls(), instances.get_value()) {
-                    let call_ids: Vec<String> = calls.iter().map(|(_, view)| view.call_id.clone()).collect();
-                    for call_id in &call_ids {
-                        running.tell(DeskEvent::Moving(call_id.clone()));
-                    }
-                    let calls = calls.into_iter().map(|(dialog, view)| MovingCall { dialog, view }).collect();
-                    let running = running.clone();
-                    spawn_local(async move {
-                        // After the refusal that makes the pop-out wait, which is sent once
-                        // this returns: the pop-out takes calls only from the owner it waits for.
-                        instances.send(Body::MoveCalls(calls));
-                        crate::browser::sleep(call_move::MOVE_TIMEOUT_MS).await;
-                        for call_id in call_ids {
-                            let result = Err("the pop-out did not take it in time".to_owned());
-                            running.tell(DeskEvent::Moved { call_id, result });
-                        }
-                    });
-                }
+                moves::hand_over(&running, instances);
             }
         }
-        SyncEvent::MoveCalls(calls) => {
-            if !running.runs() {
-                match handed.borrow().clone() {
-                    Some(kept) => running.resume_with(&kept),
-                    None => running.resume(),
-                }
-            }
-            let Some(instances) = instances.get_value() else { return };
-            let fail = move |calls: Vec<MovingCall>, why: &str| {
-                for moving in calls {
-                    instances.send(Body::CallMoved { call_id: moving.view.call_id, result: Err(why.to_owned()) });
-                }
-            };
-            if !running.runs() {
-                return fail(calls, "the pop-out has no sign-in to take it with");
-            }
-            to_take.borrow_mut().extend(calls);
-            let (to_take, running) = (to_take.clone(), running.clone());
-            spawn_local(async move {
-                crate::browser::sleep(call_move::SIGN_IN_WAIT_MS).await;
-                let late = std::mem::take(&mut *to_take.borrow_mut());
-                if !late.is_empty() {
-                    fail(late, "the pop-out could not sign in in time");
-                    running.stop();
-                }
-            });
-        }
-        SyncEvent::CallMoved { call_id, result } => running.tell(DeskEvent::Moved { call_id, result }),
         SyncEvent::Own => {
             if let Some(remote) = &remote {
                 remote.look_for_crm();
@@ -358,29 +309,17 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
             *handed.borrow_mut() = kept;
         }
         SyncEvent::PopIn => instances.with_value(|i| i.as_ref().map(|i| windows::pop_in(i, state))).unwrap_or_default(),
-        SyncEvent::Dial { number, record } => running.dial(number, record),
-        SyncEvent::CrmReady(peer) => {
-            if let (Some(remote), Some(link)) = (&remote, link.get_value()) {
-                remote.served_by(peer);
-                link.host_attached();
-            }
-        }
-        SyncEvent::CrmGone(peer) => {
-            if let Some(remote) = &remote {
-                remote.gone(&peer);
-            }
-        }
-        SyncEvent::CrmWanted => link.with_value(|link| link.as_ref().map(crm::CrmLink::offer)).unwrap_or_default(),
-        SyncEvent::CrmWork { from, id, work } => {
-            let (Some(link), Some(instances)) = (link.get_value(), instances.get_value()) else { return };
-            spawn_local(async move {
-                let answer = link.work_for_owner(work).await;
-                instances.send(Body::CrmAnswer { to: from, id, answer });
-            });
-        }
-        SyncEvent::CrmAnswer { id, answer } => {
-            if let Some(remote) = &remote {
-                remote.answer(id, answer);
+        SyncEvent::Heard { from, body } => {
+            let Some(instances) = instances.get_value() else { return };
+            match body {
+                Body::Dial { number, record } => running.dial(number, record),
+                Body::MoveCalls(calls) => taking.take(calls, &running, handed.borrow().clone(), instances),
+                Body::CallMoved { call_id, result } => running.tell(DeskEvent::Moved { call_id, result }),
+                body => {
+                    if let Some(link) = link.get_value() {
+                        crm::on_heard(&link, remote.as_deref(), &instances, from, body);
+                    }
+                }
             }
         }
         SyncEvent::Joined => instances.with_value(|i| {

@@ -101,6 +101,15 @@ impl Body {
         }
     }
 
+    /// Whether `peer` is to act on this: work and answers name one instance, the rest are for
+    /// every instance.
+    pub fn addressed_to(&self, peer: &PeerId) -> bool {
+        match self {
+            Body::CrmWork { to, .. } | Body::CrmAnswer { to, .. } => to == peer,
+            _ => true,
+        }
+    }
+
     /// The command a mirror sent, as the owner carries it out.
     pub fn into_command(self) -> Option<Command> {
         match self {

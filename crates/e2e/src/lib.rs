@@ -222,6 +222,28 @@ pub async fn enter_widget(client: &fantoccini::Client, frame: &str) {
     frame.enter_frame().await.expect("enter the widget's frame");
 }
 
+/// Fills the wrap-up form of the call with `party`: the disposition, the notes, then Done.
+pub async fn wrap_up(client: &fantoccini::Client, party: &str, disposition: &str, notes: &str) {
+    let name = format!("Wrap-up: {party}");
+    let form = wait_for_role(client, "region", &name, PATIENCE).await.expect("the wrap-up form");
+    let select = form.find(fantoccini::Locator::Css("select")).await.expect("the Disposition choice");
+    select.select_by_label(disposition).await.expect("choose the disposition");
+    let notes_box = by_role(client, "textbox", "Notes").await.expect("the Notes box");
+    notes_box.send_keys(notes).await.unwrap();
+    by_role(client, "button", "Done").await.unwrap().click().await.unwrap();
+    eventually("the wrap-up form to close", || async { by_role(client, "region", &name).await.is_err().then_some(()) })
+        .await;
+}
+
+/// Waits until the dial pad holds `number` (a number clicked in the CRM page).
+pub async fn dial_pad_shows(client: &fantoccini::Client, number: &str) {
+    eventually("the clicked number in the dial pad", || async {
+        let value = by_role(client, "textbox", "Number").await.ok()?.prop("value").await.ok()??;
+        (value == number).then_some(())
+    })
+    .await;
+}
+
 /// Types a lab user's credentials (`lab-USER-pw`) into the sign-in form and submits it.
 pub async fn submit_sign_in(client: &fantoccini::Client, user: &str) {
     let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("the Username box");

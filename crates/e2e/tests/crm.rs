@@ -72,20 +72,6 @@ async fn answer_talk_and_hang_up(client: &Client) {
     by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
 }
 
-/// Fills the wrap-up form of the call with `party`: the disposition, the notes, then Done.
-async fn wrap_up(client: &Client, party: &str, disposition: &str, notes: &str) {
-    let form = wait_for_role(client, "region", &format!("Wrap-up: {party}"), PATIENCE).await.expect("the wrap-up form");
-    let select = form.find(Locator::Css("select")).await.expect("the Disposition choice");
-    select.select_by_label(disposition).await.expect("choose the disposition");
-    let notes_box = by_role(client, "textbox", "Notes").await.expect("the Notes box");
-    notes_box.send_keys(notes).await.unwrap();
-    by_role(client, "button", "Done").await.unwrap().click().await.unwrap();
-    eventually("the wrap-up form to close", || async {
-        by_role(client, "region", &format!("Wrap-up: {party}")).await.is_err().then_some(())
-    })
-    .await;
-}
-
 /// The phone-log rows the instance holds for calls with `party`'s number.
 fn logs_of(instance: &ServiceNowInstance, number: &str) -> Vec<Value> {
     instance.phone_logs().into_iter().filter(|row| row["phone_number"] == number).collect()
@@ -111,7 +97,7 @@ async fn servicenow_pops_the_callers_record_and_the_wrapped_up_call_lands_in_its
     page_shows(client, "#record h2", "Maya Lindqvist").await;
     enter_widget(client, "#openframe").await;
     answer_talk_and_hang_up(client).await;
-    wrap_up(client, "1042", "Resolved", "Refund of order 1189 confirmed").await;
+    e2e::wrap_up(client, "1042", "Resolved", "Refund of order 1189 confirmed").await;
 
     let row = eventually("the phone log on the instance", || async {
         let rows = logs_of(&instance, "1042");
@@ -154,10 +140,10 @@ async fn servicenow_logs_wait_out_a_minute_long_outage_a_reload_and_a_crash_and_
     let outage = Duration::from_secs(60);
     let outage_ends = std::time::Instant::now() + outage;
     instance.rest_unavailable_for(outage);
-    wrap_up(client, "1044", "Call back", "Wants a call on Monday").await;
+    e2e::wrap_up(client, "1044", "Call back", "Wants a call on Monday").await;
     by_role(&caller.client, "button", "Call").await.unwrap().click().await.unwrap();
     answer_talk_and_hang_up(client).await;
-    wrap_up(client, "1044", "Resolved", "Called again: Monday is fine").await;
+    e2e::wrap_up(client, "1044", "Resolved", "Called again: Monday is fine").await;
     let waiting = "2 call logs waiting for ServiceNow";
     eventually("the logs to wait for the instance", || async {
         let text = by_role(client, "region", "Activity").await.ok()?.text().await.ok()?;
@@ -242,7 +228,7 @@ async fn salesforce_lightning_pops_the_callers_record_and_logs_the_call_as_a_tas
     page_shows(client, "#record h2", "Maya Lindqvist").await;
     enter_widget(client, "#softphone").await;
     answer_talk_and_hang_up(client).await;
-    wrap_up(client, "1046", "Escalated", "Passed to billing").await;
+    e2e::wrap_up(client, "1046", "Escalated", "Passed to billing").await;
 
     let task = eventually("the Task in the org", || async {
         let tasks = org.tasks();
@@ -316,7 +302,7 @@ async fn servicenow_asks_which_record_when_several_match_and_opens_a_new_form_wh
     page_shows(client, "#record h2", "Novak Freight").await;
     enter_widget(client, "#openframe").await;
     answer_talk_and_hang_up(client).await;
-    wrap_up(client, "1050", "Resolved", "Freight booked").await;
+    e2e::wrap_up(client, "1050", "Resolved", "Freight booked").await;
     let row =
         eventually("the log against the picked record", || async { logs_of(&instance, "1050").into_iter().next() })
             .await;
@@ -348,14 +334,10 @@ async fn an_outbound_call_from_a_servicenow_record_is_logged_against_it() {
     by_role(client, "button", "Contact Omar Haddad").await.unwrap().click().await.unwrap();
     by_role(client, "button", "Call 1053").await.unwrap().click().await.unwrap();
     enter_widget(client, "#openframe").await;
-    eventually("the clicked number in the dial pad", || async {
-        let value = by_role(client, "textbox", "Number").await.ok()?.prop("value").await.ok()??;
-        (value == "1053").then_some(())
-    })
-    .await;
+    e2e::dial_pad_shows(client, "1053").await;
     by_role(client, "button", "Call").await.unwrap().click().await.unwrap();
     answer_talk_and_hang_up(&callee.client).await;
-    wrap_up(client, "1053", "Call back", "Left a message about the renewal").await;
+    e2e::wrap_up(client, "1053", "Call back", "Left a message about the renewal").await;
     let row = eventually("the outbound log", || async { logs_of(&instance, "1053").into_iter().next() }).await;
     assert_eq!(row["direction"], "outbound");
     assert_eq!((row["document_table"].as_str(), row["document_id"].as_str()), (Some("customer_contact"), Some(sys_id)));
@@ -377,7 +359,7 @@ async fn a_missing_cors_rule_is_named_in_activity_and_an_expired_token_asks_to_a
     instance.set_cors_domains(vec!["https://someone-else.example".into()]);
     let caller = calls(&server, "1048", "1047").await;
     answer_talk_and_hang_up(client).await;
-    wrap_up(client, "1048", "Resolved", "First call").await;
+    e2e::wrap_up(client, "1048", "Resolved", "First call").await;
     let reason = eventually("the failed log with its reason", || async {
         let text = by_role(client, "list", "Call logs that failed").await.ok()?.text().await.ok()?;
         text.contains("CORS").then_some(text)
@@ -400,7 +382,7 @@ async fn a_missing_cors_rule_is_named_in_activity_and_an_expired_token_asks_to_a
     instance.expire_tokens();
     by_role(&caller.client, "button", "Call").await.unwrap().click().await.unwrap();
     answer_talk_and_hang_up(client).await;
-    wrap_up(client, "1048", "Call back", "Second call").await;
+    e2e::wrap_up(client, "1048", "Call back", "Second call").await;
     wait_for_role(client, "button", "Authorise", PATIENCE).await.expect("Authorise after the 401");
     assert_eq!(logs_of(&instance, "1048").len(), 1);
     authorise_servicenow(client).await;
@@ -431,7 +413,7 @@ async fn salesforce_classic_keeps_the_call_rather_than_pop_and_logs_it_against_t
     })
     .await;
     answer_talk_and_hang_up(client).await;
-    wrap_up(client, "1055", "Resolved", "Classic call").await;
+    e2e::wrap_up(client, "1055", "Resolved", "Classic call").await;
     let task = eventually("the Task in the org", || async {
         org.tasks().into_iter().find(|task| task["WhoId"] == "003Dn00000OmarHadd")
     })
@@ -468,7 +450,7 @@ async fn lightning_asks_which_record_and_logs_an_outbound_call_against_the_click
     })
     .await;
     answer_talk_and_hang_up(client).await;
-    wrap_up(client, "1057", "Resolved", "Invoice address changed").await;
+    e2e::wrap_up(client, "1057", "Resolved", "Invoice address changed").await;
     let task = eventually("the Task against the Account", || async {
         org.tasks().into_iter().find(|task| task["WhatId"] == "001Dn00000PetrovLo")
     })
@@ -482,14 +464,10 @@ async fn lightning_asks_which_record_and_logs_an_outbound_call_against_the_click
     client.find(Locator::Css("a[data-record-id='003Dn00000NoraKimm']")).await.unwrap().click().await.unwrap();
     by_role(client, "link", "1058").await.expect("Nora Kim's number").click().await.unwrap();
     enter_widget(client, "#softphone").await;
-    eventually("the clicked number in the dial pad", || async {
-        let value = by_role(client, "textbox", "Number").await.ok()?.prop("value").await.ok()??;
-        (value == "1058").then_some(())
-    })
-    .await;
+    e2e::dial_pad_shows(client, "1058").await;
     by_role(client, "button", "Call").await.unwrap().click().await.unwrap();
     answer_talk_and_hang_up(&callee.client).await;
-    wrap_up(client, "1058", "Call back", "Sends the signed contract tomorrow").await;
+    e2e::wrap_up(client, "1058", "Call back", "Sends the signed contract tomorrow").await;
     let task = eventually("the outbound Task", || async {
         org.tasks().into_iter().find(|task| task["WhoId"] == "003Dn00000NoraKimm")
     })

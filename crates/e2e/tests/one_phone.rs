@@ -384,16 +384,6 @@ async fn messages_from_other_origins_cannot_take_or_drive_the_phone() {
     agent.close().await;
 }
 
-/// Fills the wrap-up form of the call with `party` with `notes`, and closes it.
-async fn wrap_up(client: &Client, party: &str, notes: &str) {
-    let form = format!("Wrap-up: {party}");
-    wait_for_role(client, "region", &form, PATIENCE).await.expect("the wrap-up form");
-    by_role(client, "textbox", "Notes").await.expect("the Notes box").send_keys(notes).await.unwrap();
-    by_role(client, "button", "Done").await.unwrap().click().await.unwrap();
-    eventually("the wrap-up form to close", || async { by_role(client, "region", &form).await.is_err().then_some(()) })
-        .await;
-}
-
 #[tokio::test]
 async fn with_the_phone_popped_out_the_crm_page_pops_callers_and_logs_every_call() {
     let server = devserver().await;
@@ -424,7 +414,7 @@ async fn with_the_phone_popped_out_the_crm_page_pops_callers_and_logs_every_call
     by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
     e2e::hears(&caller.client, "the caller").await;
     by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
-    wrap_up(client, "1072", "Asked for the spring catalogue").await;
+    e2e::wrap_up(client, "1072", "Resolved", "Asked for the spring catalogue").await;
     let task = eventually("the inbound call's Task in the org", || async {
         org.tasks().into_iter().find(|task| task["WhoId"] == "003Dn00000RosaQuin")
     })
@@ -441,17 +431,13 @@ async fn with_the_phone_popped_out_the_crm_page_pops_callers_and_logs_every_call
     client.find(Locator::Css("a[data-record-id='003Dn00000TeoVarga']")).await.unwrap().click().await.unwrap();
     by_role(client, "link", "1073").await.expect("Teo Varga's number").click().await.unwrap();
     enter_widget(client, "#softphone").await;
-    eventually("the clicked number in the dial pad", || async {
-        let value = by_role(client, "textbox", "Number").await.ok()?.prop("value").await.ok()??;
-        (value == "1073").then_some(())
-    })
-    .await;
+    e2e::dial_pad_shows(client, "1073").await;
     by_role(client, "button", "Call").await.unwrap().click().await.unwrap();
     wait_for_role(&callee.client, "alertdialog", "Incoming call", PATIENCE).await.expect("the callee rings");
     by_role(&callee.client, "button", "Answer").await.unwrap().click().await.unwrap();
     e2e::hears(&callee.client, "the callee").await;
     by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
-    wrap_up(client, "1073", "Confirmed the delivery date").await;
+    e2e::wrap_up(client, "1073", "Resolved", "Confirmed the delivery date").await;
     let task = eventually("the outbound call's Task in the org", || async {
         org.tasks().into_iter().find(|task| task["WhoId"] == "003Dn00000TeoVarga")
     })
