@@ -51,8 +51,8 @@ pub enum SyncEvent {
     Command(Command),
     /// The owner's kept sign-in (none: the agent signed out).
     KeptSignIn(Option<KeptSignIn>),
-    /// A framed window asks this pop-out to give the phone back.
-    PopIn,
+    /// A framed window (this one) asks this pop-out to give the phone back.
+    PopIn(PeerId),
     /// Another instance started: the owner tells it what it needs.
     Joined,
     /// An envelope for this instance to act on, checked for who may send it and to whom:
@@ -299,19 +299,21 @@ impl Instances {
             }
             Body::Snapshot(snapshot) if from_owner => self.emit(SyncEvent::Snapshot(snapshot)),
             Body::KeptSignIn(kept) if from_owner => self.emit(SyncEvent::KeptSignIn(kept)),
-            Body::PopIn if owner && self.0.place == Place::PopOut => self.emit(SyncEvent::PopIn),
+            Body::PopIn if owner && self.0.place == Place::PopOut => self.emit(SyncEvent::PopIn(envelope.from)),
             // Only the owner's moves and work are taken, and only by the instance they name.
             body @ (Body::Dial { .. } | Body::CallMoved { .. } | Body::CrmReady) if owner => {
                 self.emit(SyncEvent::Heard { from: envelope.from, body })
             }
-            body @ Body::MoveCalls(_) if from_owner && self.0.place == Place::PopOut => {
+            body @ Body::MoveCalls { .. } if from_owner && body.addressed_to(&self.0.me, self.0.place) => {
                 self.emit(SyncEvent::Heard { from: envelope.from, body })
             }
             body @ Body::CrmGone => self.emit(SyncEvent::Heard { from: envelope.from, body }),
-            body @ (Body::CrmWanted | Body::CrmWork { .. }) if from_owner && body.addressed_to(&self.0.me) => {
+            body @ (Body::CrmWanted | Body::CrmWork { .. })
+                if from_owner && body.addressed_to(&self.0.me, self.0.place) =>
+            {
                 self.emit(SyncEvent::Heard { from: envelope.from, body })
             }
-            body @ Body::CrmAnswer { .. } if owner && body.addressed_to(&self.0.me) => {
+            body @ Body::CrmAnswer { .. } if owner && body.addressed_to(&self.0.me, self.0.place) => {
                 self.emit(SyncEvent::Heard { from: envelope.from, body })
             }
             body if owner => {

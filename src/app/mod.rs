@@ -207,13 +207,19 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
             }
         })
     };
+    // Pop in was asked during calls: the phone goes back once they have moved or ended.
+    let popping_in = RwSignal::new(false);
     let commands = {
         let (carry_out, route) = (carry_out.clone(), route.clone());
+        let crm_window = remote.clone();
         Commands::new(move |command| {
             let (Some(instances), Some(state)) = (instances.get_value(), shown.get_value()) else { return };
             match command {
                 Command::PopOut => windows::pop_out(&instances, state),
-                Command::PopIn => windows::pop_in(&instances, state),
+                Command::PopIn => {
+                    let to = crm_window.as_ref().and_then(|remote| remote.server());
+                    moves::pop_in(&instances, state, session.get_value(), to, popping_in);
+                }
                 // This window's CRM link.
                 Command::RetryLog(_) | Command::AuthoriseCrm => carry_out(command),
                 command => route(command),
@@ -276,7 +282,7 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
                 && let Some(instances) = instances.get_value()
             {
                 // The pop-out waits for the calls here: they move to it if they can.
-                moves::hand_over(&running, instances);
+                moves::hand_over(&running, instances, None);
             }
         }
         SyncEvent::Own => {
@@ -308,12 +314,16 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
             }
             *handed.borrow_mut() = kept;
         }
-        SyncEvent::PopIn => instances.with_value(|i| i.as_ref().map(|i| windows::pop_in(i, state))).unwrap_or_default(),
+        SyncEvent::PopIn(asked_by) => {
+            if let Some(instances) = instances.get_value() {
+                moves::pop_in(&instances, state, Some(running.clone()), Some(asked_by), popping_in);
+            }
+        }
         SyncEvent::Heard { from, body } => {
             let Some(instances) = instances.get_value() else { return };
             match body {
                 Body::Dial { number, record } => running.dial(number, record),
-                Body::MoveCalls(calls) => taking.take(calls, &running, handed.borrow().clone(), instances),
+                Body::MoveCalls { calls, .. } => taking.take(calls, &running, handed.borrow().clone(), instances),
                 Body::CallMoved { call_id, result } => running.tell(DeskEvent::Moved { call_id, result }),
                 body => {
                     if let Some(link) = link.get_value() {
@@ -332,6 +342,7 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
     };
     joined.attach(on_sync);
     windows::keep_busy_in_step(state, instances);
+    moves::pop_in_after_calls(state, joined.clone(), popping_in);
     attention::notify_while_hidden(state, host.clone());
     attention::show_panel_when_ringing(state, host);
     leave_guard::ask_before_leaving_a_call(state);

@@ -31,14 +31,10 @@ pub fn pop_out(instances: &Instances, state: PhoneState) {
 }
 
 /// Gives the phone back to the CRM window and closes the pop-out; asked in a framed window,
-/// asks the pop-out to. Not during a call: the call would drop.
-pub fn pop_in(instances: &Instances, state: PhoneState) {
+/// asks the pop-out to. The pop-out's calls have moved or ended by then (`super::moves`).
+pub fn pop_in(instances: &Instances) {
     if instances.place() == Place::Embedded {
         return instances.send(Body::PopIn);
-    }
-    if state.calls.with_untracked(|calls| !calls.is_empty()) {
-        let wait = "The phone moves back into the CRM window when the call ends: moving it now would drop the call.";
-        return state.view_notice.set(Some(wait.to_owned()));
     }
     instances.leave();
     if let Some(window) = web_sys::window() {

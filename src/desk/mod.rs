@@ -471,7 +471,7 @@ impl Desk {
                     // The call stays here; one that ended meanwhile ended for good.
                     (Err(why), ended) => {
                         self.moving.remove(index);
-                        self.model.notice = Some(format!("The call could not move to the pop-out: {why}."));
+                        self.model.notice = Some(format!("The call could not move to the other window: {why}."));
                         if let Some((view, reason, at)) = ended {
                             self.record(
                                 &view,

@@ -519,7 +519,7 @@ fn a_move_that_failed_leaves_the_call_here_and_a_call_that_ended_meanwhile_is_re
     assert_eq!(desk.model().calls.len(), 1);
     assert_eq!(
         desk.model().notice.as_deref(),
-        Some(format!("The call could not move to the pop-out: {why}.").as_str())
+        Some(format!("The call could not move to the other window: {why}.").as_str())
     );
     let ended = desk.on_event(NOW + 9_000.0, DeskEvent::Ended { call: CallRef(1), reason: CallEnd::HungUpThere });
     assert_eq!(records(&ended), [("call-1@test".to_owned(), Outcome::Answered)], "an ordinary end again");

@@ -52,6 +52,11 @@ impl RemoteHost {
         *self.server.borrow_mut() = Some(peer);
     }
 
+    /// The framed instance doing the work, if any.
+    pub fn server(&self) -> Option<PeerId> {
+        self.server.borrow().clone()
+    }
+
     /// A framed instance went away: if it did the work, what it has not answered is unknown,
     /// and another is looked for.
     pub fn gone(&self, peer: &PeerId) {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::call_move::MovingCall;
 use super::crm_work::{CrmAnswer, CrmWork};
-use super::message::{Message, MessageError, PeerId};
+use super::message::{Message, MessageError, PeerId, Place};
 use crate::activity::RecordRef;
 use crate::command::Command;
 use crate::credentials::KeptSignIn;
@@ -54,9 +54,14 @@ pub enum Body {
         /// The record the call is logged against.
         record: Option<RecordRef>,
     },
-    /// The owner hands its calls in progress to the pop-out waiting for the phone, which takes
-    /// them over.
-    MoveCalls(Vec<MovingCall>),
+    /// The owner hands its calls in progress to another instance, which takes them over: the
+    /// pop-out waiting for the phone (none named), or the CRM window the phone pops into.
+    MoveCalls {
+        /// The instance that takes them (none: the pop-out waiting for the phone).
+        to: Option<PeerId>,
+        /// The calls.
+        calls: Vec<MovingCall>,
+    },
     /// The pop-out took a call over (`Ok`), or could not (the reason), by Call-ID.
     CallMoved {
         /// The call's SIP Call-ID.
@@ -101,11 +106,13 @@ impl Body {
         }
     }
 
-    /// Whether `peer` is to act on this: work and answers name one instance, the rest are for
-    /// every instance.
-    pub fn addressed_to(&self, peer: &PeerId) -> bool {
+    /// Whether `peer`, an instance at `place`, is to act on this: work, answers and calls moving
+    /// into a CRM window name one instance; calls moving out name the pop-out by its place; the
+    /// rest are for every instance.
+    pub fn addressed_to(&self, peer: &PeerId, place: Place) -> bool {
         match self {
-            Body::CrmWork { to, .. } | Body::CrmAnswer { to, .. } => to == peer,
+            Body::CrmWork { to, .. } | Body::CrmAnswer { to, .. } | Body::MoveCalls { to: Some(to), .. } => to == peer,
+            Body::MoveCalls { to: None, .. } => place == Place::PopOut,
             _ => true,
         }
     }
@@ -189,7 +196,6 @@ mod tests {
     use super::*;
     use crate::command::Password;
     use crate::model::Session;
-    use crate::sync::message::Place;
 
     fn peer(id: &str) -> PeerId {
         PeerId::parse(id).unwrap()

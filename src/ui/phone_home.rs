@@ -47,13 +47,12 @@ pub fn PhoneHomeBar() -> impl IntoView {
                         type="button"
                         class="fp-button fp-button--quiet"
                         aria-describedby="fp-home-pop-in-hint"
-                        disabled=move || in_call.get()
                         on:click=move |_| state.commands.send(Command::PopIn)
                     >
                         "Pop in"
                     </button>
                     <span class="fp-home__hint" id="fp-home-pop-in-hint" hidden=move || !in_call.get()>
-                        "Pop in once the call ends: moving the phone now would drop it."
+                        "Pop in moves the call into the CRM window; if the other side's phone cannot move it, the phone moves back when the call ends."
                     </span>
                 })
             }}

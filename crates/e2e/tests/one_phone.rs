@@ -234,7 +234,7 @@ async fn calls(colleague: &Browser, number: &str) {
 }
 
 #[tokio::test]
-async fn pop_out_during_a_call_moves_the_call_with_its_mute_and_audio_never_stops() {
+async fn pop_out_and_pop_in_during_a_call_move_the_call_with_its_mute_and_audio_never_stops() {
     let server = devserver().await;
     let agent = Browser::start().await;
     let client = &agent.client;
@@ -279,10 +279,29 @@ async fn pop_out_during_a_call_moves_the_call_with_its_mute_and_audio_never_stop
     // The pop-out's call carries the audio: unmuted, the caller hears the agent again.
     by_role(client, "button", "Unmute").await.unwrap().click().await.unwrap();
     e2e::hears(&caller.client, "the caller, from the pop-out").await;
-    client.switch_to_window(crm).await.unwrap();
+    client.switch_to_window(crm.clone()).await.unwrap();
     enter_widget(client, "#openframe").await;
     home_says(client, "The phone is in the pop-out window.").await;
     wait_for_role(client, "region", "Active call", PATIENCE).await.expect("the CRM page shows the moved call");
+
+    // Pop in during the call: the call moves back into the CRM page, and the pop-out closes.
+    let pop_out_contact = contacts("1065");
+    watch_audio_gaps(&caller.client).await;
+    let clicked = Instant::now();
+    by_role(client, "button", "Pop in").await.unwrap().click().await.unwrap();
+    home_says(client, "The phone is in this window.").await;
+    eprintln!("Pop in click during a call → the CRM page owns the phone: {:?}", clicked.elapsed());
+    eventually("the pop-out to close", || async { (client.windows().await.ok()?.len() == 1).then_some(()) }).await;
+    eventually("the CRM page's registration in place of the pop-out's", || async {
+        let now = contacts("1065");
+        (now.len() == 1 && now != pop_out_contact).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let gap = longest_audio_gap(&caller.client).await;
+    eprintln!("longest stretch without audio at the caller during the move back: {gap:.0} ms");
+    assert!(gap < 1_000.0, "the caller's audio stood still for {gap} ms");
+    e2e::hears(&caller.client, "the caller, from the CRM page again").await;
     by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
     eventually("the caller's call to end", || async {
         by_role(&caller.client, "region", "Active call").await.is_err().then_some(())
