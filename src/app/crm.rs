@@ -50,6 +50,10 @@ struct Inner {
     attached: Cell<bool>,
     /// Tells the phone's other windows that this one can do CRM work for them.
     offer: RefCell<Option<Box<dyn Fn()>>>,
+    /// This window holds the outbox's lock: it alone delivers the stored logs and writes them.
+    holding: Cell<bool>,
+    /// It asked for the lock and waits for it.
+    asked: Cell<bool>,
 }
 
 impl CrmLink {
@@ -69,11 +73,44 @@ impl CrmLink {
             store_problem: RefCell::new(None),
             attached: Cell::new(false),
             offer: RefCell::new(None),
+            holding: Cell::new(false),
+            asked: Cell::new(false),
         }))
     }
 
+    /// Takes charge of the stored outbox once this window holds its lock: one window per CRM
+    /// site delivers and writes it, so that two tabs never post the same logs or write over each
+    /// other. `steal`: the window that owns the phone, whose calls make the new logs, takes the
+    /// lock from the tab holding it; the others wait their turn.
+    pub(super) fn take_charge(&self, steal: bool) {
+        if self.0.holding.get() || (self.0.asked.get() && !steal) {
+            return;
+        }
+        self.0.asked.set(true);
+        let (granted, lost) = (self.clone(), self.clone());
+        super::web_lock::hold(
+            &format!("framephone.{}", self.0.key),
+            steal,
+            move || {
+                // An older request of this window's, granted after a steal of its own: held already.
+                if !granted.0.holding.replace(true) {
+                    spawn_local(async move { granted.resume().await });
+                }
+            },
+            move || {
+                // Another tab delivers from now on, from the stored copy this one kept written.
+                lost.0.holding.set(false);
+                lost.0.asked.set(false);
+                *lost.0.outbox.borrow_mut() = Outbox::default();
+                lost.0.dirty.set(false);
+                lost.show();
+                lost.take_charge(false);
+            },
+        );
+    }
+
     /// Reads what an earlier page left in the outbox and starts delivering it.
-    pub(super) async fn resume(&self) {
+    async fn resume(&self) {
         match store::load(&self.0.key).await {
             Ok(stored) => {
                 let mut outbox = self.0.outbox.borrow_mut();
@@ -273,6 +310,11 @@ impl CrmLink {
     async fn work(&self) {
         loop {
             self.0.again.set(false);
+            if !self.0.holding.get() {
+                // The logs kept meanwhile are written and sent once the lock is held.
+                self.show();
+                break;
+            }
             self.write().await;
             let posts = self.0.outbox.borrow_mut().due(now(), &mut *self.0.random.borrow_mut());
             if !posts.is_empty() {

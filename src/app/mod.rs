@@ -8,6 +8,7 @@ mod crm;
 mod instances;
 mod leave_guard;
 mod moves;
+mod web_lock;
 mod windows;
 
 use std::cell::RefCell;
@@ -289,6 +290,10 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
             if let Some(remote) = &remote {
                 remote.look_for_crm();
             }
+            // This window's calls make the logs from now on: it delivers them.
+            if let Some(link) = link.get_value() {
+                link.take_charge(true);
+            }
             if running.runs() {
                 // Started to take the owner's calls over: its model, calls and all, shows now.
                 running.republish();
@@ -349,8 +354,7 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
     // Call timers and the After Call Work countdown.
     state.clock.set(js_sys::Date::now());
     let _ = set_interval_with_handle(move || state.clock.set(js_sys::Date::now()), std::time::Duration::from_secs(1));
-    let resuming = crm_link.clone();
-    spawn_local(async move { resuming.resume().await });
+    crm_link.take_charge(false);
     (state, crm_link)
 }
 

@@ -3,7 +3,7 @@
 //! ServiceNow through its REST API (after the agent authorises the phone in the instance's
 //! consent popup), Salesforce Lightning and Classic through Open CTI. Call logs survive an
 //! outage of the instance, a reload of the page and a crash of the browser in between.
-//! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1058.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1058 and 1075–1076.
 
 use std::time::Duration;
 
@@ -475,5 +475,62 @@ async fn lightning_asks_which_record_and_logs_an_outbound_call_against_the_click
     assert_eq!(task["CallType"], "Outbound", "{task}");
     assert_eq!(task["Description"], "Sends the signed contract tomorrow", "{task}");
     callee.close().await;
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn two_servicenow_tabs_deliver_a_waiting_log_once() {
+    let server = devserver().await;
+    let instance = server.servicenow_instance();
+    let agent = servicenow_agent(&server, "1075").await;
+    let client = &agent.client;
+    let caller = calls(&server, "1076", "1075").await;
+    // The instance is down when the call ends: its log waits, and is retried.
+    let outage = Duration::from_secs(15);
+    let outage_ends = std::time::Instant::now() + outage;
+    instance.rest_unavailable_for(outage);
+    answer_talk_and_hang_up(client).await;
+    e2e::wrap_up(client, "1076", "Resolved", "Two tabs, one log").await;
+    eventually("the log to wait for the instance", || async {
+        let text = by_role(client, "region", "Activity").await.ok()?.text().await.ok()?;
+        text.contains("1 call log waiting for ServiceNow").then_some(())
+    })
+    .await;
+
+    // A second tab of the same instance: the same stored outbox, which only one tab delivers.
+    let tab = client.new_window(true).await.expect("a new tab").handle;
+    client.switch_to_window(tab).await.unwrap();
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    eventually("the second tab to mirror the phone", || async {
+        let text = by_role(client, "group", "Phone window").await.ok()?.text().await.ok()?;
+        text.contains("The phone is in another CRM tab.").then_some(())
+    })
+    .await;
+
+    // Only the tab that delivers the stored logs lists them.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let listed = match by_role(client, "region", "Activity").await {
+        Ok(region) => region.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    assert!(!listed.contains("waiting"), "the second tab took the log up too: {listed}");
+
+    tokio::time::sleep(outage_ends.saturating_duration_since(std::time::Instant::now())).await;
+    let before = instance.requests().len();
+    eventually("the log in the instance", || async { (logs_of(&instance, "1076").len() == 1).then_some(()) }).await;
+    // Long enough for a second tab's backoff, as long as the first's, to come round again.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let writes: Vec<_> = instance.requests()[before..]
+        .iter()
+        .filter(|(method, path)| {
+            !["GET", "OPTIONS"].contains(&method.as_str())
+                && (path.contains("phone_log") || path.contains("interaction"))
+        })
+        .cloned()
+        .collect();
+    assert_eq!(writes.len(), 1, "one tab wrote the log, once: {writes:?}");
+    assert_eq!(logs_of(&instance, "1076").len(), 1);
+    caller.close().await;
     agent.close().await;
 }
