@@ -27,6 +27,17 @@ pub enum StoreError {
     /// A read or write failed.
     #[error("call logs could not be saved in this browser: {0}")]
     Failed(String),
+    /// The stored copy does not read (written by another version): it was set aside, whole,
+    /// under another key, so that writing this page's logs loses none of it.
+    #[error(
+        "the call logs kept earlier do not read ({reason}); they are kept unchanged in this browser's IndexedDB (database framephone, store call-log-outbox, key {kept_as}) for an administrator"
+    )]
+    Unreadable {
+        /// Why they do not read.
+        reason: String,
+        /// The key they are kept under now.
+        kept_as: String,
+    },
 }
 
 fn failed(error: JsValue) -> StoreError {
@@ -104,5 +115,26 @@ pub async fn load(key: &str) -> Result<Outbox<CallLog>, StoreError> {
     settled(&request, "success").await?;
     let value = request.result().map_err(failed)?;
     let Some(text) = value.as_string() else { return Ok(Outbox::default()) };
-    serde_json::from_str(&text).map_err(|e| StoreError::Failed(format!("the kept call logs do not read: {e}")))
+    match serde_json::from_str(&text) {
+        Ok(outbox) => Ok(outbox),
+        Err(error) => Err(set_aside(&db, key, &text, error.to_string()).await),
+    }
+}
+
+/// Keeps a stored copy that does not read under a key of its own (`<key>|unreadable|<ms>`),
+/// before anything is written over it.
+async fn set_aside(db: &IdbDatabase, key: &str, text: &str, reason: String) -> StoreError {
+    let kept_as = format!("{key}|unreadable|{}", js_sys::Date::now() as u64);
+    let put = async {
+        let transaction = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(failed)?;
+        let store = transaction.object_store(STORE).map_err(failed)?;
+        store.put_with_key(&JsValue::from_str(text), &JsValue::from_str(&kept_as)).map_err(failed)?;
+        settled(&transaction, "complete").await
+    };
+    match put.await {
+        Ok(()) => StoreError::Unreadable { reason, kept_as },
+        Err(error) => {
+            StoreError::Failed(format!("the kept call logs do not read ({reason}) and could not be set aside: {error}"))
+        }
+    }
 }

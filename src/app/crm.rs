@@ -15,6 +15,7 @@ use sip::random::SplitMix;
 
 use super::instances::Instances;
 use crate::activity::outbox::{Hold, LogState, Outbox, Post};
+use crate::activity::store::StoreError;
 use crate::activity::{CallDirection, CallLog, RecordRef, store};
 use crate::browser::wakeable_sleep;
 use crate::desk::{AppEvent, DeskEvent};
@@ -54,6 +55,8 @@ struct Inner {
     holding: Cell<bool>,
     /// It asked for the lock and waits for it.
     asked: Cell<bool>,
+    /// The stored copy could not be read: it is never written over.
+    left_alone: Cell<bool>,
 }
 
 impl CrmLink {
@@ -75,6 +78,7 @@ impl CrmLink {
             offer: RefCell::new(None),
             holding: Cell::new(false),
             asked: Cell::new(false),
+            left_alone: Cell::new(false),
         }))
     }
 
@@ -128,7 +132,12 @@ impl CrmLink {
                 }
                 self.0.dirty.set(true);
             }
-            Err(error) => *self.0.store_problem.borrow_mut() = Some(error.to_string()),
+            Err(error) => {
+                // A copy set aside may be written over; one that could not be read at all may
+                // still hold logs: it is left as it is, and this page's logs live in memory.
+                self.0.left_alone.set(!matches!(error, StoreError::Unreadable { .. }));
+                *self.0.store_problem.borrow_mut() = Some(error.to_string());
+            }
         }
         self.kick();
     }
@@ -342,6 +351,10 @@ impl CrmLink {
     }
 
     async fn write(&self) {
+        if self.0.left_alone.get() {
+            self.0.dirty.set(false);
+            return;
+        }
         while self.0.dirty.replace(false) {
             let copy = self.0.outbox.borrow().clone();
             let problem = store::save(&self.0.key, &copy).await.err().map(|e| e.to_string());

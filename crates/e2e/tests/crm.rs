@@ -534,3 +534,58 @@ async fn two_servicenow_tabs_deliver_a_waiting_log_once() {
     caller.close().await;
     agent.close().await;
 }
+
+/// Runs `script` in the widget's frame `frame`, which ends by calling `done(value)`.
+async fn in_widget(client: &Client, frame: &str, script: &str) -> Value {
+    enter_widget(client, frame).await;
+    client.execute_async(&format!("const done = arguments[0];\n{script}"), vec![]).await.expect(script)
+}
+
+#[tokio::test]
+async fn an_outbox_copy_that_does_not_read_is_kept_aside_whole_and_named_to_the_agent() {
+    let server = devserver().await;
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/lightning", server.salesforce)).await.unwrap();
+    let key = format!("outbox|{}", server.salesforce.trim_end_matches('/'));
+    // What another version might have written: the record is there, in a shape this one
+    // does not read.
+    let unreadable = r#"{"entries":"from another version","kept":[1,2,3]}"#;
+    let with_store = "const open = indexedDB.open('framephone', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('call-log-outbox');
+        open.onerror = () => done('no database');
+        const use = (work) => { open.onsuccess = () => work(open.result); };";
+    let seed = format!(
+        "{with_store}
+        use(db => {{ const tx = db.transaction('call-log-outbox', 'readwrite');
+          tx.objectStore('call-log-outbox').put({unreadable:?}, {key:?});
+          tx.oncomplete = () => {{ db.close(); done('seeded'); }}; }});"
+    );
+    assert_eq!(in_widget(client, "#softphone", &seed).await, json!("seeded"));
+    client.enter_parent_frame().await.unwrap();
+    client.refresh().await.unwrap();
+    enter_widget(client, "#softphone").await;
+    let shown = eventually("the Activity list to name the unreadable copy", || async {
+        let text = by_role(client, "region", "Activity").await.ok()?.text().await.ok()?;
+        text.contains("do not read").then_some(text)
+    })
+    .await;
+    assert!(shown.contains(&format!("{key}|unreadable|")), "{shown}");
+    let read_back = format!(
+        "{with_store}
+        use(db => {{ const all = {{}}; const tx = db.transaction('call-log-outbox');
+          const cursor = tx.objectStore('call-log-outbox').openCursor();
+          cursor.onsuccess = () => {{ const c = cursor.result; if (c) {{ all[c.key] = c.value; c.continue(); }} }};
+          tx.oncomplete = () => {{ db.close(); done(all); }}; }});"
+    );
+    let stored = in_widget(client, "#softphone", &read_back).await;
+    let aside: Vec<_> = stored
+        .as_object()
+        .expect("the store's records")
+        .iter()
+        .filter(|(name, _)| name.starts_with(&format!("{key}|unreadable|")))
+        .map(|(_, value)| value.clone())
+        .collect();
+    assert_eq!(aside, [json!(unreadable)], "kept whole, under a key of its own: {stored}");
+    agent.close().await;
+}
