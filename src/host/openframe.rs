@@ -258,10 +258,10 @@ impl OpenFrameHost {
     /// Creates the log, or with `update` finds it by its Call-ID and patches it.
     async fn deliver(&self, log: &CallLog, update: bool, token: &AccessToken) -> PostOutcome {
         if update {
-            let Some(find) = phone_log::find_request(&self.origin, &log.call_id) else {
+            let Some(find) = phone_log::find_request(&self.origin, log) else {
                 return PostOutcome::Refused(format!(
-                    "the call id {} cannot be looked up on the instance",
-                    log.call_id
+                    "the call id {} of agent {} cannot be looked up on the instance",
+                    log.call_id, log.agent
                 ));
             };
             let reply = match self.exchange(&find, token).await {

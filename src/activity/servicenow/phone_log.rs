@@ -49,14 +49,17 @@ pub fn create_request(instance: &Origin, log: &CallLog) -> Request {
     json_request(Method::Post, table_url(instance, TABLE), &Value::Object(row(log)))
 }
 
-/// Looks up the row with the log's Call-ID; none for a Call-ID that could not be matched
-/// exactly (an encoded query cannot hold `^`, which no SIP Call-ID contains).
-pub fn find_request(instance: &Origin, call_id: &str) -> Option<Request> {
-    if call_id.is_empty() || call_id.contains('^') {
+/// Looks up the agent's row with the log's Call-ID: a caller chooses the Call-ID of an inbound
+/// call, and one reusing another call's must not reach another agent's row. None for values
+/// that could not be matched exactly (an encoded query cannot hold `^`, which no SIP Call-ID or
+/// user contains).
+pub fn find_request(instance: &Origin, log: &CallLog) -> Option<Request> {
+    let exact = |value: &str| !value.is_empty() && !value.contains('^');
+    if !exact(&log.call_id) || !exact(&log.agent) {
         return None;
     }
     let parameters = form_encoding::pairs(&[
-        ("sysparm_query", &format!("call_id={call_id}")),
+        ("sysparm_query", &format!("call_id={}^agent={}", log.call_id, log.agent)),
         ("sysparm_fields", "sys_id"),
         ("sysparm_limit", "1"),
     ]);
@@ -187,14 +190,16 @@ mod tests {
 
     #[test]
     fn an_update_finds_the_row_by_call_id_then_patches_it() {
-        let find = find_request(&instance(), "a84b4c76e66710@pc33.atlanta.example.com").expect("a lookup");
+        let find = find_request(&instance(), &log()).expect("a lookup");
         assert_eq!(
             find.url,
-            "https://acme.service-now.com/api/now/table/sn_openframe_phone_log?sysparm_query=call_id%3Da84b4c76e66710%40pc33.atlanta.example.com\
+            "https://acme.service-now.com/api/now/table/sn_openframe_phone_log?sysparm_query=call_id%3Da84b4c76e66710%40pc33.atlanta.example.com%5Eagent%3D1001\
              &sysparm_fields=sys_id&sysparm_limit=1"
         );
-        assert_eq!(find_request(&instance(), "x^ORsys_id!=0"), None, "a Call-ID cannot add a condition");
-        assert_eq!(find_request(&instance(), ""), None);
+        let with = |call_id: &str, agent: &str| CallLog { call_id: call_id.into(), agent: agent.into(), ..log() };
+        assert_eq!(find_request(&instance(), &with("x^ORsys_id!=0", "1001")), None, "a Call-ID cannot add a condition");
+        assert_eq!(find_request(&instance(), &with("", "1001")), None);
+        assert_eq!(find_request(&instance(), &with("a@b", "1001^ORagent=1002")), None, "nor can a user");
         assert_eq!(found_row(r#"{"result":[{"sys_id":"0123abcd"}]}"#), Ok(Some("0123abcd".into())));
         assert_eq!(found_row(r#"{"result":[]}"#), Ok(None));
         assert!(found_row(r#"{"result":[{"sys_id":"../sys_user"}]}"#).is_err());
