@@ -96,6 +96,8 @@ pub enum Command {
     PopOut,
     /// Give the phone back from the pop-out to the CRM window, and close the pop-out.
     PopIn,
+    /// Run the phone in this window, whose pop-out is out of reach.
+    UsePhoneHere,
 }
 
 /// Where components send commands: a `Copy` handle in the context.

@@ -114,7 +114,8 @@ impl PhoneSession {
             }
             Command::FinishWrapUp(call_id) => phone.tell(DeskEvent::WrapUpDone(call_id)),
             // The app's: the CRM link carries them out.
-            Command::RetryLog(_) | Command::AuthoriseCrm | Command::PopOut | Command::PopIn => {}
+            Command::RetryLog(_) | Command::AuthoriseCrm | Command::PopOut | Command::PopIn | Command::UsePhoneHere => {
+            }
             Command::ChooseDevice(Role::Ringer, _) | Command::SignIn { .. } | Command::SignOut => {}
         }
     }

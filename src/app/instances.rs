@@ -26,7 +26,7 @@ use crate::model::PhoneSnapshot;
 use crate::sync::envelope::{Body, Envelope, Seen};
 use crate::sync::home::PhoneHome;
 use crate::sync::message::{Message, PeerId, Place};
-use crate::sync::ownership::{Action, OWNER_LOST_MS, Ownership, Role};
+use crate::sync::ownership::{Action, OWNER_LOST_MS, Ownership};
 
 /// The pop-out window's name, by which a frame whose page navigated finds it again.
 pub const POP_OUT_NAME: &str = "framephone-popout";
@@ -113,7 +113,7 @@ impl Instances {
         let origin = window.location().origin().unwrap_or_default();
         let (mut ownership, actions) = Ownership::new(new_peer_id(), place, now());
         let mut windows = Vec::new();
-        if let Some(opener) = window.opener().ok().and_then(|o| o.dyn_into::<Window>().ok()) {
+        if let Some(opener) = window.opener().ok().and_then(as_window) {
             windows.push(opener);
         }
         let pop_out = if place == Place::Embedded { find_pop_out(&window) } else { None };
@@ -217,6 +217,12 @@ impl Instances {
         self.apply(actions);
     }
 
+    /// The agent runs the phone in this window, whose pop-out owner is out of reach.
+    pub fn use_phone_here(&self) {
+        let actions = self.0.ownership.borrow_mut().take_here(now());
+        self.apply(actions);
+    }
+
     /// This instance goes away: an owner lets the phone go to whoever claims it.
     pub fn leave(&self) {
         let actions = self.0.ownership.borrow_mut().leave();
@@ -231,7 +237,7 @@ impl Instances {
             if event.origin() != inner.origin {
                 return;
             }
-            let Some(source) = event.source().and_then(|s| s.dyn_into::<Window>().ok()) else { return };
+            let Some(source) = event.source().and_then(|s| as_window(s.into())) else { return };
             if let Some(text) = event.data().as_string() {
                 Instances(inner).take(&text, Arrival::Window(source));
             }
@@ -283,10 +289,7 @@ impl Instances {
                 self.post_to_windows(text, Some(source));
             }
         }
-        let from_owner = match self.0.ownership.borrow().role() {
-            Role::Mirror { owner, .. } | Role::Waiting { owner, .. } => owner == envelope.from,
-            Role::Owner | Role::Finding => false,
-        };
+        let from_owner = self.0.ownership.borrow().owner() == Some(&envelope.from);
         let owner = self.owns();
         match envelope.body {
             Body::Ownership(message) => {
@@ -364,6 +367,10 @@ impl Instances {
         let weak = Rc::downgrade(&self.0);
         let wake = move || {
             let Some(inner) = weak.upgrade() else { return };
+            // A window of the pop-out held here, even closed, tells a gone pop-out from one out
+            // of earshot.
+            let reaches = !inner.windows.borrow().is_empty();
+            inner.ownership.borrow_mut().set_reaches_pop_out(reaches);
             let actions = inner.ownership.borrow_mut().tick(now());
             Instances(inner).apply(actions);
         };
@@ -389,6 +396,16 @@ impl Instances {
             let _ = window.post_message(&text.into(), &self.0.origin);
         }
     }
+}
+
+/// `value` as a window, if it is one. Not by `instanceof`: a window of another document (the
+/// pop-out seen from its frame, the opener seen from the pop-out) belongs to another realm,
+/// whose `Window` is not this page's, and would be refused.
+fn as_window(value: JsValue) -> Option<Window> {
+    let has = |name: &str| js_sys::Reflect::get(&value, &name.into()).ok();
+    let posts = has("postMessage").is_some_and(|f| f.is_function());
+    let closes = has("closed").is_some_and(|closed| closed.as_bool().is_some());
+    (value.is_object() && posts && closes).then(|| value.unchecked_into())
 }
 
 /// The pop-out a frame of this tab opened, found again by its name (after the CRM page

@@ -217,6 +217,7 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
             let (Some(instances), Some(state)) = (instances.get_value(), shown.get_value()) else { return };
             match command {
                 Command::PopOut => windows::pop_out(&instances, state),
+                Command::UsePhoneHere => instances.use_phone_here(),
                 Command::PopIn => {
                     let to = crm_window.as_ref().and_then(|remote| remote.server());
                     moves::pop_in(&instances, state, session.get_value(), to, popping_in);

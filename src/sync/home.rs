@@ -19,6 +19,8 @@ pub enum PhoneHome {
     Elsewhere(Place),
     /// This window (the pop-out) takes the phone once the CRM window's calls end.
     Waiting,
+    /// The phone is in a pop-out this window can no longer reach.
+    OutOfReach,
 }
 
 impl PhoneHome {
@@ -29,6 +31,7 @@ impl PhoneHome {
             Role::Owner => PhoneHome::Here { pop_out_waits: hands_over_after_calls },
             Role::Mirror { place, .. } => PhoneHome::Elsewhere(*place),
             Role::Waiting { .. } => PhoneHome::Waiting,
+            Role::OutOfReach => PhoneHome::OutOfReach,
         }
     }
 
@@ -49,6 +52,9 @@ impl PhoneHome {
             (PhoneHome::Elsewhere(Place::PopOut), _) => "The phone is in the pop-out window.",
             (PhoneHome::Elsewhere(Place::Embedded), Place::PopOut) => "The phone is in the CRM window.",
             (PhoneHome::Elsewhere(Place::Embedded), Place::Embedded) => "The phone is in another CRM tab.",
+            (PhoneHome::OutOfReach, _) => {
+                "The phone is in the pop-out window, which this tab no longer hears from since the CRM tab that opened it closed. Use it there; to use it here, close the pop-out, then choose Use the phone here."
+            }
             (PhoneHome::Waiting, _) => {
                 "The call in the CRM window is moving here; if the other side's phone cannot move it, the phone moves to this window when the call ends."
             }
@@ -60,6 +66,11 @@ impl PhoneHome {
     pub fn offers_pop_out(self, place: Place) -> bool {
         place == Place::Embedded
             && matches!(self, PhoneHome::Here { pop_out_waits: false } | PhoneHome::Elsewhere(Place::Embedded))
+    }
+
+    /// Whether this window offers to run the phone here: its pop-out owner is out of reach.
+    pub fn offers_use_here(self) -> bool {
+        self == PhoneHome::OutOfReach
     }
 
     /// Whether a window at `place` offers Pop in: the pop-out that holds the phone, and a
@@ -102,5 +113,11 @@ mod tests {
         assert!(!pop_out.offers_pop_in(Place::PopOut) && !pop_out.here());
         assert!(PhoneHome::of(&Role::Owner, false).offers_pop_in(Place::PopOut));
         assert!(!PhoneHome::of(&Role::Owner, false).offers_pop_out(Place::PopOut));
+        let lost = PhoneHome::of(&Role::OutOfReach, false);
+        assert!(
+            lost.offers_use_here() && !lost.offers_pop_in(Place::Embedded) && !lost.offers_pop_out(Place::Embedded)
+        );
+        assert!(lost.text(Place::Embedded).contains("no longer hears from") && !lost.here());
+        assert!(!PhoneHome::of(&Role::Owner, false).offers_use_here());
     }
 }

@@ -41,6 +41,10 @@ pub enum Role {
         /// Why the owner keeps it for now.
         reason: Refusal,
     },
+    /// The phone is in a pop-out this instance no longer hears from and cannot reach (the
+    /// CRM tab that linked them closed): it may still run there, so nothing is claimed until
+    /// the agent asks.
+    OutOfReach,
 }
 
 /// What the shell does.
@@ -82,6 +86,10 @@ enum State {
         reason: Refusal,
         last_seen: u64,
     },
+    /// The pop-out owner went silent and no window of it is within reach.
+    OutOfReach {
+        owner: PeerId,
+    },
     /// It let the phone go and leaves: it claims nothing any more.
     Left,
 }
@@ -95,6 +103,9 @@ pub struct Ownership {
     epoch: u64,
     /// Calls in progress here that cannot move without dropping them.
     busy: bool,
+    /// A window of the pop-out is within reach here (this frame opened it or found it): when
+    /// that pop-out goes silent, it is gone, not just out of earshot.
+    reaches_pop_out: bool,
     state: State,
 }
 
@@ -108,7 +119,7 @@ impl Ownership {
     pub fn new(me: PeerId, place: Place, now: u64) -> (Ownership, Vec<Action>) {
         let hello = Message::Hello { peer: me.clone(), place };
         let state = State::Discovering { until: now + DISCOVERY_MS };
-        (Ownership { me, place, epoch: 0, busy: false, state }, vec![Action::Send(hello)])
+        (Ownership { me, place, epoch: 0, busy: false, reaches_pop_out: false, state }, vec![Action::Send(hello)])
     }
 
     /// Waits `ms` from `now` for an owner to answer, if still asking: little when only sibling
@@ -118,6 +129,19 @@ impl Ownership {
     pub fn wait_for_owner(&mut self, now: u64, ms: u64) {
         if let State::Discovering { until } = &mut self.state {
             *until = now + ms;
+        }
+    }
+
+    /// Whether a window of the pop-out is within reach here (the shell holds one).
+    pub fn set_reaches_pop_out(&mut self, reaches: bool) {
+        self.reaches_pop_out = reaches;
+    }
+
+    /// The agent takes the phone into this window, whose pop-out owner is out of reach.
+    pub fn take_here(&mut self, now: u64) -> Vec<Action> {
+        match self.state {
+            State::OutOfReach { .. } => self.claim(now, None),
+            _ => Vec::new(),
         }
     }
 
@@ -131,6 +155,17 @@ impl Ownership {
         &self.me
     }
 
+    /// The instance this one takes for the owner: the one it mirrors or waits for, or the one
+    /// its claim asks the phone from (the pop-out hears the frame's kept sign-in while asking).
+    pub fn owner(&self) -> Option<&PeerId> {
+        match &self.state {
+            State::Mirror { owner, .. } | State::Waiting { owner, .. } | State::Claiming { over: Some(owner), .. } => {
+                Some(owner)
+            }
+            _ => None,
+        }
+    }
+
     /// What this instance is now.
     pub fn role(&self) -> Role {
         match &self.state {
@@ -138,6 +173,7 @@ impl Ownership {
             State::Owner { .. } => Role::Owner,
             State::Mirror { owner, place, .. } => Role::Mirror { owner: owner.clone(), place: *place },
             State::Waiting { owner, reason, .. } => Role::Waiting { owner: owner.clone(), reason: *reason },
+            State::OutOfReach { .. } => Role::OutOfReach,
         }
     }
 
@@ -147,7 +183,7 @@ impl Ownership {
             State::Discovering { until } | State::Claiming { until, .. } => *until,
             State::Owner { next_heartbeat, .. } => *next_heartbeat,
             State::Mirror { last_seen, .. } | State::Waiting { last_seen, .. } => last_seen + OWNER_LOST_MS,
-            State::Left => u64::MAX,
+            State::OutOfReach { .. } | State::Left => u64::MAX,
         }
     }
 
@@ -157,6 +193,14 @@ impl Ownership {
             return Vec::new();
         }
         match &mut self.state {
+            // A framed instance that cannot reach the pop-out cannot tell it gone from out of
+            // earshot: claiming would start a second phone that rings beside it.
+            State::Mirror { owner, place: Place::PopOut, .. }
+                if self.place == Place::Embedded && !self.reaches_pop_out =>
+            {
+                self.state = State::OutOfReach { owner: owner.clone() };
+                Vec::new()
+            }
             State::Discovering { .. } | State::Mirror { .. } | State::Waiting { .. } => self.claim(now, None),
             State::Claiming { epoch, .. } => {
                 let epoch = *epoch;
@@ -166,7 +210,7 @@ impl Ownership {
                 *next_heartbeat = now + HEARTBEAT_MS;
                 vec![Action::Send(self.heartbeat())]
             }
-            State::Left => Vec::new(),
+            State::OutOfReach { .. } | State::Left => Vec::new(),
         }
     }
 
@@ -286,7 +330,7 @@ impl Ownership {
 
     fn heard_release(&mut self, now: u64, peer: &PeerId, epoch: u64, to: Option<PeerId>) -> Vec<Action> {
         let from_owner = match &self.state {
-            State::Mirror { owner, .. } | State::Waiting { owner, .. } => owner == peer,
+            State::Mirror { owner, .. } | State::Waiting { owner, .. } | State::OutOfReach { owner } => owner == peer,
             State::Claiming { over, .. } => over.as_ref() == Some(peer),
             State::Discovering { .. } => true,
             State::Owner { .. } | State::Left => false,
@@ -608,5 +652,46 @@ mod tests {
             assert_eq!(net.nodes[mirror].role(), before, "{forged:?}");
         }
         assert_eq!(net.owners(), [owner]);
+    }
+
+    #[test]
+    fn a_tab_that_cannot_reach_a_silent_pop_out_claims_nothing_until_the_agent_asks() {
+        let mut net = Net::new();
+        let (opener, other) = (net.start("a", Place::Embedded), net.start("b", Place::Embedded));
+        let pop_out = net.start("p", Place::PopOut);
+        net.time_until_owner(pop_out, 5_000);
+        net.nodes[opener].set_reaches_pop_out(true);
+        // The tab that linked them closes: the other tab hears the pop-out no more.
+        net.alive[opener] = false;
+        net.cut.push((other, pop_out));
+        net.run_for(OWNER_LOST_MS + 500);
+        assert_eq!(net.nodes[other].role(), Role::OutOfReach);
+        assert_eq!(net.phones_running(), [pop_out], "one phone rings, not two");
+        assert_eq!(net.nodes[other].next_wake(), u64::MAX);
+        // The pop-out is heard again (a tab linking them): the tab mirrors it again.
+        net.cut.clear();
+        net.run_for(HEARTBEAT_MS + 100);
+        assert!(matches!(net.nodes[other].role(), Role::Mirror { place: Place::PopOut, .. }), "{:?}", net.roles());
+        // Out of reach again, the agent closes the pop-out and uses the phone here.
+        net.cut.push((other, pop_out));
+        net.run_for(OWNER_LOST_MS + 500);
+        net.alive[pop_out] = false;
+        let actions = net.nodes[other].take_here(net.now);
+        net.act(other, actions);
+        net.time_until_owner(other, 1_000);
+        assert_eq!(net.phones_running(), [other]);
+    }
+
+    #[test]
+    fn a_frame_that_holds_the_pop_outs_window_takes_the_phone_when_it_falls_silent() {
+        let mut net = Net::new();
+        let frame = net.start("a", Place::Embedded);
+        let pop_out = net.start("p", Place::PopOut);
+        net.time_until_owner(pop_out, 5_000);
+        net.nodes[frame].set_reaches_pop_out(true);
+        net.alive[pop_out] = false;
+        let took = net.time_until_owner(frame, 5_000);
+        assert!(took <= OWNER_LOST_MS + CLAIM_WAIT_MS + 100, "{took} ms");
+        assert_eq!(net.nodes[frame].take_here(net.now), [], "nothing to take: it owns the phone");
     }
 }

@@ -42,6 +42,17 @@ pub fn PhoneHomeBar() -> impl IntoView {
                 })
             }}
             {move || {
+                state.home.get().offers_use_here().then(|| view! {
+                    <button
+                        type="button"
+                        class="fp-button fp-button--quiet"
+                        on:click=move |_| state.commands.send(Command::UsePhoneHere)
+                    >
+                        "Use the phone here"
+                    </button>
+                })
+            }}
+            {move || {
                 state.home.get().offers_pop_in(place).then(|| view! {
                     <button
                         type="button"

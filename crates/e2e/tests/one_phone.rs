@@ -3,7 +3,7 @@
 //! commands; the pop-out keeps calls through the CRM page's reloads, and the CRM page takes
 //! the phone back when the pop-out closes; with the phone popped out, the CRM page still pops
 //! callers' records and every call is logged. Messages from other origins are ignored.
-//! Needs the Kamailio lab (`$LAB_WS_PORT`, `$LAB_DIR` for its control socket); agents 1061–1073.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`, `$LAB_DIR` for its control socket); agents 1061–1073 and 1077.
 
 use std::time::{Duration, Instant};
 
@@ -465,5 +465,100 @@ async fn with_the_phone_popped_out_the_crm_page_pops_callers_and_logs_every_call
     assert_eq!(task["Description"], "Confirmed the delivery date", "{task}");
     assert_eq!(org.tasks().len(), 2, "one Task per call: {:?}", org.tasks());
     callee.close().await;
+    agent.close().await;
+}
+
+/// The text of `css` in the current frame, or nothing yet. WebDriver computes no roles inside a
+/// cross-site frame (it runs in a process of its own), so the cross-site test finds the phone's
+/// parts by their markup.
+async fn css_text(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Waits until `css` in the current frame shows `expected`.
+async fn css_says(client: &Client, css: &str, expected: &str) {
+    eventually(&format!("{css} to say {expected:?}"), || async {
+        css_text(client, css).await.contains(expected).then_some(())
+    })
+    .await;
+}
+
+/// Clicks the button in the current frame whose text is `text`.
+async fn click_button(client: &Client, text: &str) {
+    let button = eventually(&format!("the {text} button"), || async {
+        for button in client.find_all(Locator::Css("button")).await.ok()? {
+            if button.text().await.ok()? == text {
+                return Some(button);
+            }
+        }
+        None
+    })
+    .await;
+    button.click().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_tab_that_loses_its_link_to_the_pop_out_starts_no_second_phone_until_asked() {
+    let server = devserver().await;
+    // The CRM on a site of its own, as deployed (the lab's pages and the widget otherwise share
+    // 127.0.0.1): the frames' channels are partitioned under it, apart from the pop-out's.
+    let servicenow = server.servicenow.replace("127.0.0.1", "localhost");
+    server.amend_config(serde_json::json!({ "hosts": { "allowedOrigins": [servicenow, server.salesforce] } }));
+    let servicenow = format!("{servicenow}/");
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&servicenow).await.unwrap();
+    let opener = client.window().await.unwrap();
+    enter_widget(client, "#openframe").await;
+    let username =
+        eventually("the sign-in form", || async { client.find(Locator::Css("#fp-username")).await.ok() }).await;
+    username.send_keys("1077").await.unwrap();
+    client.find(Locator::Css("#fp-password")).await.unwrap().send_keys("lab-1077-pw").await.unwrap();
+    click_button(client, "Sign in").await;
+    css_says(client, ".fp-status", "Registered as 1077").await;
+    let other = client.new_window(true).await.expect("a new tab").handle;
+    client.switch_to_window(other.clone()).await.unwrap();
+    client.goto(&servicenow).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    css_says(client, ".fp-home", "The phone is in another CRM tab.").await;
+    client.switch_to_window(opener.clone()).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    click_button(client, "Pop out").await;
+    css_says(client, ".fp-home", "The phone is in the pop-out window.").await;
+    let pop_out = eventually("the pop-out window", || async {
+        let windows = client.windows().await.ok()?;
+        windows.into_iter().find(|w| *w != opener && *w != other)
+    })
+    .await;
+    bindings_become("1077", 1).await;
+    let pop_out_contact = contacts("1077");
+    client.switch_to_window(other.clone()).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    css_says(client, ".fp-home", "The phone is in the pop-out window.").await;
+
+    // The tab that opened the pop-out closes: the other tab cannot reach the pop-out any more.
+    client.switch_to_window(opener).await.unwrap();
+    client.close_window().await.unwrap();
+    client.switch_to_window(other.clone()).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    css_says(client, ".fp-home", "no longer hears from").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(contacts("1077"), pop_out_contact, "the pop-out's phone alone");
+
+    // The agent closes the pop-out and uses the phone in this tab.
+    client.switch_to_window(pop_out).await.unwrap();
+    client.close_window().await.unwrap();
+    client.switch_to_window(other).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    click_button(client, "Use the phone here").await;
+    css_says(client, ".fp-home", "The phone is in this window.").await;
+    eventually("this tab's registration in place of the pop-out's", || async {
+        let now = contacts("1077");
+        (now.len() == 1 && now != pop_out_contact).then_some(())
+    })
+    .await;
     agent.close().await;
 }

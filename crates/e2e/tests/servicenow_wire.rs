@@ -122,7 +122,7 @@ impl Wire {
     /// Delivers a log as the OpenFrame back-end does: with `update`, find by Call-ID, then patch.
     async fn post(&self, log: &CallLog, update: bool, token: &str) -> PostOutcome {
         if update {
-            let find = phone_log::find_request(&self.instance, &log.call_id).expect("a lookup");
+            let find = phone_log::find_request(&self.instance, log).expect("a lookup");
             let reply = self.send(&find, token).await;
             if !reply.answer().is_success() {
                 return answer::post_outcome(&self.instance, &reply.answer());
