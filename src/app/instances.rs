@@ -51,12 +51,12 @@ pub enum SyncEvent {
     Command(Command),
     /// The owner's kept sign-in (none: the agent signed out).
     KeptSignIn(Option<KeptSignIn>),
-    /// A framed window (this one) asks this pop-out to give the phone back.
+    /// A framed window (the one named) asks this pop-out to give the phone back.
     PopIn(PeerId),
     /// Another instance started: the owner tells it what it needs.
     Joined,
     /// An envelope for this instance to act on, checked for who may send it and to whom:
-    /// a mirror's Dial, calls moving to this pop-out and word of them, and CRM work done by a
+    /// a mirror's Dial, calls moving to this window and word of them, and CRM work done by a
     /// framed instance for an owner without a CRM.
     Heard {
         /// The instance that sent it.
