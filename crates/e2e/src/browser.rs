@@ -111,6 +111,10 @@ impl Browser {
                     "--allow-loopback-in-peer-connection",
                     // Lets the calling bench collect garbage before it reads the heap.
                     "--js-flags=--expose-gc",
+                    // A cross-site frame in the page's process: WebDriver computes the roles
+                    // and names inside it (not in a frame of its own process), while its
+                    // storage and channels stay partitioned under the page's site.
+                    "--disable-site-isolation-trials",
                     format!("--user-data-dir={}", profile.display())
                 ]
             }

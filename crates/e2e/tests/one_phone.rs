@@ -468,38 +468,6 @@ async fn with_the_phone_popped_out_the_crm_page_pops_callers_and_logs_every_call
     agent.close().await;
 }
 
-/// The text of `css` in the current frame, or nothing yet. WebDriver computes no roles inside a
-/// cross-site frame (it runs in a process of its own), so the cross-site test finds the phone's
-/// parts by their markup.
-async fn css_text(client: &Client, css: &str) -> String {
-    match client.find(Locator::Css(css)).await {
-        Ok(element) => element.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-/// Waits until `css` in the current frame shows `expected`.
-async fn css_says(client: &Client, css: &str, expected: &str) {
-    eventually(&format!("{css} to say {expected:?}"), || async {
-        css_text(client, css).await.contains(expected).then_some(())
-    })
-    .await;
-}
-
-/// Clicks the button in the current frame whose text is `text`.
-async fn click_button(client: &Client, text: &str) {
-    let button = eventually(&format!("the {text} button"), || async {
-        for button in client.find_all(Locator::Css("button")).await.ok()? {
-            if button.text().await.ok()? == text {
-                return Some(button);
-            }
-        }
-        None
-    })
-    .await;
-    button.click().await.unwrap();
-}
-
 #[tokio::test]
 async fn a_tab_that_loses_its_link_to_the_pop_out_starts_no_second_phone_until_asked() {
     let server = devserver().await;
@@ -513,21 +481,14 @@ async fn a_tab_that_loses_its_link_to_the_pop_out_starts_no_second_phone_until_a
     client.goto(&servicenow).await.unwrap();
     let opener = client.window().await.unwrap();
     enter_widget(client, "#openframe").await;
-    let username =
-        eventually("the sign-in form", || async { client.find(Locator::Css("#fp-username")).await.ok() }).await;
-    username.send_keys("1077").await.unwrap();
-    client.find(Locator::Css("#fp-password")).await.unwrap().send_keys("lab-1077-pw").await.unwrap();
-    click_button(client, "Sign in").await;
-    css_says(client, ".fp-status", "Registered as 1077").await;
-    let other = client.new_window(true).await.expect("a new tab").handle;
-    client.switch_to_window(other.clone()).await.unwrap();
-    client.goto(&servicenow).await.unwrap();
-    enter_widget(client, "#openframe").await;
-    css_says(client, ".fp-home", "The phone is in another CRM tab.").await;
+    wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("the sign-in form");
+    sign_in(client, "1077").await;
+    let other = open_servicenow_tab(client, &servicenow).await;
+    home_says(client, "The phone is in another CRM tab.").await;
     client.switch_to_window(opener.clone()).await.unwrap();
     enter_widget(client, "#openframe").await;
-    click_button(client, "Pop out").await;
-    css_says(client, ".fp-home", "The phone is in the pop-out window.").await;
+    by_role(client, "button", "Pop out").await.unwrap().click().await.unwrap();
+    home_says(client, "The phone is in the pop-out window.").await;
     let pop_out = eventually("the pop-out window", || async {
         let windows = client.windows().await.ok()?;
         windows.into_iter().find(|w| *w != opener && *w != other)
@@ -537,14 +498,14 @@ async fn a_tab_that_loses_its_link_to_the_pop_out_starts_no_second_phone_until_a
     let pop_out_contact = contacts("1077");
     client.switch_to_window(other.clone()).await.unwrap();
     enter_widget(client, "#openframe").await;
-    css_says(client, ".fp-home", "The phone is in the pop-out window.").await;
+    home_says(client, "The phone is in the pop-out window.").await;
 
     // The tab that opened the pop-out closes: the other tab cannot reach the pop-out any more.
     client.switch_to_window(opener).await.unwrap();
     client.close_window().await.unwrap();
     client.switch_to_window(other.clone()).await.unwrap();
     enter_widget(client, "#openframe").await;
-    css_says(client, ".fp-home", "no longer hears from").await;
+    home_says(client, "no longer hears from").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(contacts("1077"), pop_out_contact, "the pop-out's phone alone");
 
@@ -553,8 +514,9 @@ async fn a_tab_that_loses_its_link_to_the_pop_out_starts_no_second_phone_until_a
     client.close_window().await.unwrap();
     client.switch_to_window(other).await.unwrap();
     enter_widget(client, "#openframe").await;
-    click_button(client, "Use the phone here").await;
-    css_says(client, ".fp-home", "The phone is in this window.").await;
+    by_role(client, "button", "Use the phone here").await.unwrap().click().await.unwrap();
+    home_says(client, "The phone is in this window.").await;
+    wait_for_status(client, "Registered as 1077").await;
     eventually("this tab's registration in place of the pop-out's", || async {
         let now = contacts("1077");
         (now.len() == 1 && now != pop_out_contact).then_some(())
