@@ -55,6 +55,8 @@ struct Inner {
     holding: Cell<bool>,
     /// It asked for the lock and waits for it.
     asked: Cell<bool>,
+    /// Its requests for the lock, counted.
+    tickets: Cell<u32>,
     /// The stored copy could not be read: it is never written over.
     left_alone: Cell<bool>,
 }
@@ -78,6 +80,7 @@ impl CrmLink {
             offer: RefCell::new(None),
             holding: Cell::new(false),
             asked: Cell::new(false),
+            tickets: Cell::new(0),
             left_alone: Cell::new(false),
         }))
     }
@@ -91,17 +94,22 @@ impl CrmLink {
             return;
         }
         self.0.asked.set(true);
+        // Only the newest request speaks for this window: a steal of its own ends an older one.
+        let ticket = self.0.tickets.get() + 1;
+        self.0.tickets.set(ticket);
         let (granted, lost) = (self.clone(), self.clone());
         super::web_lock::hold(
             &format!("framephone.{}", self.0.key),
             steal,
             move || {
-                // An older request of this window's, granted after a steal of its own: held already.
                 if !granted.0.holding.replace(true) {
                     spawn_local(async move { granted.resume().await });
                 }
             },
             move || {
+                if lost.0.tickets.get() != ticket {
+                    return;
+                }
                 // Another tab delivers from now on, from the stored copy this one kept written.
                 lost.0.holding.set(false);
                 lost.0.asked.set(false);
