@@ -223,15 +223,11 @@ impl Softphone {
                     if media.held_here() {
                         phone.send_what_the_call_needs(&media).await;
                     }
-                    // Given up well before the other window stops waiting for word of it.
+                    // Given up well before the other window stops waiting for word of it. The
+                    // call keeps its first answer time, so only its stage says it connected.
                     crate::browser::sleep(TAKE_OVER_ANSWER_MS).await;
-                    let unanswered = phone
-                        .0
-                        .borrow()
-                        .desk
-                        .model()
-                        .call(call)
-                        .is_some_and(|c| c.answered_at.is_none() || c.stage != CallStage::Active);
+                    let unanswered =
+                        phone.0.borrow().desk.model().call(call).is_some_and(|c| c.stage != CallStage::Active);
                     if unanswered {
                         phone.hang_up(call);
                     }
