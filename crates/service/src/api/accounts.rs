@@ -1,0 +1,257 @@
+//! The integration account routes: list, create, read, change, delete, and each kind's actions
+//! (ServiceNow: Request refresh token, Test connection). Secrets go in, never out: an account's
+//! JSON says of each secret only whether it is set and since when.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::AppState;
+use super::auth::Admin;
+use super::error::ApiError;
+use crate::accounts::servicenow::{self, Check, TokenFailure};
+use crate::accounts::store::{self, Account, Change};
+use crate::accounts::{CLIENT_SECRET, FieldError, Kind, REFRESH_TOKEN, Settings, fields};
+use crate::clock;
+use crate::rate_limit;
+use crate::secret::Secret;
+
+/// `GET /api/accounts`.
+pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
+    let accounts: Vec<Value> = store::list(&state.db.pool).await?.iter().map(Account::to_json).collect();
+    Ok(Json(serde_json::json!({ "accounts": accounts })))
+}
+
+/// `GET /api/accounts/{id}`.
+pub async fn read(State(state): State<AppState>, _: Admin, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(store::get(&state.db.pool, &id).await?.to_json()))
+}
+
+/// A new account, or the parts of a change that are present.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountRequest {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    default: Option<bool>,
+    /// All fields for a new account; for a change, only those that change.
+    #[serde(default)]
+    settings: Option<serde_json::Map<String, Value>>,
+    /// Secrets to write (each replaces what was there).
+    #[serde(default)]
+    secrets: std::collections::BTreeMap<String, Secret>,
+}
+
+fn checked_name(name: &str) -> Result<String, FieldError> {
+    fields::required("name", name, 100)?;
+    Ok(name.trim().to_owned())
+}
+
+fn checked_secrets(
+    kind: Kind,
+    secrets: &std::collections::BTreeMap<String, Secret>,
+) -> Result<Vec<(&'static str, Secret)>, FieldError> {
+    secrets.iter().map(|(name, value)| Ok((store::check_secret(kind, name, value)?, value.clone()))).collect()
+}
+
+/// `POST /api/accounts`.
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Json(request): Json<AccountRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let kind_text = request.kind.ok_or_else(|| FieldError::new("kind", "is required: servicenow or salesforce"))?;
+    let kind = Kind::parse(&kind_text)
+        .ok_or_else(|| FieldError::new("kind", format!("must be servicenow or salesforce, not {kind_text:?}")))?;
+    let name = checked_name(request.name.as_deref().unwrap_or(""))?;
+    let settings = request.settings.ok_or_else(|| FieldError::new("settings", "is required"))?;
+    let settings = Settings::parse(kind, Value::Object(settings))?.normalised();
+    let change = Change {
+        name: None,
+        default: request.default,
+        settings: Some(settings),
+        secrets: checked_secrets(kind, &request.secrets)?,
+    };
+    let account = store::create(&state.db.pool, &state.keys, &admin.username, name, change).await?;
+    tracing::info!(account = %account.name, kind = kind.as_str(), by = %admin.username, "integration account created");
+    Ok((StatusCode::CREATED, Json(account.to_json())))
+}
+
+/// `PATCH /api/accounts/{id}`: the fields present change; `settings` is merged into the current
+/// fields; each secret present replaces the stored one.
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+    Json(request): Json<AccountRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let current = store::get(&state.db.pool, &id).await?;
+    if request.kind.as_deref().is_some_and(|k| k != current.kind.as_str()) {
+        return Err(FieldError::new("kind", "cannot change: create an account of the other kind instead").into());
+    }
+    let name = request.name.as_deref().map(checked_name).transpose()?;
+    let settings = match request.settings {
+        Some(changes) => {
+            let mut merged = current.settings.to_json();
+            if let Value::Object(fields) = &mut merged {
+                fields.extend(changes);
+            }
+            Some(Settings::parse(current.kind, merged)?.normalised())
+        }
+        None => None,
+    };
+    let change =
+        Change { name, default: request.default, settings, secrets: checked_secrets(current.kind, &request.secrets)? };
+    let account = store::update(&state.db.pool, &state.keys, &admin.username, &id, change).await?;
+    Ok(Json(account.to_json()))
+}
+
+/// `DELETE /api/accounts/{id}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    store::delete(&state.db.pool, &admin.username, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The ServiceNow account with `id`, and its client secret.
+async fn servicenow_account(state: &AppState, id: &str) -> Result<(Account, Secret), ApiError> {
+    let account = store::get(&state.db.pool, id).await?;
+    if account.kind != Kind::Servicenow {
+        return Err(ApiError::Conflict(format!(
+            "{} is a {} account: this action is for ServiceNow accounts",
+            account.name,
+            account.kind.as_str()
+        )));
+    }
+    state
+        .limits
+        .attempt(&format!("crm account {id}"), rate_limit::CRM_ACTIONS_PER_ACCOUNT)
+        .map_err(ApiError::TooMany)?;
+    let secret = store::read_secret(&state.db.pool, &state.keys, id, CLIENT_SECRET)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(TokenFailure::NoClientSecret.to_string()))?;
+    Ok((account, secret))
+}
+
+/// Request refresh token's body: the administrator's ServiceNow credentials, used once.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordGrant {
+    username: String,
+    password: Secret,
+}
+
+/// `POST /api/accounts/{id}/refresh-token`: the password grant; the refresh token is sealed,
+/// the credentials forgotten.
+pub async fn request_refresh_token(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+    Json(grant): Json<PasswordGrant>,
+) -> Result<Json<Value>, ApiError> {
+    fields::required("username", &grant.username, 255)?;
+    if grant.password.is_empty() {
+        return Err(FieldError::new("password", "is required").into());
+    }
+    let (account, secret) = servicenow_account(&state, &id).await?;
+    let Some(settings) = account.servicenow() else { return Err(ApiError::Internal("account kind")) };
+    let tokens = servicenow::password_grant(&state.http, settings, &secret, &grant.username, &grant.password)
+        .await
+        .map_err(|failure| ApiError::Upstream(failure.to_string()))?;
+    let refresh = tokens.refresh.ok_or_else(|| {
+        ApiError::Upstream(
+            "the instance issued no refresh token: set the OAuth application's Refresh Token Lifespan above 0".into(),
+        )
+    })?;
+    let expires_at = clock::now_ms() + i64::from(settings.refresh_token_lifetime_days) * 24 * 3600 * 1000;
+    let how = format!("password grant as ServiceNow user {}", grant.username);
+    store::store_refresh_token(
+        &state.db.pool,
+        &state.keys,
+        &admin.username,
+        &account,
+        &refresh,
+        Some(expires_at),
+        &how,
+    )
+    .await?;
+    tracing::info!(account = %account.name, by = %admin.username, "refresh token received");
+    let account = store::get(&state.db.pool, &id).await?;
+    Ok(Json(serde_json::json!({
+        "message": format!("Refresh token received; it is valid until {}", clock::rfc3339(expires_at)),
+        "account": account.to_json(),
+    })))
+}
+
+/// `POST /api/accounts/{id}/test`: Test connection, per capability.
+pub async fn test_connection(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (account, secret) = servicenow_account(&state, &id).await?;
+    let Some(settings) = account.servicenow() else { return Err(ApiError::Internal("account kind")) };
+    let mut checks = Vec::new();
+    let refresh_token = store::read_secret(&state.db.pool, &state.keys, &id, REFRESH_TOKEN).await?;
+    let refreshed = match &refresh_token {
+        None => Err(TokenFailure::NoRefreshToken),
+        Some(token) => servicenow::refresh(&state.http, settings, &secret, token).await,
+    };
+    match refreshed {
+        Ok(tokens) => {
+            // A rotated refresh token is kept before the access token is used.
+            if let Some(new) = tokens.refresh.as_ref().filter(|new| Some(*new) != refresh_token.as_ref()) {
+                let expires_at = clock::now_ms() + i64::from(settings.refresh_token_lifetime_days) * 24 * 3600 * 1000;
+                store::store_refresh_token(
+                    &state.db.pool,
+                    &state.keys,
+                    &admin.username,
+                    &account,
+                    new,
+                    Some(expires_at),
+                    "rotated by the instance",
+                )
+                .await?;
+            }
+            checks.push(Check {
+                capability: "Token refresh".into(),
+                ok: true,
+                message: "the refresh token gave an access token".into(),
+            });
+            for (table, purpose) in servicenow::TABLES {
+                checks.push(servicenow::check_table(&state.http, settings, &tokens.access, table, purpose).await);
+            }
+        }
+        Err(failure) => {
+            checks.push(Check { capability: "Token refresh".into(), ok: false, message: failure.to_string() });
+            for (table, purpose) in servicenow::TABLES {
+                let message = "not checked: it needs an access token".to_owned();
+                checks.push(Check { capability: format!("Table {table} ({purpose})"), ok: false, message });
+            }
+        }
+    }
+    let account = store::get(&state.db.pool, &id).await?;
+    if let Some((_, token)) = account.secrets.iter().find(|(name, _)| *name == REFRESH_TOKEN)
+        && let (Some(expires_at), Some(true)) = (&token.expires_at, token.expires_soon)
+    {
+        let message = format!("the refresh token expires at {expires_at}: choose Request refresh token before then");
+        checks.push(Check { capability: "Refresh token lifetime".into(), ok: false, message });
+    }
+    let failed = checks.iter().filter(|c| !c.ok).count();
+    let summary = if failed == 0 {
+        "Connection is valid".to_owned()
+    } else {
+        format!("{failed} of {} checks failed", checks.len())
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    crate::audit::record(&mut conn, &admin.username, "account.test", &account.name, &summary).await?;
+    Ok(Json(serde_json::json!({ "ok": failed == 0, "summary": summary, "checks": checks })))
+}

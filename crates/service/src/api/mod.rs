@@ -1,0 +1,99 @@
+//! The REST API: routes, the state they share, and a log line per request (method, path,
+//! status, time; never a query string, header or body).
+
+pub mod accounts;
+pub mod auth;
+pub mod error;
+pub mod people;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Query, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::database::Database;
+use crate::master_key::Keyring;
+use crate::rate_limit::Limiter;
+use auth::Admin;
+use error::ApiError;
+
+/// What every route shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Database,
+    /// The master keys.
+    pub keys: Arc<Keyring>,
+    /// The client for CRM requests (no redirects followed, 15 s timeout).
+    pub http: reqwest::Client,
+    /// Whether the service is reached over https (Secure, `__Host-` cookies).
+    pub secure_cookies: bool,
+    /// Attempt limits.
+    pub limits: Arc<Limiter>,
+}
+
+/// The HTTP client for CRM requests: no redirects (a token endpoint that redirects is a wrong
+/// URL, and credentials must not follow it), 15 s for a whole request.
+pub fn crm_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(15))
+        .user_agent(concat!("Framephone-Service/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+/// Every route.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/setup", post(people::first_admin))
+        .route("/api/admin/session", post(auth::admin_sign_in).get(auth::admin_session).delete(auth::admin_sign_out))
+        .route("/api/agent/session", post(auth::agent_sign_in).delete(auth::agent_sign_out))
+        .route("/api/agent/session/renew", post(auth::agent_renew))
+        .route("/api/people", get(people::list).post(people::create))
+        .route("/api/people/{id}", axum::routing::patch(people::update).delete(people::delete))
+        .route("/api/accounts", get(accounts::list).post(accounts::create))
+        .route("/api/accounts/{id}", get(accounts::read).patch(accounts::update).delete(accounts::delete))
+        .route("/api/accounts/{id}/refresh-token", post(accounts::request_refresh_token))
+        .route("/api/accounts/{id}/test", post(accounts::test_connection))
+        .route("/api/audit", get(audit))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    sqlx::query("SELECT 1").execute(&state.db.pool).await?;
+    Ok(Json(
+        serde_json::json!({ "status": "ok", "database": state.db.backend.name(), "masterKey": state.keys.current_id() }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    _: Admin,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(serde_json::json!({ "lines": crate::audit::latest(&state.db.pool, limit).await? })))
+}
+
+async fn log_request(request: Request, next: Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(%method, %path, status = response.status().as_u16(), ms = format!("{ms:.1}"), "request");
+    response
+}

@@ -1,0 +1,104 @@
+//! The database: SQLite (a file, created at start) or PostgreSQL, chosen by the URL's scheme and
+//! reached through one code path (`sqlx`'s `Any` driver). Each backend has its own migrations,
+//! applied at start; several service instances may share one PostgreSQL.
+
+use sqlx::AnyPool;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use thiserror::Error;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database the URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (or `sqlite::memory:`).
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend for `url`, by its scheme.
+    pub fn of(url: &str) -> Result<Backend, DatabaseError> {
+        let scheme = url.split(':').next().unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(DatabaseError::Scheme(scheme.to_owned())),
+        }
+    }
+
+    /// Its name, as the health answer and the logs give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Why the database could not be opened or migrated.
+#[derive(Debug, Error)]
+pub enum DatabaseError {
+    /// The URL is neither `sqlite:` nor `postgres:`.
+    #[error("DATABASE_URL must start with sqlite: or postgres:, not {0:?}")]
+    Scheme(String),
+    /// The connection failed (the URL's password is never part of the message).
+    #[error("cannot open the {backend} database: {reason}")]
+    Connect {
+        /// sqlite or postgres.
+        backend: &'static str,
+        /// The driver's reason.
+        reason: String,
+    },
+    /// A migration failed.
+    #[error("cannot migrate the {backend} database: {reason}")]
+    Migrate {
+        /// sqlite or postgres.
+        backend: &'static str,
+        /// The migrator's reason.
+        reason: String,
+    },
+}
+
+/// An open, migrated database.
+#[derive(Clone, Debug)]
+pub struct Database {
+    /// The connections.
+    pub pool: AnyPool,
+    /// Which kind it is.
+    pub backend: Backend,
+}
+
+impl Database {
+    /// Opens the database at `url` (creating a SQLite file that does not exist yet) and applies
+    /// the migrations it lacks.
+    pub async fn open(url: &str) -> Result<Database, DatabaseError> {
+        install_default_drivers();
+        let backend = Backend::of(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_owned(),
+        };
+        // An in-memory SQLite database lives as long as its one connection.
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .connect(&url)
+            .await
+            .map_err(|e| DatabaseError::Connect { backend: backend.name(), reason: e.to_string() })?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| DatabaseError::Migrate { backend: backend.name(), reason: e.to_string() })?;
+        Ok(Database { pool, backend })
+    }
+}

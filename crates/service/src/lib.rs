@@ -1,0 +1,100 @@
+//! The integration service: administrators and agents, integration accounts for ServiceNow and
+//! Salesforce with their secrets sealed at rest, and the REST API the admin UI and the widget
+//! use. See the README's "Integration service" section for what is stored where.
+
+pub mod accounts;
+pub mod api;
+pub mod audit;
+pub mod clock;
+pub mod database;
+pub mod master_key;
+pub mod password;
+pub mod people;
+pub mod random;
+pub mod rate_limit;
+pub mod secret;
+pub mod sessions;
+pub mod setup;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use database::{Database, DatabaseError};
+use master_key::Keyring;
+
+/// How to start the service.
+pub struct Options {
+    /// Where to listen.
+    pub address: SocketAddr,
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// The master keys.
+    pub keys: Keyring,
+    /// Whether browsers reach the service over https (through a TLS proxy): Secure cookies.
+    pub secure_cookies: bool,
+}
+
+/// Why the service did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {reason}")]
+    Listen {
+        /// The address.
+        address: SocketAddr,
+        /// The system's reason.
+        reason: String,
+    },
+    /// The first administrator's setup token could not be stored.
+    #[error("cannot store the setup token: {0}")]
+    Setup(sqlx::Error),
+}
+
+/// A running service. Dropping it stops it.
+pub struct Running {
+    /// `http://address:port`.
+    pub url: String,
+    /// The one-time setup token, when there is no administrator yet.
+    pub setup_token: Option<String>,
+    /// The database it uses.
+    pub database: Database,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Opens and migrates the database, issues a setup token if there is no administrator, binds
+/// and serves.
+pub async fn start(options: Options) -> Result<Running, StartError> {
+    let database = Database::open(&options.database_url).await?;
+    let setup_token = setup::issue_if_needed(&database.pool).await.map_err(StartError::Setup)?;
+    let listener = TcpListener::bind(options.address)
+        .await
+        .map_err(|e| StartError::Listen { address: options.address, reason: e.to_string() })?;
+    let address =
+        listener.local_addr().map_err(|e| StartError::Listen { address: options.address, reason: e.to_string() })?;
+    let state = api::AppState {
+        db: database.clone(),
+        keys: Arc::new(options.keys),
+        http: api::crm_client(),
+        secure_cookies: options.secure_cookies,
+        limits: Arc::default(),
+    };
+    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the service stopped");
+        }
+    });
+    Ok(Running { url: format!("http://{address}"), setup_token, database, task })
+}

@@ -1,0 +1,115 @@
+//! `framephone-service`: runs the integration service, or makes a master key.
+//!
+//! ```text
+//! framephone-service                serve (settings from the environment, see --help)
+//! framephone-service generate-key   print a new master key entry
+//! ```
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use service::master_key::Keyring;
+use tracing_subscriber::EnvFilter;
+
+const HELP: &str = "framephone-service: the Framephone integration service
+
+USAGE
+  framephone-service                 serve
+  framephone-service generate-key    print a new master key entry (<id>:<base64>)
+
+ENVIRONMENT
+  FRAMEPHONE_MASTER_KEY       master keys, <id>:<base64 of 32 bytes>, comma-separated; the first seals
+  FRAMEPHONE_MASTER_KEY_FILE  or a file with one key per line (used when the variable is unset)
+  DATABASE_URL                sqlite://<file> (default sqlite://framephone-service.sqlite) or postgres://...
+  FRAMEPHONE_SERVICE_ADDR     where to listen (default 127.0.0.1:8790)
+  FRAMEPHONE_PUBLIC_URL       the https URL browsers use, behind a TLS proxy (Secure cookies)
+  FRAMEPHONE_LOG              json (default when not a terminal) or text
+  RUST_LOG                    log filter (default info)
+";
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn init_logs() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = match env("FRAMEPHONE_LOG").as_deref() {
+        Some("text") => false,
+        Some(_) => true,
+        None => !std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("serve") => serve().await,
+        Some("generate-key") => {
+            println!("{}", Keyring::generate_entry());
+            ExitCode::SUCCESS
+        }
+        Some("-h" | "--help" | "help") => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("framephone-service: unknown command {other:?}\n\n{HELP}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
+    init_logs();
+    let keys = match Keyring::from_sources(
+        env("FRAMEPHONE_MASTER_KEY").as_deref(),
+        env("FRAMEPHONE_MASTER_KEY_FILE").as_deref(),
+    ) {
+        Ok(keys) => keys,
+        Err(error) => {
+            eprintln!("framephone-service: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let address_text = env("FRAMEPHONE_SERVICE_ADDR").unwrap_or_else(|| "127.0.0.1:8790".into());
+    let Ok(address) = address_text.parse::<SocketAddr>() else {
+        eprintln!("framephone-service: FRAMEPHONE_SERVICE_ADDR {address_text:?} is not an address like 127.0.0.1:8790");
+        return ExitCode::from(2);
+    };
+    let public_url = env("FRAMEPHONE_PUBLIC_URL");
+    if let Some(url) = &public_url
+        && !url.starts_with("https://")
+        && !url.starts_with("http://127.0.0.1")
+        && !url.starts_with("http://localhost")
+    {
+        eprintln!("framephone-service: FRAMEPHONE_PUBLIC_URL {url:?} must be https:// (or a loopback http:// address)");
+        return ExitCode::from(2);
+    }
+    let options = service::Options {
+        address,
+        database_url: env("DATABASE_URL").unwrap_or_else(|| "sqlite://framephone-service.sqlite".into()),
+        keys,
+        secure_cookies: public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+    };
+    let running = match service::start(options).await {
+        Ok(running) => running,
+        Err(error) => {
+            eprintln!("framephone-service: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(url = %running.url, database = running.database.backend.name(), "serving");
+    if let Some(token) = &running.setup_token {
+        // Printed, not logged: it must not end up in a log store. It is valid for 24 hours, once.
+        println!("No administrator yet. Create the first one with this setup token (valid 24 hours, once):\n  {token}");
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    ExitCode::SUCCESS
+}
