@@ -26,6 +26,7 @@ DEBIAN_PACKAGES=(
   libnss3-tools              # certutil: the test browsers' certificate store that trusts the lab's CA
   nodejs                     # runs binaryen's wasm-opt (the release build), the SIP bench, esbuild
   npm                        # installs binaryen (below) and the benches' JsSIP (and esbuild for its bundle)
+  postgresql                 # the integration service's PostgreSQL tests (scripts/postgres.sh)
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }

@@ -37,7 +37,14 @@ step() {
 step format cargo fmt --all -- --check
 step clippy-native cargo clippy --quiet --workspace --all-targets -- -D warnings
 step clippy-wasm cargo clippy --quiet -p framephone -p sip -p sip-bench-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
+# The integration service's tests run on SQLite and on a throwaway PostgreSQL cluster.
+# Under /tmp, not $logs: the server runs as the postgres user, who cannot enter a 0700 directory.
+export PG_DIR="/tmp/framephone-test-postgres-$$" PG_PORT=15433
+step postgres-start scripts/postgres.sh start
+FRAMEPHONE_TEST_POSTGRES=$(scripts/postgres.sh url)
+export FRAMEPHONE_TEST_POSTGRES
 step unit cargo test --quiet --workspace --exclude e2e
+scripts/postgres.sh stop
 step components cargo test -p framephone --target wasm32-unknown-unknown --test web
 # The SIP lab (Kamailio on loopback) serves the rest of the run: checked with SIPp against
 # SIPp, then the project's user agent against it over WebSocket and UDP and against SIPp playing

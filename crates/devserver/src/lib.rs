@@ -24,7 +24,9 @@ use std::sync::{Arc, RwLock};
 use axum::Router;
 pub use emulators::salesforce::SalesforceOrg;
 pub use emulators::servicenow::{
-    Field as ServiceNowField, OAUTH_CLIENT_ID as SERVICENOW_OAUTH_CLIENT_ID, Record as ServiceNowRecord,
+    Field as ServiceNowField, INSTANCE_ADMIN as SERVICENOW_INSTANCE_ADMIN,
+    OAUTH_CLIENT_ID as SERVICENOW_OAUTH_CLIENT_ID, Record as ServiceNowRecord,
+    SERVICE_CLIENT_ID as SERVICENOW_SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET as SERVICENOW_SERVICE_CLIENT_SECRET,
     ServiceNowInstance,
 };
 pub use framephone::config::{IceServer, IceTransportPolicy};

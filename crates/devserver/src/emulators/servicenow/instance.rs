@@ -12,6 +12,12 @@ use super::records::{self, Record};
 
 /// The OAuth client the demo's widget is registered as (a public client using PKCE).
 pub const OAUTH_CLIENT_ID: &str = "framephone-widget";
+/// The integration service's OAuth application (a confidential client).
+pub const SERVICE_CLIENT_ID: &str = "framephone-service";
+/// Its client secret.
+pub const SERVICE_CLIENT_SECRET: &str = "service-client-secret";
+/// An instance user the password grant accepts: username and password.
+pub const INSTANCE_ADMIN: (&str, &str) = ("admin", "instance-admin-password");
 /// The signed-in instance user: who authorises the widget and writes work notes.
 pub(crate) const SIGNED_IN_USER: &str = "abel.tuter";
 
@@ -97,6 +103,17 @@ impl ServiceNowInstance {
     /// Expires every access token issued so far: the Table API refuses them with 401.
     pub fn expire_tokens(&self) {
         self.lock().oauth.expire_tokens();
+    }
+
+    /// Allows (`true`, the default) or refuses the password grant, as the instance's hardening
+    /// property `glide.oauth.inbound.ropc.grant_type.disabled` does.
+    pub fn set_password_grant(&self, allowed: bool) {
+        self.lock().oauth.password_grant = allowed;
+    }
+
+    /// Expires every refresh token issued so far: the refresh token grant refuses them.
+    pub fn expire_refresh_tokens(&self) {
+        self.lock().oauth.expire_refresh_tokens();
     }
 
     /// Installs (`true`, the default) or removes the voice-interaction endpoint.

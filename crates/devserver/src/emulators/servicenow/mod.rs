@@ -23,7 +23,7 @@ mod work_notes;
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 
-pub use instance::{OAUTH_CLIENT_ID, ServiceNowInstance};
+pub use instance::{INSTANCE_ADMIN, OAUTH_CLIENT_ID, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET, ServiceNowInstance};
 pub use records::{Field, Record};
 
 use super::{COMMON_CSS, COMMON_LOG_JS, Pages, script, style};

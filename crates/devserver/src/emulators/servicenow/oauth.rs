@@ -1,7 +1,10 @@
-//! The instance's OAuth 2.0 authorisation server for public clients (RFC 6749's authorization
-//! code grant with RFC 7636's PKCE): `/oauth_auth.do` asks the signed-in user to Allow or Deny,
-//! `/oauth_token.do` trades a code for an access token, and the REST API accepts only the
-//! tokens issued here, until they expire.
+//! The instance's OAuth 2.0 authorisation server. For the widget, a public client: RFC 6749's
+//! authorization code grant with RFC 7636's PKCE (`/oauth_auth.do` asks the signed-in user to
+//! Allow or Deny, `/oauth_token.do` trades the code). For the integration service, a
+//! confidential client (id and secret): the password grant with an instance user's credentials
+//! (which the instance's hardening property can turn off) and the refresh token grant, with
+//! refresh tokens that expire. The REST API accepts only the access tokens issued here, until
+//! they expire.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -15,12 +18,14 @@ use sha2::{Digest, Sha256};
 
 use super::consent_page;
 use super::ids;
-use super::instance::ServiceNowInstance;
+use super::instance::{INSTANCE_ADMIN, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET, ServiceNowInstance};
 
 /// How long a code may wait to be traded for a token.
 const CODE_LIFETIME: Duration = Duration::from_secs(60);
 /// How long an access token lives, as the instance's default (`expires_in` 1799).
 const TOKEN_LIFETIME_SECONDS: u64 = 1799;
+/// How long a refresh token lives, as the application registry's default (100 days).
+const REFRESH_LIFETIME: Duration = Duration::from_secs(8_640_000);
 
 /// A registered OAuth application (a public client: no secret).
 struct Client {
@@ -45,9 +50,28 @@ struct Grant {
     expires: Instant,
 }
 
-/// The clients, pending consents, codes and tokens of the instance.
+/// A registered confidential client (the integration service): an id and a secret.
+struct ConfidentialClient {
+    id: String,
+    secret: String,
+}
+
+/// A refresh token: which client holds it and until when it works.
+struct RefreshGrant {
+    client_id: String,
+    expires: Instant,
+}
+
+/// The clients, users, pending consents, codes and tokens of the instance.
 pub(crate) struct OAuthState {
     clients: Vec<Client>,
+    confidential: Vec<ConfidentialClient>,
+    /// Instance users and their passwords (the password grant's resource owners).
+    users: Vec<(String, String)>,
+    /// Whether the password grant is allowed (`glide.oauth.inbound.ropc.grant_type.disabled`
+    /// is false).
+    pub(crate) password_grant: bool,
+    refresh_tokens: HashMap<String, RefreshGrant>,
     consents: HashMap<String, Consent>,
     codes: HashMap<String, Grant>,
     /// Access tokens and when each expires.
@@ -55,10 +79,36 @@ pub(crate) struct OAuthState {
 }
 
 impl OAuthState {
-    /// An instance with one registered application, `client_id`, redirecting to `redirect_uri`.
+    /// An instance with the widget's application (`client_id`, redirecting to `redirect_uri`),
+    /// the service's confidential client and one instance user, per [`instance`](super::instance).
     pub(crate) fn new(client_id: &str, redirect_uri: &str) -> Self {
         let client = Client { id: client_id.into(), name: "Framephone".into(), redirect_uri: redirect_uri.into() };
-        OAuthState { clients: vec![client], consents: HashMap::new(), codes: HashMap::new(), tokens: HashMap::new() }
+        let service = ConfidentialClient { id: SERVICE_CLIENT_ID.into(), secret: SERVICE_CLIENT_SECRET.into() };
+        OAuthState {
+            clients: vec![client],
+            confidential: vec![service],
+            users: vec![(INSTANCE_ADMIN.0.into(), INSTANCE_ADMIN.1.into())],
+            password_grant: true,
+            refresh_tokens: HashMap::new(),
+            consents: HashMap::new(),
+            codes: HashMap::new(),
+            tokens: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn expire_refresh_tokens(&mut self) {
+        let now = Instant::now();
+        self.refresh_tokens.values_mut().for_each(|grant| grant.expires = now);
+    }
+
+    fn confidential_client(&self, form: &Params) -> bool {
+        self.confidential.iter().any(|c| c.id == param(form, "client_id") && c.secret == param(form, "client_secret"))
+    }
+
+    fn issue_access_token(&mut self) -> String {
+        let access_token = ids::secret();
+        self.tokens.insert(access_token.clone(), Instant::now() + Duration::from_secs(TOKEN_LIFETIME_SECONDS));
+        access_token
     }
 
     pub(crate) fn expire_tokens(&mut self) {
@@ -193,7 +243,24 @@ fn verifier_matches(verifier: &str, challenge: &str) -> bool {
     well_formed && URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge
 }
 
-/// `POST /oauth_token.do`: a form-encoded authorization code grant traded for an access token.
+/// What the instance answers for a refused client, user or refresh token: one answer for all,
+/// so that a caller cannot tell which part was wrong.
+fn refused() -> Response {
+    token_error(StatusCode::UNAUTHORIZED, "server_error", "access_denied")
+}
+
+fn token_answer(access_token: String, refresh_token: Option<String>) -> Response {
+    let mut body = serde_json::json!({
+        "access_token": access_token, "scope": "useraccount", "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS,
+    });
+    if let Some(refresh_token) = refresh_token {
+        body["refresh_token"] = refresh_token.into();
+    }
+    json(StatusCode::OK, &body)
+}
+
+/// `POST /oauth_token.do`: a form-encoded grant (authorization code, password or refresh token)
+/// traded for an access token.
 pub(crate) async fn token(
     State(instance): State<ServiceNowInstance>,
     headers: HeaderMap,
@@ -205,28 +272,60 @@ pub(crate) async fn token(
         return token_error(StatusCode::BAD_REQUEST, "server_error", "unspecified error");
     }
     let form: Params = form_urlencoded::parse(&body).into_owned().collect();
-    if param(&form, "grant_type") != "authorization_code" {
-        return token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unsupported_grant_type");
-    }
     let mut state = instance.lock();
     let oauth = &mut state.oauth;
+    match param(&form, "grant_type") {
+        "authorization_code" => authorization_code(oauth, &form),
+        "password" => password(oauth, &form),
+        "refresh_token" => refresh(oauth, &form),
+        _ => token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unsupported_grant_type"),
+    }
+}
+
+fn authorization_code(oauth: &mut OAuthState, form: &Params) -> Response {
     // A code is spent by the first attempt, right or wrong, so that a verifier cannot be guessed.
-    let grant = oauth.codes.remove(param(&form, "code"));
+    let grant = oauth.codes.remove(param(form, "code"));
     let valid = grant.is_some_and(|grant| {
         Instant::now() < grant.expires
-            && grant.client_id == param(&form, "client_id")
-            && grant.redirect_uri == param(&form, "redirect_uri")
-            && verifier_matches(param(&form, "code_verifier"), &grant.code_challenge)
+            && grant.client_id == param(form, "client_id")
+            && grant.redirect_uri == param(form, "redirect_uri")
+            && verifier_matches(param(form, "code_verifier"), &grant.code_challenge)
     });
     if !valid {
         return token_error(StatusCode::UNAUTHORIZED, "access_denied", "access_denied");
     }
-    let access_token = ids::secret();
-    oauth.tokens.insert(access_token.clone(), Instant::now() + Duration::from_secs(TOKEN_LIFETIME_SECONDS));
-    let body = serde_json::json!({
-        "access_token": access_token, "scope": "useraccount", "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS,
-    });
-    json(StatusCode::OK, &body)
+    token_answer(oauth.issue_access_token(), None)
+}
+
+/// The resource owner password grant: a confidential client and an instance user's credentials.
+fn password(oauth: &mut OAuthState, form: &Params) -> Response {
+    if !oauth.password_grant {
+        return token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unsupported_grant_type");
+    }
+    let user_ok = oauth
+        .users
+        .iter()
+        .any(|(user, password)| user == param(form, "username") && password == param(form, "password"));
+    if !oauth.confidential_client(form) || !user_ok {
+        return refused();
+    }
+    let refresh_token = ids::secret();
+    let grant = RefreshGrant { client_id: param(form, "client_id").into(), expires: Instant::now() + REFRESH_LIFETIME };
+    oauth.refresh_tokens.insert(refresh_token.clone(), grant);
+    token_answer(oauth.issue_access_token(), Some(refresh_token))
+}
+
+/// The refresh token grant: the same refresh token comes back (the instance does not rotate it).
+fn refresh(oauth: &mut OAuthState, form: &Params) -> Response {
+    let refresh_token = param(form, "refresh_token");
+    let live = oauth
+        .refresh_tokens
+        .get(refresh_token)
+        .is_some_and(|grant| grant.client_id == param(form, "client_id") && Instant::now() < grant.expires);
+    if !oauth.confidential_client(form) || !live {
+        return refused();
+    }
+    token_answer(oauth.issue_access_token(), Some(refresh_token.to_owned()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,367 @@
+//! The service's REST API against a real database (SQLite and PostgreSQL: each scenario runs on
+//! both) and the ServiceNow emulator: setup, sign-in, CSRF and rate limits, people, integration
+//! accounts and their ServiceNow actions, secrets sealed at rest, the audit log.
+
+mod common;
+
+use common::{
+    ADMIN_PASSWORD, Api, Backend, fresh_database, key_entry, logs, service_with_admin, start_emulators, start_service,
+};
+use devserver::{SERVICENOW_INSTANCE_ADMIN, SERVICENOW_SERVICE_CLIENT_ID, SERVICENOW_SERVICE_CLIENT_SECRET};
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::Row;
+
+/// Runs a scenario once on SQLite and once on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+on_both_databases!(
+    first_admin_by_setup_token,
+    admin_changes_need_the_csrf_token,
+    people_and_agent_tokens,
+    servicenow_account_actions,
+    secrets_stay_sealed_across_key_rotation
+);
+
+async fn first_admin_by_setup_token(backend: Backend) {
+    let database = fresh_database(backend).await;
+    let running = start_service(&database, &key_entry()).await;
+    let token = running.setup_token.clone().expect("no administrator yet: a setup token");
+    let mut api = Api::new(&running.url);
+    let (status, body) =
+        api.post("/api/setup", json!({"setupToken": "guess", "username": "root", "password": ADMIN_PASSWORD})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("setup token is not valid"), "{body}");
+    let (status, body) =
+        api.post("/api/setup", json!({"setupToken": token, "username": "root", "password": "short"})).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")), "{body}");
+    let (status, body) =
+        api.post("/api/setup", json!({"setupToken": token, "username": "root", "password": ADMIN_PASSWORD})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["role"], "admin");
+    assert!(body.get("passwordHash").is_none() && !body.to_string().contains("argon2"), "{body}");
+    let (status, _) =
+        api.post("/api/setup", json!({"setupToken": token, "username": "evil", "password": ADMIN_PASSWORD})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a setup token works once, and only while there is no administrator");
+
+    // A restart with an administrator issues no new token.
+    drop(running);
+    let again = start_service(&database, &key_entry()).await;
+    assert!(again.setup_token.is_none());
+
+    // Sign-in: a wrong password and an unknown user get the same answer; ten failures lock the
+    // username for a while, even with the right password.
+    let mut api = Api::new(&again.url);
+    let (status, wrong) =
+        api.post("/api/admin/session", json!({"username": "root", "password": "not the password"})).await;
+    let (_, unknown) =
+        api.post("/api/admin/session", json!({"username": "nobody", "password": "not the password"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong, unknown, "no hint whether the username exists");
+    for _ in 0..9 {
+        api.post("/api/admin/session", json!({"username": "root", "password": "still not it"})).await;
+    }
+    let (status, body) = api.post("/api/admin/session", json!({"username": "root", "password": ADMIN_PASSWORD})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+async fn admin_changes_need_the_csrf_token(backend: Backend) {
+    let (running, mut api, _) = service_with_admin(backend).await;
+    let (status, _) = Api::new(&running.url).get("/api/accounts").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no session");
+    let csrf = api.forget_csrf();
+    let (status, body) = api.get("/api/accounts").await;
+    assert_eq!(status, StatusCode::OK, "reads need no CSRF token: {body}");
+    let account = json!({"kind": "servicenow", "name": "Acme", "settings": {"instanceUrl": "https://acme.service-now.com", "clientId": "c"}});
+    let (status, body) = api.post("/api/accounts", account.clone()).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")), "{body}");
+    api.set_csrf(Some("forged".into()));
+    let (status, _) = api.post("/api/accounts", account.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    api.set_csrf(csrf);
+    let (status, body) = api.post("/api/accounts", account).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, session) = api.get("/api/admin/session").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(session["csrfToken"].is_string(), "a reloaded admin page gets the token again");
+    let (status, _) = api.delete("/api/admin/session").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api.get("/api/accounts").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out");
+}
+
+async fn people_and_agent_tokens(backend: Backend) {
+    let (running, mut api, _) = service_with_admin(backend).await;
+    let agent = json!({"username": "ana", "displayName": "Ana Díaz", "role": "agent", "password": "ana's long password", "sipUser": "1001"});
+    let (status, _) =
+        api.post("/api/people", json!({"username": "ana", "role": "agent", "password": "ana's long password"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an agent needs a SIP user");
+    let (status, ana) = api.post("/api/people", agent).await;
+    assert_eq!(status, StatusCode::CREATED, "{ana}");
+    let (status, body) = api
+        .post(
+            "/api/people",
+            json!({"username": "ben", "role": "agent", "password": "ben's long password", "sipUser": "1001"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["message"].as_str().unwrap_or("").contains("ana"), "names who has it: {body}");
+
+    let mut phone = Api::new(&running.url);
+    let (status, body) =
+        phone.post("/api/admin/session", json!({"username": "ana", "password": "ana's long password"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "agents do not use the admin UI: {body}");
+    let (status, token) =
+        phone.post("/api/agent/session", json!({"username": "ana", "password": "ana's long password"})).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    assert_eq!(token["tokenType"], "Bearer");
+    assert!(token["expiresIn"].as_i64().is_some_and(|s| (800..=900).contains(&s)), "{token}");
+    assert_eq!(token["person"]["sipUser"], "1001");
+    phone.set_bearer(token["accessToken"].as_str().map(str::to_owned));
+    let (status, _) = phone.get("/api/accounts").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a bearer token is not an admin session");
+    let (status, renewed) = phone.post("/api/agent/session/renew", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    let (status, _) = phone.post("/api/agent/session/renew", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the renewed token ended");
+    phone.set_bearer(renewed["accessToken"].as_str().map(str::to_owned));
+
+    // A new password ends the agent's sessions.
+    let id = ana["id"].as_str().expect("id");
+    let (status, body) = api.patch(&format!("/api/people/{id}"), json!({"password": "a brand new password"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = phone.post("/api/agent/session/renew", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // The last administrator stays.
+    let (_, people) = api.get("/api/people").await;
+    let root = people.as_array().and_then(|p| p.iter().find(|p| p["username"] == "root")).expect("root");
+    let root_id = root["id"].as_str().expect("id");
+    let (status, _) = api.patch(&format!("/api/people/{root_id}"), json!({"role": "agent", "sipUser": "1999"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = api.delete(&format!("/api/people/{root_id}")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = api.delete(&format!("/api/people/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+async fn servicenow_account_actions(backend: Backend) {
+    let (running, mut api, database) = service_with_admin(backend).await;
+    let emulators = start_emulators().await;
+    let instance = emulators.servicenow_instance();
+    let (instance_user, instance_password) = SERVICENOW_INSTANCE_ADMIN;
+
+    // Bad fields are named.
+    let bad = json!({"kind": "servicenow", "name": "Acme", "settings": {"instanceUrl": "http://acme.service-now.com", "clientId": "c"}});
+    let (status, body) = api.post("/api/accounts", bad).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("settings.instanceUrl")),
+        "{body}"
+    );
+
+    let account = json!({
+        "kind": "servicenow", "name": "Acme ServiceNow",
+        "settings": {"instanceUrl": format!("{}/", emulators.servicenow), "clientId": SERVICENOW_SERVICE_CLIENT_ID},
+        "secrets": {"clientSecret": SERVICENOW_SERVICE_CLIENT_SECRET},
+    });
+    let (status, created) = api.post("/api/accounts", account).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["default"], true, "the first account of its kind is the default");
+    assert_eq!(created["settings"]["instanceUrl"], emulators.servicenow.as_str());
+    assert_eq!(created["secrets"]["clientSecret"]["set"], true);
+    assert_eq!(created["secrets"]["refreshToken"]["set"], false);
+    assert!(!created.to_string().contains(SERVICENOW_SERVICE_CLIENT_SECRET), "a secret never comes back: {created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, _) = api
+        .post(
+            "/api/accounts",
+            json!({"kind": "servicenow", "name": "Acme ServiceNow", "settings": created["settings"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "names are unique");
+
+    // Test connection before any token says what to do.
+    let (_, report) = api.post(&format!("/api/accounts/{id}/test"), json!({})).await;
+    assert_eq!(report["ok"], false);
+    assert!(report["checks"][0]["message"].as_str().unwrap_or("").contains("choose Request refresh token"), "{report}");
+
+    // Request refresh token: wrong credentials, then the right ones.
+    let path = format!("/api/accounts/{id}/refresh-token");
+    let (status, body) = api.post(&path, json!({"username": instance_user, "password": "wrong"})).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(body["message"].as_str().unwrap_or("").contains("check the client id and client secret"), "{body}");
+    let (status, body) = api.post(&path, json!({"username": instance_user, "password": instance_password})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token_state = &body["account"]["secrets"]["refreshToken"];
+    assert_eq!(
+        (token_state["set"].as_bool(), token_state["expiresSoon"].as_bool()),
+        (Some(true), Some(false)),
+        "{body}"
+    );
+
+    let (status, report) = api.post(&format!("/api/accounts/{id}/test"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["summary"], "Connection is valid", "{report}");
+    let capabilities: Vec<&str> =
+        report["checks"].as_array().expect("checks").iter().filter_map(|c| c["capability"].as_str()).collect();
+    assert_eq!(capabilities.len(), 3, "{report}");
+    assert!(
+        capabilities.iter().any(|c| c.contains("sys_user"))
+            && capabilities.iter().any(|c| c.contains("sn_openframe_phone_log"))
+    );
+
+    // A hardened instance refuses the password grant: the admin is told the other way.
+    instance.set_password_grant(false);
+    let (status, body) = api.post(&path, json!({"username": instance_user, "password": instance_password})).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(body["message"].as_str().unwrap_or("").contains("Sign in with ServiceNow"), "{body}");
+    instance.set_password_grant(true);
+
+    // An expired refresh token, then a wrong client secret, each say what to do.
+    instance.expire_refresh_tokens();
+    let (_, report) = api.post(&format!("/api/accounts/{id}/test"), json!({})).await;
+    assert_eq!(report["ok"], false);
+    assert!(report["checks"][0]["message"].as_str().unwrap_or("").contains("expired or was revoked"), "{report}");
+    assert!(report["checks"][1]["message"].as_str().unwrap_or("").contains("not checked"), "{report}");
+    api.post(&path, json!({"username": instance_user, "password": instance_password})).await;
+    let (status, body) =
+        api.patch(&format!("/api/accounts/{id}"), json!({"secrets": {"clientSecret": "not-the-secret"}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, report) = api.post(&format!("/api/accounts/{id}/test"), json!({})).await;
+    assert_eq!(report["ok"], false, "{report}");
+    let (status, body) = api.patch(&format!("/api/accounts/{id}"), json!({"secrets": {"refreshToken": "typed"}})).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("secrets.refreshToken")),
+        "{body}"
+    );
+
+    // An unreachable instance is named.
+    let (_, body) = api.patch(&format!("/api/accounts/{id}"), json!({"settings": {"instanceUrl": "http://127.0.0.1:9"}, "secrets": {"clientSecret": SERVICENOW_SERVICE_CLIENT_SECRET}})).await;
+    assert_eq!(
+        body["secrets"]["refreshToken"]["set"], false,
+        "a new instance voids the old instance's refresh token: {body}"
+    );
+    let (_, body) = api.post(&path, json!({"username": instance_user, "password": instance_password})).await;
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("http://127.0.0.1:9/oauth_token.do could not be reached"),
+        "{body}"
+    );
+
+    // Nothing in clear: not in answers, the audit log, the service's logs or the database.
+    let (_, audit) = api.get("/api/audit").await;
+    let actions: Vec<&str> =
+        audit["lines"].as_array().expect("lines").iter().filter_map(|l| l["action"].as_str()).collect();
+    for action in ["account.create", "account.refresh-token", "account.test", "account.update"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    let stored = database_text(&database).await;
+    for secret in [SERVICENOW_SERVICE_CLIENT_SECRET, instance_password, ADMIN_PASSWORD, "not-the-secret"] {
+        assert!(!audit.to_string().contains(secret), "{secret} in the audit log");
+        assert!(!logs().contains(secret), "{secret} in the logs");
+        assert!(!stored.contains(secret), "{secret} in the database");
+    }
+    assert!(stored.contains(SERVICENOW_SERVICE_CLIENT_ID), "the check reads the database it should");
+
+    let (status, _) = api.delete(&format!("/api/accounts/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api.get(&format!("/api/accounts/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    drop(running);
+}
+
+/// Every text column of every table, and for SQLite the file's bytes too.
+async fn database_text(url: &str) -> String {
+    let db = service::database::Database::open(url).await.expect("open");
+    let mut text = String::new();
+    for (table, columns) in [
+        ("people", "username, display_name, password_hash"),
+        ("integration_accounts", "name, settings"),
+        ("account_secrets", "name, key_id, sealed"),
+        ("audit_log", "actor, action, target, detail"),
+    ] {
+        for row in sqlx::query(&format!("SELECT {columns} FROM {table}")).fetch_all(&db.pool).await.expect("select") {
+            for i in 0..columns.split(", ").count() {
+                text.push_str(&row.try_get::<Option<String>, _>(i).unwrap_or_default().unwrap_or_default());
+                text.push('\n');
+            }
+        }
+    }
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        for file in [path.to_owned(), format!("{path}-wal")] {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()));
+        }
+    }
+    text
+}
+
+async fn secrets_stay_sealed_across_key_rotation(backend: Backend) {
+    let database = fresh_database(backend).await;
+    let old_key = key_entry();
+    let running = start_service(&database, &old_key).await;
+    let mut api = Api::new(&running.url);
+    let token = running.setup_token.clone().expect("setup token");
+    api.post("/api/setup", json!({"setupToken": token, "username": "root", "password": ADMIN_PASSWORD})).await;
+    api.sign_in_admin("root", ADMIN_PASSWORD).await;
+    let emulators = start_emulators().await;
+    let account = json!({
+        "kind": "servicenow", "name": "Acme",
+        "settings": {"instanceUrl": emulators.servicenow, "clientId": SERVICENOW_SERVICE_CLIENT_ID},
+        "secrets": {"clientSecret": SERVICENOW_SERVICE_CLIENT_SECRET},
+    });
+    let (_, created) = api.post("/api/accounts", account).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (user, password) = SERVICENOW_INSTANCE_ADMIN;
+    api.post(&format!("/api/accounts/{id}/refresh-token"), json!({"username": user, "password": password})).await;
+    drop(running);
+
+    // A new key first, the old one kept: old values still open.
+    let rotated = start_service(&database, &format!("{},{old_key}", key_entry())).await;
+    let mut api = Api::new(&rotated.url);
+    api.sign_in_admin("root", ADMIN_PASSWORD).await;
+    let (_, report) = api.post(&format!("/api/accounts/{id}/test"), json!({})).await;
+    assert_eq!(report["summary"], "Connection is valid", "{report}");
+    drop(rotated);
+
+    // Without the old key, the service says which key is missing instead of failing silently.
+    let without = start_service(&database, &key_entry()).await;
+    let mut api = Api::new(&without.url);
+    api.sign_in_admin("root", ADMIN_PASSWORD).await;
+    let (status, body) = api.post(&format!("/api/accounts/{id}/test"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let old_id = old_key.split(':').next().expect("id");
+    assert!(body["message"].as_str().unwrap_or("").contains(old_id), "names the missing key: {body}");
+}
+
+#[test]
+fn the_service_refuses_to_start_without_a_master_key() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_framephone-service"))
+        .env_remove("FRAMEPHONE_MASTER_KEY")
+        .env_remove("FRAMEPHONE_MASTER_KEY_FILE")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("no master key") && said.contains("generate-key"), "{said}");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_framephone-service"))
+        .arg("generate-key")
+        .output()
+        .expect("runs");
+    let entry = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(service::master_key::Keyring::from_sources(Some(&entry), None).is_ok(), "{entry}");
+}

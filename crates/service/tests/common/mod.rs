@@ -1,0 +1,205 @@
+//! What the service's tests share: a fresh database of either backend, a running service, the
+//! emulators, an HTTP client that keeps the admin cookie and CSRF token, and the service's logs.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Mutex, Once};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use service::master_key::Keyring;
+use sqlx::Connection;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The service's log lines so far (every test of the binary writes to them).
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything the service logged, at every level, in this test binary.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+fn capture_logs() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let subscriber =
+            tracing_subscriber::fmt().json().with_max_level(tracing::Level::TRACE).with_writer(|| Capture).finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+    });
+}
+
+fn random_name() -> String {
+    service::random::id().to_lowercase().replace(['-', '_'], "x")
+}
+
+/// The admin URL of the test PostgreSQL: `FRAMEPHONE_TEST_POSTGRES`, or the cluster
+/// `scripts/postgres.sh start` starts (or finds running).
+fn postgres_admin_url() -> String {
+    if let Ok(url) = std::env::var("FRAMEPHONE_TEST_POSTGRES") {
+        return url;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/postgres.sh");
+    let output = std::process::Command::new(script).arg("start").output().expect("scripts/postgres.sh runs");
+    assert!(output.status.success(), "scripts/postgres.sh start: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).lines().last().unwrap_or("").trim().to_owned()
+}
+
+/// A new, empty database's URL.
+pub async fn fresh_database(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("framephone-service-test-{}.sqlite", random_name()));
+            format!("sqlite://{}", path.display())
+        }
+        Backend::Postgres => {
+            let admin = postgres_admin_url();
+            let name = format!("t_{}", random_name());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+            admin.rsplit_once('/').map(|(base, _)| format!("{base}/{name}")).expect("url with a database")
+        }
+    }
+}
+
+/// A master key entry for tests.
+pub fn key_entry() -> String {
+    Keyring::generate_entry()
+}
+
+/// Starts the service on `database_url` with the master keys `keys`.
+pub async fn start_service(database_url: &str, keys: &str) -> service::Running {
+    capture_logs();
+    let options = service::Options {
+        address: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: database_url.to_owned(),
+        keys: Keyring::from_sources(Some(keys), None).expect("test keys"),
+        secure_cookies: false,
+    };
+    service::start(options).await.expect("the service starts")
+}
+
+/// Starts the emulators (ServiceNow, Salesforce) on free loopback ports.
+pub async fn start_emulators() -> devserver::Running {
+    let dist = std::env::temp_dir();
+    devserver::start(devserver::Options::ephemeral(dist)).await.expect("the emulators start")
+}
+
+/// A client of the service's API that keeps the admin cookie and CSRF token it was given.
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+    csrf: Option<String>,
+    bearer: Option<String>,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Api {
+        Api { http: reqwest::Client::new(), base: base.to_owned(), cookie: None, csrf: None, bearer: None }
+    }
+
+    pub async fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        if let Some(csrf) = &self.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(bearer) = &self.bearer {
+            request = request.bearer_auth(bearer);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the service answers");
+        let status = response.status();
+        if let Some(set) = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
+            let pair = set.split(';').next().unwrap_or("").to_owned();
+            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+        }
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&mut self, path: &str) -> (StatusCode, Value) {
+        self.call("GET", path, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call("POST", path, Some(body)).await
+    }
+
+    pub async fn patch(&mut self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call("PATCH", path, Some(body)).await
+    }
+
+    pub async fn delete(&mut self, path: &str) -> (StatusCode, Value) {
+        self.call("DELETE", path, None).await
+    }
+
+    /// Signs in as an administrator and keeps the cookie and CSRF token.
+    pub async fn sign_in_admin(&mut self, username: &str, password: &str) {
+        let (status, body) =
+            self.post("/api/admin/session", serde_json::json!({"username": username, "password": password})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        self.csrf = body["csrfToken"].as_str().map(str::to_owned);
+    }
+
+    /// Drops the CSRF token (to check that changes need it).
+    pub fn forget_csrf(&mut self) -> Option<String> {
+        self.csrf.take()
+    }
+
+    /// Puts a CSRF token back.
+    pub fn set_csrf(&mut self, csrf: Option<String>) {
+        self.csrf = csrf;
+    }
+
+    /// Uses `token` as the bearer token of every request.
+    pub fn set_bearer(&mut self, token: Option<String>) {
+        self.bearer = token;
+    }
+}
+
+/// The first administrator's password in every test.
+pub const ADMIN_PASSWORD: &str = "first admin's long password";
+
+/// A service with its first administrator `root` created and signed in.
+pub async fn service_with_admin(backend: Backend) -> (service::Running, Api, String) {
+    let database = fresh_database(backend).await;
+    let running = start_service(&database, &key_entry()).await;
+    let token = running.setup_token.clone().expect("a setup token at first start");
+    let mut api = Api::new(&running.url);
+    let (status, body) = api
+        .post("/api/setup", serde_json::json!({"setupToken": token, "username": "root", "password": ADMIN_PASSWORD}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    api.sign_in_admin("root", ADMIN_PASSWORD).await;
+    let (_, health) = api.get("/api/health").await;
+    let expected = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(health["database"], expected, "{health}");
+    (running, api, database)
+}
