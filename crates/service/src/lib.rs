@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod clock;
+pub mod crm_token;
 pub mod database;
 pub mod master_key;
 pub mod password;
@@ -35,6 +36,8 @@ pub struct Options {
     pub keys: Keyring,
     /// Whether browsers reach the service over https (through a TLS proxy): Secure cookies.
     pub secure_cookies: bool,
+    /// The origins the widget is served from, which may call the widget's routes.
+    pub widget_origins: Vec<String>,
 }
 
 /// Why the service did not start.
@@ -89,6 +92,8 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         http: api::crm_client(),
         secure_cookies: options.secure_cookies,
         limits: Arc::default(),
+        refreshes: Arc::default(),
+        widget_origins: Arc::new(options.widget_origins),
     };
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {

@@ -23,6 +23,7 @@ ENVIRONMENT
   DATABASE_URL                sqlite://<file> (default sqlite://framephone-service.sqlite) or postgres://...
   FRAMEPHONE_SERVICE_ADDR     where to listen (default 127.0.0.1:8790)
   FRAMEPHONE_PUBLIC_URL       the https URL browsers use, behind a TLS proxy (Secure cookies)
+  FRAMEPHONE_WIDGET_ORIGINS   the widget's origins, comma-separated: only they may call the widget's routes
   FRAMEPHONE_LOG              json (default when not a terminal) or text
   RUST_LOG                    log filter (default info)
 ";
@@ -97,6 +98,11 @@ async fn serve() -> ExitCode {
         database_url: env("DATABASE_URL").unwrap_or_else(|| "sqlite://framephone-service.sqlite".into()),
         keys,
         secure_cookies: public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+        widget_origins: env("FRAMEPHONE_WIDGET_ORIGINS")
+            .map(|list| {
+                list.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
+            })
+            .unwrap_or_default(),
     };
     let running = match service::start(options).await {
         Ok(running) => running,

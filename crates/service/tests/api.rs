@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    ADMIN_PASSWORD, Api, Backend, fresh_database, key_entry, logs, service_with_admin, start_emulators, start_service,
+    ADMIN_PASSWORD, Api, Backend, WIDGET_ORIGIN, fresh_database, key_entry, logs, service_with_admin,
+    servicenow_account, start_emulators, start_service,
 };
 use devserver::{SERVICENOW_INSTANCE_ADMIN, SERVICENOW_SERVICE_CLIENT_ID, SERVICENOW_SERVICE_CLIENT_SECRET};
 use reqwest::StatusCode;
@@ -33,7 +34,8 @@ on_both_databases!(
     admin_changes_need_the_csrf_token,
     people_and_agent_tokens,
     servicenow_account_actions,
-    secrets_stay_sealed_across_key_rotation
+    secrets_stay_sealed_across_key_rotation,
+    agents_get_one_shared_crm_token,
 );
 
 async fn first_admin_by_setup_token(backend: Backend) {
@@ -318,15 +320,7 @@ async fn secrets_stay_sealed_across_key_rotation(backend: Backend) {
     api.post("/api/setup", json!({"setupToken": token, "username": "root", "password": ADMIN_PASSWORD})).await;
     api.sign_in_admin("root", ADMIN_PASSWORD).await;
     let emulators = start_emulators().await;
-    let account = json!({
-        "kind": "servicenow", "name": "Acme",
-        "settings": {"instanceUrl": emulators.servicenow, "clientId": SERVICENOW_SERVICE_CLIENT_ID},
-        "secrets": {"clientSecret": SERVICENOW_SERVICE_CLIENT_SECRET},
-    });
-    let (_, created) = api.post("/api/accounts", account).await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    let (user, password) = SERVICENOW_INSTANCE_ADMIN;
-    api.post(&format!("/api/accounts/{id}/refresh-token"), json!({"username": user, "password": password})).await;
+    let id = servicenow_account(&mut api, &emulators.servicenow).await;
     drop(running);
 
     // A new key first, the old one kept: old values still open.
@@ -364,4 +358,96 @@ fn the_service_refuses_to_start_without_a_master_key() {
         .expect("runs");
     let entry = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     assert!(service::master_key::Keyring::from_sources(Some(&entry), None).is_ok(), "{entry}");
+}
+
+async fn agents_get_one_shared_crm_token(backend: Backend) {
+    let (running, mut api, _) = service_with_admin(backend).await;
+    let emulators = start_emulators().await;
+    let instance = emulators.servicenow_instance();
+    let mut phone = Api::new(&running.url);
+    let (status, _) = phone.post("/api/crm-token", json!({"kind": "servicenow"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "only signed-in agents");
+    api.post(
+        "/api/people",
+        json!({"username": "ana", "role": "agent", "password": "ana's long password", "sipUser": "1001"}),
+    )
+    .await;
+    let (_, session) =
+        phone.post("/api/agent/session", json!({"username": "ana", "password": "ana's long password"})).await;
+    phone.set_bearer(session["accessToken"].as_str().map(str::to_owned));
+    let (status, body) = phone.post("/api/crm-token", json!({"kind": "servicenow"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body["message"].as_str().unwrap_or("").contains("no default servicenow integration account"), "{body}");
+
+    servicenow_account(&mut api, &emulators.servicenow).await;
+    let grants_before = token_grants(&instance);
+    // Fifty at once (one agent's limit is sixty a minute).
+    let answers = futures_join(&phone, 50).await;
+    let first = answers[0]["accessToken"].as_str().expect("token").to_owned();
+    assert!(answers.iter().all(|a| a["accessToken"] == first.as_str()), "one token for all");
+    assert_eq!(token_grants(&instance) - grants_before, 1, "concurrent requests cost the instance one refresh");
+    assert_eq!(answers[0]["site"], emulators.servicenow.as_str());
+    assert!(answers[0]["expiresIn"].as_i64().is_some_and(|s| (1400..=1500).contains(&s)), "{}", answers[0]);
+    assert_eq!(table_status(&emulators.servicenow, &first).await, 200, "the token works on the instance");
+
+    // The instance refused it: the widget says so and gets a new one.
+    instance.expire_tokens();
+    assert_eq!(table_status(&emulators.servicenow, &first).await, 401);
+    let (_, same) = phone.post("/api/crm-token", json!({"kind": "servicenow"})).await;
+    assert_eq!(same["accessToken"], first.as_str(), "the service cannot know until told");
+    let (status, fresh) = phone.post("/api/crm-token", json!({"kind": "servicenow", "refused": first})).await;
+    assert_eq!(status, StatusCode::OK, "{fresh}");
+    let fresh = fresh["accessToken"].as_str().expect("token");
+    assert_ne!(fresh, first);
+    assert_eq!(table_status(&emulators.servicenow, fresh).await, 200);
+
+    // CORS: the widget's origin may call the widget's routes, no other origin, and no origin the
+    // admin routes.
+    let preflight = phone.from_origin("OPTIONS", "/api/crm-token", WIDGET_ORIGIN).await;
+    assert_eq!(
+        preflight.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        Some(WIDGET_ORIGIN)
+    );
+    assert!(preflight.headers().get("access-control-allow-credentials").is_none());
+    let evil = phone.from_origin("OPTIONS", "/api/crm-token", "https://evil.example").await;
+    assert!(evil.headers().get("access-control-allow-origin").is_none());
+    let admin = api.from_origin("GET", "/api/accounts", WIDGET_ORIGIN).await;
+    assert!(admin.headers().get("access-control-allow-origin").is_none());
+    assert!(!logs().contains(&first), "a handed-out token is never logged");
+
+    // A widget that asks in a loop is stopped.
+    let mut limited = false;
+    for _ in 0..70 {
+        let (status, _) = phone.post("/api/crm-token", json!({"kind": "servicenow"})).await;
+        limited |= status == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "sixty token requests a minute per agent at most");
+}
+
+/// How many times the instance's token endpoint was called.
+fn token_grants(instance: &devserver::ServiceNowInstance) -> usize {
+    instance.requests().iter().filter(|(method, path)| method == "POST" && path == "/oauth_token.do").count()
+}
+
+/// `n` concurrent token requests of one agent's widget.
+async fn futures_join(phone: &Api, n: usize) -> Vec<serde_json::Value> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let mut phone = phone.clone();
+            tokio::spawn(async move { phone.post("/api/crm-token", json!({"kind": "servicenow"})).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{body}");
+        answers.push(body);
+    }
+    answers
+}
+
+/// The Table API's status for a read of `sys_user` with `token`.
+async fn table_status(instance: &str, token: &str) -> u16 {
+    let url = format!("{instance}/api/now/table/sys_user?sysparm_limit=1");
+    reqwest::Client::new().get(url).bearer_auth(token).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
 }

@@ -451,3 +451,19 @@ pub async fn store_refresh_token(
     tx.commit().await?;
     Ok(())
 }
+
+/// Keeps the refresh token a CRM returned in place of `old` (rotation), before the access token
+/// that came with it is used; nothing when it returned none or the same.
+pub async fn keep_rotated(
+    pool: &AnyPool,
+    keys: &Keyring,
+    actor: &str,
+    account: &Account,
+    lifetime_days: u32,
+    old: &Secret,
+    returned: Option<&Secret>,
+) -> Result<(), StoreError> {
+    let Some(new) = returned.filter(|new| *new != old) else { return Ok(()) };
+    let expires_at = clock::now_ms() + i64::from(lifetime_days) * 24 * 3600 * 1000;
+    store_refresh_token(pool, keys, actor, account, new, Some(expires_at), "rotated by the CRM").await
+}

@@ -207,19 +207,11 @@ pub async fn test_connection(
     };
     match refreshed {
         Ok(tokens) => {
-            // A rotated refresh token is kept before the access token is used.
-            if let Some(new) = tokens.refresh.as_ref().filter(|new| Some(*new) != refresh_token.as_ref()) {
-                let expires_at = clock::now_ms() + i64::from(settings.refresh_token_lifetime_days) * 24 * 3600 * 1000;
-                store::store_refresh_token(
-                    &state.db.pool,
-                    &state.keys,
-                    &admin.username,
-                    &account,
-                    new,
-                    Some(expires_at),
-                    "rotated by the instance",
-                )
-                .await?;
+            if let Some(old) = &refresh_token {
+                let lifetime = settings.refresh_token_lifetime_days;
+                let returned = tokens.refresh.as_ref();
+                store::keep_rotated(&state.db.pool, &state.keys, &admin.username, &account, lifetime, old, returned)
+                    .await?;
             }
             checks.push(Check {
                 capability: "Token refresh".into(),

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod crm;
 pub mod error;
 pub mod people;
 
@@ -16,6 +17,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use crate::crm_token::Refreshes;
 use crate::database::Database;
 use crate::master_key::Keyring;
 use crate::rate_limit::Limiter;
@@ -35,6 +37,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Attempt limits.
     pub limits: Arc<Limiter>,
+    /// One CRM refresh at a time per account.
+    pub refreshes: Arc<Refreshes>,
+    /// The origins the widget is served from (CORS for the widget's routes).
+    pub widget_origins: Arc<Vec<String>>,
 }
 
 /// The HTTP client for CRM requests: no redirects (a token endpoint that redirects is a wrong
@@ -63,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/accounts/{id}/refresh-token", post(accounts::request_refresh_token))
         .route("/api/accounts/{id}/test", post(accounts::test_connection))
         .route("/api/audit", get(audit))
+        .route("/api/crm-token", post(crm::token))
+        .layer(middleware::from_fn_with_state(state.clone(), crm::widget_cors))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -84,6 +84,9 @@ pub fn key_entry() -> String {
     Keyring::generate_entry()
 }
 
+/// The widget origin the test services allow.
+pub const WIDGET_ORIGIN: &str = "https://phone.example.test";
+
 /// Starts the service on `database_url` with the master keys `keys`.
 pub async fn start_service(database_url: &str, keys: &str) -> service::Running {
     capture_logs();
@@ -92,6 +95,7 @@ pub async fn start_service(database_url: &str, keys: &str) -> service::Running {
         database_url: database_url.to_owned(),
         keys: Keyring::from_sources(Some(keys), None).expect("test keys"),
         secure_cookies: false,
+        widget_origins: vec![WIDGET_ORIGIN.to_owned()],
     };
     service::start(options).await.expect("the service starts")
 }
@@ -103,6 +107,7 @@ pub async fn start_emulators() -> devserver::Running {
 }
 
 /// A client of the service's API that keeps the admin cookie and CSRF token it was given.
+#[derive(Clone)]
 pub struct Api {
     http: reqwest::Client,
     base: String,
@@ -139,6 +144,16 @@ impl Api {
         }
         let text = response.text().await.unwrap_or_default();
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// The raw response to `method path` sent with an `Origin` header (CORS checks).
+    pub async fn from_origin(&self, method: &str, path: &str, origin: &str) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.http.request(method, format!("{}{path}", self.base)).header("origin", origin);
+        if method_is_preflight(&request) {
+            request = request.header("access-control-request-method", "POST");
+        }
+        request.send().await.expect("the service answers")
     }
 
     pub async fn get(&mut self, path: &str) -> (StatusCode, Value) {
@@ -202,4 +217,27 @@ pub async fn service_with_admin(backend: Backend) -> (service::Running, Api, Str
     };
     assert_eq!(health["database"], expected, "{health}");
     (running, api, database)
+}
+
+fn method_is_preflight(request: &reqwest::RequestBuilder) -> bool {
+    request.try_clone().and_then(|r| r.build().ok()).is_some_and(|r| r.method() == reqwest::Method::OPTIONS)
+}
+
+/// Creates a ServiceNow account on the emulator's instance and requests its refresh token;
+/// returns the account's id.
+pub async fn servicenow_account(api: &mut Api, instance_url: &str) -> String {
+    let (user, password) = devserver::SERVICENOW_INSTANCE_ADMIN;
+    let account = serde_json::json!({
+        "kind": "servicenow", "name": "Acme",
+        "settings": {"instanceUrl": instance_url, "clientId": devserver::SERVICENOW_SERVICE_CLIENT_ID},
+        "secrets": {"clientSecret": devserver::SERVICENOW_SERVICE_CLIENT_SECRET},
+    });
+    let (status, created) = api.post("/api/accounts", account).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, body) = api
+        .post(&format!("/api/accounts/{id}/refresh-token"), serde_json::json!({"username": user, "password": password}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    id
 }

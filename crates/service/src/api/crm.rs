@@ -1,0 +1,94 @@
+//! What the widget asks of the service with an agent's bearer token: a CRM access token for
+//! its host, and the CORS answers that let only the configured widget origins ask.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::Agent;
+use super::error::ApiError;
+use crate::accounts::Kind;
+use crate::clock;
+use crate::crm_token::{self, HandOutError};
+use crate::rate_limit;
+use crate::secret::Secret;
+
+/// `POST /api/crm-token`'s body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenRequest {
+    /// `servicenow` or `salesforce`.
+    kind: String,
+    /// A token the CRM just refused (401): it is not handed out again.
+    #[serde(default)]
+    refused: Option<Secret>,
+}
+
+/// `POST /api/crm-token`: the default account's access token for the agent's widget.
+pub async fn token(
+    State(state): State<AppState>,
+    agent: Agent,
+    Json(request): Json<TokenRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let kind = Kind::parse(&request.kind).ok_or_else(|| {
+        crate::accounts::FieldError::new("kind", format!("must be servicenow or salesforce, not {:?}", request.kind))
+    })?;
+    let key = format!("crm token {}", agent.person.id);
+    state.limits.attempt(&key, rate_limit::TOKENS_PER_AGENT).map_err(ApiError::TooMany)?;
+    if let Some(refused) = &request.refused {
+        crm_token::forget_refused(&state.db.pool, &state.keys, kind, refused).await.map_err(hand_out_error)?;
+    }
+    let token = crm_token::hand_out(&state.db.pool, &state.keys, &state.http, &state.refreshes, kind)
+        .await
+        .map_err(hand_out_error)?;
+    tracing::info!(agent = %agent.person.username, kind = kind.as_str(), "CRM token handed out");
+    Ok(Json(serde_json::json!({
+        "accessToken": token.access.expose(), "tokenType": "Bearer", "site": token.site,
+        "expiresAt": clock::rfc3339(token.use_until), "expiresIn": (token.use_until - clock::now_ms()).max(0) / 1000,
+    })))
+}
+
+fn hand_out_error(error: HandOutError) -> ApiError {
+    match error {
+        HandOutError::NoAccount(_) | HandOutError::Unsupported => ApiError::Conflict(error.to_string()),
+        HandOutError::Crm { .. } => ApiError::Upstream(error.to_string()),
+        HandOutError::Store(store) => store.into(),
+    }
+}
+
+/// CORS for the widget's routes: only the configured widget origins, no credentials (the
+/// widget sends a bearer token, never a cookie). Other routes answer no origin.
+pub async fn widget_cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let widget_route = path.starts_with("/api/agent/") || path == "/api/crm-token";
+    let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let allowed = origin.filter(|o| widget_route && state.widget_origins.iter().any(|w| w == o));
+    if request.method() == Method::OPTIONS && widget_route {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        if let Some(origin) = &allowed {
+            let headers = response.headers_mut();
+            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, DELETE"));
+            headers
+                .insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
+            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            allow(headers, origin);
+        }
+        return response;
+    }
+    let mut response = next.run(request).await;
+    if let Some(origin) = &allowed {
+        allow(response.headers_mut(), origin);
+    }
+    response
+}
+
+fn allow(headers: &mut axum::http::HeaderMap, origin: &str) {
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(header::VARY, HeaderValue::from_static("origin"));
+    }
+}
