@@ -403,15 +403,15 @@ async fn agents_get_one_shared_crm_token(backend: Backend) {
 
     // CORS: the widget's origin may call the widget's routes, no other origin, and no origin the
     // admin routes.
-    let preflight = phone.from_origin("OPTIONS", "/api/crm-token", WIDGET_ORIGIN).await;
+    let preflight = phone.with_origin("OPTIONS", "/api/crm-token", WIDGET_ORIGIN).await;
     assert_eq!(
         preflight.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
         Some(WIDGET_ORIGIN)
     );
     assert!(preflight.headers().get("access-control-allow-credentials").is_none());
-    let evil = phone.from_origin("OPTIONS", "/api/crm-token", "https://evil.example").await;
+    let evil = phone.with_origin("OPTIONS", "/api/crm-token", "https://evil.example").await;
     assert!(evil.headers().get("access-control-allow-origin").is_none());
-    let admin = api.from_origin("GET", "/api/accounts", WIDGET_ORIGIN).await;
+    let admin = api.with_origin("GET", "/api/accounts", WIDGET_ORIGIN).await;
     assert!(admin.headers().get("access-control-allow-origin").is_none());
     assert!(!logs().contains(&first), "a handed-out token is never logged");
 

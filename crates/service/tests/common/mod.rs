@@ -147,7 +147,7 @@ impl Api {
     }
 
     /// The raw response to `method path` sent with an `Origin` header (CORS checks).
-    pub async fn from_origin(&self, method: &str, path: &str, origin: &str) -> reqwest::Response {
+    pub async fn with_origin(&self, method: &str, path: &str, origin: &str) -> reqwest::Response {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self.http.request(method, format!("{}{path}", self.base)).header("origin", origin);
         if method_is_preflight(&request) {
