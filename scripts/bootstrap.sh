@@ -27,6 +27,8 @@ DEBIAN_PACKAGES=(
   nodejs                     # runs binaryen's wasm-opt (the release build), the SIP bench, esbuild
   npm                        # installs binaryen (below) and the benches' JsSIP (and esbuild for its bundle)
   postgresql                 # the integration service's PostgreSQL tests (scripts/postgres.sh)
+  curl                       # the demo fills the integration service through its API (scripts/service-demo.sh)
+  jq                         # and reads its answers
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }

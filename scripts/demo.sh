@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # The demo: builds the widget, starts the SIP lab (Kamailio on loopback), then serves the widget
-# beside the ServiceNow and Salesforce emulators and prints the URL of each view and the test
-# agents' credentials. Runs until Ctrl-C, which stops the lab too. PORT (default 8780) and the
-# next two are used; the lab listens on LAB_WS_PORT (8088) and LAB_UDP_PORT (5060).
+# beside the ServiceNow and Salesforce emulators, starts the integration service with a demo
+# administrator, agents and a ServiceNow account on the emulator (scripts/service-demo.sh), and
+# prints the URL of each view and the test agents' credentials. Runs until Ctrl-C, which stops
+# the lab and the service too. PORT (default 8780) and the next two are used, the service takes
+# PORT+10; the lab listens on LAB_WS_PORT (8088) and LAB_UDP_PORT (5060).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 scripts/build.sh
-cargo build --quiet -p devserver
+cargo build --quiet -p devserver -p service
 export LAB_DIR="${LAB_DIR:-/tmp/framephone-demo-lab}" LAB_WS_PORT="${LAB_WS_PORT:-8088}" LAB_UDP_PORT="${LAB_UDP_PORT:-5060}"
 scripts/lab.sh start
-trap 'scripts/lab.sh stop' EXIT
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; scripts/lab.sh stop' EXIT
 echo "Test agents (sign in with any two, in two views or two browsers, and call the other's number):"
 grep -vE '^\s*(#|$)' lab/users.txt | while read -r user password; do echo "  username $user  password $password"; done
-"${CARGO_TARGET_DIR:-target}/debug/devserver" --dist dist --port "${PORT:-8780}" --sip-server "ws://127.0.0.1:$LAB_WS_PORT"
+port="${PORT:-8780}"
+target="${CARGO_TARGET_DIR:-target}/debug"
+"$target/devserver" --dist dist --port "$port" --sip-server "ws://127.0.0.1:$LAB_WS_PORT" &
+pids+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((port + 1))/" >/dev/null && break; sleep 0.1; done
+service=$(scripts/service-demo.sh "$target/framephone-service" $((port + 10)) "http://127.0.0.1:$((port + 1))" "http://127.0.0.1:$port")
+pids+=("$(tail -n 1 <<<"$service")")
+head -n -1 <<<"$service"
+wait "${pids[0]}"

@@ -99,6 +99,26 @@ impl Database {
             .run(&pool)
             .await
             .map_err(|e| DatabaseError::Migrate { backend: backend.name(), reason: e.to_string() })?;
+        if backend == Backend::Sqlite {
+            owner_only(&url);
+        }
         Ok(Database { pool, backend })
+    }
+}
+
+/// Makes a SQLite file readable by its owner only: it holds password hashes and sealed secrets.
+/// SQLite gives its `-wal` and `-shm` files the same mode.
+fn owner_only(url: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or("");
+        if !path.is_empty()
+            && !path.contains(":memory:")
+            && let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        {
+            tracing::warn!(%error, path, "cannot make the database file readable by its owner only");
+        }
     }
 }

@@ -34,12 +34,13 @@ fn env(name: &str) -> Option<String> {
 
 fn init_logs() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let json = match env("FRAMEPHONE_LOG").as_deref() {
         Some("text") => false,
         Some(_) => true,
-        None => !std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        None => !terminal,
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(terminal);
     if json {
         builder.json().init();
     } else {

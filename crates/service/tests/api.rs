@@ -304,6 +304,9 @@ async fn database_text(url: &str) -> String {
         }
     }
     if let Some(path) = url.strip_prefix("sqlite://") {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+        assert_eq!(mode, 0o600, "the database file is its owner's alone");
         for file in [path.to_owned(), format!("{path}-wal")] {
             text.push_str(&String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()));
         }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The integration service for the demo: starts it on a fresh SQLite database with a master key
+# of its own (both in SERVICE_DIR), then, through its API, creates the first administrator with
+# the printed setup token, two agents mapped to the lab's SIP users 1001 and 1002, and a
+# ServiceNow integration account pointing at the ServiceNow emulator, whose refresh token it
+# requests with the emulator's instance administrator. Prints the service's PID on its last line.
+#
+#   scripts/service-demo.sh SERVICE_BINARY SERVICE_PORT SERVICENOW_ORIGIN WIDGET_ORIGIN
+set -euo pipefail
+binary=$1 port=$2 servicenow=$3 widget=$4
+dir="${SERVICE_DIR:-/tmp/framephone-demo-service}"
+url="http://127.0.0.1:$port"
+rm -rf "$dir"
+mkdir -p "$dir"
+( umask 077; "$binary" generate-key >"$dir/master.key" )
+
+FRAMEPHONE_MASTER_KEY_FILE="$dir/master.key" DATABASE_URL="sqlite://$dir/service.sqlite" \
+  FRAMEPHONE_SERVICE_ADDR="127.0.0.1:$port" FRAMEPHONE_WIDGET_ORIGINS="$widget" FRAMEPHONE_LOG=text \
+  "$binary" >"$dir/stdout.log" 2>"$dir/service.log" &
+pid=$!
+for _ in $(seq 100); do
+  curl -sf "$url/api/health" >/dev/null && break
+  kill -0 "$pid" 2>/dev/null || { cat "$dir/service.log" >&2; exit 1; }
+  sleep 0.1
+done
+token=$(awk 'found { print $1; exit } /setup token/ { found = 1 }' "$dir/stdout.log")
+[ -n "$token" ] || { echo "service-demo: the service printed no setup token" >&2; exit 1; }
+
+jar="$dir/cookies"
+api() { # METHOD PATH [JSON]: the answer's body; fails on an HTTP error
+  local csrf_header=()
+  [ -f "$dir/csrf" ] && csrf_header=(-H "x-csrf-token: $(cat "$dir/csrf")")
+  curl -sS --fail-with-body -X "$1" "$url$2" -b "$jar" -c "$jar" -H 'content-type: application/json' \
+    "${csrf_header[@]}" ${3:+--data "$3"}
+}
+admin_password="demo-admin-password"
+api POST /api/setup "{\"setupToken\":\"$token\",\"username\":\"admin\",\"displayName\":\"Demo Admin\",\"password\":\"$admin_password\"}" >/dev/null
+api POST /api/admin/session "{\"username\":\"admin\",\"password\":\"$admin_password\"}" | jq -r .csrfToken >"$dir/csrf"
+for user in 1001 1002; do
+  api POST /api/people "{\"username\":\"agent$user\",\"role\":\"agent\",\"sipUser\":\"$user\",\"password\":\"agent-$user-password\"}" >/dev/null
+done
+account=$(api POST /api/accounts "{\"kind\":\"servicenow\",\"name\":\"ServiceNow emulator\",\"settings\":{\"instanceUrl\":\"$servicenow\",\"clientId\":\"framephone-service\"},\"secrets\":{\"clientSecret\":\"service-client-secret\"}}" | jq -r .id)
+api POST "/api/accounts/$account/refresh-token" '{"username":"admin","password":"instance-admin-password"}' >/dev/null
+rm -f "$dir/csrf" "$jar"
+cat <<TEXT
+Integration service: $url (SQLite and master key in $dir, log in $dir/service.log)
+  administrator  username admin  password $admin_password
+  agents         username agent1001 / agent1002  password agent-1001-password / agent-1002-password
+  ServiceNow account "ServiceNow emulator" with a refresh token; try: curl -s $url/api/health
+TEXT
+echo "$pid"
