@@ -9,11 +9,13 @@ pub mod clock;
 pub mod crm_token;
 pub mod database;
 pub mod master_key;
+pub mod outbox;
 pub mod password;
 pub mod people;
 pub mod random;
 pub mod rate_limit;
 pub mod secret;
+pub mod servicenow_post;
 pub mod sessions;
 pub mod setup;
 
@@ -38,6 +40,8 @@ pub struct Options {
     pub secure_cookies: bool,
     /// The origins the widget is served from, which may call the widget's routes.
     pub widget_origins: Vec<String>,
+    /// How the call-log outbox retries.
+    pub retry: outbox::RetryPolicy,
 }
 
 /// Why the service did not start.
@@ -67,17 +71,19 @@ pub struct Running {
     pub setup_token: Option<String>,
     /// The database it uses.
     pub database: Database,
-    task: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
-/// Opens and migrates the database, issues a setup token if there is no administrator, binds
-/// and serves.
+/// Opens and migrates the database, issues a setup token if there is no administrator, binds,
+/// serves, and starts the call-log outbox's worker.
 pub async fn start(options: Options) -> Result<Running, StartError> {
     let database = Database::open(&options.database_url).await?;
     let setup_token = setup::issue_if_needed(&database.pool).await.map_err(StartError::Setup)?;
@@ -94,12 +100,24 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         limits: Arc::default(),
         refreshes: Arc::default(),
         widget_origins: Arc::new(options.widget_origins),
+        outbox_wake: Arc::default(),
     };
+    let worker = Arc::new(outbox::Worker {
+        pool: database.pool.clone(),
+        backend: database.backend,
+        keys: state.keys.clone(),
+        http: state.http.clone(),
+        refreshes: state.refreshes.clone(),
+        wake: state.outbox_wake.clone(),
+        policy: options.retry,
+        me: random::id(),
+    });
+    let outbox_task = tokio::spawn(worker.run());
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "the service stopped");
         }
     });
-    Ok(Running { url: format!("http://{address}"), setup_token, database, task })
+    Ok(Running { url: format!("http://{address}"), setup_token, database, tasks: vec![task, outbox_task] })
 }

@@ -104,6 +104,7 @@ async fn serve() -> ExitCode {
                 list.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
             })
             .unwrap_or_default(),
+        retry: service::outbox::RetryPolicy::default(),
     };
     let running = match service::start(options).await {
         Ok(running) => running,

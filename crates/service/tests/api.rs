@@ -81,7 +81,7 @@ async fn first_admin_by_setup_token(backend: Backend) {
 }
 
 async fn admin_changes_need_the_csrf_token(backend: Backend) {
-    let (running, mut api, _) = service_with_admin(backend).await;
+    let (running, mut api, _, _) = service_with_admin(backend).await;
     let (status, _) = Api::new(&running.url).get("/api/accounts").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no session");
     let csrf = api.forget_csrf();
@@ -106,7 +106,7 @@ async fn admin_changes_need_the_csrf_token(backend: Backend) {
 }
 
 async fn people_and_agent_tokens(backend: Backend) {
-    let (running, mut api, _) = service_with_admin(backend).await;
+    let (running, mut api, _, _) = service_with_admin(backend).await;
     let agent = json!({"username": "ana", "displayName": "Ana Díaz", "role": "agent", "password": "ana's long password", "sipUser": "1001"});
     let (status, _) =
         api.post("/api/people", json!({"username": "ana", "role": "agent", "password": "ana's long password"})).await;
@@ -161,7 +161,7 @@ async fn people_and_agent_tokens(backend: Backend) {
 }
 
 async fn servicenow_account_actions(backend: Backend) {
-    let (running, mut api, database) = service_with_admin(backend).await;
+    let (running, mut api, database, _) = service_with_admin(backend).await;
     let emulators = start_emulators().await;
     let instance = emulators.servicenow_instance();
     let (instance_user, instance_password) = SERVICENOW_INSTANCE_ADMIN;
@@ -364,7 +364,7 @@ fn the_service_refuses_to_start_without_a_master_key() {
 }
 
 async fn agents_get_one_shared_crm_token(backend: Backend) {
-    let (running, mut api, _) = service_with_admin(backend).await;
+    let (running, mut api, _, _) = service_with_admin(backend).await;
     let emulators = start_emulators().await;
     let instance = emulators.servicenow_instance();
     let mut phone = Api::new(&running.url);

@@ -64,14 +64,15 @@ fn hand_out_error(error: HandOutError) -> ApiError {
 /// widget sends a bearer token, never a cookie). Other routes answer no origin.
 pub async fn widget_cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let widget_route = path.starts_with("/api/agent/") || path == "/api/crm-token";
+    let widget_route =
+        path.starts_with("/api/agent/") || path == "/api/crm-token" || path.starts_with("/api/call-logs");
     let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let allowed = origin.filter(|o| widget_route && state.widget_origins.iter().any(|w| w == o));
     if request.method() == Method::OPTIONS && widget_route {
         let mut response = StatusCode::NO_CONTENT.into_response();
         if let Some(origin) = &allowed {
             let headers = response.headers_mut();
-            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, DELETE"));
+            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, DELETE"));
             headers
                 .insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
             headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod call_logs;
 pub mod crm;
 pub mod error;
 pub mod people;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub refreshes: Arc<Refreshes>,
     /// The origins the widget is served from (CORS for the widget's routes).
     pub widget_origins: Arc<Vec<String>>,
+    /// Rung when a call log is handed over, so the outbox posts it at once.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// The HTTP client for CRM requests: no redirects (a token endpoint that redirects is a wrong
@@ -70,6 +73,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/accounts/{id}/test", post(accounts::test_connection))
         .route("/api/audit", get(audit))
         .route("/api/crm-token", post(crm::token))
+        .route("/api/call-logs", post(call_logs::hand_over).get(call_logs::list))
+        .route("/api/call-logs/{id}", get(call_logs::status))
+        .route("/api/call-logs/{id}/retry", post(call_logs::retry))
         .layer(middleware::from_fn_with_state(state.clone(), crm::widget_cors))
         .layer(middleware::from_fn(log_request))
         .with_state(state)

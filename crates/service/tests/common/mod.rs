@@ -1,5 +1,7 @@
 //! What the service's tests share: a fresh database of either backend, a running service, the
 //! emulators, an HTTP client that keeps the admin cookie and CSRF token, and the service's logs.
+// Each test binary uses part of these helpers.
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -96,6 +98,12 @@ pub async fn start_service(database_url: &str, keys: &str) -> service::Running {
         keys: Keyring::from_sources(Some(keys), None).expect("test keys"),
         secure_cookies: false,
         widget_origins: vec![WIDGET_ORIGIN.to_owned()],
+        // Quick retries, so that an outage of seconds is waited out in a test.
+        retry: service::outbox::RetryPolicy {
+            first: std::time::Duration::from_millis(200),
+            max: std::time::Duration::from_secs(1),
+            lease: std::time::Duration::from_secs(5),
+        },
     };
     service::start(options).await.expect("the service starts")
 }
@@ -190,6 +198,12 @@ impl Api {
         self.csrf = csrf;
     }
 
+    /// The same agent's bearer token, used against this client's service.
+    pub fn with_bearer_of(mut self, other: &Api) -> Api {
+        self.bearer = other.bearer.clone();
+        self
+    }
+
     /// Uses `token` as the bearer token of every request.
     pub fn set_bearer(&mut self, token: Option<String>) {
         self.bearer = token;
@@ -199,10 +213,12 @@ impl Api {
 /// The first administrator's password in every test.
 pub const ADMIN_PASSWORD: &str = "first admin's long password";
 
-/// A service with its first administrator `root` created and signed in.
-pub async fn service_with_admin(backend: Backend) -> (service::Running, Api, String) {
+/// A service with its first administrator `root` created and signed in; its database URL and
+/// master key come with it, for restarts.
+pub async fn service_with_admin(backend: Backend) -> (service::Running, Api, String, String) {
     let database = fresh_database(backend).await;
-    let running = start_service(&database, &key_entry()).await;
+    let key = key_entry();
+    let running = start_service(&database, &key).await;
     let token = running.setup_token.clone().expect("a setup token at first start");
     let mut api = Api::new(&running.url);
     let (status, body) = api
@@ -216,7 +232,7 @@ pub async fn service_with_admin(backend: Backend) -> (service::Running, Api, Str
         Backend::Postgres => "postgres",
     };
     assert_eq!(health["database"], expected, "{health}");
-    (running, api, database)
+    (running, api, database, key)
 }
 
 fn method_is_preflight(request: &reqwest::RequestBuilder) -> bool {
@@ -240,4 +256,29 @@ pub async fn servicenow_account(api: &mut Api, instance_url: &str) -> String {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     id
+}
+
+/// Signs in a new agent with SIP user `sip_user` and returns a client using their bearer token.
+pub async fn agent_phone(admin: &mut Api, base: &str, sip_user: &str) -> Api {
+    let password = format!("agent {sip_user} long password");
+    let (status, body) = admin
+        .post("/api/people", serde_json::json!({"username": format!("agent{sip_user}"), "role": "agent", "password": password, "sipUser": sip_user}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut phone = Api::new(base);
+    let (status, session) = phone
+        .post("/api/agent/session", serde_json::json!({"username": format!("agent{sip_user}"), "password": password}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    phone.set_bearer(session["accessToken"].as_str().map(str::to_owned));
+    phone
+}
+
+/// A finished inbound call's log as the widget hands it over.
+pub fn call_log(call_id: &str, agent: &str, notes: &str) -> serde_json::Value {
+    serde_json::json!({"kind": "servicenow", "log": {
+        "call_id": call_id, "agent": agent, "direction": "Inbound", "number": "+14155550131", "party": "Ana Díaz",
+        "started": 1_765_000_000_000u64, "seconds": 42, "outcome": "Answered", "disposition": "Resolved",
+        "notes": notes, "record": null,
+    }})
 }

@@ -1,0 +1,127 @@
+//! The server-side outbox against the ServiceNow emulator, on SQLite and PostgreSQL: a log
+//! handed over while the CRM is down and the service restarted is posted exactly once; a
+//! changed log updates its row; two service instances draining one queue post each log once.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{
+    Api, Backend, agent_phone, call_log, service_with_admin, servicenow_account, start_emulators, start_service,
+};
+use reqwest::StatusCode;
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+on_both_databases!(a_log_survives_an_outage_and_a_restart_and_lands_once, two_instances_post_each_log_once);
+
+/// Waits until the agent's log of `call_id` is delivered.
+async fn delivered(phone: &mut Api, call_id: &str, within: Duration) -> serde_json::Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let (_, status) = phone.get(&format!("/api/call-logs/{call_id}?kind=servicenow")).await;
+        if status["state"] == "delivered" || Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn rows_of(instance: &devserver::ServiceNowInstance, call_id: &str) -> Vec<serde_json::Value> {
+    instance.phone_logs().into_iter().filter(|row| row["call_id"] == call_id).collect()
+}
+
+async fn a_log_survives_an_outage_and_a_restart_and_lands_once(backend: Backend) {
+    let (running, mut admin, database, key) = service_with_admin(backend).await;
+    let emulators = start_emulators().await;
+    let instance = emulators.servicenow_instance();
+    servicenow_account(&mut admin, &emulators.servicenow).await;
+    let mut phone = agent_phone(&mut admin, &running.url, "1001").await;
+
+    let (status, body) = phone.post("/api/call-logs", call_log("call-1@pc33", "1002", "")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only one's own calls: {body}");
+
+    // The CRM is down: the log waits, and survives a restart of the service.
+    instance.rest_unavailable_for(Duration::from_secs(3));
+    let (status, body) = phone.post("/api/call-logs", call_log("call-1@pc33", "1001", "Asked about the invoice")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["state"], "queued");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (_, waiting) = phone.get("/api/call-logs/call-1@pc33?kind=servicenow").await;
+    assert_eq!(waiting["state"], "queued", "{waiting}");
+    assert!(waiting["attempts"].as_i64().unwrap_or(0) >= 1, "{waiting}");
+    assert!(waiting["lastError"].as_str().unwrap_or("").contains("503"), "the reason is kept: {waiting}");
+    let (status, body) = admin.get("/api/call-logs?state=queued").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["logs"].as_array().map(Vec::len), Some(1), "{body}");
+    drop(running);
+    let restarted = start_service(&database, &key).await;
+    assert!(restarted.setup_token.is_none());
+    let mut phone = Api::new(&restarted.url).with_bearer_of(&phone);
+    let status = delivered(&mut phone, "call-1@pc33", Duration::from_secs(20)).await;
+    assert_eq!(status["state"], "delivered", "{status}");
+    let rows = rows_of(&instance, "call-1@pc33");
+    assert_eq!(rows.len(), 1, "exactly once: {rows:?}");
+    assert_eq!(rows[0]["notes"], "Asked about the invoice");
+    assert_eq!(rows[0]["agent"], "1001");
+
+    // The same log again changes nothing; a changed one updates the row.
+    let posts_before = instance.requests().len();
+    let (_, same) = phone.post("/api/call-logs", call_log("call-1@pc33", "1001", "Asked about the invoice")).await;
+    assert_eq!(same["state"], "delivered");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(instance.requests().len(), posts_before, "nothing to post");
+    let (_, changed) =
+        phone.post("/api/call-logs", call_log("call-1@pc33", "1001", "Asked about the invoice; refund agreed")).await;
+    assert_eq!(changed["state"], "queued");
+    delivered(&mut phone, "call-1@pc33", Duration::from_secs(10)).await;
+    let rows = rows_of(&instance, "call-1@pc33");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["notes"], "Asked about the invoice; refund agreed");
+}
+
+async fn two_instances_post_each_log_once(backend: Backend) {
+    let (first, mut admin, database, key) = service_with_admin(backend).await;
+    let emulators = start_emulators().await;
+    let instance = emulators.servicenow_instance();
+    servicenow_account(&mut admin, &emulators.servicenow).await;
+    let mut phone_one = agent_phone(&mut admin, &first.url, "1001").await;
+    let second = start_service(&database, &key).await;
+    let mut phone_two = Api::new(&second.url).with_bearer_of(&phone_one);
+    const LOGS: usize = 40;
+    for i in 0..LOGS {
+        let phone = if i % 2 == 0 { &mut phone_one } else { &mut phone_two };
+        let (status, body) = phone.post("/api/call-logs", call_log(&format!("bulk-{i}@pc33"), "1001", "bulk")).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, body) = admin.get("/api/call-logs?state=delivered").await;
+        if body["logs"].as_array().map_or(0, Vec::len) == LOGS || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let rows: Vec<_> = instance.phone_logs().into_iter().filter(|r| r["notes"] == "bulk").collect();
+    assert_eq!(rows.len(), LOGS, "each log once");
+    let creates = instance
+        .requests()
+        .iter()
+        .filter(|(method, path)| method == "POST" && path == "/api/now/table/sn_openframe_phone_log")
+        .count();
+    assert_eq!(creates, LOGS, "no log was posted twice");
+    drop(second);
+}
