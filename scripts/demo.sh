@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 scripts/build.sh
+scripts/build-admin.sh
 cargo build --quiet -p devserver -p service
 export LAB_DIR="${LAB_DIR:-/tmp/framephone-demo-lab}" LAB_WS_PORT="${LAB_WS_PORT:-8088}" LAB_UDP_PORT="${LAB_UDP_PORT:-5060}"
 scripts/lab.sh start

@@ -3,10 +3,12 @@
 # of its own (both in SERVICE_DIR), then, through its API, creates the first administrator with
 # the printed setup token, two agents mapped to the lab's SIP users 1001 and 1002, and a
 # ServiceNow integration account pointing at the ServiceNow emulator, whose refresh token it
-# requests with the emulator's instance administrator. Prints the service's PID on its last line.
+# requests with the emulator's instance administrator. Serves the admin UI from
+# crates/admin/dist (scripts/build-admin.sh). Prints the service's PID on its last line.
 #
 #   scripts/service-demo.sh SERVICE_BINARY SERVICE_PORT SERVICENOW_ORIGIN WIDGET_ORIGIN
 set -euo pipefail
+cd "$(dirname "$0")/.."
 binary=$1 port=$2 servicenow=$3 widget=$4
 dir="${SERVICE_DIR:-/tmp/framephone-demo-service}"
 url="http://127.0.0.1:$port"
@@ -14,7 +16,7 @@ rm -rf "$dir"
 mkdir -p "$dir"
 ( umask 077; "$binary" generate-key >"$dir/master.key" )
 
-FRAMEPHONE_MASTER_KEY_FILE="$dir/master.key" DATABASE_URL="sqlite://$dir/service.sqlite" \
+FRAMEPHONE_ADMIN_DIR="$PWD/crates/admin/dist" FRAMEPHONE_MASTER_KEY_FILE="$dir/master.key" DATABASE_URL="sqlite://$dir/service.sqlite" \
   FRAMEPHONE_SERVICE_ADDR="127.0.0.1:$port" FRAMEPHONE_WIDGET_ORIGINS="$widget" FRAMEPHONE_LOG=text \
   "$binary" >"$dir/stdout.log" 2>"$dir/service.log" &
 pid=$!
@@ -43,9 +45,9 @@ account=$(api POST /api/accounts "{\"kind\":\"servicenow\",\"name\":\"ServiceNow
 api POST "/api/accounts/$account/refresh-token" '{"username":"admin","password":"instance-admin-password"}' >/dev/null
 rm -f "$dir/csrf" "$jar"
 cat <<TEXT
-Integration service: $url (SQLite and master key in $dir, log in $dir/service.log)
+Integration service: $url/admin/ (SQLite and master key in $dir, log in $dir/service.log)
   administrator  username admin  password $admin_password
   agents         username agent1001 / agent1002  password agent-1001-password / agent-1002-password
-  ServiceNow account "ServiceNow emulator" with a refresh token; try: curl -s $url/api/health
+  ServiceNow account "ServiceNow emulator" with a refresh token
 TEXT
 echo "$pid"

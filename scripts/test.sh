@@ -36,7 +36,7 @@ step() {
 
 step format cargo fmt --all -- --check
 step clippy-native cargo clippy --quiet --workspace --all-targets -- -D warnings
-step clippy-wasm cargo clippy --quiet -p framephone -p sip -p sip-bench-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
+step clippy-wasm cargo clippy --quiet -p framephone -p sip -p sip-bench-wasm -p admin --all-targets --target wasm32-unknown-unknown -- -D warnings
 # The integration service's tests run on SQLite and on a throwaway PostgreSQL cluster.
 # Under /tmp, not $logs: the server runs as the postgres user, who cannot enter a 0700 directory.
 export PG_DIR="/tmp/framephone-test-postgres-$$" PG_PORT=15433
@@ -64,6 +64,7 @@ sip_lab() {
 step lab-start scripts/lab.sh start
 step sip-lab sip_lab
 step build scripts/build.sh
+step build-admin scripts/build-admin.sh
 step end-to-end cargo test --quiet --no-fail-fast -p e2e -- --test-threads=2
 scripts/lab.sh stop
 

@@ -3,6 +3,7 @@
 //! use. See the README's "Integration service" section for what is stored where.
 
 pub mod accounts;
+pub mod admin_ui;
 pub mod api;
 pub mod audit;
 pub mod clock;
@@ -42,6 +43,8 @@ pub struct Options {
     pub widget_origins: Vec<String>,
     /// How the call-log outbox retries.
     pub retry: outbox::RetryPolicy,
+    /// The admin UI's build (`scripts/build-admin.sh`), served at `/admin/`.
+    pub admin_dir: Option<std::path::PathBuf>,
 }
 
 /// Why the service did not start.
@@ -113,7 +116,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         me: random::id(),
     });
     let outbox_task = tokio::spawn(worker.run());
-    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = api::router(state).merge(admin_ui::router(options.admin_dir)).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "the service stopped");

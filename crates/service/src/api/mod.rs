@@ -106,7 +106,9 @@ async fn audit(
 async fn log_request(request: Request, next: Next) -> Response {
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    // Answers may carry tokens; no cache keeps them.
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(%method, %path, status = response.status().as_u16(), ms = format!("{ms:.1}"), "request");
     response

@@ -104,6 +104,7 @@ pub async fn start_service(database_url: &str, keys: &str) -> service::Running {
             max: std::time::Duration::from_secs(1),
             lease: std::time::Duration::from_secs(5),
         },
+        admin_dir: None,
     };
     service::start(options).await.expect("the service starts")
 }

@@ -1,0 +1,16 @@
+//! The integration service's admin UI, served by the service at `/admin/`: sign-in (or the first
+//! administrator with the setup token), integration accounts and their actions, people, and the
+//! audit log. Everything it does goes through the service's REST API (`api`).
+
+mod accounts;
+mod account_form;
+mod api;
+mod app;
+mod audit;
+mod people;
+mod sign_in;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,161 @@
+//! The integration service's admin UI in headless Chromium, found by role and name: the first
+//! administrator from the setup token, a ServiceNow account on the emulator created (a wrong URL
+//! refused with its field named), Request refresh token (a wrong password refused, then the
+//! right one), Test connection, edit, delete; a person added; the audit log; no CSP violation
+//! and no secret in the page.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use e2e::{Browser, PATIENCE, by_role, csp_violations, eventually, record_csp_violations, screenshot, wait_for_role};
+use fantoccini::Client;
+use service::master_key::Keyring;
+
+const ADMIN_PASSWORD: &str = "first admin's long password";
+
+fn admin_dist() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../admin/dist");
+    assert!(dir.join("index.html").is_file(), "{} has no index.html: run scripts/build-admin.sh (scripts/test.sh does)", dir.display());
+    dir
+}
+
+async fn type_into(client: &Client, label: &str, text: &str) {
+    let field = by_role(client, "textbox", label).await.unwrap_or_else(|e| panic!("{e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+async fn click(client: &Client, role: &str, name: &str) {
+    wait_for_role(client, role, name, PATIENCE).await.unwrap_or_else(|e| panic!("{e}")).click().await.expect("click");
+}
+
+/// The text of the page's status region, once it contains `expected`.
+async fn status_saying(client: &Client, expected: &str) -> String {
+    eventually(&format!("the status saying {expected:?}"), || async {
+        let status = client.find(fantoccini::Locator::Css("[role=status]")).await.ok()?;
+        let text = status.text().await.ok()?;
+        text.contains(expected).then_some(text)
+    })
+    .await
+}
+
+async fn alert_saying(client: &Client, expected: &str) -> String {
+    eventually(&format!("an alert saying {expected:?}"), || async {
+        for alert in client.find_all(fantoccini::Locator::Css("[role=alert]")).await.ok()? {
+            let text = alert.text().await.ok()?;
+            if text.contains(expected) {
+                return Some(text);
+            }
+        }
+        None
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
+    let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
+    let database = std::env::temp_dir().join(format!("framephone-admin-ui-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
+    let running = service::start(service::Options {
+        address: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: format!("sqlite://{}", database.display()),
+        keys: Keyring::from_sources(Some(&Keyring::generate_entry()), None).expect("key"),
+        secure_cookies: false,
+        widget_origins: Vec::new(),
+        retry: service::outbox::RetryPolicy::default(),
+        admin_dir: Some(admin_dist()),
+    })
+    .await
+    .expect("the service starts");
+    let setup_token = running.setup_token.clone().expect("a setup token");
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    record_csp_violations(client).await;
+    client.goto(&format!("{}/", running.url)).await.expect("open the service");
+
+    // The first administrator.
+    wait_for_role(client, "checkbox", "First start: I have the setup token the service printed", PATIENCE).await.expect("the form").click().await.expect("check");
+    type_into(client, "Setup token", &setup_token).await;
+    type_into(client, "Username", "root").await;
+    type_into(client, "Password", ADMIN_PASSWORD).await;
+    click(client, "button", "Create and sign in").await;
+    wait_for_role(client, "tab", "Integration accounts", PATIENCE).await.expect("signed in");
+
+    // A ServiceNow account: a wrong URL is refused naming its field, then it is saved.
+    click(client, "button", "Add ServiceNow account").await;
+    wait_for_role(client, "heading", "Add a ServiceNow account", PATIENCE).await.expect("the form");
+    type_into(client, "Name", "Acme").await;
+    type_into(client, "Instance URL", "http://acme.service-now.com").await;
+    type_into(client, "Client ID", devserver::SERVICENOW_SERVICE_CLIENT_ID).await;
+    type_into(client, "Client secret", devserver::SERVICENOW_SERVICE_CLIENT_SECRET).await;
+    click(client, "button", "Save").await;
+    let refused = alert_saying(client, "settings.instanceUrl").await;
+    assert!(refused.contains("https://"), "{refused}");
+    let url_box = by_role(client, "textbox", "Instance URL").await.expect("the URL box");
+    assert_eq!(url_box.attr("aria-invalid").await.expect("attr").as_deref(), Some("true"), "the field is marked");
+    type_into(client, "Instance URL", &emulators.servicenow).await;
+    click(client, "button", "Save").await;
+    wait_for_role(client, "button", "Test connection of Acme", PATIENCE).await.expect("the account is listed");
+
+    // Test connection before the refresh token says what to do.
+    click(client, "button", "Test connection of Acme").await;
+    status_saying(client, "choose Request refresh token").await;
+
+    // Request refresh token: a wrong password, then the right one.
+    let (instance_user, instance_password) = devserver::SERVICENOW_INSTANCE_ADMIN;
+    click(client, "button", "Request refresh token for Acme").await;
+    type_into(client, "ServiceNow username", instance_user).await;
+    type_into(client, "ServiceNow password", "wrong").await;
+    click(client, "button", "Request").await;
+    alert_saying(client, "check the client id and client secret").await;
+    type_into(client, "ServiceNow password", instance_password).await;
+    click(client, "button", "Request").await;
+    status_saying(client, "Refresh token received").await;
+    click(client, "button", "Test connection of Acme").await;
+    let report = status_saying(client, "Acme: Connection is valid").await;
+    assert!(report.contains("Table sys_user") && report.contains("sn_openframe_phone_log"), "{report}");
+    screenshot(client, "admin-accounts").await;
+
+    // Edit: the secret shows as set, never its value; a new name is saved.
+    click(client, "button", "Edit Acme").await;
+    let secret = wait_for_role(client, "textbox", "Client secret", PATIENCE).await.expect("the secret box");
+    let placeholder = secret.attr("placeholder").await.expect("attr").unwrap_or_default();
+    assert!(placeholder.starts_with("•••••••• set "), "{placeholder}");
+    assert_eq!(secret.prop("value").await.expect("value").unwrap_or_default(), "", "a secret is never filled in");
+    type_into(client, "Name", "Acme Production").await;
+    click(client, "button", "Save").await;
+    wait_for_role(client, "button", "Edit Acme Production", PATIENCE).await.expect("renamed");
+    let page = client.source().await.expect("source");
+    assert!(!page.contains(devserver::SERVICENOW_SERVICE_CLIENT_SECRET) && !page.contains(instance_password), "no secret in the page");
+
+    // Delete, confirmed.
+    click(client, "button", "Delete Acme Production").await;
+    wait_for_role(client, "alertdialog", "Delete Acme Production?", PATIENCE).await.expect("asks first");
+    click(client, "button", "Delete account").await;
+    eventually("the account gone", || async { by_role(client, "button", "Edit Acme Production").await.is_err().then_some(()) }).await;
+
+    // A person, and the audit log of it all.
+    click(client, "tab", "People").await;
+    type_into(client, "Username", "ana").await;
+    type_into(client, "Display name", "Ana Díaz").await;
+    type_into(client, "SIP user", "1001").await;
+    type_into(client, "Password", "ana's long password").await;
+    click(client, "button", "Add person").await;
+    wait_for_role(client, "button", "Delete ana", PATIENCE).await.expect("ana is listed");
+    click(client, "tab", "Audit log").await;
+    eventually("the audit lines", || async {
+        let text = client.find(fantoccini::Locator::Css("main")).await.ok()?.text().await.ok()?;
+        ["account.create", "account.refresh-token", "account.update", "account.delete", "person.create"]
+            .iter()
+            .all(|action| text.contains(action))
+            .then_some(())
+    })
+    .await;
+    assert_eq!(csp_violations(client).await, Vec::<String>::new());
+
+    // Sign out ends the session.
+    click(client, "button", "Sign out").await;
+    wait_for_role(client, "button", "Sign in", PATIENCE).await.expect("signed out");
+    browser.close().await;
+    let _ = std::fs::remove_file(database);
+}
