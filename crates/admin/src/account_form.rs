@@ -28,7 +28,12 @@ const SERVICENOW: [Field; 5] = [
     ("name", "Name", Input::Text, ""),
     ("settings.instanceUrl", "Instance URL", Input::Text, "https://<instance>.service-now.com"),
     ("settings.clientId", "Client ID", Input::Text, "System OAuth › Application Registry"),
-    ("settings.refreshTokenLifetimeDays", "Refresh token lifespan (days)", Input::Number, "the application's lifespan; 100 by default"),
+    (
+        "settings.refreshTokenLifetimeDays",
+        "Refresh token lifespan (days)",
+        Input::Number,
+        "the application's lifespan; 100 by default",
+    ),
     ("secrets.clientSecret", "Client secret", Input::Secret, ""),
 ];
 
@@ -66,7 +71,10 @@ fn secret_state(account: Option<&Value>, path: &str) -> String {
     let key = path.trim_start_matches("secrets.");
     match account.map(|a| &a["secrets"][key]) {
         Some(state) if state["set"] == true => {
-            format!("•••••••• set {}; type to replace", state["updatedAt"].as_str().unwrap_or("").replace('T', " ").trim_end_matches('Z'))
+            format!(
+                "•••••••• set {}; type to replace",
+                state["updatedAt"].as_str().unwrap_or("").replace('T', " ").trim_end_matches('Z')
+            )
         }
         _ => "not set".to_owned(),
     }

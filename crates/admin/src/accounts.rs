@@ -85,15 +85,65 @@ pub fn Accounts() -> impl IntoView {
                     summary: format!("{name}: {}", report["summary"].as_str().unwrap_or("")),
                     checks: report["checks"].as_array().cloned().unwrap_or_default(),
                 },
-                Err(refused) => Outcome { ok: false, summary: format!("{name}: {}", refused.message), checks: Vec::new() },
+                Err(refused) => {
+                    Outcome { ok: false, summary: format!("{name}: {}", refused.message), checks: Vec::new() }
+                }
             }));
             reload();
+        });
+    };
+    // The sign-in popup's last page reports here, from this page's own origin only.
+    let _listener = window_event_listener(leptos::ev::message, move |event| {
+        let own = window().location().origin().ok();
+        if Some(event.origin()) != own {
+            return;
+        }
+        let data = event.data();
+        let kind = js_sys::Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string());
+        if kind.as_deref() != Some("framephone-sign-in") {
+            return;
+        }
+        let connected = js_sys::Reflect::get(&data, &"outcome".into()).ok().and_then(|v| v.as_string()).as_deref()
+            == Some("connected");
+        let summary = if connected {
+            "Signed in: the refresh token is stored"
+        } else {
+            "The sign-in did not give a refresh token: its window says why"
+        };
+        outcome.set(Some(Outcome { ok: connected, summary: summary.to_owned(), checks: Vec::new() }));
+        reload();
+    });
+    let sign_in = move |account: Value| {
+        let id = account["id"].as_str().unwrap_or("").to_owned();
+        // Opened within the click, or the browser blocks it; the CRM's address follows.
+        let popup = window()
+            .open_with_url_and_target_and_features("about:blank", "framephone-sign-in", "popup,width=520,height=640")
+            .ok()
+            .flatten();
+        let Some(popup) = popup else {
+            problem.set(Some(
+                "The browser blocked the sign-in window: allow pop-ups for this page and try again.".to_owned(),
+            ));
+            return;
+        };
+        spawn_local(async move {
+            match api::call("POST", &format!("/api/accounts/{id}/authorize"), Some(&json!({}))).await {
+                Ok(answer) => {
+                    let _ = popup.location().set_href(answer["url"].as_str().unwrap_or("about:blank"));
+                }
+                Err(refused) => {
+                    let _ = popup.close();
+                    problem.set(Some(refused.message));
+                }
+            }
         });
     };
     let make_default = move |account: Value| {
         let id = account["id"].as_str().unwrap_or("").to_owned();
         spawn_local(async move {
-            if let Err(refused) = api::call("PATCH", &format!("/api/accounts/{id}"), Some(&json!({"default": true}))).await {
+            if let Err(refused) =
+                api::call("PATCH", &format!("/api/accounts/{id}"), Some(&json!({"default": true}))).await
+            {
                 problem.set(Some(refused.message));
             }
             reload();
@@ -112,7 +162,7 @@ pub fn Accounts() -> impl IntoView {
                             let kind = account["kind"].as_str().unwrap_or("").to_owned();
                             let servicenow = kind == "servicenow";
                             let default = account["default"] == true;
-                            let (edit, test_it, token, del, make) = (account.clone(), account.clone(), account.clone(), account.clone(), account.clone());
+                            let (edit, test_it, token, del, make, popup) = (account.clone(), account.clone(), account.clone(), account.clone(), account.clone(), account.clone());
                             view! {
                                 <tr>
                                     <td>{name.clone()}{default.then(|| view! { <span class="fp-muted">" (default)"</span> })}</td>
@@ -124,6 +174,7 @@ pub fn Accounts() -> impl IntoView {
                                         {servicenow.then(|| view! {
                                             <button type="button" aria-label=format!("Test connection of {name}") on:click=move |_| test(test_it.clone())>"Test connection"</button>
                                             <button type="button" aria-label=format!("Request refresh token for {name}") on:click=move |_| panel.set(Panel::RefreshToken(token.clone()))>"Request refresh token"</button>
+                                            <button type="button" aria-label=format!("Sign in with ServiceNow for {name}") on:click=move |_| sign_in(popup.clone())>"Sign in with ServiceNow"</button>
                                         })}
                                         {(!default).then(|| view! {
                                             <button type="button" aria-label=format!("Make {name} the default") on:click=move |_| make_default(make.clone())>"Make default"</button>

@@ -55,16 +55,22 @@ pub async fn call(method: &str, path: &str, body: Option<&Value>) -> Result<Valu
         let _ = headers.set("x-csrf-token", &token);
     }
     let window = web_sys::window().ok_or_else(|| Problem::network(JsValue::from_str("no window")))?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(Problem::network)?.unchecked_into();
+    let response: Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(Problem::network)?.unchecked_into();
     let text = match response.text() {
         Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
         Err(_) => String::new(),
     };
-    let value: Value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let value: Value =
+        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
     if response.ok() {
         return Ok(value);
     }
-    let message = value.get("message").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| format!("the service answered {}", response.status()));
+    let message = value
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("the service answered {}", response.status()));
     let field = value.get("field").and_then(Value::as_str).map(str::to_owned);
     Err(Problem { status: response.status(), message, field })
 }

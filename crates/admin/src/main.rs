@@ -2,8 +2,8 @@
 //! administrator with the setup token), integration accounts and their actions, people, and the
 //! audit log. Everything it does goes through the service's REST API (`api`).
 
-mod accounts;
 mod account_form;
+mod accounts;
 mod api;
 mod app;
 mod audit;

@@ -31,8 +31,13 @@ pub fn People() -> impl IntoView {
             reload();
         });
     };
-    let (username, display_name, role, sip_user, password) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new("agent".to_owned()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (username, display_name, role, sip_user, password) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new("agent".to_owned()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let add_problem = RwSignal::new(None::<String>);
     let add = move |event: SubmitEvent| {
         event.prevent_default();

@@ -15,7 +15,11 @@ const ADMIN_PASSWORD: &str = "first admin's long password";
 
 fn admin_dist() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../admin/dist");
-    assert!(dir.join("index.html").is_file(), "{} has no index.html: run scripts/build-admin.sh (scripts/test.sh does)", dir.display());
+    assert!(
+        dir.join("index.html").is_file(),
+        "{} has no index.html: run scripts/build-admin.sh (scripts/test.sh does)",
+        dir.display()
+    );
     dir
 }
 
@@ -52,10 +56,10 @@ async fn alert_saying(client: &Client, expected: &str) -> String {
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
-    let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
-    let database = std::env::temp_dir().join(format!("framephone-admin-ui-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
+/// The service with the admin UI, on a fresh SQLite file.
+async fn start_service() -> (service::Running, PathBuf) {
+    let database = std::env::temp_dir()
+        .join(format!("framephone-admin-ui-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
     let running = service::start(service::Options {
         address: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: format!("sqlite://{}", database.display()),
@@ -64,22 +68,52 @@ async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
         widget_origins: Vec::new(),
         retry: service::outbox::RetryPolicy::default(),
         admin_dir: Some(admin_dist()),
+        public_url: None,
     })
     .await
     .expect("the service starts");
-    let setup_token = running.setup_token.clone().expect("a setup token");
-    let browser = Browser::start().await;
-    let client = &browser.client;
-    record_csp_violations(client).await;
-    client.goto(&format!("{}/", running.url)).await.expect("open the service");
+    (running, database)
+}
 
-    // The first administrator.
-    wait_for_role(client, "checkbox", "First start: I have the setup token the service printed", PATIENCE).await.expect("the form").click().await.expect("check");
+/// Opens the admin UI and creates the first administrator with the setup token.
+async fn first_admin(client: &Client, running: &service::Running) {
+    let setup_token = running.setup_token.clone().expect("a setup token");
+    client.goto(&format!("{}/", running.url)).await.expect("open the service");
+    wait_for_role(client, "checkbox", "First start: I have the setup token the service printed", PATIENCE)
+        .await
+        .expect("the form")
+        .click()
+        .await
+        .expect("check");
     type_into(client, "Setup token", &setup_token).await;
     type_into(client, "Username", "root").await;
     type_into(client, "Password", ADMIN_PASSWORD).await;
     click(client, "button", "Create and sign in").await;
     wait_for_role(client, "tab", "Integration accounts", PATIENCE).await.expect("signed in");
+}
+
+/// Adds the ServiceNow account `name` on the emulator's instance.
+async fn add_servicenow_account(client: &Client, name: &str, instance: &str) {
+    click(client, "button", "Add ServiceNow account").await;
+    wait_for_role(client, "heading", "Add a ServiceNow account", PATIENCE).await.expect("the form");
+    type_into(client, "Name", name).await;
+    type_into(client, "Instance URL", instance).await;
+    type_into(client, "Client ID", devserver::SERVICENOW_SERVICE_CLIENT_ID).await;
+    type_into(client, "Client secret", devserver::SERVICENOW_SERVICE_CLIENT_SECRET).await;
+    click(client, "button", "Save").await;
+    wait_for_role(client, "button", &format!("Test connection of {name}"), PATIENCE)
+        .await
+        .expect("the account is listed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
+    let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
+    let (running, database) = start_service().await;
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    record_csp_violations(client).await;
+    first_admin(client, &running).await;
 
     // A ServiceNow account: a wrong URL is refused naming its field, then it is saved.
     click(client, "button", "Add ServiceNow account").await;
@@ -126,13 +160,19 @@ async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
     click(client, "button", "Save").await;
     wait_for_role(client, "button", "Edit Acme Production", PATIENCE).await.expect("renamed");
     let page = client.source().await.expect("source");
-    assert!(!page.contains(devserver::SERVICENOW_SERVICE_CLIENT_SECRET) && !page.contains(instance_password), "no secret in the page");
+    assert!(
+        !page.contains(devserver::SERVICENOW_SERVICE_CLIENT_SECRET) && !page.contains(instance_password),
+        "no secret in the page"
+    );
 
     // Delete, confirmed.
     click(client, "button", "Delete Acme Production").await;
     wait_for_role(client, "alertdialog", "Delete Acme Production?", PATIENCE).await.expect("asks first");
     click(client, "button", "Delete account").await;
-    eventually("the account gone", || async { by_role(client, "button", "Edit Acme Production").await.is_err().then_some(()) }).await;
+    eventually("the account gone", || async {
+        by_role(client, "button", "Edit Acme Production").await.is_err().then_some(())
+    })
+    .await;
 
     // A person, and the audit log of it all.
     click(client, "tab", "People").await;
@@ -156,6 +196,45 @@ async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
     // Sign out ends the session.
     click(client, "button", "Sign out").await;
     wait_for_role(client, "button", "Sign in", PATIENCE).await.expect("signed out");
+    browser.close().await;
+    let _ = std::fs::remove_file(database);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_that_refuses_the_password_grant_is_signed_in_through_a_popup() {
+    let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
+    let instance = emulators.servicenow_instance();
+    instance.set_password_grant(false);
+    let (running, database) = start_service().await;
+    instance.set_service_redirect_uri(&format!("{}/oauth/callback", running.url));
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    first_admin(client, &running).await;
+    add_servicenow_account(client, "Hardened", &emulators.servicenow).await;
+
+    // The password grant is refused, and the admin is told the other way.
+    let (instance_user, instance_password) = devserver::SERVICENOW_INSTANCE_ADMIN;
+    click(client, "button", "Request refresh token for Hardened").await;
+    type_into(client, "ServiceNow username", instance_user).await;
+    type_into(client, "ServiceNow password", instance_password).await;
+    click(client, "button", "Request").await;
+    alert_saying(client, "use Sign in with ServiceNow instead").await;
+    click(client, "button", "Cancel").await;
+
+    // Sign in with ServiceNow: the instance's consent page in a popup, Allow, back.
+    let main = client.window().await.expect("the admin window");
+    click(client, "button", "Sign in with ServiceNow for Hardened").await;
+    let popup =
+        eventually("the sign-in window", || async { client.windows().await.ok()?.into_iter().find(|w| *w != main) })
+            .await;
+    client.switch_to_window(popup).await.expect("to the popup");
+    wait_for_role(client, "button", "Allow", PATIENCE).await.expect("the consent page").click().await.expect("Allow");
+    client.switch_to_window(main).await.expect("back to the admin page");
+    status_saying(client, "Signed in: the refresh token is stored").await;
+    eventually("the popup closed by itself", || async { (client.windows().await.ok()?.len() == 1).then_some(()) })
+        .await;
+    click(client, "button", "Test connection of Hardened").await;
+    status_saying(client, "Hardened: Connection is valid").await;
     browser.close().await;
     let _ = std::fs::remove_file(database);
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin_ui;
 pub mod api;
 pub mod audit;
+pub mod authorization;
 pub mod clock;
 pub mod crm_token;
 pub mod database;
@@ -45,6 +46,8 @@ pub struct Options {
     pub retry: outbox::RetryPolicy,
     /// The admin UI's build (`scripts/build-admin.sh`), served at `/admin/`.
     pub admin_dir: Option<std::path::PathBuf>,
+    /// The URL browsers reach the service at, when a proxy is in front (else where it listens).
+    pub public_url: Option<String>,
 }
 
 /// Why the service did not start.
@@ -104,6 +107,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         refreshes: Arc::default(),
         widget_origins: Arc::new(options.widget_origins),
         outbox_wake: Arc::default(),
+        public_url: Arc::new(options.public_url.clone().unwrap_or_else(|| format!("http://{address}"))),
     };
     let worker = Arc::new(outbox::Worker {
         pool: database.pool.clone(),
@@ -116,7 +120,9 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         me: random::id(),
     });
     let outbox_task = tokio::spawn(worker.run());
-    let app = api::router(state).merge(admin_ui::router(options.admin_dir)).into_make_service_with_connect_info::<SocketAddr>();
+    let app = api::router(state)
+        .merge(admin_ui::router(options.admin_dir))
+        .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "the service stopped");

@@ -22,7 +22,7 @@ ENVIRONMENT
   FRAMEPHONE_MASTER_KEY_FILE  or a file with one key per line (used when the variable is unset)
   DATABASE_URL                sqlite://<file> (default sqlite://framephone-service.sqlite) or postgres://...
   FRAMEPHONE_SERVICE_ADDR     where to listen (default 127.0.0.1:8790)
-  FRAMEPHONE_PUBLIC_URL       the https URL browsers use, behind a TLS proxy (Secure cookies)
+  FRAMEPHONE_PUBLIC_URL       the https URL browsers use, behind a TLS proxy (Secure cookies, the CRMs' redirect URL)
   FRAMEPHONE_WIDGET_ORIGINS   the widget's origins, comma-separated: only they may call the widget's routes
   FRAMEPHONE_ADMIN_DIR        the admin UI's build (scripts/build-admin.sh), served at /admin/
   FRAMEPHONE_LOG              json (default when not a terminal) or text
@@ -107,6 +107,7 @@ async fn serve() -> ExitCode {
             .unwrap_or_default(),
         retry: service::outbox::RetryPolicy::default(),
         admin_dir: env("FRAMEPHONE_ADMIN_DIR").map(std::path::PathBuf::from),
+        public_url: public_url.clone(),
     };
     let running = match service::start(options).await {
         Ok(running) => running,

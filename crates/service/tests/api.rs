@@ -36,6 +36,7 @@ on_both_databases!(
     servicenow_account_actions,
     secrets_stay_sealed_across_key_rotation,
     agents_get_one_shared_crm_token,
+    sign_in_with_servicenow_by_authorization_code,
 );
 
 async fn first_admin_by_setup_token(backend: Backend) {
@@ -453,4 +454,71 @@ async fn futures_join(phone: &Api, n: usize) -> Vec<serde_json::Value> {
 async fn table_status(instance: &str, token: &str) -> u16 {
     let url = format!("{instance}/api/now/table/sys_user?sysparm_limit=1");
     reqwest::Client::new().get(url).bearer_auth(token).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+}
+
+async fn sign_in_with_servicenow_by_authorization_code(backend: Backend) {
+    let (running, mut api, _, _) = service_with_admin(backend).await;
+    let emulators = start_emulators().await;
+    let instance = emulators.servicenow_instance();
+    instance.set_password_grant(false);
+    let callback = format!("{}/oauth/callback", running.url);
+    instance.set_service_redirect_uri(&callback);
+    let account = json!({
+        "kind": "servicenow", "name": "Hardened",
+        "settings": {"instanceUrl": emulators.servicenow, "clientId": SERVICENOW_SERVICE_CLIENT_ID},
+        "secrets": {"clientSecret": SERVICENOW_SERVICE_CLIENT_SECRET},
+    });
+    let (_, created) = api.post("/api/accounts", account).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, started) = api.post(&format!("/api/accounts/{id}/authorize"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    assert_eq!(started["redirectUri"], callback.as_str());
+    let url = started["url"].as_str().expect("url");
+    assert!(
+        url.starts_with(&format!("{}/oauth_auth.do?", emulators.servicenow))
+            && url.contains("code_challenge_method=S256"),
+        "{url}"
+    );
+
+    // The browser's part, by hand: the consent page, Allow, the redirect back.
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let consent_page = browser.get(url).send().await.expect("consent").text().await.expect("page");
+    let consent = consent_page
+        .split("name=\"consent\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("consent id");
+    let allowed = browser
+        .post(format!("{}/oauth_auth.do", emulators.servicenow))
+        .form(&[("consent", consent), ("decision", "allow")])
+        .send()
+        .await
+        .expect("allow");
+    let back = allowed.headers().get("location").and_then(|v| v.to_str().ok()).expect("redirect").to_owned();
+    assert!(back.starts_with(&callback), "{back}");
+    let page = browser.get(&back).send().await.expect("callback");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()
+            .get("content-security-policy")
+            .is_some_and(|v| v.to_str().unwrap_or("").contains("script-src 'self'"))
+    );
+    assert!(page.text().await.expect("page").contains("The refresh token of Hardened is stored."));
+    let (_, report) = api.post(&format!("/api/accounts/{id}/test"), json!({})).await;
+    assert_eq!(report["summary"], "Connection is valid", "{report}");
+
+    // The same state again, a forged one, and a Deny each say what happened.
+    let again = browser.get(&back).send().await.expect("replay");
+    assert_eq!(again.status(), 400);
+    assert!(again.text().await.expect("page").contains("unknown or expired"));
+    let (_, started) = api.post(&format!("/api/accounts/{id}/authorize"), json!({})).await;
+    let state = started["url"]
+        .as_str()
+        .and_then(|u| u.split("state=").nth(1))
+        .and_then(|s| s.split('&').next())
+        .expect("state");
+    let denied = browser.get(format!("{callback}?error=access_denied&state={state}")).send().await.expect("deny");
+    assert!(denied.text().await.expect("page").contains("did not authorise the service: access_denied"));
+    let (_, audit) = api.get("/api/audit").await;
+    assert!(audit.to_string().contains("signed in with ServiceNow (authorization code)"), "{audit}");
 }

@@ -58,6 +58,16 @@ pub enum TokenFailure {
         /// The OAuth error code.
         error: String,
     },
+    /// The authorization code was refused.
+    #[error(
+        "the instance refused the sign-in's code ({status} {error}): check the client secret, and that the OAuth application's redirect URL is the service's /oauth/callback"
+    )]
+    CodeRefused {
+        /// The HTTP status.
+        status: u16,
+        /// The OAuth error code.
+        error: String,
+    },
     /// The account has no refresh token yet.
     #[error("the account has no refresh token yet: choose Request refresh token")]
     NoRefreshToken,
@@ -95,6 +105,7 @@ fn token_url(settings: &ServiceNowSettings) -> String {
 enum Grant {
     Password,
     Refresh,
+    Code,
 }
 
 async fn request_token(
@@ -127,6 +138,7 @@ async fn request_token(
         return Err(match grant {
             Grant::Password => TokenFailure::CredentialsRefused { status: status.as_u16(), error },
             Grant::Refresh => TokenFailure::RefreshRefused { status: status.as_u16(), error },
+            Grant::Code => TokenFailure::CodeRefused { status: status.as_u16(), error },
         });
     }
     match (status.is_success(), answer.access_token) {
@@ -187,6 +199,41 @@ pub async fn refresh(
         ("refresh_token", refresh_token.expose()),
     ];
     request_token(http, settings, Grant::Refresh, &form).await
+}
+
+/// Sign in with ServiceNow, its end: the code the instance sent back, traded with the PKCE
+/// verifier and the client secret.
+pub async fn code_grant(
+    http: &reqwest::Client,
+    settings: &ServiceNowSettings,
+    client_secret: &Secret,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &Secret,
+) -> Result<Tokens, TokenFailure> {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", settings.client_id.as_str()),
+        ("client_secret", client_secret.expose()),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", verifier.expose()),
+    ];
+    request_token(http, settings, Grant::Code, &form).await
+}
+
+/// Where Sign in with ServiceNow sends the administrator.
+pub fn authorize_url(settings: &ServiceNowSettings, redirect_uri: &str, state: &str, challenge: &str) -> String {
+    let mut url = url::Url::parse(&format!("{}/oauth_auth.do", settings.instance_url))
+        .unwrap_or_else(|_| url::Url::parse("https://invalid.example/").expect("constant"));
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &settings.client_id)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("state", state)
+        .append_pair("code_challenge", challenge)
+        .append_pair("code_challenge_method", "S256");
+    url.into()
 }
 
 /// One line of Test connection's report.

@@ -247,3 +247,25 @@ pub async fn test_connection(
     crate::audit::record(&mut conn, &admin.username, "account.test", &account.name, &summary).await?;
     Ok(Json(serde_json::json!({ "ok": failed == 0, "summary": summary, "checks": checks })))
 }
+
+/// `POST /api/accounts/{id}/authorize`: starts Sign in with ServiceNow; the answer's `url` is
+/// opened in a popup, and `redirectUri` is what the OAuth application must name.
+pub async fn authorize(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let account = store::get(&state.db.pool, &id).await?;
+    state
+        .limits
+        .attempt(&format!("crm account {id}"), rate_limit::CRM_ACTIONS_PER_ACCOUNT)
+        .map_err(ApiError::TooMany)?;
+    let redirect_uri = state.redirect_uri();
+    let url = crate::authorization::start(&state.db.pool, &state.keys, &account, &admin.username, &redirect_uri)
+        .await
+        .map_err(|e| match e {
+            crate::authorization::SignInError::Store(store) => store.into(),
+            other => ApiError::Conflict(other.to_string()),
+        })?;
+    Ok(Json(serde_json::json!({ "url": url, "redirectUri": redirect_uri })))
+}

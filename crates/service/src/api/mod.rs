@@ -6,6 +6,7 @@ pub mod auth;
 pub mod call_logs;
 pub mod crm;
 pub mod error;
+pub mod oauth_callback;
 pub mod people;
 
 use std::sync::Arc;
@@ -44,6 +45,15 @@ pub struct AppState {
     pub widget_origins: Arc<Vec<String>>,
     /// Rung when a call log is handed over, so the outbox posts it at once.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The URL browsers reach the service at (`FRAMEPHONE_PUBLIC_URL`, or where it listens).
+    pub public_url: Arc<String>,
+}
+
+impl AppState {
+    /// Where CRMs send the administrator's browser back after a sign-in.
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/oauth/callback", self.public_url.trim_end_matches('/'))
+    }
 }
 
 /// The HTTP client for CRM requests: no redirects (a token endpoint that redirects is a wrong
@@ -71,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/accounts/{id}", get(accounts::read).patch(accounts::update).delete(accounts::delete))
         .route("/api/accounts/{id}/refresh-token", post(accounts::request_refresh_token))
         .route("/api/accounts/{id}/test", post(accounts::test_connection))
+        .route("/api/accounts/{id}/authorize", post(accounts::authorize))
+        .route("/oauth/callback", get(oauth_callback::callback))
         .route("/api/audit", get(audit))
         .route("/api/crm-token", post(crm::token))
         .route("/api/call-logs", post(call_logs::hand_over).get(call_logs::list))

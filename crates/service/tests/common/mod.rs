@@ -105,6 +105,7 @@ pub async fn start_service(database_url: &str, keys: &str) -> service::Running {
             lease: std::time::Duration::from_secs(5),
         },
         admin_dir: None,
+        public_url: None,
     };
     service::start(options).await.expect("the service starts")
 }

@@ -111,6 +111,12 @@ impl ServiceNowInstance {
         self.lock().oauth.password_grant = allowed;
     }
 
+    /// Registers the integration service's redirect URL (`<service>/oauth/callback`) for its
+    /// authorization code requests.
+    pub fn set_service_redirect_uri(&self, uri: &str) {
+        self.lock().oauth.set_service_redirect_uri(uri);
+    }
+
     /// Expires every refresh token issued so far: the refresh token grant refuses them.
     pub fn expire_refresh_tokens(&self) {
         self.lock().oauth.expire_refresh_tokens();

@@ -50,10 +50,13 @@ struct Grant {
     expires: Instant,
 }
 
-/// A registered confidential client (the integration service): an id and a secret.
+/// A registered confidential client (the integration service): an id, a secret, and the
+/// redirect URL its authorization code requests must name (none: it uses the password grant
+/// only).
 struct ConfidentialClient {
     id: String,
     secret: String,
+    redirect_uri: Option<String>,
 }
 
 /// A refresh token: which client holds it and until when it works.
@@ -83,7 +86,11 @@ impl OAuthState {
     /// the service's confidential client and one instance user, per [`instance`](super::instance).
     pub(crate) fn new(client_id: &str, redirect_uri: &str) -> Self {
         let client = Client { id: client_id.into(), name: "Framephone".into(), redirect_uri: redirect_uri.into() };
-        let service = ConfidentialClient { id: SERVICE_CLIENT_ID.into(), secret: SERVICE_CLIENT_SECRET.into() };
+        let service = ConfidentialClient {
+            id: SERVICE_CLIENT_ID.into(),
+            secret: SERVICE_CLIENT_SECRET.into(),
+            redirect_uri: None,
+        };
         OAuthState {
             clients: vec![client],
             confidential: vec![service],
@@ -94,6 +101,29 @@ impl OAuthState {
             codes: HashMap::new(),
             tokens: HashMap::new(),
         }
+    }
+
+    /// Registers `uri` as the redirect URL of the service's confidential client.
+    pub(crate) fn set_service_redirect_uri(&mut self, uri: &str) {
+        for client in &mut self.confidential {
+            client.redirect_uri = Some(uri.to_owned());
+        }
+    }
+
+    /// The name and redirect URL of the client `id`, public or confidential.
+    fn registered(&self, id: &str) -> Option<(String, String)> {
+        let public = self.clients.iter().find(|c| c.id == id).map(|c| (c.name.clone(), c.redirect_uri.clone()));
+        public.or_else(|| {
+            let confidential = self.confidential.iter().find(|c| c.id == id)?;
+            Some(("Framephone integration service".to_owned(), confidential.redirect_uri.clone()?))
+        })
+    }
+
+    fn issue_refresh_token(&mut self, client_id: &str) -> String {
+        let refresh_token = ids::secret();
+        let grant = RefreshGrant { client_id: client_id.into(), expires: Instant::now() + REFRESH_LIFETIME };
+        self.refresh_tokens.insert(refresh_token.clone(), grant);
+        refresh_token
     }
 
     pub(crate) fn expire_refresh_tokens(&mut self) {
@@ -160,11 +190,11 @@ pub(crate) async fn authorise(State(instance): State<ServiceNowInstance>, Query(
     let mut state = instance.lock();
     let oauth = &mut state.oauth;
     let client_id = param(&params, "client_id");
-    let Some(client) = oauth.clients.iter().find(|c| c.id == client_id) else {
+    let Some((name, registered_uri)) = oauth.registered(client_id) else {
         return consent_page::refused(&Refusal::UnknownClient(client_id.into()).to_string());
     };
     let redirect_uri = param(&params, "redirect_uri");
-    let refusal = if redirect_uri != client.redirect_uri {
+    let refusal = if redirect_uri != registered_uri {
         Some(Refusal::RedirectMismatch(redirect_uri.into()))
     } else if param(&params, "response_type") != "code" {
         Some(Refusal::ResponseType(param(&params, "response_type").into()))
@@ -180,7 +210,6 @@ pub(crate) async fn authorise(State(instance): State<ServiceNowInstance>, Query(
     if let Some(refusal) = refusal {
         return consent_page::refused(&refusal.to_string());
     }
-    let name = client.name.clone();
     let id = ids::secret();
     let consent = Consent {
         client_id: client_id.into(),
@@ -282,19 +311,24 @@ pub(crate) async fn token(
     }
 }
 
+/// The authorization code grant: a public client with its PKCE verifier gets an access token;
+/// the confidential client, which must also send its secret, gets a refresh token too.
 fn authorization_code(oauth: &mut OAuthState, form: &Params) -> Response {
     // A code is spent by the first attempt, right or wrong, so that a verifier cannot be guessed.
     let grant = oauth.codes.remove(param(form, "code"));
+    let client_id = param(form, "client_id");
+    let confidential = oauth.confidential.iter().any(|c| c.id == client_id);
     let valid = grant.is_some_and(|grant| {
         Instant::now() < grant.expires
-            && grant.client_id == param(form, "client_id")
+            && grant.client_id == client_id
             && grant.redirect_uri == param(form, "redirect_uri")
             && verifier_matches(param(form, "code_verifier"), &grant.code_challenge)
-    });
+    }) && (!confidential || oauth.confidential_client(form));
     if !valid {
         return token_error(StatusCode::UNAUTHORIZED, "access_denied", "access_denied");
     }
-    token_answer(oauth.issue_access_token(), None)
+    let refresh_token = confidential.then(|| oauth.issue_refresh_token(client_id));
+    token_answer(oauth.issue_access_token(), refresh_token)
 }
 
 /// The resource owner password grant: a confidential client and an instance user's credentials.
@@ -309,9 +343,7 @@ fn password(oauth: &mut OAuthState, form: &Params) -> Response {
     if !oauth.confidential_client(form) || !user_ok {
         return refused();
     }
-    let refresh_token = ids::secret();
-    let grant = RefreshGrant { client_id: param(form, "client_id").into(), expires: Instant::now() + REFRESH_LIFETIME };
-    oauth.refresh_tokens.insert(refresh_token.clone(), grant);
+    let refresh_token = oauth.issue_refresh_token(param(form, "client_id"));
     token_answer(oauth.issue_access_token(), Some(refresh_token))
 }
 
