@@ -36,8 +36,12 @@ fn site_of(account: &Value) -> String {
     settings["instanceUrl"].as_str().or(settings["myDomainUrl"].as_str()).unwrap_or("").to_owned()
 }
 
-/// The refresh token's state in words.
+/// The credentials' state in words.
 fn token_words(account: &Value) -> String {
+    if account["settings"]["auth"] == "jwtBearer" {
+        let key = if account["secrets"]["privateKey"]["set"] == true { "private key set" } else { "no private key" };
+        return format!("JWT bearer as {}, {key}", account["settings"]["username"].as_str().unwrap_or(""));
+    }
     let token = &account["secrets"]["refreshToken"];
     if token["set"] != true {
         return "no refresh token".to_owned();
@@ -138,6 +142,24 @@ pub fn Accounts() -> impl IntoView {
             }
         });
     };
+    let check_limits = move |account: Value| {
+        let id = account["id"].as_str().unwrap_or("").to_owned();
+        let name = name_of(&account);
+        spawn_local(async move {
+            let result = api::call("POST", &format!("/api/accounts/{id}/limits"), Some(&json!({}))).await;
+            outcome.set(Some(match result {
+                Ok(limits) => Outcome {
+                    ok: true,
+                    summary: limits["message"].as_str().unwrap_or("").to_owned(),
+                    checks: Vec::new(),
+                },
+                Err(refused) => {
+                    Outcome { ok: false, summary: format!("{name}: {}", refused.message), checks: Vec::new() }
+                }
+            }));
+            reload();
+        });
+    };
     let make_default = move |account: Value| {
         let id = account["id"].as_str().unwrap_or("").to_owned();
         spawn_local(async move {
@@ -162,7 +184,9 @@ pub fn Accounts() -> impl IntoView {
                             let kind = account["kind"].as_str().unwrap_or("").to_owned();
                             let servicenow = kind == "servicenow";
                             let default = account["default"] == true;
-                            let (edit, test_it, token, del, make, popup) = (account.clone(), account.clone(), account.clone(), account.clone(), account.clone(), account.clone());
+                            let jwt = account["settings"]["auth"] == "jwtBearer";
+                            let (edit, test_it, token, del, make, popup, limits) = (account.clone(), account.clone(), account.clone(), account.clone(), account.clone(), account.clone(), account.clone());
+                            let sf_popup = account.clone();
                             view! {
                                 <tr>
                                     <td>{name.clone()}{default.then(|| view! { <span class="fp-muted">" (default)"</span> })}</td>
@@ -171,10 +195,16 @@ pub fn Accounts() -> impl IntoView {
                                     <td>{token_words(&account)}</td>
                                     <td class="fp-actions">
                                         <button type="button" aria-label=format!("Edit {name}") on:click=move |_| panel.set(Panel::Edit(edit.clone()))>"Edit"</button>
+                                        <button type="button" aria-label=format!("Test connection of {name}") on:click=move |_| test(test_it.clone())>"Test connection"</button>
                                         {servicenow.then(|| view! {
-                                            <button type="button" aria-label=format!("Test connection of {name}") on:click=move |_| test(test_it.clone())>"Test connection"</button>
                                             <button type="button" aria-label=format!("Request refresh token for {name}") on:click=move |_| panel.set(Panel::RefreshToken(token.clone()))>"Request refresh token"</button>
                                             <button type="button" aria-label=format!("Sign in with ServiceNow for {name}") on:click=move |_| sign_in(popup.clone())>"Sign in with ServiceNow"</button>
+                                        })}
+                                        {(!servicenow && !jwt).then(|| view! {
+                                            <button type="button" aria-label=format!("Request token for {name}") on:click=move |_| sign_in(sf_popup.clone())>"Request token"</button>
+                                        })}
+                                        {(!servicenow).then(|| view! {
+                                            <button type="button" aria-label=format!("Check limits of {name}") on:click=move |_| check_limits(limits.clone())>"Check limits"</button>
                                         })}
                                         {(!default).then(|| view! {
                                             <button type="button" aria-label=format!("Make {name} the default") on:click=move |_| make_default(make.clone())>"Make default"</button>

@@ -23,6 +23,10 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 pub use emulators::salesforce::SalesforceOrg;
+pub use emulators::salesforce_oauth::{
+    CONSUMER_KEY as SALESFORCE_CONSUMER_KEY, CONSUMER_SECRET as SALESFORCE_CONSUMER_SECRET,
+    ORG_USER as SALESFORCE_ORG_USER,
+};
 pub use emulators::servicenow::{
     Field as ServiceNowField, INSTANCE_ADMIN as SERVICENOW_INSTANCE_ADMIN,
     OAUTH_CLIENT_ID as SERVICENOW_OAUTH_CLIENT_ID, Record as ServiceNowRecord,

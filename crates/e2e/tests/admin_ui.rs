@@ -238,3 +238,40 @@ async fn an_instance_that_refuses_the_password_grant_is_signed_in_through_a_popu
     browser.close().await;
     let _ = std::fs::remove_file(database);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_salesforce_account_gets_its_token_in_a_popup_and_shows_its_limits() {
+    let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
+    let org = emulators.salesforce_org();
+    let (running, database) = start_service().await;
+    org.set_connected_app_redirect_uri(&format!("{}/oauth/callback", running.url));
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    first_admin(client, &running).await;
+
+    click(client, "button", "Add Salesforce account").await;
+    wait_for_role(client, "heading", "Add a Salesforce account", PATIENCE).await.expect("the form");
+    type_into(client, "Name", "Acme org").await;
+    type_into(client, "My Domain URL", &emulators.salesforce).await;
+    type_into(client, "Consumer key", devserver::SALESFORCE_CONSUMER_KEY).await;
+    type_into(client, "Consumer secret", devserver::SALESFORCE_CONSUMER_SECRET).await;
+    click(client, "button", "Save").await;
+    wait_for_role(client, "button", "Check limits of Acme org", PATIENCE).await.expect("listed");
+
+    let main = client.window().await.expect("the admin window");
+    click(client, "button", "Request token for Acme org").await;
+    let popup =
+        eventually("the sign-in window", || async { client.windows().await.ok()?.into_iter().find(|w| *w != main) })
+            .await;
+    client.switch_to_window(popup).await.expect("to the popup");
+    wait_for_role(client, "button", "Allow", PATIENCE).await.expect("Allow Access?").click().await.expect("Allow");
+    client.switch_to_window(main).await.expect("back");
+    status_saying(client, "Signed in: the refresh token is stored").await;
+    click(client, "button", "Check limits of Acme org").await;
+    status_saying(client, "of 15,000 daily API requests used").await;
+    click(client, "button", "Test connection of Acme org").await;
+    status_saying(client, "Acme org: Connection is valid").await;
+    screenshot(client, "admin-salesforce").await;
+    browser.close().await;
+    let _ = std::fs::remove_file(database);
+}

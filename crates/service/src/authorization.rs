@@ -1,5 +1,6 @@
 //! Signing an account in at its CRM in the administrator's browser: the authorization code grant
-//! with PKCE (RFC 7636), for instances that refuse the password grant. The service keeps the
+//! with PKCE (RFC 7636): Sign in with ServiceNow (for instances that refuse the password grant)
+//! and Salesforce's Request token (the web-server flow). The service keeps the
 //! request (its `state`'s hash, the account, the sealed verifier) for 10 minutes and claims it
 //! once when the CRM sends the browser back to `/oauth/callback`; nothing of it rides in a
 //! cookie, which a cross-site redirect would not carry.
@@ -9,9 +10,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
 
+use crate::accounts::salesforce::{self, SalesforceFailure};
 use crate::accounts::servicenow::{self, TokenFailure};
 use crate::accounts::store::{self, Account, StoreError};
-use crate::accounts::{CLIENT_SECRET, Settings};
+use crate::accounts::{CLIENT_SECRET, CONSUMER_SECRET, SalesforceAuth, Settings};
 use crate::clock;
 use crate::master_key::{Keyring, Sealed};
 use crate::random;
@@ -36,11 +38,16 @@ pub enum SignInError {
     /// The `state` is unknown, used or expired.
     #[error("this sign-in is unknown or expired (10 minutes, once): start it again from the admin page")]
     UnknownRequest,
-    /// The code exchange failed.
+    /// The instance's code exchange failed.
     #[error(transparent)]
     Token(#[from] TokenFailure),
+    /// The org's code exchange failed.
+    #[error(transparent)]
+    Salesforce(#[from] SalesforceFailure),
     /// The CRM gave no refresh token.
-    #[error("the instance issued no refresh token: set the OAuth application's Refresh Token Lifespan above 0")]
+    #[error(
+        "the CRM issued no refresh token: the OAuth application must allow refresh tokens (ServiceNow: a Refresh Token Lifespan above 0; Salesforce: the refresh_token scope)"
+    )]
     NoRefreshToken,
     /// The store failed.
     #[error(transparent)]
@@ -61,9 +68,9 @@ pub async fn start(
     actor: &str,
     redirect_uri: &str,
 ) -> Result<String, SignInError> {
-    let Settings::Servicenow(settings) = &account.settings else {
-        return Err(SignInError::Unsupported("Salesforce"));
-    };
+    if account.salesforce().is_some_and(|s| s.auth == SalesforceAuth::JwtBearer) {
+        return Err(SignInError::Unsupported("JWT bearer"));
+    }
     let state = random::token();
     let verifier = Secret::new(random::token());
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose().as_bytes()));
@@ -82,7 +89,10 @@ pub async fn start(
     .bind(now + LIFETIME_MS)
     .execute(pool)
     .await?;
-    Ok(servicenow::authorize_url(settings, redirect_uri, &state, &challenge))
+    Ok(match &account.settings {
+        Settings::Servicenow(settings) => servicenow::authorize_url(settings, redirect_uri, &state, &challenge),
+        Settings::Salesforce(settings) => salesforce::authorize_url(settings, redirect_uri, &state, &challenge),
+    })
 }
 
 /// Ends the sign-in the CRM sent back with `state` and `code` (or `error`): the refresh token
@@ -109,23 +119,26 @@ pub async fn finish(
     let actor: String = row.try_get("actor")?;
     let sealed = Sealed { key_id: row.try_get("key_id")?, sealed: row.try_get("sealed_verifier")? };
     let verifier = keys.open(&place(&state_hash), &sealed).map_err(StoreError::from)?;
-    let Settings::Servicenow(settings) = &account.settings else {
-        return Err(SignInError::Unsupported("Salesforce"));
+    let (refresh, expires_at, how) = match &account.settings {
+        Settings::Servicenow(settings) => {
+            let secret = store::read_secret(pool, keys, &account.id, CLIENT_SECRET)
+                .await?
+                .ok_or(TokenFailure::NoClientSecret)?;
+            let tokens = servicenow::code_grant(http, settings, &secret, code, redirect_uri, &verifier).await?;
+            let expires_at = clock::now_ms() + i64::from(settings.refresh_token_lifetime_days) * 24 * 3600 * 1000;
+            (tokens.refresh, Some(expires_at), "signed in with ServiceNow (authorization code)")
+        }
+        Settings::Salesforce(settings) => {
+            let secret = store::read_secret(pool, keys, &account.id, CONSUMER_SECRET).await?.ok_or(
+                SalesforceFailure::Missing(
+                    "the account has no consumer secret: enter the connected app's consumer secret",
+                ),
+            )?;
+            let tokens = salesforce::code_grant(http, settings, &secret, code, redirect_uri, &verifier).await?;
+            (tokens.refresh, None, "signed in with Salesforce (web-server flow)")
+        }
     };
-    let secret =
-        store::read_secret(pool, keys, &account.id, CLIENT_SECRET).await?.ok_or(TokenFailure::NoClientSecret)?;
-    let tokens = servicenow::code_grant(http, settings, &secret, code, redirect_uri, &verifier).await?;
-    let refresh = tokens.refresh.ok_or(SignInError::NoRefreshToken)?;
-    let expires_at = clock::now_ms() + i64::from(settings.refresh_token_lifetime_days) * 24 * 3600 * 1000;
-    store::store_refresh_token(
-        pool,
-        keys,
-        &actor,
-        &account,
-        &refresh,
-        Some(expires_at),
-        "signed in with ServiceNow (authorization code)",
-    )
-    .await?;
+    let refresh = refresh.ok_or(SignInError::NoRefreshToken)?;
+    store::store_refresh_token(pool, keys, &actor, &account, &refresh, expires_at, how).await?;
     Ok(store::get(pool, &account.id).await?)
 }

@@ -16,6 +16,7 @@ pub mod password;
 pub mod people;
 pub mod random;
 pub mod rate_limit;
+pub mod salesforce_actions;
 pub mod secret;
 pub mod servicenow_post;
 pub mod sessions;

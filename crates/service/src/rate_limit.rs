@@ -14,8 +14,10 @@ pub struct Limit {
     pub window: Duration,
 }
 
-/// Sign-in attempts from one client address.
-pub const SIGN_IN_PER_CLIENT: Limit = Limit { max: 20, window: Duration::from_secs(60) };
+/// Sign-in attempts from one client address: a contact center's agents often share one
+/// address (NAT, a proxy) and sign in together at the start of a shift; a guess at one person's
+/// password is held by the per-username limit.
+pub const SIGN_IN_PER_CLIENT: Limit = Limit { max: 300, window: Duration::from_secs(60) };
 /// Failed sign-ins for one username (a guess at one person's password from many addresses).
 pub const FAILURES_PER_USERNAME: Limit = Limit { max: 10, window: Duration::from_secs(15 * 60) };
 /// CRM actions (request token, test connection) per account.

@@ -2,6 +2,7 @@
 //! server binary is self-contained.
 
 pub(crate) mod salesforce;
+pub(crate) mod salesforce_oauth;
 pub(crate) mod servicenow;
 
 use axum::http::header;

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
+use super::salesforce_oauth::{self, OAuth};
 use super::{COMMON_CSS, COMMON_LOG_JS, Pages, script, style};
 
 const LIGHTNING_HTML: &str = include_str!("../../assets/salesforce/lightning.html");
@@ -34,15 +35,25 @@ pub struct SalesforceOrg {
     state: Arc<Mutex<OrgState>>,
 }
 
-struct OrgState {
+pub(crate) struct OrgState {
     records: Vec<Value>,
     tasks: Vec<Value>,
     screen_pops: Vec<Value>,
+    /// The org's My Domain (its origin here): the JWT bearer flow's audience.
+    origin: String,
+    /// The connected app's OAuth and the REST API's allowance.
+    pub(crate) oauth: OAuth,
 }
 
 impl Default for SalesforceOrg {
     fn default() -> Self {
-        let state = OrgState { records: seed_records(), tasks: Vec::new(), screen_pops: Vec::new() };
+        let state = OrgState {
+            records: seed_records(),
+            tasks: Vec::new(),
+            screen_pops: Vec::new(),
+            origin: String::new(),
+            oauth: OAuth::default(),
+        };
         SalesforceOrg { state: Arc::new(Mutex::new(state)) }
     }
 }
@@ -64,8 +75,39 @@ fn seed_records() -> Vec<Value> {
 }
 
 impl SalesforceOrg {
-    fn lock(&self) -> MutexGuard<'_, OrgState> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, OrgState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The org's My Domain URL (its origin).
+    pub fn origin(&self) -> String {
+        self.lock().origin.clone()
+    }
+
+    /// Registers the integration service's callback URL on the connected app.
+    pub fn set_connected_app_redirect_uri(&self, uri: &str) {
+        self.lock().oauth.set_redirect_uri(uri);
+    }
+
+    /// Uploads the connected app's certificate (PEM) for the JWT bearer flow; false when the
+    /// text is not a certificate.
+    pub fn upload_certificate(&self, pem: &str) -> bool {
+        self.lock().oauth.upload_certificate(pem)
+    }
+
+    /// Turns refresh token rotation on (the default here) or off.
+    pub fn set_refresh_token_rotation(&self, on: bool) {
+        self.lock().oauth.rotation = on;
+    }
+
+    /// Revokes every refresh token (as an admin does in Connected Apps OAuth Usage).
+    pub fn revoke_refresh_tokens(&self) {
+        self.lock().oauth.revoke_refresh_tokens();
+    }
+
+    /// REST API calls made with the org's access tokens today.
+    pub fn api_requests(&self) -> u64 {
+        self.lock().oauth.api_requests
     }
 
     /// Every Task `saveLog` created, oldest first, as stored (`Id`, the fields the softphone
@@ -223,11 +265,19 @@ fn body_json(body: &str) -> Value {
 }
 
 pub(crate) fn router(pages: Pages, origin: String, org: SalesforceOrg) -> Router {
+    org.lock().origin = origin.clone();
+    let api = Router::new()
+        .route("/services/oauth2/authorize", get(salesforce_oauth::authorize).post(salesforce_oauth::decide))
+        .route("/services/oauth2/token", axum::routing::post(salesforce_oauth::token))
+        .route("/services/data/", get(salesforce_oauth::versions))
+        .route("/services/data/{version}/limits", get(salesforce_oauth::limits))
+        .with_state(org.clone());
     let classic_pages = pages.clone();
     let classic_origin = origin.clone();
     let (records_org, tasks_org, save_org, search_org, pop_org) =
         (org.clone(), org.clone(), org.clone(), org.clone(), org);
     Router::new()
+        .merge(api)
         .route("/lightning", get(move || async move { pages.html(LIGHTNING_HTML, &origin) }))
         .route("/classic", get(move || async move { classic_pages.html(CLASSIC_HTML, &classic_origin) }))
         .route("/host.js", get(|| async { script(HOST_JS) }))

@@ -5,6 +5,7 @@
 //! one default account.
 
 pub mod fields;
+pub mod salesforce;
 pub mod servicenow;
 pub mod store;
 

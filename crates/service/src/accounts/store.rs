@@ -67,6 +67,14 @@ impl Account {
         })
     }
 
+    /// The Salesforce fields, for a Salesforce account.
+    pub fn salesforce(&self) -> Option<&super::SalesforceSettings> {
+        match &self.settings {
+            Settings::Salesforce(s) => Some(s),
+            Settings::Servicenow(_) => None,
+        }
+    }
+
     /// The ServiceNow fields, for a ServiceNow account.
     pub fn servicenow(&self) -> Option<&super::ServiceNowSettings> {
         match &self.settings {
@@ -117,8 +125,9 @@ pub fn check_secret(kind: Kind, name: &str, value: &Secret) -> Result<&'static s
     if value.expose().len() > MAX_SECRET_BYTES {
         return Err(FieldError::new(&field, format!("must have at most {MAX_SECRET_BYTES} bytes")));
     }
-    if *known == super::PRIVATE_KEY && !value.expose().contains("PRIVATE KEY-----") {
-        return Err(FieldError::new(&field, "must be a PEM private key (-----BEGIN PRIVATE KEY-----)"));
+    if *known == super::PRIVATE_KEY {
+        super::salesforce::private_key(value)
+            .map_err(|e| FieldError::new(&field, format!("must be a PEM RSA private key: {e}")))?;
     }
     Ok(known)
 }

@@ -11,11 +11,13 @@ use serde_json::Value;
 use super::AppState;
 use super::auth::Admin;
 use super::error::ApiError;
+use crate::accounts::salesforce;
 use crate::accounts::servicenow::{self, Check, TokenFailure};
 use crate::accounts::store::{self, Account, Change};
 use crate::accounts::{CLIENT_SECRET, FieldError, Kind, REFRESH_TOKEN, Settings, fields};
 use crate::clock;
 use crate::rate_limit;
+use crate::salesforce_actions;
 use crate::secret::Secret;
 
 /// `GET /api/accounts`.
@@ -197,39 +199,25 @@ pub async fn test_connection(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (account, secret) = servicenow_account(&state, &id).await?;
-    let Some(settings) = account.servicenow() else { return Err(ApiError::Internal("account kind")) };
-    let mut checks = Vec::new();
-    let refresh_token = store::read_secret(&state.db.pool, &state.keys, &id, REFRESH_TOKEN).await?;
-    let refreshed = match &refresh_token {
-        None => Err(TokenFailure::NoRefreshToken),
-        Some(token) => servicenow::refresh(&state.http, settings, &secret, token).await,
+    let account = store::get(&state.db.pool, &id).await?;
+    let mut checks = match account.salesforce() {
+        Some(settings) => {
+            state
+                .limits
+                .attempt(&format!("crm account {id}"), rate_limit::CRM_ACTIONS_PER_ACCOUNT)
+                .map_err(ApiError::TooMany)?;
+            salesforce_actions::test_connection(
+                &state.db.pool,
+                &state.keys,
+                &state.http,
+                &account,
+                settings,
+                &admin.username,
+            )
+            .await?
+        }
+        None => servicenow_checks(&state, &admin.username, &id).await?,
     };
-    match refreshed {
-        Ok(tokens) => {
-            if let Some(old) = &refresh_token {
-                let lifetime = settings.refresh_token_lifetime_days;
-                let returned = tokens.refresh.as_ref();
-                store::keep_rotated(&state.db.pool, &state.keys, &admin.username, &account, lifetime, old, returned)
-                    .await?;
-            }
-            checks.push(Check {
-                capability: "Token refresh".into(),
-                ok: true,
-                message: "the refresh token gave an access token".into(),
-            });
-            for (table, purpose) in servicenow::TABLES {
-                checks.push(servicenow::check_table(&state.http, settings, &tokens.access, table, purpose).await);
-            }
-        }
-        Err(failure) => {
-            checks.push(Check { capability: "Token refresh".into(), ok: false, message: failure.to_string() });
-            for (table, purpose) in servicenow::TABLES {
-                let message = "not checked: it needs an access token".to_owned();
-                checks.push(Check { capability: format!("Table {table} ({purpose})"), ok: false, message });
-            }
-        }
-    }
     let account = store::get(&state.db.pool, &id).await?;
     if let Some((_, token)) = account.secrets.iter().find(|(name, _)| *name == REFRESH_TOKEN)
         && let (Some(expires_at), Some(true)) = (&token.expires_at, token.expires_soon)
@@ -248,8 +236,80 @@ pub async fn test_connection(
     Ok(Json(serde_json::json!({ "ok": failed == 0, "summary": summary, "checks": checks })))
 }
 
-/// `POST /api/accounts/{id}/authorize`: starts Sign in with ServiceNow; the answer's `url` is
-/// opened in a popup, and `redirectUri` is what the OAuth application must name.
+/// Test connection's checks for a ServiceNow account: token refresh, then each table.
+async fn servicenow_checks(state: &AppState, actor: &str, id: &str) -> Result<Vec<Check>, ApiError> {
+    let (account, secret) = servicenow_account(state, id).await?;
+    let Some(settings) = account.servicenow() else { return Err(ApiError::Internal("account kind")) };
+    let mut checks = Vec::new();
+    let refresh_token = store::read_secret(&state.db.pool, &state.keys, id, REFRESH_TOKEN).await?;
+    let refreshed = match &refresh_token {
+        None => Err(TokenFailure::NoRefreshToken),
+        Some(token) => servicenow::refresh(&state.http, settings, &secret, token).await,
+    };
+    match refreshed {
+        Ok(tokens) => {
+            if let Some(old) = &refresh_token {
+                let lifetime = settings.refresh_token_lifetime_days;
+                let returned = tokens.refresh.as_ref();
+                store::keep_rotated(&state.db.pool, &state.keys, actor, &account, lifetime, old, returned).await?;
+            }
+            let message = "the refresh token gave an access token".into();
+            checks.push(Check { capability: "Token refresh".into(), ok: true, message });
+            for (table, purpose) in servicenow::TABLES {
+                checks.push(servicenow::check_table(&state.http, settings, &tokens.access, table, purpose).await);
+            }
+        }
+        Err(failure) => {
+            checks.push(Check { capability: "Token refresh".into(), ok: false, message: failure.to_string() });
+            for (table, purpose) in servicenow::TABLES {
+                let message = "not checked: it needs an access token".to_owned();
+                checks.push(Check { capability: format!("Table {table} ({purpose})"), ok: false, message });
+            }
+        }
+    }
+    Ok(checks)
+}
+
+/// `POST /api/accounts/{id}/limits`: Check limits of a Salesforce account, the daily API requests.
+pub async fn check_limits(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let account = store::get(&state.db.pool, &id).await?;
+    let Some(settings) = account.salesforce() else {
+        return Err(ApiError::Conflict(format!(
+            "{} is a ServiceNow account: Check limits is for Salesforce accounts",
+            account.name
+        )));
+    };
+    state
+        .limits
+        .attempt(&format!("crm account {id}"), rate_limit::CRM_ACTIONS_PER_ACCOUNT)
+        .map_err(ApiError::TooMany)?;
+    let upstream = |e: salesforce_actions::AccessError| match e {
+        salesforce_actions::AccessError::Store(store) => ApiError::from(store),
+        salesforce_actions::AccessError::Salesforce(failure) => ApiError::Upstream(failure.to_string()),
+    };
+    let tokens =
+        salesforce_actions::access(&state.db.pool, &state.keys, &state.http, &account, settings, &admin.username)
+            .await
+            .map_err(upstream)?;
+    let requests = salesforce::limits(&state.http, settings, &tokens.access)
+        .await
+        .map_err(|f| ApiError::Upstream(f.to_string()))?;
+    let used = requests.max.saturating_sub(requests.remaining);
+    Ok(Json(serde_json::json!({
+        "dailyApiRequests": {"max": requests.max, "remaining": requests.remaining, "used": used,
+            "percentUsed": if requests.max == 0 { 100.0 } else { used as f64 * 100.0 / requests.max as f64 }},
+        "apiVersion": settings.api_version,
+        "message": format!("{}: {}", account.name, salesforce_actions::usage_words(requests)),
+    })))
+}
+
+/// `POST /api/accounts/{id}/authorize`: starts Sign in with ServiceNow or Salesforce's Request
+/// token; the answer's `url` is opened in a popup, and `redirectUri` is what the OAuth
+/// application (or connected app) must name as its callback.
 pub async fn authorize(
     State(state): State<AppState>,
     Admin(admin): Admin,

@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/accounts/{id}/refresh-token", post(accounts::request_refresh_token))
         .route("/api/accounts/{id}/test", post(accounts::test_connection))
         .route("/api/accounts/{id}/authorize", post(accounts::authorize))
+        .route("/api/accounts/{id}/limits", post(accounts::check_limits))
         .route("/oauth/callback", get(oauth_callback::callback))
         .route("/api/audit", get(audit))
         .route("/api/crm-token", post(crm::token))

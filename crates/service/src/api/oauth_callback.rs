@@ -1,5 +1,5 @@
 //! `GET /oauth/callback`: where a CRM sends the administrator's popup back after Sign in with
-//! ServiceNow. The page says what happened and, through `/admin/oauth-done.js` (no inline
+//! ServiceNow or Salesforce's Request token. The page says what happened and, through `/admin/oauth-done.js` (no inline
 //! script under the admin CSP), tells the admin page that opened it, at its own origin only,
 //! then closes.
 

@@ -284,3 +284,27 @@ pub fn call_log(call_id: &str, agent: &str, notes: &str) -> serde_json::Value {
         "notes": notes, "record": null,
     }})
 }
+
+/// The administrator's popup, by hand: opens the CRM's consent page at `url`, answers it with
+/// `decision` (`allow` or `deny`) at `consent_action`, follows the redirect back to the service
+/// and returns the callback page's status and text.
+pub async fn answer_consent(url: &str, consent_action: &str, decision: &str) -> (u16, String) {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let page = browser.get(url).send().await.expect("consent page").text().await.expect("page");
+    let consent = page
+        .split("name=\"consent\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no consent form in {page}"))
+        .to_owned();
+    let answered = browser
+        .post(consent_action)
+        .form(&[("consent", consent.as_str()), ("decision", decision)])
+        .send()
+        .await
+        .expect("answer");
+    let back = answered.headers().get("location").and_then(|v| v.to_str().ok()).expect("a redirect back").to_owned();
+    let callback = browser.get(&back).send().await.expect("callback");
+    let status = callback.status().as_u16();
+    (status, callback.text().await.unwrap_or_default())
+}

@@ -8,7 +8,7 @@ mod consent_page;
 mod cors;
 mod encoded_query;
 mod glide_time;
-mod ids;
+pub(crate) mod ids;
 mod instance;
 mod oauth;
 mod outage;
