@@ -53,7 +53,7 @@ impl RetryPolicy {
 }
 
 /// Where a log stands, as the widget and the admin see it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LogStatus {
     /// The row's id.

@@ -8,7 +8,7 @@ use sqlx::{AnyPool, Row};
 use crate::clock;
 
 /// What a person may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Manages people and integration accounts in the admin UI.
@@ -32,7 +32,7 @@ impl Role {
 }
 
 /// A person as the API shows them (never the password hash).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Person {
     /// Their id.

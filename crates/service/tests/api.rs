@@ -522,3 +522,55 @@ async fn sign_in_with_servicenow_by_authorization_code(backend: Backend) {
     let (_, audit) = api.get("/api/audit").await;
     assert!(audit.to_string().contains("signed in with ServiceNow (authorization code)"), "{audit}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_lists_every_route() {
+    let database = fresh_database(Backend::Sqlite).await;
+    let running = start_service(&database, &key_entry()).await;
+    let (status, document) = Api::new(&running.url).get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{document}");
+    let routes = [
+        ("/api/health", "get"),
+        ("/api/setup", "post"),
+        ("/api/admin/session", "post"),
+        ("/api/admin/session", "get"),
+        ("/api/admin/session", "delete"),
+        ("/api/agent/session", "post"),
+        ("/api/agent/session", "delete"),
+        ("/api/agent/session/renew", "post"),
+        ("/api/people", "get"),
+        ("/api/people", "post"),
+        ("/api/people/{id}", "patch"),
+        ("/api/people/{id}", "delete"),
+        ("/api/accounts", "get"),
+        ("/api/accounts", "post"),
+        ("/api/accounts/{id}", "get"),
+        ("/api/accounts/{id}", "patch"),
+        ("/api/accounts/{id}", "delete"),
+        ("/api/accounts/{id}/refresh-token", "post"),
+        ("/api/accounts/{id}/test", "post"),
+        ("/api/accounts/{id}/authorize", "post"),
+        ("/api/accounts/{id}/limits", "post"),
+        ("/oauth/callback", "get"),
+        ("/api/audit", "get"),
+        ("/api/crm-token", "post"),
+        ("/api/call-logs", "post"),
+        ("/api/call-logs", "get"),
+        ("/api/call-logs/{id}", "get"),
+        ("/api/call-logs/{id}/retry", "post"),
+    ];
+    for (path, method) in routes {
+        assert!(document["paths"][path][method].is_object(), "{method} {path} is documented");
+    }
+    let documented: usize = document["paths"]
+        .as_object()
+        .map(|paths| paths.values().map(|p| p.as_object().map_or(0, |m| m.len())).sum())
+        .unwrap_or(0);
+    assert_eq!(documented, routes.len(), "nothing documented that this list lacks");
+    for scheme in ["adminSession", "csrfToken", "agentBearer"] {
+        assert!(document["components"]["securitySchemes"][scheme].is_object(), "{scheme}");
+    }
+    let account = &document["components"]["schemas"]["AccountRequest"]["properties"];
+    assert!(account["secrets"].is_object() && account["settings"].is_object(), "{account}");
+}

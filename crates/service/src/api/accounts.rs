@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::AppState;
 use super::auth::Admin;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::accounts::salesforce;
 use crate::accounts::servicenow::{self, Check, TokenFailure};
 use crate::accounts::store::{self, Account, Change};
@@ -21,18 +21,24 @@ use crate::salesforce_actions;
 use crate::secret::Secret;
 
 /// `GET /api/accounts`.
+#[utoipa::path(get, path = "/api/accounts", tag = "accounts", summary = "The integration accounts", responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
     let accounts: Vec<Value> = store::list(&state.db.pool).await?.iter().map(Account::to_json).collect();
     Ok(Json(serde_json::json!({ "accounts": accounts })))
 }
 
 /// `GET /api/accounts/{id}`.
-pub async fn read(State(state): State<AppState>, _: Admin, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/accounts/{id}", tag = "accounts", summary = "One account", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
+pub async fn read(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     Ok(Json(store::get(&state.db.pool, &id).await?.to_json()))
 }
 
 /// A new account, or the parts of a change that are present.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccountRequest {
     #[serde(default)]
@@ -43,9 +49,11 @@ pub struct AccountRequest {
     default: Option<bool>,
     /// All fields for a new account; for a change, only those that change.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     settings: Option<serde_json::Map<String, Value>>,
     /// Secrets to write (each replaces what was there).
     #[serde(default)]
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
     secrets: std::collections::BTreeMap<String, Secret>,
 }
 
@@ -62,6 +70,7 @@ fn checked_secrets(
 }
 
 /// `POST /api/accounts`.
+#[utoipa::path(post, path = "/api/accounts", tag = "accounts", summary = "Adds an account; the first of its kind becomes its default", request_body = AccountRequest, responses((status = 201, description = "Created", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -86,6 +95,7 @@ pub async fn create(
 
 /// `PATCH /api/accounts/{id}`: the fields present change; `settings` is merged into the current
 /// fields; each secret present replaces the stored one.
+#[utoipa::path(patch, path = "/api/accounts/{id}", tag = "accounts", summary = "Changes an account: fields present change, settings are merged, secrets replaced", params(("id" = String, Path, description = "The id")), request_body = AccountRequest, responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -114,6 +124,7 @@ pub async fn update(
 }
 
 /// `DELETE /api/accounts/{id}`.
+#[utoipa::path(delete, path = "/api/accounts/{id}", tag = "accounts", summary = "Deletes an account and its secrets", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -144,15 +155,17 @@ async fn servicenow_account(state: &AppState, id: &str) -> Result<(Account, Secr
 }
 
 /// Request refresh token's body: the administrator's ServiceNow credentials, used once.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordGrant {
     username: String,
+    #[schema(value_type = String)]
     password: Secret,
 }
 
 /// `POST /api/accounts/{id}/refresh-token`: the password grant; the refresh token is sealed,
 /// the credentials forgotten.
+#[utoipa::path(post, path = "/api/accounts/{id}/refresh-token", tag = "accounts", summary = "ServiceNow: Request refresh token by the password grant", params(("id" = String, Path, description = "The id")), request_body = PasswordGrant, responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn request_refresh_token(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -194,6 +207,7 @@ pub async fn request_refresh_token(
 }
 
 /// `POST /api/accounts/{id}/test`: Test connection, per capability.
+#[utoipa::path(post, path = "/api/accounts/{id}/test", tag = "accounts", summary = "Test connection, per capability", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn test_connection(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -271,6 +285,7 @@ async fn servicenow_checks(state: &AppState, actor: &str, id: &str) -> Result<Ve
 }
 
 /// `POST /api/accounts/{id}/limits`: Check limits of a Salesforce account, the daily API requests.
+#[utoipa::path(post, path = "/api/accounts/{id}/limits", tag = "accounts", summary = "Salesforce: Check limits (daily API requests)", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn check_limits(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -310,6 +325,7 @@ pub async fn check_limits(
 /// `POST /api/accounts/{id}/authorize`: starts Sign in with ServiceNow or Salesforce's Request
 /// token; the answer's `url` is opened in a popup, and `redirectUri` is what the OAuth
 /// application (or connected app) must name as its callback.
+#[utoipa::path(post, path = "/api/accounts/{id}/authorize", tag = "accounts", summary = "Starts Sign in with ServiceNow or Salesforce Request token: the URL for the popup", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn authorize(
     State(state): State<AppState>,
     Admin(admin): Admin,

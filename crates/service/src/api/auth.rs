@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::clock;
 use crate::password;
 use crate::people::{self, Person, Role};
@@ -92,9 +92,10 @@ impl FromRequestParts<AppState> for Agent {
 }
 
 /// A sign-in's body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Credentials {
     username: String,
+    #[schema(value_type = String)]
     password: Secret,
 }
 
@@ -128,6 +129,7 @@ async fn check_credentials(
 
 /// `POST /api/admin/session`: an administrator signs in; the answer sets the session cookie and
 /// carries the CSRF token.
+#[utoipa::path(post, path = "/api/admin/session", tag = "sessions", summary = "An administrator signs in: the session cookie and the CSRF token", request_body = Credentials, responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)))]
 pub async fn admin_sign_in(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -160,6 +162,7 @@ pub async fn admin_sign_in(
 }
 
 /// `GET /api/admin/session`: who is signed in, and the CSRF token (for a reloaded admin page).
+#[utoipa::path(get, path = "/api/admin/session", tag = "sessions", summary = "Who is signed in, and the CSRF token again", responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [])))]
 pub async fn admin_session(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -170,10 +173,11 @@ pub async fn admin_session(
 }
 
 /// `DELETE /api/admin/session`: signs out and clears the cookie.
+#[utoipa::path(delete, path = "/api/admin/session", tag = "sessions", summary = "Signs out", responses((status = 204, description = "Signed out"), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn admin_sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Admin(_): Admin,
+    _admin: Admin,
 ) -> Result<Response, ApiError> {
     if let Some(token) = admin_cookie(&headers, state.secure_cookies) {
         sessions::end(&state.db.pool, &token).await?;
@@ -197,6 +201,7 @@ fn agent_token_body(person: &Person, issued: &sessions::Issued) -> serde_json::V
 }
 
 /// `POST /api/agent/session`: an agent signs in and gets a short-lived bearer token.
+#[utoipa::path(post, path = "/api/agent/session", tag = "sessions", summary = "An agent signs in: a bearer token for 15 minutes", request_body = Credentials, responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)))]
 pub async fn agent_sign_in(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -214,6 +219,7 @@ pub async fn agent_sign_in(
 }
 
 /// `POST /api/agent/session/renew`: a new bearer token for the same shift; the old one ends.
+#[utoipa::path(post, path = "/api/agent/session/renew", tag = "sessions", summary = "A new bearer token for the same shift; the old one ends", responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("agentBearer" = [])))]
 pub async fn agent_renew(State(state): State<AppState>, agent: Agent) -> Result<Json<serde_json::Value>, ApiError> {
     if clock::now_ms() >= agent.signed_in_at + sessions::AGENT_SHIFT_MS {
         return Err(ApiError::Unauthenticated);
@@ -224,6 +230,7 @@ pub async fn agent_renew(State(state): State<AppState>, agent: Agent) -> Result<
 }
 
 /// `DELETE /api/agent/session`: the agent signs out; the token stops working.
+#[utoipa::path(delete, path = "/api/agent/session", tag = "sessions", summary = "The agent signs out", responses((status = 204, description = "Signed out"), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("agentBearer" = [])))]
 pub async fn agent_sign_out(State(state): State<AppState>, agent: Agent) -> Result<axum::http::StatusCode, ApiError> {
     sessions::end(&state.db.pool, &agent.token).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)

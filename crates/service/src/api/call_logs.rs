@@ -9,17 +9,20 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::{Admin, Agent};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::accounts::{FieldError, Kind, fields};
 use crate::outbox::{self, LogStatus};
 
 /// `POST /api/call-logs`' body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandOver {
     /// `servicenow`.
     kind: String,
-    /// The call's log, as the widget describes it.
+    /// The call's log, as the widget describes it: `call_id`, `agent`, `direction`
+    /// (`Inbound`, `Outbound`), `number`, `party`, `started` (ms), `seconds`, `outcome`,
+    /// `disposition`, `notes`, `record` (`{object, id, name}`).
+    #[schema(value_type = Object)]
     log: CallLog,
 }
 
@@ -41,6 +44,7 @@ fn checked(mut log: CallLog) -> Result<CallLog, FieldError> {
 }
 
 /// `POST /api/call-logs`: the agent's own log of a finished call, queued for the CRM.
+#[utoipa::path(post, path = "/api/call-logs", tag = "call logs", summary = "Queues the agent's own call log for the CRM", request_body = HandOver, responses((status = 202, description = "Queued", body = LogStatus), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("agentBearer" = [])))]
 pub async fn hand_over(
     State(state): State<AppState>,
     agent: Agent,
@@ -69,6 +73,7 @@ pub struct KindQuery {
 }
 
 /// `GET /api/call-logs/{call_id}?kind=servicenow`: where the agent's own log stands.
+#[utoipa::path(get, path = "/api/call-logs/{id}", tag = "call logs", summary = "Where the agent's log of a call stands (id: the SIP Call-ID)", params(("id" = String, Path, description = "The SIP Call-ID"), ("kind" = String, Query, description = "servicenow")), responses((status = 200, description = "Done", body = LogStatus), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("agentBearer" = [])))]
 pub async fn status(
     State(state): State<AppState>,
     agent: Agent,
@@ -91,9 +96,10 @@ pub struct ListQuery {
 }
 
 /// `GET /api/call-logs`: the newest 200 logs, or those in one state.
+#[utoipa::path(get, path = "/api/call-logs", tag = "call logs", summary = "The newest 200 logs, or those in one state", params(("state" = Option<String>, Query, description = "queued, delivered or refused")), responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Admin,
+    _admin: Admin,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if let Some(wanted) = query.state.as_deref()
@@ -106,6 +112,7 @@ pub async fn list(
 }
 
 /// `POST /api/call-logs/{id}/retry`: a refused log is queued again once its cause is mended.
+#[utoipa::path(post, path = "/api/call-logs/{id}/retry", tag = "call logs", summary = "Queues a refused log again", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Queued again"), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn retry(
     State(state): State<AppState>,
     Admin(admin): Admin,

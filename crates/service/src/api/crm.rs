@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::Agent;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::accounts::Kind;
 use crate::clock;
 use crate::crm_token::{self, HandOutError};
@@ -18,17 +18,19 @@ use crate::rate_limit;
 use crate::secret::Secret;
 
 /// `POST /api/crm-token`'s body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenRequest {
     /// `servicenow` or `salesforce`.
     kind: String,
     /// A token the CRM just refused (401): it is not handed out again.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     refused: Option<Secret>,
 }
 
 /// `POST /api/crm-token`: the default account's access token for the agent's widget.
+#[utoipa::path(post, path = "/api/crm-token", tag = "agents", summary = "The default account's CRM access token for the agent's widget", request_body = TokenRequest, responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("agentBearer" = [])))]
 pub async fn token(
     State(state): State<AppState>,
     agent: Agent,

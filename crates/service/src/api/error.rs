@@ -9,6 +9,19 @@ use axum::response::{IntoResponse, Response};
 use crate::accounts::FieldError;
 use crate::accounts::store::StoreError;
 
+/// The body of every refusal.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// A code: `invalid`, `unauthenticated`, `bad_credentials`, `forbidden`, `csrf`, `not_found`,
+    /// `conflict`, `rate_limited`, `upstream`, `internal`.
+    error: String,
+    /// What is wrong, in words to act on.
+    message: String,
+    /// The field at fault (`settings.instanceUrl`), when one is.
+    field: Option<String>,
+}
+
 /// What went wrong with a request.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -15,9 +15,12 @@ use std::time::Instant;
 use axum::extract::{Query, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::crm_token::Refreshes;
 use crate::database::Database;
@@ -67,33 +70,66 @@ pub fn crm_client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// Every route.
+/// The OpenAPI document's frame: title, version, and how callers authenticate.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Framephone integration service", description = "People, integration accounts, CRM tokens and call logs."),
+    modifiers(&SecuritySchemes)
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let cookie = ApiKeyValue::with_description(
+            "framephone_admin",
+            "The admin session cookie (__Host-framephone_admin over https)",
+        );
+        components.add_security_scheme("adminSession", SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
+        let csrf = ApiKeyValue::with_description("X-CSRF-Token", "The session's CSRF token, on every change");
+        components.add_security_scheme("csrfToken", SecurityScheme::ApiKey(ApiKey::Header(csrf)));
+        let bearer =
+            HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An agent's bearer token")).build();
+        components.add_security_scheme("agentBearer", SecurityScheme::Http(bearer));
+    }
+}
+
+/// Every route, and the OpenAPI document made from them (`GET /api/openapi.json`).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/health", get(health))
-        .route("/api/setup", post(people::first_admin))
-        .route("/api/admin/session", post(auth::admin_sign_in).get(auth::admin_session).delete(auth::admin_sign_out))
-        .route("/api/agent/session", post(auth::agent_sign_in).delete(auth::agent_sign_out))
-        .route("/api/agent/session/renew", post(auth::agent_renew))
-        .route("/api/people", get(people::list).post(people::create))
-        .route("/api/people/{id}", axum::routing::patch(people::update).delete(people::delete))
-        .route("/api/accounts", get(accounts::list).post(accounts::create))
-        .route("/api/accounts/{id}", get(accounts::read).patch(accounts::update).delete(accounts::delete))
-        .route("/api/accounts/{id}/refresh-token", post(accounts::request_refresh_token))
-        .route("/api/accounts/{id}/test", post(accounts::test_connection))
-        .route("/api/accounts/{id}/authorize", post(accounts::authorize))
-        .route("/api/accounts/{id}/limits", post(accounts::check_limits))
-        .route("/oauth/callback", get(oauth_callback::callback))
-        .route("/api/audit", get(audit))
-        .route("/api/crm-token", post(crm::token))
-        .route("/api/call-logs", post(call_logs::hand_over).get(call_logs::list))
-        .route("/api/call-logs/{id}", get(call_logs::status))
-        .route("/api/call-logs/{id}/retry", post(call_logs::retry))
+    let (routes, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(people::first_admin))
+        .routes(routes!(auth::admin_sign_in, auth::admin_session, auth::admin_sign_out))
+        .routes(routes!(auth::agent_sign_in, auth::agent_sign_out))
+        .routes(routes!(auth::agent_renew))
+        .routes(routes!(people::list, people::create))
+        .routes(routes!(people::update, people::delete))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::read, accounts::update, accounts::delete))
+        .routes(routes!(accounts::request_refresh_token))
+        .routes(routes!(accounts::test_connection))
+        .routes(routes!(accounts::authorize))
+        .routes(routes!(accounts::check_limits))
+        .routes(routes!(oauth_callback::callback))
+        .routes(routes!(audit))
+        .routes(routes!(crm::token))
+        .routes(routes!(call_logs::hand_over, call_logs::list))
+        .routes(routes!(call_logs::status))
+        .routes(routes!(call_logs::retry))
+        .split_for_parts();
+    let document = Arc::new(document);
+    routes
+        .route("/api/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
         .layer(middleware::from_fn_with_state(state.clone(), crm::widget_cors))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
 
+/// `GET /api/health`.
+#[utoipa::path(get, path = "/api/health", tag = "service", summary = "Whether the service and its database answer", responses((status = 200, description = "{status, database, masterKey}", body = Object)))]
 async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     sqlx::query("SELECT 1").execute(&state.db.pool).await?;
     Ok(Json(
@@ -101,15 +137,17 @@ async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct AuditQuery {
     #[serde(default)]
     limit: Option<i64>,
 }
 
+/// `GET /api/audit`.
+#[utoipa::path(get, path = "/api/audit", tag = "service", summary = "The newest audit lines (100, at most 1000)", params(AuditQuery), responses((status = 200, description = "{lines: [{at, actor, action, target, detail}]}", body = Object), (status = "4XX", description = "Refused: the body says why", body = error::ErrorBody)), security(("adminSession" = [])))]
 async fn audit(
     State(state): State<AppState>,
-    _: Admin,
+    _admin: Admin,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::error::ErrorBody;
 use crate::authorization;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -39,6 +40,7 @@ fn page(status: StatusCode, ok: bool, heading: &str, text: &str) -> Response {
 }
 
 /// The CRM's redirect: `code` and `state`, or `error` and `state`.
+#[utoipa::path(get, path = "/oauth/callback", tag = "accounts", summary = "Where the CRM sends the administrator's popup back", params(("state" = String, Query, description = "The request"), ("code" = Option<String>, Query, description = "The code"), ("error" = Option<String>, Query, description = "The refusal")), responses((status = 200, description = "A page saying what happened"), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)))]
 pub async fn callback(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |name: &str| query.get(name).map(String::as_str).unwrap_or("");
     let outcome = if get("error").is_empty() { Ok(get("code")) } else { Err(get("error")) };

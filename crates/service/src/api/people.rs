@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use super::AppState;
 use super::auth::Admin;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::accounts::FieldError;
 use crate::audit;
 use crate::clock;
@@ -24,17 +24,20 @@ use crate::sessions;
 use crate::setup::{self, SetupError};
 
 /// `POST /api/setup`'s body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetupRequest {
+    #[schema(value_type = String)]
     setup_token: Secret,
     username: String,
     #[serde(default)]
     display_name: Option<String>,
+    #[schema(value_type = String)]
     password: Secret,
 }
 
 /// `POST /api/setup`: the first administrator, with the token printed at start.
+#[utoipa::path(post, path = "/api/setup", tag = "people", summary = "The first administrator, with the setup token printed at start", request_body = SetupRequest, responses((status = 201, description = "Created", body = Person), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)))]
 pub async fn first_admin(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -76,12 +79,13 @@ fn check_name(field: &str, value: &str) -> Result<(), FieldError> {
 }
 
 /// `GET /api/people`.
+#[utoipa::path(get, path = "/api/people", tag = "people", summary = "Everyone", responses((status = 200, description = "Done", body = [Person]), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Person>>, ApiError> {
     Ok(Json(people::all(&state.db.pool).await?))
 }
 
 /// A new person, or the fields of a change that are present.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PersonRequest {
     #[serde(default)]
@@ -91,9 +95,11 @@ pub struct PersonRequest {
     #[serde(default)]
     role: Option<Role>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     password: Option<Secret>,
     /// `null` removes the SIP user.
     #[serde(default, with = "nullable")]
+    #[schema(value_type = Option<String>)]
     sip_user: Option<Option<String>>,
 }
 
@@ -122,6 +128,7 @@ async fn sip_user_free(state: &AppState, sip_user: &str, except: &str) -> Result
 }
 
 /// `POST /api/people`: a new administrator or agent.
+#[utoipa::path(post, path = "/api/people", tag = "people", summary = "A new administrator or agent", request_body = PersonRequest, responses((status = 201, description = "Created", body = Person), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -173,6 +180,7 @@ pub async fn create(
 
 /// `PATCH /api/people/{id}`: a new display name, role, password or SIP user. A new password or
 /// role ends the person's sessions.
+#[utoipa::path(patch, path = "/api/people/{id}", tag = "people", summary = "A new display name, role, password or SIP user", params(("id" = String, Path, description = "The id")), request_body = PersonRequest, responses((status = 200, description = "Done", body = Person), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -240,6 +248,7 @@ pub async fn update(
 }
 
 /// `DELETE /api/people/{id}`: never oneself, never the last administrator.
+#[utoipa::path(delete, path = "/api/people/{id}", tag = "people", summary = "Deletes a person (never oneself or the last administrator)", params(("id" = String, Path, description = "The id")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     Admin(admin): Admin,
