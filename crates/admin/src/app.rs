@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::accounts::Accounts;
 use crate::api;
 use crate::audit::Audit;
+use crate::call_logs::CallLogs;
 use crate::people::People;
 use crate::sign_in::SignIn;
 
@@ -15,6 +16,7 @@ use crate::sign_in::SignIn;
 enum Tab {
     Accounts,
     People,
+    CallLogs,
     Audit,
 }
 
@@ -23,6 +25,7 @@ impl Tab {
         match self {
             Tab::Accounts => "Integration accounts",
             Tab::People => "People",
+            Tab::CallLogs => "Call logs",
             Tab::Audit => "Audit log",
         }
     }
@@ -81,7 +84,7 @@ fn SignedIn(person: Value) -> impl IntoView {
 #[component]
 fn Tabs() -> impl IntoView {
     let tab = RwSignal::new(Tab::Accounts);
-    let tabs = [Tab::Accounts, Tab::People, Tab::Audit];
+    let tabs = [Tab::Accounts, Tab::People, Tab::CallLogs, Tab::Audit];
     view! {
         <nav role="tablist" aria-label="Administration">
             {tabs
@@ -104,6 +107,7 @@ fn Tabs() -> impl IntoView {
             {move || match tab.get() {
                 Tab::Accounts => view! { <Accounts /> }.into_any(),
                 Tab::People => view! { <People /> }.into_any(),
+                Tab::CallLogs => view! { <CallLogs /> }.into_any(),
                 Tab::Audit => view! { <Audit /> }.into_any(),
             }}
         </div>

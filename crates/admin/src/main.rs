@@ -1,12 +1,13 @@
 //! The integration service's admin UI, served by the service at `/admin/`: sign-in (or the first
-//! administrator with the setup token), integration accounts and their actions, people, and the
-//! audit log. Everything it does goes through the service's REST API (`api`).
+//! administrator with the setup token), integration accounts and their actions, people, the call
+//! logs the service posts, and the audit log. Everything it does goes through the service's REST API (`api`).
 
 mod account_form;
 mod accounts;
 mod api;
 mod app;
 mod audit;
+mod call_logs;
 mod people;
 mod sign_in;
 

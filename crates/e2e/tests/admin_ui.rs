@@ -182,6 +182,32 @@ async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
     type_into(client, "Password", "ana's long password").await;
     click(client, "button", "Add person").await;
     wait_for_role(client, "button", "Delete ana", PATIENCE).await.expect("ana is listed");
+    // Ana's phone hands over a call's log while no account is the default: the Call logs tab
+    // shows it waiting, with the reason.
+    let handed = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             const json = { 'content-type': 'application/json' };\
+             fetch('/api/agent/session', { method: 'POST', headers: json, body: JSON.stringify({ username: 'ana', password: \"ana's long password\" }) })\
+               .then(r => r.json())\
+               .then(s => fetch('/api/call-logs', { method: 'POST', headers: { ...json, authorization: 'Bearer ' + s.accessToken },\
+                 body: JSON.stringify({ kind: 'servicenow', log: { call_id: 'c1@pc33', agent: '1001', direction: 'Inbound', number: '+14155550131',\
+                   party: 'Lena Park', started: 1765000000000, seconds: 42, outcome: 'Answered', disposition: null, notes: '', record: null } }) }))\
+               .then(r => done(r.status), e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .expect("hand a log over");
+    assert_eq!(handed, serde_json::json!(202));
+    click(client, "tab", "Call logs").await;
+    eventually("the waiting log", || async {
+        let text = client.find(fantoccini::Locator::Css("main")).await.ok()?.text().await.ok()?;
+        (text.contains("c1@pc33")
+            && text.contains("Waiting")
+            && text.contains("no default servicenow integration account"))
+        .then_some(())
+    })
+    .await;
     click(client, "tab", "Audit log").await;
     eventually("the audit lines", || async {
         let text = client.find(fantoccini::Locator::Css("main")).await.ok()?.text().await.ok()?;

@@ -145,6 +145,17 @@ pub async fn latest(pool: &AnyPool, state: Option<&str>, limit: i64) -> Result<V
     rows.iter().map(status_of).collect()
 }
 
+/// Makes the waiting logs of `kind` due now: an account was added or mended, so a log waiting
+/// out a long backoff for it goes at once rather than minutes later.
+pub async fn due_now(pool: &AnyPool, kind: Kind) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE call_logs SET due_at = $1 WHERE state = 'queued' AND kind = $2 AND due_at > $1")
+        .bind(clock::now_ms())
+        .bind(kind.as_str())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Queues a refused log again (the cause was mended); false when there is no such refused log.
 pub async fn retry(pool: &AnyPool, id: &str) -> Result<bool, sqlx::Error> {
     let now = clock::now_ms();

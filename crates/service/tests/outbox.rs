@@ -7,7 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    Api, Backend, agent_phone, call_log, service_with_admin, servicenow_account, start_emulators, start_service,
+    ADMIN_PASSWORD, Api, Backend, agent_phone, call_log, fresh_database, key_entry, service_with_admin,
+    servicenow_account, start_emulators, start_service, start_service_retrying,
 };
 use reqwest::StatusCode;
 
@@ -26,7 +27,11 @@ macro_rules! on_both_databases {
     )*};
 }
 
-on_both_databases!(a_log_survives_an_outage_and_a_restart_and_lands_once, two_instances_post_each_log_once);
+on_both_databases!(
+    a_log_survives_an_outage_and_a_restart_and_lands_once,
+    two_instances_post_each_log_once,
+    logs_waiting_for_an_account_go_once_it_is_added
+);
 
 /// Waits until the agent's log of `call_id` is delivered.
 async fn delivered(phone: &mut Api, call_id: &str, within: Duration) -> serde_json::Value {
@@ -124,4 +129,41 @@ async fn two_instances_post_each_log_once(backend: Backend) {
         .count();
     assert_eq!(creates, LOGS, "no log was posted twice");
     drop(second);
+}
+
+async fn logs_waiting_for_an_account_go_once_it_is_added(backend: Backend) {
+    // Retries an hour apart: only the account's arrival can make the log go within the test.
+    let slow = service::outbox::RetryPolicy {
+        first: Duration::from_secs(3600),
+        max: Duration::from_secs(3600),
+        lease: Duration::from_secs(60),
+    };
+    let database = fresh_database(backend).await;
+    let running = start_service_retrying(&database, &key_entry(), slow).await;
+    let mut admin = Api::new(&running.url);
+    let token = running.setup_token.clone().expect("setup token");
+    admin
+        .post("/api/setup", serde_json::json!({"setupToken": token, "username": "root", "password": ADMIN_PASSWORD}))
+        .await;
+    admin.sign_in_admin("root", ADMIN_PASSWORD).await;
+    let emulators = start_emulators().await;
+    let instance = emulators.servicenow_instance();
+    let mut phone = agent_phone(&mut admin, &running.url, "1001").await;
+    phone.post("/api/call-logs", call_log("early@pc33", "1001", "before any account")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let waiting = loop {
+        let (_, status) = phone.get("/api/call-logs/early@pc33?kind=servicenow").await;
+        if status["attempts"].as_i64().unwrap_or(0) >= 1 || Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        waiting["lastError"].as_str().unwrap_or("").contains("no default servicenow integration account"),
+        "{waiting}"
+    );
+    servicenow_account(&mut admin, &emulators.servicenow).await;
+    let status = delivered(&mut phone, "early@pc33", Duration::from_secs(10)).await;
+    assert_eq!(status["state"], "delivered", "{status}");
+    assert_eq!(rows_of(&instance, "early@pc33").len(), 1);
 }

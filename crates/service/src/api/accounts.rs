@@ -90,6 +90,7 @@ pub async fn create(
     };
     let account = store::create(&state.db.pool, &state.keys, &admin.username, name, change).await?;
     tracing::info!(account = %account.name, kind = kind.as_str(), by = %admin.username, "integration account created");
+    state.account_ready(kind).await?;
     Ok((StatusCode::CREATED, Json(account.to_json())))
 }
 
@@ -120,6 +121,7 @@ pub async fn update(
     let change =
         Change { name, default: request.default, settings, secrets: checked_secrets(current.kind, &request.secrets)? };
     let account = store::update(&state.db.pool, &state.keys, &admin.username, &id, change).await?;
+    state.account_ready(account.kind).await?;
     Ok(Json(account.to_json()))
 }
 
@@ -199,6 +201,7 @@ pub async fn request_refresh_token(
     )
     .await?;
     tracing::info!(account = %account.name, by = %admin.username, "refresh token received");
+    state.account_ready(account.kind).await?;
     let account = store::get(&state.db.pool, &id).await?;
     Ok(Json(serde_json::json!({
         "message": format!("Refresh token received; it is valid until {}", clock::rfc3339(expires_at)),

@@ -53,6 +53,13 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// An account of `kind` was added or mended: the logs waiting for one go now.
+    pub async fn account_ready(&self, kind: crate::accounts::Kind) -> Result<(), sqlx::Error> {
+        crate::outbox::due_now(&self.db.pool, kind).await?;
+        self.outbox_wake.notify_one();
+        Ok(())
+    }
+
     /// Where CRMs send the administrator's browser back after a sign-in.
     pub fn redirect_uri(&self) -> String {
         format!("{}/oauth/callback", self.public_url.trim_end_matches('/'))

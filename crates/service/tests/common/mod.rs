@@ -91,6 +91,20 @@ pub const WIDGET_ORIGIN: &str = "https://phone.example.test";
 
 /// Starts the service on `database_url` with the master keys `keys`.
 pub async fn start_service(database_url: &str, keys: &str) -> service::Running {
+    let quick = service::outbox::RetryPolicy {
+        first: std::time::Duration::from_millis(200),
+        max: std::time::Duration::from_secs(1),
+        lease: std::time::Duration::from_secs(5),
+    };
+    start_service_retrying(database_url, keys, quick).await
+}
+
+/// Starts the service like [`start_service`], its outbox retrying by `retry`.
+pub async fn start_service_retrying(
+    database_url: &str,
+    keys: &str,
+    retry: service::outbox::RetryPolicy,
+) -> service::Running {
     capture_logs();
     let options = service::Options {
         address: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -98,12 +112,8 @@ pub async fn start_service(database_url: &str, keys: &str) -> service::Running {
         keys: Keyring::from_sources(Some(keys), None).expect("test keys"),
         secure_cookies: false,
         widget_origins: vec![WIDGET_ORIGIN.to_owned()],
-        // Quick retries, so that an outage of seconds is waited out in a test.
-        retry: service::outbox::RetryPolicy {
-            first: std::time::Duration::from_millis(200),
-            max: std::time::Duration::from_secs(1),
-            lease: std::time::Duration::from_secs(5),
-        },
+        // Quick retries by default, so that an outage of seconds is waited out in a test.
+        retry,
         admin_dir: None,
         public_url: None,
     };
