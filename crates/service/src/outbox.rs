@@ -148,7 +148,8 @@ pub async fn latest(pool: &AnyPool, state: Option<&str>, limit: i64) -> Result<V
 /// Makes the waiting logs of `kind` due now: an account was added or mended, so a log waiting
 /// out a long backoff for it goes at once rather than minutes later.
 pub async fn due_now(pool: &AnyPool, kind: Kind) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE call_logs SET due_at = $1 WHERE state = 'queued' AND kind = $2 AND due_at > $1")
+    // A row being posted right now is marked too: its post's outcome must not push it back.
+    sqlx::query("UPDATE call_logs SET due_at = $1 WHERE state = 'queued' AND kind = $2 AND (due_at > $1 OR leased_by IS NOT NULL)")
         .bind(clock::now_ms())
         .bind(kind.as_str())
         .execute(pool)
@@ -174,6 +175,8 @@ struct Claimed {
     log: String,
     crm_id: Option<String>,
     attempts: i64,
+    /// When it was due when leased: a change of it meanwhile means it was made due again.
+    due_at: i64,
 }
 
 /// What delivering a row came to.
@@ -244,7 +247,7 @@ impl Worker {
         let rows = sqlx::query(&format!(
             "UPDATE call_logs SET lease_until = $1, leased_by = $2 WHERE id IN (SELECT id FROM call_logs \
              WHERE state = 'queued' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) ORDER BY due_at LIMIT $4{skip_locked}) \
-             AND (lease_until IS NULL OR lease_until < $3) RETURNING id, kind, log, crm_id, attempts"
+             AND (lease_until IS NULL OR lease_until < $3) RETURNING id, kind, log, crm_id, attempts, due_at"
         ))
         .bind(now + self.policy.lease.as_millis() as i64)
         .bind(&self.me)
@@ -260,6 +263,7 @@ impl Worker {
                     log: row.try_get("log")?,
                     crm_id: row.try_get("crm_id")?,
                     attempts: row.try_get("attempts")?,
+                    due_at: row.try_get("due_at")?,
                 })
             })
             .collect()
@@ -338,8 +342,8 @@ impl Worker {
         };
         let failed = i64::from(error.is_some());
         sqlx::query(&format!(
-            "UPDATE call_logs SET state = $3, last_error = $4, due_at = $5, attempts = attempts + $6, {release} \
-             WHERE id = $7 AND leased_by = $8"
+            "UPDATE call_logs SET state = $3, last_error = $4, attempts = attempts + $6, {release}, \
+             due_at = CASE WHEN due_at = $9 THEN $5 ELSE due_at END WHERE id = $7 AND leased_by = $8"
         ))
         .bind(now)
         .bind(&delivery.crm_id)
@@ -349,6 +353,7 @@ impl Worker {
         .bind(failed)
         .bind(&row.id)
         .bind(&self.me)
+        .bind(row.due_at)
         .execute(&self.pool)
         .await?;
         if let Some(error) = &error {

@@ -2,6 +2,7 @@
 //! both) and the ServiceNow emulator: setup, sign-in, CSRF and rate limits, people, integration
 //! accounts and their ServiceNow actions, secrets sealed at rest, the audit log.
 
+#[macro_use]
 mod common;
 
 use common::{
@@ -12,22 +13,6 @@ use devserver::{SERVICENOW_INSTANCE_ADMIN, SERVICENOW_SERVICE_CLIENT_ID, SERVICE
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Row;
-
-/// Runs a scenario once on SQLite and once on PostgreSQL.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     first_admin_by_setup_token,

@@ -2,6 +2,7 @@
 //! handed over while the CRM is down and the service restarted is posted exactly once; a
 //! changed log updates its row; two service instances draining one queue post each log once.
 
+#[macro_use]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -11,21 +12,6 @@ use common::{
     servicenow_account, start_emulators, start_service, start_service_retrying,
 };
 use reqwest::StatusCode;
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     a_log_survives_an_outage_and_a_restart_and_lands_once,

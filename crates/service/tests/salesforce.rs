@@ -4,27 +4,13 @@
 //! openssl (a key that does not match the certificate, a user who has not approved the app, a
 //! key that is not one).
 
+#[macro_use]
 mod common;
 
 use common::{Api, Backend, answer_consent, service_with_admin, start_emulators};
 use devserver::{SALESFORCE_CONSUMER_KEY, SALESFORCE_CONSUMER_SECRET, SALESFORCE_ORG_USER};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Backend::Postgres).await
-            }
-        }
-    )*};
-}
 
 on_both_databases!(request_token_rotation_and_limits, jwt_bearer_with_an_uploaded_certificate);
 

@@ -12,6 +12,24 @@ use serde_json::Value;
 use service::master_key::Keyring;
 use sqlx::Connection;
 
+/// Runs each scenario once on SQLite and once on PostgreSQL: `scenario(Backend)` becomes the
+/// tests `scenario::sqlite` and `scenario::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
