@@ -19,7 +19,10 @@ echo "Test agents (sign in with any two, in two views or two browsers, and call 
 grep -vE '^\s*(#|$)' lab/users.txt | while read -r user password; do echo "  username $user  password $password"; done
 port="${PORT:-8780}"
 target="${CARGO_TARGET_DIR:-target}/debug"
-"$target/devserver" --dist dist --port "$port" --sip-server "ws://127.0.0.1:$LAB_WS_PORT" &
+# The ServiceNow view gets its tokens and posts its call logs through the service: Authorise
+# opens the service's sign-in window (the agents below).
+"$target/devserver" --dist dist --port "$port" --sip-server "ws://127.0.0.1:$LAB_WS_PORT" \
+  --service "http://127.0.0.1:$((port + 10))" &
 pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((port + 1))/" >/dev/null && break; sleep 0.1; done
 service=$(scripts/service-demo.sh "$target/framephone-service" $((port + 10)) "http://127.0.0.1:$((port + 1))" "http://127.0.0.1:$port")

@@ -37,9 +37,13 @@ pub enum TokenError {
     /// None yet, or it expired or was refused: the agent must authorise (again).
     #[error("the phone is not authorised to use the CRM's REST API: choose Authorise")]
     Unauthorised,
-    /// The configuration names no way to get one.
+    /// The configuration names no way to get one, or what it names cannot give one for this
+    /// CRM (an administrator must act).
     #[error("{0}")]
     NotConfigured(String),
+    /// The source did not answer, or answered that it cannot now (it may later).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// Why authorising failed, in words the agent can act on.

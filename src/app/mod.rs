@@ -107,7 +107,7 @@ async fn start(boot: RwSignal<Boot>) {
     });
     let host = match &remote {
         Some(remote) => remote.clone() as Rc<dyn Host>,
-        None => host::for_placement(&placement, &config.crm),
+        None => host::for_placement(&placement, &config.crm, config.service.as_ref()),
     };
     let dialled_from = Rc::new(RefCell::new(DialledFrom::default()));
     let origin = placement.origin.as_ref().map(ToString::to_string);

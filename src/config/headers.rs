@@ -11,9 +11,10 @@
 //!   own origin (`/scripts/openframe/…`, `/support/api/…`);
 //! - `style-src`: the style sheets inlined into the page, by hash (no `'unsafe-inline'`; the
 //!   widget sets styles only through the CSSOM, which the policy does not restrict);
-//! - `connect-src`: the widget's origin (`framephone.json`), the SIP WebSocket servers and, when
-//!   ServiceNow's REST API is used (`crm.servicenow.oauthClientId`), the host origins: the
-//!   screen pop's searches, the call logs and the OAuth token go to the instance;
+//! - `connect-src`: the widget's origin (`framephone.json`), the SIP WebSocket servers, the
+//!   integration service (`service.url`: CRM tokens and call logs) and, when ServiceNow's REST
+//!   API is used (`crm.servicenow.oauthClientId` or `service`), the host origins: the screen
+//!   pop's searches, the call logs and the OAuth token go to the instance;
 //! - `media-src`: the ringtones, made in the page as `blob:` WAV files.
 //!
 //! WebRTC's ICE traffic (STUN, TURN) is not governed by any CSP directive that browsers
@@ -132,7 +133,10 @@ pub fn content_security_policy(config: &Config, page: &InlineHashes) -> String {
     for server in &config.sip.servers {
         push_unique(&mut connect, server_source(server));
     }
-    if config.crm.servicenow.oauth_client_id.is_some() {
+    if let Some(service) = &config.service {
+        push_unique(&mut connect, service.url.to_string());
+    }
+    if config.crm.servicenow.oauth_client_id.is_some() || config.service.is_some() {
         for host in &hosts {
             push_unique(&mut connect, host.clone());
         }
@@ -267,6 +271,15 @@ mod tests {
         config.crm.servicenow.oauth_client_id = Some("framephone-widget".into());
         let policy = content_security_policy(&config, &InlineHashes::default());
         assert_eq!(directive(&policy, "connect-src"), ["'self'", "wss://s.test", "https://acme.service-now.com"]);
+        config.crm.servicenow.oauth_client_id = None;
+        config.service = Some(crate::config::ServiceSettings {
+            url: crate::origin::Origin::parse("https://fp.example.com").unwrap(),
+        });
+        let policy = content_security_policy(&config, &InlineHashes::default());
+        assert_eq!(
+            directive(&policy, "connect-src"),
+            ["'self'", "wss://s.test", "https://fp.example.com", "https://acme.service-now.com"]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod headers;
 mod media;
 mod reader;
 mod secure_page;
+mod service;
 
 use std::fmt;
 
@@ -23,6 +24,7 @@ pub use fetch::fetch_config;
 pub use media::{MAX_MUSIC_PATH_CHARS, MediaSettings};
 use reader::{ObjectReader, Problems, as_array, as_str, item_path};
 pub use secure_page::problems_on_page;
+pub use service::ServiceSettings;
 
 /// Where the widget fetches its configuration, relative to its own page.
 pub const CONFIG_PATH: &str = "framephone.json";
@@ -53,6 +55,8 @@ pub struct Config {
     pub media: MediaSettings,
     /// Screen pop, wrap-up and call logging in the CRM.
     pub crm: CrmSettings,
+    /// The integration service, when the CRM's tokens and the call logs go through one.
+    pub service: Option<ServiceSettings>,
 }
 
 /// One entry of the directory.
@@ -261,6 +265,7 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         Some(v) => crm::read_crm(v, problems),
         None => Some(CrmSettings::default()),
     };
+    let service = top.value("service").map(|v| service::read_service(v, problems));
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
     let (ice_servers, ice_transport_policy) = ice?;
@@ -276,6 +281,10 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         dialling: dialling?,
         media: media?,
         crm: crm?,
+        service: match service {
+            Some(read) => Some(read?),
+            None => None,
+        },
     })
 }
 
@@ -855,9 +864,35 @@ mod tests {
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://yourcompany.service-now.com\" or \"https://yourcompany.lightning.force.com\" (exact origins: a wildcard over a CRM's shared domain is refused)",
                 "panel.width: expected a whole number, found a string",
                 "panel.height: must be from 240 to 2560, found 100",
-                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling, media, crm)",
+                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling, media, crm, service)",
             ]
         );
+    }
+
+    #[test]
+    fn the_integration_service_is_a_bare_secure_origin() {
+        let with = |service: &str| {
+            format!(
+                r#"{{"sip":{{"domain":"d.test","servers":["wss://s.test"]}},"hosts":{{"allowedOrigins":["https://a.test"]}},"service":{service}}}"#
+            )
+        };
+        let config = Config::parse(&with(r#"{"url": "https://fp.example.com/"}"#)).unwrap();
+        assert_eq!(config.service.map(|s| s.url.to_string()).as_deref(), Some("https://fp.example.com"));
+        assert_eq!(Config::parse(GOOD).unwrap().service, None);
+        assert_eq!(
+            problems(&with(r#"{"url": "http://fp.example.com"}"#)),
+            vec![
+                "service.url: \"http://fp.example.com\" must use https:// (http:// is accepted only for 127.0.0.1, localhost and [::1])"
+            ]
+        );
+        assert_eq!(
+            problems(&with(r#"{"url": "https://fp.example.com/api", "token": "x"}"#)),
+            vec![
+                "service.token: is not a known setting (expected one of: url)",
+                "service.url: \"https://fp.example.com/api\" must be a bare origin such as https://example.com, without path, query or user name",
+            ]
+        );
+        assert_eq!(problems(&with("{}")), vec!["service.url: is required"]);
     }
 
     #[test]

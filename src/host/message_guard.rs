@@ -1,13 +1,16 @@
 //! A capture-phase `message` listener installed before any host script: messages from any origin
 //! other than the validated host (or the widget itself), and messages of the host's origin that
 //! come from another window than the host page, never reach the host library, whose own listener
-//! checks nothing at all (`hosts.md` §2.5).
+//! checks nothing at all (`hosts.md` §2.5). The one exception is a popup the widget opened and
+//! now waits for ([`await_popup`]), at the origin it sent the popup to.
 //!
 //! Which messages pass ([`admits`]) and what is logged about the others ([`DropLog`]) are pure
 //! and tested natively; [`install`] is the thin browser part.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::prelude::*;
-use web_sys::{AddEventListenerOptions, MessageEvent};
+use web_sys::{AddEventListenerOptions, MessageEvent, Window};
 
 use crate::origin::Origin;
 
@@ -18,6 +21,8 @@ pub(crate) struct Sender<'a> {
     pub origin: &'a str,
     /// Whether `event.source` is the host's own window (the parent or the top window).
     pub from_host_window: bool,
+    /// Whether `event.source` is a popup the widget waits for, at the origin it was sent to.
+    pub from_awaited_popup: bool,
 }
 
 /// Why a message was dropped.
@@ -33,7 +38,7 @@ pub(crate) enum DropReason {
 /// from the host page itself, so that another frame of the same origin (a second instance tab,
 /// a user-content frame) cannot speak for it.
 pub(crate) fn admits(sender: Sender<'_>, host: &str, own: &str) -> Result<(), DropReason> {
-    if sender.origin == own {
+    if sender.origin == own || sender.from_awaited_popup {
         Ok(())
     } else if sender.origin != host {
         Err(DropReason::Origin)
@@ -98,6 +103,30 @@ fn is_power_of_ten(mut n: u64) -> bool {
     n == 1
 }
 
+thread_local! {
+    /// The popups the widget waits for, each with the origin its answer must come from.
+    static AWAITED: RefCell<Vec<(Window, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// While alive, the guard lets `popup`'s messages from `origin` through.
+pub(super) struct AwaitedPopup(Window);
+
+impl Drop for AwaitedPopup {
+    fn drop(&mut self) {
+        AWAITED.with(|awaited| awaited.borrow_mut().retain(|(w, _)| !js_sys::Object::is(w, &self.0)));
+    }
+}
+
+/// Lets `popup`'s messages from `origin` through until the result is dropped.
+pub(super) fn await_popup(popup: &Window, origin: &str) -> AwaitedPopup {
+    AWAITED.with(|awaited| awaited.borrow_mut().push((popup.clone(), origin.to_owned())));
+    AwaitedPopup(popup.clone())
+}
+
+fn is_awaited(source: &JsValue, origin: &str) -> bool {
+    AWAITED.with(|awaited| awaited.borrow().iter().any(|(w, o)| o == origin && js_sys::Object::is(w, source)))
+}
+
 /// Installs the guard on `window` for the life of the page.
 pub(super) fn install(host: &Origin) {
     let Some(window) = web_sys::window() else {
@@ -117,8 +146,10 @@ pub(super) fn install(host: &Origin) {
     let guard = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let origin = event.origin();
         let source = event.source().map(JsValue::from);
-        let from_host_window = source.is_some_and(|s| host_windows.iter().any(|w| js_sys::Object::is(w, &s)));
-        if let Err(reason) = admits(Sender { origin: &origin, from_host_window }, &host, &own) {
+        let from_host_window = source.as_ref().is_some_and(|s| host_windows.iter().any(|w| js_sys::Object::is(w, s)));
+        let from_awaited_popup = source.as_ref().is_some_and(|s| is_awaited(s, &origin));
+        let sender = Sender { origin: &origin, from_host_window, from_awaited_popup };
+        if let Err(reason) = admits(sender, &host, &own) {
             event.stop_immediate_propagation();
             if let Some(line) = log.record(&origin, reason) {
                 web_sys::console::warn_1(&line.into());
@@ -143,7 +174,7 @@ mod tests {
     const OWN: &str = "https://phone.example.com";
 
     fn from(origin: &str, from_host_window: bool) -> Result<(), DropReason> {
-        admits(Sender { origin, from_host_window }, HOST, OWN)
+        admits(Sender { origin, from_host_window, from_awaited_popup: false }, HOST, OWN)
     }
 
     #[test]
@@ -155,6 +186,8 @@ mod tests {
         assert_eq!(from("https://acme.service-now.com.evil.test", true), Err(DropReason::Origin));
         assert_eq!(from("null", true), Err(DropReason::Origin), "a sandboxed frame");
         assert_eq!(from("", false), Err(DropReason::Origin));
+        let popup = Sender { origin: "https://fp.example.com", from_host_window: false, from_awaited_popup: true };
+        assert_eq!(admits(popup, HOST, OWN), Ok(()), "the popup the widget waits for, at its origin");
     }
 
     #[test]

@@ -7,8 +7,10 @@ mod message_guard;
 mod opencti_classic;
 mod opencti_lightning;
 mod openframe;
+mod popup_message;
 mod remote;
 mod salesforce_log;
+mod service_session;
 mod servicenow_fetch;
 mod servicenow_oauth;
 mod standalone;
@@ -21,7 +23,7 @@ use thiserror::Error;
 
 use crate::activity::outbox::PostOutcome;
 use crate::activity::{CallDirection, CallLog, RecordRef};
-use crate::config::{CrmSettings, PanelSettings};
+use crate::config::{CrmSettings, PanelSettings, ServiceSettings};
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
@@ -160,12 +162,14 @@ pub trait Host {
 /// A boxed future of a log's delivery: every failure is one of the outbox's outcomes.
 pub type PostFuture<'a> = Pin<Box<dyn Future<Output = PostOutcome> + 'a>>;
 
-/// The back-end for a placement, with the CRM settings it needs. The placement's origin has
-/// already passed the allow-list.
-pub fn for_placement(placement: &Placement, crm: &CrmSettings) -> Rc<dyn Host> {
+/// The back-end for a placement, with the CRM settings it needs and the integration service, if
+/// one is configured. The placement's origin has already passed the allow-list.
+pub fn for_placement(placement: &Placement, crm: &CrmSettings, service: Option<&ServiceSettings>) -> Rc<dyn Host> {
     let origin = placement.origin.clone();
     match (placement.kind, origin) {
-        (HostKind::ServiceNow, Some(origin)) => Rc::new(openframe::OpenFrameHost::new(origin, &crm.servicenow)),
+        (HostKind::ServiceNow, Some(origin)) => {
+            Rc::new(openframe::OpenFrameHost::new(origin, &crm.servicenow, service))
+        }
         (HostKind::SalesforceLightning, Some(origin)) => Rc::new(opencti_lightning::LightningHost::new(origin)),
         (HostKind::SalesforceClassic, Some(origin)) => Rc::new(opencti_classic::ClassicHost::new(origin)),
         _ => Rc::new(standalone::StandaloneHost),

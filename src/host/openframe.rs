@@ -1,11 +1,13 @@
 //! ServiceNow OpenFrame, through the instance's own `openFrameAPI.min.js`; screen pop and call
 //! logging through the instance's REST APIs at the same validated origin (`topDomain`), with
-//! the token from a [`TokenSource`].
+//! the token from a [`TokenSource`]: the phone's own OAuth client (a consent popup), or the
+//! integration service, which then also takes the call logs and posts them itself.
 
 use wasm_bindgen::JsValue;
 
 use super::click_to_dial::OpenFrameCommunication;
 use super::js::{self, CALL_TIMEOUT_MS};
+use super::service_session::ServiceSession;
 use super::servicenow_fetch::{self, Failure, Reply};
 use super::servicenow_oauth::PkcePopup;
 use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind, PostFuture};
@@ -14,30 +16,49 @@ use crate::activity::outbox::PostOutcome;
 use crate::activity::servicenow::{Request, answer, is_sys_id, phone_log, search};
 use crate::activity::token::{AccessToken, TokenError, TokenSource};
 use crate::activity::{CallDirection, CallLog, RecordRef, form_encoding};
-use crate::config::{LogTarget, ServiceNowSettings};
+use crate::config::{LogTarget, ServiceNowSettings, ServiceSettings};
 use crate::config::{MAX_TITLE_CHARS, PanelSettings};
 use crate::origin::Origin;
 
 /// Why the phone neither searches nor logs in this instance.
-const NO_REST: &str = "crm.servicenow.oauthClientId is not set, so the phone does not use the instance's REST API";
+const NO_REST: &str =
+    "neither crm.servicenow.oauthClientId nor service is set, so the phone does not use the instance's REST API";
 
 /// Script versions tried in order: the instance's alias for its newest, then the long-lived 1.0.5.
 const SCRIPT_VERSIONS: [&str; 2] = ["latest", "1.0.5"];
+
+/// Where the instance's REST token comes from, and who posts the call logs.
+enum Rest {
+    /// The phone's own OAuth client; the phone posts the logs.
+    Own(PkcePopup),
+    /// The integration service, which also takes the logs.
+    Service(ServiceSession),
+}
 
 /// The widget inside a ServiceNow OpenFrame panel.
 pub(super) struct OpenFrameHost {
     origin: Origin,
     settings: ServiceNowSettings,
-    tokens: Box<dyn TokenSource>,
+    rest: Rest,
 }
 
 impl OpenFrameHost {
     /// The back-end for the instance at `origin` (the validated `topDomain`). Its REST token
-    /// comes from the PKCE popup; the integration service's source will plug in here instead
-    /// when the configuration names one.
-    pub(super) fn new(origin: Origin, settings: &ServiceNowSettings) -> Self {
-        let tokens = Box::new(PkcePopup::new(origin.clone(), settings.oauth_client_id.clone()));
-        OpenFrameHost { origin, settings: settings.clone(), tokens }
+    /// comes from the integration service when the configuration names one, from the PKCE
+    /// popup otherwise.
+    pub(super) fn new(origin: Origin, settings: &ServiceNowSettings, service: Option<&ServiceSettings>) -> Self {
+        let rest = match service {
+            Some(service) => Rest::Service(ServiceSession::new(service.url.clone(), origin.clone())),
+            None => Rest::Own(PkcePopup::new(origin.clone(), settings.oauth_client_id.clone())),
+        };
+        OpenFrameHost { origin, settings: settings.clone(), rest }
+    }
+
+    fn tokens(&self) -> &dyn TokenSource {
+        match &self.rest {
+            Rest::Own(popup) => popup,
+            Rest::Service(session) => session,
+        }
     }
 
     async fn load(&self) -> Result<js_sys::Object, HostError> {
@@ -161,7 +182,7 @@ impl Host for OpenFrameHost {
             for (table, reply) in searches {
                 match reply.await {
                     Ok(reply) if reply.answer().status == 401 => {
-                        self.tokens.refused(&token);
+                        self.tokens().refused(&token);
                         return Err(HostError::Unauthorised);
                     }
                     Ok(reply) if reply.answer().is_success() => {
@@ -210,30 +231,36 @@ impl Host for OpenFrameHost {
 
     fn post_log<'a>(&'a self, log: &'a CallLog, update: bool) -> PostFuture<'a> {
         Box::pin(async move {
-            let token = match self.tokens.token().await {
+            if let Rest::Service(session) = &self.rest {
+                // The service posts it, idempotently by Call-ID: a second hand-over is no
+                // second row.
+                return session.hand_over(log).await;
+            }
+            let token = match self.tokens().token().await {
                 Ok(token) => token,
                 Err(TokenError::Unauthorised) => return PostOutcome::Unauthorised,
                 Err(TokenError::NotConfigured(reason)) => return PostOutcome::Refused(reason),
+                Err(TokenError::Unavailable(reason)) => return PostOutcome::Unknown(reason),
             };
             let outcome = self.deliver(log, update, &token).await;
             if outcome == PostOutcome::Unauthorised {
-                self.tokens.refused(&token);
+                self.tokens().refused(&token);
             }
             outcome
         })
     }
 
     fn takes_call_logs(&self) -> bool {
-        self.settings.oauth_client_id.is_some()
+        matches!(self.rest, Rest::Service(_)) || self.settings.oauth_client_id.is_some()
     }
 
     fn needs_authorisation(&self) -> HostFuture<'_, bool> {
-        Box::pin(async move { Ok(matches!(self.tokens.token().await, Err(TokenError::Unauthorised))) })
+        Box::pin(async move { Ok(matches!(self.tokens().token().await, Err(TokenError::Unauthorised))) })
     }
 
     fn authorise(&self) -> HostFuture<'_, ()> {
         // The popup opens here, within the agent's click; only the rest is awaited.
-        let authorising = self.tokens.authorise();
+        let authorising = self.tokens().authorise();
         Box::pin(async move {
             authorising.await.map_err(|error| HostError::Call { method: "authorise", message: error.to_string() })
         })
@@ -242,9 +269,11 @@ impl Host for OpenFrameHost {
 
 impl OpenFrameHost {
     async fn token(&self, method: &'static str) -> Result<AccessToken, HostError> {
-        self.tokens.token().await.map_err(|error| match error {
+        self.tokens().token().await.map_err(|error| match error {
             TokenError::Unauthorised => HostError::Unauthorised,
-            TokenError::NotConfigured(message) => HostError::Call { method, message },
+            TokenError::NotConfigured(message) | TokenError::Unavailable(message) => {
+                HostError::Call { method, message }
+            }
         })
     }
 

@@ -9,14 +9,13 @@
 //! verifier.
 
 use std::cell::RefCell;
-use std::rc::Rc;
 
-use js_sys::{Object, Promise, Uint8Array};
-use wasm_bindgen::prelude::*;
+use js_sys::Uint8Array;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MessageEvent, Window};
+use web_sys::Window;
 
 use super::js::field;
+use super::popup_message;
 use super::servicenow_fetch::{self, Failure};
 use crate::activity::servicenow::answer;
 use crate::activity::servicenow::oauth::{self, Redirect, STATE_BYTES, VERIFIER_BYTES};
@@ -27,8 +26,6 @@ use crate::origin::Origin;
 const POPUP_NAME: &str = "framephone-servicenow-authorise";
 /// The popup's size: the consent page's.
 const POPUP_FEATURES: &str = "popup,width=520,height=640";
-/// How often the widget looks whether the agent closed the popup.
-const CLOSED_POLL_MS: i32 = 500;
 /// How long the consent page may stay open before the widget stops waiting.
 const CONSENT_TIMEOUT_MS: i32 = 10 * 60 * 1_000;
 
@@ -151,57 +148,11 @@ pub async fn s256_challenge(verifier: &str) -> Result<String, AuthoriseError> {
     Ok(oauth::challenge(&digest))
 }
 
-/// Waits for the redirect page's message: from the widget's own origin, from `popup` itself,
-/// of the expected type. Anything else is ignored; the popup closing ends the wait.
+/// Waits for the redirect page's message: from the widget's own origin, from `popup` itself.
 async fn redirect_from(popup: &Window, widget: &Origin) -> Result<Redirect, AuthoriseError> {
-    let window = web_sys::window().ok_or(AuthoriseError::Closed)?;
-    let settle: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
-    let answer = Promise::new(&mut |resolve, _| *settle.borrow_mut() = Some(resolve));
-    let resolve = move |value: &JsValue| {
-        if let Some(resolve) = settle.borrow_mut().take() {
-            let _ = resolve.call1(&JsValue::UNDEFINED, value);
-        }
-    };
-    let resolve = Rc::new(resolve);
-    let on_message = {
-        let (resolve, popup, widget) = (resolve.clone(), popup.clone(), widget.to_string());
-        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let from_popup = event.source().is_some_and(|source| Object::is(&source, &popup));
-            let data = event.data();
-            let ours = field(&data, "type").as_string().as_deref() == Some(oauth::MESSAGE_TYPE);
-            if event.origin() == widget && from_popup && ours {
-                resolve(&data);
-            }
-        })
-    };
-    let (mut waited, mut closed_ticks) = (0, 0);
-    let on_tick = {
-        let (resolve, popup) = (resolve.clone(), popup.clone());
-        Closure::<dyn FnMut()>::new(move || {
-            waited += CLOSED_POLL_MS;
-            // The redirect page posts, then closes: its message may still be queued behind
-            // this tick, so a popup counts as closed without answering only a tick later.
-            closed_ticks = if popup.closed().unwrap_or(true) { closed_ticks + 1 } else { 0 };
-            if closed_ticks >= 2 || waited >= CONSENT_TIMEOUT_MS {
-                resolve(&JsValue::NULL);
-            }
-        })
-    };
-    let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
-    let interval = window
-        .set_interval_with_callback_and_timeout_and_arguments_0(on_tick.as_ref().unchecked_ref(), CLOSED_POLL_MS)
-        .map_err(|_| AuthoriseError::Closed);
-    let data = match interval {
-        Ok(_) => JsFuture::from(answer).await.unwrap_or(JsValue::NULL),
-        Err(_) => JsValue::NULL,
-    };
-    let _ = window.remove_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
-    if let Ok(handle) = interval {
-        window.clear_interval_with_handle(handle);
-    }
-    if data.is_null() {
-        return Err(AuthoriseError::Closed);
-    }
+    let data = popup_message::from_popup(popup, &widget.to_string(), oauth::MESSAGE_TYPE, CONSENT_TIMEOUT_MS)
+        .await
+        .ok_or(AuthoriseError::Closed)?;
     let text = |key: &str| field(&data, key).as_string();
     Ok(Redirect { code: text("code"), state: text("state"), error: text("error") })
 }

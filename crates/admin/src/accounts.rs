@@ -8,11 +8,13 @@ use serde_json::{Value, json};
 
 use crate::account_form::AccountForm;
 use crate::api;
+use crate::wizard::{self, CredentialWizard};
 
 /// What is open below the list.
 #[derive(Clone)]
 enum Panel {
     None,
+    Wizard,
     Add(&'static str),
     Edit(Value),
     RefreshToken(Value),
@@ -221,6 +223,7 @@ pub fn Accounts() -> impl IntoView {
                 <p class="fp-muted">"No integration accounts yet."</p>
             </Show>
             <div class="fp-actions">
+                <button type="button" class="fp-primary" on:click=move |_| panel.set(Panel::Wizard)>"Create integration credential"</button>
                 <button type="button" on:click=move |_| panel.set(Panel::Add("servicenow"))>"Add ServiceNow account"</button>
                 <button type="button" on:click=move |_| panel.set(Panel::Add("salesforce"))>"Add Salesforce account"</button>
             </div>
@@ -239,6 +242,7 @@ pub fn Accounts() -> impl IntoView {
         </section>
         {move || match panel.get() {
             Panel::None => ().into_any(),
+            Panel::Wizard => view! { <CredentialWizard taken=wizard::names(&accounts.get_untracked()) done /> }.into_any(),
             Panel::Add(kind) => view! { <AccountForm kind=kind.to_owned() account=None done /> }.into_any(),
             Panel::Edit(account) => {
                 let kind = account["kind"].as_str().unwrap_or("servicenow").to_owned();

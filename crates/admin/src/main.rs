@@ -10,6 +10,7 @@ mod audit;
 mod call_logs;
 mod people;
 mod sign_in;
+mod wizard;
 
 fn main() {
     console_error_panic_hook::set_once();

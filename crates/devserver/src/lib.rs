@@ -55,6 +55,9 @@ pub struct Options {
     pub ice_transport_policy: IceTransportPolicy,
     /// Serve every origin over https with this certificate; plain http when none.
     pub tls: Option<TlsFiles>,
+    /// The integration service the default configuration names (`service.url`): ServiceNow's
+    /// tokens and call logs then go through it.
+    pub service: Option<String>,
 }
 
 /// Where the SIP lab listens for WebSocket clients unless told otherwise (`scripts/lab.sh`).
@@ -71,6 +74,7 @@ impl Options {
             ice_servers: Vec::new(),
             ice_transport_policy: IceTransportPolicy::All,
             tls: None,
+            service: None,
         }
     }
 }

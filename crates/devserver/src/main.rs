@@ -1,19 +1,20 @@
 //! `devserver`: runs the demo. Serves the built widget and the host emulators, prints the URL of
 //! each view, and runs until Ctrl-C.
 //!
-//! Usage: `devserver [--dist DIR] [--port PORT] [--sip-server URL] [--tls-cert PEM --tls-key PEM]`:
+//! Usage: `devserver [--dist DIR] [--port PORT] [--sip-server URL] [--service URL] [--tls-cert PEM --tls-key PEM]`:
 //! the widget is served on PORT, ServiceNow on PORT+1 and Salesforce on PORT+2 (default 8780),
 //! over https with that certificate and key when given (the lab's: `$LAB_DIR/tls/server.pem`
 //! and `server.key`); the widget's configuration points it at the SIP lab's WebSocket URL
-//! (default `ws://127.0.0.1:8088`; an https page needs the lab's `wss://` port).
+//! (default `ws://127.0.0.1:8088`; an https page needs the lab's `wss://` port) and, with
+//! `--service`, at the integration service for ServiceNow's tokens and call logs.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use devserver::{Options, TlsFiles, start};
 
-const USAGE: &str =
-    "usage: devserver [--dist DIR] [--port PORT] [--sip-server ws://HOST:PORT] [--tls-cert PEM --tls-key PEM]";
+const USAGE: &str = "usage: devserver [--dist DIR] [--port PORT] [--sip-server ws://HOST:PORT] \
+     [--service http://HOST:PORT] [--tls-cert PEM --tls-key PEM]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -21,6 +22,7 @@ async fn main() -> ExitCode {
     let mut port: u16 = 8780;
     let mut sip_server = devserver::DEFAULT_SIP_SERVER.to_owned();
     let (mut certificate, mut key) = (None, None);
+    let mut service = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next();
@@ -29,6 +31,7 @@ async fn main() -> ExitCode {
             ("--tls-cert", Some(v)) => certificate = Some(PathBuf::from(v)),
             ("--tls-key", Some(v)) => key = Some(PathBuf::from(v)),
             ("--sip-server", Some(v)) if v.starts_with("ws://") || v.starts_with("wss://") => sip_server = v,
+            ("--service", Some(v)) if v.starts_with("http://") || v.starts_with("https://") => service = Some(v),
             ("--port", Some(v)) => match v.parse::<u16>() {
                 Ok(p) if p > 0 && p < u16::MAX - 2 => port = p,
                 _ => {
@@ -50,6 +53,7 @@ async fn main() -> ExitCode {
     options.tls = tls;
     options.ports = [port, port + 1, port + 2];
     options.sip_server = sip_server;
+    options.service = service;
     let running = match start(options).await {
         Ok(running) => running,
         Err(error) => {

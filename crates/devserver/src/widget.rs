@@ -21,7 +21,7 @@ pub(crate) fn default_config(servicenow: &str, salesforce: &str, options: &Optio
         IceTransportPolicy::All => "all",
         IceTransportPolicy::Relay => "relay",
     };
-    let config = serde_json::json!({
+    let mut config = serde_json::json!({
         "sip": { "domain": "framephone.test", "servers": [options.sip_server] },
         "ice": { "servers": options.ice_servers.iter().map(ice_server).collect::<Vec<_>>(), "transportPolicy": policy },
         "hosts": { "allowedOrigins": [servicenow, salesforce] },
@@ -31,6 +31,9 @@ pub(crate) fn default_config(servicenow: &str, salesforce: &str, options: &Optio
             "servicenow": { "oauthClientId": crate::emulators::servicenow::OAUTH_CLIENT_ID }
         }
     });
+    if let Some(service) = &options.service {
+        config["service"] = serde_json::json!({ "url": service });
+    }
     serde_json::to_string_pretty(&config).unwrap_or_default()
 }
 

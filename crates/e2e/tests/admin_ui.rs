@@ -89,7 +89,13 @@ async fn first_admin(client: &Client, running: &service::Running) {
     type_into(client, "Username", "root").await;
     type_into(client, "Password", ADMIN_PASSWORD).await;
     click(client, "button", "Create and sign in").await;
-    wait_for_role(client, "tab", "Integration accounts", PATIENCE).await.expect("signed in");
+    if let Err(missing) = wait_for_role(client, "tab", "Integration accounts", PATIENCE).await {
+        let page = match client.find(fantoccini::Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(e) => e.to_string(),
+        };
+        panic!("not signed in: {missing}; the page says: {page}");
+    }
 }
 
 /// Adds the ServiceNow account `name` on the emulator's instance.
@@ -266,7 +272,7 @@ async fn an_instance_that_refuses_the_password_grant_is_signed_in_through_a_popu
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_salesforce_account_gets_its_token_in_a_popup_and_shows_its_limits() {
+async fn a_salesforce_credential_made_in_stages_gets_its_token_in_a_popup_and_shows_its_limits() {
     let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
     let org = emulators.salesforce_org();
     let (running, database) = start_service().await;
@@ -275,13 +281,32 @@ async fn a_salesforce_account_gets_its_token_in_a_popup_and_shows_its_limits() {
     let client = &browser.client;
     first_admin(client, &running).await;
 
-    click(client, "button", "Add Salesforce account").await;
-    wait_for_role(client, "heading", "Add a Salesforce account", PATIENCE).await.expect("the form");
+    // Create integration credential, stage by stage; a stage left unfinished says why.
+    click(client, "button", "Create integration credential").await;
+    wait_for_role(client, "heading", "Stage 1: Name the credential", PATIENCE).await.expect("stage 1");
+    click(client, "button", "Next").await;
+    alert_saying(client, "Enter a name.").await;
     type_into(client, "Name", "Acme org").await;
-    type_into(client, "My Domain URL", &emulators.salesforce).await;
+    click(client, "button", "Next").await;
+    wait_for_role(client, "heading", "Stage 2: Select entity type", PATIENCE).await.expect("stage 2");
+    let focused = client.active_element().await.expect("focus").text().await.expect("text");
+    assert_eq!(focused, "Stage 2: Select entity type", "focus moves to the stage that opens");
+    click(client, "button", "Next").await;
+    wait_for_role(client, "heading", "Stage 3: Select destination", PATIENCE).await.expect("stage 3");
+    click(client, "button", "Next").await;
+    alert_saying(client, "Select a destination.").await;
+    by_role(client, "combobox", "Destination")
+        .await
+        .expect("the list")
+        .select_by_value("salesforce")
+        .await
+        .expect("Salesforce");
+    click(client, "button", "Next").await;
+    wait_for_role(client, "heading", "Stage 4: Authenticate", PATIENCE).await.expect("stage 4");
+    type_into(client, "My Domain (subdomain or URL)", &emulators.salesforce).await;
     type_into(client, "Consumer key", devserver::SALESFORCE_CONSUMER_KEY).await;
     type_into(client, "Consumer secret", devserver::SALESFORCE_CONSUMER_SECRET).await;
-    click(client, "button", "Save").await;
+    click(client, "button", "Create credential").await;
     wait_for_role(client, "button", "Check limits of Acme org", PATIENCE).await.expect("listed");
 
     let main = client.window().await.expect("the admin window");

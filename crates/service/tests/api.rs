@@ -404,6 +404,14 @@ async fn agents_get_one_shared_crm_token(backend: Backend) {
     assert!(admin.headers().get("access-control-allow-origin").is_none());
     assert!(!logs().contains(&first), "a handed-out token is never logged");
 
+    // Another instance URL: the old instance's tokens are not handed out for it.
+    let (_, accounts) = api.get("/api/accounts").await;
+    let id = accounts["accounts"][0]["id"].as_str().expect("id").to_owned();
+    api.patch(&format!("/api/accounts/{id}"), json!({"settings": {"instanceUrl": "http://127.0.0.1:9"}})).await;
+    let (status, body) = phone.post("/api/crm-token", json!({"kind": "servicenow"})).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("no refresh token yet"), "{body}");
+
     // A widget that asks in a loop is stopped.
     let mut limited = false;
     for _ in 0..70 {
@@ -538,6 +546,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/accounts/{id}/authorize", "post"),
         ("/api/accounts/{id}/limits", "post"),
         ("/oauth/callback", "get"),
+        ("/agent/sign-in", "get"),
         ("/api/audit", "get"),
         ("/api/crm-token", "post"),
         ("/api/call-logs", "post"),
@@ -558,4 +567,38 @@ async fn the_openapi_document_lists_every_route() {
     }
     let account = &document["components"]["schemas"]["AccountRequest"]["properties"];
     assert!(account["secrets"].is_object() && account["settings"].is_object(), "{account}");
+}
+
+/// The agent's sign-in window answers only for the service's widget origins, under a CSP that
+/// allows its own script alone, and its script posts the token to that origin only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_sign_in_window_serves_only_the_widget_origins() {
+    let running = start_service(&fresh_database(Backend::Sqlite).await, &key_entry()).await;
+    let http = reqwest::Client::new();
+    let page = |origin: &str, state: &str| {
+        let url = format!("{}/agent/sign-in", running.url);
+        http.get(url).query(&[("origin", origin), ("state", state)]).send()
+    };
+    let state = "abcdefghijklmnopqrstuv";
+
+    let served = page(WIDGET_ORIGIN, state).await.expect("the page");
+    assert_eq!(served.status(), StatusCode::OK);
+    let csp = served.headers()["content-security-policy"].to_str().expect("csp").to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let html = served.text().await.expect("html");
+    assert!(html.contains(&format!("data-origin=\"{WIDGET_ORIGIN}\"")) && html.contains(state), "{html}");
+    assert!(!html.contains("<script>"), "no inline script");
+
+    let stranger = page("https://evil.example.test", state).await.expect("the page");
+    assert_eq!(stranger.status(), StatusCode::BAD_REQUEST);
+    let html = stranger.text().await.expect("html");
+    assert!(html.contains("https://evil.example.test is not one of the phones") && !html.contains("<form"), "{html}");
+
+    let forged = page(WIDGET_ORIGIN, "\"><img src=x onerror=alert(1)>").await.expect("the page");
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    assert!(!forged.text().await.expect("html").contains("<img"), "nothing of it is echoed");
+
+    let script = http.get(format!("{}/agent/sign-in.js", running.url)).send().await.expect("the script");
+    assert!(script.headers()["content-type"].to_str().expect("type").starts_with("text/javascript"));
+    assert!(script.text().await.expect("js").contains("form.dataset.origin"), "posted to the checked origin");
 }

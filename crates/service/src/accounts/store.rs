@@ -385,13 +385,15 @@ pub async fn update(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        // A refresh token belongs to the instance and client it was issued by.
+        // A refresh token (and the access token it gave) belongs to the site and client it was
+        // issued by.
         if settings_identity(settings) != settings_identity(&current.settings) {
             sqlx::query("DELETE FROM account_secrets WHERE account_id = $1 AND name = $2")
                 .bind(id)
                 .bind(REFRESH_TOKEN)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("DELETE FROM crm_access_tokens WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
         }
     }
     match change.default {
@@ -431,7 +433,10 @@ fn settings_identity(settings: &Settings) -> (&str, &str) {
 pub async fn delete(pool: &AnyPool, actor: &str, id: &str) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     let current = get_in(&mut tx, id).await?;
-    sqlx::query("DELETE FROM account_secrets WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+    // Explicitly, not by the foreign keys' cascade alone: a SQLite connection may run without them.
+    for table in ["account_secrets", "crm_access_tokens", "authorization_requests"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1")).bind(id).execute(&mut *tx).await?;
+    }
     sqlx::query("DELETE FROM integration_accounts WHERE id = $1").bind(id).execute(&mut *tx).await?;
     audit::record(&mut tx, actor, "account.delete", &current.name, &format!("{} account", current.kind.as_str()))
         .await?;

@@ -2,6 +2,7 @@
 //! status, time; never a query string, header or body).
 
 pub mod accounts;
+pub mod agent_sign_in;
 pub mod auth;
 pub mod call_logs;
 pub mod crm;
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(auth::admin_sign_in, auth::admin_session, auth::admin_sign_out))
         .routes(routes!(auth::agent_sign_in, auth::agent_sign_out))
         .routes(routes!(auth::agent_renew))
+        .routes(routes!(agent_sign_in::page))
         .routes(routes!(people::list, people::create))
         .routes(routes!(people::update, people::delete))
         .routes(routes!(accounts::list, accounts::create))
@@ -130,6 +132,7 @@ pub fn router(state: AppState) -> Router {
     let document = Arc::new(document);
     routes
         .route("/api/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
+        .route("/agent/sign-in.js", get(agent_sign_in::script))
         .layer(middleware::from_fn_with_state(state.clone(), crm::widget_cors))
         .layer(middleware::from_fn(log_request))
         .with_state(state)

@@ -1,0 +1,69 @@
+//! The one message a popup the widget opened posts back: from that window itself, from the
+//! origin it was sent to, of the expected type. Anything else (another window, another origin,
+//! a forged type) is ignored; the popup closing without answering ends the wait.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Window};
+
+use super::js::field;
+use super::message_guard;
+
+/// How often the widget looks whether the agent closed the popup.
+const CLOSED_POLL_MS: i32 = 500;
+
+/// The data of `popup`'s message of type `kind` from `origin`; `None` when the popup closed,
+/// or nothing came within `timeout_ms`.
+pub(super) async fn from_popup(popup: &Window, origin: &str, kind: &str, timeout_ms: i32) -> Option<JsValue> {
+    let window = web_sys::window()?;
+    // The page's message guard lets this popup's answer through while it is awaited.
+    let _awaited = message_guard::await_popup(popup, origin);
+    let settle: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
+    let answer = Promise::new(&mut |resolve, _| *settle.borrow_mut() = Some(resolve));
+    let resolve = move |value: &JsValue| {
+        if let Some(resolve) = settle.borrow_mut().take() {
+            let _ = resolve.call1(&JsValue::UNDEFINED, value);
+        }
+    };
+    let resolve = Rc::new(resolve);
+    let on_message = {
+        let (resolve, popup, origin, kind) = (resolve.clone(), popup.clone(), origin.to_owned(), kind.to_owned());
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let from_popup = event.source().is_some_and(|source| Object::is(&source, &popup));
+            let data = event.data();
+            let ours = field(&data, "type").as_string().as_deref() == Some(kind.as_str());
+            if event.origin() == origin && from_popup && ours {
+                resolve(&data);
+            }
+        })
+    };
+    let (mut waited, mut closed_ticks) = (0, 0);
+    let on_tick = {
+        let (resolve, popup) = (resolve.clone(), popup.clone());
+        Closure::<dyn FnMut()>::new(move || {
+            waited += CLOSED_POLL_MS;
+            // The popup posts, then closes: its message may still be queued behind this tick,
+            // so a popup counts as closed without answering only a tick later.
+            closed_ticks = if popup.closed().unwrap_or(true) { closed_ticks + 1 } else { 0 };
+            if closed_ticks >= 2 || waited >= timeout_ms {
+                resolve(&JsValue::NULL);
+            }
+        })
+    };
+    let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+    let interval =
+        window.set_interval_with_callback_and_timeout_and_arguments_0(on_tick.as_ref().unchecked_ref(), CLOSED_POLL_MS);
+    let data = match interval {
+        Ok(_) => JsFuture::from(answer).await.unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    };
+    let _ = window.remove_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+    if let Ok(handle) = interval {
+        window.clear_interval_with_handle(handle);
+    }
+    (!data.is_null()).then_some(data)
+}
