@@ -78,7 +78,8 @@ async fn keep_renewed(shared: Rc<Shared>, sign_in: u32) {
     loop {
         let Some(session) = shared.session.borrow().clone() else { return };
         let wait = session.expires_at.saturating_sub(service::RENEW_WITHIN_MS).saturating_sub(now());
-        crate::browser::sleep(wait.clamp(1_000, 60_000) as i32).await;
+        // At least 10 s between looks: a service out of reach is not asked every second.
+        crate::browser::sleep(wait.clamp(10_000, 60_000) as i32).await;
         if shared.sign_ins.get() != sign_in {
             return;
         }
