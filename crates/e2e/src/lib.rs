@@ -645,3 +645,25 @@ pub async fn held_party_hears_again(held: &fantoccini::Client, agent: &fantoccin
     })
     .await;
 }
+
+/// Waits until the page's element `css` (in the current frame) contains `text`.
+pub async fn page_shows(client: &fantoccini::Client, css: &str, text: &str) {
+    eventually(&format!("{css} to show {text:?}"), || async {
+        let shown = client.find(fantoccini::Locator::Css(css)).await.ok()?.text().await.ok()?;
+        shown.contains(text).then_some(())
+    })
+    .await;
+}
+
+/// Answers the ringing call, lets it run until audio flows both ways, and hangs up.
+pub async fn answer_talk_and_hang_up(client: &fantoccini::Client) {
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    by_role(client, "button", "Answer").await.expect("Answer").click().await.expect("click Answer");
+    eventually("audio both ways", || async {
+        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
+        let (sent, received) = audio_packets(&text);
+        (sent >= 10 && received >= 10).then_some(())
+    })
+    .await;
+    by_role(client, "button", "Hang up").await.expect("Hang up").click().await.expect("click Hang up");
+}

@@ -8,18 +8,12 @@
 use std::time::Duration;
 
 use devserver::{ServiceNowField, ServiceNowInstance, ServiceNowRecord};
-use e2e::{Browser, PATIENCE, by_role, devserver, enter_widget, eventually, sign_in, signed_in_browser, wait_for_role};
+use e2e::{
+    Browser, PATIENCE, answer_talk_and_hang_up, by_role, devserver, enter_widget, eventually, page_shows, sign_in,
+    signed_in_browser, wait_for_role,
+};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-
-/// Waits until the host page's element `css` contains `text`.
-async fn page_shows(client: &Client, css: &str, text: &str) {
-    eventually(&format!("{css} to show {text:?}"), || async {
-        let shown = client.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
-        shown.contains(text).then_some(())
-    })
-    .await;
-}
 
 /// A contact on the instance whose business phone is the lab extension `number`.
 fn contact(sys_id: &str, name: &str, number: &str) -> ServiceNowRecord {
@@ -57,19 +51,6 @@ async fn authorise_servicenow(client: &Client) {
         by_role(client, "button", "Authorise").await.is_err().then_some(())
     })
     .await;
-}
-
-/// Answers the ringing call, lets it run until audio flows, and hangs up.
-async fn answer_talk_and_hang_up(client: &Client) {
-    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
-    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
-    eventually("audio both ways", || async {
-        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
-        let (sent, received) = e2e::audio_packets(&text);
-        (sent >= 10 && received >= 10).then_some(())
-    })
-    .await;
-    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
 }
 
 /// The phone-log rows the instance holds for calls with `party`'s number.

@@ -4,7 +4,7 @@
 //! the record's activity timeline and stay there across page loads. The org's state is read
 //! back through `devserver::Running::salesforce_org`.
 
-use e2e::{Browser, by_role, devserver, enter_widget, eventually, host_log, wait_for_log, wait_for_role};
+use e2e::{Browser, by_role, devserver, enter_widget, host_log, page_shows, wait_for_log, wait_for_role};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -14,15 +14,6 @@ async fn in_frame(client: &Client, script: &str) -> Value {
     let value = client.execute_async(&format!("const done = arguments[0];\n{script}"), vec![]).await.expect(script);
     client.enter_parent_frame().await.expect("back to the host page");
     value
-}
-
-/// Waits until the page's element `css` contains `text`.
-async fn page_shows(client: &Client, css: &str, text: &str) {
-    eventually(&format!("{css} to show {text:?}"), || async {
-        let shown = client.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
-        shown.contains(text).then_some(())
-    })
-    .await;
 }
 
 #[tokio::test]

@@ -7,8 +7,11 @@
 use std::net::SocketAddr;
 
 use devserver::{ServiceNowField, ServiceNowRecord};
-use e2e::{Browser, PATIENCE, by_role, devserver, enter_widget, eventually, sign_in, signed_in_browser, wait_for_role};
-use fantoccini::{Client, Locator};
+use e2e::{
+    Browser, PATIENCE, answer_talk_and_hang_up, by_role, devserver, enter_widget, eventually, page_shows, sign_in,
+    signed_in_browser, wait_for_role,
+};
+use fantoccini::Locator;
 use serde_json::{Value, json};
 use service::master_key::Keyring;
 
@@ -54,15 +57,6 @@ impl AdminApi {
         assert!(status.is_success(), "{path}: {status} {body}");
         body
     }
-}
-
-/// Waits until the host page's element `css` contains `text`.
-async fn page_shows(client: &Client, css: &str, text: &str) {
-    eventually(&format!("{css} to show {text:?}"), || async {
-        let shown = client.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
-        shown.contains(text).then_some(())
-    })
-    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,15 +170,7 @@ async fn servicenow_through_the_service_pops_the_record_and_the_service_logs_the
     client.enter_parent_frame().await.unwrap();
     page_shows(client, "#record h2", "Noor Haddad").await;
     enter_widget(client, "#openframe").await;
-    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
-    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
-    eventually("audio both ways", || async {
-        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
-        let (sent, received) = e2e::audio_packets(&text);
-        (sent >= 10 && received >= 10).then_some(())
-    })
-    .await;
-    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
+    answer_talk_and_hang_up(client).await;
     e2e::wrap_up(client, "1079", "Resolved", "Delivery address corrected").await;
 
     // The service's outbox writes it on the instance, once, linked to the record.
