@@ -6,6 +6,7 @@
 pub mod caller_match;
 pub mod form_encoding;
 pub mod outbox;
+pub mod salesforce_task;
 pub mod service;
 pub mod servicenow;
 pub mod store;

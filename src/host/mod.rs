@@ -9,7 +9,6 @@ mod opencti_lightning;
 mod openframe;
 mod popup_message;
 mod remote;
-mod salesforce_log;
 mod service_session;
 mod servicenow_fetch;
 mod servicenow_oauth;

@@ -10,9 +10,9 @@ use wasm_bindgen::JsValue;
 use super::click_to_dial::ClassicClickToDial;
 use super::js::{self, CALL_TIMEOUT_MS};
 use super::opencti_lightning::API_VERSION;
-use super::salesforce_log::{self, is_salesforce_id};
 use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind, PostFuture, post_outcome};
 use crate::activity::outbox::PostOutcome;
+use crate::activity::salesforce_task::{self, is_salesforce_id};
 use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::config::PanelSettings;
 use crate::origin::Origin;
@@ -95,7 +95,7 @@ async fn search(term: &str, direction: CallDirection) -> Result<Vec<RecordRef>, 
     let args = [term.into(), "".into(), call_type(direction)];
     let result = request(INTERACTION, "searchAndGetScreenPopUrl", &args).await?;
     let parsed = result.as_string().and_then(|text| js_sys::JSON::parse(&text).ok()).unwrap_or(JsValue::NULL);
-    Ok(salesforce_log::search_results(js::entries(&parsed)))
+    Ok(salesforce_task::search_results(js::entries(&parsed)))
 }
 
 /// Pops the relative `url` in the main window.
@@ -199,7 +199,7 @@ impl Host for ClassicHost {
                 Ok(id) => id,
                 Err(error) => return post_outcome(error),
             };
-            let params = salesforce_log::classic_params(log, id.as_deref());
+            let params = salesforce_task::classic_params(log, id.as_deref());
             let response = match respond(INTERACTION, "saveLog", &["Task".into(), params.into()]).await {
                 Ok(response) => response,
                 Err(error) => return post_outcome(error),
@@ -207,7 +207,7 @@ impl Host for ClassicHost {
             if js::field(&response, "result").as_bool() != Some(true) {
                 return PostOutcome::Refused("saveLog failed: Salesforce did not save the Task".into());
             }
-            if let Some(saved) = salesforce_log::saved_id(&js::to_json(&js::field(&response, "id"))).or(id) {
+            if let Some(saved) = salesforce_task::saved_id(&js::to_json(&js::field(&response, "id"))).or(id) {
                 self.tasks.borrow_mut().insert(log.call_id.clone(), saved);
             }
             // refreshPage would reload the sidebar, and the phone with it: only the list refreshes.

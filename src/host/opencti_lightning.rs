@@ -8,9 +8,9 @@ use wasm_bindgen::JsValue;
 
 use super::click_to_dial::LightningClickToDial;
 use super::js::{self, CALL_TIMEOUT_MS};
-use super::salesforce_log::{self, is_salesforce_id};
 use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind, PostFuture, post_outcome};
 use crate::activity::outbox::PostOutcome;
+use crate::activity::salesforce_task::{self, is_salesforce_id};
 use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::config::PanelSettings;
 use crate::origin::Origin;
@@ -42,7 +42,7 @@ impl LightningHost {
             return Ok(None);
         }
         let answer = search(&log.call_id, log.direction).await?;
-        Ok(salesforce_log::search_results(js::entries(&answer)).into_iter().find(|r| r.object == "Task").map(|r| r.id))
+        Ok(salesforce_task::search_results(js::entries(&answer)).into_iter().find(|r| r.object == "Task").map(|r| r.id))
     }
 }
 
@@ -172,7 +172,7 @@ impl Host for LightningHost {
     fn find_records<'a>(&'a self, number: &'a str, direction: CallDirection) -> HostFuture<'a, Vec<RecordRef>> {
         Box::pin(async move {
             let answer = search(number, direction).await?;
-            Ok(salesforce_log::search_results(js::entries(&answer)))
+            Ok(salesforce_task::search_results(js::entries(&answer)))
         })
     }
 
@@ -209,10 +209,10 @@ impl Host for LightningHost {
                 Ok(id) => id,
                 Err(error) => return post_outcome(error),
             };
-            let value = js::from_json(&salesforce_log::lightning_value(log, id.as_deref()));
+            let value = js::from_json(&salesforce_task::lightning_value(log, id.as_deref()));
             match request("saveLog", &[("value", value)]).await {
                 Ok(answer) => {
-                    if let Some(saved) = salesforce_log::saved_id(&js::to_json(&answer)).or(id) {
+                    if let Some(saved) = salesforce_task::saved_id(&js::to_json(&answer)).or(id) {
                         self.tasks.borrow_mut().insert(log.call_id.clone(), saved);
                     }
                     // The Task is saved; a timeline that does not refresh shows it on the next visit.

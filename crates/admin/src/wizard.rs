@@ -14,10 +14,15 @@ use crate::api;
 const STAGES: [&str; 4] = ["Name the credential", "Select entity type", "Select destination", "Authenticate"];
 
 /// A Salesforce site from what was typed: the My Domain subdomain (`acme`, as the org's URL
-/// `acme.my.salesforce.com` begins) or the whole URL.
-fn salesforce_site(typed: &str) -> String {
+/// `acme.my.salesforce.com` begins; a sandbox's `acme--uat.sandbox.my.salesforce.com`) or the
+/// whole URL.
+fn salesforce_site(typed: &str, sandbox: bool) -> String {
     let typed = typed.trim().trim_end_matches('/');
-    if typed.contains("://") { typed.to_owned() } else { format!("https://{typed}.my.salesforce.com") }
+    match (typed.contains("://"), sandbox) {
+        (true, _) => typed.to_owned(),
+        (false, false) => format!("https://{typed}.my.salesforce.com"),
+        (false, true) => format!("https://{typed}.sandbox.my.salesforce.com"),
+    }
 }
 
 /// Why the stage cannot be left yet, or `None`.
@@ -41,6 +46,7 @@ pub fn CredentialWizard(taken: Vec<String>, done: Callback<()>) -> impl IntoView
     let site = RwSignal::new(String::new());
     let client_id = RwSignal::new(String::new());
     let secret = RwSignal::new(String::new());
+    let sandbox = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let heading = NodeRef::<html::H3>::new();
     // The stage that opens gets the focus, as a screen reader user expects.
@@ -67,7 +73,8 @@ pub fn CredentialWizard(taken: Vec<String>, done: Callback<()>) -> impl IntoView
         let salesforce = destination.get_untracked() == "salesforce";
         let body = if salesforce {
             json!({"kind": "salesforce", "name": name.get_untracked().trim(),
-                   "settings": {"myDomainUrl": salesforce_site(&site.get_untracked()), "consumerKey": client_id.get_untracked().trim()},
+                   "settings": {"myDomainUrl": salesforce_site(&site.get_untracked(), sandbox.get_untracked()),
+                                "sandbox": sandbox.get_untracked(), "consumerKey": client_id.get_untracked().trim()},
                    "secrets": {"consumerSecret": secret.get_untracked()}})
         } else {
             json!({"kind": "servicenow", "name": name.get_untracked().trim(),
@@ -121,8 +128,12 @@ pub fn CredentialWizard(taken: Vec<String>, done: Callback<()>) -> impl IntoView
                         view! {
                             <p class="fp-muted fp-wide">{if salesforce { "Salesforce connection: from the connected app (External Client App) you created in Salesforce first." } else { "ServiceNow connection: from the OAuth application in System OAuth › Application Registry." }}</p>
                             <label for="fp-wizard-site">{if salesforce { "My Domain (subdomain or URL)" } else { "Instance URL" }}</label>
-                            <input id="fp-wizard-site" type="text" autocomplete="off" placeholder=if salesforce { "acme, or https://acme.my.salesforce.com" } else { "https://<instance>.service-now.com" }
+                            <input id="fp-wizard-site" type="text" autocomplete="off" placeholder=if salesforce { "acme (a sandbox: acme--uat), or https://acme.my.salesforce.com" } else { "https://<instance>.service-now.com" }
                                 prop:value=move || site.get() on:input=move |ev| site.set(event_target_value(&ev)) />
+                            {salesforce.then(|| view! {
+                                <label for="fp-wizard-sandbox">"Sandbox"</label>
+                                <input id="fp-wizard-sandbox" type="checkbox" prop:checked=move || sandbox.get() on:change=move |ev| sandbox.set(event_target_checked(&ev)) />
+                            })}
                             <label for="fp-wizard-client">{if salesforce { "Consumer key" } else { "Client ID" }}</label>
                             <input id="fp-wizard-client" type="text" autocomplete="off" prop:value=move || client_id.get() on:input=move |ev| client_id.set(event_target_value(&ev)) />
                             <label for="fp-wizard-secret">{if salesforce { "Consumer secret" } else { "Client secret" }}</label>
@@ -163,7 +174,8 @@ mod tests {
         assert_eq!(stage_problem(1, "Globex", &taken, ""), None);
         assert!(stage_problem(2, "Globex", &taken, "").is_some());
         assert_eq!(stage_problem(2, "Globex", &taken, "salesforce"), None);
-        assert_eq!(salesforce_site("acme"), "https://acme.my.salesforce.com");
-        assert_eq!(salesforce_site("https://acme.my.salesforce.com/"), "https://acme.my.salesforce.com");
+        assert_eq!(salesforce_site("acme", false), "https://acme.my.salesforce.com");
+        assert_eq!(salesforce_site("acme--uat", true), "https://acme--uat.sandbox.my.salesforce.com");
+        assert_eq!(salesforce_site("https://acme.my.salesforce.com/", false), "https://acme.my.salesforce.com");
     }
 }

@@ -1,6 +1,7 @@
-//! CRM access tokens for agents: the default account's access token, obtained with its refresh
-//! token, kept sealed in the database and handed out until five minutes before it expires.
-//! Concurrent requests of one instance share one refresh; a token the CRM refused is dropped.
+//! CRM access tokens for agents and the outbox: the default account's access token, obtained
+//! with its refresh token (or, for a Salesforce JWT bearer account, a signed assertion), kept
+//! sealed in the database and handed out until five minutes before it expires. Concurrent
+//! requests of one instance share one refresh; a token the CRM refused is dropped.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,13 +10,18 @@ use sqlx::{AnyPool, Row};
 
 use crate::accounts::servicenow::{self, TokenFailure};
 use crate::accounts::store::{self, Account, StoreError};
-use crate::accounts::{CLIENT_SECRET, Kind, REFRESH_TOKEN};
+use crate::accounts::{CLIENT_SECRET, Kind, REFRESH_TOKEN, ServiceNowSettings, Settings};
 use crate::clock;
 use crate::master_key::{Keyring, Sealed};
+use crate::salesforce_actions::{self, AccessError};
 use crate::secret::Secret;
 
 /// A token is handed out only while it has at least this long to live.
 const MIN_REMAINING_MS: i64 = 5 * 60 * 1000;
+/// How long a Salesforce access token is taken to live: the org answers no lifetime, and 15
+/// minutes is the shortest session timeout an org can set. A token that ends sooner is
+/// refused with 401, dropped and obtained again.
+const SALESFORCE_SESSION_MS: i64 = 15 * 60 * 1000;
 
 /// A token for an agent.
 #[derive(Debug)]
@@ -26,6 +32,8 @@ pub struct HandedToken {
     pub use_until: i64,
     /// The CRM's origin.
     pub site: String,
+    /// Salesforce's REST API version (`68.0`); empty for ServiceNow.
+    pub api_version: String,
 }
 
 /// Why there is no token for the agent.
@@ -34,16 +42,13 @@ pub enum HandOutError {
     /// No default account of the kind.
     #[error("no default {0} integration account: an administrator must add one")]
     NoAccount(&'static str),
-    /// Salesforce's token flows are not in the service yet.
-    #[error("the service does not hand out Salesforce tokens yet")]
-    Unsupported,
     /// The CRM refused or failed.
     #[error("the {account} integration account cannot get a token: {failure}")]
     Crm {
         /// The account's name.
         account: String,
-        /// What the CRM said.
-        failure: TokenFailure,
+        /// What the CRM said, in words for an administrator.
+        failure: String,
     },
     /// The store failed.
     #[error(transparent)]
@@ -86,11 +91,16 @@ async fn cached(pool: &AnyPool, keys: &Keyring, account: &Account) -> Result<Opt
     let sealed = Sealed { key_id: row.try_get("key_id")?, sealed: row.try_get("sealed")? };
     // A cached token that no longer opens (its key removed) is simply obtained again.
     let Ok(access) = keys.open(&place(&account.id), &sealed) else { return Ok(None) };
-    Ok(Some(HandedToken { access, use_until: expires_at - MIN_REMAINING_MS, site: site_of(account) }))
+    Ok(Some(token_of(account, access, expires_at)))
 }
 
-fn site_of(account: &Account) -> String {
-    account.servicenow().map(|s| s.instance_url.clone()).unwrap_or_default()
+/// A token of `account`, with where it is used.
+fn token_of(account: &Account, access: Secret, expires_at: i64) -> HandedToken {
+    let (site, api_version) = match &account.settings {
+        Settings::Servicenow(s) => (s.instance_url.clone(), String::new()),
+        Settings::Salesforce(s) => (s.my_domain_url.clone(), s.api_version.clone()),
+    };
+    HandedToken { access, use_until: expires_at - MIN_REMAINING_MS, site, api_version }
 }
 
 /// Forgets the cached token of `kind`'s default account if it is `refused` (the CRM answered
@@ -114,7 +124,6 @@ pub async fn hand_out(
     kind: Kind,
 ) -> Result<HandedToken, HandOutError> {
     let account = store::default_of(pool, kind).await?.ok_or(HandOutError::NoAccount(kind.as_str()))?;
-    let Some(settings) = account.servicenow() else { return Err(HandOutError::Unsupported) };
     if let Some(token) = cached(pool, keys, &account).await? {
         return Ok(token);
     }
@@ -124,18 +133,21 @@ pub async fn hand_out(
     if let Some(token) = cached(pool, keys, &account).await? {
         return Ok(token);
     }
-    let crm = |failure| HandOutError::Crm { account: account.name.clone(), failure };
-    let secret = store::read_secret(pool, keys, &account.id, CLIENT_SECRET)
-        .await?
-        .ok_or_else(|| crm(TokenFailure::NoClientSecret))?;
-    let refresh = store::read_secret(pool, keys, &account.id, REFRESH_TOKEN)
-        .await?
-        .ok_or_else(|| crm(TokenFailure::NoRefreshToken))?;
-    let tokens = servicenow::refresh(http, settings, &secret, &refresh).await.map_err(crm)?;
-    let lifetime = settings.refresh_token_lifetime_days;
-    store::keep_rotated(pool, keys, "system", &account, lifetime, &refresh, tokens.refresh.as_ref()).await?;
-    let expires_at = clock::now_ms() + tokens.expires_in as i64 * 1000;
-    let Sealed { key_id, sealed } = keys.seal(&place(&account.id), &tokens.access);
+    let (access, lifetime_ms) = match &account.settings {
+        Settings::Servicenow(settings) => servicenow_access(pool, keys, http, &account, settings).await?,
+        Settings::Salesforce(settings) => {
+            let tokens =
+                salesforce_actions::access(pool, keys, http, &account, settings, "system").await.map_err(|error| {
+                    match error {
+                        AccessError::Store(error) => HandOutError::Store(error),
+                        AccessError::Salesforce(failure) => crm_failure(&account, failure),
+                    }
+                })?;
+            (tokens.access, SALESFORCE_SESSION_MS)
+        }
+    };
+    let expires_at = clock::now_ms() + lifetime_ms;
+    let Sealed { key_id, sealed } = keys.seal(&place(&account.id), &access);
     sqlx::query(
         "INSERT INTO crm_access_tokens (account_id, key_id, sealed, expires_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (account_id) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, expires_at = excluded.expires_at",
@@ -146,5 +158,29 @@ pub async fn hand_out(
     .bind(expires_at)
     .execute(pool)
     .await?;
-    Ok(HandedToken { access: tokens.access, use_until: expires_at - MIN_REMAINING_MS, site: site_of(&account) })
+    Ok(token_of(&account, access, expires_at))
+}
+
+fn crm_failure(account: &Account, failure: impl std::fmt::Display) -> HandOutError {
+    HandOutError::Crm { account: account.name.clone(), failure: failure.to_string() }
+}
+
+/// A ServiceNow access token by the refresh token (a rotated one kept first) and its lifetime.
+async fn servicenow_access(
+    pool: &AnyPool,
+    keys: &Keyring,
+    http: &reqwest::Client,
+    account: &Account,
+    settings: &ServiceNowSettings,
+) -> Result<(Secret, i64), HandOutError> {
+    let secret = store::read_secret(pool, keys, &account.id, CLIENT_SECRET)
+        .await?
+        .ok_or_else(|| crm_failure(account, TokenFailure::NoClientSecret))?;
+    let refresh = store::read_secret(pool, keys, &account.id, REFRESH_TOKEN)
+        .await?
+        .ok_or_else(|| crm_failure(account, TokenFailure::NoRefreshToken))?;
+    let tokens = servicenow::refresh(http, settings, &secret, &refresh).await.map_err(|f| crm_failure(account, f))?;
+    let lifetime = settings.refresh_token_lifetime_days;
+    store::keep_rotated(pool, keys, "system", account, lifetime, &refresh, tokens.refresh.as_ref()).await?;
+    Ok((tokens.access, tokens.expires_in as i64 * 1000))
 }

@@ -1,6 +1,6 @@
-//! The server-side outbox: call logs agents hand over, posted to the CRM with the default
-//! integration account's token, idempotently by Call-ID (the row is looked up before it is
-//! created), retried with backoff across restarts. Rows are leased to one service instance at a
+//! The server-side outbox: call logs agents hand over, posted to the CRM (a ServiceNow row, a
+//! Salesforce Task) with the default integration account's token, idempotently by Call-ID (the
+//! row is looked up before it is created), retried with backoff across restarts. Rows are leased to one service instance at a
 //! time (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers), so instances that
 //! share a database post each log once. A lease outlives no crash: it expires and another
 //! instance takes the row over, finding what the first one may have written.
@@ -22,6 +22,7 @@ use crate::crm_token::{self, HandOutError, Refreshes};
 use crate::database::Backend;
 use crate::master_key::Keyring;
 use crate::random;
+use crate::salesforce_post::{Org, salesforce_post};
 use crate::secret::Secret;
 use crate::servicenow_post::servicenow_post;
 
@@ -271,8 +272,8 @@ impl Worker {
 
     async fn post(&self, row: Claimed) {
         let delivery = self.deliver(&row).await;
-        if let Some(token) = &delivery.refused_token {
-            let _ = crm_token::forget_refused(&self.pool, &self.keys, Kind::Servicenow, token).await;
+        if let (Some(token), Some(kind)) = (&delivery.refused_token, Kind::parse(&row.kind)) {
+            let _ = crm_token::forget_refused(&self.pool, &self.keys, kind, token).await;
         }
         if let Err(error) = self.settle(&row, delivery).await {
             tracing::error!(%error, "the outbox cannot record a post's outcome; the lease will expire and the log be posted again");
@@ -284,19 +285,29 @@ impl Worker {
         let Ok(log) = serde_json::from_str::<CallLog>(&row.log) else {
             return fail(PostOutcome::Refused("the stored log no longer reads".into()));
         };
-        if Kind::parse(&row.kind) != Some(Kind::Servicenow) {
-            return fail(PostOutcome::Refused(format!("the service does not post {} logs yet", row.kind)));
-        }
-        let token =
-            match crm_token::hand_out(&self.pool, &self.keys, &self.http, &self.refreshes, Kind::Servicenow).await {
-                Ok(token) => token,
-                Err(HandOutError::Store(error)) => return fail(PostOutcome::Unknown(error.to_string())),
-                Err(error) => return fail(PostOutcome::Busy { reason: error.to_string(), retry_after_ms: None }),
-            };
-        let Ok(instance) = Origin::parse(&token.site) else {
-            return fail(PostOutcome::Refused(format!("the account's instance URL {} is not an origin", token.site)));
+        let Some(kind) = Kind::parse(&row.kind) else {
+            return fail(PostOutcome::Refused(format!("the service does not post {} logs", row.kind)));
         };
-        let mut delivery = servicenow_post(&self.http, &instance, &token.access, &log, row.crm_id.clone()).await;
+        let token = match crm_token::hand_out(&self.pool, &self.keys, &self.http, &self.refreshes, kind).await {
+            Ok(token) => token,
+            Err(HandOutError::Store(error)) => return fail(PostOutcome::Unknown(error.to_string())),
+            Err(error) => return fail(PostOutcome::Busy { reason: error.to_string(), retry_after_ms: None }),
+        };
+        let mut delivery = match kind {
+            Kind::Servicenow => {
+                let Ok(instance) = Origin::parse(&token.site) else {
+                    return fail(PostOutcome::Refused(format!(
+                        "the account's instance URL {} is not an origin",
+                        token.site
+                    )));
+                };
+                servicenow_post(&self.http, &instance, &token.access, &log, row.crm_id.clone()).await
+            }
+            Kind::Salesforce => {
+                let org = Org { my_domain: &token.site, api_version: &token.api_version };
+                salesforce_post(&self.http, &org, &token.access, &log, row.crm_id.clone()).await
+            }
+        };
         if delivery.outcome == PostOutcome::Unauthorised {
             delivery.refused_token = Some(token.access);
         }

@@ -8,15 +8,9 @@ use framephone::activity::servicenow::answer::{self, Answer};
 use framephone::activity::servicenow::{Method, Request, phone_log};
 use framephone::origin::Origin;
 
+use crate::crm_request::{Received, receive};
 use crate::outbox::Delivery;
 use crate::secret::Secret;
-
-/// An answer as read off the wire.
-struct Received {
-    status: u16,
-    retry_after: Option<String>,
-    body: String,
-}
 
 impl Received {
     fn answer(&self) -> Answer<'_> {
@@ -37,13 +31,7 @@ async fn send(http: &reqwest::Client, token: &Secret, request: &Request) -> Resu
     if let Some(body) = &request.body {
         builder = builder.header("content-type", body.content_type()).body(body.text().to_owned());
     }
-    let response = builder.send().await.map_err(|e| {
-        if e.is_timeout() { "no answer in time".to_owned() } else { "the connection failed".to_owned() }
-    })?;
-    let status = response.status().as_u16();
-    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let body = response.text().await.map_err(|_| "the answer was cut off".to_owned())?;
-    Ok(Received { status, retry_after, body })
+    receive(builder).await
 }
 
 /// Posts `log` on `instance`: an update of `crm_id` when it is known, else a lookup by Call-ID

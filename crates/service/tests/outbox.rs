@@ -1,6 +1,7 @@
-//! The server-side outbox against the ServiceNow emulator, on SQLite and PostgreSQL: a log
-//! handed over while the CRM is down and the service restarted is posted exactly once; a
-//! changed log updates its row; two service instances draining one queue post each log once.
+//! The server-side outbox against the ServiceNow and Salesforce emulators, on SQLite and
+//! PostgreSQL: a log handed over while the CRM is down and the service restarted is posted
+//! exactly once; a changed log updates its row; two service instances draining one queue post
+//! each log once; Salesforce logs become Tasks, found again rather than duplicated.
 
 #[macro_use]
 mod common;
@@ -8,22 +9,28 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    ADMIN_PASSWORD, Api, Backend, agent_phone, call_log, fresh_database, key_entry, service_with_admin,
-    servicenow_account, start_emulators, start_service, start_service_retrying,
+    ADMIN_PASSWORD, Api, Backend, agent_phone, call_log, fresh_database, key_entry, salesforce_account,
+    service_with_admin, servicenow_account, start_emulators, start_service, start_service_retrying,
 };
 use reqwest::StatusCode;
 
 on_both_databases!(
     a_log_survives_an_outage_and_a_restart_and_lands_once,
     two_instances_post_each_log_once,
-    logs_waiting_for_an_account_go_once_it_is_added
+    logs_waiting_for_an_account_go_once_it_is_added,
+    salesforce_logs_become_tasks_once
 );
 
-/// Waits until the agent's log of `call_id` is delivered.
+/// Waits until the agent's ServiceNow log of `call_id` is delivered.
 async fn delivered(phone: &mut Api, call_id: &str, within: Duration) -> serde_json::Value {
+    delivered_to(phone, "servicenow", call_id, within).await
+}
+
+/// Waits until the agent's log of `call_id` for `kind` is delivered.
+async fn delivered_to(phone: &mut Api, kind: &str, call_id: &str, within: Duration) -> serde_json::Value {
     let deadline = Instant::now() + within;
     loop {
-        let (_, status) = phone.get(&format!("/api/call-logs/{call_id}?kind=servicenow")).await;
+        let (_, status) = phone.get(&format!("/api/call-logs/{call_id}?kind={kind}")).await;
         if status["state"] == "delivered" || Instant::now() > deadline {
             return status;
         }
@@ -152,4 +159,69 @@ async fn logs_waiting_for_an_account_go_once_it_is_added(backend: Backend) {
     let status = delivered(&mut phone, "early@pc33", Duration::from_secs(10)).await;
     assert_eq!(status["state"], "delivered", "{status}");
     assert_eq!(rows_of(&instance, "early@pc33").len(), 1);
+}
+
+fn salesforce_log(call_id: &str, notes: &str) -> serde_json::Value {
+    let mut log = call_log(call_id, "1001", notes);
+    log["kind"] = "salesforce".into();
+    log
+}
+
+fn tasks_of(org: &devserver::SalesforceOrg, call_id: &str) -> Vec<serde_json::Value> {
+    org.tasks().into_iter().filter(|task| task["CallObject"] == call_id).collect()
+}
+
+async fn salesforce_logs_become_tasks_once(backend: Backend) {
+    let (running, mut admin, _, _) = service_with_admin(backend).await;
+    let emulators = start_emulators().await;
+    let org = emulators.salesforce_org();
+    salesforce_account(&mut admin, &running.url, &emulators).await;
+    let mut phone = agent_phone(&mut admin, &running.url, "1001").await;
+
+    // Another call's Task that a caller's reused Call-ID must not reach.
+    let other = serde_json::json!({"entityApiName": "Task", "CallObject": "sf-1@pc33", "CallType": "Inbound",
+        "Subject": "Inbound call from Ravi Shah (+16285550199)", "Description": "someone else's call"});
+    org.save_task(&other).expect("seeded");
+
+    // The org is down a while: the log waits, then becomes one Task with the softphone's fields.
+    org.rest_unavailable_for(Duration::from_secs(2));
+    let (status, body) = phone.post("/api/call-logs", salesforce_log("sf-1@pc33", "Asked about the invoice")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let status = delivered_to(&mut phone, "salesforce", "sf-1@pc33", Duration::from_secs(30)).await;
+    assert_eq!(status["state"], "delivered", "{status}");
+    assert!(status["attempts"].as_i64().unwrap_or(0) >= 1, "the outage was met: {status}");
+    let tasks = tasks_of(&org, "sf-1@pc33");
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(tasks[0]["Description"], "someone else's call", "the other call's Task is untouched");
+    let task = &tasks[1];
+    assert_eq!(task["Subject"], "Inbound call from Ana Díaz (+14155550131)");
+    assert_eq!(
+        (&task["TaskSubtype"], &task["CallType"], &task["Status"]),
+        (&"Call".into(), &"Inbound".into(), &"Completed".into())
+    );
+    assert_eq!(task["CallDurationInSeconds"], 42);
+    assert_eq!(task["Description"], "Asked about the invoice");
+
+    // A changed log updates that Task.
+    phone.post("/api/call-logs", salesforce_log("sf-1@pc33", "Refund agreed")).await;
+    let status = delivered_to(&mut phone, "salesforce", "sf-1@pc33", Duration::from_secs(10)).await;
+    assert_eq!(status["state"], "delivered", "{status}");
+    let tasks = tasks_of(&org, "sf-1@pc33");
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(tasks[1]["Description"], "Refund agreed");
+
+    // A Task the call already has (a post whose answer was lost) is found and updated, not doubled.
+    let earlier = serde_json::json!({"entityApiName": "Task", "TaskSubtype": "Call", "CallObject": "sf-2@pc33",
+        "CallType": "Inbound", "Subject": "Inbound call from Ana Díaz (+14155550131)", "Description": ""});
+    org.save_task(&earlier).expect("seeded");
+    phone.post("/api/call-logs", salesforce_log("sf-2@pc33", "Second call")).await;
+    delivered_to(&mut phone, "salesforce", "sf-2@pc33", Duration::from_secs(10)).await;
+    let tasks = tasks_of(&org, "sf-2@pc33");
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0]["Description"], "Second call");
+
+    // A CRM token for a Salesforce widget names the org.
+    let (status, token) = phone.post("/api/crm-token", serde_json::json!({"kind": "salesforce"})).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    assert_eq!(token["site"], emulators.salesforce.as_str());
 }

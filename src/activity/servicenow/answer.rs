@@ -72,7 +72,7 @@ fn text(value: Option<&Value>) -> Option<&str> {
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by ServiceNow and is ignored).
-fn retry_after_ms(header: &str) -> Option<u64> {
+pub fn retry_after_ms(header: &str) -> Option<u64> {
     header.trim().parse::<u64>().ok().map(|seconds| seconds.saturating_mul(1_000))
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod salesforce;
 pub(crate) mod salesforce_oauth;
+pub(crate) mod salesforce_rest;
 pub(crate) mod servicenow;
 
 use axum::http::header;

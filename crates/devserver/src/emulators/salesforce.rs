@@ -7,6 +7,7 @@
 //! [`SalesforceOrg`].
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::header;
@@ -15,6 +16,7 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::salesforce_oauth::{self, OAuth};
+use super::salesforce_rest;
 use super::{COMMON_CSS, COMMON_LOG_JS, Pages, script, style};
 
 const LIGHTNING_HTML: &str = include_str!("../../assets/salesforce/lightning.html");
@@ -43,6 +45,15 @@ pub(crate) struct OrgState {
     origin: String,
     /// The connected app's OAuth and the REST API's allowance.
     pub(crate) oauth: OAuth,
+    /// Until when the REST API's Task calls answer 503.
+    unavailable_until: Option<Instant>,
+}
+
+impl OrgState {
+    /// Whether the REST API is switched off now.
+    pub(crate) fn rest_unavailable(&self) -> bool {
+        self.unavailable_until.is_some_and(|until| Instant::now() < until)
+    }
 }
 
 impl Default for SalesforceOrg {
@@ -53,6 +64,7 @@ impl Default for SalesforceOrg {
             screen_pops: Vec::new(),
             origin: String::new(),
             oauth: OAuth::default(),
+            unavailable_until: None,
         };
         SalesforceOrg { state: Arc::new(Mutex::new(state)) }
     }
@@ -105,12 +117,17 @@ impl SalesforceOrg {
         self.lock().oauth.revoke_refresh_tokens();
     }
 
+    /// Makes the REST API's Task calls answer `503 Service Unavailable` for `duration` from now.
+    pub fn rest_unavailable_for(&self, duration: Duration) {
+        self.lock().unavailable_until = Some(Instant::now() + duration);
+    }
+
     /// REST API calls made with the org's access tokens today.
     pub fn api_requests(&self) -> u64 {
         self.lock().oauth.api_requests
     }
 
-    /// Every Task `saveLog` created, oldest first, as stored (`Id`, the fields the softphone
+    /// Every Task `saveLog` or the REST API created, oldest first, as stored (`Id`, the fields
     /// sent, `CreatedDate`, `LastModifiedDate`).
     pub fn tasks(&self) -> Vec<Value> {
         self.lock().tasks.clone()
@@ -271,6 +288,9 @@ pub(crate) fn router(pages: Pages, origin: String, org: SalesforceOrg) -> Router
         .route("/services/oauth2/token", axum::routing::post(salesforce_oauth::token))
         .route("/services/data/", get(salesforce_oauth::versions))
         .route("/services/data/{version}/limits", get(salesforce_oauth::limits))
+        .route("/services/data/{version}/query", get(salesforce_rest::query))
+        .route("/services/data/{version}/sobjects/Task", axum::routing::post(salesforce_rest::create_task))
+        .route("/services/data/{version}/sobjects/Task/{id}", axum::routing::patch(salesforce_rest::update_task))
         .with_state(org.clone());
     let classic_pages = pages.clone();
     let classic_origin = origin.clone();

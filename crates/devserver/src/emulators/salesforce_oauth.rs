@@ -94,7 +94,7 @@ impl OAuth {
     }
 
     /// Whether `headers` carry a live access token; counts the call against the allowance.
-    fn authorises(&mut self, headers: &HeaderMap) -> bool {
+    pub(crate) fn authorises(&mut self, headers: &HeaderMap) -> bool {
         let token =
             headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         let live = token.is_some_and(|t| self.access_tokens.get(t.trim()).is_some_and(|until| Instant::now() < *until));
@@ -105,7 +105,7 @@ impl OAuth {
     }
 }
 
-fn json_answer(status: StatusCode, body: Value) -> Response {
+pub(crate) fn json_answer(status: StatusCode, body: Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json;charset=UTF-8"), (header::CACHE_CONTROL, "no-store")],
@@ -298,7 +298,20 @@ fn check_assertion(oauth: &OAuth, assertion: &str, origin: &str) -> Result<(), (
     Ok(())
 }
 
-fn unauthorised() -> Response {
+/// Whether `version` (`v68.0`) is one the org answers.
+pub(crate) fn offered(version: &str) -> bool {
+    VERSIONS.iter().any(|v| format!("v{v}") == version)
+}
+
+/// The REST API's answer for a resource it does not have.
+pub(crate) fn not_found() -> Response {
+    json_answer(
+        StatusCode::NOT_FOUND,
+        json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
+    )
+}
+
+pub(crate) fn unauthorised() -> Response {
     json_answer(
         StatusCode::UNAUTHORIZED,
         json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]),
@@ -322,11 +335,8 @@ pub(crate) async fn limits(
 ) -> Response {
     let mut state = org.lock();
     let oauth = &mut state.oauth;
-    if !VERSIONS.iter().any(|v| format!("v{v}") == version) {
-        return json_answer(
-            StatusCode::NOT_FOUND,
-            json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
-        );
+    if !offered(&version) {
+        return not_found();
     }
     if !oauth.authorises(&headers) {
         return unauthorised();

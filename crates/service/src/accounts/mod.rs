@@ -94,7 +94,8 @@ pub enum SalesforceAuth {
 pub struct SalesforceSettings {
     /// The org's My Domain URL, `https://<domain>.my.salesforce.com`.
     pub my_domain_url: String,
-    /// A sandbox org: only the fallback login host depends on it.
+    /// A sandbox org: the wizard builds a sandbox's My Domain from a subdomain, and a
+    /// Salesforce My Domain URL must agree with it.
     #[serde(default)]
     pub sandbox: bool,
     /// The connected app's consumer key.
@@ -108,6 +109,26 @@ pub struct SalesforceSettings {
     /// JWT bearer: the Salesforce username the service signs in as.
     #[serde(default)]
     pub username: Option<String>,
+}
+
+/// Salesforce's own My Domain hosts say whether the org is a sandbox
+/// (`<domain>--<sandbox>.sandbox.my.salesforce.com`); the flag must agree. Other hosts (a
+/// custom domain) are taken as the flag says.
+fn sandbox_matches(my_domain_url: &str, sandbox: bool) -> Result<(), FieldError> {
+    let host = url::Url::parse(my_domain_url.trim()).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    let Some(host) = host.filter(|h| h.ends_with(".my.salesforce.com")) else { return Ok(()) };
+    match (host.ends_with(".sandbox.my.salesforce.com"), sandbox) {
+        (true, false) => {
+            Err(FieldError::new("settings.sandbox", format!("must be on: {host} is a sandbox's My Domain")))
+        }
+        (false, true) => Err(FieldError::new(
+            "settings.sandbox",
+            format!(
+                "must be off: {host} is a production org's My Domain (a sandbox's ends in .sandbox.my.salesforce.com)"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn default_api_version() -> String {
@@ -157,6 +178,7 @@ impl Settings {
             }
             Settings::Salesforce(s) => {
                 fields::origin_url("settings.myDomainUrl", &s.my_domain_url)?;
+                sandbox_matches(&s.my_domain_url, s.sandbox)?;
                 fields::required("settings.consumerKey", &s.consumer_key, 255)?;
                 let version_ok = s.api_version.split_once('.').is_some_and(|(major, minor)| {
                     !major.is_empty() && major.len() <= 3 && major.bytes().all(|b| b.is_ascii_digit()) && minor == "0"
@@ -210,6 +232,22 @@ mod tests {
             json!({"myDomainUrl": "https://acme.my.salesforce.com", "consumerKey": "k", "auth": "jwtBearer"}),
         );
         assert_eq!(e.field, "settings.username");
+        let e = problem(
+            Kind::Salesforce,
+            json!({"myDomainUrl": "https://acme--uat.sandbox.my.salesforce.com", "consumerKey": "k"}),
+        );
+        assert_eq!((e.field.as_str(), e.message.contains("must be on")), ("settings.sandbox", true), "{e}");
+        let e = problem(
+            Kind::Salesforce,
+            json!({"myDomainUrl": "https://acme.my.salesforce.com", "consumerKey": "k", "sandbox": true}),
+        );
+        assert!(e.message.contains("must be off"), "{e}");
+        for (url, sandbox) in
+            [("https://acme--uat.sandbox.my.salesforce.com", true), ("https://crm.acme.example", true)]
+        {
+            let settings = json!({"myDomainUrl": url, "consumerKey": "k", "sandbox": sandbox});
+            assert!(Settings::parse(Kind::Salesforce, settings).is_ok(), "{url}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::outbox::{self, LogStatus};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandOver {
-    /// `servicenow`.
+    /// `servicenow` or `salesforce`.
     kind: String,
     /// The call's log, as the widget describes it: `call_id`, `agent`, `direction`
     /// (`Inbound`, `Outbound`), `number`, `party`, `started` (ms), `seconds`, `outcome`,
@@ -51,9 +51,6 @@ pub async fn hand_over(
     Json(request): Json<HandOver>,
 ) -> Result<(StatusCode, Json<LogStatus>), ApiError> {
     let kind = kind_of(&request.kind)?;
-    if kind != Kind::Servicenow {
-        return Err(ApiError::Conflict("the service posts ServiceNow logs only, for now".into()));
-    }
     let log = checked(request.log)?;
     if agent.person.sip_user.as_deref() != Some(log.agent.as_str()) {
         return Err(ApiError::Forbidden(format!(
@@ -73,7 +70,7 @@ pub struct KindQuery {
 }
 
 /// `GET /api/call-logs/{call_id}?kind=servicenow`: where the agent's own log stands.
-#[utoipa::path(get, path = "/api/call-logs/{id}", tag = "call logs", summary = "Where the agent's log of a call stands (id: the SIP Call-ID)", params(("id" = String, Path, description = "The SIP Call-ID"), ("kind" = String, Query, description = "servicenow")), responses((status = 200, description = "Done", body = LogStatus), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("agentBearer" = [])))]
+#[utoipa::path(get, path = "/api/call-logs/{id}", tag = "call logs", summary = "Where the agent's log of a call stands (id: the SIP Call-ID)", params(("id" = String, Path, description = "The SIP Call-ID"), ("kind" = String, Query, description = "servicenow or salesforce")), responses((status = 200, description = "Done", body = LogStatus), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("agentBearer" = [])))]
 pub async fn status(
     State(state): State<AppState>,
     agent: Agent,

@@ -56,7 +56,7 @@ pub async fn token(
 
 fn hand_out_error(error: HandOutError) -> ApiError {
     match error {
-        HandOutError::NoAccount(_) | HandOutError::Unsupported => ApiError::Conflict(error.to_string()),
+        HandOutError::NoAccount(_) => ApiError::Conflict(error.to_string()),
         HandOutError::Crm { .. } => ApiError::Upstream(error.to_string()),
         HandOutError::Store(store) => store.into(),
     }

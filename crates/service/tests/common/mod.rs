@@ -288,6 +288,26 @@ pub async fn servicenow_account(api: &mut Api, instance_url: &str) -> String {
     id
 }
 
+/// Adds a Salesforce account for the emulated org and gets its refresh token through the org's
+/// Allow page, as the administrator's popup does; returns the account's id.
+pub async fn salesforce_account(api: &mut Api, service_url: &str, emulators: &devserver::Running) -> String {
+    emulators.salesforce_org().set_connected_app_redirect_uri(&format!("{service_url}/oauth/callback"));
+    let account = serde_json::json!({
+        "kind": "salesforce", "name": "Acme org",
+        "settings": {"myDomainUrl": emulators.salesforce, "consumerKey": devserver::SALESFORCE_CONSUMER_KEY},
+        "secrets": {"consumerSecret": devserver::SALESFORCE_CONSUMER_SECRET},
+    });
+    let (status, created) = api.post("/api/accounts", account).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (_, started) = api.post(&format!("/api/accounts/{id}/authorize"), serde_json::json!({})).await;
+    let url = started["url"].as_str().expect("url");
+    let (status, page) =
+        answer_consent(url, &format!("{}/services/oauth2/authorize", emulators.salesforce), "allow").await;
+    assert_eq!(status, 200, "{page}");
+    id
+}
+
 /// Signs in a new agent with SIP user `sip_user` and returns a client using their bearer token.
 pub async fn agent_phone(admin: &mut Api, base: &str, sip_user: &str) -> Api {
     let password = format!("agent {sip_user} long password");

@@ -1,6 +1,7 @@
-//! What the Open CTI back-ends send to and read from Salesforce, without a browser: the Task a
-//! call is logged as, the `field=value&…` string Classic's `saveLog` takes, and the record map
-//! that `searchAndScreenPop` (Lightning) and `searchAndGetScreenPopUrl` (Classic) answer with.
+//! What Salesforce is sent and read for calls, without a browser: the Task a call is logged as (by
+//! the Open CTI back-ends and the integration service), the `field=value&…` string Classic's `saveLog`
+//! takes, and the record map that `searchAndScreenPop` (Lightning) and `searchAndGetScreenPopUrl`
+//! (Classic) answer with.
 
 use serde_json::{Map, Value};
 
