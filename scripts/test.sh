@@ -65,6 +65,8 @@ step lab-start scripts/lab.sh start
 step sip-lab sip_lab
 step build scripts/build.sh
 step build-admin scripts/build-admin.sh
+# The service's own process, killed and started again by crates/e2e/tests/service_crm.rs.
+step build-service cargo build --quiet -p service --bin framephone-service
 step end-to-end cargo test --quiet --no-fail-fast -p e2e -- --test-threads=2
 scripts/lab.sh stop
 
