@@ -22,32 +22,39 @@ pub struct AuditLine {
     pub detail: String,
 }
 
-/// Records one line, as part of the caller's transaction.
+/// Records one line of `tenant`'s log, as part of the caller's transaction.
 pub async fn record(
     conn: &mut AnyConnection,
+    tenant: &str,
     actor: &str,
     action: &str,
     target: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(random::id())
-        .bind(clock::now_ms())
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(detail)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (id, tenant_id, at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(random::id())
+    .bind(tenant)
+    .bind(clock::now_ms())
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// The newest `limit` lines, newest first.
-pub async fn latest(pool: &AnyPool, limit: i64) -> Result<Vec<AuditLine>, sqlx::Error> {
-    let rows = sqlx::query("SELECT at, actor, action, target, detail FROM audit_log ORDER BY at DESC, id LIMIT $1")
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+/// `tenant`'s newest `limit` lines, newest first.
+pub async fn latest(pool: &AnyPool, tenant: &str, limit: i64) -> Result<Vec<AuditLine>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT at, actor, action, target, detail FROM audit_log WHERE tenant_id = $1 ORDER BY at DESC, id LIMIT $2",
+    )
+    .bind(tenant)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
     rows.iter()
         .map(|row| {
             Ok(AuditLine {

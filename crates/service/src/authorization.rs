@@ -115,7 +115,8 @@ pub async fn finish(
     .await?
     .ok_or(SignInError::UnknownRequest)?;
     let code = outcome.map_err(|error| SignInError::Denied(error.to_owned()))?;
-    let account = store::get(pool, &row.try_get::<String, _>("account_id")?).await?;
+    let account_id: String = row.try_get("account_id")?;
+    let account = store::get(pool, &store::tenant_of(pool, &account_id).await?, &account_id).await?;
     let actor: String = row.try_get("actor")?;
     let sealed = Sealed { key_id: row.try_get("key_id")?, sealed: row.try_get("sealed_verifier")? };
     let verifier = keys.open(&place(&state_hash), &sealed).map_err(StoreError::from)?;
@@ -140,5 +141,5 @@ pub async fn finish(
     };
     let refresh = refresh.ok_or(SignInError::NoRefreshToken)?;
     store::store_refresh_token(pool, keys, &actor, &account, &refresh, expires_at, how).await?;
-    Ok(store::get(pool, &account.id).await?)
+    Ok(store::get(pool, &account.tenant_id, &account.id).await?)
 }

@@ -103,10 +103,16 @@ fn token_of(account: &Account, access: Secret, expires_at: i64) -> HandedToken {
     HandedToken { access, use_until: expires_at - MIN_REMAINING_MS, site, api_version }
 }
 
-/// Forgets the cached token of `kind`'s default account if it is `refused` (the CRM answered
-/// 401 to it), so that the next request gets a new one.
-pub async fn forget_refused(pool: &AnyPool, keys: &Keyring, kind: Kind, refused: &Secret) -> Result<(), HandOutError> {
-    let Some(account) = store::default_of(pool, kind).await? else { return Ok(()) };
+/// Forgets the cached token of `tenant`'s default account of `kind` if it is `refused` (the CRM
+/// answered 401 to it), so that the next request gets a new one.
+pub async fn forget_refused(
+    pool: &AnyPool,
+    keys: &Keyring,
+    tenant: &str,
+    kind: Kind,
+    refused: &Secret,
+) -> Result<(), HandOutError> {
+    let Some(account) = store::default_of(pool, tenant, kind).await? else { return Ok(()) };
     if let Some(current) = cached(pool, keys, &account).await?
         && current.access == *refused
     {
@@ -115,15 +121,16 @@ pub async fn forget_refused(pool: &AnyPool, keys: &Keyring, kind: Kind, refused:
     Ok(())
 }
 
-/// The token for `kind`'s default account: the cached one, or a fresh one.
+/// The token for `tenant`'s default account of `kind`: the cached one, or a fresh one.
 pub async fn hand_out(
     pool: &AnyPool,
     keys: &Keyring,
     http: &reqwest::Client,
     refreshes: &Refreshes,
+    tenant: &str,
     kind: Kind,
 ) -> Result<HandedToken, HandOutError> {
-    let account = store::default_of(pool, kind).await?.ok_or(HandOutError::NoAccount(kind.as_str()))?;
+    let account = store::default_of(pool, tenant, kind).await?.ok_or(HandOutError::NoAccount(kind.as_str()))?;
     if let Some(token) = cached(pool, keys, &account).await? {
         return Ok(token);
     }

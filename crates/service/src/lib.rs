@@ -23,6 +23,7 @@ pub mod secret;
 pub mod servicenow_post;
 pub mod sessions;
 pub mod setup;
+pub mod tenants;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -76,8 +77,10 @@ pub enum StartError {
 pub struct Running {
     /// `http://address:port`.
     pub url: String,
-    /// The one-time setup token, when there is no administrator yet.
+    /// The one-time setup token of the default tenant, when it has no administrator yet.
     pub setup_token: Option<String>,
+    /// The setup tokens of every tenant without an administrator: (slug, token).
+    pub setup_tokens: Vec<(String, String)>,
     /// The database it uses.
     pub database: Database,
     tasks: Vec<JoinHandle<()>>,
@@ -91,11 +94,12 @@ impl Drop for Running {
     }
 }
 
-/// Opens and migrates the database, issues a setup token if there is no administrator, binds,
+/// Opens and migrates the database, issues a setup token for each tenant without an administrator, binds,
 /// serves, and starts the call-log outbox's worker.
 pub async fn start(options: Options) -> Result<Running, StartError> {
     let database = Database::open(&options.database_url).await?;
-    let setup_token = setup::issue_if_needed(&database.pool).await.map_err(StartError::Setup)?;
+    let setup_tokens = setup::issue_where_needed(&database.pool).await.map_err(StartError::Setup)?;
+    let setup_token = setup_tokens.iter().find(|(slug, _)| slug == tenants::DEFAULT).map(|(_, token)| token.clone());
     let listener = TcpListener::bind(options.address)
         .await
         .map_err(|e| StartError::Listen { address: options.address, reason: e.to_string() })?;
@@ -131,5 +135,11 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
             tracing::error!(%error, "the service stopped");
         }
     });
-    Ok(Running { url: format!("http://{address}"), setup_token, database, tasks: vec![task, outbox_task] })
+    Ok(Running {
+        url: format!("http://{address}"),
+        setup_token,
+        setup_tokens,
+        database,
+        tasks: vec![task, outbox_task],
+    })
 }

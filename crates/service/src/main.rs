@@ -1,8 +1,10 @@
 //! `framephone-service`: runs the integration service, or makes a master key.
 //!
 //! ```text
-//! framephone-service                serve (settings from the environment, see --help)
-//! framephone-service generate-key   print a new master key entry
+//! framephone-service                      serve (settings from the environment, see --help)
+//! framephone-service generate-key         print a new master key entry
+//! framephone-service add-tenant SLUG NAME add a tenant and print its setup token
+//! framephone-service tenants              list the tenants
 //! ```
 
 use std::net::SocketAddr;
@@ -14,8 +16,11 @@ use tracing_subscriber::EnvFilter;
 const HELP: &str = "framephone-service: the Framephone integration service
 
 USAGE
-  framephone-service                 serve
-  framephone-service generate-key    print a new master key entry (<id>:<base64>)
+  framephone-service                        serve
+  framephone-service generate-key           print a new master key entry (<id>:<base64>)
+  framephone-service add-tenant SLUG NAME   add a tenant (a contact center) and print the setup token
+                                            of its first administrator
+  framephone-service tenants                list the tenants (slug, name, whether each has an administrator)
 
 ENVIRONMENT
   FRAMEPHONE_MASTER_KEY       master keys, <id>:<base64 of 32 bytes>, comma-separated; the first seals
@@ -58,6 +63,14 @@ async fn main() -> ExitCode {
             println!("{}", Keyring::generate_entry());
             ExitCode::SUCCESS
         }
+        Some("add-tenant") => match (args.get(1), args.get(2), args.len()) {
+            (Some(slug), Some(name), 3) => add_tenant(slug, name).await,
+            _ => {
+                eprintln!("framephone-service: add-tenant takes a slug and a name: add-tenant acme \"Acme Corp\"");
+                ExitCode::from(2)
+            }
+        },
+        Some("tenants") => list_tenants().await,
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS
@@ -97,7 +110,7 @@ async fn serve() -> ExitCode {
     }
     let options = service::Options {
         address,
-        database_url: env("DATABASE_URL").unwrap_or_else(|| "sqlite://framephone-service.sqlite".into()),
+        database_url: database_url(),
         keys,
         secure_cookies: public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
         widget_origins: env("FRAMEPHONE_WIDGET_ORIGINS")
@@ -117,10 +130,74 @@ async fn serve() -> ExitCode {
         }
     };
     tracing::info!(url = %running.url, database = running.database.backend.name(), "serving");
-    if let Some(token) = &running.setup_token {
+    for (slug, token) in &running.setup_tokens {
         // Printed, not logged: it must not end up in a log store. It is valid for 24 hours, once.
-        println!("No administrator yet. Create the first one with this setup token (valid 24 hours, once):\n  {token}");
+        print_setup_token(slug, token);
     }
     let _ = tokio::signal::ctrl_c().await;
+    ExitCode::SUCCESS
+}
+
+fn print_setup_token(slug: &str, token: &str) {
+    if slug == service::tenants::DEFAULT {
+        println!("No administrator yet. Create the first one with this setup token (valid 24 hours, once):\n  {token}");
+    } else {
+        println!(
+            "Tenant {slug} has no administrator yet. Create the first one with this setup token (valid 24 hours, once):\n  {token}"
+        );
+    }
+}
+
+fn database_url() -> String {
+    env("DATABASE_URL").unwrap_or_else(|| "sqlite://framephone-service.sqlite".into())
+}
+
+async fn open_database() -> Option<service::database::Database> {
+    match service::database::Database::open(&database_url()).await {
+        Ok(database) => Some(database),
+        Err(error) => {
+            eprintln!("framephone-service: {error}");
+            None
+        }
+    }
+}
+
+async fn add_tenant(slug: &str, name: &str) -> ExitCode {
+    let Some(database) = open_database().await else { return ExitCode::FAILURE };
+    let tenant = match service::tenants::add(&database.pool, slug, name).await {
+        Ok(tenant) => tenant,
+        Err(error) => {
+            eprintln!("framephone-service: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match service::setup::issue_if_needed(&database.pool, &tenant.id).await {
+        Ok(Some(token)) => {
+            println!("Tenant {} ({}) added.", tenant.slug, tenant.name);
+            print_setup_token(&tenant.slug, &token);
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("framephone-service: cannot store the setup token: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn list_tenants() -> ExitCode {
+    let Some(database) = open_database().await else { return ExitCode::FAILURE };
+    let tenants = match service::tenants::all(&database.pool).await {
+        Ok(tenants) => tenants,
+        Err(error) => {
+            eprintln!("framephone-service: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for tenant in tenants {
+        let admins = service::people::admin_count(&database.pool, &tenant.id).await.unwrap_or(0);
+        let state = if admins > 0 { format!("{admins} administrator(s)") } else { "no administrator yet".into() };
+        println!("{}\t{}\t{state}", tenant.slug, tenant.name);
+    }
     ExitCode::SUCCESS
 }

@@ -93,15 +93,15 @@ fn status_of(row: &sqlx::any::AnyRow) -> Result<LogStatus, sqlx::Error> {
     })
 }
 
-/// Queues `log` for `kind`; handing the same call over again replaces what is queued, or
-/// queues an update of what was delivered when it changed.
-pub async fn hand_over(pool: &AnyPool, kind: Kind, log: &CallLog) -> Result<LogStatus, sqlx::Error> {
+/// Queues `log` for `tenant`'s CRM of `kind`; handing the same call over again replaces what
+/// is queued, or queues an update of what was delivered when it changed.
+pub async fn hand_over(pool: &AnyPool, tenant: &str, kind: Kind, log: &CallLog) -> Result<LogStatus, sqlx::Error> {
     let text = serde_json::to_string(log).unwrap_or_default();
     let now = clock::now_ms();
     sqlx::query(
-        "INSERT INTO call_logs (id, kind, agent, call_id, log, state, attempts, due_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6, $6) \
-         ON CONFLICT (kind, agent, call_id) DO UPDATE SET log = excluded.log, state = 'queued', attempts = 0, \
+        "INSERT INTO call_logs (id, tenant_id, kind, agent, call_id, log, state, attempts, due_at, created_at, updated_at) \
+         VALUES ($1, $7, $2, $3, $4, $5, 'queued', 0, $6, $6, $6) \
+         ON CONFLICT (tenant_id, kind, agent, call_id) DO UPDATE SET log = excluded.log, state = 'queued', attempts = 0, \
          due_at = excluded.due_at, last_error = NULL, updated_at = excluded.updated_at WHERE call_logs.log <> excluded.log",
     )
     .bind(random::id())
@@ -110,68 +110,87 @@ pub async fn hand_over(pool: &AnyPool, kind: Kind, log: &CallLog) -> Result<LogS
     .bind(&log.call_id)
     .bind(&text)
     .bind(now)
+    .bind(tenant)
     .execute(pool)
     .await?;
-    let row =
-        sqlx::query(&format!("SELECT {STATUS_COLUMNS} FROM call_logs WHERE kind = $1 AND agent = $2 AND call_id = $3"))
-            .bind(kind.as_str())
-            .bind(&log.agent)
-            .bind(&log.call_id)
-            .fetch_one(pool)
-            .await?;
-    status_of(&row)
+    status(pool, tenant, kind, &log.agent, &log.call_id).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
-/// The status of `agent`'s log of `call_id`.
-pub async fn status(pool: &AnyPool, kind: Kind, agent: &str, call_id: &str) -> Result<Option<LogStatus>, sqlx::Error> {
-    let row =
-        sqlx::query(&format!("SELECT {STATUS_COLUMNS} FROM call_logs WHERE kind = $1 AND agent = $2 AND call_id = $3"))
-            .bind(kind.as_str())
-            .bind(agent)
-            .bind(call_id)
-            .fetch_optional(pool)
-            .await?;
+/// The status of `agent`'s log of `call_id` in `tenant`.
+pub async fn status(
+    pool: &AnyPool,
+    tenant: &str,
+    kind: Kind,
+    agent: &str,
+    call_id: &str,
+) -> Result<Option<LogStatus>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {STATUS_COLUMNS} FROM call_logs WHERE tenant_id = $1 AND kind = $2 AND agent = $3 AND call_id = $4"
+    ))
+    .bind(tenant)
+    .bind(kind.as_str())
+    .bind(agent)
+    .bind(call_id)
+    .fetch_optional(pool)
+    .await?;
     row.as_ref().map(status_of).transpose()
 }
 
-/// The newest logs, optionally only those in `state`.
-pub async fn latest(pool: &AnyPool, state: Option<&str>, limit: i64) -> Result<Vec<LogStatus>, sqlx::Error> {
+/// `tenant`'s newest logs, optionally only those in `state`.
+pub async fn latest(
+    pool: &AnyPool,
+    tenant: &str,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<LogStatus>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {STATUS_COLUMNS} FROM call_logs WHERE ($1 = '' OR state = $1) ORDER BY updated_at DESC, id LIMIT $2"
+        "SELECT {STATUS_COLUMNS} FROM call_logs WHERE tenant_id = $3 AND ($1 = '' OR state = $1) \
+         ORDER BY updated_at DESC, id LIMIT $2"
     ))
     .bind(state.unwrap_or(""))
     .bind(limit)
+    .bind(tenant)
     .fetch_all(pool)
     .await?;
     rows.iter().map(status_of).collect()
 }
 
-/// Makes the waiting logs of `kind` due now: an account was added or mended, so a log waiting
-/// out a long backoff for it goes at once rather than minutes later.
-pub async fn due_now(pool: &AnyPool, kind: Kind) -> Result<(), sqlx::Error> {
+/// Makes `tenant`'s waiting logs of `kind` due now: an account was added or mended, so a log
+/// waiting out a long backoff for it goes at once rather than minutes later.
+pub async fn due_now(pool: &AnyPool, tenant: &str, kind: Kind) -> Result<(), sqlx::Error> {
     // A row being posted right now is marked too: its post's outcome must not push it back.
-    sqlx::query("UPDATE call_logs SET due_at = $1 WHERE state = 'queued' AND kind = $2 AND (due_at > $1 OR leased_by IS NOT NULL)")
-        .bind(clock::now_ms())
-        .bind(kind.as_str())
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE call_logs SET due_at = $1 WHERE tenant_id = $3 AND state = 'queued' AND kind = $2 \
+         AND (due_at > $1 OR leased_by IS NOT NULL)",
+    )
+    .bind(clock::now_ms())
+    .bind(kind.as_str())
+    .bind(tenant)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
-/// Queues a refused log again (the cause was mended); false when there is no such refused log.
-pub async fn retry(pool: &AnyPool, id: &str) -> Result<bool, sqlx::Error> {
+/// Queues `tenant`'s refused log `id` again (the cause was mended); false when there is no such
+/// refused log.
+pub async fn retry(pool: &AnyPool, tenant: &str, id: &str) -> Result<bool, sqlx::Error> {
     let now = clock::now_ms();
-    let done = sqlx::query("UPDATE call_logs SET state = 'queued', due_at = $1, attempts = 0, updated_at = $1 WHERE id = $2 AND state = 'refused'")
-        .bind(now)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE call_logs SET state = 'queued', due_at = $1, attempts = 0, updated_at = $1 \
+         WHERE id = $2 AND tenant_id = $3 AND state = 'refused'",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(tenant)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// A row this instance leased.
 struct Claimed {
     id: String,
+    tenant: String,
     kind: String,
     log: String,
     crm_id: Option<String>,
@@ -248,7 +267,7 @@ impl Worker {
         let rows = sqlx::query(&format!(
             "UPDATE call_logs SET lease_until = $1, leased_by = $2 WHERE id IN (SELECT id FROM call_logs \
              WHERE state = 'queued' AND due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) ORDER BY due_at LIMIT $4{skip_locked}) \
-             AND (lease_until IS NULL OR lease_until < $3) RETURNING id, kind, log, crm_id, attempts, due_at"
+             AND (lease_until IS NULL OR lease_until < $3) RETURNING id, tenant_id, kind, log, crm_id, attempts, due_at"
         ))
         .bind(now + self.policy.lease.as_millis() as i64)
         .bind(&self.me)
@@ -260,6 +279,7 @@ impl Worker {
             .map(|row| {
                 Ok(Claimed {
                     id: row.try_get("id")?,
+                    tenant: row.try_get("tenant_id")?,
                     kind: row.try_get("kind")?,
                     log: row.try_get("log")?,
                     crm_id: row.try_get("crm_id")?,
@@ -273,7 +293,7 @@ impl Worker {
     async fn post(&self, row: Claimed) {
         let delivery = self.deliver(&row).await;
         if let (Some(token), Some(kind)) = (&delivery.refused_token, Kind::parse(&row.kind)) {
-            let _ = crm_token::forget_refused(&self.pool, &self.keys, kind, token).await;
+            let _ = crm_token::forget_refused(&self.pool, &self.keys, &row.tenant, kind, token).await;
         }
         if let Err(error) = self.settle(&row, delivery).await {
             tracing::error!(%error, "the outbox cannot record a post's outcome; the lease will expire and the log be posted again");
@@ -288,11 +308,12 @@ impl Worker {
         let Some(kind) = Kind::parse(&row.kind) else {
             return fail(PostOutcome::Refused(format!("the service does not post {} logs", row.kind)));
         };
-        let token = match crm_token::hand_out(&self.pool, &self.keys, &self.http, &self.refreshes, kind).await {
-            Ok(token) => token,
-            Err(HandOutError::Store(error)) => return fail(PostOutcome::Unknown(error.to_string())),
-            Err(error) => return fail(PostOutcome::Busy { reason: error.to_string(), retry_after_ms: None }),
-        };
+        let token =
+            match crm_token::hand_out(&self.pool, &self.keys, &self.http, &self.refreshes, &row.tenant, kind).await {
+                Ok(token) => token,
+                Err(HandOutError::Store(error)) => return fail(PostOutcome::Unknown(error.to_string())),
+                Err(error) => return fail(PostOutcome::Busy { reason: error.to_string(), retry_after_ms: None }),
+            };
         let mut delivery = match kind {
             Kind::Servicenow => {
                 let Ok(instance) = Origin::parse(&token.site) else {

@@ -51,10 +51,14 @@ pub struct Person {
     pub created_at: String,
     /// When last changed (RFC 3339).
     pub updated_at: String,
+    /// The tenant they belong to (every route works within it).
+    #[serde(skip)]
+    pub tenant_id: String,
 }
 
 /// The columns [`Person::from_row`] reads.
-pub const COLUMNS: &str = "id, username, display_name, role, sip_user, password_hash, created_at, updated_at";
+pub const COLUMNS: &str =
+    "id, tenant_id, username, display_name, role, sip_user, password_hash, created_at, updated_at";
 
 impl Person {
     /// The person in a row selected with [`COLUMNS`].
@@ -69,6 +73,7 @@ impl Person {
             has_password: hash.is_some(),
             created_at: clock::rfc3339(row.try_get("created_at")?),
             updated_at: clock::rfc3339(row.try_get("updated_at")?),
+            tenant_id: row.try_get("tenant_id")?,
         })
     }
 }
@@ -90,19 +95,30 @@ pub async fn by_username(pool: &AnyPool, username: &str) -> Result<Option<(Perso
     row.map(|row| Ok((Person::from_row(&row)?, row.try_get("password_hash")?))).transpose()
 }
 
-/// Everyone, by username.
-pub async fn all(pool: &AnyPool) -> Result<Vec<Person>, sqlx::Error> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM people ORDER BY username")).fetch_all(pool).await?;
+/// Everyone of `tenant`, by username.
+pub async fn all(pool: &AnyPool, tenant: &str) -> Result<Vec<Person>, sqlx::Error> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM people WHERE tenant_id = $1 ORDER BY username"))
+        .bind(tenant)
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(Person::from_row).collect()
 }
 
-/// The person with `id`.
-pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<Person>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM people WHERE id = $1")).bind(id).fetch_optional(pool).await?;
+/// The person of `tenant` with `id`.
+pub async fn by_id(pool: &AnyPool, tenant: &str, id: &str) -> Result<Option<Person>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM people WHERE id = $1 AND tenant_id = $2"))
+        .bind(id)
+        .bind(tenant)
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(Person::from_row).transpose()
 }
 
-/// How many administrators there are.
-pub async fn admin_count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM people WHERE role = 'admin'").fetch_one(pool).await?.try_get("n")
+/// How many administrators `tenant` has.
+pub async fn admin_count(conn: impl sqlx::any::AnyExecutor<'_>, tenant: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM people WHERE role = 'admin' AND tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(conn)
+        .await?
+        .try_get("n")
 }

@@ -39,6 +39,8 @@ pub struct SecretState {
 pub struct Account {
     /// Its id.
     pub id: String,
+    /// The tenant it belongs to.
+    pub tenant_id: String,
     /// Its CRM.
     pub kind: Kind,
     /// Its name, unique.
@@ -132,7 +134,7 @@ pub fn check_secret(kind: Kind, name: &str, value: &Secret) -> Result<&'static s
     Ok(known)
 }
 
-const COLUMNS: &str = "id, kind, name, is_default, settings, created_at, updated_at";
+const COLUMNS: &str = "id, tenant_id, kind, name, is_default, settings, created_at, updated_at";
 
 async fn from_row(conn: &mut AnyConnection, row: &AnyRow) -> Result<Account, StoreError> {
     let id: String = row.try_get("id")?;
@@ -169,6 +171,7 @@ async fn from_row(conn: &mut AnyConnection, row: &AnyRow) -> Result<Account, Sto
         .collect();
     Ok(Account {
         id,
+        tenant_id: row.try_get("tenant_id")?,
         kind,
         name: row.try_get("name")?,
         default: row.try_get::<i64, _>("is_default")? == 1,
@@ -179,12 +182,14 @@ async fn from_row(conn: &mut AnyConnection, row: &AnyRow) -> Result<Account, Sto
     })
 }
 
-/// Every account, by kind and name.
-pub async fn list(pool: &AnyPool) -> Result<Vec<Account>, StoreError> {
+/// Every account of `tenant`, by kind and name.
+pub async fn list(pool: &AnyPool, tenant: &str) -> Result<Vec<Account>, StoreError> {
     let mut conn = pool.acquire().await?;
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM integration_accounts ORDER BY kind, name"))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        sqlx::query(&format!("SELECT {COLUMNS} FROM integration_accounts WHERE tenant_id = $1 ORDER BY kind, name"))
+            .bind(tenant)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut accounts = Vec::with_capacity(rows.len());
     for row in &rows {
         accounts.push(from_row(&mut conn, row).await?);
@@ -192,28 +197,43 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Account>, StoreError> {
     Ok(accounts)
 }
 
-/// The account with `id`.
-pub async fn get(pool: &AnyPool, id: &str) -> Result<Account, StoreError> {
+/// The account of `tenant` with `id`.
+pub async fn get(pool: &AnyPool, tenant: &str, id: &str) -> Result<Account, StoreError> {
     let mut conn = pool.acquire().await?;
-    get_in(&mut conn, id).await
+    get_in(&mut conn, tenant, id).await
 }
 
-async fn get_in(conn: &mut AnyConnection, id: &str) -> Result<Account, StoreError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM integration_accounts WHERE id = $1"))
+/// The tenant the account with `id` belongs to (for the CRM's redirect, which comes without a
+/// session).
+pub async fn tenant_of(pool: &AnyPool, id: &str) -> Result<String, StoreError> {
+    let row = sqlx::query("SELECT tenant_id FROM integration_accounts WHERE id = $1")
         .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.try_get("tenant_id")?)
+}
+
+async fn get_in(conn: &mut AnyConnection, tenant: &str, id: &str) -> Result<Account, StoreError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM integration_accounts WHERE id = $1 AND tenant_id = $2"))
+        .bind(id)
+        .bind(tenant)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
     from_row(conn, &row).await
 }
 
-/// The default account of `kind`, if one is set.
-pub async fn default_of(pool: &AnyPool, kind: Kind) -> Result<Option<Account>, StoreError> {
+/// `tenant`'s default account of `kind`, if one is set.
+pub async fn default_of(pool: &AnyPool, tenant: &str, kind: Kind) -> Result<Option<Account>, StoreError> {
     let mut conn = pool.acquire().await?;
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM integration_accounts WHERE kind = $1 AND is_default = 1"))
-        .bind(kind.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM integration_accounts WHERE tenant_id = $1 AND kind = $2 AND is_default = 1"
+    ))
+    .bind(tenant)
+    .bind(kind.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
     match row {
         Some(row) => Ok(Some(from_row(&mut conn, &row).await?)),
         None => Ok(None),
@@ -251,8 +271,9 @@ impl Change {
     }
 }
 
-async fn name_free(conn: &mut AnyConnection, name: &str, except: &str) -> Result<(), StoreError> {
-    let taken = sqlx::query("SELECT id FROM integration_accounts WHERE name = $1 AND id <> $2")
+async fn name_free(conn: &mut AnyConnection, tenant: &str, name: &str, except: &str) -> Result<(), StoreError> {
+    let taken = sqlx::query("SELECT id FROM integration_accounts WHERE tenant_id = $1 AND name = $2 AND id <> $3")
+        .bind(tenant)
         .bind(name)
         .bind(except)
         .fetch_optional(&mut *conn)
@@ -260,8 +281,9 @@ async fn name_free(conn: &mut AnyConnection, name: &str, except: &str) -> Result
     if taken.is_some() { Err(StoreError::NameTaken(name.to_owned())) } else { Ok(()) }
 }
 
-async fn make_default(conn: &mut AnyConnection, kind: Kind, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE integration_accounts SET is_default = 0 WHERE kind = $1 AND id <> $2")
+async fn make_default(conn: &mut AnyConnection, tenant: &str, kind: Kind, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE integration_accounts SET is_default = 0 WHERE tenant_id = $1 AND kind = $2 AND id <> $3")
+        .bind(tenant)
         .bind(kind.as_str())
         .bind(id)
         .execute(&mut *conn)
@@ -313,10 +335,11 @@ pub async fn read_secret(
     Ok(Some(keys.open(&place(account_id, name), &sealed)?))
 }
 
-/// Creates an account; the first of its kind becomes the default.
+/// Creates an account of `tenant`; the first of its kind becomes the default.
 pub async fn create(
     pool: &AnyPool,
     keys: &Keyring,
+    tenant: &str,
     actor: &str,
     name: String,
     change: Change,
@@ -329,50 +352,56 @@ pub async fn create(
         Settings::Salesforce(_) => Kind::Salesforce,
     };
     let mut tx = pool.begin().await?;
-    name_free(&mut tx, &name, "").await?;
+    name_free(&mut tx, tenant, &name, "").await?;
     let id = random::id();
     let now = clock::now_ms();
     sqlx::query(
-        "INSERT INTO integration_accounts (id, kind, name, is_default, settings, created_at, updated_at) VALUES ($1, $2, $3, 0, $4, $5, $5)",
+        "INSERT INTO integration_accounts (id, tenant_id, kind, name, is_default, settings, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $6)",
     )
     .bind(&id)
+    .bind(tenant)
     .bind(kind.as_str())
     .bind(&name)
     .bind(settings.to_json().to_string())
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let others: i64 = sqlx::query("SELECT COUNT(*) AS n FROM integration_accounts WHERE kind = $1 AND is_default = 1")
-        .bind(kind.as_str())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("n")?;
+    let others: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM integration_accounts WHERE tenant_id = $1 AND kind = $2 AND is_default = 1",
+    )
+    .bind(tenant)
+    .bind(kind.as_str())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
     if change.default.unwrap_or(false) || others == 0 {
-        make_default(&mut tx, kind, &id).await?;
+        make_default(&mut tx, tenant, kind, &id).await?;
     }
     for (secret, value) in &change.secrets {
         put_secret(&mut tx, keys, &id, secret, value, None).await?;
     }
-    audit::record(&mut tx, actor, "account.create", &name, &format!("{} account; {}", kind.as_str(), change.summary()))
-        .await?;
-    let account = get_in(&mut tx, &id).await?;
+    let detail = format!("{} account; {}", kind.as_str(), change.summary());
+    audit::record(&mut tx, tenant, actor, "account.create", &name, &detail).await?;
+    let account = get_in(&mut tx, tenant, &id).await?;
     tx.commit().await?;
     Ok(account)
 }
 
-/// Applies `change` to the account with `id`.
+/// Applies `change` to `tenant`'s account with `id`.
 pub async fn update(
     pool: &AnyPool,
     keys: &Keyring,
+    tenant: &str,
     actor: &str,
     id: &str,
     change: Change,
 ) -> Result<Account, StoreError> {
     let mut tx = pool.begin().await?;
-    let current = get_in(&mut tx, id).await?;
+    let current = get_in(&mut tx, tenant, id).await?;
     let now = clock::now_ms();
     if let Some(name) = &change.name {
-        name_free(&mut tx, name, id).await?;
+        name_free(&mut tx, tenant, name, id).await?;
         sqlx::query("UPDATE integration_accounts SET name = $1 WHERE id = $2")
             .bind(name)
             .bind(id)
@@ -397,7 +426,7 @@ pub async fn update(
         }
     }
     match change.default {
-        Some(true) => make_default(&mut tx, current.kind, id).await?,
+        Some(true) => make_default(&mut tx, tenant, current.kind, id).await?,
         Some(false) => {
             sqlx::query("UPDATE integration_accounts SET is_default = 0 WHERE id = $1")
                 .bind(id)
@@ -415,8 +444,8 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
     let target = change.name.as_deref().unwrap_or(&current.name);
-    audit::record(&mut tx, actor, "account.update", target, &change.summary()).await?;
-    let account = get_in(&mut tx, id).await?;
+    audit::record(&mut tx, tenant, actor, "account.update", target, &change.summary()).await?;
+    let account = get_in(&mut tx, tenant, id).await?;
     tx.commit().await?;
     Ok(account)
 }
@@ -429,17 +458,17 @@ fn settings_identity(settings: &Settings) -> (&str, &str) {
     }
 }
 
-/// Deletes the account with `id` and its secrets.
-pub async fn delete(pool: &AnyPool, actor: &str, id: &str) -> Result<(), StoreError> {
+/// Deletes `tenant`'s account with `id` and its secrets.
+pub async fn delete(pool: &AnyPool, tenant: &str, actor: &str, id: &str) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
-    let current = get_in(&mut tx, id).await?;
+    let current = get_in(&mut tx, tenant, id).await?;
     // Explicitly, not by the foreign keys' cascade alone: a SQLite connection may run without them.
     for table in ["account_secrets", "crm_access_tokens", "authorization_requests"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE account_id = $1")).bind(id).execute(&mut *tx).await?;
     }
     sqlx::query("DELETE FROM integration_accounts WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    audit::record(&mut tx, actor, "account.delete", &current.name, &format!("{} account", current.kind.as_str()))
-        .await?;
+    let detail = format!("{} account", current.kind.as_str());
+    audit::record(&mut tx, tenant, actor, "account.delete", &current.name, &detail).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -461,7 +490,7 @@ pub async fn store_refresh_token(
         .bind(&account.id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, actor, "account.refresh-token", &account.name, how).await?;
+    audit::record(&mut tx, &account.tenant_id, actor, "account.refresh-token", &account.name, how).await?;
     tx.commit().await?;
     Ok(())
 }

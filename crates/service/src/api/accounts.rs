@@ -16,14 +16,16 @@ use crate::accounts::servicenow::{self, Check, TokenFailure};
 use crate::accounts::store::{self, Account, Change};
 use crate::accounts::{CLIENT_SECRET, FieldError, Kind, REFRESH_TOKEN, Settings, fields};
 use crate::clock;
+use crate::people::Person;
 use crate::rate_limit;
 use crate::salesforce_actions;
 use crate::secret::Secret;
 
 /// `GET /api/accounts`.
 #[utoipa::path(get, path = "/api/accounts", tag = "accounts", summary = "The integration accounts", responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
-pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>, ApiError> {
-    let accounts: Vec<Value> = store::list(&state.db.pool).await?.iter().map(Account::to_json).collect();
+pub async fn list(State(state): State<AppState>, Admin(admin): Admin) -> Result<Json<Value>, ApiError> {
+    let accounts: Vec<Value> =
+        store::list(&state.db.pool, &admin.tenant_id).await?.iter().map(Account::to_json).collect();
     Ok(Json(serde_json::json!({ "accounts": accounts })))
 }
 
@@ -31,10 +33,10 @@ pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Value>
 #[utoipa::path(get, path = "/api/accounts/{id}", tag = "accounts", summary = "One account", params(("id" = String, Path, description = "The id")), responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn read(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(store::get(&state.db.pool, &id).await?.to_json()))
+    Ok(Json(store::get(&state.db.pool, &admin.tenant_id, &id).await?.to_json()))
 }
 
 /// A new account, or the parts of a change that are present.
@@ -88,9 +90,9 @@ pub async fn create(
         settings: Some(settings),
         secrets: checked_secrets(kind, &request.secrets)?,
     };
-    let account = store::create(&state.db.pool, &state.keys, &admin.username, name, change).await?;
+    let account = store::create(&state.db.pool, &state.keys, &admin.tenant_id, &admin.username, name, change).await?;
     tracing::info!(account = %account.name, kind = kind.as_str(), by = %admin.username, "integration account created");
-    state.account_ready(kind).await?;
+    state.account_ready(&admin.tenant_id, kind).await?;
     Ok((StatusCode::CREATED, Json(account.to_json())))
 }
 
@@ -103,7 +105,7 @@ pub async fn update(
     Path(id): Path<String>,
     Json(request): Json<AccountRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let current = store::get(&state.db.pool, &id).await?;
+    let current = store::get(&state.db.pool, &admin.tenant_id, &id).await?;
     if request.kind.as_deref().is_some_and(|k| k != current.kind.as_str()) {
         return Err(FieldError::new("kind", "cannot change: create an account of the other kind instead").into());
     }
@@ -120,8 +122,8 @@ pub async fn update(
     };
     let change =
         Change { name, default: request.default, settings, secrets: checked_secrets(current.kind, &request.secrets)? };
-    let account = store::update(&state.db.pool, &state.keys, &admin.username, &id, change).await?;
-    state.account_ready(account.kind).await?;
+    let account = store::update(&state.db.pool, &state.keys, &admin.tenant_id, &admin.username, &id, change).await?;
+    state.account_ready(&admin.tenant_id, account.kind).await?;
     Ok(Json(account.to_json()))
 }
 
@@ -132,13 +134,13 @@ pub async fn delete(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    store::delete(&state.db.pool, &admin.username, &id).await?;
+    store::delete(&state.db.pool, &admin.tenant_id, &admin.username, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The ServiceNow account with `id`, and its client secret.
-async fn servicenow_account(state: &AppState, id: &str) -> Result<(Account, Secret), ApiError> {
-    let account = store::get(&state.db.pool, id).await?;
+async fn servicenow_account(state: &AppState, tenant: &str, id: &str) -> Result<(Account, Secret), ApiError> {
+    let account = store::get(&state.db.pool, tenant, id).await?;
     if account.kind != Kind::Servicenow {
         return Err(ApiError::Conflict(format!(
             "{} is a {} account: this action is for ServiceNow accounts",
@@ -178,7 +180,7 @@ pub async fn request_refresh_token(
     if grant.password.is_empty() {
         return Err(FieldError::new("password", "is required").into());
     }
-    let (account, secret) = servicenow_account(&state, &id).await?;
+    let (account, secret) = servicenow_account(&state, &admin.tenant_id, &id).await?;
     let Some(settings) = account.servicenow() else { return Err(ApiError::Internal("account kind")) };
     let tokens = servicenow::password_grant(&state.http, settings, &secret, &grant.username, &grant.password)
         .await
@@ -201,8 +203,8 @@ pub async fn request_refresh_token(
     )
     .await?;
     tracing::info!(account = %account.name, by = %admin.username, "refresh token received");
-    state.account_ready(account.kind).await?;
-    let account = store::get(&state.db.pool, &id).await?;
+    state.account_ready(&admin.tenant_id, account.kind).await?;
+    let account = store::get(&state.db.pool, &admin.tenant_id, &id).await?;
     Ok(Json(serde_json::json!({
         "message": format!("Refresh token received; it is valid until {}", clock::rfc3339(expires_at)),
         "account": account.to_json(),
@@ -216,7 +218,7 @@ pub async fn test_connection(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let account = store::get(&state.db.pool, &id).await?;
+    let account = store::get(&state.db.pool, &admin.tenant_id, &id).await?;
     let mut checks = match account.salesforce() {
         Some(settings) => {
             state
@@ -233,9 +235,9 @@ pub async fn test_connection(
             )
             .await?
         }
-        None => servicenow_checks(&state, &admin.username, &id).await?,
+        None => servicenow_checks(&state, &admin, &id).await?,
     };
-    let account = store::get(&state.db.pool, &id).await?;
+    let account = store::get(&state.db.pool, &admin.tenant_id, &id).await?;
     if let Some((_, token)) = account.secrets.iter().find(|(name, _)| *name == REFRESH_TOKEN)
         && let (Some(expires_at), Some(true)) = (&token.expires_at, token.expires_soon)
     {
@@ -249,13 +251,13 @@ pub async fn test_connection(
         format!("{failed} of {} checks failed", checks.len())
     };
     let mut conn = state.db.pool.acquire().await?;
-    crate::audit::record(&mut conn, &admin.username, "account.test", &account.name, &summary).await?;
+    crate::audit::record(&mut conn, &admin.tenant_id, &admin.username, "account.test", &account.name, &summary).await?;
     Ok(Json(serde_json::json!({ "ok": failed == 0, "summary": summary, "checks": checks })))
 }
 
 /// Test connection's checks for a ServiceNow account: token refresh, then each table.
-async fn servicenow_checks(state: &AppState, actor: &str, id: &str) -> Result<Vec<Check>, ApiError> {
-    let (account, secret) = servicenow_account(state, id).await?;
+async fn servicenow_checks(state: &AppState, admin: &Person, id: &str) -> Result<Vec<Check>, ApiError> {
+    let (account, secret) = servicenow_account(state, &admin.tenant_id, id).await?;
     let Some(settings) = account.servicenow() else { return Err(ApiError::Internal("account kind")) };
     let mut checks = Vec::new();
     let refresh_token = store::read_secret(&state.db.pool, &state.keys, id, REFRESH_TOKEN).await?;
@@ -268,7 +270,8 @@ async fn servicenow_checks(state: &AppState, actor: &str, id: &str) -> Result<Ve
             if let Some(old) = &refresh_token {
                 let lifetime = settings.refresh_token_lifetime_days;
                 let returned = tokens.refresh.as_ref();
-                store::keep_rotated(&state.db.pool, &state.keys, actor, &account, lifetime, old, returned).await?;
+                store::keep_rotated(&state.db.pool, &state.keys, &admin.username, &account, lifetime, old, returned)
+                    .await?;
             }
             let message = "the refresh token gave an access token".into();
             checks.push(Check { capability: "Token refresh".into(), ok: true, message });
@@ -294,7 +297,7 @@ pub async fn check_limits(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let account = store::get(&state.db.pool, &id).await?;
+    let account = store::get(&state.db.pool, &admin.tenant_id, &id).await?;
     let Some(settings) = account.salesforce() else {
         return Err(ApiError::Conflict(format!(
             "{} is a ServiceNow account: Check limits is for Salesforce accounts",
@@ -334,7 +337,7 @@ pub async fn authorize(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let account = store::get(&state.db.pool, &id).await?;
+    let account = store::get(&state.db.pool, &admin.tenant_id, &id).await?;
     state
         .limits
         .attempt(&format!("crm account {id}"), rate_limit::CRM_ACTIONS_PER_ACCOUNT)

@@ -58,7 +58,7 @@ pub async fn hand_over(
             agent.person.username
         )));
     }
-    let status = outbox::hand_over(&state.db.pool, kind, &log).await?;
+    let status = outbox::hand_over(&state.db.pool, &agent.person.tenant_id, kind, &log).await?;
     state.outbox_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(status)))
 }
@@ -79,7 +79,7 @@ pub async fn status(
 ) -> Result<Json<LogStatus>, ApiError> {
     let kind = kind_of(&query.kind)?;
     let sip_user = agent.person.sip_user.unwrap_or_default();
-    outbox::status(&state.db.pool, kind, &sip_user, &call_id)
+    outbox::status(&state.db.pool, &agent.person.tenant_id, kind, &sip_user, &call_id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound("no log of that call was handed over".into()))
@@ -96,7 +96,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/call-logs", tag = "call logs", summary = "The newest 200 logs, or those in one state", params(("state" = Option<String>, Query, description = "queued, delivered or refused")), responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if let Some(wanted) = query.state.as_deref()
@@ -104,7 +104,7 @@ pub async fn list(
     {
         return Err(FieldError::new("state", "must be queued, delivered or refused").into());
     }
-    let logs = outbox::latest(&state.db.pool, query.state.as_deref(), 200).await?;
+    let logs = outbox::latest(&state.db.pool, &admin.tenant_id, query.state.as_deref(), 200).await?;
     Ok(Json(serde_json::json!({ "logs": logs })))
 }
 
@@ -115,11 +115,11 @@ pub async fn retry(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if !outbox::retry(&state.db.pool, &id).await? {
+    if !outbox::retry(&state.db.pool, &admin.tenant_id, &id).await? {
         return Err(ApiError::NotFound("there is no refused log with that id".into()));
     }
     let mut conn = state.db.pool.acquire().await?;
-    crate::audit::record(&mut conn, &admin.username, "call-log.retry", &id, "queued again").await?;
+    crate::audit::record(&mut conn, &admin.tenant_id, &admin.username, "call-log.retry", &id, "queued again").await?;
     state.outbox_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

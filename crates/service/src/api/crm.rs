@@ -42,9 +42,12 @@ pub async fn token(
     let key = format!("crm token {}", agent.person.id);
     state.limits.attempt(&key, rate_limit::TOKENS_PER_AGENT).map_err(ApiError::TooMany)?;
     if let Some(refused) = &request.refused {
-        crm_token::forget_refused(&state.db.pool, &state.keys, kind, refused).await.map_err(hand_out_error)?;
+        crm_token::forget_refused(&state.db.pool, &state.keys, &agent.person.tenant_id, kind, refused)
+            .await
+            .map_err(hand_out_error)?;
     }
-    let token = crm_token::hand_out(&state.db.pool, &state.keys, &state.http, &state.refreshes, kind)
+    let tenant = &agent.person.tenant_id;
+    let token = crm_token::hand_out(&state.db.pool, &state.keys, &state.http, &state.refreshes, tenant, kind)
         .await
         .map_err(hand_out_error)?;
     tracing::info!(agent = %agent.person.username, kind = kind.as_str(), "CRM token handed out");

@@ -13,13 +13,15 @@ use crate::accounts::store::StoreError;
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct ErrorBody {
-    /// A code: `invalid`, `unauthenticated`, `bad_credentials`, `forbidden`, `csrf`, `not_found`,
-    /// `conflict`, `rate_limited`, `upstream`, `internal`.
+    /// A code: `invalid`, `invalid_config`, `unauthenticated`, `bad_credentials`, `forbidden`,
+    /// `csrf`, `not_found`, `conflict`, `rate_limited`, `upstream`, `internal`.
     error: String,
     /// What is wrong, in words to act on.
     message: String,
     /// The field at fault (`settings.instanceUrl`), when one is.
     field: Option<String>,
+    /// `invalid_config`: every problem of the widget configuration, each with its key's path.
+    problems: Option<Vec<String>>,
 }
 
 /// What went wrong with a request.
@@ -52,6 +54,9 @@ pub enum ApiError {
     /// The CRM refused or failed.
     #[error("{0}")]
     Upstream(String),
+    /// A widget configuration the widget's own reader refuses: each problem with its key's path.
+    #[error("the widget configuration has {} problem(s): {}", .0.len(), .0.join("; "))]
+    WidgetConfig(Vec<String>),
     /// Something the caller cannot fix; details are in the service's log.
     #[error("the service failed ({0}); the details are in its log")]
     Internal(&'static str),
@@ -69,6 +74,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream"),
+            ApiError::WidgetConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_config"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -102,6 +108,10 @@ impl IntoResponse for ApiError {
         let mut body = serde_json::json!({ "error": code, "message": self.to_string() });
         if let ApiError::Field(field) = &self {
             body["field"] = field.field.clone().into();
+        }
+        if let ApiError::WidgetConfig(problems) = &self {
+            body["field"] = "config".into();
+            body["problems"] = problems.clone().into();
         }
         let mut response = (status, Json(body)).into_response();
         if let ApiError::TooMany(wait) = self

@@ -9,6 +9,7 @@ pub mod crm;
 pub mod error;
 pub mod oauth_callback;
 pub mod people;
+pub mod tenant;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,9 +55,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// An account of `kind` was added or mended: the logs waiting for one go now.
-    pub async fn account_ready(&self, kind: crate::accounts::Kind) -> Result<(), sqlx::Error> {
-        crate::outbox::due_now(&self.db.pool, kind).await?;
+    /// An account of `tenant` and `kind` was added or mended: the logs waiting for one go now.
+    pub async fn account_ready(&self, tenant: &str, kind: crate::accounts::Kind) -> Result<(), sqlx::Error> {
+        crate::outbox::due_now(&self.db.pool, tenant, kind).await?;
         self.outbox_wake.notify_one();
         Ok(())
     }
@@ -128,6 +129,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(call_logs::hand_over, call_logs::list))
         .routes(routes!(call_logs::status))
         .routes(routes!(call_logs::retry))
+        .routes(routes!(tenant::read))
+        .routes(routes!(tenant::widget_config, tenant::save_widget_config))
+        .routes(routes!(tenant::served_config))
         .split_for_parts();
     let document = Arc::new(document);
     routes
@@ -157,11 +161,11 @@ struct AuditQuery {
 #[utoipa::path(get, path = "/api/audit", tag = "service", summary = "The newest audit lines (100, at most 1000)", params(AuditQuery), responses((status = 200, description = "{lines: [{at, actor, action, target, detail}]}", body = Object), (status = "4XX", description = "Refused: the body says why", body = error::ErrorBody)), security(("adminSession" = [])))]
 async fn audit(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    Ok(Json(serde_json::json!({ "lines": crate::audit::latest(&state.db.pool, limit).await? })))
+    Ok(Json(serde_json::json!({ "lines": crate::audit::latest(&state.db.pool, &admin.tenant_id, limit).await? })))
 }
 
 async fn log_request(request: Request, next: Next) -> Response {

@@ -48,7 +48,7 @@ pub async fn callback(State(state): State<AppState>, Query(query): Query<HashMap
     match authorization::finish(&state.db.pool, &state.keys, &state.http, get("state"), outcome, &redirect_uri).await {
         Ok(account) => {
             tracing::info!(account = %account.name, "signed in at the CRM");
-            if let Err(error) = state.account_ready(account.kind).await {
+            if let Err(error) = state.account_ready(&account.tenant_id, account.kind).await {
                 tracing::error!(%error, "the waiting call logs could not be made due");
             }
             page(StatusCode::OK, true, "Connected", &format!("The refresh token of {} is stored.", account.name))

@@ -53,7 +53,7 @@ pub async fn first_admin(
     }
     let display_name = request.display_name.unwrap_or_else(|| request.username.clone());
     let hash = password::hash(request.password).await;
-    let id = setup::create_first_admin(
+    let (id, tenant) = setup::create_first_admin(
         &state.db.pool,
         request.setup_token.expose(),
         &request.username,
@@ -67,7 +67,7 @@ pub async fn first_admin(
         SetupError::Database(db) => db.into(),
     })?;
     tracing::info!(username = %request.username, "first administrator created");
-    let person = people::by_id(&state.db.pool, &id).await?.ok_or(ApiError::Internal("setup"))?;
+    let person = people::by_id(&state.db.pool, &tenant, &id).await?.ok_or(ApiError::Internal("setup"))?;
     Ok((StatusCode::CREATED, Json(person)))
 }
 
@@ -80,8 +80,8 @@ fn check_name(field: &str, value: &str) -> Result<(), FieldError> {
 
 /// `GET /api/people`.
 #[utoipa::path(get, path = "/api/people", tag = "people", summary = "Everyone", responses((status = 200, description = "Done", body = [Person]), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
-pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<Person>>, ApiError> {
-    Ok(Json(people::all(&state.db.pool).await?))
+pub async fn list(State(state): State<AppState>, Admin(admin): Admin) -> Result<Json<Vec<Person>>, ApiError> {
+    Ok(Json(people::all(&state.db.pool, &admin.tenant_id).await?))
 }
 
 /// A new person, or the fields of a change that are present.
@@ -112,10 +112,11 @@ mod nullable {
     }
 }
 
-async fn sip_user_free(state: &AppState, sip_user: &str, except: &str) -> Result<(), ApiError> {
-    let taken = sqlx::query("SELECT username FROM people WHERE sip_user = $1 AND id <> $2")
+async fn sip_user_free(state: &AppState, tenant: &str, sip_user: &str, except: &str) -> Result<(), ApiError> {
+    let taken = sqlx::query("SELECT username FROM people WHERE tenant_id = $3 AND sip_user = $1 AND id <> $2")
         .bind(sip_user)
         .bind(except)
+        .bind(tenant)
         .fetch_optional(&state.db.pool)
         .await?;
     match taken {
@@ -140,7 +141,7 @@ pub async fn create(
     let sip_user = request.sip_user.flatten();
     if let Some(sip_user) = &sip_user {
         check_name("sipUser", sip_user)?;
-        sip_user_free(&state, sip_user, "").await?;
+        sip_user_free(&state, &admin.tenant_id, sip_user, "").await?;
     }
     if role == Role::Agent && sip_user.is_none() {
         return Err(FieldError::new("sipUser", "is required for an agent: the SIP user the phone registers as").into());
@@ -161,9 +162,11 @@ pub async fn create(
     let now = clock::now_ms();
     let mut tx = state.db.pool.begin().await?;
     sqlx::query(
-        "INSERT INTO people (id, username, display_name, role, password_hash, sip_user, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        "INSERT INTO people (id, tenant_id, username, display_name, role, password_hash, sip_user, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
     )
     .bind(&id)
+    .bind(&admin.tenant_id)
     .bind(&username)
     .bind(request.display_name.unwrap_or_else(|| username.clone()))
     .bind(role.as_str())
@@ -172,9 +175,9 @@ pub async fn create(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    audit::record(&mut tx, &admin.username, "person.create", &username, role.as_str()).await?;
+    audit::record(&mut tx, &admin.tenant_id, &admin.username, "person.create", &username, role.as_str()).await?;
     tx.commit().await?;
-    let person = people::by_id(&state.db.pool, &id).await?.ok_or(ApiError::Internal("people"))?;
+    let person = people::by_id(&state.db.pool, &admin.tenant_id, &id).await?.ok_or(ApiError::Internal("people"))?;
     Ok((StatusCode::CREATED, Json(person)))
 }
 
@@ -187,14 +190,17 @@ pub async fn update(
     Path(id): Path<String>,
     Json(request): Json<PersonRequest>,
 ) -> Result<Json<Person>, ApiError> {
-    let current = people::by_id(&state.db.pool, &id)
+    let current = people::by_id(&state.db.pool, &admin.tenant_id, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound("there is no such person".into()))?;
     if request.username.as_deref().is_some_and(|u| u != current.username) {
         return Err(FieldError::new("username", "cannot change: create a new person instead").into());
     }
     let role = request.role.unwrap_or(current.role);
-    if current.role == Role::Admin && role != Role::Admin && people::admin_count(&state.db.pool).await? <= 1 {
+    if current.role == Role::Admin
+        && role != Role::Admin
+        && people::admin_count(&state.db.pool, &admin.tenant_id).await? <= 1
+    {
         return Err(ApiError::Conflict("this is the last administrator: make another one first".into()));
     }
     let sip_user = match request.sip_user {
@@ -203,7 +209,7 @@ pub async fn update(
     };
     if let Some(sip_user) = &sip_user {
         check_name("sipUser", sip_user)?;
-        sip_user_free(&state, sip_user, &id).await?;
+        sip_user_free(&state, &admin.tenant_id, sip_user, &id).await?;
     }
     if role == Role::Agent && sip_user.is_none() {
         return Err(FieldError::new("sipUser", "is required for an agent").into());
@@ -242,9 +248,10 @@ pub async fn update(
     if changed.contains(&"password") || changed.contains(&"role") {
         sessions::end_all(&mut tx, &id).await?;
     }
-    audit::record(&mut tx, &admin.username, "person.update", &current.username, &changed.join(", ")).await?;
+    audit::record(&mut tx, &admin.tenant_id, &admin.username, "person.update", &current.username, &changed.join(", "))
+        .await?;
     tx.commit().await?;
-    Ok(Json(people::by_id(&state.db.pool, &id).await?.ok_or(ApiError::Internal("people"))?))
+    Ok(Json(people::by_id(&state.db.pool, &admin.tenant_id, &id).await?.ok_or(ApiError::Internal("people"))?))
 }
 
 /// `DELETE /api/people/{id}`: never oneself, never the last administrator.
@@ -254,19 +261,20 @@ pub async fn delete(
     Admin(admin): Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let current = people::by_id(&state.db.pool, &id)
+    let current = people::by_id(&state.db.pool, &admin.tenant_id, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound("there is no such person".into()))?;
     if current.id == admin.id {
         return Err(ApiError::Conflict("you cannot delete yourself: ask another administrator".into()));
     }
-    if current.role == Role::Admin && people::admin_count(&state.db.pool).await? <= 1 {
+    if current.role == Role::Admin && people::admin_count(&state.db.pool, &admin.tenant_id).await? <= 1 {
         return Err(ApiError::Conflict("this is the last administrator".into()));
     }
     let mut tx = state.db.pool.begin().await?;
     sessions::end_all(&mut tx, &id).await?;
     sqlx::query("DELETE FROM people WHERE id = $1").bind(&id).execute(&mut *tx).await?;
-    audit::record(&mut tx, &admin.username, "person.delete", &current.username, current.role.as_str()).await?;
+    let role = current.role.as_str();
+    audit::record(&mut tx, &admin.tenant_id, &admin.username, "person.delete", &current.username, role).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

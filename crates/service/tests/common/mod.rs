@@ -206,6 +206,10 @@ impl Api {
         self.call("PATCH", path, Some(body)).await
     }
 
+    pub async fn put(&mut self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call("PUT", path, Some(body)).await
+    }
+
     pub async fn delete(&mut self, path: &str) -> (StatusCode, Value) {
         self.call("DELETE", path, None).await
     }
