@@ -26,12 +26,19 @@ pub struct Problem {
     pub message: String,
     /// The field at fault (`settings.instanceUrl`), when one is.
     pub field: Option<String>,
+    /// Every problem of a refused widget configuration, each with its key's path.
+    pub problems: Vec<String>,
 }
 
 impl Problem {
     fn network(error: JsValue) -> Problem {
         let detail = error.as_string().or_else(|| js_sys::Error::from(error).message().as_string()).unwrap_or_default();
-        Problem { status: 0, message: format!("the service could not be reached ({detail})"), field: None }
+        Problem {
+            status: 0,
+            message: format!("the service could not be reached ({detail})"),
+            field: None,
+            problems: Vec::new(),
+        }
     }
 }
 
@@ -72,5 +79,10 @@ pub async fn call(method: &str, path: &str, body: Option<&Value>) -> Result<Valu
         .map(str::to_owned)
         .unwrap_or_else(|| format!("the service answered {}", response.status()));
     let field = value.get("field").and_then(Value::as_str).map(str::to_owned);
-    Err(Problem { status: response.status(), message, field })
+    let problems = value
+        .get("problems")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    Err(Problem { status: response.status(), message, field, problems })
 }

@@ -10,6 +10,7 @@ use crate::audit::Audit;
 use crate::call_logs::CallLogs;
 use crate::people::People;
 use crate::sign_in::SignIn;
+use crate::widget_config::WidgetConfig;
 
 /// Which tab is shown.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,7 @@ enum Tab {
     Accounts,
     People,
     CallLogs,
+    WidgetConfig,
     Audit,
 }
 
@@ -26,6 +28,7 @@ impl Tab {
             Tab::Accounts => "Integration accounts",
             Tab::People => "People",
             Tab::CallLogs => "Call logs",
+            Tab::WidgetConfig => "Widget configuration",
             Tab::Audit => "Audit log",
         }
     }
@@ -84,7 +87,7 @@ fn SignedIn(person: Value) -> impl IntoView {
 #[component]
 fn Tabs() -> impl IntoView {
     let tab = RwSignal::new(Tab::Accounts);
-    let tabs = [Tab::Accounts, Tab::People, Tab::CallLogs, Tab::Audit];
+    let tabs = [Tab::Accounts, Tab::People, Tab::CallLogs, Tab::WidgetConfig, Tab::Audit];
     view! {
         <nav role="tablist" aria-label="Administration">
             {tabs
@@ -108,6 +111,7 @@ fn Tabs() -> impl IntoView {
                 Tab::Accounts => view! { <Accounts /> }.into_any(),
                 Tab::People => view! { <People /> }.into_any(),
                 Tab::CallLogs => view! { <CallLogs /> }.into_any(),
+                Tab::WidgetConfig => view! { <WidgetConfig /> }.into_any(),
                 Tab::Audit => view! { <Audit /> }.into_any(),
             }}
         </div>

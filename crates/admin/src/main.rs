@@ -1,6 +1,7 @@
 //! The integration service's admin UI, served by the service at `/admin/`: sign-in (or the first
 //! administrator with the setup token), integration accounts and their actions, people, the call
-//! logs the service posts, and the audit log. Everything it does goes through the service's REST API (`api`).
+//! logs the service posts, the tenant's widget configuration, and the audit log. Everything it
+//! does goes through the service's REST API (`api`).
 
 mod account_form;
 mod accounts;
@@ -10,6 +11,7 @@ mod audit;
 mod call_logs;
 mod people;
 mod sign_in;
+mod widget_config;
 mod wizard;
 
 fn main() {

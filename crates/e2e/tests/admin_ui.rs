@@ -214,13 +214,40 @@ async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
         .then_some(())
     })
     .await;
+
+    // The tenant's widget configuration: what the widget would refuse is listed by key, then a
+    // good one is saved and served as written.
+    click(client, "tab", "Widget configuration").await;
+    wait_for_role(client, "heading", "Widget configuration", PATIENCE).await.expect("the tab");
+    let bad = r#"{"sip": {"domain": "acme.example", "servers": ["http://pbx.acme.example"]}, "hosts": {"allowedOrigins": ["https://acme.service-now.com"]}}"#;
+    type_into(client, "framephone.json", bad).await;
+    click(client, "button", "Save configuration").await;
+    let refused = alert_saying(client, "sip.servers[0]").await;
+    assert!(refused.contains("The widget would refuse this configuration"), "{refused}");
+    let invalid = by_role(client, "textbox", "framephone.json").await.expect("the box");
+    assert_eq!(invalid.attr("aria-invalid").await.ok().flatten().as_deref(), Some("true"));
+    let good = bad.replace("http://", "wss://");
+    type_into(client, "framephone.json", &good).await;
+    click(client, "button", "Save configuration").await;
+    let saved = status_saying(client, "Saved").await;
+    assert!(saved.contains("/t/default/framephone.json"), "{saved}");
+    let served = reqwest::get(format!("{}/t/default/framephone.json", running.url)).await.expect("served");
+    assert_eq!(served.text().await.expect("text"), good, "served as written");
+
     click(client, "tab", "Audit log").await;
     eventually("the audit lines", || async {
         let text = client.find(fantoccini::Locator::Css("main")).await.ok()?.text().await.ok()?;
-        ["account.create", "account.refresh-token", "account.update", "account.delete", "person.create"]
-            .iter()
-            .all(|action| text.contains(action))
-            .then_some(())
+        [
+            "account.create",
+            "account.refresh-token",
+            "account.update",
+            "account.delete",
+            "person.create",
+            "tenant.widget-config",
+        ]
+        .iter()
+        .all(|action| text.contains(action))
+        .then_some(())
     })
     .await;
     assert_eq!(csp_violations(client).await, Vec::<String>::new());
