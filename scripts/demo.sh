@@ -20,9 +20,10 @@ grep -vE '^\s*(#|$)' lab/users.txt | while read -r user password; do echo "  use
 port="${PORT:-8780}"
 target="${CARGO_TARGET_DIR:-target}/debug"
 # The ServiceNow view gets its tokens and posts its call logs through the service: Authorise
-# opens the service's sign-in window (the agents below).
+# opens the service's sign-in window (the agents below). The widget's configuration is the
+# default tenant's on the service once service-demo.sh has saved it there.
 "$target/devserver" --dist dist --port "$port" --sip-server "ws://127.0.0.1:$LAB_WS_PORT" \
-  --service "http://127.0.0.1:$((port + 10))" &
+  --service "http://127.0.0.1:$((port + 10))" --config-url "http://127.0.0.1:$((port + 10))/t/default/framephone.json" &
 pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((port + 1))/" >/dev/null && break; sleep 0.1; done
 service=$(scripts/service-demo.sh "$target/framephone-service" $((port + 10)) "http://127.0.0.1:$((port + 1))" "http://127.0.0.1:$port")

@@ -3,8 +3,10 @@
 # of its own (both in SERVICE_DIR), then, through its API, creates the first administrator with
 # the printed setup token, two agents mapped to the lab's SIP users 1001 and 1002, and a
 # ServiceNow integration account pointing at the ServiceNow emulator, whose refresh token it
-# requests with the emulator's instance administrator. Serves the admin UI from
-# crates/admin/dist (scripts/build-admin.sh). Prints the service's PID on its last line.
+# requests with the emulator's instance administrator, and saves the configuration the widget's
+# origin serves as the default tenant's widget configuration (the dev server follows it from
+# then on: scripts/demo.sh). Serves the admin UI from crates/admin/dist (scripts/build-admin.sh).
+# Prints the service's PID on its last line.
 #
 #   scripts/service-demo.sh SERVICE_BINARY SERVICE_PORT SERVICENOW_ORIGIN WIDGET_ORIGIN
 set -euo pipefail
@@ -43,11 +45,14 @@ for user in 1001 1002; do
 done
 account=$(api POST /api/accounts "{\"kind\":\"servicenow\",\"name\":\"ServiceNow emulator\",\"settings\":{\"instanceUrl\":\"$servicenow\",\"clientId\":\"framephone-service\"},\"secrets\":{\"clientSecret\":\"service-client-secret\"}}" | jq -r .id)
 api POST "/api/accounts/$account/refresh-token" '{"username":"admin","password":"instance-admin-password"}' >/dev/null
+api PUT /api/tenant/widget-config "$(curl -sSf "$widget/framephone.json" | jq -Rs '{config: .}')" >/dev/null
 rm -f "$dir/csrf" "$jar"
 cat <<TEXT
 Integration service: $url/admin/ (SQLite and master key in $dir, log in $dir/service.log)
   administrator  username admin  password $admin_password
   agents         username agent1001 / agent1002  password agent-1001-password / agent-1002-password
   ServiceNow account "ServiceNow emulator" with a refresh token
+  the widget's framephone.json: the admin UI's Widget configuration tab ($url/t/default/framephone.json);
+  the demo's widget takes a saved change at its next page load
 TEXT
 echo "$pid"

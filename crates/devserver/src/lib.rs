@@ -10,6 +10,7 @@
 //! Every origin is `http://` unless [`Options::tls`] names a certificate: then all three are
 //! `https://`, as in a deployment.
 
+mod config_source;
 mod emulators;
 pub mod headers;
 mod tls;
@@ -58,6 +59,9 @@ pub struct Options {
     /// The integration service the default configuration names (`service.url`): ServiceNow's
     /// tokens and call logs then go through it.
     pub service: Option<String>,
+    /// Where the widget's configuration comes from once it is there (a tenant's
+    /// `http://…/t/<slug>/framephone.json` on the service), instead of the default one.
+    pub config_url: Option<String>,
 }
 
 /// Where the SIP lab listens for WebSocket clients unless told otherwise (`scripts/lab.sh`).
@@ -75,6 +79,7 @@ impl Options {
             ice_transport_policy: IceTransportPolicy::All,
             tls: None,
             service: None,
+            config_url: None,
         }
     }
 }
@@ -181,7 +186,8 @@ pub async fn start(options: Options) -> io::Result<Running> {
         Some(acceptor) => tls::serve(listener, router, acceptor.clone()),
         None => serve(listener, router),
     };
-    let tasks = vec![
+    let config_url = options.config_url.as_deref().map(config_url).transpose()?;
+    let mut tasks = vec![
         serve(widget_listener, widget::router(options.dist, config.clone(), security_headers.clone())),
         serve(
             servicenow_listener,
@@ -189,7 +195,22 @@ pub async fn start(options: Options) -> io::Result<Running> {
         ),
         serve(salesforce_listener, emulators::salesforce::router(pages, salesforce.clone(), salesforce_org.clone())),
     ];
+    if let Some(url) = config_url {
+        tasks.push(config_source::follow(url, config.clone()));
+    }
     Ok(Running { widget, servicenow, salesforce, config, security_headers, servicenow_instance, salesforce_org, tasks })
+}
+
+/// `--config-url`: a plain http URL (the service on loopback; a deployment fetches over https
+/// itself).
+fn config_url(text: &str) -> io::Result<hyper::Uri> {
+    let invalid =
+        |why: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("the configuration URL {text:?} {why}"));
+    let uri: hyper::Uri = text.parse().map_err(|_| invalid("is not a URL"))?;
+    if uri.scheme_str() != Some("http") || uri.host().is_none() {
+        return Err(invalid("must be an http:// URL (the integration service on this machine)"));
+    }
+    Ok(uri)
 }
 
 async fn bind(address: IpAddr, port: u16) -> io::Result<TcpListener> {

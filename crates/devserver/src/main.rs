@@ -1,12 +1,15 @@
 //! `devserver`: runs the demo. Serves the built widget and the host emulators, prints the URL of
 //! each view, and runs until Ctrl-C.
 //!
-//! Usage: `devserver [--dist DIR] [--port PORT] [--sip-server URL] [--service URL] [--tls-cert PEM --tls-key PEM]`:
+//! Usage: `devserver [--dist DIR] [--port PORT] [--sip-server URL] [--service URL] [--config-url URL]
+//! [--tls-cert PEM --tls-key PEM]`:
 //! the widget is served on PORT, ServiceNow on PORT+1 and Salesforce on PORT+2 (default 8780),
 //! over https with that certificate and key when given (the lab's: `$LAB_DIR/tls/server.pem`
 //! and `server.key`); the widget's configuration points it at the SIP lab's WebSocket URL
 //! (default `ws://127.0.0.1:8088`; an https page needs the lab's `wss://` port) and, with
-//! `--service`, at the integration service for ServiceNow's tokens and call logs.
+//! `--service`, at the integration service for ServiceNow's tokens and call logs. With
+//! `--config-url` (a tenant's `http://…/t/<slug>/framephone.json` on the service) the widget's
+//! configuration is that one as soon as the service has it, followed as an administrator edits it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +17,7 @@ use std::process::ExitCode;
 use devserver::{Options, TlsFiles, start};
 
 const USAGE: &str = "usage: devserver [--dist DIR] [--port PORT] [--sip-server ws://HOST:PORT] \
-     [--service http://HOST:PORT] [--tls-cert PEM --tls-key PEM]";
+     [--service http://HOST:PORT] [--config-url http://HOST:PORT/t/SLUG/framephone.json] [--tls-cert PEM --tls-key PEM]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -23,6 +26,7 @@ async fn main() -> ExitCode {
     let mut sip_server = devserver::DEFAULT_SIP_SERVER.to_owned();
     let (mut certificate, mut key) = (None, None);
     let mut service = None;
+    let mut config_url = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next();
@@ -32,6 +36,7 @@ async fn main() -> ExitCode {
             ("--tls-key", Some(v)) => key = Some(PathBuf::from(v)),
             ("--sip-server", Some(v)) if v.starts_with("ws://") || v.starts_with("wss://") => sip_server = v,
             ("--service", Some(v)) if v.starts_with("http://") || v.starts_with("https://") => service = Some(v),
+            ("--config-url", Some(v)) => config_url = Some(v),
             ("--port", Some(v)) => match v.parse::<u16>() {
                 Ok(p) if p > 0 && p < u16::MAX - 2 => port = p,
                 _ => {
@@ -54,6 +59,7 @@ async fn main() -> ExitCode {
     options.ports = [port, port + 1, port + 2];
     options.sip_server = sip_server;
     options.service = service;
+    options.config_url = config_url;
     let running = match start(options).await {
         Ok(running) => running,
         Err(error) => {
