@@ -13,6 +13,7 @@ pub mod crm_token;
 pub mod database;
 pub mod master_key;
 pub mod outbox;
+pub mod page_headers;
 pub mod password;
 pub mod people;
 pub mod random;
