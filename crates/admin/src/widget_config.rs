@@ -46,9 +46,9 @@ pub fn WidgetConfig() -> impl IntoView {
         <section aria-labelledby="fp-widget-config-title">
             <h2 id="fp-widget-config-title">"Widget configuration"</h2>
             <p class="fp-muted">
-                {move || format!("The phone of {} reads this framephone.json from ", tenant.get())}
+                {move || format!("The framephone.json of {}'s phone, served at ", tenant.get())}
                 <a href=move || url.get()>{move || url.get()}</a>
-                ". Serve it as the widget's framephone.json (or fetch it into the widget's build, which writes the deployment headers from it)."
+                ". The phone reads framephone.json from its own web server: serve this file there (and write the deployment headers from it again when it changes)."
             </p>
             <label for="fp-widget-config">"framephone.json"</label>
             <textarea id="fp-widget-config" class="fp-code" rows="22" spellcheck="false" autocomplete="off"

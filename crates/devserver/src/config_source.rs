@@ -27,11 +27,19 @@ enum Found {
     Problem(String),
 }
 
-async fn fetch(client: &Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>, url: &Uri) -> Found {
-    let response = match tokio::time::timeout(EVERY, client.get(url.clone())).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(error)) => return Found::Problem(format!("cannot reach {url}: {error}")),
-        Err(_) => return Found::Problem(format!("{url} did not answer in time")),
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>;
+
+/// One look, answer and body within [`EVERY`].
+async fn fetch(client: &HttpClient, url: &Uri) -> Found {
+    tokio::time::timeout(EVERY, read(client, url))
+        .await
+        .unwrap_or_else(|_| Found::Problem(format!("{url} did not answer in time")))
+}
+
+async fn read(client: &HttpClient, url: &Uri) -> Found {
+    let response = match client.get(url.clone()).await {
+        Ok(response) => response,
+        Err(error) => return Found::Problem(format!("cannot reach {url}: {error}")),
     };
     let status = response.status();
     let body = match http_body_util::Limited::new(response.into_body(), MAX_BYTES).collect().await {

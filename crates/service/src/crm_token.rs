@@ -76,6 +76,13 @@ impl Refreshes {
         let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
         locks.entry(account_id.to_owned()).or_default().clone()
     }
+
+    /// Waits until no other refresh of the account runs here and holds that until dropped: an
+    /// administrator's action that refreshes must not race the outbox's refresh, since a CRM
+    /// that rotates refresh tokens ends the one the other is about to use.
+    pub async fn hold(&self, account_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        self.lock_for(account_id).lock_owned().await
+    }
 }
 
 async fn cached(pool: &AnyPool, keys: &Keyring, account: &Account) -> Result<Option<HandedToken>, HandOutError> {

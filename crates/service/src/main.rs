@@ -166,9 +166,13 @@ async fn add_tenant(slug: &str, name: &str) -> ExitCode {
     let Some(database) = open_database().await else { return ExitCode::FAILURE };
     let tenant = match service::tenants::add(&database.pool, slug, name).await {
         Ok(tenant) => tenant,
-        Err(error) => {
+        Err(error @ (service::tenants::AddError::Field(_) | service::tenants::AddError::Taken(_))) => {
             eprintln!("framephone-service: {error}");
             return ExitCode::from(2);
+        }
+        Err(error) => {
+            eprintln!("framephone-service: cannot add the tenant: {error}");
+            return ExitCode::FAILURE;
         }
     };
     match service::setup::issue_if_needed(&database.pool, &tenant.id).await {
@@ -195,8 +199,11 @@ async fn list_tenants() -> ExitCode {
         }
     };
     for tenant in tenants {
-        let admins = service::people::admin_count(&database.pool, &tenant.id).await.unwrap_or(0);
-        let state = if admins > 0 { format!("{admins} administrator(s)") } else { "no administrator yet".into() };
+        let state = match service::people::admin_count(&database.pool, &tenant.id).await {
+            Ok(0) => "no administrator yet".to_owned(),
+            Ok(admins) => format!("{admins} administrator(s)"),
+            Err(error) => format!("administrators unknown ({error})"),
+        };
         println!("{}\t{}\t{state}", tenant.slug, tenant.name);
     }
     ExitCode::SUCCESS

@@ -125,8 +125,8 @@ pub fn post_outcome(my_domain: &str, received: &Received) -> PostOutcome {
     }
 }
 
-/// Posts `log` to `org`: an update of `crm_id` when it is known, else a lookup, then an update
-/// or a create.
+/// Posts `log` to `org`: an update of `crm_id` when it is known, else (or when that Task was
+/// deleted in the org) a lookup, then an update or a create.
 pub async fn salesforce_post(
     http: &reqwest::Client,
     org: &Org<'_>,
@@ -138,23 +138,29 @@ pub async fn salesforce_post(
     let unknown = |reason: String| done(PostOutcome::Unknown(format!("{}: {reason}", org.my_domain)), None);
     let authorised =
         |request: reqwest::RequestBuilder| request.bearer_auth(token.expose()).header("accept", "application/json");
-    let mut known = crm_id.filter(|id| is_salesforce_id(id));
-    if known.is_none() {
-        let query = http.get(format!("{}/query", org.data())).query(&[("q", find_query(log))]);
-        let found = match receive(authorised(query)).await {
-            Ok(found) => found,
+    let update = |id: &str| http.patch(format!("{}/sobjects/Task/{id}", org.data())).json(&task_body(log, Some(id)));
+    if let Some(id) = crm_id.filter(|id| is_salesforce_id(id)) {
+        match receive(authorised(update(&id))).await {
             Err(reason) => return unknown(reason),
-        };
-        if !(200..300).contains(&found.status) {
-            return done(post_outcome(org.my_domain, &found), None);
-        }
-        match found_task(&found.body) {
-            Ok(task) => known = task,
-            Err(reason) => return done(PostOutcome::Refused(reason), None),
+            // Deleted in the org: the log is written anew rather than refused for good.
+            Ok(received) if received.status == 404 => {}
+            Ok(received) => return done(post_outcome(org.my_domain, &received), Some(id)),
         }
     }
+    let query = http.get(format!("{}/query", org.data())).query(&[("q", find_query(log))]);
+    let found = match receive(authorised(query)).await {
+        Ok(found) => found,
+        Err(reason) => return unknown(reason),
+    };
+    if !(200..300).contains(&found.status) {
+        return done(post_outcome(org.my_domain, &found), None);
+    }
+    let known = match found_task(&found.body) {
+        Ok(task) => task,
+        Err(reason) => return done(PostOutcome::Refused(reason), None),
+    };
     let request = match &known {
-        Some(id) => http.patch(format!("{}/sobjects/Task/{id}", org.data())).json(&task_body(log, Some(id))),
+        Some(id) => update(id),
         None => http.post(format!("{}/sobjects/Task", org.data())).json(&task_body(log, None)),
     };
     match receive(authorised(request)).await {

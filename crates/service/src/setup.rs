@@ -45,7 +45,9 @@ pub enum SetupError {
     #[error("this tenant already has an administrator: sign in instead")]
     Done,
     /// The token is wrong, used or expired.
-    #[error("the setup token is not valid: use the one printed at the service's latest start (valid 24 hours, once)")]
+    #[error(
+        "the setup token is not valid: use the newest one printed for the tenant (at the service's start or by add-tenant; valid 24 hours, once)"
+    )]
     BadToken,
     /// The database failed.
     #[error(transparent)]

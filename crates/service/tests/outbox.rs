@@ -210,6 +210,15 @@ async fn salesforce_logs_become_tasks_once(backend: Backend) {
     assert_eq!(tasks.len(), 2, "{tasks:?}");
     assert_eq!(tasks[1]["Description"], "Refund agreed");
 
+    // The Task deleted in the org: the next change writes it anew instead of being refused.
+    assert!(org.delete_task(tasks[1]["Id"].as_str().expect("id")));
+    phone.post("/api/call-logs", salesforce_log("sf-1@pc33", "Refund agreed; sent by post")).await;
+    let status = delivered_to(&mut phone, "salesforce", "sf-1@pc33", Duration::from_secs(10)).await;
+    assert_eq!(status["state"], "delivered", "{status} {:?}", org.tasks());
+    let tasks = tasks_of(&org, "sf-1@pc33");
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(tasks[1]["Description"], "Refund agreed; sent by post");
+
     // A Task the call already has (a post whose answer was lost) is found and updated, not doubled.
     let earlier = serde_json::json!({"entityApiName": "Task", "TaskSubtype": "Call", "CallObject": "sf-2@pc33",
         "CallType": "Inbound", "Subject": "Inbound call from Ana Díaz (+14155550131)", "Description": ""});
@@ -220,8 +229,8 @@ async fn salesforce_logs_become_tasks_once(backend: Backend) {
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     assert_eq!(tasks[0]["Description"], "Second call");
 
-    // A CRM token for a Salesforce widget names the org.
-    let (status, token) = phone.post("/api/crm-token", serde_json::json!({"kind": "salesforce"})).await;
-    assert_eq!(status, StatusCode::OK, "{token}");
-    assert_eq!(token["site"], emulators.salesforce.as_str());
+    // The integration user's token is the outbox's, never an agent's.
+    let (status, body) = phone.post("/api/crm-token", serde_json::json!({"kind": "salesforce"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(!body.to_string().contains("00DDn000000Acme!"), "no token in the refusal: {body}");
 }

@@ -52,6 +52,19 @@ async fn a_tenant_sees_and_changes_only_its_own(backend: Backend) {
     let mut acme_phone = agent_phone(&mut acme, &running.url, "1001").await;
     let mut globex = second_tenant(&running, "globex", "globex-root").await;
 
+    // A first administrator whose username another tenant has is refused, and the token stays good.
+    let pool = &running.database.pool;
+    let initech = service::tenants::add(pool, "initech", "Initech").await.expect("added");
+    let token = service::setup::issue_if_needed(pool, &initech.id).await.expect("stored").expect("token");
+    let mut anyone = Api::new(&running.url);
+    let (status, body) =
+        anyone.post("/api/setup", json!({"setupToken": token, "username": "root", "password": ADMIN_PASSWORD})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = anyone
+        .post("/api/setup", json!({"setupToken": token, "username": "initech-root", "password": ADMIN_PASSWORD}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
     // The same SIP user and account name in both tenants; a username only once in the service.
     let (status, body) = globex
         .post(
@@ -101,8 +114,10 @@ async fn a_tenant_sees_and_changes_only_its_own(backend: Backend) {
         .post("/api/agent/session", json!({"username": "agent-g1001", "password": "globex agent password"}))
         .await;
     globex_phone.set_bearer(session["accessToken"].as_str().map(str::to_owned));
-    let (status, body) = globex_phone.post("/api/crm-token", json!({"kind": "salesforce"})).await;
-    assert_eq!(status, StatusCode::CONFLICT, "the other tenant's accounts are not this one's: {body}");
+    let (status, body) = globex_phone.post("/api/crm-token", json!({"kind": "servicenow"})).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "this tenant's own account, not the other's: {body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("the Acme integration account"), "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("no client secret"), "{body}");
     let (status, _) = globex_phone.post("/api/call-logs", call_log("g-1@pbx", "1001", "Globex call")).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let (_, globex_logs) = globex.get("/api/call-logs").await;
@@ -204,6 +219,8 @@ async fn a_database_from_before_tenants_keeps_everything(backend: Backend) {
         "INSERT INTO crm_access_tokens VALUES ('acc1', 'k', 'sealed', 9999999999999)".to_owned(),
         "INSERT INTO call_logs (id, kind, agent, call_id, log, state, attempts, due_at, created_at, updated_at) VALUES ('l1', 'servicenow', '1001', 'old@pbx', '{}', 'refused', 3, 1, 1, 1)".to_owned(),
         "INSERT INTO audit_log VALUES ('a1', 1, 'root', 'account.create', 'Old account', 'servicenow account')".to_owned(),
+        "INSERT INTO sessions VALUES ('h1', 'p2', 'agent', 1, 9999999999999)".to_owned(),
+        "INSERT INTO setup_tokens VALUES ('t1', 9999999999999)".to_owned(),
     ] {
         sqlx::query(&statement).execute(&pool).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
@@ -225,8 +242,22 @@ async fn a_database_from_before_tenants_keeps_everything(backend: Backend) {
     let (_, audit) = api.get("/api/audit").await;
     assert!(audit["lines"].as_array().is_some_and(|l| l.iter().any(|l| l["target"] == "Old account")), "{audit}");
     let pool = &running.database.pool;
-    let kept = sqlx::query("SELECT COUNT(*) AS n FROM crm_access_tokens").fetch_one(pool).await.expect("count");
-    assert_eq!(sqlx::Row::try_get::<i64, _>(&kept, "n").expect("n"), 1, "the cached token survived too");
+    for (table, row) in [
+        ("crm_access_tokens", "account_id = 'acc1'"),
+        ("sessions", "token_hash = 'h1'"),
+        ("setup_tokens", "token_hash = 't1'"),
+    ] {
+        let query = format!("SELECT COUNT(*) AS n FROM {table} WHERE {row}");
+        let kept = sqlx::query(&query).fetch_one(pool).await.expect("count");
+        assert_eq!(sqlx::Row::try_get::<i64, _>(&kept, "n").expect("n"), 1, "{table} survived too");
+    }
+    // Nothing is written without naming its tenant, on SQLite as on PostgreSQL.
+    let untenanted = sqlx::query(
+        "INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES ('a2', 1, 'x', 'y', 'z', '')",
+    )
+    .execute(pool)
+    .await;
+    assert!(untenanted.is_err(), "an audit line without a tenant is refused");
 }
 
 #[test]

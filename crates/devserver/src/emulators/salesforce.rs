@@ -127,6 +127,14 @@ impl SalesforceOrg {
         self.lock().oauth.api_requests
     }
 
+    /// Deletes the Task with `id`, as a user deleting it in the org does; false when there is none.
+    pub fn delete_task(&self, id: &str) -> bool {
+        let mut state = self.lock();
+        let before = state.tasks.len();
+        state.tasks.retain(|task| task["Id"] != id);
+        state.tasks.len() < before
+    }
+
     /// Every Task `saveLog` or the REST API created, oldest first, as stored (`Id`, the fields
     /// sent, `CreatedDate`, `LastModifiedDate`).
     pub fn tasks(&self) -> Vec<Value> {

@@ -131,7 +131,12 @@ pub(crate) async fn query(
     let records: Vec<Value> = org
         .tasks()
         .into_iter()
-        .filter(|task| parsed.conditions.iter().all(|(field, wanted)| task[field.as_str()].as_str() == Some(wanted)))
+        // SOQL's `=` on text ignores case, as the org's does.
+        .filter(|task| {
+            parsed.conditions.iter().all(|(field, wanted)| {
+                task[field.as_str()].as_str().is_some_and(|have| have.to_lowercase() == wanted.to_lowercase())
+            })
+        })
         .take(parsed.limit)
         .map(|task| {
             let id = task["Id"].as_str().unwrap_or_default().to_owned();

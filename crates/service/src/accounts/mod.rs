@@ -178,7 +178,6 @@ impl Settings {
             }
             Settings::Salesforce(s) => {
                 fields::origin_url("settings.myDomainUrl", &s.my_domain_url)?;
-                sandbox_matches(&s.my_domain_url, s.sandbox)?;
                 fields::required("settings.consumerKey", &s.consumer_key, 255)?;
                 let version_ok = s.api_version.split_once('.').is_some_and(|(major, minor)| {
                     !major.is_empty() && major.len() <= 3 && major.bytes().all(|b| b.is_ascii_digit()) && minor == "0"
@@ -192,6 +191,16 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// Reads what an administrator writes: [`Settings::parse`], the checks only new values must
+    /// pass (rows written by an older version still read), and URLs in their canonical form.
+    pub fn for_write(kind: Kind, value: serde_json::Value) -> Result<Settings, FieldError> {
+        let settings = Settings::parse(kind, value)?;
+        if let Settings::Salesforce(s) = &settings {
+            sandbox_matches(&s.my_domain_url, s.sandbox)?;
+        }
+        Ok(settings.normalised())
     }
 
     /// The same fields with URLs written in their one canonical form.
@@ -232,21 +241,18 @@ mod tests {
             json!({"myDomainUrl": "https://acme.my.salesforce.com", "consumerKey": "k", "auth": "jwtBearer"}),
         );
         assert_eq!(e.field, "settings.username");
-        let e = problem(
-            Kind::Salesforce,
-            json!({"myDomainUrl": "https://acme--uat.sandbox.my.salesforce.com", "consumerKey": "k"}),
-        );
+        let written = |value| Settings::for_write(Kind::Salesforce, value).expect_err("refused");
+        let stored = json!({"myDomainUrl": "https://acme--uat.sandbox.my.salesforce.com", "consumerKey": "k"});
+        assert!(Settings::parse(Kind::Salesforce, stored.clone()).is_ok(), "a row from before the check still reads");
+        let e = written(stored);
         assert_eq!((e.field.as_str(), e.message.contains("must be on")), ("settings.sandbox", true), "{e}");
-        let e = problem(
-            Kind::Salesforce,
-            json!({"myDomainUrl": "https://acme.my.salesforce.com", "consumerKey": "k", "sandbox": true}),
-        );
+        let e = written(json!({"myDomainUrl": "https://acme.my.salesforce.com", "consumerKey": "k", "sandbox": true}));
         assert!(e.message.contains("must be off"), "{e}");
         for (url, sandbox) in
             [("https://acme--uat.sandbox.my.salesforce.com", true), ("https://crm.acme.example", true)]
         {
             let settings = json!({"myDomainUrl": url, "consumerKey": "k", "sandbox": sandbox});
-            assert!(Settings::parse(Kind::Salesforce, settings).is_ok(), "{url}");
+            assert!(Settings::for_write(Kind::Salesforce, settings).is_ok(), "{url}");
         }
     }
 

@@ -83,7 +83,7 @@ pub async fn create(
         .ok_or_else(|| FieldError::new("kind", format!("must be servicenow or salesforce, not {kind_text:?}")))?;
     let name = checked_name(request.name.as_deref().unwrap_or(""))?;
     let settings = request.settings.ok_or_else(|| FieldError::new("settings", "is required"))?;
-    let settings = Settings::parse(kind, Value::Object(settings))?.normalised();
+    let settings = Settings::for_write(kind, Value::Object(settings))?;
     let change = Change {
         name: None,
         default: request.default,
@@ -116,7 +116,7 @@ pub async fn update(
             if let Value::Object(fields) = &mut merged {
                 fields.extend(changes);
             }
-            Some(Settings::parse(current.kind, merged)?.normalised())
+            Some(Settings::for_write(current.kind, merged)?)
         }
         None => None,
     };
@@ -219,6 +219,7 @@ pub async fn test_connection(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let account = store::get(&state.db.pool, &admin.tenant_id, &id).await?;
+    let _no_other_refresh = state.refreshes.hold(&account.id).await;
     let mut checks = match account.salesforce() {
         Some(settings) => {
             state
@@ -308,6 +309,7 @@ pub async fn check_limits(
         .limits
         .attempt(&format!("crm account {id}"), rate_limit::CRM_ACTIONS_PER_ACCOUNT)
         .map_err(ApiError::TooMany)?;
+    let _no_other_refresh = state.refreshes.hold(&account.id).await;
     let upstream = |e: salesforce_actions::AccessError| match e {
         salesforce_actions::AccessError::Store(store) => ApiError::from(store),
         salesforce_actions::AccessError::Salesforce(failure) => ApiError::Upstream(failure.to_string()),

@@ -29,7 +29,7 @@ pub struct TokenRequest {
     refused: Option<Secret>,
 }
 
-/// `POST /api/crm-token`: the default account's access token for the agent's widget.
+/// `POST /api/crm-token`: the default ServiceNow account's access token for the agent's widget.
 #[utoipa::path(post, path = "/api/crm-token", tag = "agents", summary = "The default account's CRM access token for the agent's widget", request_body = TokenRequest, responses((status = 200, description = "Done", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("agentBearer" = [])))]
 pub async fn token(
     State(state): State<AppState>,
@@ -39,6 +39,14 @@ pub async fn token(
     let kind = Kind::parse(&request.kind).ok_or_else(|| {
         crate::accounts::FieldError::new("kind", format!("must be servicenow or salesforce, not {:?}", request.kind))
     })?;
+    if kind == Kind::Salesforce {
+        // The phone works in the agent's own Salesforce session (Open CTI); the integration
+        // user's token would give every agent that user's rights for no feature.
+        return Err(ApiError::Conflict(
+            "Salesforce access tokens are not handed to agents: inside Salesforce the phone uses the agent's own session (Open CTI)"
+                .into(),
+        ));
+    }
     let key = format!("crm token {}", agent.person.id);
     state.limits.attempt(&key, rate_limit::TOKENS_PER_AGENT).map_err(ApiError::TooMany)?;
     if let Some(refused) = &request.refused {

@@ -51,6 +51,9 @@ pub async fn first_admin(
     if let Some(refusal) = password::refusal(&request.password, &request.username) {
         return Err(FieldError::new("password", refusal).into());
     }
+    if people::by_username(&state.db.pool, &request.username).await?.is_some() {
+        return Err(ApiError::Conflict(format!("username: {} is taken", request.username)));
+    }
     let display_name = request.display_name.unwrap_or_else(|| request.username.clone());
     let hash = password::hash(request.password).await;
     let (id, tenant) = setup::create_first_admin(

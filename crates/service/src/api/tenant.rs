@@ -14,17 +14,16 @@ use super::error::{ApiError, ErrorBody};
 use crate::audit;
 use crate::tenants::{self, Tenant};
 
-/// The path the tenant's widget configuration is served at.
-fn config_path(slug: &str) -> String {
-    format!("/t/{slug}/framephone.json")
+/// Where browsers fetch the tenant's widget configuration.
+fn config_url(state: &AppState, slug: &str) -> String {
+    format!("{}/t/{slug}/framephone.json", state.public_url.trim_end_matches('/'))
 }
 
 /// `GET /api/tenant`: the administrator's tenant.
 #[utoipa::path(get, path = "/api/tenant", tag = "tenant", summary = "The administrator's tenant", responses((status = 200, description = "{tenant, widgetConfigUrl}", body = Object), (status = "4XX", description = "Refused: the body says why", body = ErrorBody)), security(("adminSession" = [])))]
 pub async fn read(State(state): State<AppState>, Admin(admin): Admin) -> Result<Json<serde_json::Value>, ApiError> {
     let tenant = own(&state, &admin.tenant_id).await?;
-    let url = format!("{}{}", state.public_url.trim_end_matches('/'), config_path(&tenant.slug));
-    Ok(Json(serde_json::json!({ "tenant": tenant, "widgetConfigUrl": url })))
+    Ok(Json(serde_json::json!({ "widgetConfigUrl": config_url(&state, &tenant.slug), "tenant": tenant })))
 }
 
 async fn own(state: &AppState, tenant: &str) -> Result<Tenant, ApiError> {
@@ -64,8 +63,7 @@ pub async fn save_widget_config(
     audit::record(&mut tx, &admin.tenant_id, &admin.username, "tenant.widget-config", "framephone.json", &detail)
         .await?;
     tx.commit().await?;
-    let tenant = own(&state, &admin.tenant_id).await?;
-    let url = format!("{}{}", state.public_url.trim_end_matches('/'), config_path(&tenant.slug));
+    let url = config_url(&state, &own(&state, &admin.tenant_id).await?.slug);
     Ok(Json(serde_json::json!({ "message": format!("Saved: the widget reads it at {url}"), "widgetConfigUrl": url })))
 }
 
