@@ -234,6 +234,17 @@ async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
     let served = reqwest::get(format!("{}/t/default/framephone.json", running.url)).await.expect("served");
     assert_eq!(served.text().await.expect("text"), good, "served as written");
 
+    // The phone's origins: a plain-http one is refused naming it, an https one saved.
+    type_into(client, "Phone origins", "http://phone.acme.example").await;
+    click(client, "button", "Save origins").await;
+    let refused = alert_saying(client, "origins[0]").await;
+    assert!(refused.contains("https://"), "{refused}");
+    type_into(client, "Phone origins", "https://phone.acme.example/").await;
+    click(client, "button", "Save origins").await;
+    status_saying(client, "Saved: 1 phone origin(s).").await;
+    let box_text = by_role(client, "textbox", "Phone origins").await.expect("the box").prop("value").await;
+    assert_eq!(box_text.ok().flatten().as_deref(), Some("https://phone.acme.example"), "shown as saved");
+
     click(client, "tab", "Audit log").await;
     eventually("the audit lines", || async {
         let text = client.find(fantoccini::Locator::Css("main")).await.ok()?.text().await.ok()?;
@@ -244,6 +255,7 @@ async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
             "account.delete",
             "person.create",
             "tenant.widget-config",
+            "tenant.widget-origins",
         ]
         .iter()
         .all(|action| text.contains(action))

@@ -25,6 +25,7 @@ pub mod servicenow_post;
 pub mod sessions;
 pub mod setup;
 pub mod tenants;
+pub mod widget_origins;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -113,7 +114,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         secure_cookies: options.secure_cookies,
         limits: Arc::default(),
         refreshes: Arc::default(),
-        widget_origins: Arc::new(options.widget_origins),
+        widget_origins: Arc::new(widget_origins::WidgetOrigins::new(options.widget_origins)),
         outbox_wake: Arc::default(),
         public_url: Arc::new(options.public_url.clone().unwrap_or_else(|| format!("http://{address}"))),
     };

@@ -28,13 +28,19 @@ pub struct Tenant {
     pub name: String,
     /// Whether it has a widget configuration.
     pub has_widget_config: bool,
+    /// The origins its phone is served from: its agents' tokens go only there (and to the
+    /// operator's).
+    pub widget_origins: Vec<String>,
     /// When created (RFC 3339).
     pub created_at: String,
     /// When last changed (RFC 3339).
     pub updated_at: String,
 }
 
-const COLUMNS: &str = "id, slug, name, widget_config IS NOT NULL AS has_widget_config, created_at, updated_at";
+const COLUMNS: &str =
+    "id, slug, name, widget_config IS NOT NULL AS has_widget_config, widget_origins, created_at, updated_at";
+/// Most origins a tenant lists.
+pub const MAX_WIDGET_ORIGINS: usize = 20;
 
 fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
     // SQLite answers a boolean expression as an integer, PostgreSQL as a boolean.
@@ -46,9 +52,14 @@ fn from_row(row: &AnyRow) -> Result<Tenant, sqlx::Error> {
         slug: row.try_get("slug")?,
         name: row.try_get("name")?,
         has_widget_config,
+        widget_origins: origins_of(&row.try_get::<String, _>("widget_origins")?),
         created_at: clock::rfc3339(row.try_get("created_at")?),
         updated_at: clock::rfc3339(row.try_get("updated_at")?),
     })
+}
+
+fn origins_of(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// Why a slug is refused, or `None`: 2 to 40 lowercase letters, digits and dashes, starting
@@ -140,6 +151,51 @@ pub fn check_widget_config(text: &str) -> Result<(), Vec<String>> {
     framephone::config::Config::parse(text)
         .map(|_| ())
         .map_err(|problems| problems.iter().map(ToString::to_string).collect())
+}
+
+/// The origins an administrator lists, checked (each a bare `https://` origin, or `http://` on
+/// loopback; at most [`MAX_WIDGET_ORIGINS`]) and in their canonical form, without repeats.
+pub fn check_widget_origins(origins: &[String]) -> Result<Vec<String>, FieldError> {
+    if origins.len() > MAX_WIDGET_ORIGINS {
+        return Err(FieldError::new("origins", format!("must list at most {MAX_WIDGET_ORIGINS} origins")));
+    }
+    let mut checked: Vec<String> = Vec::new();
+    for (i, origin) in origins.iter().enumerate() {
+        crate::accounts::fields::origin_url(&format!("origins[{i}]"), origin)?;
+        let canonical = crate::accounts::fields::canonical_origin(origin);
+        if !checked.contains(&canonical) {
+            checked.push(canonical);
+        }
+    }
+    Ok(checked)
+}
+
+/// Replaces the tenant's widget origins (already checked).
+pub async fn set_widget_origins(
+    conn: &mut sqlx::AnyConnection,
+    tenant: &str,
+    origins: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tenants SET widget_origins = $1, updated_at = $2 WHERE id = $3")
+        .bind(serde_json::to_string(origins).unwrap_or_else(|_| "[]".into()))
+        .bind(clock::now_ms())
+        .bind(tenant)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every tenant's widget origins: (origin, tenant id).
+pub async fn all_widget_origins(pool: &AnyPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, widget_origins FROM tenants").fetch_all(pool).await?;
+    let mut listed = Vec::new();
+    for row in rows {
+        let tenant: String = row.try_get("id")?;
+        for origin in origins_of(&row.try_get::<String, _>("widget_origins")?) {
+            listed.push((origin, tenant.clone()));
+        }
+    }
+    Ok(listed)
 }
 
 /// Replaces the tenant's widget configuration (already checked).

@@ -23,7 +23,7 @@ form.addEventListener("submit", async (event) => {
       method: "POST",
       credentials: "omit",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ username: form.username.value, password: form.password.value }),
+      body: JSON.stringify({ username: form.username.value, password: form.password.value, widgetOrigin: form.dataset.origin }),
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {

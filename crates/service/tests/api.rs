@@ -556,6 +556,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/tenant", "get"),
         ("/api/tenant/widget-config", "get"),
         ("/api/tenant/widget-config", "put"),
+        ("/api/tenant/widget-origins", "put"),
         ("/t/{slug}/framephone.json", "get"),
     ];
     for (path, method) in routes {

@@ -9,7 +9,7 @@
 mod common;
 
 use common::{
-    ADMIN_PASSWORD, Api, Backend, agent_phone, call_log, fresh_database, key_entry, service_with_admin,
+    ADMIN_PASSWORD, Api, Backend, WIDGET_ORIGIN, agent_phone, call_log, fresh_database, key_entry, service_with_admin,
     servicenow_account, start_emulators, start_service,
 };
 use reqwest::StatusCode;
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     a_tenant_sees_and_changes_only_its_own,
     each_tenant_has_its_widget_configuration,
+    a_tenant_s_phone_gets_and_uses_only_its_own_agents_tokens,
     a_database_from_before_tenants_keeps_everything
 );
 
@@ -284,4 +285,80 @@ fn the_operator_adds_a_tenant_from_the_command_line() {
     let text = String::from_utf8_lossy(&listed.stdout);
     assert!(text.contains("default\tDefault\tno administrator yet") && text.contains("globex\tGlobex Corp"), "{text}");
     let _ = std::fs::remove_file(path);
+}
+
+async fn a_tenant_s_phone_gets_and_uses_only_its_own_agents_tokens(backend: Backend) {
+    const GLOBEX_PHONE: &str = "https://phone.globex.example";
+    let (running, mut acme, _, _) = service_with_admin(backend).await;
+    let mut globex = second_tenant(&running, "globex", "globex-root").await;
+    acme.post(
+        "/api/people",
+        json!({"username": "ana", "role": "agent", "sipUser": "1001", "password": "ana's long password"}),
+    )
+    .await;
+    globex
+        .post(
+            "/api/people",
+            json!({"username": "gus", "role": "agent", "sipUser": "1001", "password": "gus's long password"}),
+        )
+        .await;
+
+    // The administrator lists where Globex's phone is served from; each origin is checked.
+    let (status, body) = globex
+        .put("/api/tenant/widget-origins", json!({"origins": [GLOBEX_PHONE, "http://phone.globex.example"]}))
+        .await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("origins[1]")), "{body}");
+    let (status, body) = globex
+        .put("/api/tenant/widget-origins", json!({"origins": ["https://PHONE.globex.example/", GLOBEX_PHONE]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["widgetOrigins"], json!([GLOBEX_PHONE]), "canonical, once");
+    let (_, tenant) = globex.get("/api/tenant").await;
+    assert_eq!(tenant["tenant"]["widgetOrigins"], json!([GLOBEX_PHONE]));
+
+    // CORS and the sign-in window answer that phone now, and no unknown one.
+    let anyone = Api::new(&running.url);
+    let preflight = anyone.with_origin("OPTIONS", "/api/crm-token", GLOBEX_PHONE).await;
+    assert_eq!(
+        preflight.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        Some(GLOBEX_PHONE)
+    );
+    let stranger = anyone.with_origin("OPTIONS", "/api/crm-token", "https://stranger.example").await;
+    assert!(stranger.headers().get("access-control-allow-origin").is_none());
+    let mut page = Api::new(&running.url);
+    let state = "abcdefghijklmnop0123";
+    let (status, _) = page.get(&format!("/agent/sign-in?origin={GLOBEX_PHONE}&state={state}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = page.get(&format!("/agent/sign-in?origin=https://stranger.example&state={state}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Acme's agent gets no token for Globex's phone; Globex's does; the operator's phone serves both.
+    let sign_in = |username: &str, password: &str, origin: &str| json!({"username": username, "password": password, "widgetOrigin": origin});
+    let mut phone = Api::new(&running.url);
+    let (status, body) = phone.post("/api/agent/session", sign_in("ana", "ana's long password", GLOBEX_PHONE)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("not one of your contact center's"), "{body}");
+    assert!(body.get("accessToken").is_none());
+    let (status, gus) = phone.post("/api/agent/session", sign_in("gus", "gus's long password", GLOBEX_PHONE)).await;
+    assert_eq!(status, StatusCode::OK, "{gus}");
+    let (status, ana) = phone.post("/api/agent/session", sign_in("ana", "ana's long password", WIDGET_ORIGIN)).await;
+    assert_eq!(status, StatusCode::OK, "{ana}");
+
+    // A token is usable only from its own tenant's phones (or from no page at all).
+    let mut ana_phone = Api::new(&running.url);
+    ana_phone.set_bearer(ana["accessToken"].as_str().map(str::to_owned));
+    let status_path = "/api/call-logs/nothing@pbx?kind=servicenow";
+    ana_phone.set_origin(Some(GLOBEX_PHONE));
+    assert_eq!(ana_phone.get(status_path).await.0, StatusCode::FORBIDDEN, "Globex's page cannot use Acme's token");
+    ana_phone.set_origin(Some("null"));
+    assert_eq!(ana_phone.get(status_path).await.0, StatusCode::FORBIDDEN, "nor an opaque origin");
+    ana_phone.set_origin(Some(WIDGET_ORIGIN));
+    assert_eq!(ana_phone.get(status_path).await.0, StatusCode::NOT_FOUND, "the operator's phone can");
+    let mut gus_phone = Api::new(&running.url);
+    gus_phone.set_bearer(gus["accessToken"].as_str().map(str::to_owned));
+    gus_phone.set_origin(Some(GLOBEX_PHONE));
+    assert_eq!(gus_phone.get(status_path).await.0, StatusCode::NOT_FOUND, "Globex's own phone can");
+    let (_, audit) = globex.get("/api/audit").await;
+    assert_eq!(audit["lines"][0]["action"], "tenant.widget-origins", "{audit}");
+    assert_eq!(audit["lines"][0]["detail"], GLOBEX_PHONE);
 }

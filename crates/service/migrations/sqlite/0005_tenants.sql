@@ -10,6 +10,9 @@ CREATE TABLE tenants (
     -- The widget's framephone.json for this tenant (JSON text the widget's own reader accepted);
     -- NULL: none yet.
     widget_config TEXT,
+    -- The origins the tenant's widget is served from (a JSON array): its agents' tokens go only
+    -- there, beside the operator's FRAMEPHONE_WIDGET_ORIGINS.
+    widget_origins TEXT NOT NULL DEFAULT '[]',
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

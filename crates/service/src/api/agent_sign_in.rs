@@ -41,13 +41,13 @@ fn html(status: StatusCode, body: &str) -> Response {
 pub async fn page(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |name: &str| query.get(name).map(String::as_str).unwrap_or("");
     let (origin, request) = (get("origin"), get("state"));
-    if !state.widget_origins.iter().any(|w| w == origin) {
+    if !state.widget_origins.known(&state.db.pool, origin).await {
         let why = if origin.is_empty() {
             "This window must be opened by the phone's Authorise.".to_owned()
         } else {
             format!(
-                "{} is not one of the phones this service serves: an administrator adds it to the service's widget \
-                 origins (FRAMEPHONE_WIDGET_ORIGINS).",
+                "{} is not one of the phones this service serves: an administrator lists it under Widget \
+                 configuration (or the operator in FRAMEPHONE_WIDGET_ORIGINS).",
                 origin.chars().take(100).collect::<String>()
             )
         };

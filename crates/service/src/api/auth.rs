@@ -87,6 +87,9 @@ impl FromRequestParts<AppState> for Agent {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
         let found = sessions::find(&state.db.pool, &token, Kind::Agent).await?.ok_or(ApiError::Unauthenticated)?;
+        if let Some(phone) = calling_phone(state, &parts.headers) {
+            phone_of_tenant(state, &found.person, &phone).await?;
+        }
         Ok(Agent { person: found.person, token, signed_in_at: found.signed_in_at })
     }
 }
@@ -97,6 +100,27 @@ pub struct Credentials {
     username: String,
     #[schema(value_type = String)]
     password: Secret,
+    /// Agents: the origin of the phone the token is for (the sign-in window sends it).
+    #[serde(default, rename = "widgetOrigin")]
+    widget_origin: Option<String>,
+}
+
+/// The web origin of the page a request came from, unless it is one of the service's own.
+fn calling_phone(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("null");
+    (origin != state.own_origin()).then(|| origin.to_owned())
+}
+
+/// Refuses a phone at `origin` that is not one of `person`'s tenant's, so that a tenant's page
+/// never gets or uses another tenant's agent's token.
+async fn phone_of_tenant(state: &AppState, person: &Person, origin: &str) -> Result<(), ApiError> {
+    if state.widget_origins.of_tenant(&state.db.pool, &person.tenant_id, origin).await {
+        return Ok(());
+    }
+    Err(ApiError::Forbidden(format!(
+        "the phone at {} is not one of your contact center's: an administrator lists its origin under Widget configuration",
+        origin.chars().take(100).collect::<String>()
+    )))
 }
 
 /// Checks a password sign-in, within the limits per client address and per username.
@@ -205,6 +229,7 @@ fn agent_token_body(person: &Person, issued: &sessions::Issued) -> serde_json::V
 pub async fn agent_sign_in(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(credentials): Json<Credentials>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let person = check_credentials(&state, client, &credentials).await?;
@@ -213,6 +238,9 @@ pub async fn agent_sign_in(
             "{} is an administrator: the phone signs in agents only",
             person.username
         )));
+    }
+    if let Some(phone) = credentials.widget_origin.clone().or_else(|| calling_phone(&state, &headers)) {
+        phone_of_tenant(&state, &person, &phone).await?;
     }
     let issued = sessions::start(&state.db.pool, &person, Kind::Agent, clock::now_ms()).await?;
     Ok(Json(agent_token_body(&person, &issued)))

@@ -73,14 +73,18 @@ fn hand_out_error(error: HandOutError) -> ApiError {
     }
 }
 
-/// CORS for the widget's routes: only the configured widget origins, no credentials (the
-/// widget sends a bearer token, never a cookie). Other routes answer no origin.
+/// CORS for the widget's routes: only the widget origins (the operator's and the tenants'), no
+/// credentials (the widget sends a bearer token, never a cookie). Other routes answer no
+/// origin. Which tenant's phone may use an agent's token is checked with the token (`Agent`).
 pub async fn widget_cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let widget_route =
         path.starts_with("/api/agent/") || path == "/api/crm-token" || path.starts_with("/api/call-logs");
     let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let allowed = origin.filter(|o| widget_route && state.widget_origins.iter().any(|w| w == o));
+    let allowed = match origin {
+        Some(origin) if widget_route && state.widget_origins.known(&state.db.pool, &origin).await => Some(origin),
+        _ => None,
+    };
     if request.method() == Method::OPTIONS && widget_route {
         let mut response = StatusCode::NO_CONTENT.into_response();
         if let Some(origin) = &allowed {

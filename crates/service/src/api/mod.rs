@@ -46,8 +46,9 @@ pub struct AppState {
     pub limits: Arc<Limiter>,
     /// One CRM refresh at a time per account.
     pub refreshes: Arc<Refreshes>,
-    /// The origins the widget is served from (CORS for the widget's routes).
-    pub widget_origins: Arc<Vec<String>>,
+    /// The origins the widget is served from, the operator's and each tenant's (CORS for the
+    /// widget's routes, where agents' tokens may go).
+    pub widget_origins: Arc<crate::widget_origins::WidgetOrigins>,
     /// Rung when a call log is handed over, so the outbox posts it at once.
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// The URL browsers reach the service at (`FRAMEPHONE_PUBLIC_URL`, or where it listens).
@@ -60,6 +61,11 @@ impl AppState {
         crate::outbox::due_now(&self.db.pool, tenant, kind).await?;
         self.outbox_wake.notify_one();
         Ok(())
+    }
+
+    /// The service's own origin (its pages' requests carry it).
+    pub fn own_origin(&self) -> String {
+        crate::accounts::fields::canonical_origin(&self.public_url)
     }
 
     /// Where CRMs send the administrator's browser back after a sign-in.
@@ -131,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(call_logs::retry))
         .routes(routes!(tenant::read))
         .routes(routes!(tenant::widget_config, tenant::save_widget_config))
+        .routes(routes!(tenant::save_widget_origins))
         .routes(routes!(tenant::served_config))
         .split_for_parts();
     let document = Arc::new(document);

@@ -67,6 +67,33 @@ pub async fn save_widget_config(
     Ok(Json(serde_json::json!({ "message": format!("Saved: the widget reads it at {url}"), "widgetConfigUrl": url })))
 }
 
+/// `PUT /api/tenant/widget-origins`' body.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WidgetOrigins {
+    /// The origins the tenant's phone is served from (`https://phone.acme.example`).
+    origins: Vec<String>,
+}
+
+/// `PUT /api/tenant/widget-origins`: where the tenant's phone is served from. Its agents sign in
+/// and use their tokens only from these (or the operator's `FRAMEPHONE_WIDGET_ORIGINS`).
+#[utoipa::path(put, path = "/api/tenant/widget-origins", tag = "tenant", summary = "Replaces the origins the tenant's phone is served from", request_body = WidgetOrigins, responses((status = 200, description = "{widgetOrigins}", body = Object), (status = "4XX", description = "Refused: the body says why (the field names the origin at fault)", body = ErrorBody)), security(("adminSession" = [], "csrfToken" = [])))]
+pub async fn save_widget_origins(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Json(request): Json<WidgetOrigins>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let origins = tenants::check_widget_origins(&request.origins)?;
+    let mut tx = state.db.pool.begin().await?;
+    tenants::set_widget_origins(&mut tx, &admin.tenant_id, &origins).await?;
+    let detail = if origins.is_empty() { "none".to_owned() } else { origins.join(", ") };
+    audit::record(&mut tx, &admin.tenant_id, &admin.username, "tenant.widget-origins", "widget origins", &detail)
+        .await?;
+    tx.commit().await?;
+    state.widget_origins.changed();
+    Ok(Json(serde_json::json!({ "widgetOrigins": origins })))
+}
+
 /// `GET /t/{slug}/framephone.json`: the tenant's widget configuration, for the widget's web
 /// server (or its build, which writes the deployment headers from it). Any origin may read it.
 #[utoipa::path(get, path = "/t/{slug}/framephone.json", tag = "tenant", summary = "A tenant's widget configuration", params(("slug" = String, Path, description = "The tenant's slug")), responses((status = 200, description = "framephone.json", body = Object), (status = 404, description = "No such tenant, or no configuration saved yet", body = ErrorBody)))]

@@ -152,11 +152,19 @@ pub struct Api {
     cookie: Option<String>,
     csrf: Option<String>,
     bearer: Option<String>,
+    origin: Option<String>,
 }
 
 impl Api {
     pub fn new(base: &str) -> Api {
-        Api { http: reqwest::Client::new(), base: base.to_owned(), cookie: None, csrf: None, bearer: None }
+        Api {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            cookie: None,
+            csrf: None,
+            bearer: None,
+            origin: None,
+        }
     }
 
     pub async fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -170,6 +178,9 @@ impl Api {
         }
         if let Some(bearer) = &self.bearer {
             request = request.bearer_auth(bearer);
+        }
+        if let Some(origin) = &self.origin {
+            request = request.header("origin", origin);
         }
         if let Some(body) = body {
             request = request.json(&body);
@@ -236,6 +247,11 @@ impl Api {
     pub fn with_bearer_of(mut self, other: &Api) -> Api {
         self.bearer = other.bearer.clone();
         self
+    }
+
+    /// Sends every request as a page at `origin` would (its `Origin` header).
+    pub fn set_origin(&mut self, origin: Option<&str>) {
+        self.origin = origin.map(str::to_owned);
     }
 
     /// Uses `token` as the bearer token of every request.
