@@ -40,6 +40,8 @@ pub struct SalesforceOrg {
 pub(crate) struct OrgState {
     records: Vec<Value>,
     tasks: Vec<Value>,
+    /// Tasks created so far: an Id is never given twice, even after a delete, as in an org.
+    tasks_created: u64,
     screen_pops: Vec<Value>,
     /// The org's My Domain (its origin here): the JWT bearer flow's audience.
     origin: String,
@@ -61,6 +63,7 @@ impl Default for SalesforceOrg {
         let state = OrgState {
             records: seed_records(),
             tasks: Vec::new(),
+            tasks_created: 0,
             screen_pops: Vec::new(),
             origin: String::new(),
             oauth: OAuth::default(),
@@ -183,7 +186,8 @@ impl SalesforceOrg {
             Some("Task") => {}
             Some(_) => return Err("This org lets the softphone create Task records only".into()),
         }
-        let id = format!("00TDn00000{:08}", state.tasks.len() + 1);
+        state.tasks_created += 1;
+        let id = format!("00TDn00000{:08}", state.tasks_created);
         let mut task: Map<String, Value> =
             fields.iter().filter(|(k, _)| *k != "entityApiName").map(|(k, v)| (k.clone(), v.clone())).collect();
         task.insert("Id".into(), id.clone().into());
