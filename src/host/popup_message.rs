@@ -1,6 +1,7 @@
-//! The one message a popup the widget opened posts back: from that window itself, from the
-//! origin it was sent to, of the expected type. Anything else (another window, another origin,
-//! a forged type) is ignored; the popup closing without answering ends the wait.
+//! A popup the widget opens within the agent's click (the random state it carries, the window
+//! itself) and the one message it posts back: from that window itself, from the origin it was
+//! sent to, of the expected type. Anything else (another window, another origin, a forged type)
+//! is ignored; the popup closing without answering ends the wait.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,9 +13,38 @@ use web_sys::{MessageEvent, Window};
 
 use super::js::field;
 use super::message_guard;
+use super::servicenow_fetch;
+use crate::activity::token::AuthoriseError;
+use crate::origin::Origin;
 
 /// How often the widget looks whether the agent closed the popup.
 const CLOSED_POLL_MS: i32 = 500;
+
+/// The widget's own origin, which the popup answers to.
+pub(super) fn widget_origin() -> Result<Origin, AuthoriseError> {
+    servicenow_fetch::widget_origin().ok_or_else(|| AuthoriseError::Browser("the page's own origin is unknown".into()))
+}
+
+/// `N` random bytes from the browser, for a request's state or PKCE verifier.
+pub(super) fn random_bytes<const N: usize>() -> Result<[u8; N], AuthoriseError> {
+    let mut bytes = [0u8; N];
+    web_sys::window()
+        .and_then(|window| window.crypto().ok())
+        .and_then(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).ok())
+        .map(|_| bytes)
+        .ok_or_else(|| AuthoriseError::Browser("crypto.getRandomValues failed".into()))
+}
+
+/// Opens the popup `name` at `url` for the widget at `widget`. Browsers allow it only within
+/// the agent's click, before anything is awaited.
+pub(super) fn open(url: &str, name: &str, features: &str, widget: &Origin) -> Result<Window, AuthoriseError> {
+    let window = web_sys::window().ok_or_else(|| AuthoriseError::Browser("no window".into()))?;
+    window
+        .open_with_url_and_target_and_features(url, name, features)
+        .ok()
+        .flatten()
+        .ok_or_else(|| AuthoriseError::Blocked { widget: widget.to_string() })
+}
 
 /// The data of `popup`'s message of type `kind` from `origin`; `None` when the popup closed,
 /// or nothing came within `timeout_ms`.

@@ -170,21 +170,10 @@ impl Shared {
 
     /// Everything that must happen within the agent's click: no await here.
     fn start(&self) -> Result<Started, AuthoriseError> {
-        let window = web_sys::window().ok_or_else(|| AuthoriseError::Browser("no window".into()))?;
-        let widget = servicenow_fetch::widget_origin()
-            .ok_or_else(|| AuthoriseError::Browser("the page's own origin is unknown".into()))?;
-        let mut state_bytes = [0u8; STATE_BYTES];
-        window
-            .crypto()
-            .and_then(|crypto| crypto.get_random_values_with_u8_array(&mut state_bytes).map(|_| ()))
-            .map_err(|_| AuthoriseError::Browser("crypto.getRandomValues failed".into()))?;
-        let state = base64url(&state_bytes);
+        let widget = popup_message::widget_origin()?;
+        let state = base64url(&popup_message::random_bytes::<STATE_BYTES>()?);
         let url = service::sign_in_url(&self.service, &widget, &state);
-        let popup = window
-            .open_with_url_and_target_and_features(&url, POPUP_NAME, POPUP_FEATURES)
-            .ok()
-            .flatten()
-            .ok_or_else(|| AuthoriseError::Blocked { widget: widget.to_string() })?;
+        let popup = popup_message::open(&url, POPUP_NAME, POPUP_FEATURES, &widget)?;
         Ok(Started { popup, state })
     }
 }

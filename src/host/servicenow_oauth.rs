@@ -63,28 +63,11 @@ impl PkcePopup {
     /// Everything that must happen within the agent's click: no await here.
     fn start(&self) -> Result<Started, AuthoriseError> {
         let client_id = self.client_id.clone().ok_or_else(|| AuthoriseError::NotConfigured(Self::not_configured()))?;
-        let window = web_sys::window().ok_or_else(|| AuthoriseError::Browser("no window".into()))?;
-        let widget = servicenow_fetch::widget_origin()
-            .ok_or_else(|| AuthoriseError::Browser("the page's own origin is unknown".into()))?;
-        let mut verifier_bytes = [0u8; VERIFIER_BYTES];
-        let mut state_bytes = [0u8; STATE_BYTES];
-        let crypto = window.crypto().map_err(|_| AuthoriseError::Browser("no crypto.getRandomValues".into()))?;
-        crypto
-            .get_random_values_with_u8_array(&mut verifier_bytes)
-            .and_then(|_| crypto.get_random_values_with_u8_array(&mut state_bytes))
-            .map_err(|_| AuthoriseError::Browser("crypto.getRandomValues failed".into()))?;
-        let popup = window
-            .open_with_url_and_target_and_features("about:blank", POPUP_NAME, POPUP_FEATURES)
-            .ok()
-            .flatten()
-            .ok_or_else(|| AuthoriseError::Blocked { widget: widget.to_string() })?;
-        Ok(Started {
-            popup,
-            widget,
-            client_id,
-            verifier: oauth::verifier(&verifier_bytes),
-            state: oauth::base64url(&state_bytes),
-        })
+        let widget = popup_message::widget_origin()?;
+        let verifier = oauth::verifier(&popup_message::random_bytes::<VERIFIER_BYTES>()?);
+        let state = oauth::base64url(&popup_message::random_bytes::<STATE_BYTES>()?);
+        let popup = popup_message::open("about:blank", POPUP_NAME, POPUP_FEATURES, &widget)?;
+        Ok(Started { popup, widget, client_id, verifier, state })
     }
 
     /// The rest, once the popup is open: consent, the code, the token.
