@@ -7,6 +7,7 @@ pub mod admin_ui;
 pub mod api;
 pub mod audit;
 pub mod authorization;
+pub mod call_credentials;
 pub mod clock;
 pub mod crm_request;
 pub mod crm_token;

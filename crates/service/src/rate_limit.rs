@@ -24,6 +24,8 @@ pub const FAILURES_PER_USERNAME: Limit = Limit { max: 10, window: Duration::from
 pub const CRM_ACTIONS_PER_ACCOUNT: Limit = Limit { max: 20, window: Duration::from_secs(60) };
 /// Agent token requests per agent.
 pub const TOKENS_PER_AGENT: Limit = Limit { max: 60, window: Duration::from_secs(60) };
+/// Call credentials per agent: the phone asks once per half-lifetime, and again after a refusal.
+pub const CALL_CREDENTIALS_PER_AGENT: Limit = Limit { max: 20, window: Duration::from_secs(60) };
 
 /// The attempts seen, by key.
 #[derive(Default)]

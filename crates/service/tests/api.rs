@@ -558,6 +558,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/tenant/widget-config", "put"),
         ("/api/tenant/widget-origins", "put"),
         ("/t/{slug}/framephone.json", "get"),
+        ("/api/tenant/call-credentials", "get"),
+        ("/api/tenant/call-credentials/{kind}", "put"),
+        ("/api/tenant/call-credentials/{kind}", "delete"),
+        ("/api/agent/call-credentials", "post"),
     ];
     for (path, method) in routes {
         assert!(document["paths"][path][method].is_object(), "{method} {path} is documented");

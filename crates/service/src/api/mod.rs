@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agent_sign_in;
 pub mod auth;
+pub mod call_credentials;
 pub mod call_logs;
 pub mod crm;
 pub mod error;
@@ -88,7 +89,7 @@ pub fn crm_client() -> reqwest::Client {
 /// The OpenAPI document's frame: title, version, and how callers authenticate.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "Framephone integration service", description = "People, integration accounts, CRM tokens and call logs."),
+    info(title = "Framephone integration service", description = "People, integration accounts, CRM tokens, call logs and short-lived call credentials."),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
@@ -139,6 +140,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(tenant::widget_config, tenant::save_widget_config))
         .routes(routes!(tenant::save_widget_origins))
         .routes(routes!(tenant::served_config))
+        .routes(routes!(call_credentials::settings))
+        .routes(routes!(call_credentials::save, call_credentials::remove))
+        .routes(routes!(call_credentials::issue))
         .split_for_parts();
     let document = Arc::new(document);
     routes
