@@ -19,6 +19,7 @@ DEBIAN_PACKAGES=(
   kamailio-tls-modules       # tls.so: SIP over WebSocket over TLS (the lab's wss:// port)
   kamailio-sqlite-modules    # db_sqlite.so: the presence server's tables
   kamailio-presence-modules  # presence, presence_xml, presence_dialoginfo, pua, pua_dialoginfo
+  kamailio-autheph-modules   # auth_ephemeral.so: the lab's short-lived SIP credentials
   sqlite3                    # creates the lab's presence database from Kamailio's schema
   sip-tester                 # SIPp: the lab check and the far end of the sipshell tests
   coturn                     # the TURN lab's server (turnserver) and its check (turnutils_uclient)

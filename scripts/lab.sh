@@ -13,10 +13,12 @@
 #                               subscriptions, presence state and TURN allocations are gone
 #                               (recovery tests)
 #   scripts/lab.sh check        registers user 1001 over UDP with SIPp, digest challenge included,
-#                               opens a WebSocket over TLS on the WSS port trusting only the
-#                               test CA (openssl s_client), and relays UDP between two TURN
-#                               allocations on each coturn and on the TLS port (turnutils_uclient,
-#                               about 6 s)
+#                               with its password and with short-lived credentials from the
+#                               secret of lab/sip-ephemeral.txt (valid ones registered, expired
+#                               ones and 1002's refused), opens a WebSocket over TLS on the WSS
+#                               port trusting only the test CA (openssl s_client), and relays UDP
+#                               between two TURN allocations on each coturn and on the TLS port
+#                               (turnutils_uclient, about 6 s)
 #   scripts/lab.sh check-calls  calls through the lab, one line per check (about 10 s): SIPp
 #                               against SIPp over UDP (answered, busy, unknown and unregistered
 #                               users, a 200 crossing a CANCEL, a re-INVITE glare); logs in
@@ -60,7 +62,8 @@ start() {
     "$LAB_TURN_SECRET_PORT" >"$LAB_DIR/settings"
   test_ca
   sed -e "s/UDP_PORT/$LAB_UDP_PORT/g" -e "s/WSS_PORT/$LAB_WSS_PORT/g" -e "s/WS_PORT/$LAB_WS_PORT/g" \
-    -e "s/SIP_DOMAIN/$LAB_DOMAIN/g" -e "s|LAB_DIR|$LAB_DIR|g" lab/kamailio.cfg >"$LAB_DIR/kamailio.cfg"
+    -e "s/SIP_DOMAIN/$LAB_DOMAIN/g" -e "s|LAB_DIR|$LAB_DIR|g" -e "s|EPHEMERAL_SECRET|$(sip_secret)|g" \
+    lab/kamailio.cfg >"$LAB_DIR/kamailio.cfg"
   sed -e "s|LAB_DIR|$LAB_DIR|g" lab/kamailio-tls.cfg >"$LAB_DIR/kamailio-tls.cfg"
   grep -vE '^\s*(#|$)' lab/users.txt | while read -r user password; do
     printf '\t$sht(users=>%s) = "%s";\n' "$user" "$password"
@@ -133,6 +136,14 @@ started() {
 # The long-term TURN users of lab/turn.txt, "NAME PASSWORD" a line.
 turn_users() { awk '$1 == "user" { print $2, $3 }' lab/turn.txt; }
 turn_secret() { awk '$1 == "secret" { print $2 }' lab/turn.txt; }
+# The secret of Kamailio's short-lived SIP credentials (auth_ephemeral).
+sip_secret() { awk '$1 == "secret" { print $2 }' lab/sip-ephemeral.txt; }
+# sip_ephemeral USER EXPIRY: "USERNAME PASSWORD", the short-lived credentials that
+# lab/sip-ephemeral.txt's secret gives USER until EXPIRY (unix time).
+sip_ephemeral() {
+  local username="$2:$1"
+  echo "$username $(printf %s "$username" | openssl dgst -sha256 -hmac "$(sip_secret)" -binary | base64)"
+}
 
 # Relay ports per coturn, to spare: a browser that quits without releasing its allocations (a
 # failed test) holds them for coturn's ten minutes, and every call, connection kept ready and
@@ -189,6 +200,7 @@ module_package() {
     websocket | xhttp) echo kamailio-websocket-modules ;;
     tls) echo kamailio-tls-modules ;;
     db_sqlite) echo kamailio-sqlite-modules ;;
+    auth_ephemeral) echo kamailio-autheph-modules ;;
     presence | presence_* | pua | pua_* | rls | xcap_*) echo kamailio-presence-modules ;;
     *) echo kamailio ;;
   esac
@@ -229,8 +241,32 @@ check() {
     -set domain "$LAB_DOMAIN" "127.0.0.1:$LAB_UDP_PORT" >/dev/null 2>&1 &&
     echo "lab: 1001 registered over UDP with digest authentication" ||
     { echo "lab: registration failed (see $LAB_DIR/sipp-errors.log)" >&2; exit 1; }
+  local now
+  now=$(date +%s)
+  check_ephemeral valid register.xml 1001 $((now + 600)) \
+    "1001 registered over UDP with short-lived credentials (auth_ephemeral, expiring in 600 s)"
+  check_ephemeral expired register-refused.xml 1001 $((now - 10)) \
+    "1001's expired short-lived credentials refused (challenged again: 401)" -set expect 401
+  check_ephemeral other-user register-refused.xml 1002 $((now + 600)) \
+    "1002's short-lived credentials refused for registering 1001 (403)" -set expect 403
   check_wss
   check_turn
+}
+
+# check_ephemeral NAME SCENARIO USER EXPIRY DESCRIPTION [SIPp options]: SCENARIO registers 1001
+# over UDP with USER's short-lived credentials until EXPIRY and must pass.
+check_ephemeral() {
+  local name=$1 scenario=$2 description=$5 username password
+  read -r username password < <(sip_ephemeral "$3" "$4")
+  shift 5
+  if sipp -sf "lab/sipp/$scenario" -s 1001 -au "$username" -ap "$password" -i 127.0.0.1 -p $((LAB_UDP_PORT + 12)) \
+    -m 1 -timeout 10s -trace_err -error_file "$LAB_DIR/sipp-ephemeral-$name-errors.log" -set domain "$LAB_DOMAIN" \
+    "$@" "127.0.0.1:$LAB_UDP_PORT" >/dev/null 2>&1; then
+    echo "lab: $description"
+  else
+    echo "lab: short-lived credentials, $name: failed (see $LAB_DIR/sipp-ephemeral-$name-errors.log and $LAB_DIR/kamailio.log)" >&2
+    exit 1
+  fi
 }
 
 # A WebSocket handshake (subprotocol sip) over TLS on the WSS port, the certificate checked
