@@ -280,6 +280,13 @@ impl Registration {
         outputs
     }
 
+    /// Answers challenges with `credentials` from now on (short-lived credentials renewed):
+    /// the next REGISTER, a refresh or a new attempt, carries them.
+    pub fn replace_credentials(&mut self, credentials: AuthCredentials) {
+        self.config.credentials = credentials.clone();
+        self.digest = DigestClient::new(credentials);
+    }
+
     /// The HA1 (`H(username:realm:password)`) that answered the challenge of the REGISTER the
     /// registrar last accepted, once per HA1: what an application may keep instead of the
     /// password. `None` when that REGISTER carried no credentials or the HA1 was told before.

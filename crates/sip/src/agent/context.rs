@@ -8,7 +8,7 @@ use super::events::{CallRef, Event, FlowId, SubscriptionRef};
 use super::timers::TimerQueue;
 use super::transactions::{Effects, Notice, Owner, Transactions, TxId};
 use crate::Millis;
-use crate::auth::{Challenge, DigestClient, RequestDigest, answer_header};
+use crate::auth::{AuthCredentials, Challenge, DigestClient, RequestDigest, answer_header};
 use crate::message::{HeaderName, Method, Request, Response, Uri};
 use crate::random::Random;
 use crate::transaction::{Timer, Transport};
@@ -165,6 +165,12 @@ impl Context {
             Link::Up { flow, .. } => Some(flow),
             _ => None,
         }
+    }
+
+    /// Answers challenges to requests outside dialogs with `credentials` from now on.
+    pub(crate) fn replace_credentials(&mut self, credentials: AuthCredentials) {
+        self.config.credentials = credentials.clone();
+        self.digest = DigestClient::new(credentials);
     }
 
     /// The transport of the current (or last) server.

@@ -7,6 +7,7 @@ use super::events::{Event, FlowId, ServerProblem};
 use super::transactions::{Effects, Notice, Owner};
 use super::{TransportKind, UserAgent};
 use crate::Millis;
+use crate::auth::AuthCredentials;
 use crate::message::{HeaderName, Uri};
 use crate::registration::{
     Registration, RegistrationConfig, RegistrationEvent, RegistrationFailure, RegistrationOutput, RegistrationState,
@@ -223,6 +224,23 @@ impl UserAgent {
         let outputs = registration.register(&mut *self.ctx.random);
         self.registration = Some(registration);
         self.registration_outputs(outputs);
+    }
+
+    /// Answers every later challenge with `credentials`: short-lived ones renewed before they
+    /// expire, or new ones after the registrar refused the old (then, on a flow that is up, the
+    /// registration starts again at once; a refusal's retry timer would wait).
+    pub fn replace_credentials(&mut self, now: Millis, credentials: AuthCredentials) {
+        self.ctx.now = now;
+        self.ctx.replace_credentials(credentials.clone());
+        if let Some(registration) = self.registration.as_mut() {
+            registration.replace_credentials(credentials);
+        }
+        let idle = self.registration.as_ref().is_some_and(|r| r.state() == RegistrationState::Unregistered);
+        if idle && !self.stopping && self.ctx.flow().is_some() {
+            self.ctx.timers.cancel(&TimerKey::RegisterRetry);
+            self.refresh_registration();
+        }
+        self.dispatch();
     }
 
     pub(super) fn refresh_registration(&mut self) {

@@ -631,3 +631,42 @@ fn a_server_that_closes_every_flow_after_registering_gets_slower_and_slower_reco
     server.advance(10 * MINUTE);
     assert!(server.ua.is_registered());
 }
+
+/// Whether a REGISTER answers a challenge as `username`.
+fn answers_as(request: &Request, username: &str) -> bool {
+    let needle = format!("username=\"{username}\"");
+    request
+        .headers
+        .get(&HeaderName::Authorization)
+        .is_some_and(|v| v.windows(needle.len()).any(|w| w == needle.as_bytes()))
+}
+
+#[test]
+fn credentials_replaced_after_a_refusal_register_at_once_and_answer_later_challenges() {
+    let mut server = Hostile::new(Box::new(|request, n| match request.method {
+        Method::Register if answers_as(request, "1700000600:1001") => vec![accept_register(request)],
+        Method::Register => vec![challenge(request, 401, &format!("fresh-{n}"), false)],
+        _ => vec![],
+    }));
+    server.advance(1_000);
+    assert!(!server.ua.is_registered());
+    assert_eq!(
+        server
+            .events_matching(|e| matches!(e, Event::RegistrationFailed(RegistrationFailure::KeepsChallenging { .. })))
+            .len(),
+        1
+    );
+    let sent = server.times(Method::Register).len();
+    // Short-lived credentials: the user of the address, another name for the digest.
+    let renewed = crate::auth::Credentials { username: "1700000600:1001".into(), password: "minted".into() };
+    let now = server.now;
+    server.ua.replace_credentials(now, renewed.into());
+    server.pump();
+    assert!(server.ua.is_registered(), "registered without waiting for the retry");
+    assert_eq!(server.times(Method::Register).len(), sent + 1, "one REGISTER, answering the challenge it holds");
+    let from = server.sent.last().map(|(_, r)| r.headers.get(&HeaderName::From).unwrap_or_default().to_vec());
+    assert!(String::from_utf8_lossy(&from.unwrap_or_default()).contains("sip:1001@"), "the address stays 1001's");
+    // The refreshes answer with the new credentials too.
+    server.advance(20 * MINUTE);
+    assert_eq!(server.events_matching(|e| matches!(e, Event::RegistrationFailed(_))).len(), 1);
+}
