@@ -49,6 +49,9 @@ pub enum Command {
         /// "Remember me on this computer".
         remember: bool,
     },
+    /// Sign in at the integration service (a window opens from this click) and register with
+    /// the short-lived SIP credentials it mints.
+    SignInAtService,
     /// Sign out and forget what this browser kept of the agent.
     SignOut,
     /// Call a number as written (a CRM's, a directory's, typed).

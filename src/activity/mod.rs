@@ -3,6 +3,7 @@
 //! them to each CRM. Everything here is pure and tested natively, except `store`, the outbox's
 //! durable copy in the browser.
 
+pub mod call_credentials;
 pub mod caller_match;
 pub mod form_encoding;
 pub mod outbox;

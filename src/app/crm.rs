@@ -198,7 +198,11 @@ impl CrmLink {
             AppEvent::OpenRecord(record) => self.open(record.clone()),
             AppEvent::OpenNewRecord(number) => self.open_new(number.clone()),
             AppEvent::Log { log, complete } => self.keep(log.clone(), *complete),
-            AppEvent::Ringing { .. } | AppEvent::Answered { .. } | AppEvent::Ended(_) | AppEvent::TookOver { .. } => {}
+            AppEvent::Ringing { .. }
+            | AppEvent::Answered { .. }
+            | AppEvent::Ended(_)
+            | AppEvent::TookOver { .. }
+            | AppEvent::CredentialsRefused => {}
         }
     }
 

@@ -105,13 +105,18 @@ async fn start(boot: RwSignal<Boot>) {
         let instances = instances.clone();
         Rc::new(host::RemoteHost::new(move |body| instances.send(body)))
     });
+    // One session at the integration service for the window: the phone's sign-in and the CRM's.
+    let service = config.service.as_ref().map(|service| {
+        let instance = placement.origin.clone().filter(|_| placement.kind == HostKind::ServiceNow);
+        host::ServiceSession::new(service.url.clone(), instance)
+    });
     let host = match &remote {
         Some(remote) => remote.clone() as Rc<dyn Host>,
-        None => host::for_placement(&placement, &config.crm, config.service.as_ref()),
+        None => host::for_placement(&placement, &config.crm, service.as_ref()),
     };
     let dialled_from = Rc::new(RefCell::new(DialledFrom::default()));
     let origin = placement.origin.as_ref().map(ToString::to_string);
-    let parts = Parts { host: host.clone(), remote, origin, dialled_from: dialled_from.clone(), instances };
+    let parts = Parts { host: host.clone(), remote, origin, dialled_from: dialled_from.clone(), instances, service };
     let (state, link) = wire(placement.kind, &config, parts);
     boot.set(Boot::Ready(Box::new(state)));
     let events: EventSink = {
@@ -155,13 +160,15 @@ struct Parts {
     origin: Option<String>,
     dialled_from: Rc<RefCell<DialledFrom>>,
     instances: Instances,
+    /// The window's session at the integration service, when one is configured.
+    service: Option<host::ServiceSession>,
 }
 
 /// Makes the components' state, the session behind their commands, the CRM link, and the
 /// routes between them, the host and the phone's other windows; the phone starts here if this
 /// window owns it.
 fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneState, crm::CrmLink) {
-    let Parts { host, remote, origin, dialled_from, instances: joined } = parts;
+    let Parts { host, remote, origin, dialled_from, instances: joined, service } = parts;
     let session = StoredValue::new_local(None::<PhoneSession>);
     let link = StoredValue::new_local(None::<crm::CrmLink>);
     let instances = StoredValue::new_local(Some(joined.clone()));
@@ -270,7 +277,7 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
             state.show(snapshot);
         }
     };
-    let running = PhoneSession::new(config.clone(), show, tell);
+    let running = PhoneSession::new(config.clone(), service, show, tell);
     session.set_value(Some(running.clone()));
     if kind != HostKind::Standalone {
         let instances = joined.clone();

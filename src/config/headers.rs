@@ -273,6 +273,7 @@ mod tests {
         assert_eq!(directive(&policy, "connect-src"), ["'self'", "wss://s.test", "https://acme.service-now.com"]);
         config.crm.servicenow.oauth_client_id = None;
         config.service = Some(crate::config::ServiceSettings {
+            call_credentials: false,
             url: crate::origin::Origin::parse("https://fp.example.com").unwrap(),
         });
         let policy = content_security_policy(&config, &InlineHashes::default());

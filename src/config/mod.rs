@@ -236,8 +236,10 @@ fn json_error_message(error: &serde_json::Error) -> String {
 fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
     let mut top = ObjectReader::new("", root, problems)?;
     let sip = top.required("sip", problems).and_then(|v| read_sip(v, problems));
+    // With callCredentials the service hands TURN servers over with their credentials.
+    let minted_turn = root.pointer("/service/callCredentials") == Some(&Value::Bool(true));
     let ice = match top.value("ice") {
-        Some(v) => read_ice(v, problems),
+        Some(v) => read_ice(v, minted_turn, problems),
         None => Some((vec![], IceTransportPolicy::All)),
     };
     let hosts = top.required("hosts", problems).and_then(|v| read_hosts(v, problems));
@@ -387,7 +389,7 @@ fn check_sip_server(path: &str, url: &str, problems: &mut Problems) -> Option<St
     Some(url.to_owned())
 }
 
-fn read_ice(value: &Value, problems: &mut Problems) -> Option<(Vec<IceServer>, IceTransportPolicy)> {
+fn read_ice(value: &Value, minted_turn: bool, problems: &mut Problems) -> Option<(Vec<IceServer>, IceTransportPolicy)> {
     let mut ice = ObjectReader::new("ice", value, problems)?;
     let servers_path = ice.path_of("servers");
     let items = match ice.value("servers") {
@@ -412,9 +414,11 @@ fn read_ice(value: &Value, problems: &mut Problems) -> Option<(Vec<IceServer>, I
     let policy = policy?;
     // Relay only without a TURN server: every call would ring and connect with no audio path.
     let relays = servers.iter().flat_map(|s| &s.urls).any(|u| u.to_ascii_lowercase().starts_with("turn"));
-    if policy == IceTransportPolicy::Relay && !relays {
-        problems
-            .push(&policy_path, "\"relay\" needs a turn: or turns: server in ice.servers (calls would have no audio)");
+    if policy == IceTransportPolicy::Relay && !relays && !minted_turn {
+        problems.push(
+            &policy_path,
+            "\"relay\" needs a turn: or turns: server in ice.servers, or service.callCredentials (calls would have no audio)",
+        );
         return None;
     }
     Some((servers, policy))
@@ -821,7 +825,7 @@ mod tests {
         assert_eq!(
             problems(&with(r#"{"servers":[{"urls":"stun:s.test"}],"transportPolicy":"relay"}"#)),
             [
-                "ice.transportPolicy: \"relay\" needs a turn: or turns: server in ice.servers (calls would have no audio)"
+                "ice.transportPolicy: \"relay\" needs a turn: or turns: server in ice.servers, or service.callCredentials (calls would have no audio)"
             ]
         );
         assert_eq!(
@@ -888,11 +892,14 @@ mod tests {
         assert_eq!(
             problems(&with(r#"{"url": "https://fp.example.com/api", "token": "x"}"#)),
             vec![
-                "service.token: is not a known setting (expected one of: url)",
+                "service.token: is not a known setting (expected one of: url, callCredentials)",
                 "service.url: \"https://fp.example.com/api\" must be a bare origin such as https://example.com, without path, query or user name",
             ]
         );
         assert_eq!(problems(&with("{}")), vec!["service.url: is required"]);
+        let minted = Config::parse(&with(r#"{"url": "https://fp.example.com", "callCredentials": true}"#)).unwrap();
+        assert!(minted.service.is_some_and(|s| s.call_credentials));
+        assert_eq!(problems(&with(r#"{"url": "https://fp.example.com", "callCredentials": "yes"}"#)).len(), 1);
     }
 
     #[test]

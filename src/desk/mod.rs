@@ -204,6 +204,9 @@ pub enum DeskAction {
 /// What the app hears of the phone, to show the panel, label the host and log calls.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AppEvent {
+    /// The SIP server refused the credentials the integration service minted: new ones are
+    /// needed (the phone waits for them, or gives up at the next refusal).
+    CredentialsRefused,
     /// A call rings here (not one answered at once).
     Ringing {
         /// Which call.

@@ -22,11 +22,12 @@ use thiserror::Error;
 
 use crate::activity::outbox::PostOutcome;
 use crate::activity::{CallDirection, CallLog, RecordRef};
-use crate::config::{CrmSettings, PanelSettings, ServiceSettings};
+use crate::config::{CrmSettings, PanelSettings};
 use crate::origin::Origin;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
 pub use remote::RemoteHost;
+pub use service_session::ServiceSession;
 pub use servicenow_oauth::s256_challenge;
 
 /// What a host tells the phone.
@@ -163,7 +164,7 @@ pub type PostFuture<'a> = Pin<Box<dyn Future<Output = PostOutcome> + 'a>>;
 
 /// The back-end for a placement, with the CRM settings it needs and the integration service, if
 /// one is configured. The placement's origin has already passed the allow-list.
-pub fn for_placement(placement: &Placement, crm: &CrmSettings, service: Option<&ServiceSettings>) -> Rc<dyn Host> {
+pub fn for_placement(placement: &Placement, crm: &CrmSettings, service: Option<&ServiceSession>) -> Rc<dyn Host> {
     let origin = placement.origin.clone();
     match (placement.kind, origin) {
         (HostKind::ServiceNow, Some(origin)) => {

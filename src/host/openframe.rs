@@ -16,7 +16,7 @@ use crate::activity::outbox::PostOutcome;
 use crate::activity::servicenow::{Request, answer, is_sys_id, phone_log, search};
 use crate::activity::token::{AccessToken, TokenError, TokenSource};
 use crate::activity::{CallDirection, CallLog, RecordRef, form_encoding};
-use crate::config::{LogTarget, ServiceNowSettings, ServiceSettings};
+use crate::config::{LogTarget, ServiceNowSettings};
 use crate::config::{MAX_TITLE_CHARS, PanelSettings};
 use crate::origin::Origin;
 
@@ -44,11 +44,11 @@ pub(super) struct OpenFrameHost {
 
 impl OpenFrameHost {
     /// The back-end for the instance at `origin` (the validated `topDomain`). Its REST token
-    /// comes from the integration service when the configuration names one, from the PKCE
-    /// popup otherwise.
-    pub(super) fn new(origin: Origin, settings: &ServiceNowSettings, service: Option<&ServiceSettings>) -> Self {
+    /// comes from the window's session at the integration service when the configuration names
+    /// one, from the PKCE popup otherwise.
+    pub(super) fn new(origin: Origin, settings: &ServiceNowSettings, service: Option<&ServiceSession>) -> Self {
         let rest = match service {
-            Some(service) => Rest::Service(ServiceSession::new(service.url.clone(), origin.clone())),
+            Some(service) => Rest::Service(service.clone()),
             None => Rest::Own(PkcePopup::new(origin.clone(), settings.oauth_client_id.clone())),
         };
         OpenFrameHost { origin, settings: settings.clone(), rest }

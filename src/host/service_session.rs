@@ -1,8 +1,10 @@
-//! The integration service as the phone's [`TokenSource`] and log carrier: the agent's click
-//! opens the service's sign-in window, which posts the agent's bearer token back to this
-//! window's exact origin; with it the phone asks the service for the instance's access token
-//! and hands it each finished call's log. The bearer token lives in this object only (never in
-//! storage) and is renewed before it ends, for the rest of the agent's shift.
+//! The integration service as the phone's [`TokenSource`], log carrier and source of call
+//! credentials: the agent's click opens the service's sign-in window, which posts the agent's
+//! bearer token back to this window's exact origin; with it the phone asks the service for the
+//! instance's access token, hands it each finished call's log, and gets short-lived SIP and
+//! TURN credentials. The bearer token lives in this object only (never in storage) and is
+//! renewed before it ends, for the rest of the agent's shift. One session serves the whole
+//! window: signing in for the phone also authorises the CRM.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -15,6 +17,7 @@ use super::js::field;
 use super::popup_message;
 use super::servicenow_fetch::{self, Failure, Reply};
 use crate::activity::CallLog;
+use crate::activity::call_credentials::{self, CallCredentials, CallCredentialsError};
 use crate::activity::outbox::PostOutcome;
 use crate::activity::service::{self, AgentSession, SignInMessage};
 use crate::activity::servicenow::Request;
@@ -29,13 +32,15 @@ const POPUP_FEATURES: &str = "popup,width=480,height=600";
 /// How long the sign-in window may stay open before the widget stops waiting.
 const SIGN_IN_TIMEOUT_MS: i32 = 10 * 60 * 1_000;
 
-/// The agent's session at the integration service, for the ServiceNow instance at `instance`.
-pub(super) struct ServiceSession(Rc<Shared>);
+/// The agent's session at the integration service (for the ServiceNow instance at `instance`,
+/// when the phone runs in one); clones share it.
+#[derive(Clone)]
+pub struct ServiceSession(Rc<Shared>);
 
 /// The session's state, shared with the task that keeps it renewed.
 struct Shared {
     service: Origin,
-    instance: Origin,
+    instance: Option<Origin>,
     session: RefCell<Option<AgentSession>>,
     token: RefCell<Option<AccessToken>>,
     /// The last token the instance refused, told to the service with the next request.
@@ -53,8 +58,9 @@ struct Started {
 }
 
 impl ServiceSession {
-    /// The session for the phone in `instance`, through the service at `service`.
-    pub(super) fn new(service: Origin, instance: Origin) -> Self {
+    /// The session for the phone in `instance` (a ServiceNow instance's origin, if any), through
+    /// the service at `service`.
+    pub fn new(service: Origin, instance: Option<Origin>) -> Self {
         ServiceSession(Rc::new(Shared {
             service,
             instance,
@@ -69,6 +75,21 @@ impl ServiceSession {
     /// Hands a finished call's log to the service, whose outbox posts it to the instance.
     pub(super) async fn hand_over(&self, log: &CallLog) -> PostOutcome {
         self.0.hand_over(log).await
+    }
+
+    /// Whether the agent is signed in at the service.
+    pub fn signed_in(&self) -> bool {
+        self.0.session.borrow().as_ref().is_some_and(|s| s.valid_at(now()))
+    }
+
+    /// Short-lived SIP and TURN credentials for the signed-in agent, minted anew.
+    pub async fn call_credentials(&self) -> Result<CallCredentials, CallCredentialsError> {
+        let reply = self.0.send(&call_credentials::request(&self.0.service)).await.map_err(|error| match error {
+            TokenError::Unauthorised => CallCredentialsError::Unauthorised,
+            TokenError::NotConfigured(reason) => CallCredentialsError::Refused(reason),
+            TokenError::Unavailable(reason) => CallCredentialsError::Unavailable(reason),
+        })?;
+        call_credentials::read(&self.0.service, &reply.answer(), now())
     }
 }
 
@@ -186,8 +207,11 @@ impl TokenSource for ServiceSession {
                 return Ok(token);
             }
             let refused = shared.refused.borrow_mut().take();
+            let instance = shared.instance.as_ref().ok_or_else(|| {
+                TokenError::NotConfigured("the phone runs in no ServiceNow instance to ask a token for".into())
+            })?;
             let reply = shared.send(&service::crm_token_request(&shared.service, refused.as_ref())).await?;
-            let token = service::read_crm_token(&shared.service, &shared.instance, &reply.answer(), now())?;
+            let token = service::read_crm_token(&shared.service, instance, &reply.answer(), now())?;
             *shared.token.borrow_mut() = Some(token.clone());
             Ok(token)
         })
@@ -202,6 +226,14 @@ impl TokenSource for ServiceSession {
     }
 
     fn authorise(&self) -> TokenFuture<'_, (), AuthoriseError> {
+        self.sign_in()
+    }
+}
+
+impl ServiceSession {
+    /// Opens the service's sign-in window (now, within the agent's click) and waits for the
+    /// bearer token it sends back.
+    pub fn sign_in(&self) -> TokenFuture<'static, (), AuthoriseError> {
         let started = self.0.start();
         let shared = self.0.clone();
         Box::pin(async move {

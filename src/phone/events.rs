@@ -4,10 +4,10 @@
 use sip::agent::Event;
 use sip::registration::RegistrationFailure;
 
-use super::Softphone;
+use super::{Keeping, Softphone};
 use crate::browser::mark;
 use crate::credentials::{self, KeptSignIn};
-use crate::desk::DeskEvent;
+use crate::desk::{AppEvent, DeskEvent};
 use crate::display_name::{DisplayName, Party};
 use crate::ice_restart::LinkEvent;
 use crate::model::{CallStage, Session};
@@ -28,18 +28,32 @@ impl Softphone {
             }
             Event::Registered { .. } => {
                 mark("registered");
+                self.0.borrow_mut().new_credentials_asked = false;
                 self.tell_desk(DeskEvent::Session(Session::Registered));
                 self.keep_connection_ready();
             }
             Event::SecretAccepted { username, ha1 } => {
-                // Kept only now that the server accepted it (never once signing out: see above).
-                let remember = self.0.borrow().keeping.remember;
-                credentials::keep(&KeptSignIn::accepted(&username, &ha1), remember);
+                // Kept only now that the server accepted it (never once signing out: see above),
+                // and never when the service minted it.
+                let Keeping { remember, minted, .. } = self.0.borrow().keeping;
+                if !minted {
+                    credentials::keep(&KeptSignIn::accepted(&username, &ha1), remember);
+                }
             }
             Event::RegistrationFailed(failure) => {
-                let resumed = self.0.borrow().keeping.resumed;
+                let Keeping { resumed, minted, .. } = self.0.borrow().keeping;
                 let reason = failure_text(&failure, resumed);
-                if refuses_the_agent(&failure) {
+                let ask_again = minted && refuses_the_agent(&failure) && {
+                    let mut shell = self.0.borrow_mut();
+                    !std::mem::replace(&mut shell.new_credentials_asked, true)
+                };
+                if ask_again {
+                    // Expired (a computer that slept past the renewal) or a rotated secret: the
+                    // service mints new ones, which register at once.
+                    self.tell_desk(DeskEvent::Session(Session::Offline("renewing the sign-in".into())));
+                    let tell = self.0.borrow().outputs.event.clone();
+                    tell(AppEvent::CredentialsRefused);
+                } else if refuses_the_agent(&failure) {
                     // The agent must type the password again: a kept secret the server refuses
                     // is worthless and a reload must not replay it, and a phone that would
                     // retry the same credentials for ever stops here, completely.

@@ -60,7 +60,12 @@ struct Shell {
     outputs: PhoneOutputs,
     /// The SIP username, whose history is stored.
     user: String,
+    /// The ICE servers of new calls: the configured ones and, with minted credentials, the
+    /// service's TURN server.
     ice_servers: Vec<IceServer>,
+    configured_ice_servers: Vec<IceServer>,
+    /// Minted credentials were refused and new ones asked for: a second refusal stops the phone.
+    new_credentials_asked: bool,
     ice_transport_policy: IceTransportPolicy,
     /// Which ICE servers answered in earlier calls: one that stayed silent is not waited for.
     ice_record: Rc<RefCell<ServerRecord>>,
@@ -107,6 +112,9 @@ pub struct Keeping {
     pub remember: bool,
     /// The sign-in came from a kept HA1 (a reload), not from the password just typed.
     pub resumed: bool,
+    /// The integration service minted the credentials: nothing is kept, and a refusal asks it
+    /// for new ones ([`AppEvent::CredentialsRefused`]) before the phone gives up.
+    pub minted: bool,
 }
 
 /// How long Sign out waits for the registrar to confirm the unregistration before it closes
@@ -184,13 +192,13 @@ impl Softphone {
     /// server accepts it. The model goes to `outputs` from now until the phone has stopped.
     pub fn sign_in(
         config: &Config,
+        user: String,
         credentials: AuthCredentials,
         keeping: Keeping,
         outputs: PhoneOutputs,
     ) -> Result<Softphone, SignInError> {
         mark("sign-in");
-        let user = credentials.username().to_owned();
-        let agent = setup::agent(config, credentials)?;
+        let agent = setup::agent(config, &user, credentials)?;
         let history = crate::history::load(&user);
         let shell = Shell {
             agent,
@@ -198,6 +206,8 @@ impl Softphone {
             outputs,
             user,
             ice_servers: config.ice_servers.clone(),
+            configured_ice_servers: config.ice_servers.clone(),
+            new_credentials_asked: false,
             ice_transport_policy: config.ice_transport_policy,
             ice_record: Rc::default(),
             prepared: None,
@@ -235,6 +245,24 @@ impl Softphone {
             }
         });
         Ok(phone)
+    }
+
+    /// Stops the phone for a reason the agent must act on (credentials the service can no
+    /// longer renew).
+    pub fn give_up(&self, reason: String) {
+        self.stop(Session::Failed(reason));
+    }
+
+    /// Answers later challenges with `sip` (credentials the service minted anew) and gives new
+    /// calls the service's TURN server `turn`.
+    pub fn replace_credentials(&self, sip: Option<AuthCredentials>, turn: Option<IceServer>) {
+        {
+            let mut shell = self.0.borrow_mut();
+            shell.ice_servers = shell.configured_ice_servers.iter().cloned().chain(turn).collect();
+        }
+        if let Some(sip) = sip {
+            self.run(|agent, now| agent.replace_credentials(now, sip));
+        }
     }
 
     /// Unregisters and closes everything: at once when the agent stops, else after

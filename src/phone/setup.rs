@@ -40,9 +40,9 @@ pub enum SignInError {
     Agent(#[from] ConfigError),
 }
 
-/// An agent on the configured servers for these credentials (the password, or a kept HA1).
-pub(super) fn agent(config: &Config, credentials: AuthCredentials) -> Result<UserAgent, SignInError> {
-    let username = credentials.username();
+/// An agent for the address of SIP user `username` on the configured servers, with these
+/// credentials (the password, a kept HA1, or credentials the service minted for that user).
+pub(super) fn agent(config: &Config, username: &str, credentials: AuthCredentials) -> Result<UserAgent, SignInError> {
     if username.is_empty() || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/".contains(&b))
     {
         return Err(SignInError::Username);

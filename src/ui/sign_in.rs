@@ -1,6 +1,8 @@
 //! Sign-in: the agent's SIP username and password, sent up as a command. The password stays
 //! in the page's memory (the running agent's); what is kept for a reload is the digest secret
 //! the server accepted (`crate::credentials`), stored by the phone once the registrar says yes.
+//! Where the integration service mints the credentials (`service.callCredentials`), the form is
+//! a single button that opens the service's sign-in window.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -13,6 +15,10 @@ use crate::model::Session;
 #[component]
 pub fn SignIn() -> impl IntoView {
     let state = expect_context::<PhoneState>();
+    let service = state.config.with_value(|c| c.service.clone().filter(|s| s.call_credentials));
+    if let Some(service) = service {
+        return view! { <ServiceSignIn service=service.url.to_string() /> }.into_any();
+    }
     // After a refused sign-in the username stays; the password is typed again.
     let username = RwSignal::new(state.user.get_untracked().unwrap_or_default());
     let password = RwSignal::new(String::new());
@@ -49,13 +55,39 @@ pub fn SignIn() -> impl IntoView {
                 <input type="checkbox" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev)) />
                 "Remember me on this computer"
             </label>
-            {move || match state.session.get() {
-                Session::Failed(reason) => {
-                    Some(view! { <p class="fp-signin__problem" role="alert">{format!("Sign-in failed: {reason}.")}</p> })
-                }
-                _ => None,
-            }}
+            <SignInProblem />
             <button type="submit" class="fp-button fp-button--primary">"Sign in"</button>
         </form>
+    }
+    .into_any()
+}
+
+/// The sign-in where the integration service at `service` signs the agent in and mints the SIP
+/// credentials: no password is typed here.
+#[component]
+fn ServiceSignIn(service: String) -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        state.commands.send(Command::SignInAtService);
+    };
+    view! {
+        <form class="fp-signin" on:submit=submit>
+            <p class="fp-signin__note">{format!("You sign in at {service}, in a window that opens.")}</p>
+            <SignInProblem />
+            <button type="submit" class="fp-button fp-button--primary">"Sign in"</button>
+        </form>
+    }
+}
+
+/// Why the last sign-in failed, announced.
+#[component]
+fn SignInProblem() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    move || match state.session.get() {
+        Session::Failed(reason) => {
+            Some(view! { <p class="fp-signin__problem" role="alert">{format!("Sign-in failed: {reason}.")}</p> })
+        }
+        _ => None,
     }
 }

@@ -1,6 +1,8 @@
 //! The agent's session in this page: one phone at a time, from sign-in to sign-out, torn down
 //! completely before the next starts, and every command carried out on it. The app owns it;
-//! the sign-in form only sends `Command::SignIn`.
+//! the sign-in form only sends `Command::SignIn` (or `Command::SignInAtService`, see [`minted`]).
+
+mod minted;
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -10,10 +12,11 @@ use sip::auth::{AuthCredentials, Credentials};
 
 use crate::activity::RecordRef;
 use crate::command::Command;
-use crate::config::Config;
+use crate::config::{Config, IceServer};
 use crate::credentials;
 use crate::desk::{AppEvent, DeskEvent};
 use crate::devices::{self, Role};
+use crate::host::ServiceSession;
 use crate::model::{CallView, PhoneSnapshot, Session};
 use crate::phone::{Keeping, PhoneOutputs, Softphone};
 use sip::agent::MovableCall;
@@ -36,13 +39,24 @@ struct Inner {
     user: RefCell<Option<String>>,
     /// A sign-in waits for the previous phone to stop before its phone starts.
     signing_in: Cell<bool>,
+    /// The window's session at the integration service, which mints call credentials.
+    service: Option<ServiceSession>,
+    /// The SIP server refused the minted credentials: new ones are wanted now.
+    renew_now: Cell<bool>,
 }
 
 impl PhoneSession {
     /// A session with nobody signed in.
-    pub fn new(config: Config, show: impl Fn(PhoneSnapshot) + 'static, tell: impl Fn(AppEvent) + 'static) -> Self {
+    pub fn new(
+        config: Config,
+        service: Option<ServiceSession>,
+        show: impl Fn(PhoneSnapshot) + 'static,
+        tell: impl Fn(AppEvent) + 'static,
+    ) -> Self {
         PhoneSession(Rc::new(Inner {
             config,
+            service,
+            renew_now: Cell::new(false),
             show: Rc::new(show),
             tell: Rc::new(tell),
             phone: RefCell::new(None),
@@ -55,9 +69,13 @@ impl PhoneSession {
     /// Signs in again with the sign-in kept for this tab (after a reload), or a remembered
     /// one, if there is one.
     pub fn resume(&self) {
+        if self.0.config.service.as_ref().is_some_and(|s| s.call_credentials) {
+            // Minted credentials are never kept: the agent signs in at the service again.
+            return credentials::forget();
+        }
         let Some((kept, remember)) = credentials::kept() else { return };
         match kept.credentials() {
-            Ok(secret) => self.sign_in(secret, Keeping { remember, resumed: true }),
+            Ok(secret) => self.sign_in(secret, Keeping { remember, resumed: true, minted: false }),
             Err(_) => credentials::forget(),
         }
     }
@@ -66,7 +84,7 @@ impl PhoneSession {
     /// one), kept from then on for this tab's session.
     pub fn resume_with(&self, kept: &credentials::KeptSignIn) {
         match kept.credentials() {
-            Ok(secret) => self.sign_in(secret, Keeping { remember: false, resumed: true }),
+            Ok(secret) => self.sign_in(secret, Keeping { remember: false, resumed: true, minted: false }),
             Err(_) => self.resume(),
         }
     }
@@ -84,7 +102,10 @@ impl PhoneSession {
     pub fn run(&self, command: Command) {
         if let Command::SignIn { username, password, remember } = command {
             let typed = Credentials { username, password: password.0 };
-            return self.sign_in(typed.into(), Keeping { remember, resumed: false });
+            return self.sign_in(typed.into(), Keeping { remember, resumed: false, minted: false });
+        }
+        if command == Command::SignInAtService {
+            return self.sign_in_at_service();
         }
         if command == Command::SignOut {
             return self.sign_out();
@@ -116,7 +137,10 @@ impl PhoneSession {
             // The app's: the CRM link carries them out.
             Command::RetryLog(_) | Command::AuthoriseCrm | Command::PopOut | Command::PopIn | Command::UsePhoneHere => {
             }
-            Command::ChooseDevice(Role::Ringer, _) | Command::SignIn { .. } | Command::SignOut => {}
+            Command::ChooseDevice(Role::Ringer, _)
+            | Command::SignIn { .. }
+            | Command::SignInAtService
+            | Command::SignOut => {}
         }
     }
 
@@ -172,8 +196,20 @@ impl PhoneSession {
     /// Starts a new phone once the previous one (if any) has stopped completely. Nothing is
     /// stored until the server accepts the credentials.
     fn sign_in(&self, credentials: AuthCredentials, keeping: Keeping) {
-        let generation = self.next_generation();
         let user = credentials.username().to_owned();
+        self.start_phone(user, credentials, keeping, None);
+    }
+
+    /// Starts a phone for SIP user `user` with these credentials (and the service's TURN server
+    /// `turn`) once the previous one has stopped; the sign-in's generation.
+    fn start_phone(
+        &self,
+        user: String,
+        credentials: AuthCredentials,
+        keeping: Keeping,
+        turn: Option<IceServer>,
+    ) -> u32 {
+        let generation = self.next_generation();
         *self.0.user.borrow_mut() = Some(user.clone());
         (self.0.show)(PhoneSnapshot::session_only(Session::SigningIn, Some(user.clone())));
         let previous = self.0.phone.borrow_mut().take();
@@ -188,8 +224,14 @@ impl PhoneSession {
                 return; // Signed out, or signed in again, meanwhile.
             }
             session.0.signing_in.set(false);
-            match Softphone::sign_in(&session.0.config, credentials, keeping, session.outputs(generation)) {
-                Ok(phone) => *session.0.phone.borrow_mut() = Some(phone),
+            let outputs = session.outputs(generation);
+            match Softphone::sign_in(&session.0.config, user.clone(), credentials, keeping, outputs) {
+                Ok(phone) => {
+                    if turn.is_some() {
+                        phone.replace_credentials(None, turn);
+                    }
+                    *session.0.phone.borrow_mut() = Some(phone);
+                }
                 Err(error) => {
                     if keeping.resumed {
                         credentials::forget();
@@ -198,6 +240,7 @@ impl PhoneSession {
                 }
             }
         });
+        generation
     }
 
     /// Signs the agent out and forgets everything of theirs this browser kept: the saved
@@ -244,7 +287,11 @@ impl PhoneSession {
         let event = move |event: AppEvent| {
             let Some(inner) = weak.upgrade() else { return };
             if inner.generation.get() == generation {
-                (inner.tell)(event);
+                match event {
+                    // The session's own business: the renewal asks the service at once.
+                    AppEvent::CredentialsRefused => inner.renew_now.set(true),
+                    event => (inner.tell)(event),
+                }
             }
         };
         PhoneOutputs { model: Rc::new(model), event: Rc::new(event) }

@@ -1,0 +1,167 @@
+//! No SIP password typed and no TURN secret in `framephone.json`: with `service.callCredentials`
+//! the agent's Sign in opens the integration service's sign-in window; the service mints
+//! short-lived SIP credentials (Kamailio `auth_ephemeral`, the lab's secret of
+//! `lab/sip-ephemeral.txt`) and TURN credentials (the lab's coturn with `use-auth-secret`), the
+//! phone registers with them, and two agents talk through coturn's relay only
+//! (`iceTransportPolicy: "relay"`), audio checked with `getStats` at both ends. Needs the
+//! Kamailio and TURN labs; agents 1082–1083.
+
+use std::net::SocketAddr;
+
+use e2e::{
+    Browser, LocalCandidate, PATIENCE, TurnLab, by_role, devserver, dial_and_answer, eventually, hang_up, hears,
+    selected_local_candidate, wait_for_role, wait_for_status, watch_peer_connections,
+};
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+use service::master_key::Keyring;
+
+const ADMIN_PASSWORD: &str = "the administrator's long password";
+
+/// The lab's `auth_ephemeral` secret.
+fn sip_secret() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/sip-ephemeral.txt");
+    let text = std::fs::read_to_string(path).expect("lab/sip-ephemeral.txt");
+    text.lines().find_map(|l| l.strip_prefix("secret ")).expect("a secret line").trim().to_owned()
+}
+
+/// Signs the service's first administrator in; a call with the session's cookie and CSRF token.
+async fn admin_call(
+    http: &reqwest::Client,
+    url: &str,
+    session: &(String, String),
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> Value {
+    let answer = http
+        .request(method, format!("{url}{path}"))
+        .header("cookie", &session.0)
+        .header("x-csrf-token", &session.1)
+        .json(&body)
+        .send()
+        .await
+        .expect("the service answers");
+    let status = answer.status();
+    let body: Value = answer.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
+async fn first_admin(http: &reqwest::Client, url: &str, setup_token: Option<String>) -> (String, String) {
+    let setup =
+        json!({"setupToken": setup_token.expect("a setup token"), "username": "root", "password": ADMIN_PASSWORD});
+    let created = http.post(format!("{url}/api/setup")).json(&setup).send().await.expect("setup");
+    assert!(created.status().is_success());
+    let credentials = json!({"username": "root", "password": ADMIN_PASSWORD});
+    let signed_in = http.post(format!("{url}/api/admin/session")).json(&credentials).send().await.expect("sign in");
+    let cookie = signed_in.headers()["set-cookie"].to_str().expect("cookie").split(';').next().unwrap().to_owned();
+    let body: Value = signed_in.json().await.expect("json");
+    (cookie, body["csrfToken"].as_str().expect("csrf").to_owned())
+}
+
+/// The agent's password at the service.
+fn agent_password(sip_user: &str) -> String {
+    format!("agent {sip_user}'s long service password")
+}
+
+/// Opens the widget, clicks Sign in, signs in as `username` in the service's window and waits
+/// until the phone is registered as `sip_user`.
+async fn sign_in_at_the_service(client: &Client, widget: &str, service_url: &str, username: &str, sip_user: &str) {
+    client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
+    let phone = client.window().await.expect("the agent's window");
+    assert!(by_role(client, "textbox", "Password").await.is_err(), "no SIP password is asked for");
+    wait_for_role(client, "button", "Sign in", PATIENCE).await.expect("the Sign in button").click().await.unwrap();
+    let popup = eventually("the service's sign-in window", || async {
+        client.windows().await.ok()?.into_iter().find(|w| *w != phone)
+    })
+    .await;
+    client.switch_to_window(popup).await.unwrap();
+    wait_for_role(client, "heading", "Sign in to the phone", PATIENCE).await.expect("the sign-in page");
+    assert!(client.current_url().await.unwrap().as_str().starts_with(service_url), "the service's own page");
+    by_role(client, "textbox", "Username").await.unwrap().send_keys(username).await.unwrap();
+    let password = client.find(Locator::Css("input[type=password]")).await.unwrap();
+    password.send_keys(&agent_password(sip_user)).await.unwrap();
+    by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
+    eventually("the sign-in window to close", || async { (client.windows().await.ok()?.len() == 1).then_some(()) })
+        .await;
+    client.switch_to_window(phone).await.unwrap();
+    wait_for_status(client, &format!("Registered as {sip_user}")).await;
+}
+
+async fn relayed(client: &Client, who: &str) {
+    let chosen = eventually(&format!("{who}'s call to choose a candidate pair"), || async {
+        selected_local_candidate(client).await
+    })
+    .await;
+    let relay = LocalCandidate { candidate_type: "relay".into(), relay_protocol: "udp".into() };
+    assert_eq!(chosen, relay, "{who} sends through coturn's relay");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_talk_through_the_relay() {
+    let server = devserver().await;
+    let turn = TurnLab::from_env();
+    let database = std::env::temp_dir()
+        .join(format!("framephone-call-credentials-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
+    let running = service::start(service::Options {
+        address: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: format!("sqlite://{}", database.display()),
+        keys: Keyring::from_sources(Some(&Keyring::generate_entry()), None).expect("key"),
+        secure_cookies: false,
+        widget_origins: vec![server.widget.clone()],
+        retry: service::outbox::RetryPolicy::default(),
+        admin_dir: None,
+        public_url: None,
+    })
+    .await
+    .expect("the service starts");
+    let http = reqwest::Client::new();
+    let url = running.url.clone();
+    let admin = first_admin(&http, &url, running.setup_token.clone()).await;
+    for sip_user in ["1082", "1083"] {
+        let person = json!({"username": format!("agent{sip_user}"), "role": "agent", "sipUser": sip_user, "password": agent_password(sip_user)});
+        admin_call(&http, &url, &admin, reqwest::Method::POST, "/api/people", person).await;
+    }
+    let sip = json!({"secret": sip_secret(), "hash": "sha256", "ttlSeconds": 600});
+    admin_call(&http, &url, &admin, reqwest::Method::PUT, "/api/tenant/call-credentials/sip", sip).await;
+    let turn_settings = json!({"secret": turn.secret, "hash": "sha1", "ttlSeconds": 3600,
+                               "urls": [format!("turn:127.0.0.1:{}", turn.secret_port)]});
+    admin_call(&http, &url, &admin, reqwest::Method::PUT, "/api/tenant/call-credentials/turn", turn_settings).await;
+    // The widget's configuration: the service, no TURN server of its own, relay only.
+    server.amend_config(json!({"service": {"url": url, "callCredentials": true},
+                               "ice": {"servers": [], "transportPolicy": "relay"}}));
+
+    let a = Browser::start().await;
+    let b = Browser::start().await;
+    for (browser, sip_user) in [(&a, "1082"), (&b, "1083")] {
+        watch_peer_connections(&browser.client).await;
+        sign_in_at_the_service(&browser.client, &server.widget, &url, &format!("agent{sip_user}"), sip_user).await;
+    }
+    dial_and_answer(&a.client, &b.client, "1083").await;
+    relayed(&a.client, "1082").await;
+    relayed(&b.client, "1083").await;
+    hears(&a.client, "1082").await;
+    hears(&b.client, "1083").await;
+    hang_up(&a.client, &b.client).await;
+
+    // Each credential issue is audited; neither secret reached a page, nor is anything kept.
+    let audit = admin_call(&http, &url, &admin, reqwest::Method::GET, "/api/audit", Value::Null).await;
+    let issued: Vec<&Value> =
+        audit["lines"].as_array().into_iter().flatten().filter(|l| l["action"] == "credentials.issue").collect();
+    assert!(issued.len() >= 2, "{audit}");
+    for browser in [&a, &b] {
+        let page = browser.client.source().await.unwrap();
+        assert!(!page.contains(&sip_secret()) && !page.contains(&turn.secret), "no shared secret in the widget");
+        let stored = browser
+            .client
+            .execute("return JSON.stringify(Object.assign({}, localStorage, sessionStorage))", vec![])
+            .await
+            .unwrap();
+        assert!(!stored.as_str().unwrap_or_default().contains(":108"), "no minted credentials stored: {stored}");
+    }
+    a.close().await;
+    b.close().await;
+    drop(running);
+    let _ = std::fs::remove_file(database);
+}
