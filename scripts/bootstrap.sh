@@ -30,6 +30,8 @@ DEBIAN_PACKAGES=(
   postgresql                 # the integration service's PostgreSQL tests (scripts/postgres.sh)
   curl                       # the demo fills the integration service through its API (scripts/service-demo.sh)
   jq                         # and reads its answers
+  python3-pysaml2            # the local identity provider of the SSO tests (lab/idp/idp.py)
+  xmlsec1                    # the SSO tests sign and check their SAML fixtures with its CLI
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }
