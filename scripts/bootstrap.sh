@@ -32,6 +32,11 @@ DEBIAN_PACKAGES=(
   jq                         # and reads its answers
   python3-pysaml2            # the local identity provider of the SSO tests (lab/idp/idp.py)
   xmlsec1                    # the SSO tests sign and check their SAML fixtures with its CLI
+  libxmlsec1-dev             # the service's SAML signature checks (samael links xmlsec1, libxml2, OpenSSL)
+  libxml2-dev                # (pulled in by libxmlsec1-dev; named because samael's build needs it)
+  libssl-dev                 # OpenSSL for samael and the certificates of SAML settings
+  libclang-dev               # bindgen, which samael's build runs over xmlsec1's headers
+  pkg-config                 # how samael's build finds xmlsec1 and libxml2
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }

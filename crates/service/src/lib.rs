@@ -25,6 +25,7 @@ pub mod secret;
 pub mod servicenow_post;
 pub mod sessions;
 pub mod setup;
+pub mod sso;
 pub mod tenants;
 pub mod widget_origins;
 

@@ -45,6 +45,10 @@ pub struct Person {
     pub role: Role,
     /// Agents: their SIP user.
     pub sip_user: Option<String>,
+    /// The e-mail address the identity provider sent when they were created at their first
+    /// single sign-on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// Whether a local password is set.
     pub has_password: bool,
     /// When created (RFC 3339).
@@ -58,7 +62,7 @@ pub struct Person {
 
 /// The columns [`Person::from_row`] reads.
 pub const COLUMNS: &str =
-    "id, tenant_id, username, display_name, role, sip_user, password_hash, created_at, updated_at";
+    "id, tenant_id, username, display_name, role, sip_user, email, password_hash, created_at, updated_at";
 
 impl Person {
     /// The person in a row selected with [`COLUMNS`].
@@ -70,6 +74,7 @@ impl Person {
             display_name: row.try_get("display_name")?,
             role: Role::parse(&row.try_get::<String, _>("role")?),
             sip_user: row.try_get("sip_user")?,
+            email: row.try_get("email")?,
             has_password: hash.is_some(),
             created_at: clock::rfc3339(row.try_get("created_at")?),
             updated_at: clock::rfc3339(row.try_get("updated_at")?),
@@ -111,6 +116,12 @@ pub async fn by_id(pool: &AnyPool, tenant: &str, id: &str) -> Result<Option<Pers
         .bind(tenant)
         .fetch_optional(pool)
         .await?;
+    row.as_ref().map(Person::from_row).transpose()
+}
+
+/// The person with `id`, whatever their tenant (for a sign-in already scoped).
+pub async fn by_id_anywhere(pool: &AnyPool, id: &str) -> Result<Option<Person>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM people WHERE id = $1")).bind(id).fetch_optional(pool).await?;
     row.as_ref().map(Person::from_row).transpose()
 }
 

@@ -60,6 +60,14 @@ impl WidgetOrigins {
             || self.listed(pool).await.iter().any(|(o, t)| o == origin && t == tenant)
     }
 
+    /// The tenants whose phone `origin` may be: `None` for the operator's (every tenant's).
+    pub async fn tenants_of(&self, pool: &AnyPool, origin: &str) -> Option<Vec<String>> {
+        if self.operator.iter().any(|o| o == origin) {
+            return None;
+        }
+        Some(self.listed(pool).await.iter().filter(|(o, _)| o == origin).map(|(_, t)| t.clone()).collect())
+    }
+
     /// A tenant's list changed here: read them again at the next question.
     pub fn changed(&self) {
         *self.tenants.write().unwrap_or_else(|e| e.into_inner()) = None;

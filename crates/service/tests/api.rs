@@ -562,6 +562,12 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/tenant/call-credentials/{kind}", "put"),
         ("/api/tenant/call-credentials/{kind}", "delete"),
         ("/api/agent/call-credentials", "post"),
+        ("/api/tenant/sso", "get"),
+        ("/api/tenant/sso/{scope}", "put"),
+        ("/sso/{slug}/{scope}/metadata", "get"),
+        ("/sso/{slug}/{scope}/start", "get"),
+        ("/sso/{slug}/{scope}/acs", "post"),
+        ("/api/agent/sso/claim", "post"),
     ];
     for (path, method) in routes {
         assert!(document["paths"][path][method].is_object(), "{method} {path} is documented");

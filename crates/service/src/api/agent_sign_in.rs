@@ -59,9 +59,10 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<HashMap<Str
                     request: choose Authorise in the phone again.</p>\n</section>\n";
         return html(StatusCode::BAD_REQUEST, body);
     }
+    let single_sign_on = single_sign_on_links(&state, origin, get("nonce_hash")).await;
     let body = format!(
         "<section aria-labelledby=\"heading\">\n<h1 id=\"heading\">Sign in to the phone</h1>\n\
-         <p>For the phone at {origin}. Your password is sent to this service only.</p>\n\
+         <p>For the phone at {origin}. Your password is sent to this service only.</p>\n{single_sign_on}\
          <form id=\"sign-in\" data-origin=\"{origin}\" data-state=\"{request}\">\n\
          <label>Username <input name=\"username\" autocomplete=\"username\" required autofocus></label>\n\
          <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\n\
@@ -73,6 +74,42 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<HashMap<Str
         request = escape(request),
     );
     html(StatusCode::OK, &body)
+}
+
+/// Links to the single sign-on of each tenant whose phone `origin` may be and whose agents'
+/// single sign-on is on, carrying the phone's nonce hash; none for a phone that sent none.
+async fn single_sign_on_links(state: &AppState, origin: &str, nonce_hash: &str) -> String {
+    if nonce_hash.len() != 43 || !nonce_hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return String::new();
+    }
+    let pool = &state.db.pool;
+    let candidates = state.widget_origins.tenants_of(pool, origin).await;
+    let mut tenants = crate::tenants::all(pool).await.unwrap_or_default();
+    tenants.retain(|t| candidates.as_ref().is_none_or(|c| c.contains(&t.id)));
+    let mut enabled = Vec::new();
+    for tenant in tenants {
+        let settings = crate::sso::store::settings(pool, &tenant.id, crate::sso::Scope::Agents).await;
+        if settings.ok().flatten().is_some_and(|s| s.settings.enabled) {
+            enabled.push(tenant);
+        }
+    }
+    let several = enabled.len() > 1;
+    enabled
+        .iter()
+        .map(|tenant| {
+            let href = format!(
+                "/sso/{}/agents/start?origin={}&nonce_hash={nonce_hash}",
+                tenant.slug,
+                url::form_urlencoded::byte_serialize(origin.as_bytes()).collect::<String>()
+            );
+            let label = if several {
+                format!("Sign in with single sign-on ({})", tenant.name)
+            } else {
+                "Sign in with single sign-on".into()
+            };
+            format!("<p><a class=\"fp-primary\" href=\"{}\">{}</a></p>\n", escape(&href), escape(&label))
+        })
+        .collect()
 }
 
 /// `GET /agent/sign-in.js`: the page's script.

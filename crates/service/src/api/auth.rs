@@ -71,6 +71,13 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
+/// The administrator whose session cookie `headers` carry, if any (pages, not the API).
+pub(crate) async fn admin_of_cookie(state: &AppState, headers: &HeaderMap) -> Option<Person> {
+    let token = admin_cookie(headers, state.secure_cookies)?;
+    let found = sessions::find(&state.db.pool, &token, Kind::Admin).await.ok().flatten()?;
+    (found.person.role == Role::Admin).then_some(found.person)
+}
+
 /// A signed-in agent, by bearer token.
 pub struct Agent {
     /// Who.
@@ -168,6 +175,16 @@ pub async fn admin_sign_in(
     }
     let issued = sessions::start(&state.db.pool, &person, Kind::Admin, clock::now_ms()).await?;
     tracing::info!(username = %person.username, "administrator signed in");
+    let body = serde_json::json!({
+        "person": person, "csrfToken": sessions::csrf_of(&issued.token), "expiresAt": clock::rfc3339(issued.expires_at),
+    });
+    let mut response = Json(body).into_response();
+    set_admin_cookie(&state, &mut response, &issued);
+    Ok(response)
+}
+
+/// Gives `response` the cookie of the admin session `issued`.
+pub(crate) fn set_admin_cookie(state: &AppState, response: &mut Response, issued: &sessions::Issued) {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
@@ -175,14 +192,9 @@ pub async fn admin_sign_in(
         issued.token,
         sessions::ADMIN_LIFETIME_MS / 1000
     );
-    let body = serde_json::json!({
-        "person": person, "csrfToken": sessions::csrf_of(&issued.token), "expiresAt": clock::rfc3339(issued.expires_at),
-    });
-    let mut response = Json(body).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
-    Ok(response)
 }
 
 /// `GET /api/admin/session`: who is signed in, and the CSRF token (for a reloaded admin page).
@@ -216,7 +228,8 @@ pub async fn admin_sign_out(
     Ok(response)
 }
 
-fn agent_token_body(person: &Person, issued: &sessions::Issued) -> serde_json::Value {
+/// The answer that hands an agent a bearer token.
+pub(crate) fn agent_token_body(person: &Person, issued: &sessions::Issued) -> serde_json::Value {
     serde_json::json!({
         "accessToken": issued.token, "tokenType": "Bearer",
         "expiresIn": (issued.expires_at - clock::now_ms()).max(0) / 1000,

@@ -10,6 +10,8 @@ pub mod crm;
 pub mod error;
 pub mod oauth_callback;
 pub mod people;
+pub mod sso;
+pub mod sso_sign_in;
 pub mod tenant;
 
 use std::sync::Arc;
@@ -89,7 +91,7 @@ pub fn crm_client() -> reqwest::Client {
 /// The OpenAPI document's frame: title, version, and how callers authenticate.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "Framephone integration service", description = "People, integration accounts, CRM tokens, call logs and short-lived call credentials."),
+    info(title = "Framephone integration service", description = "People, integration accounts, CRM tokens, call logs, short-lived call credentials and single sign-on."),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
@@ -143,11 +145,18 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(call_credentials::settings))
         .routes(routes!(call_credentials::save, call_credentials::remove))
         .routes(routes!(call_credentials::issue))
+        .routes(routes!(sso::read))
+        .routes(routes!(sso::save))
+        .routes(routes!(sso_sign_in::metadata))
+        .routes(routes!(sso_sign_in::start))
+        .routes(routes!(sso_sign_in::acs))
+        .routes(routes!(sso_sign_in::claim))
         .split_for_parts();
     let document = Arc::new(document);
     routes
         .route("/api/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
         .route("/agent/sign-in.js", get(agent_sign_in::script))
+        .route("/sso/done.js", get(sso_sign_in::script))
         .layer(middleware::from_fn_with_state(state.clone(), crm::widget_cors))
         .layer(middleware::from_fn(log_request))
         .with_state(state)

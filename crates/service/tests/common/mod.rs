@@ -3,6 +3,8 @@
 // Each test binary uses part of these helpers.
 #![allow(dead_code)]
 
+pub mod saml;
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Mutex, Once};
@@ -252,6 +254,11 @@ impl Api {
     /// Sends every request as a page at `origin` would (its `Origin` header).
     pub fn set_origin(&mut self, origin: Option<&str>) {
         self.origin = origin.map(str::to_owned);
+    }
+
+    /// Sends `cookie` (`name=value`) with every request.
+    pub fn set_cookie(&mut self, cookie: Option<String>) {
+        self.cookie = cookie;
     }
 
     /// Uses `token` as the bearer token of every request.
