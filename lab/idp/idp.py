@@ -4,7 +4,7 @@ end-to-end tests and the demo of the integration service's single sign-on. Tests
 only, never production: plain HTTP, lab passwords in a text file, no sessions, no logout.
 
   python3 lab/idp/idp.py --port PORT --dir DIR --users lab/idp/users.txt \
-      [--sp-metadata FILE_OR_URL ...] [--sign-response]
+      [--sp-metadata FILE_OR_URL ...] [--sign-response] [--coop]
 
 * Entity id (the Issuer of everything it sends): http://127.0.0.1:PORT/metadata.
 * DIR keeps its RSA-2048 key and self-signed certificate (idp.key, idp.crt; made with
@@ -16,8 +16,8 @@ only, never production: plain HTTP, lab passwords in a text file, no sessions, n
 * GET /sso/idp-initiated?sp=SP_ENTITY_ID&acs=ACS_URL&relay=RELAY_STATE
                          IdP-initiated login: the same form, then an unsolicited Response (no
                          InResponseTo) to ACS_URL.
-The Response has NameID = the username (format unspecified), the attributes FirstName, LastName
-and Email of users.txt, Audience = the SP's entity id, Destination and Recipient = the ACS URL, a
+The Response has NameID = the username (format unspecified), the attributes FirstName, LastName,
+Email (and SipUser when given) of users.txt, Audience = the SP's entity id, Destination and Recipient = the ACS URL, a
 lifetime of 5 minutes, and its Assertion signed with RSA-SHA256, SHA-256 digests and exclusive
 C14N (the Response too with --sign-response).
 
@@ -45,17 +45,20 @@ from saml2.saml import NAME_FORMAT_BASIC, NAMEID_FORMAT_UNSPECIFIED
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-ATTRIBUTES = ("FirstName", "LastName", "Email")
+ATTRIBUTES = ("FirstName", "LastName", "Email", "SipUser")
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description="The lab's SAML 2.0 identity provider (tests and the demo only).")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True, help="keeps idp.key, idp.crt and idp-metadata.xml")
-    parser.add_argument("--users", required=True, help="lines USERNAME PASSWORD FIRSTNAME LASTNAME EMAIL")
+    parser.add_argument("--users", required=True, help="lines USERNAME PASSWORD FIRSTNAME LASTNAME EMAIL [SIPUSER]")
     parser.add_argument("--sp-metadata", action="append", default=[], metavar="FILE_OR_URL",
                         help="the metadata of an SP trusted with Responses (repeatable)")
     parser.add_argument("--sign-response", action="store_true", help="sign the Response as well as its Assertion")
+    parser.add_argument("--coop", action="store_true",
+                        help="send Cross-Origin-Opener-Policy: same-origin, as Entra's pages do, which severs "
+                             "window.opener of the popup the sign-in runs in")
     return parser.parse_args()
 
 
@@ -66,10 +69,13 @@ def read_users(path):
             fields = line.split()
             if not fields or fields[0].startswith("#"):
                 continue
-            if len(fields) != 5:
-                sys.exit(f"idp: {path}: want USERNAME PASSWORD FIRSTNAME LASTNAME EMAIL, got: {line.strip()}")
-            name, password, first, last, email = fields
-            users[name] = (password, {"FirstName": [first], "LastName": [last], "Email": [email]})
+            if len(fields) not in (5, 6):
+                sys.exit(f"idp: {path}: want USERNAME PASSWORD FIRSTNAME LASTNAME EMAIL [SIPUSER], got: {line.strip()}")
+            name, password, first, last, email = fields[:5]
+            attributes = {"FirstName": [first], "LastName": [last], "Email": [email]}
+            if len(fields) == 6:
+                attributes["SipUser"] = [fields[5]]
+            users[name] = (password, attributes)
     return users
 
 
@@ -114,6 +120,7 @@ class IdP:
             out.write(self.metadata)
         self.users = read_users(args.users)
         self.sign_response = args.sign_response
+        self.coop = args.coop
         self.sp_sources = args.sp_metadata
         self.lock = threading.Lock()  # pysaml2's Server is not made for threads
         self.load_sp_metadata()
@@ -217,6 +224,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        if self.idp.coop:
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
         self.end_headers()
         self.wfile.write(data)
 

@@ -18,6 +18,9 @@ use crate::origin::Origin;
 
 /// The `type` of the sign-in window's message to the widget.
 pub const MESSAGE_TYPE: &str = "framephone.agent-session";
+/// The `type` of the message that ends a single sign-on: the agent signed in at the identity
+/// provider and the phone claims its token with the nonce (the message carries none).
+pub const SSO_MESSAGE_TYPE: &str = "framephone.agent-sso";
 /// A token is used until this long before the service says it ends (clocks and requests in
 /// flight).
 const EXPIRY_MARGIN_MS: u64 = 30_000;
@@ -58,10 +61,52 @@ impl std::fmt::Debug for AgentSession {
     }
 }
 
-/// The sign-in window's address: the service's own page, told which origin to answer and the
-/// request's `state`.
-pub fn sign_in_url(service: &Origin, widget: &Origin, state: &str) -> String {
-    format!("{service}/agent/sign-in?{}", form_encoding::pairs(&[("origin", &widget.to_string()), ("state", state)]))
+/// The sign-in window's address: the service's own page, told which origin to answer, the
+/// request's `state`, and the hash of the nonce a single sign-on is claimed with.
+pub fn sign_in_url(service: &Origin, widget: &Origin, state: &str, nonce: &str) -> String {
+    let pairs = [("origin", widget.to_string()), ("state", state.to_owned()), ("nonce_hash", nonce_hash(nonce))];
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    format!("{service}/agent/sign-in?{}", form_encoding::pairs(&pairs))
+}
+
+/// base64url(SHA-256(`nonce`)): what the sign-in window and the service see of the nonce.
+pub fn nonce_hash(nonce: &str) -> String {
+    use sha2::{Digest, Sha256};
+    super::servicenow::oauth::base64url(&Sha256::digest(nonce.as_bytes()))
+}
+
+/// `POST /api/agent/sso/claim`: the token of the single sign-on started with `nonce`.
+pub fn sso_claim_request(service: &Origin, nonce: &str) -> Request {
+    Request {
+        method: Method::Post,
+        url: format!("{service}/api/agent/sso/claim"),
+        body: Some(Body::Json(json!({ "nonce": nonce }).to_string())),
+        authorised: false,
+    }
+}
+
+/// What the claim of a single sign-on found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SsoClaim {
+    /// Signed in.
+    Session(AgentSession),
+    /// The agent is still at the identity provider.
+    Pending,
+    /// No single sign-on under way for the nonce (none started, or it ended).
+    NotStarted,
+    /// The service failed or refused.
+    Failed(String),
+}
+
+/// Reads the service's answer to a claim.
+pub fn read_sso_claim(service: &Origin, answer: &Answer<'_>, now: u64) -> SsoClaim {
+    match answer.status {
+        200 => read_renewal(answer, now)
+            .map_or_else(|| SsoClaim::Failed(format!("{service} answered no usable token")), SsoClaim::Session),
+        202 => SsoClaim::Pending,
+        404 => SsoClaim::NotStarted,
+        _ => SsoClaim::Failed(describe(service, answer)),
+    }
 }
 
 /// What the sign-in window posted back.
@@ -222,9 +267,22 @@ mod tests {
     fn the_sign_in_window_is_told_the_widget_and_the_state_encoded() {
         let widget = Origin::parse("https://phone.example.com:8443").expect("origin");
         assert_eq!(
-            sign_in_url(&service(), &widget, "a&b"),
-            "https://fp.example.com/agent/sign-in?origin=https%3A%2F%2Fphone.example.com%3A8443&state=a%26b"
+            sign_in_url(&service(), &widget, "a&b", "n"),
+            "https://fp.example.com/agent/sign-in?origin=https%3A%2F%2Fphone.example.com%3A8443&state=a%26b&nonce_hash=Gxax31OLoS3D-X7buFyqcFDUbBSBNCkP66gPgjbIPbk"
         );
+    }
+
+    #[test]
+    fn a_single_sign_on_claim_says_signed_in_pending_or_not_started() {
+        let answer = |status, body| Answer { status, retry_after: None, body };
+        let token = r#"{"accessToken":"t0k3n","expiresIn":900}"#;
+        assert!(
+            matches!(read_sso_claim(&service(), &answer(200, token), 0), SsoClaim::Session(s) if s.value == "t0k3n")
+        );
+        assert_eq!(read_sso_claim(&service(), &answer(202, "{}"), 0), SsoClaim::Pending);
+        assert_eq!(read_sso_claim(&service(), &answer(404, "{}"), 0), SsoClaim::NotStarted);
+        assert!(matches!(read_sso_claim(&service(), &answer(200, "{}"), 0), SsoClaim::Failed(_)));
+        assert!(matches!(read_sso_claim(&service(), &answer(503, ""), 0), SsoClaim::Failed(_)));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A popup the widget opens within the agent's click (the random state it carries, the window
 //! itself) and the one message it posts back: from that window itself, from the origin it was
-//! sent to, of the expected type. Anything else (another window, another origin, a forged type)
+//! sent to, of an expected type. Anything else (another window, another origin, a forged type)
 //! is ignored; the popup closing without answering ends the wait.
 
 use std::cell::RefCell;
@@ -46,9 +46,9 @@ pub(super) fn open(url: &str, name: &str, features: &str, widget: &Origin) -> Re
         .ok_or_else(|| AuthoriseError::Blocked { widget: widget.to_string() })
 }
 
-/// The data of `popup`'s message of type `kind` from `origin`; `None` when the popup closed,
-/// or nothing came within `timeout_ms`.
-pub(super) async fn from_popup(popup: &Window, origin: &str, kind: &str, timeout_ms: i32) -> Option<JsValue> {
+/// The data of `popup`'s message of one of the types `kinds` from `origin`; `None` when the
+/// popup closed, or nothing came within `timeout_ms`.
+pub(super) async fn from_popup(popup: &Window, origin: &str, kinds: &[&str], timeout_ms: i32) -> Option<JsValue> {
     let window = web_sys::window()?;
     // The page's message guard lets this popup's answer through while it is awaited.
     let _awaited = message_guard::await_popup(popup, origin);
@@ -61,11 +61,12 @@ pub(super) async fn from_popup(popup: &Window, origin: &str, kind: &str, timeout
     };
     let resolve = Rc::new(resolve);
     let on_message = {
-        let (resolve, popup, origin, kind) = (resolve.clone(), popup.clone(), origin.to_owned(), kind.to_owned());
+        let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+        let (resolve, popup, origin) = (resolve.clone(), popup.clone(), origin.to_owned());
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let from_popup = event.source().is_some_and(|source| Object::is(&source, &popup));
             let data = event.data();
-            let ours = field(&data, "type").as_string().as_deref() == Some(kind.as_str());
+            let ours = field(&data, "type").as_string().is_some_and(|kind| kinds.contains(&kind));
             if event.origin() == origin && from_popup && ours {
                 resolve(&data);
             }

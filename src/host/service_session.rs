@@ -19,7 +19,7 @@ use super::servicenow_fetch::{self, Failure, Reply};
 use crate::activity::CallLog;
 use crate::activity::call_credentials::{self, CallCredentials, CallCredentialsError};
 use crate::activity::outbox::PostOutcome;
-use crate::activity::service::{self, AgentSession, SignInMessage};
+use crate::activity::service::{self, AgentSession, SignInMessage, SsoClaim};
 use crate::activity::servicenow::Request;
 use crate::activity::servicenow::oauth::{STATE_BYTES, base64url};
 use crate::activity::token::{AccessToken, AuthoriseError, TokenError, TokenFuture, TokenSource};
@@ -31,6 +31,8 @@ const POPUP_NAME: &str = "framephone-service-sign-in";
 const POPUP_FEATURES: &str = "popup,width=480,height=600";
 /// How long the sign-in window may stay open before the widget stops waiting.
 const SIGN_IN_TIMEOUT_MS: i32 = 10 * 60 * 1_000;
+/// How often the phone asks whether a single sign-on it cannot hear from is done.
+const SSO_POLL_MS: i32 = 1_000;
 
 /// The agent's session at the integration service (for the ServiceNow instance at `instance`,
 /// when the phone runs in one); clones share it.
@@ -51,10 +53,12 @@ struct Shared {
     sign_ins: Cell<u32>,
 }
 
-/// What the click itself did: the popup and this request's state.
+/// What the click itself did: the popup, this request's state, and the nonce a single sign-on
+/// is claimed with (only its hash leaves this window before the claim).
 struct Started {
     popup: Window,
     state: String,
+    nonce: String,
 }
 
 impl ServiceSession {
@@ -193,9 +197,10 @@ impl Shared {
     fn start(&self) -> Result<Started, AuthoriseError> {
         let widget = popup_message::widget_origin()?;
         let state = base64url(&popup_message::random_bytes::<STATE_BYTES>()?);
-        let url = service::sign_in_url(&self.service, &widget, &state);
+        let nonce = base64url(&popup_message::random_bytes::<32>()?);
+        let url = service::sign_in_url(&self.service, &widget, &state, &nonce);
         let popup = popup_message::open(&url, POPUP_NAME, POPUP_FEATURES, &widget)?;
-        Ok(Started { popup, state })
+        Ok(Started { popup, state, nonce })
     }
 }
 
@@ -232,34 +237,63 @@ impl TokenSource for ServiceSession {
 
 impl ServiceSession {
     /// Opens the service's sign-in window (now, within the agent's click) and waits for the
-    /// bearer token it sends back.
+    /// bearer token it sends back, or, after a single sign-on, claims it with the nonce.
     pub fn sign_in(&self) -> TokenFuture<'static, (), AuthoriseError> {
         let started = self.0.start();
         let shared = self.0.clone();
         Box::pin(async move {
             let started = started?;
-            let data = popup_message::from_popup(
-                &started.popup,
-                &shared.service.to_string(),
-                service::MESSAGE_TYPE,
-                SIGN_IN_TIMEOUT_MS,
-            )
-            .await;
-            let _ = started.popup.close();
-            let data = data.ok_or(AuthoriseError::Closed)?;
-            let message = SignInMessage {
-                state: field(&data, "state").as_string(),
-                access_token: field(&data, "accessToken").as_string(),
-                expires_in: field(&data, "expiresIn").as_f64().filter(|s| *s >= 0.0).map(|s| s as u64),
+            let kinds = [service::MESSAGE_TYPE, service::SSO_MESSAGE_TYPE];
+            let data =
+                popup_message::from_popup(&started.popup, &shared.service.to_string(), &kinds, SIGN_IN_TIMEOUT_MS)
+                    .await;
+            let password_sign_in =
+                data.filter(|d| field(d, "type").as_string().as_deref() == Some(service::MESSAGE_TYPE));
+            let session = match password_sign_in {
+                Some(data) => {
+                    let message = SignInMessage {
+                        state: field(&data, "state").as_string(),
+                        access_token: field(&data, "accessToken").as_string(),
+                        expires_in: field(&data, "expiresIn").as_f64().filter(|s| *s >= 0.0).map(|s| s as u64),
+                    };
+                    service::read_sign_in(&message, &started.state, now())
+                }
+                // The single sign-on's end, or the window closed or lost its link to this one
+                // (an identity provider's Cross-Origin-Opener-Policy severs it): a single
+                // sign-on may be done or under way, which the nonce claims.
+                None => shared.claim_single_sign_on(&started.nonce).await,
             };
-            let session = service::read_sign_in(&message, &started.state, now())?;
-            *shared.session.borrow_mut() = Some(session);
+            let _ = started.popup.close();
+            *shared.session.borrow_mut() = Some(session?);
             *shared.token.borrow_mut() = None;
             let sign_in = shared.sign_ins.get() + 1;
             shared.sign_ins.set(sign_in);
             spawn_local(keep_renewed(shared, sign_in));
             Ok(())
         })
+    }
+}
+
+impl Shared {
+    /// The token of the single sign-on started with `nonce`, asked for until it is done (the
+    /// agent may still be at the identity provider), or `Closed` when none was started.
+    async fn claim_single_sign_on(&self, nonce: &str) -> Result<AgentSession, AuthoriseError> {
+        let give_up_at = now() + SIGN_IN_TIMEOUT_MS as u64;
+        loop {
+            let request = service::sso_claim_request(&self.service, nonce);
+            let claim = servicenow_fetch::send(&request, None).await;
+            match claim.map(|reply| service::read_sso_claim(&self.service, &reply.answer(), now())) {
+                Ok(SsoClaim::Session(session)) => return Ok(session),
+                Ok(SsoClaim::NotStarted) => return Err(AuthoriseError::Closed),
+                Ok(SsoClaim::Failed(reason)) => return Err(AuthoriseError::Token(reason)),
+                // Still at the identity provider, or the service out of reach for a moment.
+                Ok(SsoClaim::Pending) | Err(_) => {}
+            }
+            if now() >= give_up_at {
+                return Err(AuthoriseError::Closed);
+            }
+            crate::browser::sleep(SSO_POLL_MS).await;
+        }
     }
 }
 

@@ -133,7 +133,7 @@ pub async fn s256_challenge(verifier: &str) -> Result<String, AuthoriseError> {
 
 /// Waits for the redirect page's message: from the widget's own origin, from `popup` itself.
 async fn redirect_from(popup: &Window, widget: &Origin) -> Result<Redirect, AuthoriseError> {
-    let data = popup_message::from_popup(popup, &widget.to_string(), oauth::MESSAGE_TYPE, CONSENT_TIMEOUT_MS)
+    let data = popup_message::from_popup(popup, &widget.to_string(), &[oauth::MESSAGE_TYPE], CONSENT_TIMEOUT_MS)
         .await
         .ok_or(AuthoriseError::Closed)?;
     let text = |key: &str| field(&data, key).as_string();
