@@ -3,8 +3,9 @@
 //! short-lived SIP credentials (Kamailio `auth_ephemeral`, the lab's secret of
 //! `lab/sip-ephemeral.txt`) and TURN credentials (the lab's coturn with `use-auth-secret`), the
 //! phone registers with them, and two agents talk through coturn's relay only
-//! (`iceTransportPolicy: "relay"`), audio checked with `getStats` at both ends. Needs the
-//! Kamailio and TURN labs; agents 1082–1083.
+//! (`iceTransportPolicy: "relay"`), audio checked with `getStats` at both ends. Credentials
+//! that expire during a call are renewed without the agent noticing. Needs the Kamailio and TURN
+//! labs; agents 1082–1083 and 1087–1088.
 
 use std::net::SocketAddr;
 
@@ -98,10 +99,14 @@ async fn relayed(client: &Client, who: &str) {
     assert_eq!(chosen, relay, "{who} sends through coturn's relay");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_talk_through_the_relay() {
-    let server = devserver().await;
-    let turn = TurnLab::from_env();
+/// The service for the widget at `server`, with agents `sip_users` (usernames `agent<user>`)
+/// and SIP credentials lasting `ttl_seconds` (and TURN credentials when `turn` is given).
+async fn service_minting(
+    server: &devserver::Running,
+    sip_users: &[&str],
+    ttl_seconds: u32,
+    turn: Option<&TurnLab>,
+) -> (service::Running, (String, String), std::path::PathBuf) {
     let database = std::env::temp_dir()
         .join(format!("framephone-call-credentials-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
     let running = service::start(service::Options {
@@ -119,15 +124,34 @@ async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_ta
     let http = reqwest::Client::new();
     let url = running.url.clone();
     let admin = first_admin(&http, &url, running.setup_token.clone()).await;
-    for sip_user in ["1082", "1083"] {
+    for sip_user in sip_users {
         let person = json!({"username": format!("agent{sip_user}"), "role": "agent", "sipUser": sip_user, "password": agent_password(sip_user)});
         admin_call(&http, &url, &admin, reqwest::Method::POST, "/api/people", person).await;
     }
-    let sip = json!({"secret": sip_secret(), "hash": "sha256", "ttlSeconds": 600});
+    let sip = json!({"secret": sip_secret(), "hash": "sha256", "ttlSeconds": ttl_seconds});
     admin_call(&http, &url, &admin, reqwest::Method::PUT, "/api/tenant/call-credentials/sip", sip).await;
-    let turn_settings = json!({"secret": turn.secret, "hash": "sha1", "ttlSeconds": 3600,
-                               "urls": [format!("turn:127.0.0.1:{}", turn.secret_port)]});
-    admin_call(&http, &url, &admin, reqwest::Method::PUT, "/api/tenant/call-credentials/turn", turn_settings).await;
+    if let Some(turn) = turn {
+        let settings = json!({"secret": turn.secret, "hash": "sha1", "ttlSeconds": 3600,
+                              "urls": [format!("turn:127.0.0.1:{}", turn.secret_port)]});
+        admin_call(&http, &url, &admin, reqwest::Method::PUT, "/api/tenant/call-credentials/turn", settings).await;
+    }
+    (running, admin, database)
+}
+
+/// The audit lines of `action`.
+async fn audited(url: &str, admin: &(String, String), action: &str) -> Vec<Value> {
+    let audit =
+        admin_call(&reqwest::Client::new(), url, admin, reqwest::Method::GET, "/api/audit?limit=1000", Value::Null)
+            .await;
+    audit["lines"].as_array().into_iter().flatten().filter(|l| l["action"] == action).cloned().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_talk_through_the_relay() {
+    let server = devserver().await;
+    let turn = TurnLab::from_env();
+    let (running, admin, database) = service_minting(&server, &["1082", "1083"], 600, Some(&turn)).await;
+    let url = running.url.clone();
     // The widget's configuration: the service, no TURN server of its own, relay only.
     server.amend_config(json!({"service": {"url": url, "callCredentials": true},
                                "ice": {"servers": [], "transportPolicy": "relay"}}));
@@ -146,10 +170,8 @@ async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_ta
     hang_up(&a.client, &b.client).await;
 
     // Each credential issue is audited; neither secret reached a page, nor is anything kept.
-    let audit = admin_call(&http, &url, &admin, reqwest::Method::GET, "/api/audit", Value::Null).await;
-    let issued: Vec<&Value> =
-        audit["lines"].as_array().into_iter().flatten().filter(|l| l["action"] == "credentials.issue").collect();
-    assert!(issued.len() >= 2, "{audit}");
+    let issued = audited(&url, &admin, "credentials.issue").await;
+    assert!(issued.len() >= 2, "{issued:?}");
     for browser in [&a, &b] {
         let page = browser.client.source().await.unwrap();
         assert!(!page.contains(&sip_secret()) && !page.contains(&turn.secret), "no shared secret in the widget");
@@ -160,6 +182,43 @@ async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_ta
             .unwrap();
         assert!(!stored.as_str().unwrap_or_default().contains(":108"), "no minted credentials stored: {stored}");
     }
+    a.close().await;
+    b.close().await;
+    drop(running);
+    let _ = std::fs::remove_file(database);
+}
+
+/// Credentials that live a minute: the phone renews them half-way, during a call that outlasts
+/// them, without the agent noticing (the call's audio goes on, the phone stays registered), and
+/// a call placed after the first credentials expired is authenticated with the renewed ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_that_expire_during_a_call_are_renewed_without_the_agent_noticing() {
+    let server = devserver().await;
+    let (running, admin, database) = service_minting(&server, &["1087", "1088"], 60, None).await;
+    let url = running.url.clone();
+    server.amend_config(json!({"service": {"url": url, "callCredentials": true}}));
+    let a = Browser::start().await;
+    let b = Browser::start().await;
+    for (browser, sip_user) in [(&a, "1087"), (&b, "1088")] {
+        watch_peer_connections(&browser.client).await;
+        sign_in_at_the_service(&browser.client, &server.widget, &url, &format!("agent{sip_user}"), sip_user).await;
+    }
+    let signed_in = std::time::Instant::now();
+    dial_and_answer(&a.client, &b.client, "1088").await;
+    // Past the first credentials' minute, still talking.
+    while signed_in.elapsed() < std::time::Duration::from_secs(65) {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        wait_for_status(&a.client, "Registered as 1087").await;
+    }
+    hears(&a.client, "1087").await;
+    hears(&b.client, "1088").await;
+    let renewals = audited(&url, &admin, "credentials.issue").await;
+    let for_a = renewals.iter().filter(|l| l["actor"] == "agent1087").count();
+    assert!(for_a >= 2, "1087's credentials were renewed: {renewals:?}");
+    hang_up(&a.client, &b.client).await;
+    // A new call (its INVITE challenged and answered with the renewed credentials).
+    dial_and_answer(&a.client, &b.client, "1088").await;
+    hang_up(&a.client, &b.client).await;
     a.close().await;
     b.close().await;
     drop(running);

@@ -1,5 +1,6 @@
 //! The integration service's figures, on SQLite and on PostgreSQL, against the ServiceNow
 //! emulator on loopback: CRM token hand-out latency (p50, p99) with 100 agents asking at once,
+//! call-credential issue latency (p50, p99: minted, audited) with the same 100 agents at once,
 //! and the outbox's throughput (call logs per second written to the emulator).
 //!
 //! `cargo run --release -p service --example bench_service` (PostgreSQL from
@@ -14,6 +15,8 @@ use sqlx::Connection;
 
 const AGENTS: usize = 100;
 const TOKENS_PER_AGENT: usize = 20;
+/// Below the per-agent limit of 20 a minute.
+const CREDENTIALS_PER_AGENT: usize = 10;
 const LOGS: usize = 1000;
 
 struct Client {
@@ -30,7 +33,15 @@ impl Client {
     }
 
     async fn post(&mut self, path: &str, body: Value) -> (u16, Value) {
-        let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    async fn put(&mut self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, path, body).await
+    }
+
+    async fn send(&mut self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base)).json(&body);
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
         }
@@ -69,12 +80,46 @@ async fn fresh_database(postgres: bool) -> String {
     admin.rsplit_once('/').map(|(base, _)| format!("{base}/{name}")).expect("url")
 }
 
+/// Every agent runs `path` `times` in a row, all agents at once: the agents back and the
+/// latencies, sorted.
+async fn all_at_once(
+    agents: Vec<Client>,
+    path: &'static str,
+    body: Value,
+    times: usize,
+) -> (Vec<Client>, Vec<Duration>) {
+    let tasks: Vec<_> = agents
+        .into_iter()
+        .map(|mut agent| {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                for _ in 0..times {
+                    let started = Instant::now();
+                    let (status, answer) = agent.post(path, body.clone()).await;
+                    assert_eq!(status, 200, "{path}: {answer}");
+                    latencies.push(started.elapsed());
+                }
+                (agent, latencies)
+            })
+        })
+        .collect();
+    let (mut agents, mut latencies) = (Vec::new(), Vec::new());
+    for task in tasks {
+        let (agent, measured) = task.await.expect("task");
+        latencies.extend(measured);
+        agents.push(agent);
+    }
+    latencies.sort();
+    (agents, latencies)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index].as_secs_f64() * 1000.0
 }
 
-async fn run(postgres: bool, servicenow: &str, instance: &devserver::ServiceNowInstance) -> (f64, f64, f64) {
+async fn run(postgres: bool, servicenow: &str, instance: &devserver::ServiceNowInstance) -> Figures {
     let database = fresh_database(postgres).await;
     let running = service::start(service::Options {
         address: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -121,30 +166,24 @@ async fn run(postgres: bool, servicenow: &str, instance: &devserver::ServiceNowI
     }
 
     // CRM tokens: every agent asks at once, then again, TOKENS_PER_AGENT times.
-    let tasks: Vec<_> = agents
-        .into_iter()
-        .map(|mut agent| {
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                for _ in 0..TOKENS_PER_AGENT {
-                    let started = Instant::now();
-                    let (status, _) = agent.post("/api/crm-token", json!({"kind": "servicenow"})).await;
-                    assert_eq!(status, 200);
-                    latencies.push(started.elapsed());
-                }
-                (agent, latencies)
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    let mut agents = Vec::new();
-    for task in tasks {
-        let (agent, measured) = task.await.expect("task");
-        latencies.extend(measured);
-        agents.push(agent);
+    let (agents, latencies) =
+        all_at_once(agents, "/api/crm-token", json!({"kind": "servicenow"}), TOKENS_PER_AGENT).await;
+    let tokens = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+
+    // Call credentials: SIP and TURN minted for each agent, each issue audited.
+    for (kind, settings) in [
+        ("sip", json!({"secret": "bench-sip-shared-secret", "hash": "sha256", "ttlSeconds": 3600})),
+        (
+            "turn",
+            json!({"secret": "bench-turn-shared-secret", "hash": "sha1", "ttlSeconds": 3600, "urls": ["turn:127.0.0.1:3478"]}),
+        ),
+    ] {
+        let (status, body) = admin.put(&format!("/api/tenant/call-credentials/{kind}"), settings).await;
+        assert_eq!(status, 200, "{body}");
     }
-    latencies.sort();
-    let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+    let (agents, latencies) =
+        all_at_once(agents, "/api/agent/call-credentials", json!({}), CREDENTIALS_PER_AGENT).await;
+    let credentials = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
 
     // The outbox: LOGS logs handed over by the agents, timed until the last is in the emulator.
     let before = instance.phone_logs().len();
@@ -175,18 +214,31 @@ async fn run(postgres: bool, servicenow: &str, instance: &devserver::ServiceNowI
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let throughput = (per_agent * AGENTS) as f64 / started.elapsed().as_secs_f64();
-    (p50, p99, throughput)
+    Figures { tokens, credentials, throughput }
+}
+
+/// One database's figures.
+struct Figures {
+    /// CRM token hand-out, p50 and p99 (ms).
+    tokens: (f64, f64),
+    /// Call-credential issue, p50 and p99 (ms).
+    credentials: (f64, f64),
+    /// Logs written per second.
+    throughput: f64,
 }
 
 #[tokio::main]
 async fn main() {
     let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
     let instance = emulators.servicenow_instance();
-    println!("| database | CRM token p50 | CRM token p99 | outbox |");
-    println!("|---|---|---|---|");
+    println!("| database | CRM token p50 | CRM token p99 | call credentials p50 | call credentials p99 | outbox |");
+    println!("|---|---|---|---|---|---|");
     for postgres in [false, true] {
-        let (p50, p99, throughput) = run(postgres, &emulators.servicenow, &instance).await;
+        let Figures { tokens, credentials, throughput } = run(postgres, &emulators.servicenow, &instance).await;
         let name = if postgres { "PostgreSQL 15" } else { "SQLite" };
-        println!("| {name} | {p50:.1} ms | {p99:.1} ms | {throughput:.0} logs/s |");
+        println!(
+            "| {name} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {throughput:.0} logs/s |",
+            tokens.0, tokens.1, credentials.0, credentials.1
+        );
     }
 }
