@@ -2,9 +2,11 @@
 # The demo: builds the widget, starts the SIP lab (Kamailio on loopback), then serves the widget
 # beside the ServiceNow and Salesforce emulators, starts the integration service with a demo
 # administrator, agents and a ServiceNow account on the emulator (scripts/service-demo.sh), and
-# prints the URL of each view and the test agents' credentials. Runs until Ctrl-C, which stops
-# the lab and the service too. PORT (default 8780) and the next two are used, the service takes
-# PORT+10; the lab listens on LAB_WS_PORT (8088) and LAB_UDP_PORT (5060).
+# prints the URL of each view and the test agents' credentials. The lab's SAML identity provider
+# (lab/idp/idp.py) runs beside it for the service's single sign-on. Runs until Ctrl-C, which
+# stops the lab, the IdP and the service too. PORT (default 8780) and the next two are used, the
+# service takes PORT+10 and the IdP PORT+11; the lab listens on LAB_WS_PORT (8088) and
+# LAB_UDP_PORT (5060), its REST-API coturn on LAB_TURN_SECRET_PORT (3480).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -26,6 +28,14 @@ target="${CARGO_TARGET_DIR:-target}/debug"
   --service "http://127.0.0.1:$((port + 10))" --config-url "http://127.0.0.1:$((port + 10))/t/default/framephone.json" &
 pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((port + 1))/" >/dev/null && break; sleep 0.1; done
+# The identity provider trusts the service's metadata, which it reads once the service is up.
+idp_dir="${SERVICE_DIR:-/tmp/framephone-demo-service}-idp"
+sp="http://127.0.0.1:$((port + 10))/sso/default"
+python3 lab/idp/idp.py --port $((port + 11)) --dir "$idp_dir" --users lab/idp/users.txt \
+  --sp-metadata "$sp/agents/metadata" --sp-metadata "$sp/admins/metadata" 2>"$idp_dir.log" &
+pids+=($!)
+export IDP_URL="http://127.0.0.1:$((port + 11))" IDP_DIR="$idp_dir"
+export LAB_TURN_SECRET_PORT="${LAB_TURN_SECRET_PORT:-3480}"
 service=$(scripts/service-demo.sh "$target/framephone-service" $((port + 10)) "http://127.0.0.1:$((port + 1))" "http://127.0.0.1:$port")
 pids+=("$(tail -n 1 <<<"$service")")
 head -n -1 <<<"$service"

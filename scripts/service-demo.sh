@@ -5,8 +5,11 @@
 # ServiceNow integration account pointing at the ServiceNow emulator, whose refresh token it
 # requests with the emulator's instance administrator, and saves the configuration the widget's
 # origin serves as the default tenant's widget configuration (the dev server follows it from
-# then on: scripts/demo.sh). Serves the admin UI from crates/admin/dist (scripts/build-admin.sh).
-# Prints the service's PID on its last line.
+# then on: scripts/demo.sh). Sets up short-lived call credentials with the lab's secrets
+# (lab/sip-ephemeral.txt; lab/turn.txt with the coturn on LAB_TURN_SECRET_PORT) and, when IDP_URL
+# and IDP_DIR name the lab's identity provider, single sign-on for agents (created just in time
+# from agent1001) and administrators (admin.sso). Serves the admin UI from crates/admin/dist
+# (scripts/build-admin.sh). Prints the service's PID on its last line.
 #
 #   scripts/service-demo.sh SERVICE_BINARY SERVICE_PORT SERVICENOW_ORIGIN WIDGET_ORIGIN
 set -euo pipefail
@@ -45,6 +48,22 @@ for user in 1001 1002; do
 done
 account=$(api POST /api/accounts "{\"kind\":\"servicenow\",\"name\":\"ServiceNow emulator\",\"settings\":{\"instanceUrl\":\"$servicenow\",\"clientId\":\"framephone-service\"},\"secrets\":{\"clientSecret\":\"service-client-secret\"}}" | jq -r .id)
 api POST "/api/accounts/$account/refresh-token" '{"username":"admin","password":"instance-admin-password"}' >/dev/null
+sip_secret=$(awk '$1 == "secret" { print $2 }' lab/sip-ephemeral.txt)
+turn_secret=$(awk '$1 == "secret" { print $2 }' lab/turn.txt)
+api PUT /api/tenant/call-credentials/sip "{\"secret\":\"$sip_secret\",\"hash\":\"sha256\",\"ttlSeconds\":3600}" >/dev/null
+api PUT /api/tenant/call-credentials/turn "{\"secret\":\"$turn_secret\",\"hash\":\"sha1\",\"ttlSeconds\":3600,\"urls\":[\"turn:127.0.0.1:${LAB_TURN_SECRET_PORT:-3480}\"]}" >/dev/null
+if [ -n "${IDP_URL:-}" ]; then
+  for _ in $(seq 100); do curl -sf "$IDP_URL/metadata" >/dev/null && break; sleep 0.1; done
+  api POST /api/people '{"username":"admin.sso","role":"admin","displayName":"Rosa Lind"}' >/dev/null
+  for scope in agents admins; do
+    jq -n --arg url "$IDP_URL" --arg cert "$(cat "$IDP_DIR/idp.crt")" --arg scope "$scope" '{
+      enabled: true, idpSsoUrl: ($url + "/sso"), idpEntityId: ($url + "/metadata"), idpCertificate: $cert,
+      spEntityId: ("default_" + $scope + "_sso"), jit: ($scope == "agents"),
+      templateUser: (if $scope == "agents" then "agent1001" else null end)}' >"$dir/sso.json"
+    api PUT "/api/tenant/sso/$scope" "$(cat "$dir/sso.json")" >/dev/null
+  done
+  rm -f "$dir/sso.json"
+fi
 api PUT /api/tenant/widget-config "$(curl -sSf "$widget/framephone.json" | jq -Rs '{config: .}')" >/dev/null
 rm -f "$dir/csrf" "$jar"
 cat <<TEXT
@@ -54,5 +73,15 @@ Integration service: $url/admin/ (SQLite and master key in $dir, log in $dir/ser
   ServiceNow account "ServiceNow emulator" with a refresh token
   the widget's framephone.json: the admin UI's Widget configuration tab ($url/t/default/framephone.json);
   the demo's widget takes a saved change at its next page load
+  short-lived call credentials with the lab's secrets: add "callCredentials": true to "service" in
+  Widget configuration, and Sign in opens the service's window instead of asking a SIP password
 TEXT
+if [ -n "${IDP_URL:-}" ]; then
+  cat <<TEXT
+  single sign-on at the lab's identity provider $IDP_URL (users in lab/idp/users.txt): agents
+  agent.sso / idp-agent-pw and jit.newcomer / idp-jit-pw (created at their first sign-in) through
+  the service's window; administrators admin.sso / idp-admin-pw through the admin UI's sign-in
+  (organization "default")
+TEXT
+fi
 echo "$pid"
