@@ -54,6 +54,13 @@ impl Softphone {
                     let tell = self.0.borrow().outputs.event.clone();
                     tell(AppEvent::CredentialsRefused);
                 } else if refuses_the_agent(&failure) {
+                    let reason = if minted {
+                        "the SIP server refuses the credentials the integration service mints (their shared \
+                         secrets differ, or the SIP user is not the server's): tell your administrator"
+                            .to_owned()
+                    } else {
+                        reason
+                    };
                     // The agent must type the password again: a kept secret the server refuses
                     // is worthless and a reload must not replay it, and a phone that would
                     // retry the same credentials for ever stops here, completely.

@@ -5,7 +5,8 @@
 //! phone registers with them, and two agents talk through coturn's relay only
 //! (`iceTransportPolicy: "relay"`), audio checked with `getStats` at both ends. Credentials
 //! that expire during a call are renewed without the agent noticing. Needs the Kamailio and TURN
-//! labs; agents 1082–1083 and 1087–1088.
+//! labs; agents 1082–1083 and 1087–1089. Credentials the SIP server refuses are asked for once
+//! more, and then the phone says why.
 
 use std::net::SocketAddr;
 
@@ -66,8 +67,8 @@ fn agent_password(sip_user: &str) -> String {
     format!("agent {sip_user}'s long service password")
 }
 
-/// Opens the widget, clicks Sign in, signs in as `username` in the service's window and waits
-/// until the phone is registered as `sip_user`.
+/// Opens the widget, clicks Sign in and signs in as `username` (SIP user `sip_user`) in the
+/// service's window.
 async fn sign_in_at_the_service(client: &Client, widget: &str, service_url: &str, username: &str, sip_user: &str) {
     client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
     let phone = client.window().await.expect("the agent's window");
@@ -87,7 +88,6 @@ async fn sign_in_at_the_service(client: &Client, widget: &str, service_url: &str
     eventually("the sign-in window to close", || async { (client.windows().await.ok()?.len() == 1).then_some(()) })
         .await;
     client.switch_to_window(phone).await.unwrap();
-    wait_for_status(client, &format!("Registered as {sip_user}")).await;
 }
 
 async fn relayed(client: &Client, who: &str) {
@@ -106,6 +106,17 @@ async fn service_minting(
     sip_users: &[&str],
     ttl_seconds: u32,
     turn: Option<&TurnLab>,
+) -> (service::Running, (String, String), std::path::PathBuf) {
+    service_minting_with(server, sip_users, ttl_seconds, turn, &sip_secret()).await
+}
+
+/// [`service_minting`] with `secret` as the SIP secret.
+async fn service_minting_with(
+    server: &devserver::Running,
+    sip_users: &[&str],
+    ttl_seconds: u32,
+    turn: Option<&TurnLab>,
+    secret: &str,
 ) -> (service::Running, (String, String), std::path::PathBuf) {
     let database = std::env::temp_dir()
         .join(format!("framephone-call-credentials-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
@@ -128,7 +139,7 @@ async fn service_minting(
         let person = json!({"username": format!("agent{sip_user}"), "role": "agent", "sipUser": sip_user, "password": agent_password(sip_user)});
         admin_call(&http, &url, &admin, reqwest::Method::POST, "/api/people", person).await;
     }
-    let sip = json!({"secret": sip_secret(), "hash": "sha256", "ttlSeconds": ttl_seconds});
+    let sip = json!({"secret": secret, "hash": "sha256", "ttlSeconds": ttl_seconds});
     admin_call(&http, &url, &admin, reqwest::Method::PUT, "/api/tenant/call-credentials/sip", sip).await;
     if let Some(turn) = turn {
         let settings = json!({"secret": turn.secret, "hash": "sha1", "ttlSeconds": 3600,
@@ -161,6 +172,7 @@ async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_ta
     for (browser, sip_user) in [(&a, "1082"), (&b, "1083")] {
         watch_peer_connections(&browser.client).await;
         sign_in_at_the_service(&browser.client, &server.widget, &url, &format!("agent{sip_user}"), sip_user).await;
+        wait_for_status(&browser.client, &format!("Registered as {sip_user}")).await;
     }
     dial_and_answer(&a.client, &b.client, "1083").await;
     relayed(&a.client, "1082").await;
@@ -202,6 +214,7 @@ async fn credentials_that_expire_during_a_call_are_renewed_without_the_agent_not
     for (browser, sip_user) in [(&a, "1087"), (&b, "1088")] {
         watch_peer_connections(&browser.client).await;
         sign_in_at_the_service(&browser.client, &server.widget, &url, &format!("agent{sip_user}"), sip_user).await;
+        wait_for_status(&browser.client, &format!("Registered as {sip_user}")).await;
     }
     let signed_in = std::time::Instant::now();
     dial_and_answer(&a.client, &b.client, "1088").await;
@@ -221,6 +234,29 @@ async fn credentials_that_expire_during_a_call_are_renewed_without_the_agent_not
     hang_up(&a.client, &b.client).await;
     a.close().await;
     b.close().await;
+    drop(running);
+    let _ = std::fs::remove_file(database);
+}
+
+/// A service whose secret Kamailio does not share: the refused credentials are asked for once
+/// more (not retried), and when the new ones are refused too the phone stops and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_the_sip_server_refuses_are_asked_for_once_more_then_the_phone_says_why() {
+    let server = devserver().await;
+    let (running, admin, database) =
+        service_minting_with(&server, &["1089"], 600, None, "a-secret-kamailio-does-not-know").await;
+    let url = running.url.clone();
+    server.amend_config(json!({"service": {"url": url, "callCredentials": true}}));
+    let a = Browser::start().await;
+    sign_in_at_the_service(&a.client, &server.widget, &url, "agent1089", "1089").await;
+    eventually("the phone to say why", || async {
+        let alert = by_role(&a.client, "alert", "").await.ok()?.text().await.ok()?;
+        alert.contains("refuses the credentials the integration service mints").then_some(())
+    })
+    .await;
+    let issued = audited(&url, &admin, "credentials.issue").await;
+    assert_eq!(issued.len(), 2, "asked once more, not retried: {issued:?}");
+    a.close().await;
     drop(running);
     let _ = std::fs::remove_file(database);
 }
