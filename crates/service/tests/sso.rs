@@ -241,6 +241,16 @@ async fn agents_sign_in_with_a_signed_response(backend: Backend) {
         assert_refused(&running, name, &forge, "signature wrapping").await;
     }
 
+    // RSA-SHA1 once the administrator allows it (an older IdP).
+    let mut allowing = settings(&idp, false);
+    allowing["allowSha1"] = true.into();
+    let (status, body) = admin.put("/api/tenant/sso/agents", allowing).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let started = start(&running, "agents").await;
+    let sha1 = Response { sha1: true, ..good(&running, &started, "ana.diaz") };
+    let (status, page, _) = post(&running, "agents", &idp.sign(&sha1.template()), &started.relay_state).await;
+    assert_eq!(status, StatusCode::OK, "RSA-SHA1 allowed: {page}");
+
     // Each refusal is in the audit log with its reason.
     let (_, audit) = admin.get("/api/audit?limit=1000").await;
     let refusals = audit["lines"].as_array().into_iter().flatten().filter(|l| l["action"] == "sso.refused").count();
