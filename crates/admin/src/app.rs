@@ -7,9 +7,11 @@ use serde_json::Value;
 use crate::accounts::Accounts;
 use crate::api;
 use crate::audit::Audit;
+use crate::call_credentials::CallCredentials;
 use crate::call_logs::CallLogs;
 use crate::people::People;
 use crate::sign_in::SignIn;
+use crate::sso_settings::SsoSettings;
 use crate::widget_config::WidgetConfig;
 
 /// Which tab is shown.
@@ -19,6 +21,8 @@ enum Tab {
     People,
     CallLogs,
     WidgetConfig,
+    SingleSignOn,
+    CallCredentials,
     Audit,
 }
 
@@ -29,6 +33,8 @@ impl Tab {
             Tab::People => "People",
             Tab::CallLogs => "Call logs",
             Tab::WidgetConfig => "Widget configuration",
+            Tab::SingleSignOn => "Single sign-on",
+            Tab::CallCredentials => "Call credentials",
             Tab::Audit => "Audit log",
         }
     }
@@ -87,7 +93,15 @@ fn SignedIn(person: Value) -> impl IntoView {
 #[component]
 fn Tabs() -> impl IntoView {
     let tab = RwSignal::new(Tab::Accounts);
-    let tabs = [Tab::Accounts, Tab::People, Tab::CallLogs, Tab::WidgetConfig, Tab::Audit];
+    let tabs = [
+        Tab::Accounts,
+        Tab::People,
+        Tab::CallLogs,
+        Tab::WidgetConfig,
+        Tab::SingleSignOn,
+        Tab::CallCredentials,
+        Tab::Audit,
+    ];
     view! {
         <nav role="tablist" aria-label="Administration">
             {tabs
@@ -112,6 +126,8 @@ fn Tabs() -> impl IntoView {
                 Tab::People => view! { <People /> }.into_any(),
                 Tab::CallLogs => view! { <CallLogs /> }.into_any(),
                 Tab::WidgetConfig => view! { <WidgetConfig /> }.into_any(),
+                Tab::SingleSignOn => view! { <SsoSettings /> }.into_any(),
+                Tab::CallCredentials => view! { <CallCredentials /> }.into_any(),
                 Tab::Audit => view! { <Audit /> }.into_any(),
             }}
         </div>

@@ -1,4 +1,5 @@
-//! Sign-in, and the first administrator created with the setup token the service printed.
+//! Sign-in, the first administrator created with the setup token the service printed, and
+//! single sign-on at the organization's identity provider.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -58,6 +59,64 @@ pub fn SignIn() -> impl IntoView {
                 {move || problem.get().map(|p| view! { <p class="fp-problem fp-wide" role="alert">{p}</p> })}
                 <div class="fp-wide">
                     <button type="submit" class="fp-primary">{move || if first_start.get() { "Create and sign in" } else { "Sign in" }}</button>
+                </div>
+            </form>
+        </section>
+        <Show when=move || !first_start.get()>
+            <SingleSignOn />
+        </Show>
+    }
+}
+
+/// The `?tenant=` of the page's address, which a contact center's link to its admin UI carries.
+fn tenant_in_address() -> String {
+    let search = window().location().search().unwrap_or_default();
+    web_sys::UrlSearchParams::new_with_str(&search).ok().and_then(|p| p.get("tenant")).unwrap_or_default()
+}
+
+/// Why `slug` names no contact center, as the service's rule for slugs has it.
+fn slug_problem(slug: &str) -> Option<&'static str> {
+    let ok = (2..=40).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && !slug.ends_with('-');
+    (!ok).then_some(
+        "Enter your organization's short name, as in its addresses (…/t/acme/…): 2 to 40 lowercase letters, digits or dashes.",
+    )
+}
+
+/// Sign in with single sign-on: the service sends the browser to the organization's identity
+/// provider, whose answer it checks; its page then sets the session cookie and comes back to
+/// `/admin/`, where `App` finds the session.
+#[component]
+fn SingleSignOn() -> impl IntoView {
+    let organization = RwSignal::new(tenant_in_address());
+    let problem = RwSignal::new(None::<&'static str>);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let slug = organization.get_untracked().trim().to_ascii_lowercase();
+        if let Some(why) = slug_problem(&slug) {
+            problem.set(Some(why));
+            crate::fields::focus("fp-sso-organization");
+            return;
+        }
+        problem.set(None);
+        let _ = window().location().assign(&format!("/sso/{slug}/admins/start"));
+    };
+    view! {
+        <section aria-labelledby="fp-sso-signin-title">
+            <h2 id="fp-sso-signin-title">"Sign in with single sign-on"</h2>
+            <p class="fp-muted">"Your organization's identity provider (Microsoft Entra ID, Okta…) signs you in, once an administrator has set it up under Single sign-on."</p>
+            <form class="fp-form" on:submit=submit>
+                <label for="fp-sso-organization">"Organization"</label>
+                <input id="fp-sso-organization" type="text" autocomplete="organization" spellcheck="false" autocapitalize="none"
+                    aria-invalid=move || problem.get().is_some().to_string() aria-describedby="fp-sso-organization-problem"
+                    prop:value=move || organization.get() on:input=move |ev| organization.set(event_target_value(&ev)) />
+                <div id="fp-sso-organization-problem" class="fp-wide">
+                    {move || problem.get().map(|p| view! { <p class="fp-problem" role="alert">{p}</p> })}
+                </div>
+                <div class="fp-wide">
+                    <button type="submit">"Sign in with single sign-on"</button>
                 </div>
             </form>
         </section>
