@@ -198,6 +198,7 @@ impl CrmLink {
             AppEvent::OpenRecord(record) => self.open(record.clone()),
             AppEvent::OpenNewRecord(number) => self.open_new(number.clone()),
             AppEvent::Log { log, complete } => self.keep(log.clone(), *complete),
+            AppEvent::SignedInAtService => self.authorised(),
             AppEvent::Ringing { .. }
             | AppEvent::Answered { .. }
             | AppEvent::Ended(_)
@@ -220,15 +221,18 @@ impl CrmLink {
         // seconds after it.
         spawn_local(async move {
             match link.0.host.authorise().await {
-                Ok(()) => {
-                    link.0.outbox.borrow_mut().release(Hold::Unauthorised, now());
-                    link.0.dirty.set(true);
-                    link.offer();
-                    link.kick();
-                }
+                Ok(()) => link.authorised(),
                 Err(error) => link.tell(format!("Authorisation did not complete: {error}.")),
             }
         });
+    }
+
+    /// The CRM's REST API may be used now: what waited for it goes.
+    fn authorised(&self) {
+        self.0.outbox.borrow_mut().release(Hold::Unauthorised, now());
+        self.0.dirty.set(true);
+        self.offer();
+        self.kick();
     }
 
     fn find(&self, call: CallRef, number: String, direction: CallDirection, session: &PhoneSession) {

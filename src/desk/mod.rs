@@ -204,6 +204,9 @@ pub enum DeskAction {
 /// What the app hears of the phone, to show the panel, label the host and log calls.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AppEvent {
+    /// The agent signed in at the integration service, whose session also serves the CRM: what
+    /// waited for the agent's Authorise goes now.
+    SignedInAtService,
     /// The SIP server refused the credentials the integration service minted: new ones are
     /// needed (the phone waits for them, or gives up at the next refusal).
     CredentialsRefused,

@@ -10,6 +10,7 @@ use sip::auth::Credentials;
 
 use super::PhoneSession;
 use crate::activity::call_credentials::{CallCredentials, CallCredentialsError, SipCredentials};
+use crate::desk::AppEvent;
 use crate::host::ServiceSession;
 use crate::model::{PhoneSnapshot, Session};
 use crate::phone::Keeping;
@@ -47,6 +48,8 @@ impl PhoneSession {
             }
             match minted {
                 Ok(CallCredentials { sip: Some(sip), turn, renew_at }) => {
+                    // The same session serves the CRM (inside ServiceNow): no Authorise after this.
+                    (session.0.tell)(AppEvent::SignedInAtService);
                     let user = sip.user.clone();
                     let generation = session.start_phone(user, sip_credentials(sip).into(), MINTED, turn);
                     spawn_local(session.keep_renewed(service, generation, renew_at));

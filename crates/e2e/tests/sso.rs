@@ -1,6 +1,7 @@
 //! Single sign-on in the browser with a real identity provider: the lab's pysaml2 IdP
 //! (`lab/idp/idp.py`) on loopback, the integration service as the SAML service provider, and the
-//! widget with `service.callCredentials`. The agent's Sign in opens the service's window, whose
+//! widget with `service.callCredentials`, inside the ServiceNow emulator's OpenFrame panel and in
+//! the pop-out. The agent's Sign in opens the service's window, whose
 //! "Sign in with single sign-on" goes to the IdP's form; the IdP posts its signed response to
 //! the service, whose page tells the phone, which claims its token and registers with minted
 //! SIP credentials (Kamailio `auth_ephemeral`). A known agent and one created just in time from
@@ -12,8 +13,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use e2e::{
-    Browser, PATIENCE, by_role, devserver, dial_and_answer, eventually, hang_up, hears, wait_for_role, wait_for_status,
-    watch_peer_connections,
+    Browser, PATIENCE, by_role, devserver, dial_and_answer, enter_widget, eventually, hang_up, hears, wait_for_role,
+    wait_for_status, watch_peer_connections,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -113,10 +114,27 @@ impl AdminApi {
     }
 }
 
+/// Where the phone runs: a page, and the frame holding the widget in it (none: the pop-out).
+struct View<'a> {
+    page: &'a str,
+    frame: Option<&'a str>,
+}
+
+impl View<'_> {
+    /// Back in the phone's page (and frame).
+    async fn enter(&self, client: &Client) {
+        if let Some(frame) = self.frame {
+            enter_widget(client, frame).await;
+        }
+    }
+}
+
 /// Clicks Sign in in the widget, then single sign-on in the service's window, and signs in at
-/// the IdP's form as `username`; returns once the window is gone.
-async fn sign_in_with_sso(client: &Client, widget: &str, username: &str, password: &str) -> Duration {
-    client.goto(&format!("{widget}/")).await.expect("open the pop-out view");
+/// the IdP's form as `username`; returns, in the widget, once the form is sent, with the time
+/// from the click without the typing at the IdP.
+async fn sign_in_with_sso(client: &Client, view: &View<'_>, username: &str, password: &str) -> Duration {
+    client.goto(view.page).await.expect("open the view");
+    view.enter(client).await;
     let phone = client.window().await.expect("the agent's window");
     let button = wait_for_role(client, "button", "Sign in", PATIENCE).await.expect("the Sign in button");
     button.click().await.unwrap();
@@ -139,6 +157,7 @@ async fn sign_in_with_sso(client: &Client, widget: &str, username: &str, passwor
     by_role(client, "button", "Sign in").await.unwrap().click().await.unwrap();
     let typed = typing.elapsed();
     client.switch_to_window(phone).await.unwrap();
+    view.enter(client).await;
     clicked.elapsed().saturating_sub(typed)
 }
 
@@ -184,20 +203,25 @@ async fn agents_sign_in_at_the_identity_provider_and_register_without_a_sip_pass
     admin.call(reqwest::Method::PUT, "/api/tenant/sso/agents", sso_settings(&idp, true)).await;
     server.amend_config(json!({"service": {"url": running.url, "callCredentials": true}}));
 
-    // A known agent and a newcomer created from the template at the first sign-in.
+    // A known agent inside ServiceNow and a newcomer in the pop-out, created from the template at
+    // the first sign-in.
     let a = Browser::start().await;
     let b = Browser::start().await;
+    let servicenow = View { page: &format!("{}/", server.servicenow), frame: Some("#openframe") };
+    let pop_out = View { page: &format!("{}/", server.widget), frame: None };
     let mut figures = Vec::new();
-    for (browser, username, password, sip_user) in
-        [(&a, "agent.sso", "idp-agent-pw", "1084"), (&b, "jit.newcomer", "idp-jit-pw", "1085")]
+    for (browser, view, username, password, sip_user) in
+        [(&a, &servicenow, "agent.sso", "idp-agent-pw", "1084"), (&b, &pop_out, "jit.newcomer", "idp-jit-pw", "1085")]
     {
         watch_peer_connections(&browser.client).await;
-        let clicking = sign_in_with_sso(&browser.client, &server.widget, username, password).await;
+        let clicking = sign_in_with_sso(&browser.client, view, username, password).await;
         let started = Instant::now();
         wait_for_status(&browser.client, &format!("Registered as {sip_user}")).await;
         figures.push(clicking + started.elapsed());
     }
     println!("sign in with SSO → registered, typing at the IdP left out: {figures:?}");
+    // Inside ServiceNow the same sign-in authorised the CRM: no Authorise to click.
+    assert!(by_role(&a.client, "button", "Authorise").await.is_err(), "the CRM is authorised by the same sign-in");
     let people = admin.call(reqwest::Method::GET, "/api/people", Value::Null).await;
     let kenji =
         people.as_array().into_iter().flatten().find(|p| p["username"] == "jit.newcomer").cloned().unwrap_or_default();
@@ -219,7 +243,7 @@ async fn agents_sign_in_at_the_identity_provider_and_register_without_a_sip_pass
     let severing = LabIdp::start(&metadata, true).await;
     admin.call(reqwest::Method::PUT, "/api/tenant/sso/agents", sso_settings(&severing, false)).await;
     let c = Browser::start().await;
-    sign_in_with_sso(&c.client, &server.widget, "admin.sso", "idp-admin-pw").await;
+    sign_in_with_sso(&c.client, &pop_out, "admin.sso", "idp-admin-pw").await;
     eventually("the phone to say why", || async {
         let alert = by_role(&c.client, "alert", "").await.ok()?.text().await.ok()?;
         alert.contains("just-in-time provisioning is off").then_some(())
