@@ -237,7 +237,7 @@ pub async fn acs(
             }
             Err(error) => {
                 let _ = record(&state, &tenant, &login.name_id, "sso.refused", &error.to_string()).await;
-                return refused_for_phone(&state, request.as_ref(), &error.to_string()).await;
+                return refused_sign_in(&state, configured.scope, request.as_ref(), &error.to_string()).await;
             }
         };
     let how = if created { "signed in, created just in time" } else { "signed in" };
@@ -293,14 +293,20 @@ async fn refused_login(
     refusal: &Refusal,
 ) -> Response {
     let _ = record(state, tenant, "identity provider", "sso.refused", &format!("{}: {refusal}", scope.name())).await;
-    refused_for_phone(state, request, &format!("the identity provider's answer was refused: {refusal}")).await
+    refused_sign_in(state, scope, request, &format!("the identity provider's answer was refused: {refusal}")).await
 }
 
 /// The page of a refused sign-in; for the phone's request, the refusal waits for its claim and
-/// the page tells the phone at once (as a finished sign-in does), so that the phone says why.
-async fn refused_for_phone(state: &AppState, request: Option<&Request>, why: &str) -> Response {
+/// the page tells the phone at once (as a finished sign-in does), so that the phone says why; an
+/// administrator gets the way back to the admin UI's sign-in.
+async fn refused_sign_in(state: &AppState, scope: Scope, request: Option<&Request>, why: &str) -> Response {
     let phone = request.and_then(|r| Some((r.nonce_hash.as_ref()?, r.widget_origin.as_ref()?)));
-    let Some((nonce_hash, origin)) = phone else { return refused(StatusCode::FORBIDDEN, &format!("{why}.")) };
+    let Some((nonce_hash, origin)) = phone else {
+        let back =
+            if scope == Scope::Admins { "<p><a href=\"/admin/\">Back to the admin UI's sign-in</a></p>\n" } else { "" };
+        let body = format!("<h1>Not signed in</h1>\n<p role=\"alert\">{}.</p>\n{back}", escape(why));
+        return page(StatusCode::FORBIDDEN, "Not signed in", &body);
+    };
     let _ = store::refuse_login(&state.db.pool, nonce_hash, why).await;
     let body = format!(
         "<h1>Not signed in</h1>\n<p role=\"alert\">{}.</p>\n<p id=\"done\" hidden data-origin=\"{}\" data-nonce-hash=\"{}\"></p>\n\
