@@ -15,7 +15,9 @@
 #   scripts/lab.sh check        registers user 1001 over UDP with SIPp, digest challenge included,
 #                               with its password and with short-lived credentials from the
 #                               secret of lab/sip-ephemeral.txt (valid ones registered, expired
-#                               ones and 1002's refused), opens a WebSocket over TLS on the WSS
+#                               ones and 1002's refused), sends a MESSAGE from 1001 through the
+#                               proxy challenge with short-lived credentials (1002's refused,
+#                               1001's accepted), opens a WebSocket over TLS on the WSS
 #                               port trusting only the test CA (openssl s_client), and relays UDP
 #                               between two TURN allocations on each coturn and on the TLS port
 #                               (turnutils_uclient, about 6 s)
@@ -249,12 +251,19 @@ check() {
     "1001's expired short-lived credentials refused (challenged again: 401)" -set expect 401
   check_ephemeral other-user register-refused.xml 1002 $((now + 600)) \
     "1002's short-lived credentials refused for registering 1001 (403)" -set expect 403
+  check_ephemeral message-other-user message-auth.xml 1002 $((now + 600)) \
+    "1002's short-lived credentials refused for a MESSAGE from 1001 (407 challenge, then 403)" \
+    -set callee 1999 -set expect 403
+  check_ephemeral message-valid message-auth.xml 1001 $((now + 600)) \
+    "1001's short-lived credentials accepted for a MESSAGE from 1001 (407 challenge, then routed: 404 for 1999)" \
+    -set callee 1999 -set expect 404
   check_wss
   check_turn
 }
 
-# check_ephemeral NAME SCENARIO USER EXPIRY DESCRIPTION [SIPp options]: SCENARIO registers 1001
-# over UDP with USER's short-lived credentials until EXPIRY and must pass.
+# check_ephemeral NAME SCENARIO USER EXPIRY DESCRIPTION [SIPp options]: SCENARIO registers 1001,
+# or sends a request from 1001 (message-auth.xml), over UDP with USER's short-lived credentials
+# until EXPIRY and must pass.
 check_ephemeral() {
   local name=$1 scenario=$2 description=$5 username password
   read -r username password < <(sip_ephemeral "$3" "$4")
