@@ -6,65 +6,18 @@
 //! administrators' settings saved in the UI, a Test sign-in, and a sign-in from the sign-in
 //! screen's "Sign in with single sign-on" in a fresh browser.
 
-use std::net::SocketAddr;
+mod integration_service;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use e2e::{Browser, PATIENCE, by_role, csp_violations, eventually, record_csp_violations, screenshot, wait_for_role};
 use fantoccini::{Client, Locator};
+use integration_service::{ADMIN_PASSWORD, AdminApi, LabIdp, TempDir, TestService, admin_dist};
 use serde_json::{Value, json};
-use service::master_key::Keyring;
-
-const ADMIN_PASSWORD: &str = "first admin's long password";
-
-fn repository_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
-}
-
-fn admin_dist() -> PathBuf {
-    let dir = repository_file("crates/admin/dist");
-    assert!(
-        dir.join("index.html").is_file(),
-        "{} has no index.html: run scripts/build-admin.sh (scripts/test.sh does)",
-        dir.display()
-    );
-    dir
-}
-
-/// A directory removed with its files when the test ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(what: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("framephone-{what}-{}", service::random::id()));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The service with the admin UI, on a fresh SQLite file.
-async fn start_service() -> (service::Running, PathBuf) {
-    let database = std::env::temp_dir()
-        .join(format!("framephone-admin-sso-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
-    let running = service::start(service::Options {
-        address: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url: format!("sqlite://{}", database.display()),
-        keys: Keyring::from_sources(Some(&Keyring::generate_entry()), None).expect("key"),
-        secure_cookies: false,
-        widget_origins: Vec::new(),
-        retry: service::outbox::RetryPolicy::default(),
-        admin_dir: Some(admin_dist()),
-        public_url: None,
-    })
-    .await
-    .expect("the service starts");
-    (running, database)
+async fn start_service() -> TestService {
+    TestService::start(Vec::new(), Some(admin_dist())).await
 }
 
 async fn type_into(client: &Client, label: &str, text: &str) {
@@ -151,51 +104,16 @@ fn certificate(dir: &Path, common_name: &str, days: u32) -> (PathBuf, String) {
     (pem, fingerprint)
 }
 
-/// The service's API as root, for what the test sets up or checks behind the UI.
-struct AdminApi {
-    http: reqwest::Client,
-    url: String,
-    cookie: String,
-    csrf: String,
-}
-
-impl AdminApi {
-    async fn sign_in(url: &str) -> AdminApi {
-        let http = reqwest::Client::new();
-        let credentials = json!({"username": "root", "password": ADMIN_PASSWORD});
-        let signed_in = http.post(format!("{url}/api/admin/session")).json(&credentials).send().await.expect("sign in");
-        assert!(signed_in.status().is_success(), "root signs in: {}", signed_in.status());
-        let cookie = signed_in.headers()["set-cookie"].to_str().expect("cookie").split(';').next().unwrap().to_owned();
-        let body: Value = signed_in.json().await.expect("json");
-        AdminApi { http, url: url.to_owned(), cookie, csrf: body["csrfToken"].as_str().expect("csrf").to_owned() }
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .header("cookie", &self.cookie)
-            .header("x-csrf-token", &self.csrf);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let answer = request.send().await.expect("the service answers");
-        let status = answer.status();
-        let body: Value = answer.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn single_sign_on_settings_are_saved_with_an_uploaded_certificate_and_a_refusal_marks_its_field() {
-    let (running, database) = start_service().await;
+    let service = start_service().await;
+    let running = &service.running;
     let dir = TempDir::new("admin-sso-cert");
     let (pem, fingerprint) = certificate(&dir.0, "idp.acme.test", 10);
     let browser = Browser::start().await;
     let client = &browser.client;
     record_csp_violations(client).await;
-    first_admin(client, &running).await;
+    first_admin(client, running).await;
 
     // The agents' settings, the certificate read from its file.
     click(client, "tab", "Single sign-on").await;
@@ -270,17 +188,17 @@ async fn single_sign_on_settings_are_saved_with_an_uploaded_certificate_and_a_re
     screenshot(client, "admin-sso-refused").await;
     assert_eq!(csp_violations(client).await, Vec::<String>::new());
     browser.close().await;
-    let _ = std::fs::remove_file(database);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sip_secret_is_saved_and_shown_as_set_without_being_echoed() {
     const SECRET: &str = "kamailio-and-the-service-share-this";
-    let (running, database) = start_service().await;
+    let service = start_service().await;
+    let running = &service.running;
     let browser = Browser::start().await;
     let client = &browser.client;
     record_csp_violations(client).await;
-    first_admin(client, &running).await;
+    first_admin(client, running).await;
 
     click(client, "tab", "Call credentials").await;
     wait_for_role(client, "heading", "SIP credentials (Kamailio auth_ephemeral)", PATIENCE).await.expect("the tab");
@@ -336,43 +254,6 @@ async fn a_sip_secret_is_saved_and_shown_as_set_without_being_echoed() {
     assert_eq!(set["sip"], Value::Null, "{set}");
     assert_eq!(csp_violations(client).await, Vec::<String>::new());
     browser.close().await;
-    let _ = std::fs::remove_file(database);
-}
-
-/// The lab's identity provider as its own process, trusting the service's metadata.
-struct LabIdp {
-    _child: tokio::process::Child,
-    base: String,
-    certificate: PathBuf,
-    _dir: TempDir,
-}
-
-impl LabIdp {
-    async fn start(sp_metadata: &str) -> LabIdp {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
-        let dir = TempDir::new("admin-sso-idp");
-        let child = tokio::process::Command::new("python3")
-            .arg(repository_file("lab/idp/idp.py"))
-            .args(["--port", &port.to_string()])
-            .arg("--users")
-            .arg(repository_file("lab/idp/users.txt"))
-            .arg("--dir")
-            .arg(&dir.0)
-            .args(["--sp-metadata", sp_metadata])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python3 runs the lab's IdP (package python3-pysaml2)");
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + PATIENCE;
-        while !reqwest::get(format!("{base}/metadata")).await.is_ok_and(|r| r.status().is_success()) {
-            assert!(Instant::now() < deadline, "the lab's IdP at {base} did not answer");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let certificate = dir.0.join("idp.crt");
-        LabIdp { _child: child, base, certificate, _dir: dir }
-    }
 }
 
 /// Signs in at the lab IdP's form.
@@ -385,14 +266,15 @@ async fn sign_in_at_the_idp(client: &Client, username: &str, password: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_signs_in_to_the_admin_ui_through_single_sign_on() {
-    let (running, database) = start_service().await;
+    let service = start_service().await;
+    let running = &service.running;
     let a = Browser::start().await;
     let client = &a.client;
-    first_admin(client, &running).await;
+    first_admin(client, running).await;
     let api = AdminApi::sign_in(&running.url).await;
     let person = json!({"username": "admin.sso", "displayName": "Rosa Lind", "role": "admin"});
     api.call(reqwest::Method::POST, "/api/people", Some(person)).await;
-    let idp = LabIdp::start(&format!("{}/sso/default/admins/metadata", running.url)).await;
+    let idp = LabIdp::start(&format!("{}/sso/default/admins/metadata", running.url), false).await;
 
     // The administrators' settings, saved in the UI with the IdP's certificate file.
     click(client, "tab", "Single sign-on").await;
@@ -448,5 +330,4 @@ async fn an_administrator_signs_in_to_the_admin_ui_through_single_sign_on() {
         assert!(actions.contains(&action), "{action} audited: {actions:?}");
     }
     b.close().await;
-    let _ = std::fs::remove_file(database);
 }

@@ -4,24 +4,11 @@
 //! right one), Test connection, edit, delete; a person added; the audit log; no CSP violation
 //! and no secret in the page.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod integration_service;
 
 use e2e::{Browser, PATIENCE, by_role, csp_violations, eventually, record_csp_violations, screenshot, wait_for_role};
 use fantoccini::Client;
-use service::master_key::Keyring;
-
-const ADMIN_PASSWORD: &str = "first admin's long password";
-
-fn admin_dist() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../admin/dist");
-    assert!(
-        dir.join("index.html").is_file(),
-        "{} has no index.html: run scripts/build-admin.sh (scripts/test.sh does)",
-        dir.display()
-    );
-    dir
-}
+use integration_service::{ADMIN_PASSWORD, TestService, admin_dist};
 
 async fn type_into(client: &Client, label: &str, text: &str) {
     let field = by_role(client, "textbox", label).await.unwrap_or_else(|e| panic!("{e}"));
@@ -57,22 +44,8 @@ async fn alert_saying(client: &Client, expected: &str) -> String {
 }
 
 /// The service with the admin UI, on a fresh SQLite file.
-async fn start_service() -> (service::Running, PathBuf) {
-    let database = std::env::temp_dir()
-        .join(format!("framephone-admin-ui-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
-    let running = service::start(service::Options {
-        address: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url: format!("sqlite://{}", database.display()),
-        keys: Keyring::from_sources(Some(&Keyring::generate_entry()), None).expect("key"),
-        secure_cookies: false,
-        widget_origins: Vec::new(),
-        retry: service::outbox::RetryPolicy::default(),
-        admin_dir: Some(admin_dist()),
-        public_url: None,
-    })
-    .await
-    .expect("the service starts");
-    (running, database)
+async fn start_service() -> TestService {
+    TestService::start(Vec::new(), Some(admin_dist())).await
 }
 
 /// Opens the admin UI and creates the first administrator with the setup token.
@@ -115,11 +88,12 @@ async fn add_servicenow_account(client: &Client, name: &str, instance: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
     let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
-    let (running, database) = start_service().await;
+    let service = start_service().await;
+    let running = &service.running;
     let browser = Browser::start().await;
     let client = &browser.client;
     record_csp_violations(client).await;
-    first_admin(client, &running).await;
+    first_admin(client, running).await;
 
     // A ServiceNow account: a wrong URL is refused naming its field, then it is saved.
     click(client, "button", "Add ServiceNow account").await;
@@ -268,7 +242,6 @@ async fn an_administrator_manages_a_servicenow_account_in_the_admin_ui() {
     click(client, "button", "Sign out").await;
     wait_for_role(client, "button", "Sign in", PATIENCE).await.expect("signed out");
     browser.close().await;
-    let _ = std::fs::remove_file(database);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,11 +249,12 @@ async fn an_instance_that_refuses_the_password_grant_is_signed_in_through_a_popu
     let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
     let instance = emulators.servicenow_instance();
     instance.set_password_grant(false);
-    let (running, database) = start_service().await;
+    let service = start_service().await;
+    let running = &service.running;
     instance.set_service_redirect_uri(&format!("{}/oauth/callback", running.url));
     let browser = Browser::start().await;
     let client = &browser.client;
-    first_admin(client, &running).await;
+    first_admin(client, running).await;
     add_servicenow_account(client, "Hardened", &emulators.servicenow).await;
 
     // The password grant is refused, and the admin is told the other way.
@@ -307,18 +281,18 @@ async fn an_instance_that_refuses_the_password_grant_is_signed_in_through_a_popu
     click(client, "button", "Test connection of Hardened").await;
     status_saying(client, "Hardened: Connection is valid").await;
     browser.close().await;
-    let _ = std::fs::remove_file(database);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_salesforce_credential_made_in_stages_gets_its_token_in_a_popup_and_shows_its_limits() {
     let emulators = devserver::start(devserver::Options::ephemeral(std::env::temp_dir())).await.expect("emulators");
     let org = emulators.salesforce_org();
-    let (running, database) = start_service().await;
+    let service = start_service().await;
+    let running = &service.running;
     org.set_connected_app_redirect_uri(&format!("{}/oauth/callback", running.url));
     let browser = Browser::start().await;
     let client = &browser.client;
-    first_admin(client, &running).await;
+    first_admin(client, running).await;
 
     // Create integration credential, stage by stage; a stage left unfinished says why.
     click(client, "button", "Create integration credential").await;
@@ -363,5 +337,4 @@ async fn a_salesforce_credential_made_in_stages_gets_its_token_in_a_popup_and_sh
     status_saying(client, "Acme org: Connection is valid").await;
     screenshot(client, "admin-salesforce").await;
     browser.close().await;
-    let _ = std::fs::remove_file(database);
 }

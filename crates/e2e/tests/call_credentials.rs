@@ -8,58 +8,19 @@
 //! labs; agents 1082–1083 and 1087–1089. Credentials the SIP server refuses are asked for once
 //! more, and then the phone says why.
 
-use std::net::SocketAddr;
+mod integration_service;
 
 use e2e::{
     Browser, LocalCandidate, PATIENCE, TurnLab, by_role, devserver, dial_and_answer, eventually, hang_up, hears,
     selected_local_candidate, wait_for_role, wait_for_status, watch_peer_connections,
 };
 use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
-use service::master_key::Keyring;
-
-const ADMIN_PASSWORD: &str = "the administrator's long password";
+use integration_service::{AdminApi, TestService, lab_secret};
+use serde_json::json;
 
 /// The lab's `auth_ephemeral` secret.
 fn sip_secret() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/sip-ephemeral.txt");
-    let text = std::fs::read_to_string(path).expect("lab/sip-ephemeral.txt");
-    text.lines().find_map(|l| l.strip_prefix("secret ")).expect("a secret line").trim().to_owned()
-}
-
-/// Signs the service's first administrator in; a call with the session's cookie and CSRF token.
-async fn admin_call(
-    http: &reqwest::Client,
-    url: &str,
-    session: &(String, String),
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> Value {
-    let answer = http
-        .request(method, format!("{url}{path}"))
-        .header("cookie", &session.0)
-        .header("x-csrf-token", &session.1)
-        .json(&body)
-        .send()
-        .await
-        .expect("the service answers");
-    let status = answer.status();
-    let body: Value = answer.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
-}
-
-async fn first_admin(http: &reqwest::Client, url: &str, setup_token: Option<String>) -> (String, String) {
-    let setup =
-        json!({"setupToken": setup_token.expect("a setup token"), "username": "root", "password": ADMIN_PASSWORD});
-    let created = http.post(format!("{url}/api/setup")).json(&setup).send().await.expect("setup");
-    assert!(created.status().is_success());
-    let credentials = json!({"username": "root", "password": ADMIN_PASSWORD});
-    let signed_in = http.post(format!("{url}/api/admin/session")).json(&credentials).send().await.expect("sign in");
-    let cookie = signed_in.headers()["set-cookie"].to_str().expect("cookie").split(';').next().unwrap().to_owned();
-    let body: Value = signed_in.json().await.expect("json");
-    (cookie, body["csrfToken"].as_str().expect("csrf").to_owned())
+    lab_secret("lab/sip-ephemeral.txt")
 }
 
 /// The agent's password at the service.
@@ -106,7 +67,7 @@ async fn service_minting(
     sip_users: &[&str],
     ttl_seconds: u32,
     turn: Option<&TurnLab>,
-) -> (service::Running, (String, String), std::path::PathBuf) {
+) -> (TestService, AdminApi) {
     service_minting_with(server, sip_users, ttl_seconds, turn, &sip_secret()).await
 }
 
@@ -117,52 +78,29 @@ async fn service_minting_with(
     ttl_seconds: u32,
     turn: Option<&TurnLab>,
     secret: &str,
-) -> (service::Running, (String, String), std::path::PathBuf) {
-    let database = std::env::temp_dir()
-        .join(format!("framephone-call-credentials-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
-    let running = service::start(service::Options {
-        address: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url: format!("sqlite://{}", database.display()),
-        keys: Keyring::from_sources(Some(&Keyring::generate_entry()), None).expect("key"),
-        secure_cookies: false,
-        widget_origins: vec![server.widget.clone()],
-        retry: service::outbox::RetryPolicy::default(),
-        admin_dir: None,
-        public_url: None,
-    })
-    .await
-    .expect("the service starts");
-    let http = reqwest::Client::new();
-    let url = running.url.clone();
-    let admin = first_admin(&http, &url, running.setup_token.clone()).await;
+) -> (TestService, AdminApi) {
+    let service = TestService::start(vec![server.widget.clone()], None).await;
+    let admin = service.first_admin().await;
     for sip_user in sip_users {
         let person = json!({"username": format!("agent{sip_user}"), "role": "agent", "sipUser": sip_user, "password": agent_password(sip_user)});
-        admin_call(&http, &url, &admin, reqwest::Method::POST, "/api/people", person).await;
+        admin.call(reqwest::Method::POST, "/api/people", Some(person)).await;
     }
     let sip = json!({"secret": secret, "hash": "sha256", "ttlSeconds": ttl_seconds});
-    admin_call(&http, &url, &admin, reqwest::Method::PUT, "/api/tenant/call-credentials/sip", sip).await;
+    admin.call(reqwest::Method::PUT, "/api/tenant/call-credentials/sip", Some(sip)).await;
     if let Some(turn) = turn {
         let settings = json!({"secret": turn.secret, "hash": "sha1", "ttlSeconds": 3600,
                               "urls": [format!("turn:127.0.0.1:{}", turn.secret_port)]});
-        admin_call(&http, &url, &admin, reqwest::Method::PUT, "/api/tenant/call-credentials/turn", settings).await;
+        admin.call(reqwest::Method::PUT, "/api/tenant/call-credentials/turn", Some(settings)).await;
     }
-    (running, admin, database)
-}
-
-/// The audit lines of `action`.
-async fn audited(url: &str, admin: &(String, String), action: &str) -> Vec<Value> {
-    let audit =
-        admin_call(&reqwest::Client::new(), url, admin, reqwest::Method::GET, "/api/audit?limit=1000", Value::Null)
-            .await;
-    audit["lines"].as_array().into_iter().flatten().filter(|l| l["action"] == action).cloned().collect()
+    (service, admin)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_talk_through_the_relay() {
     let server = devserver().await;
     let turn = TurnLab::from_env();
-    let (running, admin, database) = service_minting(&server, &["1082", "1083"], 600, Some(&turn)).await;
-    let url = running.url.clone();
+    let (service, admin) = service_minting(&server, &["1082", "1083"], 600, Some(&turn)).await;
+    let url = service.url().to_owned();
     // The widget's configuration: the service, no TURN server of its own, relay only.
     server.amend_config(json!({"service": {"url": url, "callCredentials": true},
                                "ice": {"servers": [], "transportPolicy": "relay"}}));
@@ -182,7 +120,7 @@ async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_ta
     hang_up(&a.client, &b.client).await;
 
     // Each credential issue is audited; neither secret reached a page, nor is anything kept.
-    let issued = audited(&url, &admin, "credentials.issue").await;
+    let issued = admin.audited("credentials.issue").await;
     assert!(issued.len() >= 2, "{issued:?}");
     for browser in [&a, &b] {
         let page = browser.client.source().await.unwrap();
@@ -196,8 +134,7 @@ async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_ta
     }
     a.close().await;
     b.close().await;
-    drop(running);
-    let _ = std::fs::remove_file(database);
+    drop(service);
 }
 
 /// Credentials that live a minute: the phone renews them half-way, during a call that outlasts
@@ -206,8 +143,8 @@ async fn agents_signed_in_at_the_service_register_with_minted_credentials_and_ta
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_that_expire_during_a_call_are_renewed_without_the_agent_noticing() {
     let server = devserver().await;
-    let (running, admin, database) = service_minting(&server, &["1087", "1088"], 60, None).await;
-    let url = running.url.clone();
+    let (service, admin) = service_minting(&server, &["1087", "1088"], 60, None).await;
+    let url = service.url().to_owned();
     server.amend_config(json!({"service": {"url": url, "callCredentials": true}}));
     let a = Browser::start().await;
     let b = Browser::start().await;
@@ -225,7 +162,7 @@ async fn credentials_that_expire_during_a_call_are_renewed_without_the_agent_not
     }
     hears(&a.client, "1087").await;
     hears(&b.client, "1088").await;
-    let renewals = audited(&url, &admin, "credentials.issue").await;
+    let renewals = admin.audited("credentials.issue").await;
     let for_a = renewals.iter().filter(|l| l["actor"] == "agent1087").count();
     assert!(for_a >= 2, "1087's credentials were renewed: {renewals:?}");
     hang_up(&a.client, &b.client).await;
@@ -234,8 +171,7 @@ async fn credentials_that_expire_during_a_call_are_renewed_without_the_agent_not
     hang_up(&a.client, &b.client).await;
     a.close().await;
     b.close().await;
-    drop(running);
-    let _ = std::fs::remove_file(database);
+    drop(service);
 }
 
 /// A service whose secret Kamailio does not share: the refused credentials are asked for once
@@ -243,9 +179,8 @@ async fn credentials_that_expire_during_a_call_are_renewed_without_the_agent_not
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_the_sip_server_refuses_are_asked_for_once_more_then_the_phone_says_why() {
     let server = devserver().await;
-    let (running, admin, database) =
-        service_minting_with(&server, &["1089"], 600, None, "a-secret-kamailio-does-not-know").await;
-    let url = running.url.clone();
+    let (service, admin) = service_minting_with(&server, &["1089"], 600, None, "a-secret-kamailio-does-not-know").await;
+    let url = service.url().to_owned();
     server.amend_config(json!({"service": {"url": url, "callCredentials": true}}));
     let a = Browser::start().await;
     sign_in_at_the_service(&a.client, &server.widget, &url, "agent1089", "1089").await;
@@ -254,9 +189,8 @@ async fn credentials_the_sip_server_refuses_are_asked_for_once_more_then_the_pho
         alert.contains("refuses the credentials the integration service mints").then_some(())
     })
     .await;
-    let issued = audited(&url, &admin, "credentials.issue").await;
+    let issued = admin.audited("credentials.issue").await;
     assert_eq!(issued.len(), 2, "asked once more, not retried: {issued:?}");
     a.close().await;
-    drop(running);
-    let _ = std::fs::remove_file(database);
+    drop(service);
 }

@@ -6,6 +6,8 @@
 //! killed and started again meanwhile, lands once. Needs the Kamailio lab (`$LAB_WS_PORT`) and
 //! the service's binary (`cargo build -p service`); agents 1078–1081.
 
+mod integration_service;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -17,79 +19,25 @@ use e2e::{
     signed_in_browser, wait_for_role,
 };
 use fantoccini::Locator;
-use serde_json::{Value, json};
+use integration_service::{AdminApi, TestService};
+use serde_json::json;
 use service::master_key::Keyring;
 
-const ADMIN_PASSWORD: &str = "the administrator's long password";
 const AGENT_PASSWORD: &str = "the agent's long service password";
 
-/// The service's API as an administrator: the session cookie and the CSRF token on each change.
-struct AdminApi {
-    http: reqwest::Client,
-    url: String,
-    cookie: String,
-    csrf: String,
-}
-
-impl AdminApi {
-    /// Creates the first administrator of the service at `url` with `setup_token` and signs in.
-    async fn first_admin(url: &str, setup_token: Option<String>) -> AdminApi {
-        let http = reqwest::Client::new();
-        let url = url.to_owned();
-        let setup = json!({"setupToken": setup_token.expect("a setup token"),
-                           "username": "root", "password": ADMIN_PASSWORD});
-        let created = http.post(format!("{url}/api/setup")).json(&setup).send().await.expect("setup");
-        assert!(created.status().is_success(), "{}", created.text().await.unwrap_or_default());
-        let credentials = json!({"username": "root", "password": ADMIN_PASSWORD});
-        let signed_in = http.post(format!("{url}/api/admin/session")).json(&credentials).send().await.expect("sign in");
-        let cookie = signed_in.headers()["set-cookie"].to_str().expect("cookie").split(';').next().unwrap().to_owned();
-        let body: Value = signed_in.json().await.expect("json");
-        AdminApi { http, url, cookie, csrf: body["csrfToken"].as_str().expect("csrf").to_owned() }
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .header("cookie", &self.cookie)
-            .header("x-csrf-token", &self.csrf);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let answer = request.send().await.expect("the service answers");
-        let status = answer.status();
-        let body: Value = answer.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body
-    }
-
-    /// Sets the service up as an administrator would: an account for the emulated instance
-    /// with its refresh token, and the agent `username` on SIP user `sip_user`.
-    async fn set_up(&self, server: &devserver::Running, username: &str, sip_user: &str) {
-        let account = self
-            .call(
-                reqwest::Method::POST,
-                "/api/accounts",
-                Some(json!({"kind": "servicenow", "name": "Emulator",
-                            "settings": {"instanceUrl": server.servicenow, "clientId": devserver::SERVICENOW_SERVICE_CLIENT_ID},
-                            "secrets": {"clientSecret": devserver::SERVICENOW_SERVICE_CLIENT_SECRET}})),
-            )
-            .await;
-        let (user, password) = devserver::SERVICENOW_INSTANCE_ADMIN;
-        let id = account["id"].as_str().expect("id");
-        self.call(
-            reqwest::Method::POST,
-            &format!("/api/accounts/{id}/refresh-token"),
-            Some(json!({"username": user, "password": password})),
-        )
-        .await;
-        self.call(
-            reqwest::Method::POST,
-            "/api/people",
-            Some(json!({"username": username, "role": "agent", "sipUser": sip_user, "password": AGENT_PASSWORD})),
-        )
-        .await;
-    }
+/// Sets the service up as an administrator would: an account for the emulated instance with its
+/// refresh token, and the agent `username` on SIP user `sip_user`.
+async fn set_up(admin: &AdminApi, server: &devserver::Running, username: &str, sip_user: &str) {
+    let account = json!({"kind": "servicenow", "name": "Emulator",
+                         "settings": {"instanceUrl": server.servicenow, "clientId": devserver::SERVICENOW_SERVICE_CLIENT_ID},
+                         "secrets": {"clientSecret": devserver::SERVICENOW_SERVICE_CLIENT_SECRET}});
+    let account = admin.call(reqwest::Method::POST, "/api/accounts", Some(account)).await;
+    let (user, password) = devserver::SERVICENOW_INSTANCE_ADMIN;
+    let id = account["id"].as_str().expect("id");
+    let refresh = json!({"username": user, "password": password});
+    admin.call(reqwest::Method::POST, &format!("/api/accounts/{id}/refresh-token"), Some(refresh)).await;
+    let agent = json!({"username": username, "role": "agent", "sipUser": sip_user, "password": AGENT_PASSWORD});
+    admin.call(reqwest::Method::POST, "/api/people", Some(agent)).await;
 }
 
 /// Clicks Authorise in the widget (the current frame) and signs in as `username` in the
@@ -159,22 +107,10 @@ async fn servicenow_through_the_service_pops_the_record_and_the_service_logs_the
 
     // The service, set up as an administrator would: an account with its refresh token, and
     // agent 1078.
-    let database = std::env::temp_dir()
-        .join(format!("framephone-service-crm-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
-    let running = service::start(service::Options {
-        address: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url: format!("sqlite://{}", database.display()),
-        keys: Keyring::from_sources(Some(&Keyring::generate_entry()), None).expect("key"),
-        secure_cookies: false,
-        widget_origins: vec![server.widget.clone()],
-        retry: service::outbox::RetryPolicy::default(),
-        admin_dir: None,
-        public_url: None,
-    })
-    .await
-    .expect("the service starts");
-    let admin = AdminApi::first_admin(&running.url, running.setup_token.clone()).await;
-    admin.set_up(&server, "noor.agent", "1078").await;
+    let service = TestService::start(vec![server.widget.clone()], None).await;
+    let running = &service.running;
+    let admin = service.first_admin().await;
+    set_up(&admin, &server, "noor.agent", "1078").await;
     server.amend_config(json!({"service": {"url": running.url}}));
 
     // The agent authorises the phone by signing in to the service in its window.
@@ -216,8 +152,7 @@ async fn servicenow_through_the_service_pops_the_record_and_the_service_logs_the
     assert!(!page.contains(devserver::SERVICENOW_SERVICE_CLIENT_SECRET), "no client secret in the widget");
     caller.close().await;
     agent.close().await;
-    drop(running);
-    let _ = std::fs::remove_file(database);
+    drop(service);
 }
 
 /// The service's binary, built beside this test's (`target/debug/framephone-service`).
@@ -292,7 +227,7 @@ async fn a_log_handed_over_while_the_instance_is_down_a_minute_and_the_service_c
     let key = Keyring::generate_entry();
     let first = ServiceProcess::start(address, &database_url, &key, &server.widget).await;
     let admin = AdminApi::first_admin(&url, first.setup_token.clone()).await;
-    admin.set_up(&server, "lina.agent", "1080").await;
+    set_up(&admin, &server, "lina.agent", "1080").await;
     server.amend_config(json!({"service": {"url": url}}));
 
     let agent = Browser::start().await;

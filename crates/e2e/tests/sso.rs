@@ -9,7 +9,8 @@
 //! whose pages sever `window.opener`, an unknown person is refused and the phone, polling, says
 //! why. Needs the Kamailio lab; agents 1084–1086.
 
-use std::net::SocketAddr;
+mod integration_service;
+
 use std::time::{Duration, Instant};
 
 use e2e::{
@@ -17,102 +18,8 @@ use e2e::{
     wait_for_status, watch_peer_connections,
 };
 use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
-use service::master_key::Keyring;
-
-const ADMIN_PASSWORD: &str = "the administrator's long password";
-
-fn repository_file(path: &str) -> String {
-    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The lab's `auth_ephemeral` secret.
-fn sip_secret() -> String {
-    let text = std::fs::read_to_string(repository_file("lab/sip-ephemeral.txt")).expect("lab/sip-ephemeral.txt");
-    text.lines().find_map(|l| l.strip_prefix("secret ")).expect("a secret line").trim().to_owned()
-}
-
-/// The lab's identity provider as its own process, trusting the service's metadata.
-struct LabIdp {
-    _child: tokio::process::Child,
-    base: String,
-    certificate: String,
-    _dir: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-impl LabIdp {
-    /// Starts the IdP; with `coop` its pages send `Cross-Origin-Opener-Policy: same-origin`.
-    async fn start(sp_metadata: &str, coop: bool) -> LabIdp {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
-        let dir = TempDir(std::env::temp_dir().join(format!("framephone-idp-{}", service::random::id())));
-        let child = tokio::process::Command::new("python3")
-            .arg(repository_file("lab/idp/idp.py"))
-            .args(["--port", &port.to_string(), "--users", &repository_file("lab/idp/users.txt")])
-            .arg("--dir")
-            .arg(&dir.0)
-            .args(["--sp-metadata", sp_metadata])
-            .args(coop.then_some("--coop"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python3 runs the lab's IdP (package python3-pysaml2)");
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + PATIENCE;
-        while !reqwest::get(format!("{base}/metadata")).await.is_ok_and(|r| r.status().is_success()) {
-            assert!(Instant::now() < deadline, "the lab's IdP at {base} did not answer");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let certificate = std::fs::read_to_string(dir.0.join("idp.crt")).expect("the IdP's certificate");
-        LabIdp { _child: child, base, certificate, _dir: dir }
-    }
-}
-
-struct AdminApi {
-    http: reqwest::Client,
-    url: String,
-    cookie: String,
-    csrf: String,
-}
-
-impl AdminApi {
-    async fn first_admin(url: &str, setup_token: Option<String>) -> AdminApi {
-        let http = reqwest::Client::new();
-        let setup =
-            json!({"setupToken": setup_token.expect("a setup token"), "username": "root", "password": ADMIN_PASSWORD});
-        let created = http.post(format!("{url}/api/setup")).json(&setup).send().await.expect("setup");
-        assert!(created.status().is_success());
-        let credentials = json!({"username": "root", "password": ADMIN_PASSWORD});
-        let signed_in = http.post(format!("{url}/api/admin/session")).json(&credentials).send().await.expect("sign in");
-        let cookie = signed_in.headers()["set-cookie"].to_str().expect("cookie").split(';').next().unwrap().to_owned();
-        let body: Value = signed_in.json().await.expect("json");
-        AdminApi { http, url: url.to_owned(), cookie, csrf: body["csrfToken"].as_str().expect("csrf").to_owned() }
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let answer = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .header("cookie", &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .expect("the service answers");
-        let status = answer.status();
-        let body: Value = answer.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body
-    }
-}
+use integration_service::{AdminApi, LabIdp, TestService, lab_secret};
+use serde_json::json;
 
 /// Where the phone runs: a page, and the frame holding the widget in it (none: the pop-out).
 struct View<'a> {
@@ -161,47 +68,29 @@ async fn sign_in_with_sso(client: &Client, view: &View<'_>, username: &str, pass
     clicked.elapsed().saturating_sub(typed)
 }
 
-async fn service_with_sso(server: &devserver::Running) -> (service::Running, AdminApi, std::path::PathBuf) {
-    let database =
-        std::env::temp_dir().join(format!("framephone-sso-{}.sqlite", service::random::id().replace(['-', '_'], "x")));
-    let running = service::start(service::Options {
-        address: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url: format!("sqlite://{}", database.display()),
-        keys: Keyring::from_sources(Some(&Keyring::generate_entry()), None).expect("key"),
-        secure_cookies: false,
-        widget_origins: vec![server.widget.clone()],
-        retry: service::outbox::RetryPolicy::default(),
-        admin_dir: None,
-        public_url: None,
-    })
-    .await
-    .expect("the service starts");
-    let admin = AdminApi::first_admin(&running.url, running.setup_token.clone()).await;
+/// The service for the widget at `server`: agents agent.sso (SIP user 1084) and template.agent
+/// (1086), SIP credentials with the lab's secret.
+async fn service_with_sso(server: &devserver::Running) -> (TestService, AdminApi) {
+    let service = TestService::start(vec![server.widget.clone()], None).await;
+    let admin = service.first_admin().await;
     for (username, sip_user) in [("agent.sso", "1084"), ("template.agent", "1086")] {
         let person = json!({"username": username, "role": "agent", "sipUser": sip_user});
-        admin.call(reqwest::Method::POST, "/api/people", person).await;
+        admin.call(reqwest::Method::POST, "/api/people", Some(person)).await;
     }
-    let sip = json!({"secret": sip_secret(), "hash": "sha256", "ttlSeconds": 600});
-    admin.call(reqwest::Method::PUT, "/api/tenant/call-credentials/sip", sip).await;
-    (running, admin, database)
-}
-
-fn sso_settings(idp: &LabIdp, jit: bool) -> Value {
-    json!({
-        "enabled": true, "idpSsoUrl": format!("{}/sso", idp.base), "idpEntityId": format!("{}/metadata", idp.base),
-        "idpCertificate": idp.certificate, "spEntityId": "default_agents_sso", "jit": jit,
-        "templateUser": "template.agent",
-    })
+    let sip = json!({"secret": lab_secret("lab/sip-ephemeral.txt"), "hash": "sha256", "ttlSeconds": 600});
+    admin.call(reqwest::Method::PUT, "/api/tenant/call-credentials/sip", Some(sip)).await;
+    (service, admin)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_sign_in_at_the_identity_provider_and_register_without_a_sip_password() {
     let server = devserver().await;
-    let (running, admin, database) = service_with_sso(&server).await;
-    let metadata = format!("{}/sso/default/agents/metadata", running.url);
+    let (service, admin) = service_with_sso(&server).await;
+    let metadata = format!("{}/sso/default/agents/metadata", service.url());
     let idp = LabIdp::start(&metadata, false).await;
-    admin.call(reqwest::Method::PUT, "/api/tenant/sso/agents", sso_settings(&idp, true)).await;
-    server.amend_config(json!({"service": {"url": running.url, "callCredentials": true}}));
+    let settings = idp.settings("default_agents_sso", true, Some("template.agent"));
+    admin.call(reqwest::Method::PUT, "/api/tenant/sso/agents", Some(settings)).await;
+    server.amend_config(json!({"service": {"url": service.url(), "callCredentials": true}}));
 
     // A known agent inside ServiceNow and a newcomer in the pop-out, created from the template at
     // the first sign-in.
@@ -222,7 +111,7 @@ async fn agents_sign_in_at_the_identity_provider_and_register_without_a_sip_pass
     println!("sign in with SSO → registered, typing at the IdP left out: {figures:?}");
     // Inside ServiceNow the same sign-in authorised the CRM: no Authorise to click.
     assert!(by_role(&a.client, "button", "Authorise").await.is_err(), "the CRM is authorised by the same sign-in");
-    let people = admin.call(reqwest::Method::GET, "/api/people", Value::Null).await;
+    let people = admin.call(reqwest::Method::GET, "/api/people", None).await;
     let kenji =
         people.as_array().into_iter().flatten().find(|p| p["username"] == "jit.newcomer").cloned().unwrap_or_default();
     assert_eq!(
@@ -241,7 +130,8 @@ async fn agents_sign_in_at_the_identity_provider_and_register_without_a_sip_pass
     // Cross-Origin-Opener-Policy does): a person the service does not know is refused, and the
     // phone, polling, says why instead of waiting.
     let severing = LabIdp::start(&metadata, true).await;
-    admin.call(reqwest::Method::PUT, "/api/tenant/sso/agents", sso_settings(&severing, false)).await;
+    let settings = severing.settings("default_agents_sso", false, Some("template.agent"));
+    admin.call(reqwest::Method::PUT, "/api/tenant/sso/agents", Some(settings)).await;
     let c = Browser::start().await;
     sign_in_with_sso(&c.client, &pop_out, "admin.sso", "idp-admin-pw").await;
     eventually("the phone to say why", || async {
@@ -249,13 +139,9 @@ async fn agents_sign_in_at_the_identity_provider_and_register_without_a_sip_pass
         alert.contains("just-in-time provisioning is off").then_some(())
     })
     .await;
-    let audit = admin.call(reqwest::Method::GET, "/api/audit", Value::Null).await;
-    let actions: Vec<&str> =
-        audit["lines"].as_array().into_iter().flatten().filter_map(|l| l["action"].as_str()).collect();
     for action in ["sso.sign-in", "person.jit-create", "sso.refused", "credentials.issue"] {
-        assert!(actions.contains(&action), "{action} audited: {actions:?}");
+        assert!(!admin.audited(action).await.is_empty(), "{action} audited");
     }
     c.close().await;
-    drop(running);
-    let _ = std::fs::remove_file(database);
+    drop(service);
 }
