@@ -101,6 +101,7 @@ impl Drop for Running {
 /// Opens and migrates the database, issues a setup token for each tenant without an administrator, binds,
 /// serves, and starts the call-log outbox's worker.
 pub async fn start(options: Options) -> Result<Running, StartError> {
+    sso::verifier::warm_up();
     let database = Database::open(&options.database_url).await?;
     let setup_tokens = setup::issue_where_needed(&database.pool).await.map_err(StartError::Setup)?;
     let setup_token = setup_tokens.iter().find(|(slug, _)| slug == tenants::DEFAULT).map(|(_, token)| token.clone());

@@ -31,6 +31,14 @@ const CLOCK_SKEW_S: i64 = 120;
 /// How old a response may be (its IssueInstant).
 const MAX_ISSUE_DELAY_S: i64 = 300;
 
+/// Initialises libxml2 and xmlsec1 once, here, before requests verify responses on worker
+/// threads: samael initialises them lazily, and only after its first parse.
+pub fn warm_up() {
+    use samael::crypto::{CertificateDer, Crypto, CryptoProvider};
+    // No key: the check fails, once the libraries are set up.
+    let _ = Crypto::verify_signed_xml("<x/>", &CertificateDer::from(Vec::new()), None);
+}
+
 /// Why a response is refused, in words an administrator can act on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
