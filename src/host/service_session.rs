@@ -81,11 +81,6 @@ impl ServiceSession {
         self.0.hand_over(log).await
     }
 
-    /// Whether the agent is signed in at the service.
-    pub fn signed_in(&self) -> bool {
-        self.0.session.borrow().as_ref().is_some_and(|s| s.valid_at(now()))
-    }
-
     /// Short-lived SIP and TURN credentials for the signed-in agent, minted anew.
     pub async fn call_credentials(&self) -> Result<CallCredentials, CallCredentialsError> {
         let reply = self.0.send(&call_credentials::request(&self.0.service)).await.map_err(|error| match error {

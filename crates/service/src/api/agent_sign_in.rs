@@ -84,15 +84,12 @@ async fn single_sign_on_links(state: &AppState, origin: &str, nonce_hash: &str) 
     }
     let pool = &state.db.pool;
     let candidates = state.widget_origins.tenants_of(pool, origin).await;
-    let mut tenants = crate::tenants::all(pool).await.unwrap_or_default();
-    tenants.retain(|t| candidates.as_ref().is_none_or(|c| c.contains(&t.id)));
-    let mut enabled = Vec::new();
-    for tenant in tenants {
-        let settings = crate::sso::store::settings(pool, &tenant.id, crate::sso::Scope::Agents).await;
-        if settings.ok().flatten().is_some_and(|s| s.settings.enabled) {
-            enabled.push(tenant);
-        }
+    let with_sso = crate::sso::store::enabled(pool, crate::sso::Scope::Agents).await.unwrap_or_default();
+    if with_sso.is_empty() {
+        return String::new();
     }
+    let mut enabled = crate::tenants::all(pool).await.unwrap_or_default();
+    enabled.retain(|t| with_sso.contains(&t.id) && candidates.as_ref().is_none_or(|c| c.contains(&t.id)));
     let several = enabled.len() > 1;
     enabled
         .iter()

@@ -111,8 +111,9 @@ pub async fn issue(State(state): State<AppState>, agent: Agent) -> Result<Json<s
     let key = format!("call credentials {}", person.id);
     state.limits.attempt(&key, rate_limit::CALL_CREDENTIALS_PER_AGENT).map_err(ApiError::TooMany)?;
     let (pool, keys, tenant) = (&state.db.pool, &state.keys, &person.tenant_id);
-    let sip_secret = store::with_secret(pool, keys, tenant, Kind::Sip).await?;
-    let turn_secret = store::with_secret(pool, keys, tenant, Kind::Turn).await?;
+    let set = store::with_secrets(pool, keys, tenant).await?;
+    let of = |kind| set.iter().find(|(k, _, _)| *k == kind).map(|(_, settings, secret)| (settings, secret));
+    let (sip_secret, turn_secret) = (of(Kind::Sip), of(Kind::Turn));
     if sip_secret.is_none() && turn_secret.is_none() {
         return Err(ApiError::Conflict(
             "your contact center mints no call credentials: an administrator sets them up (call credentials)".into(),
@@ -129,7 +130,7 @@ pub async fn issue(State(state): State<AppState>, agent: Agent) -> Result<Json<s
             )));
         }
         (Some((settings, secret)), Some(user)) => {
-            let minted = call_credentials::mint(&secret, settings.hash, user, now_s + i64::from(settings.ttl_seconds));
+            let minted = call_credentials::mint(secret, settings.hash, user, now_s + i64::from(settings.ttl_seconds));
             detail.push(format!("SIP {} until {}", minted.username, clock::rfc3339(minted.expires_at * 1000)));
             let mut body = minted_body(&minted, "password", now_s);
             body["user"] = user.clone().into();
@@ -141,7 +142,7 @@ pub async fn issue(State(state): State<AppState>, agent: Agent) -> Result<Json<s
         Some((settings, secret)) => {
             // The TURN username names the agent for the TURN server's log and quota, not a SIP user.
             let minted = call_credentials::mint(
-                &secret,
+                secret,
                 settings.hash,
                 &person.username,
                 now_s + i64::from(settings.ttl_seconds),

@@ -15,10 +15,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::auth::{agent_token_body, set_admin_cookie};
@@ -54,10 +51,6 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 /// A page that says why a sign-in did not happen.
 fn refused(status: StatusCode, why: &str) -> Response {
     page(status, "Not signed in", &format!("<h1>Not signed in</h1>\n<p role=\"alert\">{}</p>\n", escape(why)))
-}
-
-fn sha256_b64(text: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(text.as_bytes()))
 }
 
 /// What a path names: the tenant, the scope, its settings and certificate, or a page saying why
@@ -150,7 +143,8 @@ pub async fn start(
         (widget_origin, nonce_hash) = (Some(origin.to_owned()), Some(hash.to_owned()));
     }
     let relay_state = random::token();
-    let request_id = format!("_{}", random::token().replace('-', "x"));
+    // An XML ID starts with a letter or an underscore; base64url's characters may follow.
+    let request_id = format!("_{}", random::token());
     let request = Request {
         tenant_id: configured.tenant.id.clone(),
         scope: configured.scope,
@@ -163,7 +157,7 @@ pub async fn start(
         Ok(url) => url,
         Err(error) => return refused(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     };
-    if store::open_request(&state.db.pool, &sha256_b64(&relay_state), &request).await.is_err() {
+    if store::open_request(&state.db.pool, &random::token_hash(&relay_state), &request).await.is_err() {
         return refused(StatusCode::INTERNAL_SERVER_ERROR, "The service could not keep the request: try again.");
     }
     Redirect::to(&url).into_response()
@@ -195,7 +189,7 @@ pub async fn acs(
     // The request this answers, claimed once; an unasked response only where the settings allow.
     let request = match post.relay_state.is_empty() {
         true => None,
-        false => store::claim_request(&state.db.pool, &sha256_b64(&post.relay_state)).await.ok().flatten(),
+        false => store::claim_request(&state.db.pool, &random::token_hash(&post.relay_state)).await.ok().flatten(),
     };
     let request = request.filter(|r| r.tenant_id == tenant && r.scope == configured.scope);
     if request.is_none() && !configured.settings.allow_idp_initiated {
@@ -367,7 +361,7 @@ pub async fn claim(State(state): State<AppState>, Json(request): Json<ClaimReque
     if request.nonce.len() < 32 || request.nonce.len() > 128 {
         return Err(ApiError::NotFound("no single sign-on is under way for this request".into()));
     }
-    match store::claim_login(&state.db.pool, &sha256_b64(&request.nonce)).await? {
+    match store::claim_login(&state.db.pool, &random::token_hash(&request.nonce)).await? {
         Claim::Unknown => Err(ApiError::NotFound("no single sign-on is under way for this request".into())),
         Claim::Pending => Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "status": "pending" }))).into_response()),
         Claim::Refused(reason) => Err(ApiError::Forbidden(reason)),

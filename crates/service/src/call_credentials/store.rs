@@ -26,35 +26,40 @@ pub struct Configured {
 
 /// The settings of `kind` for `tenant`, if any.
 pub async fn configured(pool: &AnyPool, tenant: &str, kind: Kind) -> Result<Option<Configured>, StoreError> {
-    let row =
-        sqlx::query("SELECT settings, updated_at FROM call_credential_secrets WHERE tenant_id = $1 AND kind = $2")
-            .bind(tenant)
-            .bind(kind.name())
-            .fetch_optional(pool)
-            .await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM call_credential_secrets WHERE tenant_id = $1 AND kind = $2"))
+        .bind(tenant)
+        .bind(kind.name())
+        .fetch_optional(pool)
+        .await?;
     let Some(row) = row else { return Ok(None) };
-    let settings = parse_settings(&row.try_get::<String, _>("settings")?)?;
-    Ok(Some(Configured { settings, updated_at: row.try_get("updated_at")? }))
+    Ok(Some(Configured {
+        settings: parse_settings(&row.try_get::<String, _>("settings")?)?,
+        updated_at: row.try_get("updated_at")?,
+    }))
 }
 
-/// The settings and the opened secret of `kind` for `tenant`, if set.
-pub async fn with_secret(
+/// Every kind set for `tenant` (one read: an issue needs both), with its opened secret.
+pub async fn with_secrets(
     pool: &AnyPool,
     keys: &Keyring,
     tenant: &str,
-    kind: Kind,
-) -> Result<Option<(Settings, Secret)>, StoreError> {
-    let row =
-        sqlx::query("SELECT settings, key_id, sealed FROM call_credential_secrets WHERE tenant_id = $1 AND kind = $2")
-            .bind(tenant)
-            .bind(kind.name())
-            .fetch_optional(pool)
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let settings = parse_settings(&row.try_get::<String, _>("settings")?)?;
-    let sealed = Sealed { key_id: row.try_get("key_id")?, sealed: row.try_get("sealed")? };
-    Ok(Some((settings, keys.open(&place(tenant, kind), &sealed)?)))
+) -> Result<Vec<(Kind, Settings, Secret)>, StoreError> {
+    let rows = sqlx::query(&format!("SELECT kind, {COLUMNS} FROM call_credential_secrets WHERE tenant_id = $1"))
+        .bind(tenant)
+        .fetch_all(pool)
+        .await?;
+    let mut set = Vec::new();
+    for row in rows {
+        let Some(kind) = Kind::parse(&row.try_get::<String, _>("kind")?) else { continue };
+        let settings = parse_settings(&row.try_get::<String, _>("settings")?)?;
+        let sealed = Sealed { key_id: row.try_get("key_id")?, sealed: row.try_get("sealed")? };
+        set.push((kind, settings, keys.open(&place(tenant, kind), &sealed)?));
+    }
+    Ok(set)
 }
+
+/// The columns [`configured`] and [`with_secrets`] read.
+const COLUMNS: &str = "settings, updated_at, key_id, sealed";
 
 fn parse_settings(text: &str) -> Result<Settings, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Field(FieldError::new("settings", e.to_string())))

@@ -38,6 +38,22 @@ pub async fn settings(pool: &AnyPool, tenant: &str, scope: Scope) -> Result<Opti
     Ok(Some(Stored { settings, updated_at: row.try_get("updated_at")? }))
 }
 
+/// The tenants whose `scope` single sign-on is on, in one read.
+pub async fn enabled(pool: &AnyPool, scope: Scope) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT tenant_id, settings FROM sso_settings WHERE scope = $1")
+        .bind(scope.name())
+        .fetch_all(pool)
+        .await?;
+    let mut tenants = Vec::new();
+    for row in rows {
+        let settings: Option<Settings> = serde_json::from_str(&row.try_get::<String, _>("settings")?).ok();
+        if settings.is_some_and(|s| s.enabled) {
+            tenants.push(row.try_get("tenant_id")?);
+        }
+    }
+    Ok(tenants)
+}
+
 /// Replaces the settings of `scope` for `tenant`.
 pub async fn save(
     conn: &mut AnyConnection,

@@ -360,7 +360,7 @@ fn screen(xml: &str, settings: &Settings) -> Result<(), Refusal> {
         }
         return Err(Refusal::AssertionCount(assertions));
     }
-    let mut ids: Vec<&str> = attribute_values(xml, "ID").collect();
+    let mut ids = attribute_values(xml, "ID");
     ids.sort_unstable();
     if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
         return Err(Refusal::DuplicateId(pair[0].to_owned()));
@@ -380,46 +380,40 @@ fn screen(xml: &str, settings: &Settings) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// How many elements named `local` (any namespace prefix) the text opens.
+/// Where the text opens an element named `local`, whatever its namespace prefix.
+fn openings<'a>(xml: &'a str, local: &'a str) -> impl Iterator<Item = usize> + 'a {
+    xml.match_indices('<').map(|(i, _)| i).filter(move |i| {
+        let name = xml[i + 1..].split(|c: char| c.is_whitespace() || c == '>' || c == '/').next().unwrap_or("");
+        name.rsplit(':').next() == Some(local)
+    })
+}
+
+/// How many elements named `local` the text opens.
 fn elements(xml: &str, local: &str) -> usize {
-    xml.match_indices('<')
-        .filter(|(i, _)| {
-            let name = xml[i + 1..].split(|c: char| c.is_whitespace() || c == '>' || c == '/').next().unwrap_or("");
-            name.rsplit(':').next() == Some(local) && !name.starts_with('/')
-        })
-        .count()
+    openings(xml, local).count()
 }
 
 /// The values of every attribute named `name` (`ID="…"`).
-fn attribute_values<'a>(xml: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> {
+fn attribute_values<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
     xml.match_indices(&format!(" {name}="))
-        .filter_map(move |(i, m)| {
+        .filter_map(|(i, m)| {
             let rest = &xml[i + m.len()..];
             let quote = rest.chars().next().filter(|q| *q == '"' || *q == '\'')?;
             rest[1..].split(quote).next()
         })
-        .collect::<Vec<_>>()
-        .into_iter()
+        .collect()
 }
 
 /// The top-level StatusCode's value.
 fn status_code(xml: &str) -> Option<String> {
     let at = xml.find("StatusCode ")?;
-    attribute_values(&xml[at..], "Value").next().map(str::to_owned)
+    attribute_values(&xml[at..], "Value").first().map(|v| (*v).to_owned())
 }
 
-/// The text of the Issuer inside the Assertion.
+/// The text of the first Issuer inside the first Assertion.
 fn assertion_issuer(xml: &str) -> Option<String> {
-    let assertion = xml.match_indices('<').find(|(i, _)| {
-        let name = xml[i + 1..].split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or("");
-        name.rsplit(':').next() == Some("Assertion")
-    })?;
-    let rest = &xml[assertion.0..];
-    let open = rest.match_indices('<').find(|(i, _)| {
-        let name = rest[i + 1..].split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or("");
-        name.rsplit(':').next() == Some("Issuer")
-    })?;
-    let text = &rest[open.0..];
+    let assertion = &xml[openings(xml, "Assertion").next()?..];
+    let text = &assertion[openings(assertion, "Issuer").next()?..];
     let start = text.find('>')? + 1;
     let end = text[start..].find('<')? + start;
     Some(text[start..end].trim().to_owned())
@@ -435,7 +429,7 @@ mod tests {
         assert_eq!(elements(xml, "Assertion"), 2);
         assert_eq!(elements(xml, "Issuer"), 1);
         assert_eq!(elements(xml, "Response"), 1);
-        assert_eq!(attribute_values(xml, "ID").collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(attribute_values(xml, "ID"), ["a", "b"]);
         assert_eq!(assertion_issuer(xml).as_deref(), Some("x"));
     }
 }
