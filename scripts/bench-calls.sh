@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Calling benchmarks in headless Chromium: builds the widget and JsSIP's browser bundle, starts
-# the SIP and TURN lab on its own ports, runs crates/e2e/examples/bench_calls (cold load,
-# sign-in to Registered, click to INVITE with a dead STUN server, a soak of answered calls, then
-# the widget beside JsSIP with STUN/TURN healthy, slow and dead) and prints the tables.
-# BENCH_PARTS (calls,soak,networks), SOAK_CALLS (500) and NETWORK_CALLS (20) narrow the run.
+# the SIP and TURN lab on its own ports, runs crates/e2e/examples/bench_calls (the widget beside a
+# JsSIP-based phone step by step; cold load, sign-in to Registered, click to INVITE with a dead
+# STUN server; a soak of answered calls; the widget beside JsSIP with STUN/TURN healthy, slow and
+# dead) and prints the tables.
+# BENCH_PARTS (steps,calls,soak,networks), STEP_ROUNDS (10), SOAK_CALLS (500) and NETWORK_CALLS
+# (20) narrow the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh >/dev/null

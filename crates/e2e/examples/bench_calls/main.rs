@@ -1,16 +1,18 @@
 //! Calling benchmarks in headless Chromium against the SIP and TURN lab (`scripts/bench-calls.sh`
-//! starts both): cold load of the widget to an interactive dial pad, sign-in to Registered, and
+//! starts both): the widget beside a JsSIP-based phone, step by step (`steps`, `STEP_ROUNDS`
+//! rounds, default 10); cold load of the widget to an interactive dial pad, sign-in to Registered, and
 //! click to INVITE on the wire with a dead STUN server configured; then a soak of consecutive
 //! answered calls (`SOAK_CALLS`, default 500) with the caller page's JS heap and its live
 //! RTCPeerConnections at the start and the end; then the widget beside JsSIP with a STUN/TURN
 //! server healthy, slow and dead (`networks`, `NETWORK_CALLS` calls each, default 20).
-//! `BENCH_PARTS` (default `calls,soak,networks`) picks the parts. Figures come from the pages
+//! `BENCH_PARTS` (default `steps,calls,soak,networks`) picks the parts. Figures come from the pages
 //! themselves (the widget's User Timing marks `framephone:*`, or the recorder both phones'
 //! pages share), so they measure the page, not WebDriver.
 
 mod networks;
 mod pages;
 mod stats;
+mod steps;
 
 use std::net::SocketAddr;
 
@@ -54,16 +56,23 @@ fn setting(name: &str, default: usize) -> usize {
 
 #[tokio::main]
 async fn main() {
-    let parts = std::env::var("BENCH_PARTS").unwrap_or_else(|_| "calls,soak,networks".into());
+    let parts = std::env::var("BENCH_PARTS").unwrap_or_else(|_| "steps,calls,soak,networks".into());
     let part = |name: &str| parts.split(',').any(|p| p.trim() == name);
+    let jssip = || {
+        std::env::var_os("JSSIP_BUNDLE")
+            .expect("JSSIP_BUNDLE names JsSIP's browser bundle (scripts/bench-calls.sh builds it)")
+    };
+    if part("steps") {
+        let site = pages::JsSipSite::start(std::path::Path::new(&jssip())).await;
+        steps::run(setting("STEP_ROUNDS", 10), &site).await;
+        println!();
+    }
     if part("calls") || part("soak") {
         calls(part("calls"), if part("soak") { setting("SOAK_CALLS", 500) } else { 0 }).await;
     }
     if part("networks") {
-        let bundle = std::env::var_os("JSSIP_BUNDLE")
-            .expect("JSSIP_BUNDLE names JsSIP's browser bundle (scripts/bench-calls.sh builds it)");
         println!();
-        networks::run(setting("NETWORK_CALLS", 20), std::path::Path::new(&bundle)).await;
+        networks::run(setting("NETWORK_CALLS", 20), std::path::Path::new(&jssip())).await;
     }
 }
 

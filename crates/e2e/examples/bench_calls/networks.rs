@@ -103,7 +103,7 @@ async fn offers(pair: &Pair, calls: usize, outcome: &mut Outcome) {
         }
         forget(pair.caller()).await;
         Pair::click(pair.caller(), "Call").await;
-        match recorded(pair.caller(), "invites", INVITE_LIMIT).await {
+        match recorded(pair.caller(), "Call", "invite", INVITE_LIMIT).await {
             Some(invite) => {
                 let offer = candidates(&invite.text);
                 eprintln!("  click → INVITE {:.1} ms, offer {offer:?}", invite.at - invite.click);
@@ -132,7 +132,7 @@ async fn answers(pair: &Pair, calls: usize, outcome: &mut Outcome) {
         pair.rings().await;
         forget(pair.callee()).await;
         Pair::click(pair.callee(), "Answer").await;
-        match recorded(pair.callee(), "audio", AUDIO_LIMIT).await {
+        match recorded(pair.callee(), "Answer", "audio", AUDIO_LIMIT).await {
             Some(audio) => {
                 eprintln!("  answer → first audio {:.1} ms", audio.at - audio.click);
                 outcome.first_audio.push(audio.at - audio.click);

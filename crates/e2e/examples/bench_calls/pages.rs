@@ -9,6 +9,7 @@ use e2e::{
     Browser, ExtendedDist, PATIENCE, by_role, devserver_with_files, devserver_with_ice, eventually, wait_for_role,
 };
 use fantoccini::Client;
+use serde::Deserialize;
 
 /// The page recorder: clicks, INVITEs as handed to `WebSocket.send`, first RTP of remote tracks.
 const RECORDER: &str = include_str!("recorder.js");
@@ -53,10 +54,14 @@ pub struct Pair {
     phone: Phone,
     caller: Browser,
     callee: Browser,
+    /// The page both open.
+    url: String,
+    /// The caller's and the callee's lab users.
+    users: [&'static str; 2],
     _widget: Option<devserver::Running>,
 }
 
-/// What the recorder saw for one call, in the page's clock.
+/// What the recorder saw for one call: a click, then what it led to.
 pub struct Recorded {
     /// The click's event time.
     pub click: f64,
@@ -65,6 +70,100 @@ pub struct Recorded {
     pub at: f64,
     /// The INVITE's text (caller), else empty.
     pub text: String,
+}
+
+/// One click the recorder saw: when, and its button's text.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Click {
+    /// The click's event time.
+    pub at: f64,
+    /// The clicked button's text, empty if it was no button.
+    pub name: String,
+}
+
+/// One SIP message handed to `WebSocket.send` or received.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Packet {
+    /// When.
+    pub at: f64,
+    /// Its first line.
+    pub line: String,
+    /// Its CSeq's method.
+    pub method: String,
+    /// The whole text of an INVITE, else empty.
+    pub text: String,
+}
+
+impl Packet {
+    /// Whether this is a response with a status in `statuses`.
+    pub fn is_response(&self, statuses: std::ops::RangeInclusive<u16>) -> bool {
+        self.line
+            .strip_prefix("SIP/2.0 ")
+            .and_then(|rest| rest.get(..3)?.parse::<u16>().ok())
+            .is_some_and(|code| statuses.contains(&code))
+    }
+
+    /// Whether this is a request of `method`.
+    pub fn is_request(&self, method: &str) -> bool {
+        self.line.strip_prefix(method).is_some_and(|rest| rest.starts_with(' '))
+    }
+}
+
+/// What a page's recorder saw since it was loaded or last [`forget`]: times in ms on the
+/// machine's clock, so that two pages' records compare.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Log {
+    /// When the page's navigation started.
+    pub start: f64,
+    /// Clicks.
+    pub clicks: Vec<Click>,
+    /// SIP messages handed to the WebSocket.
+    pub sent: Vec<Packet>,
+    /// SIP messages received.
+    pub received: Vec<Packet>,
+    /// Each time the status turned to "Registered as …".
+    pub registered: Vec<f64>,
+    /// Remote tracks' first RTP packets.
+    pub audio: Vec<f64>,
+    /// The page's uncaught errors and unhandled rejections.
+    pub errors: Vec<String>,
+}
+
+impl Log {
+    /// The last click on the button named `name`.
+    pub fn click(&self, name: &str) -> Option<f64> {
+        self.clicks.iter().rev().find(|c| c.name == name).map(|c| c.at)
+    }
+
+    /// The first message sent at or after `after` that `matches`.
+    pub fn sent_after(&self, after: f64, matches: impl Fn(&Packet) -> bool) -> Option<&Packet> {
+        self.sent.iter().find(|p| p.at >= after && matches(p))
+    }
+
+    /// The first message received at or after `after` that `matches`.
+    pub fn received_after(&self, after: f64, matches: impl Fn(&Packet) -> bool) -> Option<&Packet> {
+        self.received.iter().find(|p| p.at >= after && matches(p))
+    }
+}
+
+/// Reads what `client`'s recorder saw.
+pub async fn log(client: &Client) -> Log {
+    let value = client.execute("return window.__bench", vec![]).await.expect("read the recorder");
+    serde_json::from_value(value).expect("the recorder's log")
+}
+
+/// Waits up to `limit` for `found` to find its value in the log of `client`.
+pub async fn wait_in_log<T>(client: &Client, limit: Duration, found: impl Fn(&Log) -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = found(&log(client).await) {
+            return Some(value);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 impl Pair {
@@ -80,28 +179,25 @@ impl Pair {
             )
             .await;
         }
-        let widget = match phone {
+        let (url, users, widget) = match phone {
             Phone::Framephone => {
                 let server = devserver_with_ice(servers.to_vec(), policy).await;
-                let url = format!("{}/", server.widget);
-                for (browser, user) in [(&caller, "1001"), (&callee, "1002")] {
-                    browser.client.goto(&url).await.expect("open the widget");
-                    e2e::sign_in(&browser.client, user).await;
-                }
-                let number = by_role(&caller.client, "textbox", "Number").await.expect("the Number box");
-                number.send_keys("1002").await.expect("type the number");
-                Some(server)
+                (format!("{}/", server.widget), ["1001", "1002"], Some(server))
             }
-            Phone::JsSip => {
-                let url = format!("{}/jssip.html", site.server.widget);
-                for (browser, user) in [(&caller, "1003"), (&callee, "1004")] {
-                    browser.client.goto(&url).await.expect("open the JsSIP page");
-                    jssip_start(&browser.client, user, servers, policy).await;
-                }
-                None
-            }
+            Phone::JsSip => (jssip_url(site, servers, policy), ["1003", "1004"], None),
         };
-        Pair { phone, caller, callee, _widget: widget }
+        for (browser, user) in [(&caller, users[0]), (&callee, users[1])] {
+            browser.client.goto(&url).await.expect("open the phone");
+            e2e::sign_in(&browser.client, user).await;
+        }
+        let pair = Pair { phone, caller, callee, url, users, _widget: widget };
+        pair.type_number().await;
+        pair
+    }
+
+    /// Which phone the pages run.
+    pub fn phone(&self) -> Phone {
+        self.phone
     }
 
     /// The caller's page.
@@ -122,23 +218,21 @@ impl Pair {
 
     /// Waits until the callee's phone rings.
     pub async fn rings(&self) {
-        match self.phone {
-            Phone::Framephone => {
-                wait_for_role(self.callee(), "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
-            }
-            Phone::JsSip => {
-                eventually("JsSIP to ring", || async {
-                    (jssip_state(self.callee()).await == "incoming").then_some(())
-                })
-                .await;
-            }
-        }
+        wait_for_role(self.callee(), "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    }
+
+    /// Waits until the caller's call shows `state` ("Connected", "On hold").
+    pub async fn caller_shows(&self, state: &str) {
+        eventually(&format!("the call to show {state}"), || async {
+            let text = by_role(self.caller(), "region", "Active call").await.ok()?.text().await.ok()?;
+            text.contains(state).then_some(())
+        })
+        .await;
     }
 
     /// The callee turns the ringing call down.
     pub async fn decline(&self) {
-        let name = if self.phone == Phone::Framephone { "Decline" } else { "Hang up" };
-        Pair::click(self.callee(), name).await;
+        Pair::click(self.callee(), "Decline").await;
         self.idle().await;
     }
 
@@ -148,17 +242,36 @@ impl Pair {
         self.idle().await;
     }
 
+    /// The caller signs out, then signs in again through the form.
+    pub async fn sign_in_again(&self) {
+        Pair::click(self.caller(), "Sign out").await;
+        wait_for_role(self.caller(), "textbox", "Username", PATIENCE).await.expect("the sign-in form again");
+        forget(self.caller()).await;
+        e2e::sign_in(self.caller(), self.users[0]).await;
+        self.type_number().await;
+    }
+
+    /// The caller's page is opened again (the files are in the browser's cache) and resumes
+    /// the sign-in it kept.
+    pub async fn reload(&self) {
+        self.caller().goto(&self.url).await.expect("open the phone again");
+        e2e::wait_for_status(self.caller(), &format!("Registered as {}", self.users[0])).await;
+        self.type_number().await;
+    }
+
+    /// The caller's Number box holds the callee's number, whatever it held before.
+    async fn type_number(&self) {
+        let number = wait_for_role(self.caller(), "textbox", "Number", PATIENCE).await.expect("the Number box");
+        number.clear().await.expect("clear the number");
+        number.send_keys(self.users[1]).await.expect("type the number");
+    }
+
     /// Waits until neither page has a call.
-    async fn idle(&self) {
+    pub async fn idle(&self) {
         for client in [self.caller(), self.callee()] {
             eventually("the call to end", || async {
-                let busy = match self.phone {
-                    Phone::Framephone => {
-                        by_role(client, "region", "Active call").await.is_ok()
-                            || by_role(client, "alertdialog", "Incoming call").await.is_ok()
-                    }
-                    Phone::JsSip => jssip_state(client).await != "idle",
-                };
+                let busy = by_role(client, "region", "Active call").await.is_ok()
+                    || by_role(client, "alertdialog", "Incoming call").await.is_ok();
                 (!busy).then_some(())
             })
             .await;
@@ -174,50 +287,39 @@ impl Pair {
 
 /// Forgets what the page's recorder saw so far.
 pub async fn forget(client: &Client) {
-    let script = "window.__bench.clicks = []; window.__bench.invites = []; window.__bench.audio = [];";
+    let script = "const b = window.__bench; for (const k of ['clicks', 'sent', 'received', 'registered', 'audio', 'errors']) b[k] = [];";
     client.execute(script, vec![]).await.expect("clear the recorder");
 }
 
-/// Waits up to `limit` until the recorder has seen a click and then `what` ("invites" or
-/// "audio"), and returns both; none if `what` did not come in time.
-pub async fn recorded(client: &Client, what: &str, limit: Duration) -> Option<Recorded> {
-    let script = "const b = window.__bench, list = b[arguments[0]]; \
-                  if (!b.clicks.length || !list.length) return null; \
-                  const first = list[0]; \
-                  return [b.clicks[0], typeof first === 'number' ? first : first.at, first.text || ''];";
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        let value = client.execute(script, vec![what.into()]).await.expect("read the recorder");
-        if let Some(found) = value.as_array() {
-            let number = |i: usize| found.get(i).and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
-            let text = found.get(2).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
-            return Some(Recorded { click: number(0), at: number(1), text });
+/// Waits up to `limit` until the recorder has seen a click on `name` and then `what` ("invite"
+/// sent or "audio" received), and returns both; none if `what` did not come in time.
+pub async fn recorded(client: &Client, name: &str, what: &str, limit: Duration) -> Option<Recorded> {
+    wait_in_log(client, limit, |log| {
+        let click = log.click(name)?;
+        if what == "audio" {
+            let at = *log.audio.iter().find(|&&at| at >= click)?;
+            return Some(Recorded { click, at, text: String::new() });
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    None
+        let invite = log.sent_after(click, |p| p.is_request("INVITE"))?;
+        Some(Recorded { click, at: invite.at, text: invite.text.clone() })
+    })
+    .await
 }
 
-/// Registers the JsSIP page as lab user `user`, calling the other JsSIP user of the pair.
-async fn jssip_start(client: &Client, user: &str, servers: &[IceServer], policy: IceTransportPolicy) {
+/// The JsSIP page with the lab's server and these ICE servers and policy in its query.
+fn jssip_url(site: &JsSipSite, servers: &[IceServer], policy: IceTransportPolicy) -> String {
     let ws = format!("ws://127.0.0.1:{}", std::env::var("LAB_WS_PORT").unwrap_or_else(|_| "8088".into()));
-    let other = if user == "1003" { "1004" } else { "1003" };
     let ice_servers: Vec<_> = servers
         .iter()
         .map(|s| serde_json::json!({ "urls": s.urls, "username": s.username, "credential": s.credential }))
         .collect();
     let policy = if policy == IceTransportPolicy::Relay { "relay" } else { "all" };
-    let settings = serde_json::json!({
-        "ws": ws, "domain": DOMAIN, "user": user, "password": format!("lab-{user}-pw"),
-        "target": format!("sip:{other}@{DOMAIN}"), "iceServers": ice_servers, "policy": policy,
-    });
-    let script = "const done = arguments[arguments.length - 1]; \
-                  window.jssipBench.start(arguments[0]).then(done, e => done('failed: ' + e.message));";
-    let outcome = client.execute_async(script, vec![settings]).await.expect("start JsSIP");
-    assert_eq!(outcome.as_str(), Some("registered"), "JsSIP registers as {user}");
-}
-
-async fn jssip_state(client: &Client) -> String {
-    let value = client.execute("return window.jssipBench.state()", vec![]).await.expect("JsSIP's state");
-    value.as_str().unwrap_or_default().to_owned()
+    let ice = serde_json::to_string(&ice_servers).expect("ICE servers as JSON");
+    let mut url = url::Url::parse(&format!("{}/jssip.html", site.server.widget)).expect("the JsSIP page's URL");
+    url.query_pairs_mut()
+        .append_pair("ws", &ws)
+        .append_pair("domain", DOMAIN)
+        .append_pair("ice", &ice)
+        .append_pair("policy", policy);
+    url.into()
 }
