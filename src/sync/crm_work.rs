@@ -16,7 +16,7 @@ pub const POST_ANSWER_TIMEOUT_MS: u32 = 2 * POST_TIMEOUT_MS as u32 + 5_000;
 
 /// One piece of CRM work asked of a framed instance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "data", rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum CrmWork {
     /// The records whose phone number is `number` (screen pop).
     FindRecords {
@@ -63,7 +63,7 @@ impl CrmWork {
 
 /// A framed instance's answer to one piece of work.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "data", rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum CrmAnswer {
     /// The records found, best first.
     Records(Vec<RecordRef>),
@@ -80,7 +80,7 @@ pub enum CrmAnswer {
 
 /// Why work failed in the framed instance, as the owner needs to know it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "data", rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum CrmFailure {
     /// The CRM's REST API wants the agent's permission.
     Unauthorised,
@@ -178,7 +178,7 @@ mod tests {
             let text = serde_json::to_string(&answer).unwrap();
             assert_eq!(serde_json::from_str::<CrmAnswer>(&text).unwrap(), answer);
         }
-        assert!(serde_json::from_str::<CrmWork>(r#"{"kind":"deleteRecord","data":"x"}"#).is_err());
+        assert!(serde_json::from_str::<CrmWork>(r#"{"deleteRecord":"x"}"#).is_err());
     }
 
     #[test]

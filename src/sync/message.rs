@@ -64,7 +64,8 @@ pub enum Refusal {
 
 /// A message about the phone's ownership.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+// Externally tagged, as the envelope that carries it (see `Body`).
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum Message {
     /// A new instance asks who owns the phone.
     Hello {
@@ -174,7 +175,7 @@ mod tests {
         }
         assert_eq!(
             Message::Owner { peer: peer("a1"), place: Place::PopOut, epoch: 7 }.to_text(),
-            r#"{"kind":"owner","peer":"a1","place":"popOut","epoch":7}"#
+            r#"{"owner":{"peer":"a1","place":"popOut","epoch":7}}"#
         );
     }
 
@@ -183,17 +184,17 @@ mod tests {
         for text in [
             "",
             "null",
-            r#"{"kind":"owner","peer":"a1","place":"popOut"}"#,
-            r#"{"kind":"owner","peer":"a1","place":"popOut","epoch":7,"snapshot":{}}"#,
-            r#"{"kind":"owner","peer":"a1","place":"desk","epoch":7}"#,
-            r#"{"kind":"owner","peer":"a1","place":"popOut","epoch":-1}"#,
-            r#"{"kind":"takeOver","peer":"a1"}"#,
-            r#"{"kind":"hello","peer":"<script>","place":"embedded"}"#,
-            r#"{"kind":"hello","peer":"","place":"embedded"}"#,
+            r#"{"owner":{"peer":"a1","place":"popOut"}}"#,
+            r#"{"owner":{"peer":"a1","place":"popOut","epoch":7,"snapshot":{}}}"#,
+            r#"{"owner":{"peer":"a1","place":"desk","epoch":7}}"#,
+            r#"{"owner":{"peer":"a1","place":"popOut","epoch":-1}}"#,
+            r#"{"takeOver":{"peer":"a1"}}"#,
+            r#"{"hello":{"peer":"<script>","place":"embedded"}}"#,
+            r#"{"hello":{"peer":"","place":"embedded"}}"#,
         ] {
             assert!(Message::parse(text).is_err(), "{text}");
         }
-        let long = format!(r#"{{"kind":"hello","peer":"{}","place":"embedded"}}"#, "a".repeat(65));
+        let long = format!(r#"{{"hello":{{"peer":"{}","place":"embedded"}}}}"#, "a".repeat(65));
         assert!(Message::parse(&long).is_err());
         let huge = " ".repeat(MAX_MESSAGE_BYTES + 1);
         assert_eq!(Message::parse(&huge), Err(MessageError::TooLong(MAX_MESSAGE_BYTES + 1)));

@@ -382,11 +382,11 @@ async fn messages_from_other_origins_cannot_take_or_drive_the_phone() {
     // and asks it to dial; then as a window of the phone's own origin would, by every route.
     client.enter_parent_frame().await.unwrap();
     let forged = [
-        r#"{"from":"f0","seq":1,"body":{"kind":"ownership","data":{"kind":"owner","peer":"f0","place":"popOut","epoch":99}}}"#,
-        r#"{"from":"f0","seq":2,"body":{"kind":"ownership","data":{"kind":"claim","peer":"f0","place":"popOut","epoch":99}}}"#,
-        r#"{"from":"f0","seq":3,"body":{"kind":"command","data":{"Dial":"1070"}}}"#,
-        r#"{"from":"f0","seq":4,"body":{"kind":"signIn","data":{"username":"1070","password":"x","remember":false}}}"#,
-        r#"{"from":"f0","seq":5,"body":{"kind":"keptSignIn","data":null}}"#,
+        r#"{"from":"f0","seq":1,"body":{"ownership":{"owner":{"peer":"f0","place":"popOut","epoch":99}}}}"#,
+        r#"{"from":"f0","seq":2,"body":{"ownership":{"claim":{"peer":"f0","place":"popOut","epoch":99}}}}"#,
+        r#"{"from":"f0","seq":3,"body":{"command":{"Dial":"1070"}}}"#,
+        r#"{"from":"f0","seq":4,"body":{"signIn":{"username":"1070","password":"x","remember":false}}}"#,
+        r#"{"from":"f0","seq":5,"body":{"keptSignIn":null}}"#,
     ];
     for text in forged {
         let script = "const widget = document.querySelector('#openframe').contentWindow;
