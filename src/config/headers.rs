@@ -173,6 +173,25 @@ pub fn deployment_headers(config: &Config, page: &InlineHashes) -> Vec<(&'static
     ]
 }
 
+/// `Cache-Control` for the build's files whose names carry their content's hash (Trunk's
+/// `framephone-<16 hex>.js` and `framephone-<16 hex>_bg.wasm`): a new build has new names, so
+/// the browser keeps them for a year without asking, and with them the wasm it compiled.
+pub const CACHE_HASHED: &str = "public, max-age=31536000, immutable";
+
+/// `Cache-Control` for every other file (the page, the OAuth redirect page): asked again at
+/// each load (a 304 when unchanged), so that a new build's page, naming new files, is seen.
+pub const CACHE_OTHER: &str = "no-cache";
+
+/// The `Cache-Control` for the file at URL path `path`.
+pub fn cache_control(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.strip_suffix("_bg.wasm").or_else(|| name.strip_suffix(".js"));
+    let hashed = stem.and_then(|stem| stem.rsplit_once('-')).is_some_and(|(_, hash)| {
+        hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    });
+    if hashed { CACHE_HASHED } else { CACHE_OTHER }
+}
+
 /// The headers as a JSON object (`dist/headers.json`).
 pub fn to_json(headers: &[(&'static str, String)]) -> String {
     let object: serde_json::Map<String, serde_json::Value> =
@@ -187,12 +206,43 @@ pub fn to_nginx(headers: &[(&'static str, String)]) -> String {
     for (name, value) in headers {
         let _ = writeln!(text, "add_header {name} \"{}\" always;", value.replace('\\', "\\\\").replace('"', "\\\""));
     }
+    let _ = write!(
+        text,
+        "# Content-hashed files are kept for a year (and the wasm the browser compiled with them); the rest is \
+         asked again at each load.\n\
+         set $framephone_cache \"{CACHE_OTHER}\";\n\
+         if ($uri ~ \"-[0-9a-f]{{16}}(_bg\\.wasm|\\.js)$\") {{ set $framephone_cache \"{CACHE_HASHED}\"; }}\n\
+         add_header Cache-Control $framephone_cache always;\n"
+    );
     text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_content_hashed_files_are_kept() {
+        for hashed in
+            ["/framephone-e629691f9f0109df.js", "/framephone-e629691f9f0109df_bg.wasm", "/a/b-0123456789abcdef.js"]
+        {
+            assert_eq!(cache_control(hashed), CACHE_HASHED, "{hashed}");
+        }
+        for other in [
+            "/",
+            "/index.html",
+            "/oauth/servicenow.html",
+            "/framephone.json",
+            "/framephone.js",
+            "/framephone-e629691f9f0109d.js",
+            "/framephone-E629691F9F0109DF.js",
+            "/framephone-e629691f9f0109dg_bg.wasm",
+            "/framephone-e629691f9f0109df.wasm",
+            "/framephone-e629691f9f0109df.css",
+        ] {
+            assert_eq!(cache_control(other), CACHE_OTHER, "{other}");
+        }
+    }
 
     fn config(origins: &str, servers: &str) -> Config {
         Config::parse(&format!(
@@ -314,6 +364,8 @@ mod tests {
         assert_eq!(json["Content-Security-Policy"], headers[0].1.as_str());
         let nginx = to_nginx(&headers);
         assert!(nginx.contains("add_header Referrer-Policy \"no-referrer\" always;"), "{nginx}");
-        assert_eq!(nginx.lines().filter(|l| l.starts_with("add_header ")).count(), 4);
+        assert_eq!(nginx.lines().filter(|l| l.starts_with("add_header ")).count(), 5);
+        assert!(nginx.contains("add_header Cache-Control $framephone_cache always;"), "{nginx}");
+        assert!(nginx.contains(&format!("set $framephone_cache \"{CACHE_HASHED}\"; }}")), "{nginx}");
     }
 }

@@ -99,7 +99,9 @@ impl Softphone {
             }
         };
         let placed = self.0.borrow_mut().agent.call(now(), &target, offer);
-        let call = match placed {
+        // The INVITE leaves before the call is shown (a new call has no events yet).
+        self.pump();
+        match placed {
             Ok(call) => {
                 self.add_media(call, media, true);
                 let call_id = self.call_id(call);
@@ -112,9 +114,7 @@ impl Softphone {
                 self.tell_agent(format!("{number} could not be called: {error}."));
                 None
             }
-        };
-        self.pump();
-        call
+        }
     }
 
     /// Blind transfer: the other party of `call` is sent to `target`; the call ends when the
@@ -282,7 +282,10 @@ impl Softphone {
         media.set_held_here(held);
         media.set_direction(held);
         if held {
-            self.send_what_the_call_needs(&media).await;
+            // The microphone leaves now, and the offer is made meanwhile: the re-INVITE does
+            // not wait for the hold track to be in place.
+            let (phone, held_media) = (self.clone(), media.clone());
+            spawn_local(async move { phone.send_what_the_call_needs(&held_media).await });
         }
         let offered = match media.offer().await {
             Ok(offer) => self.run(|agent, now| agent.reoffer(now, call, offer)).map_err(|e| e.to_string()),

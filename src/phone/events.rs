@@ -1,6 +1,7 @@
 //! What the user agent reports, handed to the desk: calls appearing and ending, registration,
 //! presence; and what only the shell can do about it (media, the kept sign-in).
 
+use leptos::task::spawn_local;
 use sip::agent::Event;
 use sip::registration::RegistrationFailure;
 
@@ -30,7 +31,12 @@ impl Softphone {
                 mark("registered");
                 self.0.borrow_mut().new_credentials_asked = false;
                 self.tell_desk(DeskEvent::Session(Session::Registered));
-                self.keep_connection_ready();
+                // After the page has shown it: a new RTCPeerConnection costs the main thread.
+                let phone = self.clone();
+                spawn_local(async move {
+                    crate::browser::sleep(0).await;
+                    phone.keep_connection_ready();
+                });
             }
             Event::SecretAccepted { username, ha1 } => {
                 // Kept only now that the server accepted it (never once signing out: see above),

@@ -232,9 +232,11 @@ impl Softphone {
             shut: false,
         };
         let phone = Softphone(Rc::new(RefCell::new(shell)));
+        // The WebSocket opens before anything is shown: its handshake runs while the page
+        // renders.
+        phone.run(|agent, now| agent.start(now));
         phone.start_clocks();
         phone.publish();
-        phone.run(|agent, now| agent.start(now));
         phone.watch_directory(&config.directory);
         // The microphone is checked now: a blocked one is found before the first call rings,
         // and keeps the agent Not Ready until it works.
@@ -363,27 +365,39 @@ impl Softphone {
         result
     }
 
-    /// Carries out the agent's outputs, then re-arms its timer.
+    /// Carries out the agent's outputs, then re-arms its timer. Of each batch, what goes to
+    /// the network goes first: the agent has decided those bytes already, and what its events
+    /// set off (the model and its rendering, storage, tones, media) can wait until they are on
+    /// the wire.
     fn pump(&self) {
         loop {
-            let output = self.0.borrow_mut().agent.poll_output();
-            let Some(output) = output else { break };
-            match output {
-                Output::Connect { flow, server } => self.open(flow, &server.address),
-                Output::Send { flow, bytes } => {
-                    if bytes.starts_with(b"INVITE ") {
-                        mark("invite");
+            let batch: Vec<Output> = {
+                let mut shell = self.0.borrow_mut();
+                std::iter::from_fn(|| shell.agent.poll_output()).collect()
+            };
+            if batch.is_empty() {
+                break;
+            }
+            let (wire, events): (Vec<Output>, Vec<Output>) =
+                batch.into_iter().partition(|output| !matches!(output, Output::Event(_)));
+            for output in wire.into_iter().chain(events) {
+                match output {
+                    Output::Connect { flow, server } => self.open(flow, &server.address),
+                    Output::Send { flow, bytes } => {
+                        if bytes.starts_with(b"INVITE ") {
+                            mark("invite");
+                        }
+                        if let Some(open) = self.0.borrow().flows.get(&flow) {
+                            open.send(&bytes);
+                        }
                     }
-                    if let Some(open) = self.0.borrow().flows.get(&flow) {
-                        open.send(&bytes);
+                    Output::Close { flow } => {
+                        let closed = self.0.borrow_mut().flows.remove(&flow);
+                        // Its listeners may be running right now: let them finish first.
+                        spawn_local(async move { drop(closed) });
                     }
+                    Output::Event(event) => self.on_event(event),
                 }
-                Output::Close { flow } => {
-                    let closed = self.0.borrow_mut().flows.remove(&flow);
-                    // Its listeners may be running right now: let them finish first.
-                    spawn_local(async move { drop(closed) });
-                }
-                Output::Event(event) => self.on_event(event),
             }
         }
         self.arm_timer();

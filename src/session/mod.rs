@@ -211,36 +211,52 @@ impl PhoneSession {
     ) -> u32 {
         let generation = self.next_generation();
         *self.0.user.borrow_mut() = Some(user.clone());
-        (self.0.show)(PhoneSnapshot::session_only(Session::SigningIn, Some(user.clone())));
         let previous = self.0.phone.borrow_mut().take();
+        let Some(previous) = previous else {
+            // Nothing to wait for: the phone starts in this very event, and its WebSocket
+            // opens before anything is rendered.
+            self.start_now(generation, user, credentials, keeping, turn);
+            return generation;
+        };
+        (self.0.show)(PhoneSnapshot::session_only(Session::SigningIn, Some(user.clone())));
         let session = self.clone();
         self.0.signing_in.set(true);
         spawn_local(async move {
-            if let Some(previous) = previous {
-                previous.sign_out();
-                previous.stopped().await;
-            }
+            previous.sign_out();
+            previous.stopped().await;
             if session.0.generation.get() != generation {
                 return; // Signed out, or signed in again, meanwhile.
             }
             session.0.signing_in.set(false);
-            let outputs = session.outputs(generation);
-            match Softphone::sign_in(&session.0.config, user.clone(), credentials, keeping, outputs) {
-                Ok(phone) => {
-                    if turn.is_some() {
-                        phone.replace_credentials(None, turn);
-                    }
-                    *session.0.phone.borrow_mut() = Some(phone);
-                }
-                Err(error) => {
-                    if keeping.resumed {
-                        credentials::forget();
-                    }
-                    (session.0.show)(PhoneSnapshot::session_only(Session::Failed(error.to_string()), Some(user)));
-                }
-            }
+            session.start_now(generation, user, credentials, keeping, turn);
         });
         generation
+    }
+
+    /// Starts the phone of sign-in `generation`, or shows why it cannot start.
+    fn start_now(
+        &self,
+        generation: u32,
+        user: String,
+        credentials: AuthCredentials,
+        keeping: Keeping,
+        turn: Option<IceServer>,
+    ) {
+        let outputs = self.outputs(generation);
+        match Softphone::sign_in(&self.0.config, user.clone(), credentials, keeping, outputs) {
+            Ok(phone) => {
+                if turn.is_some() {
+                    phone.replace_credentials(None, turn);
+                }
+                *self.0.phone.borrow_mut() = Some(phone);
+            }
+            Err(error) => {
+                if keeping.resumed {
+                    credentials::forget();
+                }
+                (self.0.show)(PhoneSnapshot::session_only(Session::Failed(error.to_string()), Some(user)));
+            }
+        }
     }
 
     /// Signs the agent out and forgets everything of theirs this browser kept: the saved

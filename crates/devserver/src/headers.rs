@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use framephone::config::Config;
-use framephone::config::headers::{InlineHashes, deployment_headers};
+use framephone::config::headers::{InlineHashes, cache_control, deployment_headers};
 
 /// The headers for `config_text` and the page in `dist`; the configuration's problems, one a
 /// line, when it is not valid.
@@ -40,9 +40,12 @@ impl Security {
     }
 }
 
-/// Adds the deployment headers to every response of the widget's origin (while enabled).
+/// Adds the deployment headers to every response of the widget's origin (while enabled), and
+/// its caching (`cache_control`) where a route has not set its own.
 pub(crate) async fn add(security: Security, request: Request, next: Next) -> Response {
+    let cache = cache_control(request.uri().path());
     let mut response = next.run(request).await;
+    response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache));
     if security.enabled.load(Ordering::SeqCst) {
         for (name, value) in security.headers() {
             if let (Ok(name), Ok(value)) =
