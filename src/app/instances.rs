@@ -26,7 +26,9 @@ use crate::model::PhoneSnapshot;
 use crate::sync::envelope::{Body, Envelope, Seen};
 use crate::sync::home::PhoneHome;
 use crate::sync::message::{Message, PeerId, Place};
-use crate::sync::ownership::{Action, OWNER_LOST_MS, Ownership};
+use crate::sync::ownership::{Action, OWNER_LOST_MS, Ownership, Role};
+
+use super::web_lock::{Held, try_hold};
 
 /// The pop-out window's name, by which a frame whose page navigated finds it again.
 pub const POP_OUT_NAME: &str = "framephone-popout";
@@ -36,6 +38,9 @@ const CHANNEL: &str = "framephone.phone";
 const POPPED_OUT_KEY: &str = "framephone.popped-out";
 /// How long a new instance waits for a sibling tab's owner to answer.
 const SIBLING_DISCOVERY_MS: u64 = 150;
+/// The Web Lock the owner holds: keyed like the `BroadcastChannel`, so that an instance that
+/// finds it free knows no sibling owns the phone (a reloaded page finds it at once).
+const OWNER_LOCK: &str = "framephone.phone-owner";
 
 /// What the app hears from the other instances.
 pub enum SyncEvent {
@@ -90,6 +95,8 @@ struct Inner {
     /// Whether this instance offered to do CRM work: it says when it goes away.
     offered_crm: Cell<bool>,
     timer: RefCell<Option<TimeoutHandle>>,
+    /// [`OWNER_LOCK`], while this instance owns the phone.
+    owner_lock: RefCell<Option<Held>>,
     /// The app's handler, once the phone's parts exist; until then events wait in `queued`.
     on: RefCell<Option<Handler>>,
     queued: RefCell<Vec<SyncEvent>>,
@@ -119,6 +126,8 @@ impl Instances {
         let pop_out = if place == Place::Embedded { find_pop_out(&window) } else { None };
         let wait = if pop_out.is_some() { OWNER_LOST_MS } else { SIBLING_DISCOVERY_MS };
         ownership.wait_for_owner(now(), wait);
+        // Only sibling tabs could answer: the free lock says at once that none owns the phone.
+        let ask_the_lock = windows.is_empty() && pop_out.is_none();
         windows.extend(pop_out);
         let role = ownership.role();
         let instances = Instances(Rc::new(Inner {
@@ -134,12 +143,50 @@ impl Instances {
             company: Cell::new(false),
             offered_crm: Cell::new(false),
             timer: RefCell::new(None),
+            owner_lock: RefCell::new(None),
             on: RefCell::new(None),
             queued: RefCell::new(Vec::new()),
         }));
         instances.listen(&window);
         instances.apply(actions);
+        if ask_the_lock {
+            let weak = Rc::downgrade(&instances.0);
+            try_hold(OWNER_LOCK, true, move |held| {
+                let (Some(inner), Some(held)) = (weak.upgrade(), held) else { return };
+                let actions = inner.ownership.borrow_mut().nobody_owns(now());
+                if actions.is_empty() {
+                    return held.release(); // an owner was heard meanwhile
+                }
+                *inner.owner_lock.borrow_mut() = Some(held);
+                Instances(inner).apply(actions);
+            });
+        }
         instances
+    }
+
+    /// Holds [`OWNER_LOCK`] while this instance owns the phone (it may wait for an owner that
+    /// lets go), and lets it go otherwise.
+    fn follow_owner_lock(&self, owns: bool) {
+        if !owns {
+            if let Some(held) = self.0.owner_lock.borrow_mut().take() {
+                held.release();
+            }
+            return;
+        }
+        if self.0.owner_lock.borrow().is_some() {
+            return;
+        }
+        let weak = Rc::downgrade(&self.0);
+        try_hold(OWNER_LOCK, false, move |held| {
+            let Some(held) = held else { return };
+            let owner = weak
+                .upgrade()
+                .filter(|inner| inner.owner_lock.borrow().is_none() && inner.ownership.borrow().role() == Role::Owner);
+            match owner {
+                Some(inner) => *inner.owner_lock.borrow_mut() = Some(held),
+                None => held.release(),
+            }
+        });
     }
 
     /// From now on `on` hears what this instance must do, starting with what it heard so far.
@@ -348,9 +395,13 @@ impl Instances {
                     if let Some(storage) = crate::browser::session_storage() {
                         let _ = storage.remove_item(POPPED_OUT_KEY);
                     }
+                    self.follow_owner_lock(true);
                     self.emit(SyncEvent::Own)
                 }
-                Action::Mirror(_) | Action::Stop => self.emit(SyncEvent::Stop),
+                Action::Mirror(_) | Action::Stop => {
+                    self.follow_owner_lock(false);
+                    self.emit(SyncEvent::Stop)
+                }
             }
         }
         self.wake_later();

@@ -132,6 +132,16 @@ impl Ownership {
         }
     }
 
+    /// Nobody owns the phone within this instance's reach (the lock every owner holds was free,
+    /// and no window of another instance is held): a new instance owns it at once instead of
+    /// waiting for answers.
+    pub fn nobody_owns(&mut self, now: u64) -> Vec<Action> {
+        match self.state {
+            State::Discovering { .. } => self.own(now, self.epoch + 1),
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether a window of the pop-out is within reach here (the shell holds one).
     pub fn set_reaches_pop_out(&mut self, reaches: bool) {
         self.reaches_pop_out = reaches;
@@ -495,6 +505,22 @@ mod tests {
         let waited = net.time_until_owner(frame, DISCOVERY_MS + CLAIM_WAIT_MS + 100);
         assert!(waited >= DISCOVERY_MS + CLAIM_WAIT_MS, "{waited}");
         assert_eq!(net.phones_running(), [frame]);
+    }
+
+    #[test]
+    fn an_instance_that_finds_nobody_owning_owns_at_once_and_a_later_one_mirrors_it() {
+        let mut net = Net::new();
+        let reloaded = net.start("tab-b", Place::Embedded);
+        let actions = net.nodes[reloaded].nobody_owns(net.now);
+        net.act(reloaded, actions);
+        assert_eq!((net.owners(), net.phones_running()), (vec![reloaded], vec![reloaded]), "without waiting");
+        // A second tab finds the lock held: it asks as usual and mirrors the owner.
+        let second = net.start("tab-a", Place::Embedded);
+        assert_eq!(net.nodes[second].role(), mirror_of("tab-b", Place::Embedded));
+        // Too late for an instance that already heard an owner.
+        assert_eq!(net.nodes[second].nobody_owns(net.now), Vec::new());
+        net.run_for(10_000);
+        assert_eq!((net.owners(), net.phones_running()), (vec![reloaded], vec![reloaded]));
     }
 
     #[test]
