@@ -15,6 +15,8 @@ use serde::Deserialize;
 const RECORDER: &str = include_str!("recorder.js");
 const JSSIP_PAGE: &str = include_str!("jssip.html");
 const JSSIP_DRIVER: &str = include_str!("jssip.js");
+/// How long the bench lets a page settle between finding a button and clicking it.
+const SETTLE: Duration = Duration::from_millis(300);
 /// The lab's SIP domain (`LAB_DOMAIN` of `scripts/lab.sh`).
 const DOMAIN: &str = "framephone.test";
 
@@ -188,7 +190,7 @@ impl Pair {
         };
         for (browser, user) in [(&caller, users[0]), (&callee, users[1])] {
             browser.client.goto(&url).await.expect("open the phone");
-            e2e::sign_in(&browser.client, user).await;
+            Pair::sign_in(&browser.client, user).await;
         }
         let pair = Pair { phone, caller, callee, url, users, _widget: widget };
         pair.type_number().await;
@@ -210,10 +212,24 @@ impl Pair {
         &self.callee.client
     }
 
-    /// Clicks a button of `client`'s page by its accessible name.
+    /// Clicks a button of `client`'s page by its accessible name, once the page has settled.
     pub async fn click(client: &Client, name: &str) {
         let button = by_role(client, "button", name).await.unwrap_or_else(|e| panic!("the {name} button: {e}"));
+        // The lookup turns Chromium's accessibility tree on and leaves it work to finish (more
+        // in the larger page), and typing leaves renders behind: a person's click comes after
+        // the page has settled, so the bench's clicks do too.
+        tokio::time::sleep(SETTLE).await;
         button.click().await.unwrap_or_else(|e| panic!("click {name}: {e}"));
+    }
+
+    /// Types lab user `user`'s name and password into the sign-in form and clicks Sign in.
+    async fn sign_in(client: &Client, user: &str) {
+        let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("the Username box");
+        username.send_keys(user).await.expect("type the username");
+        let password = by_role(client, "textbox", "Password").await.expect("the Password box");
+        password.send_keys(&format!("lab-{user}-pw")).await.expect("type the password");
+        Pair::click(client, "Sign in").await;
+        e2e::wait_for_status(client, &format!("Registered as {user}")).await;
     }
 
     /// Waits until the callee's phone rings.
@@ -247,7 +263,7 @@ impl Pair {
         Pair::click(self.caller(), "Sign out").await;
         wait_for_role(self.caller(), "textbox", "Username", PATIENCE).await.expect("the sign-in form again");
         forget(self.caller()).await;
-        e2e::sign_in(self.caller(), self.users[0]).await;
+        Pair::sign_in(self.caller(), self.users[0]).await;
         self.type_number().await;
     }
 
