@@ -2,9 +2,9 @@
 //! reached through one code path (`sqlx`'s `Any` driver). Each backend has its own migrations,
 //! applied at start; several service instances may share one PostgreSQL.
 
-use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Transaction};
 use thiserror::Error;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -104,6 +104,15 @@ impl Database {
         }
         Ok(Database { pool, backend })
     }
+}
+
+/// Begins a transaction that writes. On SQLite it takes the write lock at its start (`BEGIN
+/// IMMEDIATE`), so that it waits its turn behind another writer: a plain `BEGIN` that reads
+/// first fails at once with "database is locked" when it later needs the lock another
+/// connection holds, because waiting there could deadlock.
+pub async fn begin_writing(pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    let sqlite = pool.connect_options().database_url.scheme() == "sqlite";
+    pool.begin_with(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" }).await
 }
 
 /// Makes a SQLite file readable by its owner only: it holds password hashes and sealed secrets.

@@ -3,6 +3,7 @@
 //! kept only as a hash); the first to be used creates the administrator and voids the tenant's
 //! others.
 
+use crate::database::begin_writing;
 use sqlx::{AnyPool, Row};
 
 use crate::clock;
@@ -63,7 +64,7 @@ pub async fn create_first_admin(
     display_name: &str,
     password_hash: &str,
 ) -> Result<(String, String), SetupError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_writing(pool).await?;
     let spent = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2 RETURNING tenant_id")
         .bind(random::token_hash(token))
         .bind(clock::now_ms())

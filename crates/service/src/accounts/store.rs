@@ -1,6 +1,7 @@
 //! Integration accounts in the database: their fields as JSON, their secrets sealed one row per
 //! secret, one default per kind, and an audit line for every change.
 
+use crate::database::begin_writing;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -351,7 +352,7 @@ pub async fn create(
         Settings::Servicenow(_) => Kind::Servicenow,
         Settings::Salesforce(_) => Kind::Salesforce,
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_writing(pool).await?;
     name_free(&mut tx, tenant, &name, "").await?;
     let id = random::id();
     let now = clock::now_ms();
@@ -397,7 +398,7 @@ pub async fn update(
     id: &str,
     change: Change,
 ) -> Result<Account, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_writing(pool).await?;
     let current = get_in(&mut tx, tenant, id).await?;
     let now = clock::now_ms();
     if let Some(name) = &change.name {
@@ -460,7 +461,7 @@ fn settings_identity(settings: &Settings) -> (&str, &str) {
 
 /// Deletes `tenant`'s account with `id` and its secrets.
 pub async fn delete(pool: &AnyPool, tenant: &str, actor: &str, id: &str) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_writing(pool).await?;
     let current = get_in(&mut tx, tenant, id).await?;
     // Explicitly, not by the foreign keys' cascade alone: a SQLite connection may run without them.
     for table in ["account_secrets", "crm_access_tokens", "authorization_requests"] {
@@ -483,7 +484,7 @@ pub async fn store_refresh_token(
     expires_at: Option<i64>,
     how: &str,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_writing(pool).await?;
     put_secret(&mut tx, keys, &account.id, REFRESH_TOKEN, token, expires_at).await?;
     sqlx::query("UPDATE integration_accounts SET updated_at = $1 WHERE id = $2")
         .bind(clock::now_ms())

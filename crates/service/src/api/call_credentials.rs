@@ -2,6 +2,7 @@
 //! servers share with the service; a signed-in agent gets credentials for their own SIP user,
 //! minted anew at each request and never stored. Every change and every issue is audited.
 
+use crate::database::begin_writing;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -63,7 +64,7 @@ pub async fn save(
     if let Some(secret) = &request.secret {
         call_credentials::check_secret(secret)?;
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = begin_writing(&state.db.pool).await?;
     store::save(&mut tx, &state.keys, &admin.tenant_id, kind, &request.settings, request.secret.as_ref()).await?;
     let detail = format!(
         "{:?}, {} s{}",
@@ -84,7 +85,7 @@ pub async fn remove(
     Path(kind): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let kind = kind_of(&kind)?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = begin_writing(&state.db.pool).await?;
     if !store::remove(&mut tx, &admin.tenant_id, kind).await? {
         return Err(ApiError::NotFound(format!("no {} credentials are set", kind.name())));
     }

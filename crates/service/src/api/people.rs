@@ -1,6 +1,7 @@
 //! The first administrator (setup) and the people routes: administrators and agents with local
 //! passwords, agents mapped to their SIP user.
 
+use crate::database::begin_writing;
 use std::net::SocketAddr;
 
 use axum::Json;
@@ -163,7 +164,7 @@ pub async fn create(
     }
     let id = random::id();
     let now = clock::now_ms();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = begin_writing(&state.db.pool).await?;
     sqlx::query(
         "INSERT INTO people (id, tenant_id, username, display_name, role, password_hash, sip_user, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -218,7 +219,7 @@ pub async fn update(
         return Err(FieldError::new("sipUser", "is required for an agent").into());
     }
     let mut changed = Vec::new();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = begin_writing(&state.db.pool).await?;
     if let Some(password) = request.password {
         if let Some(refusal) = password::refusal(&password, &current.username) {
             return Err(FieldError::new("password", refusal).into());
@@ -273,7 +274,7 @@ pub async fn delete(
     if current.role == Role::Admin && people::admin_count(&state.db.pool, &admin.tenant_id).await? <= 1 {
         return Err(ApiError::Conflict("this is the last administrator".into()));
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = begin_writing(&state.db.pool).await?;
     sessions::end_all(&mut tx, &id).await?;
     sqlx::query("DELETE FROM people WHERE id = $1").bind(&id).execute(&mut *tx).await?;
     let role = current.role.as_str();

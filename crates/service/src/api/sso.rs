@@ -2,6 +2,7 @@
 //! certificate described by its fingerprint and expiry (warned 30 days ahead), and the
 //! addresses the identity provider's administrator needs (reply URL, entity id, metadata).
 
+use crate::database::begin_writing;
 use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
@@ -90,7 +91,7 @@ pub async fn save(
         ServiceProviderFor::new(&settings, certificate, &acs, &endpoint(&state, &tenant.slug, scope, "metadata"))
             .map_err(|e| FieldError::new("settings", e.to_string()))?;
     }
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = begin_writing(&state.db.pool).await?;
     store::save(&mut tx, &tenant.id, scope, &settings).await?;
     let detail = format!(
         "{}; issuer {}; certificate {}; just-in-time {}",

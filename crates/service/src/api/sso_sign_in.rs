@@ -189,7 +189,12 @@ pub async fn acs(
     // The request this answers, claimed once; an unasked response only where the settings allow.
     let request = match post.relay_state.is_empty() {
         true => None,
-        false => store::claim_request(&state.db.pool, &random::token_hash(&post.relay_state)).await.ok().flatten(),
+        false => match store::claim_request(&state.db.pool, &random::token_hash(&post.relay_state)).await {
+            Ok(request) => request,
+            Err(_) => {
+                return refused(StatusCode::SERVICE_UNAVAILABLE, "The service could not read the sign-in: try again.");
+            }
+        },
     };
     let request = request.filter(|r| r.tenant_id == tenant && r.scope == configured.scope);
     if request.is_none() && !configured.settings.allow_idp_initiated {

@@ -2,6 +2,7 @@
 //! of this contact center uses, checked by the widget's own reader when it is saved and served
 //! to anyone at `/t/<slug>/framephone.json` (it holds nothing secret a browser would not get).
 
+use crate::database::begin_writing;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
@@ -57,7 +58,7 @@ pub async fn save_widget_config(
     Json(request): Json<WidgetConfig>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     tenants::check_widget_config(&request.config).map_err(ApiError::WidgetConfig)?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = begin_writing(&state.db.pool).await?;
     tenants::set_widget_config(&mut tx, &admin.tenant_id, &request.config).await?;
     let detail = format!("replaced ({} bytes)", request.config.len());
     audit::record(&mut tx, &admin.tenant_id, &admin.username, "tenant.widget-config", "framephone.json", &detail)
@@ -84,7 +85,7 @@ pub async fn save_widget_origins(
     Json(request): Json<WidgetOrigins>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let origins = tenants::check_widget_origins(&request.origins)?;
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = begin_writing(&state.db.pool).await?;
     tenants::set_widget_origins(&mut tx, &admin.tenant_id, &origins).await?;
     let detail = if origins.is_empty() { "none".to_owned() } else { origins.join(", ") };
     audit::record(&mut tx, &admin.tenant_id, &admin.username, "tenant.widget-origins", "widget origins", &detail)

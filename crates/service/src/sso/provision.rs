@@ -3,6 +3,7 @@
 //! from `FirstName` and `LastName`, with `Email`, and for agents the SIP user of the settings'
 //! attribute. New people have no local password.
 
+use crate::database::begin_writing;
 use sqlx::AnyPool;
 
 use super::verifier::Login;
@@ -136,7 +137,7 @@ pub async fn person_for(
         .map(|e| e.chars().take(320).collect::<String>());
     let id = random::id();
     let now = clock::now_ms();
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_writing(pool).await?;
     let inserted = sqlx::query(
         "INSERT INTO people (id, tenant_id, username, display_name, role, password_hash, sip_user, email, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $8)",

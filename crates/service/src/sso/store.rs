@@ -126,20 +126,17 @@ pub async fn open_request(pool: &AnyPool, relay_hash: &str, request: &Request) -
 
 /// Takes the open request with this RelayState hash, once.
 pub async fn claim_request(pool: &AnyPool, relay_hash: &str) -> Result<Option<Request>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    // One statement: of two answers to one request at once, only the one whose DELETE
+    // returned the row goes on.
     let row = sqlx::query(
-        "SELECT tenant_id, scope, request_id, widget_origin, nonce_hash, test FROM sso_requests \
-         WHERE relay_hash = $1 AND expires_at > $2",
+        "DELETE FROM sso_requests WHERE relay_hash = $1 AND expires_at > $2 \
+         RETURNING tenant_id, scope, request_id, widget_origin, nonce_hash, test",
     )
     .bind(relay_hash)
     .bind(clock::now_ms())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?;
-    let deleted =
-        sqlx::query("DELETE FROM sso_requests WHERE relay_hash = $1").bind(relay_hash).execute(&mut *tx).await?;
-    tx.commit().await?;
-    // Two answers to one request at once: only the one that deleted the row goes on.
-    let Some(row) = row.filter(|_| deleted.rows_affected() == 1) else { return Ok(None) };
+    let Some(row) = row else { return Ok(None) };
     let scope: String = row.try_get("scope")?;
     Ok(Some(Request {
         tenant_id: row.try_get("tenant_id")?,
