@@ -4,14 +4,20 @@
 # JsSIP-based phone step by step; cold load, sign-in to Registered, click to INVITE with a dead
 # STUN server; a soak of answered calls; the widget beside JsSIP with STUN/TURN healthy, slow and
 # dead) and prints the tables.
-# BENCH_PARTS (steps,calls,soak,networks), STEP_ROUNDS (10), SOAK_CALLS (500) and NETWORK_CALLS
-# (20) narrow the run.
+# BENCH_PARTS (steps,calls,soak,networks), STEP_ROUNDS (10), SOAK_CALLS (500), SOAK_WARMUP (100)
+# and NETWORK_CALLS (20) narrow the run. The soak runs on a second build with the `heap-count`
+# feature (a counting allocator), so that it can show the live wasm heap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh >/dev/null
 scripts/build.sh >/dev/null
 export PATH="$HOME/.cargo/bin:$PATH"
 target="${CARGO_TARGET_DIR:-target}"
+if [[ ",${BENCH_PARTS:-soak}," == *,soak,* ]]; then
+  export SOAK_DIST
+  SOAK_DIST="$(realpath -m "$target/dist-heap-count")"
+  TRUNK_BUILD_FEATURES=heap-count TRUNK_BUILD_DIST="$SOAK_DIST" scripts/build.sh >/dev/null
+fi
 JSSIP_VERSION=3.13.8
 # JsSIP's own build (npm-scripts.mjs) bundles lib/ with esbuild 0.27; its npm package ships no
 # bundle, so it is built here with the same settings.

@@ -12,11 +12,21 @@ struct Counting;
 static BYTES: AtomicUsize = AtomicUsize::new(0);
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
+/// Live allocations by size in bytes (the last counts every size from there up): what kind of
+/// value a growing heap is made of.
+const SIZES: usize = 1025;
+static BY_SIZE: [AtomicUsize; SIZES] = [const { AtomicUsize::new(0) }; SIZES];
+
+fn size_class(size: usize) -> &'static AtomicUsize {
+    &BY_SIZE[size.min(SIZES - 1)]
+}
+
 // SAFETY: every call is passed on to the system allocator unchanged; only counters are added.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         COUNT.fetch_add(1, Ordering::Relaxed);
+        size_class(layout.size()).fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract for `alloc` is passed on as it is.
         unsafe { System.alloc(layout) }
     }
@@ -24,6 +34,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
         COUNT.fetch_sub(1, Ordering::Relaxed);
+        size_class(layout.size()).fetch_sub(1, Ordering::Relaxed);
         // SAFETY: the caller's contract for `dealloc` is passed on as it is.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -31,6 +42,8 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         BYTES.fetch_add(new_size, Ordering::Relaxed);
         BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        size_class(new_size).fetch_add(1, Ordering::Relaxed);
+        size_class(layout.size()).fetch_sub(1, Ordering::Relaxed);
         // SAFETY: the caller's contract for `realloc` is passed on as it is.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -43,6 +56,21 @@ static ALLOCATOR: Counting = Counting;
 #[wasm_bindgen]
 pub fn live_heap() -> Vec<u32> {
     vec![BYTES.load(Ordering::Relaxed) as u32, COUNT.load(Ordering::Relaxed) as u32]
+}
+
+/// Live allocations by size: `[size, count, size, count, …]` for every size that has some
+/// (1024 stands for 1024 bytes and more).
+#[wasm_bindgen]
+pub fn live_sizes() -> Vec<u32> {
+    BY_SIZE
+        .iter()
+        .enumerate()
+        .filter_map(|(size, count)| {
+            let count = count.load(Ordering::Relaxed);
+            (count > 0).then_some([size as u32, count as u32])
+        })
+        .flatten()
+        .collect()
 }
 
 thread_local! {

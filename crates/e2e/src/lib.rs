@@ -5,6 +5,7 @@
 mod a11y;
 mod browser;
 mod dice;
+mod holdings;
 mod page_errors;
 mod recorder;
 mod secure_lab;
@@ -14,6 +15,7 @@ mod wait;
 
 pub use a11y::{all_by_role, by_role, wait_for_role};
 pub use browser::Browser;
+pub use holdings::{Holdings, answered_call_by_script, click_by_script, wait_for_script};
 pub use page_errors::{check_page_error_recorder, clear_page_errors, page_errors, record_page_errors};
 pub use recorder::Recorder;
 pub use secure_lab::{LabTls, devserver_over_https};
@@ -37,7 +39,8 @@ pub async fn devserver() -> devserver::Running {
     serve_dist(dist_dir()).await
 }
 
-async fn serve_dist(dist: PathBuf) -> devserver::Running {
+/// Starts the dev server on free ports for the Trunk build in `dist`, as [`devserver`] does.
+pub async fn serve_dist(dist: PathBuf) -> devserver::Running {
     devserver::start(lab_options(dist)).await.expect("dev server starts")
 }
 

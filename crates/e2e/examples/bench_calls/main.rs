@@ -2,23 +2,23 @@
 //! starts both): the widget beside a JsSIP-based phone, step by step (`steps`, `STEP_ROUNDS`
 //! rounds, default 10); cold load of the widget to an interactive dial pad, sign-in to Registered, and
 //! click to INVITE on the wire with a dead STUN server configured; then a soak of consecutive
-//! answered calls (`SOAK_CALLS`, default 500) with the caller page's JS heap and its live
-//! RTCPeerConnections at the start and the end; then the widget beside JsSIP with a STUN/TURN
-//! server healthy, slow and dead (`networks`, `NETWORK_CALLS` calls each, default 20).
+//! answered calls (`SOAK_CALLS`, default 500, after `SOAK_WARMUP` calls, default 100) with what
+//! both pages hold (`soak.rs`); then the widget beside JsSIP with a STUN/TURN server healthy, slow
+//! and dead (`networks`, `NETWORK_CALLS` calls each, default 20).
 //! `BENCH_PARTS` (default `steps,calls,soak,networks`) picks the parts. Figures come from the pages
 //! themselves (the widget's User Timing marks `framephone:*`, or the recorder both phones'
 //! pages share), so they measure the page, not WebDriver.
 
 mod networks;
 mod pages;
+mod soak;
 mod stats;
 mod steps;
 
 use std::net::SocketAddr;
 
 use e2e::{
-    Browser, Impairment, PATIENCE, TurnLab, UdpRelay, by_role, call_and_answer, devserver, eventually, hang_up,
-    keep_wasm_module, submit_sign_in, wait_for_role,
+    Browser, Impairment, PATIENCE, TurnLab, UdpRelay, by_role, devserver, eventually, submit_sign_in, wait_for_role,
 };
 use fantoccini::Client;
 use stats::Spread;
@@ -67,8 +67,12 @@ async fn main() {
         steps::run(setting("STEP_ROUNDS", 10), &site).await;
         println!();
     }
-    if part("calls") || part("soak") {
-        calls(part("calls"), if part("soak") { setting("SOAK_CALLS", 500) } else { 0 }).await;
+    if part("calls") {
+        calls().await;
+    }
+    if part("soak") {
+        println!();
+        soak::run(setting("SOAK_CALLS", 500), setting("SOAK_WARMUP", 100)).await;
     }
     if part("networks") {
         println!();
@@ -76,8 +80,8 @@ async fn main() {
     }
 }
 
-/// Cold loads, sign-ins and calls declined at once (`timings`), then `soak` answered calls.
-async fn calls(timings: bool, soak: usize) {
+/// Cold loads, sign-ins, and calls declined at once.
+async fn calls() {
     let server = devserver().await;
     // A STUN server that is down: a relay in front of the lab's coturn that drops every packet.
     let dead = UdpRelay::start(SocketAddr::from(([127, 0, 0, 1], TurnLab::from_env().port))).await;
@@ -87,7 +91,7 @@ async fn calls(timings: bool, soak: usize) {
 
     let mut loads = Vec::new();
     let mut registrations = Vec::new();
-    for _ in 0..if timings { LOADS } else { 0 } {
+    for _ in 0..LOADS {
         let browser = Browser::start().await;
         browser.client.goto(&url).await.unwrap();
         loads.push(measure(&browser.client, None, "interactive").await);
@@ -98,14 +102,13 @@ async fn calls(timings: bool, soak: usize) {
     let caller = Browser::start().await;
     let callee = Browser::start().await;
     let (a, b) = (&caller.client, &callee.client);
-    keep_wasm_module(a).await;
     for (client, user) in [(a, "1001"), (b, "1002")] {
         client.goto(&url).await.unwrap();
         sign_in(client, user).await;
     }
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002").await.unwrap();
-    let (mut invites, mut ringing, mut first_audio) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..if timings { CALLS } else { 0 } {
+    let (mut invites, mut ringing) = (Vec::new(), Vec::new());
+    for _ in 0..CALLS {
         by_role(a, "button", "Call").await.unwrap().click().await.unwrap();
         wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
         invites.push(measure(a, Some("dial"), "invite").await);
@@ -114,51 +117,12 @@ async fn calls(timings: bool, soak: usize) {
         eventually("the call to end", || async { by_role(a, "region", "Active call").await.is_err().then_some(()) })
             .await;
     }
-    // The soak: count the caller's peer connections from the page (the constructor and close()
-    // are wrapped after load; the phone creates them for calls, and one kept ready for the next) and read its JS heap.
-    let count = "if (!window.__pcs) { window.__pcs = { made: 0, closed: 0 }; const Real = RTCPeerConnection; \
-                 window.RTCPeerConnection = function (c) { const pc = new Real(c); window.__pcs.made++; \
-                 const close = pc.close.bind(pc); pc.close = () => { window.__pcs.closed++; close(); }; return pc; }; } \
-                 if (window.gc) { gc(); } \
-                 return [window.__pcs.made - window.__pcs.closed, performance.memory.usedJSHeapSize, \
-                 window.__wasm ? window.__wasm.memory.buffer.byteLength : 0];";
-    let read = |client: &Client| {
-        let client = client.clone();
-        async move {
-            let values = client.execute(count, vec![]).await.unwrap();
-            let number = |i: usize| values[i].as_u64().unwrap_or(0);
-            (number(0), number(1), number(2))
-        }
-    };
-    let (live_before, heap_before, wasm_before) = read(a).await;
-    let started = std::time::Instant::now();
-    for _ in 0..soak {
-        call_and_answer(a, b).await;
-        first_audio.push(measure(b, Some("answer"), "audio").await);
-        hang_up(a, b).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let (live_after, heap_after, wasm_after) = read(a).await;
     println!("| measure | runs | median | min | max |");
     println!("|---|---|---|---|---|");
     summary("cold load to an interactive dial pad (navigation start → first render)", &loads);
     summary("Sign in → Registered (REGISTER, 401, REGISTER, 200)", &registrations);
     summary("Call click → INVITE sent, dead STUN server configured", &invites);
     summary("INVITE sent → 180 Ringing received (caller)", &ringing);
-    summary("Answer click → first audio packet received (callee)", &first_audio);
-    if soak > 0 {
-        println!();
-        println!(
-            "Soak: {soak} answered calls in {:.0} s; caller page JS heap {:.1} MB before, {:.1} MB after; \
-         wasm memory {:.1} MB before, {:.1} MB after; live RTCPeerConnections {live_before} before, \
-         {live_after} after",
-            started.elapsed().as_secs_f64(),
-            heap_before as f64 / 1e6,
-            heap_after as f64 / 1e6,
-            wasm_before as f64 / 1e6,
-            wasm_after as f64 / 1e6
-        );
-    }
     caller.close().await;
     callee.close().await;
 }
