@@ -7,24 +7,33 @@ use sip::agent::CallRef;
 
 use super::dial_pad::KEYS;
 use super::directory::presence_text;
+use super::item_memo::item_memo;
 use super::state::PhoneState;
 use super::untrusted::PartyName;
 use crate::command::Command;
 use crate::display_name::{DisplayName, Party, isolate};
 use crate::model::{CallStage, CallView, elapsed_text};
 
-/// Every call, newest last.
+/// Every call, newest last. The list is made only while there are calls: Leptos keeps a weak
+/// link from a list to every item it ever made until the list itself goes, so a list made
+/// again after each quiet spell keeps nothing of the calls before it.
 #[component]
 pub fn Calls() -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    view! {
-        <For each=move || state.calls.get() key=|call| (call.id, call.stage == CallStage::Incoming) let:call>
-            {if call.stage == CallStage::Incoming {
-                view! { <IncomingCall id=call.id party=call.party.clone() /> }.into_any()
-            } else {
-                view! { <ActiveCall id=call.id /> }.into_any()
-            }}
-        </For>
+    let any = Memo::new(move |_| state.calls.with(|calls| !calls.is_empty()));
+    move || {
+        any.get().then(|| {
+            let calls = item_memo(move || state.calls.get());
+            view! {
+                <For each=move || calls.get() key=|call| (call.id, call.stage == CallStage::Incoming) let:call>
+                    {if call.stage == CallStage::Incoming {
+                        view! { <IncomingCall id=call.id party=call.party.clone() /> }.into_any()
+                    } else {
+                        view! { <ActiveCall id=call.id /> }.into_any()
+                    }}
+                </For>
+            }
+        })
     }
 }
 
@@ -53,10 +62,12 @@ fn IncomingCall(id: CallRef, party: Party) -> impl IntoView {
 #[component]
 fn ActiveCall(id: CallRef) -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    let call = move || state.calls.with(|calls| calls.iter().find(|c| c.id == id).cloned());
+    let call = item_memo(move || state.calls.with(|calls| calls.iter().find(|c| c.id == id).cloned()));
+    let call = move || call.get();
     let show = move |f: fn(&CallView) -> String| move || call().map(|c| f(&c)).unwrap_or_default();
+    let now = item_memo(move || state.clock.get());
     let timer = move || {
-        let now = state.clock.get();
+        let now = now.get();
         call().and_then(|c| c.answered_at).map(|start| elapsed_text(start, now.max(start)))
     };
     let established = move || call().is_some_and(|c| c.stage == CallStage::Active);
@@ -206,12 +217,15 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let target = RwSignal::new(String::new());
     let input = format!("fp-transfer-{}", id.0);
-    let consultation = move || state.calls.with(|calls| calls.iter().find(|c| c.id == id).and_then(|c| c.consultation));
-    let consultation_up = move || {
-        consultation().is_some_and(|other| {
+    let consultation =
+        item_memo(move || state.calls.with(|calls| calls.iter().find(|c| c.id == id).and_then(|c| c.consultation)));
+    let consultation_up = item_memo(move || {
+        consultation.get().is_some_and(|other| {
             state.calls.with(|calls| calls.iter().any(|c| c.id == other && c.stage == CallStage::Active))
         })
-    };
+    });
+    let consultation = move || consultation.get();
+    let consultation_up = move || consultation_up.get();
     let has_target = move || target.with(|t| !t.trim().is_empty());
     let contacts = state.config.with_value(|config| config.directory.clone());
     // A colleague from the directory, with what their presence says, fills the box.

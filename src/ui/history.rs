@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::item_memo::item_memo;
 use super::state::PhoneState;
 use super::untrusted::Name;
 use crate::command::Command;
@@ -20,7 +21,8 @@ fn Entry(record: CallRecord) -> impl IntoView {
     let party = DisplayName::with_limit(&record.party, 2 * MAX_SHOWN_CHARS + 3);
     let number = record.number.clone();
     let no_number = number.is_empty();
-    let disabled = move || !state.session.with(|s| s.registered()) || no_number;
+    let registered = item_memo(move || state.session.with(|s| s.registered()));
+    let disabled = move || !registered.get() || no_number;
     view! {
         <li class="fp-history__entry">
             <span class="fp-history__text">{before}<Name name=party />{after}</span>

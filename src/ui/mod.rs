@@ -9,6 +9,7 @@ mod dial_pad;
 mod directory;
 mod error_screen;
 mod history;
+mod item_memo;
 mod phone;
 mod phone_home;
 mod record_picker;

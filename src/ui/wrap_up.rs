@@ -4,19 +4,27 @@
 
 use leptos::prelude::*;
 
+use super::item_memo::item_memo;
 use super::state::PhoneState;
 use crate::command::Command;
 use crate::display_name::DisplayName;
 use crate::model::WrapUp;
 
-/// Every wrap-up in progress, oldest first.
+/// Every wrap-up in progress, oldest first; made only while there are some, as the calls are
+/// (see `Calls`).
 #[component]
 pub fn WrapUps() -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    view! {
-        <For each=move || state.wrap_ups.get() key=|wrap_up| wrap_up.call_id.clone() let:wrap_up>
-            <WrapUpForm wrap_up />
-        </For>
+    let any = Memo::new(move |_| state.wrap_ups.with(|wrap_ups| !wrap_ups.is_empty()));
+    move || {
+        any.get().then(|| {
+            let wrap_ups = item_memo(move || state.wrap_ups.get());
+            view! {
+                <For each=move || wrap_ups.get() key=|wrap_up| wrap_up.call_id.clone() let:wrap_up>
+                    <WrapUpForm wrap_up />
+                </For>
+            }
+        })
     }
 }
 
@@ -45,7 +53,10 @@ fn WrapUpForm(wrap_up: WrapUp) -> impl IntoView {
     };
     let problem = {
         let call_id = call_id.clone();
-        move || state.wrap_ups.with(|all| all.iter().find(|w| w.call_id == call_id).and_then(|w| w.problem.clone()))
+        let problem = item_memo(move || {
+            state.wrap_ups.with(|all| all.iter().find(|w| w.call_id == call_id).and_then(|w| w.problem.clone()))
+        });
+        move || problem.get()
     };
     let choose = {
         let edited = edited.clone();

@@ -101,9 +101,9 @@ fn print_reads(calls: usize, took: Duration, reads: &[(&str, Read)]) {
     );
     println!();
     println!(
-        "| page | read | JS heap | live wasm heap | wasm memory | buttons alive | history shown | peer connections |"
+        "| page | read | JS heap | live wasm heap | wasm memory | buttons alive | history shown | logs waiting | peer connections |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let megabytes = |bytes: u64| format!("{:.3} MB", bytes as f64 / 1e6);
     for (page, read) in reads {
         let h = &read.holdings;
