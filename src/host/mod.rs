@@ -13,6 +13,7 @@ mod service_session;
 mod servicenow_fetch;
 mod servicenow_oauth;
 mod standalone;
+mod task_ids;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -2,7 +2,6 @@
 //! `{result, error}` responses.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use js_sys::Object;
 use wasm_bindgen::JsValue;
@@ -10,6 +9,7 @@ use wasm_bindgen::JsValue;
 use super::click_to_dial::ClassicClickToDial;
 use super::js::{self, CALL_TIMEOUT_MS};
 use super::opencti_lightning::API_VERSION;
+use super::task_ids::TaskIds;
 use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind, PostFuture, post_outcome};
 use crate::activity::outbox::PostOutcome;
 use crate::activity::salesforce_task::{self, is_salesforce_id};
@@ -30,8 +30,8 @@ pub(super) struct ClassicHost {
     origin: Origin,
     /// Whether the page is the Service Cloud console, the only place `setVisible` works.
     in_console: Cell<bool>,
-    /// The Task each Call-ID was logged as, so that a later post of the same call updates it.
-    tasks: RefCell<HashMap<String, String>>,
+    /// The Task each recent Call-ID was logged as, so that a later post of the same call updates it.
+    tasks: RefCell<TaskIds>,
 }
 
 impl ClassicHost {
@@ -43,7 +43,7 @@ impl ClassicHost {
     /// may have created it unseen.
     async fn task_of(&self, log: &CallLog, update: bool) -> Result<Option<String>, HostError> {
         if let Some(id) = self.tasks.borrow().get(&log.call_id) {
-            return Ok(Some(id.clone()));
+            return Ok(Some(id));
         }
         if !update {
             return Ok(None);
@@ -208,7 +208,7 @@ impl Host for ClassicHost {
                 return PostOutcome::Refused("saveLog failed: Salesforce did not save the Task".into());
             }
             if let Some(saved) = salesforce_task::saved_id(&js::to_json(&js::field(&response, "id"))).or(id) {
-                self.tasks.borrow_mut().insert(log.call_id.clone(), saved);
+                self.tasks.borrow_mut().remember(&log.call_id, saved);
             }
             // refreshPage would reload the sidebar, and the phone with it: only the list refreshes.
             let _ = request(INTERACTION, "refreshRelatedList", &[ACTIVITY_LIST.into()]).await;

@@ -1,13 +1,13 @@
 //! Salesforce Open CTI for Lightning Experience (`sforce.opencti`).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use js_sys::Object;
 use wasm_bindgen::JsValue;
 
 use super::click_to_dial::LightningClickToDial;
 use super::js::{self, CALL_TIMEOUT_MS};
+use super::task_ids::TaskIds;
 use super::{EventSink, Host, HostError, HostEvent, HostFuture, HostKind, PostFuture, post_outcome};
 use crate::activity::outbox::PostOutcome;
 use crate::activity::salesforce_task::{self, is_salesforce_id};
@@ -23,8 +23,8 @@ const PROBE_TIMEOUT_MS: u32 = 1_500;
 /// The widget as the Lightning softphone utility item.
 pub(super) struct LightningHost {
     origin: Origin,
-    /// The Task each Call-ID was logged as, so that a later post of the same call updates it.
-    tasks: RefCell<HashMap<String, String>>,
+    /// The Task each recent Call-ID was logged as, so that a later post of the same call updates it.
+    tasks: RefCell<TaskIds>,
 }
 
 impl LightningHost {
@@ -36,7 +36,7 @@ impl LightningHost {
     /// (`CallObject`) when an earlier post may have created it unseen.
     async fn task_of(&self, log: &CallLog, update: bool) -> Result<Option<String>, HostError> {
         if let Some(id) = self.tasks.borrow().get(&log.call_id) {
-            return Ok(Some(id.clone()));
+            return Ok(Some(id));
         }
         if !update {
             return Ok(None);
@@ -213,7 +213,7 @@ impl Host for LightningHost {
             match request("saveLog", &[("value", value)]).await {
                 Ok(answer) => {
                     if let Some(saved) = salesforce_task::saved_id(&js::to_json(&answer)).or(id) {
-                        self.tasks.borrow_mut().insert(log.call_id.clone(), saved);
+                        self.tasks.borrow_mut().remember(&log.call_id, saved);
                     }
                     // The Task is saved; a timeline that does not refresh shows it on the next visit.
                     let _ = request("refreshView", &[]).await;
