@@ -167,6 +167,15 @@ impl Level {
         }
     }
 
+    /// The level as the indicator shows it beside its bars.
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Good => "Good",
+            Level::Fair => "Fair",
+            Level::Poor => "Poor",
+        }
+    }
+
     /// The level for a MOS with no previous level.
     pub fn of(mos: f64) -> Level {
         if mos >= 4.0 {

@@ -88,6 +88,9 @@ pub struct CallRecord {
     /// The call's average estimated MOS, in hundredths.
     #[serde(default)]
     pub average_mos: Option<u16>,
+    /// The name of the CRM record the call was logged against, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_name: Option<String>,
 }
 
 impl CallRecord {
@@ -162,6 +165,7 @@ mod tests {
             outcome: Outcome::Answered,
             worst_mos: Some(388),
             average_mos: Some(430),
+            record_name: None,
         }
     }
 

@@ -35,6 +35,7 @@ pub mod model;
 pub mod notifications;
 pub mod origin;
 pub mod phone;
+pub mod remote_hold;
 pub mod session;
 pub mod sync;
 pub mod tones;

@@ -141,11 +141,14 @@ async fn tabs_switch_by_click_and_arrow_keys() {
     assert_eq!(state.tab.get_untracked(), Tab::History);
     key(&tablist, "ArrowRight", false);
     tick().await;
+    assert_eq!(state.tab.get_untracked(), Tab::Settings);
+    key(&tablist, "ArrowRight", false);
+    tick().await;
     assert_eq!(state.tab.get_untracked(), Tab::DialPad, "arrows wrap around");
     key(&tablist, "End", false);
     tick().await;
-    assert_eq!(state.tab.get_untracked(), Tab::History);
-    assert_eq!(button(&phone, "History").get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(state.tab.get_untracked(), Tab::Settings);
+    assert_eq!(button(&phone, "Settings").get_attribute("tabindex").as_deref(), Some("0"));
     assert_eq!(button(&phone, "Dial pad").get_attribute("tabindex").as_deref(), Some("-1"));
     phone.remove();
 }
@@ -263,7 +266,7 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     state.clock.set(66_000.0);
     tick().await;
     assert!(phone.query_selector("[role=alertdialog]").unwrap().is_none());
-    let region = find(&phone, "section[aria-label='Active call']");
+    let region = find(&phone, "section.fp-call");
     let text = region.text_content().unwrap();
     assert!(text.contains("Connected") && text.contains("1:05"), "{text}");
     assert!(text.contains("Audio packets: 250 sent, 248 received"), "{text}");
@@ -284,6 +287,11 @@ async fn an_incoming_call_rings_in_an_alertdialog_then_becomes_the_active_call()
     tick().await;
     let text = region.text_content().unwrap();
     assert!(text.contains("On hold"), "{text}");
+    assert_eq!(
+        region.get_attribute("aria-label").as_deref(),
+        Some("Call with \u{2068}Ana <b>Díaz</b>\u{2069} (\u{2068}1002\u{2069}), on hold"),
+        "each call is named after its party and state"
+    );
     assert_eq!(button(&region, "Unmute").get_attribute("aria-pressed").as_deref(), Some("true"));
     button(&region, "Resume");
     phone.remove();
@@ -298,7 +306,7 @@ async fn mount_answered_call(call: CallRef, incoming: bool, number: &str) -> (Ph
     view.answered_at = Some(0.0);
     state.calls.set(vec![view]);
     tick().await;
-    let region = find(&phone, "section[aria-label='Active call']");
+    let region = find(&phone, "section.fp-call");
     (state, phone, region)
 }
 
@@ -399,6 +407,7 @@ async fn a_snapshot_alone_renders_the_phone_and_its_clicks_send_commands() {
         outcome: Outcome::Missed,
         worst_mos: None,
         average_mos: None,
+        record_name: None,
     };
     let model = PhoneSnapshot {
         session: Session::Registered,
@@ -418,7 +427,7 @@ async fn a_snapshot_alone_renders_the_phone_and_its_clicks_send_commands() {
     let dialog = find(&phone, "[role=alertdialog]");
     button(&dialog, "Answer").click();
     button(&dialog, "Decline").click();
-    let region = find(&phone, "section[aria-label='Active call']");
+    let region = find(&phone, "section.fp-call");
     for name in ["Mute", "Hold", "Hang up"] {
         button(&region, name).click();
     }
@@ -574,4 +583,41 @@ async fn several_matching_records_ask_which_is_the_caller() {
     let group = find(&phone, "[role=group][aria-label='Which record is the caller?']");
     button(&group, "Open Boxeo Corp (customer_account)").click();
     assert_eq!(*sent.borrow(), [Command::PickRecord(CallRef(5), boxeo)]);
+}
+
+#[wasm_bindgen_test]
+async fn missed_calls_are_marked_and_counted_on_the_history_tab_until_seen() {
+    use framephone::history::{CallRecord, Outcome};
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    let record = |id: &str, outcome: Outcome, record_name: Option<&str>| CallRecord {
+        id: id.into(),
+        incoming: true,
+        party: "Bo (1005)".into(),
+        number: "1005".into(),
+        started: js_sys::Date::now() as u64 + 1,
+        seconds: 0,
+        outcome,
+        worst_mos: None,
+        average_mos: None,
+        record_name: record_name.map(str::to_owned),
+    };
+    state.history.set(vec![
+        record("a", Outcome::Missed, Some("Lena <i>Park</i>")),
+        record("b", Outcome::Answered, None),
+        record("c", Outcome::Missed, None),
+    ]);
+    tick().await;
+    let tab = find(&phone, "#fp-tab-history");
+    assert_eq!(tab.get_attribute("aria-describedby").as_deref(), Some("fp-missed-calls"));
+    assert_eq!(find(&phone, "#fp-missed-calls").text_content().as_deref(), Some("2 missed calls"));
+    assert_eq!(find(&tab, ".fp-tabs__count").text_content().as_deref(), Some("2"));
+    let missed = phone.query_selector_all(".fp-history__entry--missed").unwrap().length();
+    assert_eq!(missed, 2, "each missed call is marked");
+    let first = find(&phone, ".fp-history__entry").text_content().unwrap();
+    assert!(first.contains("Bo (1005) · Lena <i>Park</i> · "), "the record's name, as text: {first}");
+    tab.click();
+    tick().await;
+    assert_eq!(find(&phone, "#fp-missed-calls").text_content().as_deref(), Some(""), "seen");
+    assert!(tab.query_selector(".fp-tabs__count").unwrap().is_none(), "no count left");
+    phone.remove();
 }

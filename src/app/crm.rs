@@ -243,12 +243,10 @@ impl CrmLink {
                 Ok(records) => session.tell(DeskEvent::RecordsFound { call, records }),
                 // A CRM the phone does not search (no REST client configured) is not news.
                 Err(HostError::Unsupported { .. }) => {}
-                Err(error) => {
-                    if error == HostError::Unauthorised {
-                        link.hold_for_authorisation();
-                    }
-                    link.tell(format!("The caller's record could not be looked up: {error}."));
-                }
+                // The Activity list asks for the permission, with Authorise beside it: a second
+                // line saying so would only take the small panel's room.
+                Err(HostError::Unauthorised) => link.hold_for_authorisation(),
+                Err(error) => link.tell(format!("The caller's record could not be looked up: {error}.")),
             }
         });
     }

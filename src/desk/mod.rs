@@ -15,7 +15,7 @@ use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::agent_state::AgentState;
 use crate::config::{AgentSettings, Contact, CrmSettings, ScreenPopWhen};
 use crate::dial_string::normalise;
-use crate::display_name::Party;
+use crate::display_name::{DisplayName, Party};
 use crate::history::{self, CallRecord, Outcome};
 use crate::model::{CallStage, CallView, PhoneSnapshot, Session, WrapUp};
 pub use outcome::{end_text, outcome_of};
@@ -70,6 +70,13 @@ pub enum DeskEvent {
         /// Which call.
         call: CallRef,
         /// Held now.
+        held: bool,
+    },
+    /// The other party's offer put the call on hold, or took it off.
+    HeldThere {
+        /// Which call.
+        call: CallRef,
+        /// Held by them now.
         held: bool,
     },
     /// The microphone went off or on for one call.
@@ -333,6 +340,9 @@ impl Desk {
                     self.record(&view, Outcome::NotReady, now, &mut actions);
                     return actions;
                 }
+                if let Some(by) = referred_by.as_deref().map(DisplayName::new).filter(|by| !by.is_empty()) {
+                    view.notes.push(format!("Transferred from {}", by.shown()));
+                }
                 let number = view.number.clone();
                 self.model.calls.push(view);
                 if !auto_answer {
@@ -387,6 +397,7 @@ impl Desk {
                 actions.push(DeskAction::Tell(AppEvent::Answered { call }));
             }
             DeskEvent::Held { call, held } => self.change(call, |view| view.held = held),
+            DeskEvent::HeldThere { call, held } => self.change(call, |view| view.held_there = held),
             DeskEvent::Muted { call, muted } => self.change(call, |view| view.muted = muted),
             DeskEvent::KeySent(call, digit) => self.change(call, |view| view.keys_sent.push(digit)),
             DeskEvent::KeyReceived(call, digit) => self.change(call, |view| view.keys_received.push(digit)),
@@ -592,6 +603,7 @@ impl Desk {
             outcome,
             worst_mos: view.quality_tally.worst.map(hundredths),
             average_mos: view.quality_tally.average().map(hundredths),
+            record_name: view.record.as_ref().map(|r| r.name.clone()).filter(|name| !name.trim().is_empty()),
         };
         history::add(&mut self.model.history, record.clone());
         actions.push(DeskAction::Record(record.clone()));

@@ -568,3 +568,23 @@ fn a_take_over_the_other_party_refuses_leaves_no_trace_here() {
     assert_eq!(actions, [DeskAction::Tell(AppEvent::TookOver { call_id: "call-1@test".into(), result: Err(why) })]);
     assert!(here.model().calls.is_empty() && here.model().history.is_empty() && here.model().notice.is_none());
 }
+
+#[test]
+fn the_other_party_s_hold_and_a_transfer_s_origin_are_told_on_the_call() {
+    let mut desk = desk(NOBODY, 0);
+    desk.on_event(NOW, offered(1, "1002", Some("1003")));
+    let call = desk.model().call(CallRef(1)).unwrap();
+    assert_eq!(call.notes, ["Transferred from 1003"]);
+    desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
+    desk.on_event(NOW, DeskEvent::Established(CallRef(1)));
+    desk.on_event(NOW, DeskEvent::HeldThere { call: CallRef(1), held: true });
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().stage_text(), "Held by the other party");
+    desk.on_event(NOW, DeskEvent::Held { call: CallRef(1), held: true });
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().stage_text(), "On hold", "our own hold says more");
+    desk.on_event(NOW, DeskEvent::Held { call: CallRef(1), held: false });
+    desk.on_event(NOW, DeskEvent::HeldThere { call: CallRef(1), held: false });
+    assert_eq!(desk.model().call(CallRef(1)).unwrap().stage_text(), "Connected");
+    // A referrer's user part is untrusted text: cleaned, and nothing said when nothing is left.
+    desk.on_event(NOW, offered(2, "1004", Some("\u{202e}")));
+    assert!(desk.model().call(CallRef(2)).unwrap().notes.is_empty());
+}

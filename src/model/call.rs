@@ -44,6 +44,9 @@ pub struct CallView {
     pub muted: bool,
     /// We put it on hold.
     pub held: bool,
+    /// The other party put it on hold (their last offer stopped sending to us).
+    #[serde(default)]
+    pub held_there: bool,
     /// The last `getStats` reading: packets, and the energy the level meters are made from.
     pub audio: AudioStats,
     /// Microphone and incoming audio levels over the last second, in percent.
@@ -90,6 +93,7 @@ impl CallView {
             answered_at: None,
             muted: false,
             held: false,
+            held_there: false,
             audio: AudioStats::default(),
             levels: (0, 0),
             quality: None,
@@ -104,14 +108,26 @@ impl CallView {
 
     /// The state in words.
     pub fn stage_text(&self) -> &'static str {
-        match (self.stage, self.held) {
-            (CallStage::Active, true) => "On hold",
-            (CallStage::Dialing, _) => "Calling…",
-            (CallStage::Ringing, _) => "Ringing…",
-            (CallStage::Incoming, _) => "Incoming call",
-            (CallStage::Connecting, _) => "Connecting…",
-            (CallStage::Active, false) => "Connected",
+        match (self.stage, self.held, self.held_there) {
+            (CallStage::Active, true, _) => "On hold",
+            (CallStage::Active, false, true) => "Held by the other party",
+            (CallStage::Active, false, false) => "Connected",
+            (CallStage::Dialing, ..) => "Calling…",
+            (CallStage::Ringing, ..) => "Ringing…",
+            (CallStage::Incoming, ..) => "Incoming call",
+            (CallStage::Connecting, ..) => "Connecting…",
         }
+    }
+
+    /// The call's accessible name: who it is with and, when it is not simply connected, where
+    /// it is ("Call with ⟨Ana Díaz⟩ (⟨1002⟩), on hold"), so that two calls never share a name.
+    pub fn accessible_name(&self) -> String {
+        let party = self.party.isolated();
+        let stage = match self.stage_text() {
+            "Connected" => return format!("Call with {party}"),
+            stage => stage.trim_end_matches('…').to_lowercase(),
+        };
+        format!("Call with {party}, {stage}")
     }
 
     /// Whether the agent is on this call (placed, answered or being answered), not just
@@ -130,7 +146,21 @@ pub fn elapsed_text(start: f64, now: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::elapsed_text;
+    use super::*;
+
+    #[test]
+    fn each_call_is_named_after_its_party_and_stage() {
+        let party = Party::new(Some("Ana Díaz"), "1002");
+        let mut call = CallView::new(CallRef(1), true, party, "1002".into(), CallStage::Active, 0.0);
+        assert_eq!(call.accessible_name(), "Call with \u{2068}Ana Díaz\u{2069} (\u{2068}1002\u{2069})");
+        call.held = true;
+        assert!(call.accessible_name().ends_with(", on hold"));
+        call.held = false;
+        call.held_there = true;
+        assert!(call.accessible_name().ends_with(", held by the other party"));
+        call.stage = CallStage::Dialing;
+        assert!(call.accessible_name().ends_with(", calling"));
+    }
 
     #[test]
     fn call_timers_read_as_minutes_and_seconds_then_hours() {

@@ -458,6 +458,9 @@ impl Softphone {
         {
             self.link_event(call, LinkEvent::RemoteRestart);
         }
+        if let Some(offer) = &sdp {
+            self.tell_desk(DeskEvent::HeldThere { call, held: crate::remote_hold::holds_us(offer) });
+        }
         let phone = self.clone();
         spawn_local(async move {
             let local = media.reply(sdp.as_deref()).await;

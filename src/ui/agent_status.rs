@@ -1,5 +1,5 @@
 //! The agent's Status control: Ready, Not Ready with a reason, and the After Call Work
-//! countdown while it runs; Offline while the phone is not registered.
+//! countdown while it runs; Offline while the phone is not registered; each in its colour.
 
 use leptos::prelude::*;
 
@@ -49,7 +49,16 @@ pub fn AgentStatus() -> impl IntoView {
             }
         })
     };
+    // The state's colour (Ready green, Not Ready amber, After Call Work blue, Offline grey) comes
+    // with its words, never instead of them.
+    let kind = move || match selected.get() {
+        value if value.starts_with("not-ready") => "not-ready",
+        value if value == "ready" => "ready",
+        value if value == "after-call-work" => "after-call-work",
+        _ => "offline",
+    };
     view! {
+        <span class="fp-agent" data-state=kind>
         <select
             class="fp-agent-status"
             aria-label="Status"
@@ -87,5 +96,6 @@ pub fn AgentStatus() -> impl IntoView {
                     })
             }}
         </select>
+        </span>
     }
 }

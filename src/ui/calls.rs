@@ -1,12 +1,15 @@
 //! Calls: an `alertdialog` per incoming call (Answer, Decline) and a region per call in
-//! progress (Hang up, Mute, Hold), with the other party, the state, a timer and audio packets,
-//! and "Reconnecting audio…" while an ICE restart restores its audio path.
+//! progress named after its party and state, with a large timer, the call-quality indicator,
+//! the controls (icons with their names) and "Reconnecting audio…" while an ICE restart
+//! restores its audio path; the audio figures are in the call's details.
 
 use leptos::prelude::*;
 use sip::agent::CallRef;
 
 use super::dial_pad::KEYS;
 use super::directory::presence_text;
+use super::focus;
+use super::icon::{Icon, IconView};
 use super::item_memo::item_memo;
 use super::state::PhoneState;
 use super::untrusted::PartyName;
@@ -43,19 +46,91 @@ fn IncomingCall(id: CallRef, party: Party) -> impl IntoView {
     let title = format!("fp-incoming-{}", id.0);
     let detail = format!("fp-incoming-{}-party", id.0);
     let (labelled_by, described_by) = (title.clone(), detail.clone());
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    let notes = item_memo(move || state.calls.with(|calls| calls.iter().find(|c| c.id == id).map(|c| c.notes.clone())));
+    // The dialog takes the focus when the agent works in the phone (never from the CRM page
+    // around it, where a typed Enter must not answer a call), and gives it back when it goes:
+    // to the answered call, else where it was.
+    let before = StoredValue::new_local(None::<web_sys::Element>);
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get()
+            && focus::phone_has_focus()
+        {
+            before.set_value(web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()));
+            let _ = dialog.focus();
+        }
+    });
+    on_cleanup(move || {
+        let back = before.try_get_value().flatten().filter(|element| element.is_connected());
+        let answered = format!("#fp-call-{}", id.0);
+        leptos::prelude::set_timeout(
+            move || {
+                if focus::focus_first(&[&answered]) {
+                    return;
+                }
+                if let Some(element) = back.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                {
+                    let _ = element.focus();
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    });
     view! {
-        <div class="fp-incoming" role="alertdialog" aria-labelledby=labelled_by aria-describedby=described_by>
+        <div class="fp-incoming" role="alertdialog" tabindex="-1" node_ref=dialog aria-labelledby=labelled_by aria-describedby=described_by>
             <h2 id=title class="fp-incoming__title">"Incoming call"</h2>
             <p id=detail class="fp-incoming__party"><PartyName party /></p>
+            {move || notes.get().unwrap_or_default().into_iter().map(|note| view! { <p class="fp-call__note">{note}</p> }).collect::<Vec<_>>()}
             <div class="fp-incoming__actions">
                 <button type="button" class="fp-button fp-button--answer" on:click=move |_| state.commands.send(Command::Answer(id))>
+                    <IconView icon=Icon::Phone />
                     "Answer"
                 </button>
                 <button type="button" class="fp-button fp-button--decline" on:click=move |_| state.commands.send(Command::Decline(id))>
+                    <IconView icon=Icon::HangUp />
                     "Decline"
                 </button>
             </div>
         </div>
+    }
+}
+
+/// A call control: an icon over its name.
+#[component]
+fn Control(
+    /// The icon.
+    #[prop(into)]
+    icon: Signal<Icon>,
+    /// The name, shown and announced.
+    #[prop(into)]
+    label: Signal<&'static str>,
+    /// Whether it can be used now.
+    #[prop(into, default = Signal::stored(false))]
+    disabled: Signal<bool>,
+    /// `aria-pressed`, for a control that stays on.
+    #[prop(into, optional)]
+    pressed: Option<Signal<bool>>,
+    /// `aria-expanded`, for a control that opens a part of the call.
+    #[prop(into, optional)]
+    expanded: Option<Signal<bool>>,
+    /// Extra class (the hang-up's colour).
+    #[prop(optional)]
+    class: &'static str,
+    /// What a click does.
+    on_click: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class=format!("fp-control {class}")
+            disabled=move || disabled.get()
+            aria-pressed=move || pressed.map(|p| p.get().to_string())
+            aria-expanded=move || expanded.map(|e| e.get().to_string())
+            on:click=move |_| on_click()
+        >
+            {move || view! { <IconView icon=icon.get() /> }}
+            <span class="fp-control__label">{move || label.get()}</span>
+        </button>
     }
 }
 
@@ -71,13 +146,15 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
         call().and_then(|c| c.answered_at).map(|start| elapsed_text(start, now.max(start)))
     };
     let established = move || call().is_some_and(|c| c.stage == CallStage::Active);
+    let muted = move || call().is_some_and(|c| c.muted);
+    let held = move || call().is_some_and(|c| c.held);
     // A call's party never changes: read it once.
     let party = call().map(|c| c.party).unwrap_or_default();
-    let keypad_open = RwSignal::new(false);
     let transfer_open = RwSignal::new(false);
+    let keypad_open = move || state.keypad.get() == Some(id);
     // Memos, so that a change elsewhere in the call list does not rebuild (and empty) the forms.
     let show_transfer = Memo::new(move |_| transfer_open.get() && established());
-    let show_keypad = Memo::new(move |_| keypad_open.get() && established());
+    let show_keypad = Memo::new(move |_| keypad_open() && established());
     let keys = move |f: fn(&CallView) -> &String, label: &'static str| {
         move || {
             call()
@@ -85,13 +162,54 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 .map(|c| view! { <p class="fp-call__keys">{format!("{label}: {}", f(&c))}</p> })
         }
     };
+    // Focus on a control that goes with the call would fall to the page's body.
+    on_cleanup(|| focus::rescue_later(&[".fp-call", ".fp-wrap-up select", ".fp-wrap-up textarea", "#fp-number"]));
     view! {
-        <section class="fp-call" role="region" aria-label="Active call">
-            <p class="fp-call__party"><PartyName party /></p>
-            <p class="fp-call__state">
-                <span>{show(|c| c.stage_text().to_owned())}</span>
+        <section
+            class="fp-call"
+            id=format!("fp-call-{}", id.0)
+            tabindex="-1"
+            role="region"
+            aria-label=move || call().map(|c| c.accessible_name())
+            data-held=move || held().to_string()
+        >
+            <div class="fp-call__head">
+                <p class="fp-call__party"><PartyName party /></p>
                 {move || timer().map(|t| view! { <span class="fp-call__timer" role="timer">{t}</span> })}
-            </p>
+            </div>
+            <div class="fp-call__state">
+                <span class="fp-call__stage">{show(|c| c.stage_text().to_owned())}</span>
+                <div class="fp-call__meters">
+                    <LevelMeter name="Microphone level" short="Mic" level=Signal::derive(move || call().map_or(0, |c| c.levels.0)) />
+                    <LevelMeter name="Incoming audio level" short="In" level=Signal::derive(move || call().map_or(0, |c| c.levels.1)) />
+                </div>
+                // The quality indicator opens the call's figures. role=img with a name: a meter's
+                // value would hide the level word screen readers need.
+                <details class="fp-call__details">
+                    <summary>
+                        <span
+                            class="fp-quality"
+                            data-level=move || call().and_then(|c| c.quality_tally.level).map(crate::call_quality::Level::word)
+                            role="img"
+                            aria-label=move || call().map(|c| crate::call_quality::indicator_name(&c.quality_tally))
+                            title=move || call().map(|c| crate::call_quality::indicator_name(&c.quality_tally))
+                        >
+                            <span class="fp-quality__bars" aria-hidden="true"><i></i><i></i><i></i></span>
+                            <span aria-hidden="true">
+                                {move || call().and_then(|c| c.quality_tally.level).map_or("Measuring", crate::call_quality::Level::label)}
+                            </span>
+                        </span>
+                    </summary>
+                    <p>{show(|c| format!("Audio packets: {} sent, {} received", c.audio.packets.0, c.audio.packets.1))}</p>
+                    <p>{move || call().and_then(|c| c.quality).map_or_else(|| "No reading yet.".to_owned(), |e| crate::call_quality::figures_text(&e))}</p>
+                    {move || {
+                        call()
+                            .map(|c| c.link.restarts)
+                            .filter(|restarts| *restarts > 0)
+                            .map(|restarts| view! { <p>{format!("Audio reconnected (ICE restarts): {restarts}")}</p> })
+                    }}
+                </details>
+            </div>
             {move || {
                 call().filter(|c| c.link.reconnecting).map(|_| {
                     view! { <p class="fp-call__reconnecting" role="status">"Reconnecting audio…"</p> }
@@ -114,71 +232,45 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                     .map(|note| view! { <p class="fp-call__note">{note}</p> })
                     .collect::<Vec<_>>()
             }}
-            <p class="fp-call__audio">
-                {show(|c| format!("Audio packets: {} sent, {} received", c.audio.packets.0, c.audio.packets.1))}
-            </p>
-            <div class="fp-call__meters">
-                <LevelMeter name="Microphone level" short="Mic" level=Signal::derive(move || call().map_or(0, |c| c.levels.0)) />
-                <LevelMeter name="Incoming audio level" short="In" level=Signal::derive(move || call().map_or(0, |c| c.levels.1)) />
-            </div>
-            // role=img with a name: a meter's value would hide the level word screen readers need.
-            <p class="fp-call__quality" role="img" aria-label=move || call().map(|c| crate::call_quality::indicator_name(&c.quality_tally))>
-                {move || call().map(|c| crate::call_quality::indicator_name(&c.quality_tally))}
-            </p>
             {move || {
                 call()
                     .filter(|c| c.quality_tally.level == Some(crate::call_quality::Level::Poor))
                     .map(|_| view! { <p class="fp-call__warning" role="status">"Call quality is poor: the other party may hear gaps or delay."</p> })
             }}
-            <details class="fp-call__details">
-                <summary>"Call details"</summary>
-                <p>{move || call().and_then(|c| c.quality).map_or_else(|| "No reading yet.".to_owned(), |e| crate::call_quality::figures_text(&e))}</p>
-                {move || {
-                    call()
-                        .map(|c| c.link.restarts)
-                        .filter(|restarts| *restarts > 0)
-                        .map(|restarts| view! { <p>{format!("Audio reconnected (ICE restarts): {restarts}")}</p> })
-                }}
-            </details>
             <div class="fp-call__actions">
-                <button
-                    type="button"
-                    class="fp-button"
-                    aria-pressed=move || call().is_some_and(|c| c.muted).to_string()
-                    disabled=move || !established()
-                    on:click=move |_| state.commands.send(Command::ToggleMute(id))
-                >
-                    {move || if call().is_some_and(|c| c.muted) { "Unmute" } else { "Mute" }}
-                </button>
-                <button
-                    type="button"
-                    class="fp-button"
-                    disabled=move || !established()
-                    on:click=move |_| state.commands.send(Command::ToggleHold(id))
-                >
-                    {move || if call().is_some_and(|c| c.held) { "Resume" } else { "Hold" }}
-                </button>
-                <button
-                    type="button"
-                    class="fp-button"
-                    aria-expanded=move || keypad_open.get().to_string()
-                    disabled=move || !established()
-                    on:click=move |_| keypad_open.update(|open| *open = !*open)
-                >
-                    "Keypad"
-                </button>
-                <button
-                    type="button"
-                    class="fp-button"
-                    aria-expanded=move || transfer_open.get().to_string()
-                    disabled=move || !established()
-                    on:click=move |_| transfer_open.update(|open| *open = !*open)
-                >
-                    "Transfer"
-                </button>
-                <button type="button" class="fp-button fp-button--decline" on:click=move |_| state.commands.send(Command::HangUp(id))>
-                    "Hang up"
-                </button>
+                <Control
+                    icon=Signal::derive(move || if muted() { Icon::MicrophoneOff } else { Icon::Microphone })
+                    label=Signal::derive(move || if muted() { "Unmute" } else { "Mute" })
+                    pressed=Signal::derive(muted)
+                    disabled=Signal::derive(move || !established())
+                    on_click=move || state.commands.send(Command::ToggleMute(id))
+                />
+                <Control
+                    icon=Signal::derive(move || if held() { Icon::Play } else { Icon::Pause })
+                    label=Signal::derive(move || if held() { "Resume" } else { "Hold" })
+                    disabled=Signal::derive(move || !established())
+                    on_click=move || state.commands.send(Command::ToggleHold(id))
+                />
+                <Control
+                    icon=Icon::Keypad
+                    label="Keypad"
+                    expanded=Signal::derive(keypad_open)
+                    disabled=Signal::derive(move || !established())
+                    on_click=move || state.keypad.update(|open| *open = if *open == Some(id) { None } else { Some(id) })
+                />
+                <Control
+                    icon=Icon::Transfer
+                    label="Transfer"
+                    expanded=Signal::derive(move || transfer_open.get())
+                    disabled=Signal::derive(move || !established())
+                    on_click=move || transfer_open.update(|open| *open = !*open)
+                />
+                <Control
+                    icon=Icon::HangUp
+                    label="Hang up"
+                    class="fp-control--hang-up"
+                    on_click=move || state.commands.send(Command::HangUp(id))
+                />
             </div>
             {move || show_transfer.get().then(|| view! { <TransferForm id open=transfer_open /> })}
             {move || {

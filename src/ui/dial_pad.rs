@@ -1,10 +1,11 @@
-//! The dial pad: the Number box, twelve keys and Backspace. Digits typed anywhere in the panel
+//! The dial pad: the Number box with Backspace and Call, and twelve keys. Digits typed anywhere in the panel
 //! (outside a text field) land in the Number box too.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::icon::{Icon, IconView};
 use super::state::PhoneState;
 use super::untrusted::Name;
 use crate::command::Command;
@@ -51,9 +52,14 @@ pub fn DialPad() -> impl IntoView {
             state.commands.send(Command::Dial(state.number.get_untracked().trim().to_owned()));
         }
     };
+    // One keypad at a time: during a call the call's own keypad sends tones, and the dial pad
+    // keeps its Number box and Call (a second call, a consultation) without keys.
+    let keys_shown = Memo::new(move |_| {
+        state.keypad.get().is_none() && state.calls.with(|calls| !calls.iter().any(|c| c.engaged()))
+    });
     view! {
         <div class="fp-dialpad">
-            <label class="fp-dialpad__label" for="fp-number">"Number"</label>
+            <label class="fp-sr-only" for="fp-number">"Number"</label>
             <div class="fp-dialpad__entry">
                 <input
                     id="fp-number"
@@ -85,6 +91,15 @@ pub fn DialPad() -> impl IntoView {
                 >
                     "⌫"
                 </button>
+                <button
+                    type="button"
+                    class="fp-button fp-button--answer fp-dialpad__call"
+                    disabled=move || !can_call()
+                    on:click=move |_| call()
+                >
+                    <IconView icon=Icon::Phone />
+                    "Call"
+                </button>
             </div>
             <p class="fp-dialpad__source" aria-live="polite">
                 {move || {
@@ -94,7 +109,7 @@ pub fn DialPad() -> impl IntoView {
                     })
                 }}
             </p>
-            <div class="fp-keypad" role="group" aria-label="Keypad">
+            <div class="fp-keypad" role="group" aria-label="Keypad" hidden=move || !keys_shown.get()>
                 {KEYS
                     .into_iter()
                     .map(|(key, letters)| {
@@ -112,14 +127,6 @@ pub fn DialPad() -> impl IntoView {
                     })
                     .collect_view()}
             </div>
-            <button
-                type="button"
-                class="fp-button fp-button--answer fp-dialpad__call"
-                disabled=move || !can_call()
-                on:click=move |_| call()
-            >
-                "Call"
-            </button>
         </div>
     }
 }

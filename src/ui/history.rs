@@ -1,4 +1,5 @@
-//! The History tab: a list named "Recent calls", newest first, each with Call back.
+//! The History tab: a list named "Recent calls", newest first, each with its date and time,
+//! the CRM record it was logged against and Call back; missed calls marked.
 
 use leptos::prelude::*;
 
@@ -7,14 +8,36 @@ use super::state::PhoneState;
 use super::untrusted::Name;
 use crate::command::Command;
 use crate::display_name::{DisplayName, MAX_SHOWN_CHARS};
-use crate::history::CallRecord;
+use crate::history::{CallRecord, Outcome};
 
-/// One entry: the call in words and its Call back button.
+/// When a call started, in the browser's language: the time alone for today's calls, the date
+/// and time for older ones.
+fn when_text(started: f64, now: f64) -> String {
+    let (when, today) = (js_sys::Date::new(&started.into()), js_sys::Date::new(&now.into()));
+    let same_day = (when.get_full_year(), when.get_month(), when.get_date())
+        == (today.get_full_year(), today.get_month(), today.get_date());
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    };
+    set("hour", "2-digit");
+    set("minute", "2-digit");
+    if !same_day {
+        set("day", "numeric");
+        set("month", "short");
+    }
+    let language = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".to_owned());
+    when.to_locale_string(&language, &options).into()
+}
+
+/// One entry: the call in words (a missed call marked) and its Call back button.
 #[component]
 fn Entry(record: CallRecord) -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    let when = js_sys::Date::new(&(record.started as f64).into());
-    let time = format!("{:02}:{:02}", when.get_hours(), when.get_minutes());
+    let time = when_text(record.started as f64, js_sys::Date::now());
+    let missed = record.outcome == Outcome::Missed;
+    // The record's name came from the CRM: untrusted text, cleaned and capped.
+    let record_name = record.record_name.as_deref().map(DisplayName::new).filter(|name| !name.is_empty());
     // The party ("Ana (1002)", each part capped) was cleaned when the call ended; an entry
     // stored by an older version, or edited in storage, is cleaned and capped again here.
     let (before, after) = record.summary_around_party(&time);
@@ -24,8 +47,12 @@ fn Entry(record: CallRecord) -> impl IntoView {
     let registered = item_memo(move || state.session.with(|s| s.registered()));
     let disabled = move || !registered.get() || no_number;
     view! {
-        <li class="fp-history__entry">
-            <span class="fp-history__text">{before}<Name name=party />{after}</span>
+        <li class="fp-history__entry" class:fp-history__entry--missed=missed>
+            <span class="fp-history__text">
+                {before}<Name name=party />
+                {record_name.map(|name| view! { " · " <Name name /> })}
+                {after}
+            </span>
             <button
                 type="button"
                 class="fp-button fp-button--quiet"

@@ -1,4 +1,5 @@
-//! The phone: status line, tabs and the selected tab's panel.
+//! The phone: the agent's state, the status line, the calls, then the tabs and the selected
+//! tab's panel in the space that remains.
 
 use leptos::prelude::*;
 
@@ -12,7 +13,6 @@ use super::history::History;
 use super::phone_home::PhoneHomeBar;
 use super::record_picker::RecordPickers;
 use super::settings::Settings;
-use super::shortcuts::Shortcuts;
 use super::sign_in::SignIn;
 use super::state::{PhoneState, Tab};
 use super::tabs::Tabs;
@@ -29,39 +29,38 @@ pub fn Phone() -> impl IntoView {
     let phone_runs = Memo::new(move |_| state.session.with(|s| s.phone_runs()));
     view! {
         <main class="fp-phone">
+            // The agent's state and the way out, always in view.
             <header class="fp-header">
-                <div class="fp-status" role="status">
-                    {move || state.status_text()}
-                </div>
+                {move || phone_runs.get().then(|| view! { <AgentStatus /> })}
+                <span class="fp-header__space"></span>
                 {move || {
-                    phone_runs.get()
-                        .then(|| {
-                            view! {
-                                <AgentStatus />
-                                <button
-                                    type="button"
-                                    class="fp-button fp-button--quiet"
-                                    on:click=move |_| state.commands.send(Command::SignOut)
-                                >
-                                    "Sign out"
-                                </button>
-                            }
-                        })
+                    phone_runs.get().then(|| view! {
+                        <button
+                            type="button"
+                            class="fp-button fp-button--quiet"
+                            on:click=move |_| state.commands.send(Command::SignOut)
+                        >
+                            "Sign out"
+                        </button>
+                    })
                 }}
             </header>
-            <PhoneHomeBar />
+            <div class="fp-info">
+                <div class="fp-status" role="status">{move || state.status_text()}</div>
+                <PhoneHomeBar />
+                {move || {
+                    state
+                        .record_in_view
+                        .get()
+                        .map(|record| view! { <p class="fp-context">"Viewing " <strong><Name name=record /></strong></p> })
+                }}
+            </div>
             {move || (!phone_runs.get()).then(|| view! { <SignIn /> })}
             // Only the window that has the phone rings.
             {move || (phone_runs.get() && state.home.get().here()).then(|| view! { <Alerts /> })}
             <Calls />
             <RecordPickers />
             <WrapUps />
-            {move || {
-                state
-                    .record_in_view
-                    .get()
-                    .map(|record| view! { <p class="fp-context">"Viewing " <strong><Name name=record /></strong></p> })
-            }}
             {move || {
                 state.notice.get().map(|notice| view! { <p class="fp-notice" role="alert">{notice}</p> })
             }}
@@ -85,15 +84,12 @@ pub fn Phone() -> impl IntoView {
                                 Tab::DialPad => view! { <DialPad /> }.into_any(),
                                 Tab::Directory => view! { <Directory /> }.into_any(),
                                 Tab::History => view! { <History /> }.into_any(),
+                                Tab::Settings => view! { <Settings /> }.into_any(),
                             }}
                         </section>
                     }
                 })
                 .collect_view()}
-            <footer class="fp-footer">
-                <Settings />
-                <Shortcuts />
-            </footer>
         </main>
     }
 }

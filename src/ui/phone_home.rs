@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::state::PhoneState;
 use crate::command::Command;
 use crate::host_kind::HostKind;
+use crate::sync::home::PhoneHome;
 
 /// What Pop out does to a call in progress, and, in a host that reloads the panel on
 /// navigation, what that reload would do to a call left here.
@@ -17,26 +18,33 @@ fn pop_out_hint(host: HostKind) -> &'static str {
     }
 }
 
+/// What Pop in does to a call in progress.
+const POP_IN_HINT: &str = "Pop in moves the call into the CRM window; if the other side's phone cannot move it, the phone moves back when the call ends.";
+
 /// The line that says where the phone is.
 #[component]
 pub fn PhoneHomeBar() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let place = state.place();
     let in_call = Memo::new(move |_| state.calls.with(|calls| !calls.is_empty()));
+    // Where the phone simply is here, the line says nothing a sighted agent needs: its words
+    // stay for screen readers, and the small panel keeps the room.
+    let plain = move || state.home.get() == PhoneHome::Here { pop_out_waits: false };
     view! {
         <div class="fp-home" role="group" aria-label="Phone window">
-            <span class="fp-home__text">{move || state.home.get().text(place)}</span>
+            <span class="fp-home__text" class:fp-sr-only=plain>{move || state.home.get().text(place)}</span>
             {move || {
                 state.home.get().offers_pop_out(place).then(|| view! {
                     <button
                         type="button"
                         class="fp-button fp-button--quiet"
                         aria-describedby="fp-home-pop-out-hint"
+                        title=pop_out_hint(state.host)
                         on:click=move |_| state.commands.send(Command::PopOut)
                     >
                         "Pop out"
                     </button>
-                    <span class="fp-home__hint" id="fp-home-pop-out-hint" hidden=move || !in_call.get()>
+                    <span class="fp-sr-only" id="fp-home-pop-out-hint" hidden=move || !in_call.get()>
                         {pop_out_hint(state.host)}
                     </span>
                 })
@@ -58,13 +66,12 @@ pub fn PhoneHomeBar() -> impl IntoView {
                         type="button"
                         class="fp-button fp-button--quiet"
                         aria-describedby="fp-home-pop-in-hint"
+                        title=POP_IN_HINT
                         on:click=move |_| state.commands.send(Command::PopIn)
                     >
                         "Pop in"
                     </button>
-                    <span class="fp-home__hint" id="fp-home-pop-in-hint" hidden=move || !in_call.get()>
-                        "Pop in moves the call into the CRM window; if the other side's phone cannot move it, the phone moves back when the call ends."
-                    </span>
+                    <span class="fp-sr-only" id="fp-home-pop-in-hint" hidden=move || !in_call.get()>{POP_IN_HINT}</span>
                 })
             }}
         </div>

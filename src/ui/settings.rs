@@ -1,10 +1,11 @@
 //! Settings: the Microphone, Speaker and Ringer the phone uses and whether it shows desktop
-//! notifications, remembered on this computer.
+//! notifications, remembered on this computer, and the keyboard shortcuts.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::state::PhoneState;
+use super::shortcuts::Shortcuts;
+use super::state::{PhoneState, Tab};
 use crate::command::Command;
 use crate::devices::{self, Device, Role};
 use crate::notifications;
@@ -59,39 +60,29 @@ fn NotificationChoice() -> impl IntoView {
     }
 }
 
-/// The Settings button and, when open, the device choices.
+/// The Settings tab's content: the device choices (listed again each time the tab opens, as
+/// devices come and go), desktop notifications and the keyboard shortcuts.
 #[component]
 pub fn Settings() -> impl IntoView {
-    let open = RwSignal::new(false);
+    let state = expect_context::<PhoneState>();
     let microphones = RwSignal::new(Vec::new());
     let speakers = RwSignal::new(Vec::new());
-    let toggle = move |_| {
-        open.update(|o| *o = !*o);
-        if open.get_untracked() {
+    let shown = Memo::new(move |_| state.tab.get() == Tab::Settings);
+    Effect::new(move |_| {
+        if shown.get() {
             spawn_local(async move {
-                microphones.set(devices::list(Role::Microphone).await);
-                speakers.set(devices::list(Role::Speaker).await);
+                microphones.try_set(devices::list(Role::Microphone).await);
+                speakers.try_set(devices::list(Role::Speaker).await);
             });
         }
-    };
+    });
     view! {
-        <div class="fp-settings">
-            <button type="button" class="fp-button fp-button--quiet" aria-expanded=move || open.get().to_string() on:click=toggle>
-                "Settings"
-            </button>
-            {move || {
-                open.get()
-                    .then(|| {
-                        view! {
-                            <div class="fp-settings__panel" role="group" aria-label="Settings">
-                                <DeviceChoice role=Role::Microphone name="Microphone" choices=microphones />
-                                <DeviceChoice role=Role::Speaker name="Speaker" choices=speakers />
-                                <DeviceChoice role=Role::Ringer name="Ringer" choices=speakers />
-                                <NotificationChoice />
-                            </div>
-                        }
-                    })
-            }}
+        <div class="fp-settings" role="group" aria-label="Settings">
+            <DeviceChoice role=Role::Microphone name="Microphone" choices=microphones />
+            <DeviceChoice role=Role::Speaker name="Speaker" choices=speakers />
+            <DeviceChoice role=Role::Ringer name="Ringer" choices=speakers />
+            <NotificationChoice />
+            <Shortcuts />
         </div>
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
+use sip::agent::CallRef;
 
 use crate::activity::outbox::ActivityView;
 use crate::agent_state::AgentState;
@@ -17,7 +18,7 @@ use crate::model::{CallView, PhoneSnapshot, Presence, Session, WrapUp};
 use crate::sync::home::PhoneHome;
 use crate::sync::message::Place;
 
-/// The three tabs of the phone.
+/// The tabs of the phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     /// Number entry and keypad.
@@ -26,11 +27,13 @@ pub enum Tab {
     Directory,
     /// Recent calls.
     History,
+    /// Devices, notifications and the keyboard shortcuts.
+    Settings,
 }
 
 impl Tab {
     /// Every tab, in display order.
-    pub const ALL: [Tab; 3] = [Tab::DialPad, Tab::Directory, Tab::History];
+    pub const ALL: [Tab; 4] = [Tab::DialPad, Tab::Directory, Tab::History, Tab::Settings];
 
     /// The tab's accessible name and label.
     pub fn label(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Tab {
             Tab::DialPad => "Dial pad",
             Tab::Directory => "Directory",
             Tab::History => "History",
+            Tab::Settings => "Settings",
         }
     }
 
@@ -47,6 +51,7 @@ impl Tab {
             Tab::DialPad => "dialpad",
             Tab::Directory => "directory",
             Tab::History => "history",
+            Tab::Settings => "settings",
         }
     }
 }
@@ -82,6 +87,9 @@ pub struct PhoneState {
     pub tab: RwSignal<Tab>,
     /// The number in the dial pad.
     pub number: RwSignal<String>,
+    /// The call whose keypad is open: only one keypad shows at a time, and the dial pad's
+    /// keys make way for it.
+    pub keypad: RwSignal<Option<CallRef>>,
     /// Where the number in the dial pad came from, when a host put it there.
     pub number_source: RwSignal<Option<NumberSource>>,
     /// The CRM record the agent is looking at (its name, cleaned and capped).
@@ -102,6 +110,9 @@ pub struct PhoneState {
     pub calls: RwSignal<Vec<CallView>>,
     /// Recent calls, newest first.
     pub history: RwSignal<Vec<CallRecord>>,
+    /// When the agent last saw the History tab (milliseconds since 1970): missed calls since
+    /// are counted on it.
+    pub history_seen: RwSignal<f64>,
     /// What each directory contact's presence says, by the contact's number.
     pub presence: RwSignal<HashMap<String, Presence>>,
     /// A short message for the agent from the phone.
@@ -125,6 +136,7 @@ impl PhoneState {
             host_status: RwSignal::new(HostStatus::Connecting),
             tab: RwSignal::new(Tab::DialPad),
             number: RwSignal::new(String::new()),
+            keypad: RwSignal::new(None),
             number_source: RwSignal::new(None),
             record_in_view: RwSignal::new(None),
             config: StoredValue::new(config),
@@ -135,6 +147,7 @@ impl PhoneState {
             agent_state: RwSignal::new(AgentState::Ready),
             calls: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
+            history_seen: RwSignal::new(js_sys::Date::now()),
             presence: RwSignal::new(HashMap::new()),
             notice: RwSignal::new(None),
             wrap_ups: RwSignal::new(Vec::new()),
@@ -199,6 +212,14 @@ impl PhoneState {
             n.pop();
         });
         self.number_source.set(None);
+    }
+
+    /// Missed calls the agent has not seen in the History tab yet.
+    pub fn unseen_missed(&self) -> usize {
+        let seen = self.history_seen.get();
+        self.history.with(|records| {
+            records.iter().filter(|r| r.outcome == crate::history::Outcome::Missed && r.started as f64 > seen).count()
+        })
     }
 
     /// Where this window runs: the pop-out (the standalone view) or inside a CRM page.

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use super::state::{PhoneState, Tab};
 
-/// The `tablist` that switches between dial pad, directory and history.
+/// The `tablist` that switches between dial pad, directory, history (with the count of missed
+/// calls not seen yet) and settings.
 #[component]
 pub fn Tabs() -> impl IntoView {
     let state = expect_context::<PhoneState>();
@@ -35,6 +36,14 @@ pub fn Tabs() -> impl IntoView {
         state.tab.set(Tab::ALL[next]);
         focus_tab(Tab::ALL[next]);
     };
+    // Looking at the history sees its missed calls, those that come while it is open too.
+    Effect::new(move |_| {
+        state.history.track();
+        if state.tab.get() == Tab::History {
+            state.history_seen.set(js_sys::Date::now());
+        }
+    });
+    let missed = Memo::new(move |_| state.unseen_missed());
     view! {
         <div class="fp-tabs" role="tablist" aria-label="Phone" on:keydown=on_keydown>
             {Tab::ALL
@@ -50,14 +59,28 @@ pub fn Tabs() -> impl IntoView {
                             aria-selected=move || selected().to_string()
                             aria-controls=format!("fp-panel-{}", tab.id())
                             tabindex=move || if selected() { "0" } else { "-1" }
+                            aria-describedby=(tab == Tab::History).then_some("fp-missed-calls")
                             on:click=move |_| state.tab.set(tab)
                         >
                             {tab.label()}
+                            // The count is shown here and told as the tab's description (below), so
+                            // that its name stays "History".
+                            {(tab == Tab::History).then_some(move || {
+                                let missed = missed.get();
+                                (missed > 0).then(|| view! { <span class="fp-tabs__count" aria-hidden="true">{missed.to_string()}</span> })
+                            })}
                         </button>
                     }
                 })
                 .collect_view()}
         </div>
+        <span class="fp-sr-only" id="fp-missed-calls">
+            {move || match missed.get() {
+                0 => String::new(),
+                1 => "1 missed call".to_owned(),
+                n => format!("{n} missed calls"),
+            }}
+        </span>
     }
 }
 

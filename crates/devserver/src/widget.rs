@@ -25,7 +25,7 @@ pub(crate) fn default_config(servicenow: &str, salesforce: &str, options: &Optio
         "sip": { "domain": "framephone.test", "servers": [options.sip_server] },
         "ice": { "servers": options.ice_servers.iter().map(ice_server).collect::<Vec<_>>(), "transportPolicy": policy },
         "hosts": { "allowedOrigins": [servicenow, salesforce] },
-        "panel": { "title": "Framephone", "width": 373, "height": 420 },
+        "panel": { "title": "Framephone", "width": 373, "height": 300 },
         "crm": {
             "dispositions": ["Resolved", "Call back", "Escalated", "Wrong number"],
             "servicenow": { "oauthClientId": crate::emulators::servicenow::OAUTH_CLIENT_ID }

@@ -96,3 +96,22 @@ pub async fn wait_for_role(client: &Client, role: &str, name: &str, timeout: Dur
         }
     }
 }
+
+/// The first element with this role whose accessible name starts with `prefix`, in the
+/// current frame (names that carry a state: "Call with Ana Díaz, on hold").
+pub async fn by_role_starting(client: &Client, role: &str, prefix: &str) -> Result<Element, String> {
+    let mut seen = Vec::new();
+    for element in all_by_role(client, role).await? {
+        let label = computed(client, &element, "computedlabel").await.unwrap_or_default();
+        if label.trim_start().starts_with(prefix) {
+            return Ok(element);
+        }
+        seen.push(label);
+    }
+    Err(format!("no {role} named {prefix:?}…; {role}s present: {seen:?}"))
+}
+
+/// The accessible name the browser computes for `element`.
+pub async fn accessible_name(client: &Client, element: &Element) -> Option<String> {
+    computed(client, element, "computedlabel").await
+}

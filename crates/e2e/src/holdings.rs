@@ -161,11 +161,11 @@ pub async fn answered_call_by_script(caller: &Client, callee: &Client) {
     click_by_script(callee, "Answer").await;
     wait_for_script(
         caller,
-        "(document.querySelector('section[aria-label=\"Active call\"]') || {}).textContent?.includes('Connected') || false",
+        "(document.querySelector('section.fp-call') || {}).textContent?.includes('Connected') || false",
     )
     .await;
     click_by_script(callee, "Hang up").await;
-    let gone = "!document.querySelector('section[aria-label=\"Active call\"]')";
+    let gone = "!document.querySelector('section.fp-call')";
     for client in [caller, callee] {
         wait_for_script(client, gone).await;
         click_by_script(client, "Done").await;

@@ -13,7 +13,7 @@ mod sounds;
 mod udp_relay;
 mod wait;
 
-pub use a11y::{all_by_role, by_role, wait_for_role};
+pub use a11y::{accessible_name, all_by_role, by_role, by_role_starting, wait_for_role};
 pub use browser::Browser;
 pub use holdings::{Holdings, answered_call_by_script, click_by_script, wait_for_script};
 pub use page_errors::{check_page_error_recorder, clear_page_errors, page_errors, record_page_errors};
@@ -187,10 +187,15 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()>
     Ok(())
 }
 
-/// Saves a PNG of the whole browser window as `target/screenshots/<name>.png` (the README's
-/// pictures come from here).
+/// Saves a PNG of the whole browser window as `target/screenshots/<name>.png`, or as the
+/// README's picture `docs/screenshots/<name>.png` when `FRAMEPHONE_DOCS_SCREENSHOTS` is set.
 pub async fn screenshot(client: &fantoccini::Client, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let docs = std::env::var_os("FRAMEPHONE_DOCS_SCREENSHOTS").is_some();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(if docs {
+        "../../docs/screenshots"
+    } else {
+        "../../target/screenshots"
+    });
     let png = client.screenshot().await.expect("take a screenshot");
     std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(dir.join(format!("{name}.png")), png))
@@ -269,6 +274,35 @@ pub async fn wait_for_status(client: &fantoccini::Client, expected: &str) {
         text.contains(expected).then_some(())
     })
     .await;
+}
+
+/// How every call region's accessible name starts ("Call with Ana Díaz (1002), on hold").
+pub const CALL_REGION: &str = "Call with ";
+
+/// The first call in progress: the `region` named "Call with …".
+pub async fn call_region(client: &fantoccini::Client) -> Result<fantoccini::elements::Element, String> {
+    by_role_starting(client, "region", CALL_REGION).await
+}
+
+/// Waits up to `timeout` for a call in progress to show.
+pub async fn wait_for_call_region(
+    client: &fantoccini::Client,
+    timeout: std::time::Duration,
+) -> Result<fantoccini::elements::Element, String> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match call_region(client).await {
+            Ok(region) => return Ok(region),
+            Err(error) if std::time::Instant::now() >= deadline => return Err(error),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// The whole text of the first call in progress, its closed **Call details** (the audio
+/// packets) included.
+pub async fn call_text(client: &fantoccini::Client) -> Option<String> {
+    call_region(client).await.ok()?.prop("textContent").await.ok()?
 }
 
 /// The audio packets sent and received that a call's region shows ("Audio packets: 56 sent,
@@ -410,7 +444,7 @@ pub async fn call_and_answer(caller: &fantoccini::Client, callee: &fantoccini::C
     wait_for_role(callee, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
     by_role(callee, "button", "Answer").await.expect("the Answer button").click().await.expect("click Answer");
     eventually("the call to connect", || async {
-        let text = by_role(caller, "region", "Active call").await.ok()?.text().await.ok()?;
+        let text = call_text(caller).await?;
         text.contains("Connected").then_some(())
     })
     .await;
@@ -419,8 +453,7 @@ pub async fn call_and_answer(caller: &fantoccini::Client, callee: &fantoccini::C
 /// `from` hangs up its call, and the other side's call ends too.
 pub async fn hang_up(from: &fantoccini::Client, other: &fantoccini::Client) {
     by_role(from, "button", "Hang up").await.expect("the Hang up button").click().await.expect("click Hang up");
-    eventually("the call to end", || async { by_role(other, "region", "Active call").await.is_err().then_some(()) })
-        .await;
+    eventually("the call to end", || async { call_region(other).await.is_err().then_some(()) }).await;
 }
 
 /// Makes the widget's wasm module reachable as `window.__wasm` from the page's next load on (the
@@ -663,7 +696,7 @@ pub async fn answer_talk_and_hang_up(client: &fantoccini::Client) {
     wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
     by_role(client, "button", "Answer").await.expect("Answer").click().await.expect("click Answer");
     eventually("audio both ways", || async {
-        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
+        let text = call_text(client).await?;
         let (sent, received) = audio_packets(&text);
         (sent >= 10 && received >= 10).then_some(())
     })

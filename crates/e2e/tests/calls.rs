@@ -12,10 +12,10 @@ use serde_json::json;
 
 const PATIENCE: std::time::Duration = e2e::PATIENCE;
 
-/// The text of the "Active call" region, once it contains `expected`.
+/// The text of the call in progress, once it contains `expected`.
 async fn call_region_with(client: &Client, expected: &str) -> String {
     eventually(&format!("the active call to show {expected:?}"), || async {
-        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
+        let text = e2e::call_text(client).await?;
         text.contains(expected).then_some(text)
     })
     .await
@@ -24,7 +24,7 @@ async fn call_region_with(client: &Client, expected: &str) -> String {
 /// Waits until the call's audio counters pass `minimum` both ways.
 async fn audio_flows(client: &Client, minimum: u64) -> (u64, u64) {
     eventually("audio packets both ways", || async {
-        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
+        let text = e2e::call_text(client).await?;
         let (sent, received) = packets(&text);
         (sent >= minimum && received >= minimum).then_some((sent, received))
     })
@@ -33,7 +33,7 @@ async fn audio_flows(client: &Client, minimum: u64) -> (u64, u64) {
 
 /// Opens the call's keypad (once) and presses `keys` on it.
 async fn press_call_keys(client: &Client, keys: &str) {
-    let region = by_role(client, "region", "Active call").await.expect("the call");
+    let region = e2e::call_region(client).await.expect("the call");
     if by_role(client, "group", "Call keypad").await.is_err() {
         by_role(client, "button", "Keypad").await.unwrap().click().await.unwrap();
     }
@@ -56,7 +56,7 @@ async fn level_becomes(client: &Client, name: &str, sound: bool) {
 
 /// Packets received on the active call, as shown now.
 async fn received_after_a_while(client: &Client) -> u64 {
-    let text = by_role(client, "region", "Active call").await.expect("the call").text().await.unwrap_or_default();
+    let text = e2e::call_text(client).await.expect("the call");
     packets(&text).1
 }
 
@@ -131,8 +131,8 @@ async fn two_agents_call_talk_hold_and_hang_up() {
 
     by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();
     eventually("the call to end on both sides", || async {
-        let gone_a = by_role(a, "region", "Active call").await.is_err();
-        let gone_b = by_role(b, "region", "Active call").await.is_err();
+        let gone_a = e2e::call_region(a).await.is_err();
+        let gone_b = e2e::call_region(b).await.is_err();
         (gone_a && gone_b).then_some(())
     })
     .await;
@@ -166,7 +166,7 @@ async fn a_call_to_a_hidden_page_shows_a_notification_and_a_declined_call_tells_
     // The agent allows notifications (the browser's prompt answered by WebDriver) and turns
     // them on in Settings; the browser's Notification is watched to see what the phone shows.
     grant_permission(b, "notifications").await;
-    by_role(b, "button", "Settings").await.unwrap().click().await.unwrap();
+    by_role(b, "tab", "Settings").await.unwrap().click().await.unwrap();
     let checkbox = by_role(b, "checkbox", "Desktop notifications").await.expect("the notifications choice");
     checkbox.click().await.unwrap();
     eventually("notifications on", || async { checkbox.prop("checked").await.ok()?.filter(|c| c == "true") }).await;
@@ -208,7 +208,7 @@ async fn a_call_to_a_hidden_page_shows_a_notification_and_a_declined_call_tells_
         alert.contains("declined").then_some(())
     })
     .await;
-    assert!(by_role(a, "region", "Active call").await.is_err());
+    assert!(e2e::call_region(a).await.is_err());
     caller.close().await;
     callee.close().await;
 }
@@ -336,7 +336,7 @@ async fn blind_then_attended_transfer_among_three_agents() {
     call_shows(a, "1011", "\u{2068}1010\u{2069} is transferring you to \u{2068}1011\u{2069}").await;
     by_role(c, "button", "Answer").await.unwrap().click().await.unwrap();
     call_shows(a, "1011", "Connected").await;
-    eventually("B's call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) }).await;
+    eventually("B's call to end", || async { e2e::call_region(b).await.is_err().then_some(()) }).await;
     audio_flows(a, 25).await;
 
     // Attended: C consults B, then connects A with B.
@@ -350,7 +350,7 @@ async fn blind_then_attended_transfer_among_three_agents() {
     screenshot(c, "attended-transfer").await;
     click_in_call(c, "1009", "Complete transfer").await;
     call_shows(a, "1010", "Connected").await;
-    eventually("C's calls to end", || async { by_role(c, "region", "Active call").await.is_err().then_some(()) }).await;
+    eventually("C's calls to end", || async { e2e::call_region(c).await.is_err().then_some(()) }).await;
     assert!(by_role(b, "alertdialog", "Incoming call").await.is_err(), "the replacing call does not ring");
     audio_flows(a, 25).await;
     by_role(a, "button", "Hang up").await.unwrap().click().await.unwrap();

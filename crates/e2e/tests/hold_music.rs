@@ -12,7 +12,7 @@ use serde_json::json;
 /// Waits until the active call shows `expected`.
 async fn call_region_with(client: &Client, expected: &str) {
     eventually(&format!("the active call to show {expected:?}"), || async {
-        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
+        let text = e2e::call_text(client).await?;
         text.contains(expected).then_some(())
     })
     .await;

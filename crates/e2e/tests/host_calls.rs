@@ -32,7 +32,7 @@ async fn answer_and_hear(client: &Client) {
     wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
     by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
     eventually("audio both ways in the host view", || async {
-        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
+        let text = e2e::call_text(client).await?;
         let (sent, received) = audio_packets(&text);
         (sent >= 25 && received >= 25).then_some(())
     })
@@ -117,10 +117,8 @@ async fn a_call_rings_inside_salesforce_classic_and_the_agent_stays_signed_in_ac
     })
     .await;
     // The caller heard the call end: the phone hung it up as the page went.
-    eventually("the caller's call to end", || async {
-        by_role(&caller.client, "region", "Active call").await.is_err().then_some(())
-    })
-    .await;
+    eventually("the caller's call to end", || async { e2e::call_region(&caller.client).await.is_err().then_some(()) })
+        .await;
     by_role(&caller.client, "button", "Call").await.unwrap().click().await.unwrap();
     answer_and_talk(client).await;
     caller.close().await;

@@ -45,7 +45,7 @@ async fn servicenow_handshake_and_every_click_to_call_shape() {
     assert_handshake(&log, &["ok openframe_init", "ok openframe_get_config", "ok setTitle", "ok setSubtitle"]);
     assert_eq!(element_text(client, "#of-title").await, "Framephone");
     let frame = client.find(Locator::Css("#openframe")).await.unwrap();
-    assert_eq!(frame.css_value("height").await.unwrap(), "420px");
+    assert_eq!(frame.css_value("height").await.unwrap(), "300px");
 
     enter_widget(client, "#openframe").await;
     wait_for_status(client, "Connected to ServiceNow").await;

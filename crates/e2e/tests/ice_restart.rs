@@ -43,7 +43,7 @@ async fn agent(widget: &str, user: &str) -> Browser {
 /// when it first showed (`performance.now()`).
 async fn record_call_statuses(client: &Client) {
     let script = "window.__callStatuses = [];
-        const note = () => document.querySelectorAll('section[aria-label=\"Active call\"] [role=status]')
+        const note = () => document.querySelectorAll('section.fp-call [role=status]')
           .forEach(e => { const text = e.textContent;
             if (!window.__callStatuses.some(s => s.text === text))
               window.__callStatuses.push({ text, at: performance.now() }); });
@@ -85,7 +85,7 @@ async fn remote_ufrag(client: &Client) -> Option<String> {
 
 /// The text of the call region's **Call details** (closed, so not visible text).
 async fn call_details(client: &Client) -> String {
-    let script = "const d = document.querySelector('section[aria-label=\"Active call\"] details');
+    let script = "const d = document.querySelector('section.fp-call details');
         return d ? d.textContent : '';";
     client.execute(script, vec![]).await.expect("read the details").as_str().unwrap_or_default().to_owned()
 }
@@ -110,7 +110,7 @@ async fn call(caller: &Client, callee: &Client, number: &str) {
 
 /// Whether the call region at `client` says "Reconnecting audio…" now.
 async fn reconnecting_now(client: &Client) -> bool {
-    let region = by_role(client, "region", "Active call").await.expect("the call");
+    let region = e2e::call_region(client).await.expect("the call");
     region.text().await.unwrap_or_default().contains("Reconnecting audio…")
 }
 

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use devserver::{IceServer, IceTransportPolicy};
 use e2e::{
-    Impairment, TurnLab, UdpRelay, by_role, call_quality, devserver_with_ice, dial_and_answer, eventually, hang_up,
-    hears, signed_in_browser_watching_audio,
+    Impairment, TurnLab, UdpRelay, call_quality, devserver_with_ice, dial_and_answer, eventually, hang_up, hears,
+    signed_in_browser_watching_audio,
 };
 use fantoccini::Client;
 
@@ -141,7 +141,7 @@ async fn the_quality_indicator_reads_poor_under_loss_and_jitter_and_recovers() {
     })
     .await;
     eprintln!("10 % loss and 100 ms jitter: {poor:?} after {:.1} s", impaired.elapsed().as_secs_f64());
-    let region = by_role(&b.client, "region", "Active call").await.expect("the call").text().await.unwrap_or_default();
+    let region = e2e::call_text(&b.client).await.expect("the call");
     assert!(region.contains("Call quality is poor"), "no warning in the call: {region}");
     relay.set(Impairment::default());
     let mended = Instant::now();

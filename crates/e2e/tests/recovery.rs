@@ -33,7 +33,7 @@ async fn status_shows(client: &Client, expected: &str, patience: Duration) {
 }
 
 async fn packets_received(client: &Client) -> u64 {
-    let text = by_role(client, "region", "Active call").await.expect("the call").text().await.unwrap_or_default();
+    let text = e2e::call_text(client).await.expect("the call");
     audio_packets(&text).1
 }
 
@@ -76,10 +76,7 @@ async fn a_call_outlives_a_server_restart_and_can_still_be_hung_up() {
     let before = packets_received(a).await;
     eventually("audio to keep flowing", || async { (packets_received(a).await >= before + 25).then_some(()) }).await;
     by_role(b, "button", "Hang up").await.unwrap().click().await.unwrap();
-    eventually("the caller's call to end", || async {
-        by_role(a, "region", "Active call").await.is_err().then_some(())
-    })
-    .await;
+    eventually("the caller's call to end", || async { e2e::call_region(a).await.is_err().then_some(()) }).await;
     caller.close().await;
     callee.close().await;
 }

@@ -331,10 +331,7 @@ async fn signing_out_during_a_call_raises_no_page_error() {
     e2e::call_and_answer(a, b).await;
     by_role(a, "button", "Sign out").await.unwrap().click().await.unwrap();
     wait_for_status(a, "Phone offline").await;
-    eventually("the colleague's call to end", || async {
-        by_role(b, "region", "Active call").await.is_err().then_some(())
-    })
-    .await;
+    eventually("the colleague's call to end", || async { e2e::call_region(b).await.is_err().then_some(()) }).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(page_errors(a).await, Vec::<String>::new(), "the agent's page errors");
     // Signing in again at once works, and the old phone's late events do not disturb it.

@@ -20,7 +20,7 @@ async fn leaving_is_questioned(client: &Client) -> bool {
 
 async fn call_shows(client: &Client, expected: &str) {
     eventually(&format!("the call to show {expected:?}"), || async {
-        let text = by_role(client, "region", "Active call").await.ok()?.text().await.ok()?;
+        let text = e2e::call_text(client).await?;
         text.contains(expected).then_some(())
     })
     .await;
@@ -63,7 +63,7 @@ async fn remember_me_sign_out_call_back_and_shortcuts() {
     shortcut(a, 'o').await;
     call_shows(a, "On hold").await;
     shortcut(a, 'h').await;
-    eventually("the call to end", || async { by_role(b, "region", "Active call").await.is_err().then_some(()) }).await;
+    eventually("the call to end", || async { e2e::call_region(b).await.is_err().then_some(()) }).await;
     eventually("no question once the call ended", || async { (!leaving_is_questioned(a).await).then_some(()) }).await;
 
     // Call back from Recent calls.

@@ -309,10 +309,7 @@ async fn a_blocked_microphone_makes_the_agent_not_ready_until_it_is_allowed() {
     if let Ok(hang_up) = by_role(b, "button", "Hang up").await {
         hang_up.click().await.unwrap();
     }
-    e2e::eventually("the caller's call to end", || async {
-        by_role(b, "region", "Active call").await.is_err().then_some(())
-    })
-    .await;
+    e2e::eventually("the caller's call to end", || async { e2e::call_region(b).await.is_err().then_some(()) }).await;
 
     // Allowed, the agent can be Ready, and calls ring.
     set_permission(a, "microphone", PermissionState::Granted).await;

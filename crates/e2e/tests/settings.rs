@@ -33,25 +33,26 @@ async fn chosen_devices_are_remembered_and_carry_the_next_call() {
     let caller = signed_in_browser(&server.widget, "1001").await;
     let callee = signed_in_browser(&server.widget, "1002").await;
     let (a, b) = (&caller.client, &callee.client);
-    by_role(a, "button", "Settings").await.unwrap().click().await.unwrap();
+    by_role(a, "tab", "Settings").await.unwrap().click().await.unwrap();
     let microphone = choose_device(a, "Microphone", 0).await;
     let stored = a.execute("return localStorage.getItem('framephone.microphone')", vec![]).await.unwrap();
     assert_eq!(stored.as_str(), Some(microphone.as_str()));
 
-    by_role(b, "button", "Settings").await.unwrap().click().await.unwrap();
+    by_role(b, "tab", "Settings").await.unwrap().click().await.unwrap();
     let speaker = choose_device(b, "Speaker", 1).await;
     let ringer = choose_device(b, "Ringer", 0).await;
     assert_ne!(speaker, ringer);
     let stored = b.execute("return localStorage.getItem('framephone.ringer')", vec![]).await.unwrap();
     assert_eq!(stored.as_str(), Some(ringer.as_str()));
 
+    by_role(a, "tab", "Dial pad").await.unwrap().click().await.unwrap();
     by_role(a, "textbox", "Number").await.unwrap().send_keys("1002\u{e007}").await.unwrap();
     wait_for_role(b, "alertdialog", "Incoming call", PATIENCE).await.unwrap();
     wait_for_sounds(b, &["ringtone"]).await;
     assert_eq!(sink_of(b, "audio[data-sound=ringtone]").await, ringer, "the ringtone plays on the ringer");
     by_role(b, "button", "Answer").await.unwrap().click().await.unwrap();
     eventually("audio from the chosen microphone", || async {
-        let text = by_role(b, "region", "Active call").await.ok()?.text().await.ok()?;
+        let text = e2e::call_text(b).await?;
         (audio_packets(&text).1 >= 25).then_some(())
     })
     .await;

@@ -1,6 +1,6 @@
 // A minimal JsSIP-based phone for the calling bench, with the controls and accessible names of
 // the widget's pop-out (Username, Password, Sign in; a status "Registered as …"; Number, Call;
-// an "Incoming call" alertdialog with Answer and Decline; an "Active call" region with Hold or
+// an "Incoming call" alertdialog with Answer and Decline; a region named "Call with …" with Hold or
 // Resume and Hang up; Sign out), so that the bench drives both phones the same way. JsSIP's
 // defaults throughout (it waits for ICE gathering to complete before an offer or an answer
 // leaves). The page's query string carries the server (`ws`, `domain`), `ice` (JSON
@@ -56,7 +56,7 @@
       box.append(button('Answer', () => session.answer(options())));
       box.append(button('Decline', () => session.terminate({ status_code: 486 })));
     } else {
-      box.setAttribute('aria-label', 'Active call');
+      box.setAttribute('aria-label', `Call with ${other}`);
       const held = session.isOnHold().local;
       const state = session.isEstablished() ? (held ? 'On hold' : 'Connected') : 'Calling';
       box.append(`${other}: ${state}`);

@@ -114,8 +114,7 @@ async fn calls() {
         invites.push(measure(a, Some("dial"), "invite").await);
         ringing.push(measure(a, Some("invite"), "ringing").await);
         by_role(b, "button", "Decline").await.unwrap().click().await.unwrap();
-        eventually("the call to end", || async { by_role(a, "region", "Active call").await.is_err().then_some(()) })
-            .await;
+        eventually("the call to end", || async { e2e::call_region(a).await.is_err().then_some(()) }).await;
     }
     println!("| measure | runs | median | min | max |");
     println!("|---|---|---|---|---|");

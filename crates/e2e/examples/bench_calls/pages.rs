@@ -240,7 +240,7 @@ impl Pair {
     /// Waits until the caller's call shows `state` ("Connected", "On hold").
     pub async fn caller_shows(&self, state: &str) {
         eventually(&format!("the call to show {state}"), || async {
-            let text = by_role(self.caller(), "region", "Active call").await.ok()?.text().await.ok()?;
+            let text = e2e::call_text(self.caller()).await?;
             text.contains(state).then_some(())
         })
         .await;
@@ -286,7 +286,7 @@ impl Pair {
     pub async fn idle(&self) {
         for client in [self.caller(), self.callee()] {
             eventually("the call to end", || async {
-                let busy = by_role(client, "region", "Active call").await.is_ok()
+                let busy = e2e::call_region(client).await.is_ok()
                     || by_role(client, "alertdialog", "Incoming call").await.is_ok();
                 (!busy).then_some(())
             })

@@ -1,0 +1,45 @@
+//! Where the keyboard focus goes when the element that had it leaves the page (an answered or
+//! declined call, a hung-up call, the sign-in form once signed in): to the next place a
+//! keyboard or screen-reader user works in, never to the page's body.
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// Whether the focus is nowhere in particular: on the body, or gone.
+fn focus_is_lost(document: &web_sys::Document) -> bool {
+    match document.active_element() {
+        None => true,
+        Some(element) => document.body().is_some_and(|body| element == *body),
+    }
+}
+
+/// Focuses the first element matching one of `selectors`, in order. Returns whether one was.
+pub fn focus_first(selectors: &[&str]) -> bool {
+    let Some(document) = document() else { return false };
+    selectors
+        .iter()
+        .filter_map(|selector| document.query_selector(selector).ok().flatten())
+        .filter_map(|element| element.dyn_into::<HtmlElement>().ok())
+        .any(|element| element.focus().is_ok())
+}
+
+/// After the current change is rendered, and only if the focus was lost with it: focuses the
+/// first element matching one of `selectors`.
+pub fn rescue_later(selectors: &'static [&'static str]) {
+    let rescue = move || {
+        if document().is_some_and(|document| focus_is_lost(&document)) {
+            focus_first(selectors);
+        }
+    };
+    leptos::prelude::set_timeout(rescue, std::time::Duration::ZERO);
+}
+
+/// Whether this document has the keyboard focus (the agent is working in the phone, not in the
+/// CRM page around it): only then may the phone move the focus by itself.
+pub fn phone_has_focus() -> bool {
+    document().and_then(|document| document.has_focus().ok()).unwrap_or(false)
+}
