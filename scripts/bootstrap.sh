@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the build, the demo and the tests need, and skips what is already there:
 # Debian's packages (each checked by package with dpkg, never by one of its files), the wasm32
-# target, the pinned wasm-bindgen-cli and trunk, and npm's pinned binaryen (wasm-opt) in
-# ~/.cache/framephone/tools.
+# target, the pinned wasm-bindgen-cli and trunk, and npm's pinned binaryen (wasm-opt) and
+# axe-core (the end-to-end tests' accessibility checks) in ~/.cache/framephone/tools.
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130 # must equal the `wasm-bindgen` pin in Cargo.toml
 TRUNK_VERSION=0.21.14        # 0.22 needs a newer rustc
 BINARYEN_VERSION=132.0.0     # npm's; Trunk.toml's `wasm_opt` pin must be version_ and its major
+AXE_VERSION=4.14.1           # npm's axe-core, injected by crates/e2e/src/axe.rs
 TOOLS_DIR="$HOME/.cache/framephone/tools" # scripts/build.sh puts its node_modules/.bin on PATH
 
 # Every Debian package the build, the demo and the tests use, and what for.
@@ -26,7 +27,7 @@ DEBIAN_PACKAGES=(
   openssl                    # the lab's test CA and certificate, and its TLS checks (s_client)
   libnss3-tools              # certutil: the test browsers' certificate store that trusts the lab's CA
   nodejs                     # runs binaryen's wasm-opt (the release build), the SIP bench, esbuild
-  npm                        # installs binaryen (below) and the benches' JsSIP (and esbuild for its bundle)
+  npm                        # installs binaryen and axe-core (below) and the benches' JsSIP (and esbuild for its bundle)
   postgresql                 # the integration service's PostgreSQL tests (scripts/postgres.sh)
   curl                       # the demo fills the integration service through its API (scripts/service-demo.sh)
   jq                         # and reads its answers
@@ -91,4 +92,13 @@ if [ "$(binaryen_version)" != "$BINARYEN_VERSION" ]; then
   mkdir -p "$TOOLS_DIR"
   npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION" >/dev/null
   [ "$(binaryen_version)" = "$BINARYEN_VERSION" ] || { say "binaryen $BINARYEN_VERSION is still not installed" >&2; exit 1; }
+fi
+
+# axe-core: the accessibility rules the end-to-end tests run in every view of the phone.
+axe_version() { node -p "require('$TOOLS_DIR/node_modules/axe-core/package.json').version" 2>/dev/null; }
+if [ "$(axe_version)" != "$AXE_VERSION" ]; then
+  say "installing axe-core $AXE_VERSION from npm into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR"
+  npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS_DIR" "axe-core@$AXE_VERSION" >/dev/null
+  [ "$(axe_version)" = "$AXE_VERSION" ] || { say "axe-core $AXE_VERSION is still not installed" >&2; exit 1; }
 fi

@@ -120,8 +120,8 @@ pub fn DialPad() -> impl IntoView {
                                 aria-label=key.to_string()
                                 on:click=move |_| state.press_key(key)
                             >
-                                <span class="fp-keypad__digit" aria-hidden="true">{key.to_string()}</span>
-                                <span class="fp-keypad__letters" aria-hidden="true">{letters}</span>
+                                // The letters are drawn by CSS, so that the key's text is its name.
+                                <span class="fp-keypad__digit" data-letters=letters>{key.to_string()}</span>
                             </button>
                         }
                     })

@@ -3,6 +3,7 @@
 //! screen reader does (WebDriver's computed role and computed label).
 
 mod a11y;
+pub mod axe;
 mod browser;
 mod dice;
 mod holdings;
