@@ -57,9 +57,21 @@ pub fn AgentStatus() -> impl IntoView {
         value if value == "after-call-work" => "after-call-work",
         _ => "offline",
     };
+    // Signed in, the sign-in form has gone with the focus in it: the Status is where the work
+    // starts, once it can be used.
+    let select = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        if registered()
+            && super::focus::lost_in_phone()
+            && let Some(select) = select.get()
+        {
+            let _ = select.focus();
+        }
+    });
     view! {
         <span class="fp-agent" data-state=kind>
         <select
+            node_ref=select
             class="fp-agent-status"
             aria-label="Status"
             disabled=move || !registered()

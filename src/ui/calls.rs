@@ -151,7 +151,10 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
     // A call's party never changes: read it once.
     let party = call().map(|c| c.party).unwrap_or_default();
     let transfer_open = RwSignal::new(false);
-    let keypad_open = move || state.keypad.get() == Some(id);
+    // Through the item's own memo: a call's parts must not stay subscribed to the phone's
+    // long-lived signals after the call (`item_memo`).
+    let keypad_open = item_memo(move || state.keypad.get() == Some(id));
+    let keypad_open = move || keypad_open.get();
     // Memos, so that a change elsewhere in the call list does not rebuild (and empty) the forms.
     let show_transfer = Memo::new(move |_| transfer_open.get() && established());
     let show_keypad = Memo::new(move |_| keypad_open() && established());

@@ -9,6 +9,12 @@ fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
 }
 
+/// Whether the agent works in the phone but the focus is nowhere in particular in it (the
+/// element that had it went, as the sign-in form does once signed in).
+pub fn lost_in_phone() -> bool {
+    phone_has_focus() && document().is_some_and(|document| focus_is_lost(&document))
+}
+
 /// Whether the focus is nowhere in particular: on the body, or gone.
 fn focus_is_lost(document: &web_sys::Document) -> bool {
     match document.active_element() {

@@ -15,8 +15,6 @@ use crate::model::Session;
 #[component]
 pub fn SignIn() -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    // Signed in, the form goes with the focus in it: the agent's Status is where work starts.
-    on_cleanup(|| super::focus::rescue_later(&[".fp-agent-status", "#fp-number"]));
     let service = state.config.with_value(|c| c.service.clone().filter(|s| s.call_credentials));
     if let Some(service) = service {
         return view! { <ServiceSignIn service=service.url.to_string() /> }.into_any();

@@ -115,3 +115,8 @@ pub async fn by_role_starting(client: &Client, role: &str, prefix: &str) -> Resu
 pub async fn accessible_name(client: &Client, element: &Element) -> Option<String> {
     computed(client, element, "computedlabel").await
 }
+
+/// The ARIA role the browser computes for `element`.
+pub async fn computed_role(client: &Client, element: &Element) -> Option<String> {
+    computed(client, element, "computedrole").await
+}

@@ -14,7 +14,7 @@ mod sounds;
 mod udp_relay;
 mod wait;
 
-pub use a11y::{accessible_name, all_by_role, by_role, by_role_starting, wait_for_role};
+pub use a11y::{accessible_name, all_by_role, by_role, by_role_starting, computed_role, wait_for_role};
 pub use browser::Browser;
 pub use holdings::{Holdings, answered_call_by_script, click_by_script, wait_for_script};
 pub use page_errors::{check_page_error_recorder, clear_page_errors, page_errors, record_page_errors};
