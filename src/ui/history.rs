@@ -65,39 +65,23 @@ fn Entry(record: CallRecord) -> impl IntoView {
     }
 }
 
-/// How many changes of the history a list lives through before it is made again.
-const LIST_LIFETIME: u32 = 50;
-
 /// The recent calls, or a word that there are none. Keyed, so that a new call adds one entry
 /// and the oldest goes, instead of the whole list being made again (which also kept the old
-/// entries' reactive parts alive). Leptos keeps a weak link (72 bytes) from a list to every
-/// item it ever made until the list goes, and the history is never empty for long: so the list
-/// itself is made again after every [`LIST_LIFETIME`] changes, which bounds what it keeps.
+/// entries' reactive parts alive).
 #[component]
 pub fn History() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let empty = move || state.history.with(Vec::is_empty);
-    let changes = StoredValue::new(0u32);
-    let generation = Memo::new(move |_| {
-        state.history.track();
-        changes.update_value(|n| *n = n.wrapping_add(1));
-        changes.get_value() / LIST_LIFETIME
-    });
     view! {
         <p class="fp-empty" hidden=move || !empty()>"No calls yet."</p>
         <ul class="fp-history" aria-label="Recent calls" hidden=empty>
-            {move || {
-                generation.track();
-                view! {
-                    <For
-                        each=move || state.history.get()
-                        key=|record| (record.id.clone(), record.started, record.incoming, record.number.clone())
-                        let:record
-                    >
-                        <Entry record />
-                    </For>
-                }
-            }}
+            <For
+                each=move || state.history.get()
+                key=|record| (record.id.clone(), record.started, record.incoming, record.number.clone())
+                let:record
+            >
+                <Entry record />
+            </For>
         </ul>
     }
 }
