@@ -85,20 +85,16 @@ if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
   cargo install --quiet trunk --version "$TRUNK_VERSION" --locked
 fi
 
-# wasm-opt: Debian's binaryen 108 corrupts wasm-bindgen's output, npm's current one does not.
-binaryen_version() { node -p "require('$TOOLS_DIR/node_modules/binaryen/package.json').version" 2>/dev/null; }
-if [ "$(binaryen_version)" != "$BINARYEN_VERSION" ]; then
-  say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $TOOLS_DIR"
-  mkdir -p "$TOOLS_DIR"
-  npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION" >/dev/null
-  [ "$(binaryen_version)" = "$BINARYEN_VERSION" ] || { say "binaryen $BINARYEN_VERSION is still not installed" >&2; exit 1; }
-fi
-
-# axe-core: the accessibility rules the end-to-end tests run in every view of the phone.
-axe_version() { node -p "require('$TOOLS_DIR/node_modules/axe-core/package.json').version" 2>/dev/null; }
-if [ "$(axe_version)" != "$AXE_VERSION" ]; then
-  say "installing axe-core $AXE_VERSION from npm into $TOOLS_DIR"
-  mkdir -p "$TOOLS_DIR"
-  npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS_DIR" "axe-core@$AXE_VERSION" >/dev/null
-  [ "$(axe_version)" = "$AXE_VERSION" ] || { say "axe-core $AXE_VERSION is still not installed" >&2; exit 1; }
-fi
+# npm's pinned packages, each checked by its installed version: binaryen (wasm-opt: Debian's
+# binaryen 108 corrupts wasm-bindgen's output, npm's current one does not) and axe-core (the
+# accessibility rules the end-to-end tests run in every view of the phone).
+npm_version() { node -p "require('$TOOLS_DIR/node_modules/$1/package.json').version" 2>/dev/null; }
+for pinned in "binaryen@$BINARYEN_VERSION" "axe-core@$AXE_VERSION"; do
+  name=${pinned%@*} version=${pinned#*@}
+  if [ "$(npm_version "$name")" != "$version" ]; then
+    say "installing $name $version from npm into $TOOLS_DIR"
+    mkdir -p "$TOOLS_DIR"
+    npm install --silent --no-audit --no-fund --save-exact --prefix "$TOOLS_DIR" "$pinned" >/dev/null
+    [ "$(npm_version "$name")" = "$version" ] || { say "$name $version is still not installed" >&2; exit 1; }
+  fi
+done
