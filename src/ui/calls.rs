@@ -63,18 +63,13 @@ fn IncomingCall(id: CallRef, party: Party) -> impl IntoView {
     on_cleanup(move || {
         let back = before.try_get_value().flatten().filter(|element| element.is_connected());
         let answered = format!("#fp-call-{}", id.0);
-        leptos::prelude::set_timeout(
-            move || {
-                if focus::focus_first(&[&answered]) {
-                    return;
-                }
-                if let Some(element) = back.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-                {
-                    let _ = element.focus();
-                }
-            },
-            std::time::Duration::ZERO,
-        );
+        focus::rescue_later(move || {
+            if !focus::focus_first(&[&answered])
+                && let Some(element) = back.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = element.focus();
+            }
+        });
     });
     view! {
         <div class="fp-incoming" role="alertdialog" tabindex="-1" node_ref=dialog aria-labelledby=labelled_by aria-describedby=described_by>
@@ -166,7 +161,11 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
         }
     };
     // Focus on a control that goes with the call would fall to the page's body.
-    on_cleanup(|| focus::rescue_later(&[".fp-call", ".fp-wrap-up select", ".fp-wrap-up textarea", "#fp-number"]));
+    on_cleanup(|| {
+        focus::rescue_later(|| {
+            focus::focus_first(&[".fp-call", ".fp-wrap-up select", ".fp-wrap-up textarea", "#fp-number"]);
+        })
+    });
     view! {
         <section
             class="fp-call"

@@ -33,12 +33,13 @@ pub fn focus_first(selectors: &[&str]) -> bool {
         .any(|element| element.focus().is_ok())
 }
 
-/// After the current change is rendered, and only if the focus was lost with it: focuses the
-/// first element matching one of `selectors`.
-pub fn rescue_later(selectors: &'static [&'static str]) {
+/// After the current change is rendered, and only if the agent works in the phone and the
+/// focus was lost with the change (never from the CRM page around the phone, whose frame's
+/// focus is on its body too): runs `rescue`.
+pub fn rescue_later(rescue: impl FnOnce() + 'static) {
     let rescue = move || {
-        if document().is_some_and(|document| focus_is_lost(&document)) {
-            focus_first(selectors);
+        if lost_in_phone() {
+            rescue();
         }
     };
     leptos::prelude::set_timeout(rescue, std::time::Duration::ZERO);
