@@ -101,6 +101,15 @@ pub enum Command {
     PopIn,
     /// Run the phone in this window, whose pop-out is out of reach.
     UsePhoneHere,
+    /// Send a text message to a colleague's number.
+    SendMessage {
+        /// The number, as written in the directory or typed.
+        to: String,
+        /// What the agent wrote.
+        text: String,
+    },
+    /// The agent has seen the conversation with this number.
+    ReadConversation(String),
 }
 
 /// Where components send commands: a `Copy` handle in the context.

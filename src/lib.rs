@@ -18,6 +18,7 @@ pub mod call_audio;
 pub mod call_quality;
 pub mod command;
 pub mod config;
+pub mod conversations;
 pub mod credentials;
 pub mod desk;
 pub mod devices;

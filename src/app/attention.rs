@@ -23,8 +23,8 @@ pub fn show_panel(host: &Rc<dyn Host>) {
     });
 }
 
-/// Keeps one notification for the oldest ringing call while the page is hidden.
-pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
+/// Whether the page is hidden (another browser tab, a minimised window), as a signal.
+fn page_hidden() -> RwSignal<bool> {
     let document = web_sys::window().and_then(|w| w.document());
     let page_hidden = {
         let document = document.clone();
@@ -37,6 +37,14 @@ pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
         let _ = document.add_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref());
     }
     on_visibility.forget();
+    hidden
+}
+
+/// Keeps one notification for the oldest ringing call, and one for the newest message, while
+/// the page is hidden.
+pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
+    let hidden = page_hidden();
+    notify_messages(state, host.clone(), hidden);
     let shown = StoredValue::new_local(None::<(CallRef, Shown)>);
     let host = StoredValue::new_local(host);
     Effect::new(move |_| {
@@ -55,6 +63,47 @@ pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
             let bring_forward = move || host.with_value(show_panel);
             shown.set_value(notifications::show("Incoming call", &party, &tag, bring_forward).map(|n| (call, n)));
         }
+    });
+}
+
+/// While the page is hidden, a colleague's new message shows as a notification naming them
+/// with the start of the text; clicking it brings the panel forward with the conversation
+/// open. It goes when the page shows again.
+fn notify_messages(state: PhoneState, host: Rc<dyn Host>, hidden: RwSignal<bool>) {
+    let newest = Memo::new(move |_| {
+        state.conversations.with(|all| {
+            let theirs = all.iter().filter_map(|c| Some((c, c.messages.iter().rev().find(|m| m.incoming)?)));
+            let (conversation, message) = theirs.max_by_key(|(_, m)| m.at)?;
+            let who = crate::display_name::Party::new(conversation.name.as_deref(), &conversation.number);
+            Some((message.at, conversation.number.clone(), who.isolated(), message.text.clone()))
+        })
+    });
+    let shown = StoredValue::new_local(None::<Shown>);
+    let host = StoredValue::new_local(host);
+    let mut last = newest.get_untracked().map(|(at, ..)| at);
+    Effect::new(move |_| {
+        let current = newest.get();
+        let fresh = current.filter(|(at, ..)| last.is_none_or(|seen| *at > seen));
+        if let Some((at, ..)) = &fresh {
+            last = Some(*at);
+        }
+        if !hidden.get() {
+            shown.set_value(None);
+            return;
+        }
+        // Only the window that has the phone notifies: one notification per message.
+        let Some((_, number, who, text)) = fresh.filter(|_| state.home.get_untracked().here()) else { return };
+        if !notifications::enabled() {
+            return;
+        }
+        let tag = "framephone-message";
+        let title = format!("Message from {who}");
+        let body = crate::display_name::DisplayName::new(&text).shown().to_owned();
+        let open = move || {
+            host.with_value(show_panel);
+            state.open_conversation(number.clone());
+        };
+        shown.set_value(notifications::show(&title, &body, tag, open));
     });
 }
 

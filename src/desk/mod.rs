@@ -14,6 +14,7 @@ use sip::body::PresenceState;
 use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::agent_state::AgentState;
 use crate::config::{AgentSettings, Contact, CrmSettings, ScreenPopWhen};
+use crate::conversations::{self, Conversation, Delivery, TextMessage};
 use crate::dial_string::normalise;
 use crate::display_name::{DisplayName, Party};
 use crate::history::{self, CallRecord, Outcome};
@@ -161,6 +162,35 @@ pub enum DeskEvent {
     },
     /// The agent clicked Done on a wrap-up.
     WrapUpDone(String),
+    /// A colleague's text message arrived (the SIP core took it: plain text of a sane size).
+    MessageReceived {
+        /// Their number (the SIP user part).
+        number: String,
+        /// The name their phone sent, untrusted.
+        name: Option<String>,
+        /// What they wrote, untrusted.
+        text: String,
+    },
+    /// The agent's message went out (or could not: `failure` says why).
+    MessageSent {
+        /// Ours to match its outcome by.
+        id: u64,
+        /// To whom, as the conversation knows them.
+        number: String,
+        /// What the agent wrote, cleaned.
+        text: String,
+        /// Why it could not go at all.
+        failure: Option<String>,
+    },
+    /// The outcome of one of the agent's messages.
+    MessageSettled {
+        /// Which.
+        id: u64,
+        /// Delivered or why not.
+        delivery: Delivery,
+    },
+    /// The agent has seen the conversation with this number.
+    ConversationRead(String),
     /// Time passed (once a second).
     Tick,
     /// The page holding the phone is going away (a host reload or navigation, a closed
@@ -204,6 +234,8 @@ pub enum DeskAction {
     Publish(PresenceState, String),
     /// Keep this finished call in the agent's history (it is already in the model's).
     Record(CallRecord),
+    /// Keep the agent's conversations (the model's have changed).
+    KeepConversations,
     /// Tell the app.
     Tell(AppEvent),
 }
@@ -282,6 +314,8 @@ pub struct Desk {
     drafts: Vec<CallLog>,
     /// The directory's numbers, normalised, for the Not Ready rules.
     colleagues: Vec<String>,
+    /// The directory's names by normalised number, for the conversations.
+    names: Vec<(String, String)>,
     model: PhoneSnapshot,
     /// What colleagues were last told, so that it is published once per change.
     published: Option<(PresenceState, String)>,
@@ -292,22 +326,31 @@ pub struct Desk {
 }
 
 impl Desk {
-    /// A desk for `user` signing in, with their stored history.
+    /// A desk for `user` signing in, with their stored history and conversations.
     pub fn new(
         rules: AgentSettings,
         crm: CrmSettings,
         directory: &[Contact],
         user: String,
         history: Vec<CallRecord>,
+        conversations: Vec<Conversation>,
     ) -> Desk {
-        let colleagues = directory.iter().filter_map(|c| normalise(&c.number).ok()).collect();
-        let model =
-            PhoneSnapshot { session: Session::SigningIn, user: Some(user), history, ..PhoneSnapshot::default() };
+        let names: Vec<(String, String)> =
+            directory.iter().filter_map(|c| Some((normalise(&c.number).ok()?, c.name.clone()))).collect();
+        let colleagues = names.iter().map(|(number, _)| number.clone()).collect();
+        let model = PhoneSnapshot {
+            session: Session::SigningIn,
+            user: Some(user),
+            history,
+            conversations,
+            ..PhoneSnapshot::default()
+        };
         Desk {
             rules,
             crm,
             drafts: Vec::new(),
             colleagues,
+            names,
             model,
             published: None,
             moving: Vec::new(),
@@ -546,6 +589,31 @@ impl Desk {
                     self.model.agent_state = AgentState::Ready;
                 }
             }
+            DeskEvent::MessageReceived { number, name, text } => {
+                let Some(text) = conversations::incoming_text(&text) else { return actions };
+                let name = self.name_of(&number).or(name);
+                let message =
+                    TextMessage { id: 0, incoming: true, text, at: now as u64, delivery: Delivery::Delivered };
+                conversations::add(&mut self.model.conversations, &number, name, message);
+                actions.push(DeskAction::KeepConversations);
+            }
+            DeskEvent::MessageSent { id, number, text, failure } => {
+                let delivery = failure.map_or(Delivery::Sending, Delivery::Failed);
+                let message = TextMessage { id, incoming: false, text, at: now as u64, delivery };
+                let name = self.name_of(&number);
+                conversations::add(&mut self.model.conversations, &number, name, message);
+                actions.push(DeskAction::KeepConversations);
+            }
+            DeskEvent::MessageSettled { id, delivery } => {
+                if conversations::settle(&mut self.model.conversations, id, delivery) {
+                    actions.push(DeskAction::KeepConversations);
+                }
+            }
+            DeskEvent::ConversationRead(number) => {
+                if conversations::read(&mut self.model.conversations, &number) {
+                    actions.push(DeskAction::KeepConversations);
+                }
+            }
             DeskEvent::Tick => {
                 if let Some(ready) = self.model.agent_state.tick(now) {
                     self.model.agent_state = ready;
@@ -589,6 +657,13 @@ impl Desk {
         if let Some(view) = self.model.call_mut(call) {
             change(view);
         }
+    }
+
+    /// The directory's name for `number`, cleaned, when it has one.
+    fn name_of(&self, number: &str) -> Option<String> {
+        let number = normalise(number).ok()?;
+        let (_, name) = self.names.iter().find(|(known, _)| *known == number)?;
+        Some(crate::display_name::clean(name)).filter(|name| !name.is_empty())
     }
 
     /// Adds a finished call to the history and asks for it to be kept and told.

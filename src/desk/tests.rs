@@ -18,7 +18,7 @@ fn desk_with(ring: RingWhenNotReady, after_call_work_seconds: u32, crm: CrmSetti
         ..AgentSettings::default()
     };
     let directory = [Contact { name: "Sam (supervisor)".into(), number: "+1 (555) 010-1011".into() }];
-    let mut desk = Desk::new(rules, crm, &directory, "1001".into(), Vec::new());
+    let mut desk = Desk::new(rules, crm, &directory, "1001".into(), Vec::new(), Vec::new());
     desk.on_event(NOW, DeskEvent::Session(Session::Registered));
     desk
 }
@@ -587,4 +587,34 @@ fn the_other_party_s_hold_and_a_transfer_s_origin_are_told_on_the_call() {
     // A referrer's user part is untrusted text: cleaned, and nothing said when nothing is left.
     desk.on_event(NOW, offered(2, "1004", Some("\u{202e}")));
     assert!(desk.model().call(CallRef(2)).unwrap().notes.is_empty());
+}
+
+#[test]
+fn messages_land_in_conversations_named_from_the_directory_and_are_kept() {
+    let mut desk = desk(RingWhenNotReady { colleagues: false, transfers: false }, 0);
+    let received = DeskEvent::MessageReceived {
+        number: "+15550101011".into(),
+        name: Some("Mallory\u{202E}".into()),
+        text: "Can you take\r\nline 2?\u{0}".into(),
+    };
+    assert_eq!(desk.on_event(NOW, received), [DeskAction::KeepConversations]);
+    let conversation = &desk.model().conversations[0];
+    assert_eq!(conversation.name.as_deref(), Some("Sam (supervisor)"), "the directory's name wins");
+    assert_eq!(conversation.messages[0].text, "Can you take\nline 2?");
+    assert_eq!(conversation.unread, 1);
+    let blank = DeskEvent::MessageReceived { number: "1003".into(), name: None, text: "\u{200B}".into() };
+    assert!(desk.on_event(NOW, blank).is_empty(), "nothing readable: nothing shown");
+    let sent = DeskEvent::MessageSent { id: 7, number: "+15550101011".into(), text: "On it".into(), failure: None };
+    desk.on_event(NOW + 1.0, sent);
+    assert_eq!(desk.model().conversations[0].messages[1].delivery, Delivery::Sending);
+    let settled = DeskEvent::MessageSettled { id: 7, delivery: Delivery::Failed("not available".into()) };
+    assert_eq!(desk.on_event(NOW + 2.0, settled), [DeskAction::KeepConversations]);
+    assert_eq!(desk.model().conversations[0].messages[1].delivery, Delivery::Failed("not available".into()));
+    assert_eq!(desk.on_event(NOW, DeskEvent::ConversationRead("+15550101011".into())), [DeskAction::KeepConversations]);
+    assert_eq!(desk.model().conversations[0].unread, 0);
+    let refused =
+        DeskEvent::MessageSent { id: 8, number: "1004".into(), text: "hi".into(), failure: Some("offline".into()) };
+    desk.on_event(NOW + 3.0, refused);
+    assert_eq!(desk.model().conversations[0].number, "1004");
+    assert_eq!(desk.model().conversations[0].messages[0].delivery, Delivery::Failed("offline".into()));
 }

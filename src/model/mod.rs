@@ -13,6 +13,7 @@ use sip::agent::CallRef;
 use sip::body::PresenceState;
 
 use crate::agent_state::AgentState;
+use crate::conversations::Conversation;
 use crate::history::CallRecord;
 use crate::tones::{Alert, alert_for};
 pub use call::{CallStage, CallView, elapsed_text};
@@ -41,6 +42,9 @@ pub struct PhoneSnapshot {
     /// Finished calls the agent is wrapping up (disposition and notes), oldest first.
     #[serde(default)]
     pub wrap_ups: Vec<WrapUp>,
+    /// Text messages with colleagues, the most recent conversation first.
+    #[serde(default)]
+    pub conversations: Vec<Conversation>,
 }
 
 /// A finished call being wrapped up: what its log will say besides the call itself.

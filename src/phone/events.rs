@@ -7,6 +7,7 @@ use sip::registration::RegistrationFailure;
 
 use super::{Keeping, Softphone};
 use crate::browser::mark;
+use crate::conversations::Delivery;
 use crate::credentials::{self, KeptSignIn};
 use crate::desk::{AppEvent, DeskEvent};
 use crate::display_name::{DisplayName, Party};
@@ -159,6 +160,17 @@ impl Softphone {
                     self.tell_desk(DeskEvent::Presence { number, state, note });
                 }
             }
+            Event::MessageReceived { from, text } => {
+                let name = from.display_name.clone();
+                self.tell_desk(DeskEvent::MessageReceived { number: from.user().to_owned(), name, text });
+            }
+            Event::MessageDelivered { message } => {
+                self.tell_desk(DeskEvent::MessageSettled { id: u64::from(message.0), delivery: Delivery::Delivered });
+            }
+            Event::MessageFailed { message, status, reason } => {
+                let delivery = Delivery::Failed(message_failure_text(status, &reason));
+                self.tell_desk(DeskEvent::MessageSettled { id: u64::from(message.0), delivery });
+            }
             Event::Ended { call, reason } => {
                 let media = self.0.borrow_mut().media.remove(&call);
                 if let Some(media) = media {
@@ -220,6 +232,21 @@ pub(super) fn refused_transfer_line(
 /// both cleaned of control characters and capped (`display_name`).
 pub(super) fn party_text(party: &sip::agent::Party) -> Party {
     Party::new(party.display_name.as_deref(), party.user())
+}
+
+/// Why a message was not delivered, in the agent's words, from the SIP status and reason.
+pub(super) fn message_failure_text(status: u16, reason: &str) -> String {
+    let why = match status {
+        0 => return format!("Not delivered: {reason}."),
+        404 | 484 | 604 => "no such number",
+        480 | 486 | 600 => "their phone is not taking messages now",
+        403 | 401 | 407 => "the server does not allow it",
+        408 | 503 | 504 => "the server did not get it through",
+        413 => "too long for their phone",
+        415 => "their phone does not take text messages",
+        _ => "refused",
+    };
+    format!("Not delivered: {why} ({status} {}).", crate::display_name::clean(reason))
 }
 
 /// Why registration failed, in the agent's words; `resumed` when the sign-in came from the

@@ -11,6 +11,7 @@ mod hold_audio;
 mod ice_errors;
 mod link;
 mod media;
+mod messaging;
 mod network;
 mod presence;
 mod setup;
@@ -200,9 +201,17 @@ impl Softphone {
         mark("sign-in");
         let agent = setup::agent(config, &user, credentials)?;
         let history = crate::history::load(&user);
+        let conversations = crate::conversations::load(&user);
         let shell = Shell {
             agent,
-            desk: Desk::new(config.agent.clone(), config.crm.clone(), &config.directory, user.clone(), history),
+            desk: Desk::new(
+                config.agent.clone(),
+                config.crm.clone(),
+                &config.directory,
+                user.clone(),
+                history,
+                conversations,
+            ),
             outputs,
             user,
             ice_servers: config.ice_servers.clone(),
@@ -338,6 +347,10 @@ impl Softphone {
                 DeskAction::Record(_) => {
                     let shell = self.0.borrow();
                     crate::history::save(&shell.user, &shell.desk.model().history);
+                }
+                DeskAction::KeepConversations => {
+                    let shell = self.0.borrow();
+                    crate::conversations::save(&shell.user, &shell.desk.model().conversations);
                 }
                 DeskAction::Tell(event) => {
                     let tell = self.0.borrow().outputs.event.clone();

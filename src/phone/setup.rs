@@ -69,6 +69,8 @@ pub(super) fn agent(config: &Config, username: &str, credentials: AuthCredential
     agent_config.publish_expires = 600;
     agent_config.max_calls = config.sip.max_calls;
     agent_config.transfer_targets = config.sip.transfer_targets.clone();
+    // The Messages tab shows colleagues' messages.
+    agent_config.accept_messages = true;
     Ok(UserAgent::new(agent_config, Box::new(random))?)
 }
 

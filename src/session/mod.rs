@@ -134,6 +134,8 @@ impl PhoneSession {
                 phone.tell(DeskEvent::WrapUpEdited { call_id, disposition, notes })
             }
             Command::FinishWrapUp(call_id) => phone.tell(DeskEvent::WrapUpDone(call_id)),
+            Command::SendMessage { to, text } => phone.send_message(&to, &text),
+            Command::ReadConversation(number) => phone.tell(DeskEvent::ConversationRead(number)),
             // The app's: the CRM link carries them out.
             Command::RetryLog(_) | Command::AuthoriseCrm | Command::PopOut | Command::PopIn | Command::UsePhoneHere => {
             }
@@ -260,7 +262,7 @@ impl PhoneSession {
     }
 
     /// Signs the agent out and forgets everything of theirs this browser kept: the saved
-    /// sign-in in both storages and their call history.
+    /// sign-in in both storages, their call history and their messages.
     fn sign_out(&self) {
         self.next_generation();
         // The phone unregisters in the background; a sign-in meanwhile waits for it.
@@ -270,6 +272,7 @@ impl PhoneSession {
         credentials::forget();
         if let Some(user) = self.0.user.borrow_mut().take() {
             crate::history::forget(&user);
+            crate::conversations::forget(&user);
         }
         (self.0.show)(PhoneSnapshot::default());
     }

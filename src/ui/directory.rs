@@ -1,4 +1,5 @@
-//! The Directory tab: the configured contacts, searchable, each with live presence and Call.
+//! The Directory tab: the configured contacts, searchable, each with live presence, Call and
+//! Message.
 
 use leptos::prelude::*;
 use sip::body::PresenceState;
@@ -56,6 +57,8 @@ pub fn Directory() -> impl IntoView {
                             let number = contact.number.clone();
                             let name = DisplayName::new(&contact.name);
                             let call_label = format!("Call {name}");
+                            let message_label = format!("Message {name}");
+                            let to = number.clone();
                             let presence = {
                                 let number = number.clone();
                                 move || state.presence.with(|known| presence_text(known.get(&number)))
@@ -73,6 +76,14 @@ pub fn Directory() -> impl IntoView {
                                         on:click=move |_| state.commands.send(Command::Dial(number.clone()))
                                     >
                                         "Call"
+                                    </button>
+                                    <button
+                                        type="button"
+                                        class="fp-button fp-button--quiet"
+                                        aria-label=message_label
+                                        on:click=move |_| state.open_conversation(to.clone())
+                                    >
+                                        "Message"
                                     </button>
                                 </li>
                             }

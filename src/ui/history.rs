@@ -6,29 +6,10 @@ use leptos::prelude::*;
 use super::item_memo::item_memo;
 use super::state::PhoneState;
 use super::untrusted::Name;
+use super::when::when_text;
 use crate::command::Command;
 use crate::display_name::{DisplayName, MAX_SHOWN_CHARS};
 use crate::history::{CallRecord, Outcome};
-
-/// When a call started, in the browser's language: the time alone for today's calls, the date
-/// and time for older ones.
-fn when_text(started: f64, now: f64) -> String {
-    let (when, today) = (js_sys::Date::new(&started.into()), js_sys::Date::new(&now.into()));
-    let same_day = (when.get_full_year(), when.get_month(), when.get_date())
-        == (today.get_full_year(), today.get_month(), today.get_date());
-    let options = js_sys::Object::new();
-    let set = |key: &str, value: &str| {
-        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
-    };
-    set("hour", "2-digit");
-    set("minute", "2-digit");
-    if !same_day {
-        set("day", "numeric");
-        set("month", "short");
-    }
-    let language = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".to_owned());
-    when.to_locale_string(&language, &options).into()
-}
 
 /// One entry: the call in words (a missed call marked) and its Call back button.
 #[component]

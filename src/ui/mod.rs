@@ -12,6 +12,7 @@ mod focus;
 mod history;
 mod icon;
 mod item_memo;
+mod messages;
 mod phone;
 mod phone_home;
 mod record_picker;
@@ -21,6 +22,7 @@ mod sign_in;
 mod state;
 mod tabs;
 mod untrusted;
+mod when;
 mod wrap_up;
 
 pub use calls::Calls;

@@ -10,6 +10,7 @@ use super::calls::Calls;
 use super::dial_pad::DialPad;
 use super::directory::Directory;
 use super::history::History;
+use super::messages::Messages;
 use super::phone_home::PhoneHomeBar;
 use super::record_picker::RecordPickers;
 use super::settings::Settings;
@@ -84,6 +85,7 @@ pub fn Phone() -> impl IntoView {
                                 Tab::DialPad => view! { <DialPad /> }.into_any(),
                                 Tab::Directory => view! { <Directory /> }.into_any(),
                                 Tab::History => view! { <History /> }.into_any(),
+                                Tab::Messages => view! { <Messages /> }.into_any(),
                                 Tab::Settings => view! { <Settings /> }.into_any(),
                             }}
                         </section>

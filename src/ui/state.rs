@@ -11,6 +11,7 @@ use crate::activity::outbox::ActivityView;
 use crate::agent_state::AgentState;
 use crate::command::Commands;
 use crate::config::Config;
+use crate::conversations::Conversation;
 use crate::display_name::DisplayName;
 use crate::history::CallRecord;
 use crate::host_kind::HostKind;
@@ -27,13 +28,15 @@ pub enum Tab {
     Directory,
     /// Recent calls.
     History,
+    /// Text messages with colleagues.
+    Messages,
     /// Devices, notifications and the keyboard shortcuts.
     Settings,
 }
 
 impl Tab {
     /// Every tab, in display order.
-    pub const ALL: [Tab; 4] = [Tab::DialPad, Tab::Directory, Tab::History, Tab::Settings];
+    pub const ALL: [Tab; 5] = [Tab::DialPad, Tab::Directory, Tab::History, Tab::Messages, Tab::Settings];
 
     /// The tab's accessible name and label.
     pub fn label(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Tab {
             Tab::DialPad => "Dial pad",
             Tab::Directory => "Directory",
             Tab::History => "History",
+            Tab::Messages => "Messages",
             Tab::Settings => "Settings",
         }
     }
@@ -51,6 +55,7 @@ impl Tab {
             Tab::DialPad => "dialpad",
             Tab::Directory => "directory",
             Tab::History => "history",
+            Tab::Messages => "messages",
             Tab::Settings => "settings",
         }
     }
@@ -113,6 +118,10 @@ pub struct PhoneState {
     /// When the agent last saw the History tab (milliseconds since 1970): missed calls since
     /// are counted on it.
     pub history_seen: RwSignal<f64>,
+    /// Text messages with colleagues, the most recent conversation first.
+    pub conversations: RwSignal<Vec<Conversation>>,
+    /// The conversation open in the Messages tab, by number (none: the list).
+    pub conversation: RwSignal<Option<String>>,
     /// What each directory contact's presence says, by the contact's number.
     pub presence: RwSignal<HashMap<String, Presence>>,
     /// A short message for the agent from the phone.
@@ -148,6 +157,8 @@ impl PhoneState {
             calls: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
             history_seen: RwSignal::new(js_sys::Date::now()),
+            conversations: RwSignal::new(Vec::new()),
+            conversation: RwSignal::new(None),
             presence: RwSignal::new(HashMap::new()),
             notice: RwSignal::new(None),
             wrap_ups: RwSignal::new(Vec::new()),
@@ -165,7 +176,8 @@ impl PhoneState {
                 signal.set(value);
             }
         }
-        let PhoneSnapshot { session, user, agent_state, calls, history, presence, notice, wrap_ups } = snapshot;
+        let PhoneSnapshot { session, user, agent_state, calls, history, presence, notice, wrap_ups, conversations } =
+            snapshot;
         put(self.session, session);
         put(self.user, user);
         put(self.agent_state, agent_state);
@@ -174,6 +186,7 @@ impl PhoneState {
         put(self.presence, presence);
         put(self.notice, notice);
         put(self.wrap_ups, wrap_ups);
+        put(self.conversations, conversations);
     }
 
     /// The phone's model as shown now.
@@ -187,6 +200,7 @@ impl PhoneState {
             presence: self.presence.get_untracked(),
             notice: self.notice.get_untracked(),
             wrap_ups: self.wrap_ups.get_untracked(),
+            conversations: self.conversations.get_untracked(),
         }
     }
 
@@ -220,6 +234,12 @@ impl PhoneState {
         self.history.with(|records| {
             records.iter().filter(|r| r.outcome == crate::history::Outcome::Missed && r.started as f64 > seen).count()
         })
+    }
+
+    /// Opens the conversation with `number` in the Messages tab.
+    pub fn open_conversation(&self, number: String) {
+        self.conversation.set(Some(number));
+        self.tab.set(Tab::Messages);
     }
 
     /// Where this window runs: the pop-out (the standalone view) or inside a CRM page.

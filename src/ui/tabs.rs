@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::state::{PhoneState, Tab};
 
 /// The `tablist` that switches between dial pad, directory, history (with the count of missed
-/// calls not seen yet) and settings.
+/// calls not seen yet), messages (with the count of unread ones) and settings.
 #[component]
 pub fn Tabs() -> impl IntoView {
     let state = expect_context::<PhoneState>();
@@ -44,6 +44,13 @@ pub fn Tabs() -> impl IntoView {
         }
     });
     let missed = Memo::new(move |_| state.unseen_missed());
+    let unread = Memo::new(move |_| state.conversations.with(|c| crate::conversations::unread(c)) as usize);
+    // A tab's count, told as its description so that its name stays the same.
+    let count_of = move |tab: Tab| match tab {
+        Tab::History => Some((missed, "fp-missed-calls")),
+        Tab::Messages => Some((unread, "fp-unread-messages")),
+        _ => None,
+    };
     view! {
         <div class="fp-tabs" role="tablist" aria-label="Phone" on:keydown=on_keydown>
             {Tab::ALL
@@ -59,15 +66,13 @@ pub fn Tabs() -> impl IntoView {
                             aria-selected=move || selected().to_string()
                             aria-controls=format!("fp-panel-{}", tab.id())
                             tabindex=move || if selected() { "0" } else { "-1" }
-                            aria-describedby=(tab == Tab::History).then_some("fp-missed-calls")
+                            aria-describedby=count_of(tab).map(|(_, id)| id)
                             on:click=move |_| state.tab.set(tab)
                         >
                             {tab.label()}
-                            // The count is shown here and told as the tab's description (below), so
-                            // that its name stays "History".
-                            {(tab == Tab::History).then_some(move || {
-                                let missed = missed.get();
-                                (missed > 0).then(|| view! { <span class="fp-tabs__count" aria-hidden="true">{missed.to_string()}</span> })
+                            {count_of(tab).map(|(count, _)| move || {
+                                let count = count.get();
+                                (count > 0).then(|| view! { <span class="fp-tabs__count" aria-hidden="true">{count.to_string()}</span> })
                             })}
                         </button>
                     }
@@ -79,6 +84,13 @@ pub fn Tabs() -> impl IntoView {
                 0 => String::new(),
                 1 => "1 missed call".to_owned(),
                 n => format!("{n} missed calls"),
+            }}
+        </span>
+        <span class="fp-sr-only" id="fp-unread-messages">
+            {move || match unread.get() {
+                0 => String::new(),
+                1 => "1 unread message".to_owned(),
+                n => format!("{n} unread messages"),
             }}
         </span>
     }

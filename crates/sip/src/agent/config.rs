@@ -78,6 +78,9 @@ pub struct AgentConfig {
     /// Where a REFER may send us besides our own domain (`partner.example`, `*.partner.example`,
     /// `+4420*@gw.example`).
     pub transfer_targets: Vec<TransferPattern>,
+    /// Whether incoming MESSAGEs are taken (200, [`super::Event::MessageReceived`]) because
+    /// the application shows them; otherwise they are refused with 480.
+    pub accept_messages: bool,
 }
 
 /// Calls at once unless configured otherwise.
@@ -136,6 +139,7 @@ impl AgentConfig {
             timers: TimerValues::default(),
             max_calls: DEFAULT_MAX_CALLS,
             transfer_targets: Vec::new(),
+            accept_messages: false,
         }
     }
 

@@ -328,6 +328,14 @@ pub enum Event {
         /// From whom.
         from: Party,
     },
+    /// A MESSAGE arrived and was taken (200): plain text, valid UTF-8, at most
+    /// [`super::MAX_TEXT_BYTES`] bytes. The text is the sender's, untrusted: show it as text.
+    MessageReceived {
+        /// From whom.
+        from: Party,
+        /// What they wrote.
+        text: String,
+    },
     /// A MESSAGE we sent was accepted.
     MessageDelivered {
         /// Which.

@@ -34,8 +34,8 @@ pub use transfer_policy::{PatternError, ReferRefusal, TransferPattern};
 
 use call::Call;
 use context::{Context, TimerKey};
-pub use pager::MESSAGE_REFUSED_REASON;
 use pager::PendingMessage;
+pub use pager::{MAX_TEXT_BYTES, MESSAGE_REFUSED_REASON};
 use presence::{Publication, Subscription};
 use transactions::{Notice, Owner};
 

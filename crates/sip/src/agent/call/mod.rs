@@ -681,7 +681,7 @@ impl UserAgent {
             Method::Refer => self.on_refer(call, tx, request),
             Method::Notify => self.on_refer_notify(call, tx, request),
             Method::Options => respond(self, 200),
-            Method::Message => self.refuse_message(tx, &request, &tag),
+            Method::Message => self.take_message(tx, &request, &tag),
             _ => respond(self, 405),
         }
     }
