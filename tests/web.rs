@@ -141,6 +141,9 @@ async fn tabs_switch_by_click_and_arrow_keys() {
     assert_eq!(state.tab.get_untracked(), Tab::History);
     key(&tablist, "ArrowRight", false);
     tick().await;
+    assert_eq!(state.tab.get_untracked(), Tab::Messages);
+    key(&tablist, "ArrowRight", false);
+    tick().await;
     assert_eq!(state.tab.get_untracked(), Tab::Settings);
     key(&tablist, "ArrowRight", false);
     tick().await;
@@ -619,5 +622,77 @@ async fn missed_calls_are_marked_and_counted_on_the_history_tab_until_seen() {
     tick().await;
     assert_eq!(find(&phone, "#fp-missed-calls").text_content().as_deref(), Some(""), "seen");
     assert!(tab.query_selector(".fp-tabs__count").unwrap().is_none(), "no count left");
+    phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn messages_show_as_text_with_unread_counts_read_when_opened_and_send_commands() {
+    use framephone::conversations::{Conversation, Delivery, TextMessage};
+    let (state, phone, sent) = mount_phone_recording(HostKind::Standalone);
+    state.session.set(Session::Registered);
+    let message = |incoming: bool, text: &str, delivery: Delivery| TextMessage {
+        id: 3,
+        incoming,
+        text: text.into(),
+        at: js_sys::Date::now() as u64,
+        delivery,
+    };
+    state.conversations.set(vec![
+        Conversation {
+            number: "1002".into(),
+            name: Some("Ana <b>Díaz</b>".into()),
+            messages: vec![
+                message(true, "<img src=x onerror=alert(1)>\nsecond line", Delivery::Delivered),
+                message(false, "hello", Delivery::Failed("Not delivered: no such number (404 Not Found).".into())),
+            ],
+            unread: 2,
+        },
+        Conversation {
+            number: "1003".into(),
+            name: None,
+            messages: vec![message(true, "hi", Delivery::Delivered)],
+            unread: 1,
+        },
+    ]);
+    tick().await;
+    let tab = find(&phone, "#fp-tab-messages");
+    assert_eq!(tab.get_attribute("aria-describedby").as_deref(), Some("fp-unread-messages"));
+    assert_eq!(find(&phone, "#fp-unread-messages").text_content().as_deref(), Some("3 unread messages"));
+    assert_eq!(find(&tab, ".fp-tabs__count").text_content().as_deref(), Some("3"));
+    tab.click();
+    tick().await;
+    let entries = phone.query_selector_all(".fp-conversations__open").unwrap();
+    assert_eq!(entries.length(), 2);
+    let first = find(&phone, ".fp-conversations__open");
+    let text = first.text_content().unwrap();
+    assert!(text.starts_with("Ana <b>Díaz</b> (1002)2 new"), "{text}");
+    assert!(sent.borrow().is_empty(), "the list alone reads nothing");
+    first.click();
+    tick().await;
+    assert_eq!(*sent.borrow(), [Command::ReadConversation("1002".into())], "opening it reads it");
+    let log = find(&phone, "[role=log]");
+    assert_eq!(log.get_attribute("aria-label").as_deref(), Some("Messages with Ana <b>Díaz</b> (1002)"));
+    assert!(phone.query_selector("img").unwrap().is_none(), "a message must never become markup");
+    let theirs = find(&phone, ".fp-bubble__text");
+    assert_eq!(theirs.text_content().as_deref(), Some("<img src=x onerror=alert(1)>\nsecond line"));
+    assert_eq!(theirs.get_attribute("dir").as_deref(), Some("auto"));
+    assert!(find(&phone, ".fp-bubble--failed").text_content().unwrap().contains("no such number"));
+    sent.borrow_mut().clear();
+    button(&phone, "Send again").click();
+    tick().await;
+    assert_eq!(*sent.borrow(), [Command::SendMessage { to: "1002".into(), text: "hello".into() }]);
+    sent.borrow_mut().clear();
+    let text_box: web_sys::HtmlTextAreaElement = find(&phone, "textarea").unchecked_into();
+    assert_eq!(text_box.get_attribute("aria-label").as_deref(), Some("Message to Ana <b>Díaz</b> (1002)"));
+    text_box.set_value("On it");
+    text_box.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    tick().await;
+    key(&text_box.clone().into(), "Enter", false);
+    tick().await;
+    assert_eq!(*sent.borrow(), [Command::SendMessage { to: "1002".into(), text: "On it".into() }]);
+    assert_eq!(text_box.value(), "", "the box empties for the next message");
+    button(&phone, "All conversations").click();
+    tick().await;
+    assert!(phone.query_selector("[role=log]").unwrap().is_none());
     phone.remove();
 }

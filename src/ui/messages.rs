@@ -208,6 +208,9 @@ fn Thread(number: String) -> impl IntoView {
                     "Call"
                 </button>
             </div>
+            <p class="fp-empty" hidden=move || conversation.with(|c| c.as_ref().is_some_and(|c| !c.messages.is_empty()))>
+                "No messages yet: write the first below."
+            </p>
             <ol class="fp-thread__messages" role="log" aria-label=log_label node_ref=log>
                 <For
                     each=move || conversation.get().map(|c| c.messages).unwrap_or_default()

@@ -146,10 +146,20 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
     sign_in(client, agent).await;
     screenshot(client, &view, "ready").await;
     assert_fits(client, name, "signed in", &IDLE).await;
-    for tab in ["Directory", "History", "Settings", "Dial pad"] {
+    for tab in ["Directory", "History", "Messages", "Settings", "Dial pad"] {
         by_role(client, "tab", tab).await.unwrap().click().await.unwrap();
         assert_accessible(client, name, &format!("the {tab} tab")).await;
     }
+    // A conversation: its messages, the box and Send in the panel.
+    by_role(client, "tab", "Messages").await.unwrap().click().await.unwrap();
+    by_role(client, "combobox", "To").await.unwrap().send_keys(colleague).await.unwrap();
+    by_role(client, "button", "New message").await.unwrap().click().await.unwrap();
+    let message_box = format!("Message to {colleague}");
+    let writing = [("combobox", "Status"), ("textbox", message_box.as_str()), ("button", "Send")];
+    assert_fits(client, name, "in a conversation", &writing).await;
+    screenshot(client, &view, "conversation").await;
+    by_role(client, "button", "All conversations").await.unwrap().click().await.unwrap();
+    by_role(client, "tab", "Dial pad").await.unwrap().click().await.unwrap();
 
     let caller = signed_in_browser(&server.widget, colleague).await;
     let other = &caller.client;
