@@ -22,10 +22,11 @@ grep -vE '^\s*(#|$)' lab/users.txt | while read -r user password; do echo "  use
 port="${PORT:-8780}"
 target="${CARGO_TARGET_DIR:-target}/debug"
 # The ServiceNow view gets its tokens and posts its call logs through the service: Authorise
-# opens the service's sign-in window (the agents below). The widget's configuration is the
-# default tenant's on the service once service-demo.sh has saved it there.
+# opens the service's sign-in window (the agents below). The widget's configuration is a file to
+# edit (written with the demo's default the first time; delete it to start again from that).
+config_file="${FRAMEPHONE_DEMO_CONFIG:-.demo/framephone.json}"
 "$target/devserver" --dist dist --port "$port" --sip-server "ws://127.0.0.1:$LAB_WS_PORT" \
-  --service "http://127.0.0.1:$((port + 10))" --config-url "http://127.0.0.1:$((port + 10))/t/default/framephone.json" &
+  --service "http://127.0.0.1:$((port + 10))" --config-file "$config_file" &
 pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((port + 1))/" >/dev/null && break; sleep 0.1; done
 # The identity provider trusts the service's metadata, which it reads once the service is up.

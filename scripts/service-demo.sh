@@ -4,8 +4,8 @@
 # the printed setup token, two agents mapped to the lab's SIP users 1001 and 1002, and a
 # ServiceNow integration account pointing at the ServiceNow emulator, whose refresh token it
 # requests with the emulator's instance administrator, and saves the configuration the widget's
-# origin serves as the default tenant's widget configuration (the dev server follows it from
-# then on: scripts/demo.sh). Sets up short-lived call credentials with the lab's secrets
+# origin serves as the default tenant's widget configuration (what a widget deployed to follow
+# the service would read; the demo's widget reads its file: scripts/demo.sh). Sets up short-lived call credentials with the lab's secrets
 # (lab/sip-ephemeral.txt; lab/turn.txt with the coturn on LAB_TURN_SECRET_PORT) and, when IDP_URL
 # and IDP_DIR name the lab's identity provider, single sign-on for agents (created just in time
 # from agent1001) and administrators (admin.sso). Serves the admin UI from crates/admin/dist
@@ -71,10 +71,10 @@ Integration service: $url/admin/ (SQLite and master key in $dir, log in $dir/ser
   administrator  username admin  password $admin_password
   agents         username agent1001 / agent1002  password agent-1001-password / agent-1002-password
   ServiceNow account "ServiceNow emulator" with a refresh token
-  the widget's framephone.json: the admin UI's Widget configuration tab ($url/t/default/framephone.json);
-  the demo's widget takes a saved change at its next page load
+  the admin UI's Widget configuration tab holds the same framephone.json as the demo's file
+  ($url/t/default/framephone.json, for a widget deployed to follow the service)
   short-lived call credentials with the lab's secrets: add "callCredentials": true to "service" in
-  Widget configuration, and Sign in opens the service's window instead of asking a SIP password
+  the demo's framephone.json file, and Sign in opens the service's window instead of asking a SIP password
 TEXT
 if [ -n "${IDP_URL:-}" ]; then
   cat <<TEXT

@@ -10,6 +10,7 @@
 //! Every origin is `http://` unless [`Options::tls`] names a certificate: then all three are
 //! `https://`, as in a deployment.
 
+mod config_file;
 mod config_source;
 mod emulators;
 pub mod headers;
@@ -62,6 +63,9 @@ pub struct Options {
     /// Where the widget's configuration comes from once it is there (a tenant's
     /// `http://…/t/<slug>/framephone.json` on the service), instead of the default one.
     pub config_url: Option<String>,
+    /// A file the widget's configuration is served from, followed as it is edited (written with
+    /// the default configuration when missing). Not with `config_url`.
+    pub config_file: Option<PathBuf>,
 }
 
 /// Where the SIP lab listens for WebSocket clients unless told otherwise (`scripts/lab.sh`).
@@ -80,6 +84,7 @@ impl Options {
             tls: None,
             service: None,
             config_url: None,
+            config_file: None,
         }
     }
 }
@@ -187,6 +192,16 @@ pub async fn start(options: Options) -> io::Result<Running> {
         None => serve(listener, router),
     };
     let config_url = options.config_url.as_deref().map(config_url).transpose()?;
+    if config_url.is_some() && options.config_file.is_some() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "choose --config-url or --config-file, not both"));
+    }
+    let config_file = match options.config_file.clone() {
+        Some(path) => {
+            let default = config.read().unwrap_or_else(|e| e.into_inner()).clone();
+            Some(config_file::follow(path, &default, config.clone())?)
+        }
+        None => None,
+    };
     let mut tasks = vec![
         serve(widget_listener, widget::router(options.dist, config.clone(), security_headers.clone())),
         serve(
@@ -198,6 +213,7 @@ pub async fn start(options: Options) -> io::Result<Running> {
     if let Some(url) = config_url {
         tasks.push(config_source::follow(url, config.clone()));
     }
+    tasks.extend(config_file);
     Ok(Running { widget, servicenow, salesforce, config, security_headers, servicenow_instance, salesforce_org, tasks })
 }
 

@@ -1,8 +1,8 @@
 //! `devserver`: runs the demo. Serves the built widget and the host emulators, prints the URL of
 //! each view, and runs until Ctrl-C.
 //!
-//! Usage: `devserver [--dist DIR] [--port PORT] [--sip-server URL] [--service URL] [--config-url URL]
-//! [--tls-cert PEM --tls-key PEM]`:
+//! Usage: `devserver [--dist DIR] [--port PORT] [--sip-server URL] [--service URL] [--config-url URL
+//! | --config-file PATH] [--tls-cert PEM --tls-key PEM]`:
 //! the widget is served on PORT, ServiceNow on PORT+1 and Salesforce on PORT+2 (default 8780),
 //! over https with that certificate and key when given (the lab's: `$LAB_DIR/tls/server.pem`
 //! and `server.key`); the widget's configuration points it at the SIP lab's WebSocket URL
@@ -10,6 +10,8 @@
 //! `--service`, at the integration service for ServiceNow's tokens and call logs. With
 //! `--config-url` (a tenant's `http://…/t/<slug>/framephone.json` on the service) the widget's
 //! configuration is that one as soon as the service has it, followed as an administrator edits it.
+//! With `--config-file PATH` it is that file, written with the default configuration when it
+//! does not exist yet and served again after each change (the widget's next page load takes it).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +19,7 @@ use std::process::ExitCode;
 use devserver::{Options, TlsFiles, start};
 
 const USAGE: &str = "usage: devserver [--dist DIR] [--port PORT] [--sip-server ws://HOST:PORT] \
-     [--service http://HOST:PORT] [--config-url http://HOST:PORT/t/SLUG/framephone.json] [--tls-cert PEM --tls-key PEM]";
+     [--service http://HOST:PORT] [--config-url http://HOST:PORT/t/SLUG/framephone.json | --config-file PATH] [--tls-cert PEM --tls-key PEM]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -27,6 +29,7 @@ async fn main() -> ExitCode {
     let (mut certificate, mut key) = (None, None);
     let mut service = None;
     let mut config_url = None;
+    let mut config_file = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next();
@@ -37,6 +40,7 @@ async fn main() -> ExitCode {
             ("--sip-server", Some(v)) if v.starts_with("ws://") || v.starts_with("wss://") => sip_server = v,
             ("--service", Some(v)) if v.starts_with("http://") || v.starts_with("https://") => service = Some(v),
             ("--config-url", Some(v)) => config_url = Some(v),
+            ("--config-file", Some(v)) => config_file = Some(PathBuf::from(v)),
             ("--port", Some(v)) => match v.parse::<u16>() {
                 Ok(p) if p > 0 && p < u16::MAX - 2 => port = p,
                 _ => {
@@ -60,6 +64,7 @@ async fn main() -> ExitCode {
     options.sip_server = sip_server;
     options.service = service;
     options.config_url = config_url;
+    options.config_file = config_file.clone();
     let running = match start(options).await {
         Ok(running) => running,
         Err(error) => {
@@ -68,6 +73,10 @@ async fn main() -> ExitCode {
     };
     for (name, url) in running.views() {
         println!("{name}: {url}");
+    }
+    if let Some(path) = config_file {
+        let shown = std::fs::canonicalize(&path).unwrap_or(path);
+        println!("The widget's framephone.json: {} (edit it: the next page load takes the change)", shown.display());
     }
     println!("Press Ctrl-C to stop.");
     let _ = tokio::signal::ctrl_c().await;
