@@ -15,6 +15,7 @@ TOOLS_DIR="$HOME/.cache/framephone/tools" # scripts/build.sh puts its node_modul
 DEBIAN_PACKAGES=(
   chromium                   # the browser of the component and end-to-end tests
   chromium-driver            # ChromeDriver, which drives it
+  fonts-noto-cjk             # Japanese glyphs for the browser: the Japanese views and their screenshots
   kamailio                   # the SIP lab's server
   kamailio-websocket-modules # websocket.so, xhttp.so: SIP over WebSocket
   kamailio-tls-modules       # tls.so: SIP over WebSocket over TLS (the lab's wss:// port)

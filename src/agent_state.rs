@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use sip::body::PresenceState;
 
+use crate::i18n::{t, t_args};
+
 /// Where the agent stands.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum AgentState {
@@ -26,14 +28,15 @@ impl AgentState {
         *self == AgentState::Ready
     }
 
-    /// The state in words; After Call Work counts down from `now`.
+    /// The state in the agent's words; After Call Work counts down from `now`.
     pub fn label(&self, now: f64) -> String {
         match self {
-            AgentState::Ready => "Ready".into(),
-            AgentState::NotReady(reason) => format!("Not Ready: {reason}"),
+            AgentState::Ready => t("panel.agent.ready"),
+            AgentState::NotReady(reason) => t_args("panel.agent.not-ready", &[("reason", &reason_label(reason))]),
             AgentState::AfterCallWork { until } => {
                 let seconds = ((until - now).max(0.0) / 1000.0).ceil() as u64;
-                format!("After Call Work ({}:{:02})", seconds / 60, seconds % 60)
+                let left = format!("{}:{:02}", seconds / 60, seconds % 60);
+                t_args("panel.agent.after-call-work", &[("time", &left)])
             }
         }
     }
@@ -65,6 +68,33 @@ impl AgentState {
     }
 }
 
+/// A Not Ready reason in the agent's words: the phone's own (the default reasons, the missing
+/// microphone) translated, one the configuration names as it is written there. The state keeps
+/// the English, which colleagues see as presence.
+pub fn reason_label(reason: &str) -> String {
+    match reason {
+        "Break" => t("panel.reason.break"),
+        "Lunch" => t("panel.reason.lunch"),
+        "Meeting" => t("panel.reason.meeting"),
+        "Training" => t("panel.reason.training"),
+        crate::desk::NO_MICROPHONE => t("panel.reason.no-microphone"),
+        other => other.to_owned(),
+    }
+}
+
+/// A note the phone itself publishes ([`AgentState::presence`], in English on the wire), in
+/// the phone's language for a colleague's directory; `None` for any other phone's note.
+pub fn note_label(note: &str) -> Option<String> {
+    match note {
+        "On a call" => Some(t("panel.presence.on-a-call")),
+        "Ready" => Some(t("panel.agent.ready")),
+        "After Call Work" => Some(t("panel.presence.after-call-work")),
+        _ => note
+            .strip_prefix("Not Ready: ")
+            .map(|reason| t_args("panel.agent.not-ready", &[("reason", &reason_label(reason))])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +123,15 @@ mod tests {
             AgentState::NotReady("Break".into()).presence(false),
             (PresenceState::Away, "Not Ready: Break".into())
         );
+    }
+
+    #[test]
+    fn the_agent_reads_the_state_in_their_language_and_colleagues_in_english() {
+        use crate::i18n::{Language, set_language};
+        set_language(Language::Japanese);
+        let lunch = AgentState::NotReady("Lunch".into());
+        let shown = (lunch.label(0.0), AgentState::NotReady("Coaching".into()).label(0.0), lunch.presence(false).1);
+        set_language(Language::English);
+        assert_eq!(shown, ("受付不可：昼休憩".into(), "受付不可：Coaching".into(), "Not Ready: Lunch".into()));
     }
 }

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{t, t_args};
+
 /// Ro − Is for default G.107 parameters (Table 2 defaults give R = 93.2 with no impairment).
 pub const R_DEFAULT: f64 = 93.2;
 /// The jitter buffer's allowance added to the one-way network delay, in ms: a browser's adaptive
@@ -158,7 +160,7 @@ pub enum Level {
 }
 
 impl Level {
-    /// The word used in the indicator's name.
+    /// The level's name in the indicator's `data-level`, for its colours.
     pub fn word(self) -> &'static str {
         match self {
             Level::Good => "good",
@@ -168,12 +170,12 @@ impl Level {
     }
 
     /// The level as the indicator shows it beside its bars.
-    pub fn label(self) -> &'static str {
-        match self {
-            Level::Good => "Good",
-            Level::Fair => "Fair",
-            Level::Poor => "Poor",
-        }
+    pub fn label(self) -> String {
+        t(match self {
+            Level::Good => "calls.quality.good",
+            Level::Fair => "calls.quality.fair",
+            Level::Poor => "calls.quality.poor",
+        })
     }
 
     /// The level for a MOS with no previous level.
@@ -211,20 +213,31 @@ impl Level {
 
 /// The indicator's accessible name: "Call quality: good, 4.3", or "Call quality: measuring".
 pub fn indicator_name(tally: &Tally) -> String {
-    match (tally.level, tally.latest) {
-        (Some(level), Some(mos)) => format!("Call quality: {}, {mos:.1}", level.word()),
-        _ => "Call quality: measuring".to_owned(),
-    }
+    let Some((level, mos)) = tally.level.zip(tally.latest) else {
+        return t("calls.quality.name-measuring");
+    };
+    let key = match level {
+        Level::Good => "calls.quality.name-good",
+        Level::Fair => "calls.quality.name-fair",
+        Level::Poor => "calls.quality.name-poor",
+    };
+    t_args(key, &[("mos", &format!("{mos:.1}"))])
 }
 
 /// The figures behind an estimate, as one line for the call's details.
 pub fn figures_text(estimate: &Estimate) -> String {
-    let rtt = estimate.round_trip_ms.map_or_else(|| "not yet reported".to_owned(), |ms| format!("{ms:.0} ms"));
-    format!(
-        "Jitter {:.0} ms, packet loss {:.1} %, round trip {rtt}, MOS {:.2}",
-        estimate.jitter_ms,
-        estimate.loss_ratio * 100.0,
-        estimate.mos
+    let rtt = estimate.round_trip_ms.map_or_else(
+        || t("calls.quality.round-trip-unknown"),
+        |ms| t_args("calls.quality.round-trip-ms", &[("ms", &format!("{ms:.0}"))]),
+    );
+    t_args(
+        "calls.quality.figures",
+        &[
+            ("jitter", &format!("{:.0}", estimate.jitter_ms)),
+            ("loss", &format!("{:.1}", estimate.loss_ratio * 100.0)),
+            ("rtt", &rtt),
+            ("mos", &format!("{:.2}", estimate.mos)),
+        ],
     )
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::browser::local_storage as storage;
 use crate::display_name::clean;
+use crate::i18n::{t, t_args};
 
 /// The longest message, in characters, either way: longer ones are refused when typed and cut
 /// when received.
@@ -75,6 +76,18 @@ pub enum TextError {
     /// Too long.
     #[error("The message is {0} characters long; at most {MAX_CHARS} can be sent.")]
     TooLong(usize),
+}
+
+impl TextError {
+    /// Why, in the agent's words (the `Display` form stays English, for logs).
+    pub fn text(&self) -> String {
+        match self {
+            TextError::Empty => t("panel.messages.empty"),
+            TextError::TooLong(n) => {
+                t_args("panel.messages.too-long", &[("count", &n.to_string()), ("max", &MAX_CHARS.to_string())])
+            }
+        }
+    }
 }
 
 /// The readable text of a message: each line cleaned as a name is (controls, bidi steering and
@@ -212,8 +225,14 @@ pub fn parse(text: &str) -> Vec<Conversation> {
     conversations
 }
 
-/// What a message still sending when the page went away says.
+/// What a message still sending when the page went away says, as kept with it.
 pub const UNCONFIRMED: &str = "The page closed before the server confirmed it: it may not have arrived.";
+
+/// A failed message's reason in the agent's words: [`UNCONFIRMED`] translated, any other as
+/// kept.
+pub fn failure_text(why: &str) -> String {
+    if why == UNCONFIRMED { t("panel.messages.unconfirmed") } else { why.to_owned() }
+}
 
 /// The stored form of a list.
 pub fn to_text(conversations: &[Conversation]) -> String {

@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{MediaDeviceInfo, MediaDeviceKind};
 
 use crate::browser::local_storage as storage;
+use crate::i18n::t_args;
 
 /// Which device a choice is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -52,7 +53,8 @@ pub async fn list(role: Role) -> Vec<Device> {
         .enumerate()
         .map(|(i, d)| {
             let label = d.label();
-            Device { id: d.device_id(), label: if label.is_empty() { format!("Device {}", i + 1) } else { label } }
+            let label = if label.is_empty() { t_args("session.device", &[("n", &(i + 1).to_string())]) } else { label };
+            Device { id: d.device_id(), label }
         })
         .collect()
 }

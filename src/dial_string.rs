@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use crate::i18n::{t, t_args};
+
 /// Longest dial string accepted (E.164 allows 15 digits; extensions and prefixes add some).
 pub const MAX_DIAL_CHARS: usize = 32;
 
@@ -10,14 +12,22 @@ pub const MAX_DIAL_CHARS: usize = 32;
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum DialStringError {
     /// No digit at all.
-    #[error("there is no number to dial")]
     Empty,
     /// A character no keypad has.
-    #[error("\"{0}\" cannot be dialled")]
     Invalid(char),
     /// Longer than [`MAX_DIAL_CHARS`].
-    #[error("the number is longer than {MAX_DIAL_CHARS} digits")]
     TooLong,
+}
+
+impl std::fmt::Display for DialStringError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            DialStringError::Empty => t("session.dial.empty"),
+            DialStringError::Invalid(c) => t_args("session.dial.invalid", &[("key", &c.to_string())]),
+            DialStringError::TooLong => t_args("session.dial.too-long", &[("max", &MAX_DIAL_CHARS.to_string())]),
+        };
+        f.write_str(&text)
+    }
 }
 
 /// Whether `c` is a key of the dial pad.

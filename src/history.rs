@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::browser::local_storage as storage;
+use crate::i18n::{t, t_args};
 
 /// How many calls the list keeps.
 pub const KEPT: usize = 100;
@@ -59,6 +60,24 @@ impl Outcome {
             Outcome::Failed => "Failed",
         }
     }
+
+    /// The outcome in the agent's words, as the History tab shows it ([`Outcome::words`] stays
+    /// what a CRM is sent).
+    pub fn label(self) -> String {
+        t(match self {
+            Outcome::Answered => "panel.outcome.answered",
+            Outcome::Missed => "panel.outcome.missed",
+            Outcome::Declined => "panel.outcome.declined",
+            Outcome::Cancelled => "panel.outcome.cancelled",
+            Outcome::Busy => "panel.outcome.busy",
+            Outcome::NoAnswer => "panel.outcome.no-answer",
+            Outcome::AnsweredElsewhere => "panel.outcome.answered-elsewhere",
+            Outcome::Transferred => "panel.outcome.transferred",
+            Outcome::NotReady => "panel.outcome.not-ready",
+            Outcome::PageClosed => "panel.outcome.page-closed",
+            Outcome::Failed => "panel.outcome.failed",
+        })
+    }
 }
 
 /// One finished call.
@@ -100,13 +119,17 @@ impl CallRecord {
         format!("{before}{}{after}", self.party)
     }
 
-    /// The entry's own words before and after the party, so that the page can isolate the
-    /// party (`<bdi>`) between them.
+    /// The entry's own words, in the agent's language, before and after the party, so that the
+    /// page can isolate the party (`<bdi>`) between them.
     pub fn summary_around_party(&self, time: &str) -> (String, String) {
-        let direction = if self.incoming { "Incoming" } else { "Outgoing" };
-        let duration =
-            if self.seconds > 0 { format!(", {}:{:02}", self.seconds / 60, self.seconds % 60) } else { String::new() };
-        (format!("{direction} · "), format!(" · {time}{duration} · {}", self.outcome.words()))
+        let direction = if self.incoming { t("panel.history.incoming") } else { t("panel.history.outgoing") };
+        let when = if self.seconds > 0 {
+            let duration = format!("{}:{:02}", self.seconds / 60, self.seconds % 60);
+            t_args("panel.history.time-and-duration", &[("time", time), ("duration", &duration)])
+        } else {
+            time.to_owned()
+        };
+        (format!("{direction} · "), format!(" · {when} · {}", self.outcome.label()))
     }
 }
 
@@ -194,6 +217,16 @@ mod tests {
         assert_eq!(record("1002").summary("10:42"), "Incoming · Ana (1002) · 10:42, 2:05 · Answered");
         let missed = CallRecord { seconds: 0, outcome: Outcome::Missed, ..record("1002") };
         assert_eq!(missed.summary("10:42"), "Incoming · Ana (1002) · 10:42 · Missed");
+    }
+
+    #[test]
+    fn an_entry_reads_in_the_agents_language_and_a_crm_is_sent_english() {
+        use crate::i18n::{Language, set_language};
+        set_language(Language::Japanese);
+        let summary = record("1002").summary("10:42");
+        set_language(Language::English);
+        assert_eq!(summary, "着信 · Ana (1002) · 10:42、2:05 · 応答");
+        assert_eq!(Outcome::Answered.words(), "Answered");
     }
 
     #[test]

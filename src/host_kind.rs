@@ -14,13 +14,13 @@ pub enum HostKind {
 }
 
 impl HostKind {
-    /// The name an agent knows the host by.
-    pub fn label(self) -> &'static str {
+    /// The name an agent knows the host by, in the phone's language.
+    pub fn label(self) -> String {
         match self {
-            HostKind::ServiceNow => "ServiceNow",
-            HostKind::SalesforceLightning => "Salesforce",
-            HostKind::SalesforceClassic => "Salesforce Classic",
-            HostKind::Standalone => "Pop-out",
+            HostKind::ServiceNow => "ServiceNow".to_owned(),
+            HostKind::SalesforceLightning => "Salesforce".to_owned(),
+            HostKind::SalesforceClassic => "Salesforce Classic".to_owned(),
+            HostKind::Standalone => crate::i18n::t("host.pop-out"),
         }
     }
 }

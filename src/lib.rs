@@ -30,6 +30,7 @@ pub mod heap_count;
 pub mod history;
 pub mod host;
 pub mod host_kind;
+pub mod i18n;
 pub mod ice_gathering;
 pub mod ice_restart;
 pub mod model;

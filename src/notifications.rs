@@ -1,11 +1,14 @@
 //! Desktop notifications of incoming calls: the agent's choice (remembered in `localStorage`)
 //! and the browser's permission, which it grants only to the top-level page and the pop-out.
 
+use std::sync::OnceLock;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
 use crate::browser::local_storage as storage;
+use crate::i18n::t;
 
 const KEY: &str = "framephone.notifications";
 
@@ -33,7 +36,8 @@ pub async fn set_enabled(on: bool) -> Result<bool, &'static str> {
         return Ok(false);
     }
     if !supported() {
-        return Err("this browser has no desktop notifications");
+        static UNSUPPORTED: OnceLock<String> = OnceLock::new();
+        return Err(kept(&UNSUPPORTED, || t("session.notifications.unsupported")));
     }
     let granted = match Notification::permission() {
         NotificationPermission::Granted => true,
@@ -46,9 +50,15 @@ pub async fn set_enabled(on: bool) -> Result<bool, &'static str> {
     if granted {
         Ok(true)
     } else {
-        Err("the browser refused them (allow notifications for this site, or use the pop-out window: \
-             browsers do not allow them inside another site's page)")
+        static REFUSED: OnceLock<String> = OnceLock::new();
+        Err(kept(&REFUSED, || t("session.notifications.refused")))
     }
+}
+
+/// A reason in the phone's language, made once: the language is set at start, and the reason
+/// is kept as a `&'static str`.
+fn kept(cell: &'static OnceLock<String>, text: impl FnOnce() -> String) -> &'static str {
+    cell.get_or_init(text)
 }
 
 /// A shown notification; closed when dropped.

@@ -10,6 +10,7 @@ use super::service::describe;
 use super::servicenow::answer::Answer;
 use super::servicenow::{Method, Request};
 use crate::config::IceServer;
+use crate::i18n::{t, t_args};
 use crate::origin::Origin;
 
 /// Longest username or password believed (the service's are under 100 characters).
@@ -51,18 +52,26 @@ impl std::fmt::Debug for CallCredentials {
 }
 
 /// Why the service's answer gives the phone no credentials.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallCredentialsError {
     /// The bearer token was refused: the agent signs in again.
-    #[error("the integration service ended the sign-in: sign in again")]
     Unauthorised,
     /// The service refused, or answered what the phone cannot use.
-    #[error("{0}")]
     Refused(String),
     /// The service is busy or failing: worth asking again later.
-    #[error("{0}")]
     Unavailable(String),
 }
+
+impl std::fmt::Display for CallCredentialsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallCredentialsError::Unauthorised => f.write_str(&t("crm.credentials.unauthorised")),
+            CallCredentialsError::Refused(reason) | CallCredentialsError::Unavailable(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl std::error::Error for CallCredentialsError {}
 
 /// `POST /api/agent/call-credentials`.
 pub fn request(service: &Origin) -> Request {
@@ -77,19 +86,23 @@ pub fn read(service: &Origin, answer: &Answer<'_>, now: u64) -> Result<CallCrede
         429 | 500..=599 => return Err(CallCredentialsError::Unavailable(describe(service, answer))),
         _ => return Err(CallCredentialsError::Refused(describe(service, answer))),
     }
-    let unusable = |what: &str| CallCredentialsError::Refused(format!("{service} answered unusable {what}"));
-    let body: Value = serde_json::from_str(answer.body).map_err(|_| unusable("call credentials (not JSON)"))?;
+    let service_text = service.to_string();
+    let unusable = |what: String| {
+        let args = [("service", service_text.as_str()), ("what", &what)];
+        CallCredentialsError::Refused(t_args("crm.credentials.unusable", &args))
+    };
+    let sip_field = |field: &str| unusable(t_args("crm.credentials.sip", &[("field", field)]));
+    let body: Value = serde_json::from_str(answer.body).map_err(|_| unusable(t("crm.credentials.not-json")))?;
     let mut lifetimes = Vec::new();
     let sip = match &body["sip"] {
         Value::Null => None,
         sip => {
-            let user =
-                text(&sip["user"]).filter(|u| is_sip_user(u)).ok_or_else(|| unusable("SIP credentials (user)"))?;
+            let user = text(&sip["user"]).filter(|u| is_sip_user(u)).ok_or_else(|| sip_field("user"))?;
             let username = text(&sip["username"])
                 .filter(|n| n.rsplit_once(':').is_some_and(|(_, u)| u == user))
-                .ok_or_else(|| unusable("SIP credentials (username)"))?;
-            let password = text(&sip["password"]).ok_or_else(|| unusable("SIP credentials (password)"))?;
-            lifetimes.push(lifetime(&sip["expiresIn"]).ok_or_else(|| unusable("SIP credentials (expiresIn)"))?);
+                .ok_or_else(|| sip_field("username"))?;
+            let password = text(&sip["password"]).ok_or_else(|| sip_field("password"))?;
+            lifetimes.push(lifetime(&sip["expiresIn"]).ok_or_else(|| sip_field("expiresIn"))?);
             Some(SipCredentials { user, username, password })
         }
     };
@@ -110,13 +123,14 @@ pub fn read(service: &Origin, answer: &Answer<'_>, now: u64) -> Result<CallCrede
             let username = text(&turn["username"]);
             let credential = text(&turn["credential"]);
             if urls.is_empty() || username.is_none() || credential.is_none() {
-                return Err(unusable("TURN credentials"));
+                return Err(unusable(t("crm.credentials.turn")));
             }
-            lifetimes.push(lifetime(&turn["expiresIn"]).ok_or_else(|| unusable("TURN credentials (expiresIn)"))?);
+            let no_lifetime = || unusable(t_args("crm.credentials.turn-field", &[("field", "expiresIn")]));
+            lifetimes.push(lifetime(&turn["expiresIn"]).ok_or_else(no_lifetime)?);
             Some(IceServer { urls, username, credential })
         }
     };
-    let shortest = lifetimes.into_iter().min().ok_or_else(|| unusable("call credentials (neither SIP nor TURN)"))?;
+    let shortest = lifetimes.into_iter().min().ok_or_else(|| unusable(t("crm.credentials.neither")))?;
     Ok(CallCredentials { sip, turn, renew_at: now + shortest * 1_000 / 2 })
 }
 

@@ -17,6 +17,7 @@ pub mod utc_time;
 use serde::{Deserialize, Serialize};
 
 use crate::history::Outcome;
+use crate::i18n::t_args;
 
 /// A record in the CRM: a ServiceNow table row or a Salesforce object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +99,19 @@ impl CallLog {
             format!("{way} call {preposition} {} ({})", self.party, self.number)
         }
     }
+
+    /// The log as the Activity list names it, in the agent's language; the CRM gets
+    /// [`CallLog::subject`], in English.
+    pub fn label(&self) -> String {
+        let named = !(self.party.is_empty() || self.party == self.number);
+        let key = match (self.direction, named) {
+            (CallDirection::Inbound, false) => "crm.log.inbound",
+            (CallDirection::Inbound, true) => "crm.log.inbound-named",
+            (CallDirection::Outbound, false) => "crm.log.outbound",
+            (CallDirection::Outbound, true) => "crm.log.outbound-named",
+        };
+        t_args(key, &[("party", &self.party), ("number", &self.number)])
+    }
 }
 
 #[cfg(test)]
@@ -131,5 +145,12 @@ mod tests {
         assert_eq!(log(CallDirection::Inbound, "Ana Díaz").subject(), "Inbound call from Ana Díaz (+15550100101)");
         assert_eq!(log(CallDirection::Outbound, "+15550100101").subject(), "Outbound call to +15550100101");
         assert_eq!(log(CallDirection::Outbound, "").subject(), "Outbound call to +15550100101");
+    }
+
+    #[test]
+    fn the_label_reads_as_the_subject_in_english() {
+        for (direction, party) in [(CallDirection::Inbound, "Ana Díaz"), (CallDirection::Outbound, "")] {
+            assert_eq!(log(direction, party).label(), log(direction, party).subject());
+        }
     }
 }

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use sip::agent::{Backoff, RetryPolicy};
 use sip::random::Random;
 
+use crate::i18n::t_args;
+
 /// How posting retries after a failure: a first delay of up to 2 s doubling to 5 minutes,
 /// jittered, and never giving up on its own (the agent sees failures and may retry at once).
 pub const POST_RETRY: RetryPolicy = RetryPolicy { first: 2_000, max: 300_000, limit: u32::MAX };
@@ -99,14 +101,21 @@ pub struct Post<T> {
 }
 
 /// What went wrong with the outbox itself.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutboxError {
     /// [`CAPACITY`] logs are waiting already.
-    #[error(
-        "{CAPACITY} call logs are waiting for the CRM already; this call's log was not kept. Check the Activity list for why they are not delivered."
-    )]
     Full,
 }
+
+impl std::fmt::Display for OutboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutboxError::Full => f.write_str(&t_args("crm.outbox.full", &[("count", &CAPACITY.to_string())])),
+        }
+    }
+}
+
+impl std::error::Error for OutboxError {}
 
 /// The call logs not yet delivered, in the order their calls ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -195,7 +204,9 @@ impl<T: Clone> Outbox<T> {
             .map(|e| e.key.clone())
             .collect();
         for key in timed_out {
-            self.settle(&key, PostOutcome::Unknown("The CRM did not answer within 30 s.".into()), now, random);
+            let seconds = (POST_TIMEOUT_MS / 1_000).to_string();
+            let reason = t_args("crm.outbox.no-answer", &[("seconds", &seconds)]);
+            self.settle(&key, PostOutcome::Unknown(reason), now, random);
         }
         if self.hold.is_some() {
             return Vec::new();

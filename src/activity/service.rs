@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 use super::CallLog;
 use super::form_encoding;
 use super::outbox::PostOutcome;
-use super::servicenow::answer::Answer;
+use super::servicenow::answer::{Answer, answered_http};
 use super::servicenow::{Body, Method, Request};
 use super::token::{AccessToken, AuthoriseError, TokenError};
+use crate::i18n::{t, t_args};
 use crate::origin::Origin;
 
 /// The `type` of the sign-in window's message to the widget.
@@ -101,8 +102,10 @@ pub enum SsoClaim {
 /// Reads the service's answer to a claim.
 pub fn read_sso_claim(service: &Origin, answer: &Answer<'_>, now: u64) -> SsoClaim {
     match answer.status {
-        200 => read_renewal(answer, now)
-            .map_or_else(|| SsoClaim::Failed(format!("{service} answered no usable token")), SsoClaim::Session),
+        200 => read_renewal(answer, now).map_or_else(
+            || SsoClaim::Failed(t_args("crm.service.no-usable-token", &[("service", &service.to_string())])),
+            SsoClaim::Session,
+        ),
         202 => SsoClaim::Pending,
         404 => SsoClaim::NotStarted,
         _ => SsoClaim::Failed(describe(service, answer)),
@@ -125,10 +128,11 @@ pub fn read_sign_in(message: &SignInMessage, state: &str, now: u64) -> Result<Ag
     if message.state.as_deref() != Some(state) {
         return Err(AuthoriseError::Mismatch);
     }
-    let value =
-        message.access_token.as_deref().filter(|token| is_token(token)).ok_or_else(|| {
-            AuthoriseError::Token("the integration service's sign-in window sent no usable token".into())
-        })?;
+    let value = message
+        .access_token
+        .as_deref()
+        .filter(|token| is_token(token))
+        .ok_or_else(|| AuthoriseError::Token(t("crm.service.sign-in-no-token")))?;
     Ok(AgentSession { value: value.to_owned(), expires_at: expiry(now, message.expires_in.unwrap_or(0)) })
 }
 
@@ -177,16 +181,16 @@ pub fn read_crm_token(
         409 => return Err(TokenError::NotConfigured(describe(service, answer))),
         _ => return Err(TokenError::Unavailable(describe(service, answer))),
     }
-    let unusable = || TokenError::Unavailable(format!("{service} answered with no usable CRM token"));
+    let unusable =
+        || TokenError::Unavailable(t_args("crm.service.no-usable-crm-token", &[("service", &service.to_string())]));
     let body: Value = serde_json::from_str(answer.body).map_err(|_| unusable())?;
     let value = body["accessToken"].as_str().filter(|token| is_token(token)).ok_or_else(unusable)?;
     let site = body["site"].as_str().unwrap_or_default();
     if Origin::parse(site).ok().as_ref() != Some(instance) {
-        return Err(TokenError::NotConfigured(format!(
-            "the integration service's default ServiceNow account is for {}, but the phone runs in {instance}: \
-             make the account for {instance} the default ServiceNow account",
-            site.chars().take(100).collect::<String>()
-        )));
+        let site: String = site.chars().take(100).collect();
+        let instance = instance.to_string();
+        let args = [("site", site.as_str()), ("instance", &instance)];
+        return Err(TokenError::NotConfigured(t_args("crm.service.other-instance", &args)));
     }
     Ok(AccessToken { value: value.to_owned(), expires_at: expiry(now, body["expiresIn"].as_u64().unwrap_or(0)) })
 }
@@ -218,19 +222,15 @@ pub fn describe(service: &Origin, answer: &Answer<'_>) -> String {
         .ok()
         .and_then(|body| body["message"].as_str().map(|m| m.trim().chars().take(MAX_MESSAGE_CHARS).collect::<String>()))
         .filter(|m| !m.is_empty());
-    match message {
-        Some(message) => format!("{service} answered HTTP {}: {message}", answer.status),
-        None => format!("{service} answered HTTP {}", answer.status),
-    }
+    answered_http(&service.to_string(), answer.status, message.as_deref())
 }
 
 /// Why a request to the service had no answer: the network, or its widget origins (CORS)
 /// leaving this one out, which the browser does not tell apart.
 pub fn no_answer(service: &Origin, widget: &Origin) -> String {
-    format!(
-        "No answer from the integration service at {service}, or it does not allow {widget}: add {widget} to the \
-         service's widget origins (FRAMEPHONE_WIDGET_ORIGINS)"
-    )
+    let (service, widget) = (service.to_string(), widget.to_string());
+    let args = [("service", service.as_str()), ("widget", &widget), ("variable", "FRAMEPHONE_WIDGET_ORIGINS")];
+    t_args("crm.service.no-answer-cors", &args)
 }
 
 /// A bearer value as HTTP carries it: visible ASCII without spaces, quotes or backslashes.

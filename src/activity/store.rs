@@ -4,7 +4,6 @@
 //! that have committed when they report complete, and it is not capped at a few megabytes.
 
 use js_sys::Promise;
-use thiserror::Error;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
@@ -12,26 +11,22 @@ use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
 use super::CallLog;
 use super::outbox::Outbox;
 use crate::browser::describe;
+use crate::i18n::{t, t_args};
 
 const DATABASE: &str = "framephone";
 const VERSION: u32 = 1;
 const STORE: &str = "call-log-outbox";
 
 /// Why the outbox could not be kept or read.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreError {
     /// The browser offers no IndexedDB here (private browsing in some browsers, blocked
     /// storage for a framed page).
-    #[error("this browser does not let the phone keep call logs (IndexedDB is unavailable: {0})")]
     Unavailable(String),
     /// A read or write failed.
-    #[error("call logs could not be saved in this browser: {0}")]
     Failed(String),
     /// The stored copy does not read (written by another version): it was set aside, whole,
     /// under another key, so that writing this page's logs loses none of it.
-    #[error(
-        "the call logs kept earlier do not read ({reason}); they are kept unchanged in this browser's IndexedDB (database framephone, store call-log-outbox, key {kept_as}) for an administrator"
-    )]
     Unreadable {
         /// Why they do not read.
         reason: String,
@@ -39,6 +34,30 @@ pub enum StoreError {
         kept_as: String,
     },
 }
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            StoreError::Unavailable(reason) => {
+                t_args("crm.store.unavailable", &[("api", "IndexedDB"), ("reason", reason)])
+            }
+            StoreError::Failed(reason) => t_args("crm.store.failed", &[("reason", reason)]),
+            StoreError::Unreadable { reason, kept_as } => {
+                let args = [
+                    ("reason", reason.as_str()),
+                    ("api", "IndexedDB"),
+                    ("database", DATABASE),
+                    ("store", STORE),
+                    ("key", kept_as.as_str()),
+                ];
+                t_args("crm.store.unreadable", &args)
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for StoreError {}
 
 fn failed(error: JsValue) -> StoreError {
     StoreError::Failed(describe(&error))
@@ -62,9 +81,9 @@ async fn settled(target: &web_sys::EventTarget, done: &str) -> Result<(), StoreE
 
 async fn open() -> Result<IdbDatabase, StoreError> {
     let unavailable = |e: JsValue| StoreError::Unavailable(describe(&e));
-    let window = web_sys::window().ok_or_else(|| StoreError::Unavailable("no window".into()))?;
-    let factory =
-        window.indexed_db().map_err(unavailable)?.ok_or_else(|| StoreError::Unavailable("no indexedDB".into()))?;
+    let window = web_sys::window().ok_or_else(|| StoreError::Unavailable(t("crm.browser.no-window")))?;
+    let no_indexed_db = || StoreError::Unavailable(t_args("crm.store.no-api", &[("api", "indexedDB")]));
+    let factory = window.indexed_db().map_err(unavailable)?.ok_or_else(no_indexed_db)?;
     let request = factory.open_with_u32(DATABASE, VERSION).map_err(unavailable)?;
     let upgrade = Closure::<dyn FnMut()>::new({
         let request = request.clone();
@@ -134,7 +153,8 @@ async fn set_aside(db: &IdbDatabase, key: &str, text: &str, reason: String) -> S
     match put.await {
         Ok(()) => StoreError::Unreadable { reason, kept_as },
         Err(error) => {
-            StoreError::Failed(format!("the kept call logs do not read ({reason}) and could not be set aside: {error}"))
+            let error = error.to_string();
+            StoreError::Failed(t_args("crm.store.not-set-aside", &[("reason", &reason), ("error", &error)]))
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use thiserror::Error;
+use crate::i18n::{t, t_args};
 
 /// An access token and when it stops working.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,48 +32,65 @@ impl std::fmt::Debug for AccessToken {
 }
 
 /// Why there is no token to use.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenError {
     /// None yet, or it expired or was refused: the agent must authorise (again).
-    #[error("the phone is not authorised to use the CRM's REST API: choose Authorise")]
     Unauthorised,
     /// The configuration names no way to get one, or what it names cannot give one for this
     /// CRM (an administrator must act).
-    #[error("{0}")]
     NotConfigured(String),
     /// The source did not answer, or answered that it cannot now (it may later).
-    #[error("{0}")]
     Unavailable(String),
 }
 
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenError::Unauthorised => f.write_str(&t("crm.token.unauthorised")),
+            TokenError::NotConfigured(reason) | TokenError::Unavailable(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
 /// Why authorising failed, in words the agent can act on.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthoriseError {
     /// The browser did not open the popup.
-    #[error("the browser blocked the sign-in window: allow pop-ups for {widget} and choose Authorise again")]
     Blocked {
         /// The widget's origin, which pop-ups must be allowed for.
         widget: String,
     },
     /// The agent closed the popup before it finished.
-    #[error("the sign-in window was closed before the instance answered")]
     Closed,
     /// The agent chose Deny, or the instance refused the request.
-    #[error("the instance did not authorise the phone: {0}")]
     Denied(String),
     /// The answer did not belong to this request (another window, a stale or forged `state`).
-    #[error("the sign-in window answered for another request; choose Authorise again")]
     Mismatch,
     /// The token endpoint refused the code or could not be reached.
-    #[error("{0}")]
     Token(String),
     /// The configuration names no way to authorise.
-    #[error("{0}")]
     NotConfigured(String),
     /// The browser lacks what authorising needs (WebCrypto, a window).
-    #[error("this browser cannot authorise the phone: {0}")]
     Browser(String),
 }
+
+impl std::fmt::Display for AuthoriseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            AuthoriseError::Blocked { widget } => t_args("crm.authorise.blocked", &[("widget", widget)]),
+            AuthoriseError::Closed => t("crm.authorise.closed"),
+            AuthoriseError::Denied(reason) => t_args("crm.authorise.denied", &[("reason", reason)]),
+            AuthoriseError::Mismatch => t("crm.authorise.mismatch"),
+            AuthoriseError::Token(reason) | AuthoriseError::NotConfigured(reason) => reason.clone(),
+            AuthoriseError::Browser(reason) => t_args("crm.authorise.browser", &[("reason", reason)]),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for AuthoriseError {}
 
 /// A boxed future of a source's answer (the browser is single-threaded).
 pub type TokenFuture<'a, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + 'a>>;

@@ -10,6 +10,7 @@ use sip::agent::CallRef;
 use wasm_bindgen::prelude::*;
 
 use crate::host::Host;
+use crate::i18n::{t, t_args};
 use crate::notifications::{self, Shown};
 use crate::ui::PhoneState;
 
@@ -61,7 +62,8 @@ pub fn notify_while_hidden(state: PhoneState, host: Rc<dyn Host>) {
         if let Some((call, party)) = wanted.filter(|_| notifications::enabled()) {
             let tag = format!("framephone-call-{}", call.0);
             let bring_forward = move || host.with_value(show_panel);
-            shown.set_value(notifications::show("Incoming call", &party, &tag, bring_forward).map(|n| (call, n)));
+            let title = t("session.notify.incoming-call");
+            shown.set_value(notifications::show(&title, &party, &tag, bring_forward).map(|n| (call, n)));
         }
     });
 }
@@ -97,7 +99,7 @@ fn notify_messages(state: PhoneState, host: Rc<dyn Host>, hidden: RwSignal<bool>
             return;
         }
         let tag = "framephone-message";
-        let title = format!("Message from {who}");
+        let title = t_args("session.notify.message-from", &[("who", &who)]);
         let body = crate::display_name::DisplayName::new(&text).shown().to_owned();
         let open = move || {
             host.with_value(show_panel);

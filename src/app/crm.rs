@@ -21,6 +21,7 @@ use crate::browser::wakeable_sleep;
 use crate::desk::{AppEvent, DeskEvent};
 use crate::host::RemoteHost;
 use crate::host::{Host, HostError};
+use crate::i18n::t_args;
 use crate::session::PhoneSession;
 use crate::sync::crm_work::{CrmAnswer, CrmFailure, CrmWork};
 use crate::sync::envelope::Body;
@@ -222,7 +223,7 @@ impl CrmLink {
         spawn_local(async move {
             match link.0.host.authorise().await {
                 Ok(()) => link.authorised(),
-                Err(error) => link.tell(format!("Authorisation did not complete: {error}.")),
+                Err(error) => link.tell(t_args("session.crm.authorise-failed", &[("error", &error.to_string())])),
             }
         });
     }
@@ -246,7 +247,7 @@ impl CrmLink {
                 // The Activity list asks for the permission, with Authorise beside it: a second
                 // line saying so would only take the small panel's room.
                 Err(HostError::Unauthorised) => link.hold_for_authorisation(),
-                Err(error) => link.tell(format!("The caller's record could not be looked up: {error}.")),
+                Err(error) => link.tell(t_args("session.crm.lookup-failed", &[("error", &error.to_string())])),
             }
         });
     }
@@ -255,7 +256,8 @@ impl CrmLink {
         let link = self.clone();
         spawn_local(async move {
             if let Err(error) = link.0.host.open_record(&record).await {
-                link.tell(format!("{} could not be opened: {error}.", record.name));
+                let error = error.to_string();
+                link.tell(t_args("session.crm.open-failed", &[("name", &record.name), ("error", &error)]));
             }
         });
     }
@@ -264,7 +266,7 @@ impl CrmLink {
         let link = self.clone();
         spawn_local(async move {
             if let Err(error) = link.0.host.open_new_record(&number).await {
-                link.tell(format!("The new-record form could not open: {error}."));
+                link.tell(t_args("session.crm.new-record-failed", &[("error", &error.to_string())]));
             }
         });
     }
@@ -388,7 +390,7 @@ impl CrmLink {
 
     /// Puts the Activity list's view into the components' state.
     fn show(&self) {
-        let mut view = self.0.outbox.borrow().view(CallLog::subject);
+        let mut view = self.0.outbox.borrow().view(CallLog::label);
         view.store_problem = self.0.store_problem.borrow().clone();
         if self.0.state.activity.with_untracked(|old| *old != view) {
             self.0.state.activity.set(view);

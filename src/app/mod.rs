@@ -6,6 +6,7 @@
 mod attention;
 mod crm;
 mod instances;
+mod language;
 mod leave_guard;
 mod moves;
 mod web_lock;
@@ -25,6 +26,7 @@ use crate::credentials::KeptSignIn;
 use crate::desk::{AppEvent, DeskEvent};
 use crate::display_name::DisplayName;
 use crate::host::{self, DetectError, EventSink, Framing, Host, HostEvent, HostKind, check_standalone_framing, detect};
+use crate::i18n::{t, t_args};
 use crate::model::PhoneSnapshot;
 use crate::session::PhoneSession;
 use crate::sync::envelope::Body;
@@ -48,20 +50,20 @@ pub fn App() -> impl IntoView {
     let boot = RwSignal::new(Boot::Loading);
     spawn_local(start(boot));
     move || match boot.get() {
-        Boot::Loading => view! { <p class="fp-loading" role="status">"Starting the phone…"</p> }.into_any(),
+        Boot::Loading => view! { <p class="fp-loading" role="status">{t("boot.starting")}</p> }.into_any(),
         Boot::ConfigInvalid(problems) => view! {
             <ErrorScreen
-                title="The phone's configuration has problems".to_owned()
+                title=t("boot.config-problems")
                 lines=problems.iter().map(ToString::to_string).collect()
-                hint="An administrator must correct framephone.json on the phone's web server, then reload this page."
+                hint=t("boot.config-problems-hint")
             />
         }
         .into_any(),
         Boot::Refused(error) => view! {
             <ErrorScreen
-                title="This page may not use the phone".to_owned()
+                title=t("boot.refused")
                 lines=vec![error.to_string()]
-                hint="Nothing was loaded from or sent to that page."
+                hint=t("boot.refused-hint")
             />
         }
         .into_any(),
@@ -76,10 +78,13 @@ pub fn App() -> impl IntoView {
 async fn start(boot: RwSignal<Boot>) {
     // Earlier versions stored the password in clear: it goes before anything else runs.
     crate::credentials::migrate();
+    // The browser's language until the configuration names one: its problems are told in it.
+    language::speak(None);
     let config = match fetch_config().await {
         Ok(config) => config,
         Err(problems) => return boot.set(Boot::ConfigInvalid(problems)),
     };
+    language::speak(config.language);
     let placement = match detect(&url_parameters(), &config) {
         Ok(placement) => placement,
         Err(error) => return boot.set(Boot::Refused(error)),
@@ -392,7 +397,7 @@ fn on_host_event(event: HostEvent, state: PhoneState, host: &Rc<dyn Host>, diall
             attention::show_panel(host);
         }
         HostEvent::ClickToDialRefused(reason) => {
-            let notice = format!("A number from {} could not be used: {reason}.", state.host.label());
+            let notice = t_args("session.click-to-dial-refused", &[("host", &state.host.label()), ("reason", &reason)]);
             state.view_notice.set(Some(notice));
         }
         HostEvent::RecordInView(record) => {

@@ -14,6 +14,7 @@ use super::windows;
 use crate::browser::sleep;
 use crate::credentials::KeptSignIn;
 use crate::desk::DeskEvent;
+use crate::i18n::t;
 use crate::session::PhoneSession;
 use crate::sync::call_move::{MOVE_TIMEOUT_MS, MovingCall, SIGN_IN_WAIT_MS};
 use crate::sync::envelope::Body;
@@ -42,7 +43,7 @@ pub(super) fn hand_over(session: &PhoneSession, instances: Instances, to: Option
         instances.send(Body::MoveCalls { to, calls });
         sleep(MOVE_TIMEOUT_MS).await;
         for call_id in call_ids {
-            let result = Err("the other window did not take it in time".to_owned());
+            let result = Err(t("session.move.too-late"));
             session.tell(DeskEvent::Moved { call_id, result });
         }
     });
@@ -67,7 +68,7 @@ impl Taking {
             }
         }
         if !session.runs() {
-            return refuse(&instances, calls, "the other window has no sign-in to take it with");
+            return refuse(&instances, calls, &t("session.move.no-sign-in"));
         }
         self.0.borrow_mut().extend(calls);
         let (taking, session) = (self.clone(), session.clone());
@@ -75,7 +76,7 @@ impl Taking {
             sleep(SIGN_IN_WAIT_MS).await;
             let late = std::mem::take(&mut *taking.0.borrow_mut());
             if !late.is_empty() {
-                refuse(&instances, late, "the other window could not sign in in time");
+                refuse(&instances, late, &t("session.move.sign-in-late"));
                 session.stop();
             }
         });
@@ -116,10 +117,7 @@ pub(super) fn pop_in(
     after_calls.set(true);
     match (to, session) {
         (Some(to), Some(session)) => hand_over(&session, instances.clone(), Some(to)),
-        _ => state.view_notice.set(Some(
-            "No CRM window with the phone is open to take the call: the phone moves back when the call ends."
-                .to_owned(),
-        )),
+        _ => state.view_notice.set(Some(t("session.move.no-crm-window"))),
     }
 }
 

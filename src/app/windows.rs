@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::instances::{Instances, POP_OUT_NAME};
+use crate::i18n::t;
 use crate::sync::envelope::Body;
 use crate::sync::message::Place;
 use crate::ui::PhoneState;
@@ -24,9 +25,7 @@ pub fn pop_out(instances: &Instances, state: PhoneState) {
             let _ = pop_out.focus();
             instances.link(pop_out);
         }
-        _ => state.view_notice.set(Some(
-            "The browser blocked the pop-out window: allow pop-ups for this page, then click Pop out again.".to_owned(),
-        )),
+        _ => state.view_notice.set(Some(t("session.pop-out-blocked"))),
     }
 }
 

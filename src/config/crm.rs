@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::reader::{ObjectReader, Problems, as_array, as_str, item_path};
 use crate::activity::caller_match::is_field_name;
+use crate::i18n::{t, t_args};
 
 /// The most tables a screen pop searches (one REST request each, on every call).
 pub const MAX_SEARCH_TABLES: usize = 5;
@@ -109,17 +110,21 @@ pub(super) fn read_crm(value: &Value, problems: &mut Problems) -> Option<CrmSett
     let mut crm = ObjectReader::new("crm", value, problems)?;
     let defaults = CrmSettings::default();
     let when = [("ring", ScreenPopWhen::Ring), ("answer", ScreenPopWhen::Answer), ("off", ScreenPopWhen::Off)];
-    let screen_pop = crm.choice("screenPop", defaults.screen_pop, &when, "\"ring\", \"answer\" or \"off\"", problems);
+    let expected = t_args("config.crm.screen-pop-choices", &[("ring", "ring"), ("answer", "answer"), ("off", "off")]);
+    let screen_pop = crm.choice("screenPop", defaults.screen_pop, &when, &expected, problems);
     let new_record = crm.boolean("newRecordWhenNoMatch", defaults.new_record_when_no_match, problems);
     let dispositions_path = crm.path_of("dispositions");
-    let dispositions = crm.labels("dispositions", "a disposition", 60, problems).unwrap_or(Some(Vec::new()));
+    let dispositions =
+        crm.labels("dispositions", &t("config.crm.disposition"), 60, problems).unwrap_or(Some(Vec::new()));
     if dispositions.as_ref().is_some_and(|d| d.len() > MAX_DISPOSITIONS) {
-        problems.push(&dispositions_path, format!("lists more than {MAX_DISPOSITIONS} dispositions"));
+        let max = MAX_DISPOSITIONS.to_string();
+        problems.push(&dispositions_path, t_args("config.crm.too-many-dispositions", &[("max", &max)]));
     }
     let required_path = crm.path_of("dispositionRequired");
     let required = crm.boolean("dispositionRequired", defaults.disposition_required, problems);
     if required && dispositions.as_ref().is_some_and(Vec::is_empty) {
-        problems.push(&required_path, "is true but crm.dispositions lists none to choose from");
+        let args = [("true", "true"), ("dispositions", "crm.dispositions")];
+        problems.push(&required_path, t_args("config.crm.required-without-dispositions", &args));
     }
     let servicenow = match crm.value("servicenow") {
         Some(v) => read_servicenow(v, problems),
@@ -146,22 +151,20 @@ fn read_servicenow(value: &Value, problems: &mut Problems) -> Option<ServiceNowS
     let table_path = section.path_of("newRecordTable");
     let new_record_table = match section.string("newRecordTable", problems) {
         None => Some(defaults.new_record_table),
-        Some(table) => name(&table_path, table, "a table name", problems),
+        Some(table) => name(&table_path, table, &t("config.crm.table-name"), problems),
     };
     let targets = [("phoneLog", LogTarget::PhoneLog), ("voiceInteraction", LogTarget::VoiceInteraction)];
-    let log_to = section.choice("logTo", defaults.log_to, &targets, "\"phoneLog\" or \"voiceInteraction\"", problems);
+    let expected =
+        t_args("config.crm.log-to-choices", &[("phone_log", "phoneLog"), ("voice_interaction", "voiceInteraction")]);
+    let log_to = section.choice("logTo", defaults.log_to, &targets, &expected, problems);
     let client_path = section.path_of("oauthClientId");
     let client_id = match section.string("oauthClientId", problems) {
         None => Some(None),
         Some(id) if is_client_id(id) => Some(Some(id.to_owned())),
         Some(id) => {
-            problems.push(
-                &client_path,
-                format!(
-                    "\"{}\" is not an OAuth client id: copy the Client ID of the instance's OAuth application registry entry (letters, digits, '-', '_', '.')",
-                    id.escape_debug()
-                ),
-            );
+            let value = id.escape_debug().to_string();
+            let args = [("value", value.as_str()), ("client_id", "Client ID")];
+            problems.push(&client_path, t_args("config.crm.oauth-client-id", &args));
             None
         }
     };
@@ -177,7 +180,8 @@ fn read_servicenow(value: &Value, problems: &mut Problems) -> Option<ServiceNowS
 fn read_search(path: &str, value: &Value, problems: &mut Problems) -> Option<Vec<SearchTable>> {
     let items = as_array(path, value, problems)?;
     if items.len() > MAX_SEARCH_TABLES {
-        problems.push(path, format!("lists {} tables; at most {MAX_SEARCH_TABLES} are searched", items.len()));
+        let (count, max) = (items.len().to_string(), MAX_SEARCH_TABLES.to_string());
+        problems.push(path, t_args("config.crm.too-many-tables", &[("count", &count), ("max", &max)]));
         return None;
     }
     let read: Vec<Option<SearchTable>> =
@@ -189,12 +193,13 @@ fn read_search_table(path: &str, value: &Value, problems: &mut Problems) -> Opti
     let mut entry = ObjectReader::new(path, value, problems)?;
     let table_path = entry.path_of("table");
     let table = entry.required("table", problems).and_then(|v| as_str(&table_path, v, problems));
-    let table = table.and_then(|t| name(&table_path, t, "a table name", problems));
+    let table = table.and_then(|text| name(&table_path, text, &t("config.crm.table-name"), problems));
     let fields_path = entry.path_of("fields");
     let fields =
         entry.required("fields", problems).and_then(|v| as_array(&fields_path, v, problems)).and_then(|items| {
             if items.is_empty() || items.len() > MAX_SEARCH_FIELDS {
-                problems.push(&fields_path, format!("must list 1 to {MAX_SEARCH_FIELDS} fields holding phone numbers"));
+                let max = MAX_SEARCH_FIELDS.to_string();
+                problems.push(&fields_path, t_args("config.crm.fields-count", &[("max", &max)]));
                 return None;
             }
             let read: Vec<Option<String>> = items
@@ -202,7 +207,7 @@ fn read_search_table(path: &str, value: &Value, problems: &mut Problems) -> Opti
                 .enumerate()
                 .map(|(i, item)| {
                     let path = item_path(&fields_path, i);
-                    as_str(&path, item, problems).and_then(|f| name(&path, f, "a field name", problems))
+                    as_str(&path, item, problems).and_then(|f| name(&path, f, &t("config.crm.field-name"), problems))
                 })
                 .collect();
             read.into_iter().collect()
@@ -210,7 +215,7 @@ fn read_search_table(path: &str, value: &Value, problems: &mut Problems) -> Opti
     let name_path = entry.path_of("nameField");
     let name_field = match entry.string("nameField", problems) {
         None => Some("name".to_owned()),
-        Some(field) => name(&name_path, field, "a field name", problems),
+        Some(field) => name(&name_path, field, &t("config.crm.field-name"), problems),
     };
     entry.finish(problems);
     Some(SearchTable { table: table?, fields: fields?, name_field: name_field? })
@@ -222,10 +227,8 @@ fn name(path: &str, text: &str, what: &str, problems: &mut Problems) -> Option<S
     if is_field_name(text) {
         Some(text.to_owned())
     } else {
-        problems.push(
-            path,
-            format!("\"{}\" is not {what}: letters, digits and '_', starting with a letter", text.escape_debug()),
-        );
+        let value = text.escape_debug().to_string();
+        problems.push(path, t_args("config.crm.not-a-name", &[("value", &value), ("what", what)]));
         None
     }
 }

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::reader::{ObjectReader, Problems};
 use crate::dial_plan::{CountryDialling, DEFAULT_EXTENSION_DIGITS, DialPlan};
+use crate::i18n::{t, t_args};
 
 /// Longest prefix accepted (outside line, national, international, country code).
 const MAX_PREFIX_DIGITS: usize = 4;
@@ -15,33 +16,33 @@ pub(super) fn read_dialling(value: &Value, problems: &mut Problems) -> Option<Di
         let Some(text) = section.string(key, problems) else { return Some(None) };
         let fits = text.len() <= MAX_PREFIX_DIGITS && text.bytes().all(|b| b.is_ascii_digit());
         if !fits {
-            problems.push(&path, format!("\"{text}\" must be {what} of at most {MAX_PREFIX_DIGITS} digits"));
+            let max = MAX_PREFIX_DIGITS.to_string();
+            problems.push(&path, t_args("config.dialling.digits", &[("value", text), ("what", what), ("max", &max)]));
         }
         fits.then(|| Some(text.to_owned()))
     };
-    let outside_line = digits("outsideLinePrefix", "the digits dialled for an outside line", problems);
-    let country_code = digits("countryCode", "a country code without +", problems);
-    let national_prefix = digits("nationalPrefix", "the trunk prefix of national numbers", problems);
-    let international_prefix = digits("internationalPrefix", "the prefix of international calls", problems);
+    let outside_line = digits("outsideLinePrefix", &t("config.dialling.outside-line"), problems);
+    let country_code = digits("countryCode", &t("config.dialling.country-code"), problems);
+    let national_prefix = digits("nationalPrefix", &t("config.dialling.national-prefix"), problems);
+    let international_prefix = digits("internationalPrefix", &t("config.dialling.international-prefix"), problems);
     let extension_digits =
         section.integer("extensionDigits", 1..=10, problems).map_or(DEFAULT_EXTENSION_DIGITS, |n| n as usize);
     let country_path = section.path_of("countryCode");
     section.finish(problems);
     let country = match (country_code?, national_prefix?) {
         (Some(code), _) if code.is_empty() || code.starts_with('0') => {
-            problems.push(&country_path, format!("\"{code}\" is not a country code such as 1 or 44"));
+            problems.push(&country_path, t_args("config.dialling.country-code-invalid", &[("value", &code)]));
             return None;
         }
         (Some(code), Some(national_prefix)) => Some(CountryDialling { code, national_prefix }),
         (Some(_), None) => {
-            problems.push(
-                "dialling.nationalPrefix",
-                "is needed with countryCode: the digits dialled before a national number (\"0\" in most countries, \"1\" in North America, \"\" for none)",
-            );
+            let needed = t_args("config.dialling.national-prefix-needed", &[("country", "countryCode")]);
+            problems.push("dialling.nationalPrefix", needed);
             return None;
         }
         (None, Some(_)) => {
-            problems.push("dialling.countryCode", "is needed with nationalPrefix");
+            let needed = t_args("config.dialling.country-code-needed", &[("national", "nationalPrefix")]);
+            problems.push("dialling.countryCode", needed);
             return None;
         }
         (None, None) => None,

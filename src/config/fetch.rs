@@ -5,6 +5,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCache, RequestInit, Response};
 
 use super::{CONFIG_PATH, Config, ConfigProblem, problems_on_page};
+use crate::i18n::{t, t_args};
 
 /// Loads and validates the configuration, and checks it against the page it runs on (no `ws://`
 /// server on an https page); a transport failure is reported like any other problem.
@@ -17,17 +18,17 @@ pub async fn fetch_config() -> Result<Config, Vec<ConfigProblem>> {
 }
 
 async fn fetch_text() -> Result<String, String> {
-    let window = web_sys::window().ok_or("has no window to load in")?;
+    let window = web_sys::window().ok_or_else(|| t("config.fetch.no-window"))?;
     let init = RequestInit::new();
     // An administrator's fix must show on the next reload, not after a cache expires.
     init.set_cache(RequestCache::NoStore);
     let response = JsFuture::from(window.fetch_with_str_and_init(CONFIG_PATH, &init))
         .await
-        .map_err(|_| "could not be loaded: the widget's server did not answer".to_owned())?;
+        .map_err(|_| t("config.fetch.no-answer"))?;
     let response: Response = response.unchecked_into();
     if !response.ok() {
-        return Err(format!("could not be loaded: the server answered HTTP {}", response.status()));
+        return Err(t_args("config.fetch.http-status", &[("status", &response.status().to_string())]));
     }
-    let text = response.text().map_err(|_| "could not be read".to_owned())?;
-    JsFuture::from(text).await.ok().and_then(|t| t.as_string()).ok_or_else(|| "could not be read".to_owned())
+    let text = response.text().map_err(|_| t("config.fetch.unreadable"))?;
+    JsFuture::from(text).await.ok().and_then(|text| text.as_string()).ok_or_else(|| t("config.fetch.unreadable"))
 }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::reader::{ObjectReader, Problems};
+use crate::i18n::{t, t_args};
 
 /// Media settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub(super) fn read_media(value: &Value, problems: &mut Problems) -> Option<Media
     let music = section.string("musicOnHold", problems).map(|text| match check_music_path(text) {
         Ok(()) => Some(text.to_owned()),
         Err(why) => {
-            problems.push(&music_path, format!("\"{}\" {why}", shown(text)));
+            problems.push(&music_path, t_args("config.value-problem", &[("value", &shown(text)), ("reason", &why)]));
             None
         }
     });
@@ -38,22 +39,21 @@ pub(super) fn read_media(value: &Value, problems: &mut Problems) -> Option<Media
 /// allows media only from the widget's origin, and because the browser would hand the phone
 /// only silence from a cross-origin file without CORS.
 fn check_music_path(text: &str) -> Result<(), String> {
-    const SAME_ORIGIN: &str = "must be a path on the widget's own origin, such as \"audio/hold.mp3\" or \
-                               \"/audio/hold.mp3\" (files on other origins are not played)";
+    const EXAMPLE: &str = "audio/hold.mp3";
     if text.trim().is_empty() {
-        return Err("must name an audio file, such as \"audio/hold.mp3\"".into());
+        return Err(t_args("config.media.no-file", &[("example", EXAMPLE)]));
     }
     if text.chars().count() > MAX_MUSIC_PATH_CHARS {
-        return Err(format!("must be at most {MAX_MUSIC_PATH_CHARS} characters"));
+        return Err(t_args("config.too-long", &[("max", &MAX_MUSIC_PATH_CHARS.to_string())]));
     }
     if text.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') {
-        return Err("must not hold spaces, control characters or backslashes (write %20 for a space)".into());
+        return Err(t("config.media.bad-characters"));
     }
     // `//host/…` is another origin with the page's scheme; `scheme:` anything before the first
     // `/`, `?` or `#` is an absolute URL (https:, data:, blob:, javascript:).
     let before_path = text.split(['/', '?', '#']).next().unwrap_or_default();
     if text.starts_with("//") || before_path.contains(':') {
-        return Err(SAME_ORIGIN.into());
+        return Err(t_args("config.media.same-origin", &[("example", EXAMPLE), ("absolute", "/audio/hold.mp3")]));
     }
     Ok(())
 }

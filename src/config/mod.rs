@@ -18,7 +18,8 @@ use serde_json::Value;
 
 use crate::dial_plan::DialPlan;
 use crate::display_name::clean;
-use crate::origin::{AllowList, OriginPattern, is_loopback_host};
+use crate::i18n::{Language, t, t_args};
+use crate::origin::{AllowList, OriginError, OriginPattern, is_loopback_host};
 pub use crm::{CrmSettings, LogTarget, ScreenPopWhen, SearchTable, ServiceNowSettings};
 pub use fetch::fetch_config;
 pub use media::{MAX_MUSIC_PATH_CHARS, MediaSettings};
@@ -57,6 +58,9 @@ pub struct Config {
     pub crm: CrmSettings,
     /// The integration service, when the CRM's tokens and the call logs go through one.
     pub service: Option<ServiceSettings>,
+    /// The phone's language (`language`: `"en"`, `"ja"`, or `"auto"`, the browser's); none:
+    /// the browser's.
+    pub language: Option<crate::i18n::Language>,
 }
 
 /// One entry of the directory.
@@ -202,7 +206,7 @@ pub struct ConfigProblem {
 
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        f.write_str(&t_args("config.problem", &[("path", &self.path), ("message", &self.message)]))
     }
 }
 
@@ -210,9 +214,11 @@ impl Config {
     /// Parses and validates the text of `framephone.json`.
     pub fn parse(text: &str) -> Result<Config, Vec<ConfigProblem>> {
         let root: Value = serde_json::from_str(text).map_err(|e| {
+            let (line, column) = (e.line().to_string(), e.column().to_string());
+            let position = [("file", CONFIG_PATH), ("line", line.as_str()), ("column", column.as_str())];
             vec![ConfigProblem {
-                path: format!("{CONFIG_PATH} line {}, column {}", e.line(), e.column()),
-                message: format!("is not valid JSON: {}", json_error_message(&e)),
+                path: t_args("config.json.position", &position),
+                message: t_args("config.json.invalid", &[("error", &json_error_message(&e))]),
             }]
         })?;
         let mut problems = Problems::default();
@@ -268,6 +274,13 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
         None => Some(CrmSettings::default()),
     };
     let service = top.value("service").map(|v| service::read_service(v, problems));
+    let language = top.choice(
+        "language",
+        None,
+        &[("auto", None), ("en", Some(Language::English)), ("ja", Some(Language::Japanese))],
+        &t_args("config.language-choices", &[("en", "en"), ("ja", "ja"), ("auto", "auto")]),
+        problems,
+    );
     top.finish(problems);
     let (allowed_origins, salesforce_mode) = hosts?;
     let (ice_servers, ice_transport_policy) = ice?;
@@ -287,6 +300,7 @@ fn read_config(root: &Value, problems: &mut Problems) -> Option<Config> {
             Some(read) => Some(read?),
             None => None,
         },
+        language: language?,
     })
 }
 
@@ -297,7 +311,8 @@ fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
     let domain = domain.and_then(|d| {
         let valid = !d.is_empty() && d.split('.').all(|l| !l.is_empty() && l.bytes().all(is_host_byte));
         if !valid {
-            problems.push(&domain_path, format!("\"{d}\" is not a domain name such as pbx.example.com"));
+            let args = [("value", d), ("example", "pbx.example.com")];
+            problems.push(&domain_path, t_args("config.sip.domain-invalid", &args));
         }
         valid.then(|| d.to_ascii_lowercase())
     });
@@ -305,7 +320,7 @@ fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
     let servers = sip.required("servers", problems).and_then(|v| as_array(&servers_path, v, problems));
     let servers = servers.and_then(|items| {
         if items.is_empty() {
-            problems.push(&servers_path, "must list at least one WebSocket server (wss://…)");
+            problems.push(&servers_path, t("config.sip.no-servers"));
             return None;
         }
         let checked: Vec<Option<String>> = items
@@ -322,7 +337,7 @@ fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
         "dtmf",
         DtmfMode::Rfc4733,
         &[("rfc4733", DtmfMode::Rfc4733), ("info", DtmfMode::Info)],
-        "\"rfc4733\" (in the audio) or \"info\" (SIP INFO)",
+        &t_args("config.sip.dtmf-choices", &[("audio", "rfc4733"), ("info", "info"), ("method", "INFO")]),
         problems,
     );
     let max_calls = sip.integer("maxCalls", MAX_CALLS_RANGE, problems).map_or(DEFAULT_MAX_CALLS, |n| n as usize);
@@ -336,7 +351,7 @@ fn read_sip(value: &Value, problems: &mut Problems) -> Option<SipSettings> {
                 .map(|(i, item)| {
                     let path = item_path(&targets_path, i);
                     let text = as_str(&path, item, problems)?;
-                    sip::agent::TransferPattern::parse(text).map_err(|e| problems.push(&path, e.to_string())).ok()
+                    sip::agent::TransferPattern::parse(text).map_err(|e| problems.push(&path, pattern_problem(&e))).ok()
                 })
                 .collect();
             read.into_iter().collect()
@@ -363,11 +378,11 @@ fn check_sip_server(path: &str, url: &str, problems: &mut Problems) -> Option<St
     } else if let Some(rest) = lower.strip_prefix("ws://") {
         (false, rest)
     } else {
-        problems.push(path, format!("\"{url}\" must be a WebSocket URL starting with wss://"));
+        problems.push(path, t_args("config.sip.server-not-websocket", &[("value", url)]));
         return None;
     };
     if url.chars().any(char::is_control) {
-        problems.push(path, "holds a control character (a line break, a tab or NUL): remove it");
+        problems.push(path, t_args("config.control-character", &[("nul", "NUL")]));
         return None;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
@@ -376,14 +391,11 @@ fn check_sip_server(path: &str, url: &str, problems: &mut Problems) -> Option<St
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h).to_owned(),
     };
     if host.is_empty() || host == "[]" || authority.contains('@') {
-        problems.push(path, format!("\"{url}\" has no valid host name"));
+        problems.push(path, t_args("config.sip.server-no-host", &[("value", url)]));
         return None;
     }
     if !secure && !is_loopback_host(&host) {
-        problems.push(
-            path,
-            format!("\"{url}\" must use wss:// (ws:// is accepted only for 127.0.0.1, localhost and [::1])"),
-        );
+        problems.push(path, t_args("config.sip.server-insecure", &[("value", url), ("localhost", "localhost")]));
         return None;
     }
     Some(url.to_owned())
@@ -401,7 +413,7 @@ fn read_ice(value: &Value, minted_turn: bool, problems: &mut Problems) -> Option
         "transportPolicy",
         IceTransportPolicy::All,
         &[("all", IceTransportPolicy::All), ("relay", IceTransportPolicy::Relay)],
-        "\"all\" (every candidate, the default) or \"relay\" (through TURN only)",
+        &t_args("config.ice.policy-choices", &[("all", "all"), ("relay", "relay")]),
         problems,
     );
     ice.finish(problems);
@@ -415,10 +427,14 @@ fn read_ice(value: &Value, minted_turn: bool, problems: &mut Problems) -> Option
     // Relay only without a TURN server: every call would ring and connect with no audio path.
     let relays = servers.iter().flat_map(|s| &s.urls).any(|u| u.to_ascii_lowercase().starts_with("turn"));
     if policy == IceTransportPolicy::Relay && !relays && !minted_turn {
-        problems.push(
-            &policy_path,
-            "\"relay\" needs a turn: or turns: server in ice.servers, or service.callCredentials (calls would have no audio)",
-        );
+        let args = [
+            ("relay", "relay"),
+            ("turn", "turn:"),
+            ("turns", "turns:"),
+            ("servers", "ice.servers"),
+            ("credentials", "service.callCredentials"),
+        ];
+        problems.push(&policy_path, t_args("config.ice.relay-without-turn", &args));
         return None;
     }
     Some((servers, policy))
@@ -431,7 +447,7 @@ fn read_ice_server(path: &str, value: &Value, problems: &mut Problems) -> Option
     let urls: Option<Vec<String>> = match server.required("urls", problems) {
         Some(Value::String(url)) => check_ice_url(&urls_path, url, problems).map(|u| vec![u]),
         Some(Value::Array(items)) if items.is_empty() => {
-            problems.push(&urls_path, "must list at least one stun: or turn: URL");
+            problems.push(&urls_path, t_args("config.ice.no-urls", &[("stun", "stun:"), ("turn", "turn:")]));
             None
         }
         Some(Value::Array(items)) => items
@@ -454,7 +470,8 @@ fn read_ice_server(path: &str, value: &Value, problems: &mut Problems) -> Option
     let credential = server.string("credential", problems).map(str::to_owned);
     let is_turn = urls.as_ref().is_some_and(|u| u.iter().any(|u| u.starts_with("turn")));
     if is_turn && (username.is_none() || credential.is_none()) {
-        problems.push(path, "a TURN server needs both \"username\" and \"credential\"");
+        let args = [("username", "username"), ("credential", "credential")];
+        problems.push(path, t_args("config.ice.turn-credentials", &args));
     }
     server.finish(problems);
     Some(IceServer { urls: urls?, username, credential })
@@ -464,7 +481,8 @@ fn check_ice_url(path: &str, url: &str, problems: &mut Problems) -> Option<Strin
     let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
     let host = url.split_once(':').map(|(_, rest)| rest).unwrap_or_default();
     if !matches!(scheme.as_str(), "stun" | "stuns" | "turn" | "turns") || host.is_empty() {
-        problems.push(path, format!("\"{url}\" must be a stun:, stuns:, turn: or turns: URL"));
+        let args = [("value", url), ("stun", "stun:"), ("stuns", "stuns:"), ("turn", "turn:"), ("turns", "turns:")];
+        problems.push(path, t_args("config.ice.url-invalid", &args));
         return None;
     }
     Some(url.to_owned())
@@ -476,10 +494,11 @@ fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, Opti
     let items = hosts.required("allowedOrigins", problems).and_then(|v| as_array(&list_path, v, problems));
     let allow_list = items.and_then(|items| {
         if items.is_empty() {
-            problems.push(
-                &list_path,
-                "must list at least one host origin, e.g. \"https://yourcompany.service-now.com\" or \"https://yourcompany.lightning.force.com\" (exact origins: a wildcard over a CRM's shared domain is refused)",
-            );
+            let examples = [
+                ("servicenow", "https://yourcompany.service-now.com"),
+                ("salesforce", "https://yourcompany.lightning.force.com"),
+            ];
+            problems.push(&list_path, t_args("config.hosts.none", &examples));
             return None;
         }
         let patterns: Vec<Option<OriginPattern>> = items
@@ -489,7 +508,7 @@ fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, Opti
                 let path = item_path(&list_path, i);
                 let text = as_str(&path, item, problems)?;
                 OriginPattern::parse(text)
-                    .map_err(|e| problems.push(&path, format!("\"{text}\" {e}")))
+                    .map_err(|e| problems.push(&path, value_problem(text, &origin_reason(&e))))
                     .ok()
             })
             .collect();
@@ -499,7 +518,7 @@ fn read_hosts(value: &Value, problems: &mut Problems) -> Option<(AllowList, Opti
         "salesforceMode",
         None,
         &[("lightning", Some(SalesforceMode::Lightning)), ("classic", Some(SalesforceMode::Classic))],
-        "\"lightning\" or \"classic\"",
+        &t_args("config.hosts.salesforce-mode-choices", &[("lightning", "lightning"), ("classic", "classic")]),
         problems,
     );
     hosts.finish(problems);
@@ -512,15 +531,15 @@ fn read_panel(value: &Value, problems: &mut Problems) -> Option<PanelSettings> {
     let title_path = panel.path_of("title");
     // Shown in the host's header and the tab title: control and bidi characters are removed.
     let title = match panel.string("title", problems).map(clean) {
-        Some(t) if t.is_empty() => {
-            problems.push(&title_path, "must not be empty");
+        Some(title) if title.is_empty() => {
+            problems.push(&title_path, t("config.empty"));
             None
         }
-        Some(t) if t.chars().count() > MAX_TITLE_CHARS => {
-            problems.push(&title_path, format!("must be at most {MAX_TITLE_CHARS} characters"));
+        Some(title) if title.chars().count() > MAX_TITLE_CHARS => {
+            problems.push(&title_path, t_args("config.too-long", &[("max", &MAX_TITLE_CHARS.to_string())]));
             None
         }
-        Some(t) => Some(t),
+        Some(title) => Some(title),
         None => Some(defaults.title),
     };
     let width = panel.integer("width", WIDTH_RANGE, problems).unwrap_or(defaults.width);
@@ -532,7 +551,8 @@ fn read_panel(value: &Value, problems: &mut Problems) -> Option<PanelSettings> {
 fn read_directory(value: &Value, problems: &mut Problems) -> Option<Vec<Contact>> {
     let items = as_array("directory", value, problems)?;
     if items.len() > MAX_CONTACTS {
-        problems.push("directory", format!("lists {} contacts; at most {MAX_CONTACTS} are allowed", items.len()));
+        let (count, max) = (items.len().to_string(), MAX_CONTACTS.to_string());
+        problems.push("directory", t_args("config.directory.too-many", &[("count", &count), ("max", &max)]));
         return None;
     }
     let contacts: Vec<Option<Contact>> = items
@@ -545,7 +565,7 @@ fn read_directory(value: &Value, problems: &mut Problems) -> Option<Vec<Contact>
             let number = entry.required("number", problems).and_then(|v| as_str(&entry.path_of("number"), v, problems));
             let name = name.map(clean).filter(|n| {
                 if n.is_empty() {
-                    problems.push(&entry.path_of("name"), "must not be empty");
+                    problems.push(&entry.path_of("name"), t("config.empty"));
                 }
                 !n.is_empty()
             });
@@ -553,7 +573,8 @@ fn read_directory(value: &Value, problems: &mut Problems) -> Option<Vec<Contact>
                 let n = n.trim();
                 let dialable = n.starts_with("sip:") || crate::dial_string::normalise(n).is_ok();
                 if !dialable {
-                    problems.push(&entry.path_of("number"), format!("\"{n}\" is not a number or a sip: address"));
+                    let args = [("value", n), ("sip", "sip:")];
+                    problems.push(&entry.path_of("number"), t_args("config.directory.not-dialable", &args));
                 }
                 dialable.then(|| n.to_owned())
             });
@@ -567,7 +588,7 @@ fn read_directory(value: &Value, problems: &mut Problems) -> Option<Vec<Contact>
 fn read_agent(value: &Value, problems: &mut Problems) -> Option<AgentSettings> {
     let mut agent = ObjectReader::new("agent", value, problems)?;
     let defaults = AgentSettings::default();
-    let reasons = match agent.labels("notReadyReasons", "a reason", 40, problems) {
+    let reasons = match agent.labels("notReadyReasons", &t("config.agent.reason"), 40, problems) {
         None => Some(defaults.not_ready_reasons),
         Some(read) => read,
     };
@@ -584,8 +605,12 @@ fn read_agent(value: &Value, problems: &mut Problems) -> Option<AgentSettings> {
                 match as_str(&path, item, problems) {
                     Some("colleagues") => ring.colleagues = true,
                     Some("transfers") => ring.transfers = true,
-                    Some(other) => problems
-                        .push(&path, format!("must be \"colleagues\" or \"transfers\", found {:?}", clean(other))),
+                    Some(other) => {
+                        let found = format!("{:?}", clean(other));
+                        let args =
+                            [("colleagues", "colleagues"), ("transfers", "transfers"), ("found", found.as_str())];
+                        problems.push(&path, t_args("config.agent.ring-choices", &args));
+                    }
                     None => {}
                 }
             }
@@ -599,6 +624,39 @@ fn read_agent(value: &Value, problems: &mut Problems) -> Option<AgentSettings> {
         not_ready_status: status,
         ring_when_not_ready: ring?,
     })
+}
+
+/// A problem with a value quoted from the configuration: the value, then what is wrong with it.
+fn value_problem(value: &str, reason: &str) -> String {
+    t_args("config.value-problem", &[("value", value), ("reason", reason)])
+}
+
+/// What is wrong with an origin, in the phone's language, as it follows the quoted value.
+pub fn origin_reason(error: &OriginError) -> String {
+    match error {
+        OriginError::Empty => t("config.origin.empty"),
+        OriginError::Scheme => t("config.origin.scheme"),
+        OriginError::InsecureRemote => t_args("config.origin.insecure", &[("localhost", "localhost")]),
+        OriginError::NotBare => t_args("config.origin.not-bare", &[("example", "https://example.com")]),
+        OriginError::Host => t("config.origin.host"),
+        OriginError::Port => t("config.origin.port"),
+        OriginError::SharedTenantWildcard { suffix, example } => {
+            t_args("config.origin.shared-tenant", &[("suffix", suffix.as_str()), ("example", example.as_str())])
+        }
+    }
+}
+
+/// What is wrong with a `sip.transferTargets` pattern, in the phone's language.
+fn pattern_problem(error: &sip::agent::PatternError) -> String {
+    use sip::agent::PatternError;
+    match error {
+        PatternError::Empty => t("config.sip.transfer-target-empty"),
+        PatternError::Host(text) => {
+            let args = [("value", text.as_str()), ("example", "partner.example"), ("wildcard", "*.partner.example")];
+            t_args("config.sip.transfer-target-host", &args)
+        }
+        PatternError::User(text) => t_args("config.sip.transfer-target-user", &[("value", text.as_str())]),
+    }
 }
 
 impl Default for PanelSettings {
@@ -868,7 +926,8 @@ mod tests {
                 "hosts.allowedOrigins: must list at least one host origin, e.g. \"https://yourcompany.service-now.com\" or \"https://yourcompany.lightning.force.com\" (exact origins: a wildcard over a CRM's shared domain is refused)",
                 "panel.width: expected a whole number, found a string",
                 "panel.height: must be from 240 to 2560, found 100",
-                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling, media, crm, service)",
+                "colour: is not a known setting (expected one of: sip, ice, hosts, panel, agent, directory, dialling, \
+                 media, crm, service, language)",
             ]
         );
     }
@@ -982,6 +1041,44 @@ mod tests {
                 r#"{{{base},"panel":{{"title":"\u202e\u200b"}},"directory":[{{"name":"\u0007","number":"1"}}]}}"#
             )),
             ["panel.title: must not be empty", "directory[0].name: must not be empty"]
+        );
+    }
+
+    #[test]
+    fn origin_and_pattern_reasons_keep_the_words_of_their_errors_in_english() {
+        let shared = OriginError::SharedTenantWildcard {
+            suffix: "service-now.com".into(),
+            example: "https://yourcompany.service-now.com".into(),
+        };
+        for error in [
+            OriginError::Empty,
+            OriginError::Scheme,
+            OriginError::InsecureRemote,
+            OriginError::NotBare,
+            OriginError::Host,
+            OriginError::Port,
+            shared,
+        ] {
+            assert_eq!(origin_reason(&error), error.to_string());
+        }
+        use sip::agent::PatternError;
+        for error in [PatternError::Empty, PatternError::Host("*".into()), PatternError::User("a*b".into())] {
+            assert_eq!(pattern_problem(&error), error.to_string());
+        }
+    }
+
+    #[test]
+    fn problems_are_told_in_the_phones_language() {
+        crate::i18n::set_language(Language::Japanese);
+        let found = problems(r#"{"sip":[],"hosts":{"allowedOrigins":["http://crm.example.com"]}}"#);
+        crate::i18n::set_language(Language::English);
+        assert_eq!(
+            found,
+            [
+                "sip：オブジェクトが必要ですが、リストが指定されています",
+                "hosts.allowedOrigins[0]：\"http://crm.example.com\" は暗号化されていません。https:// を使用してください\
+                 （http:// を使用できるのは 127.0.0.1、localhost、[::1] のみです）",
+            ]
         );
     }
 

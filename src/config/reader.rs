@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::ConfigProblem;
+use crate::i18n::{t, t_args};
 
 /// Collects problems while fields are taken out of JSON objects.
 #[derive(Default)]
@@ -37,7 +38,7 @@ impl<'a> ObjectReader<'a> {
         match value {
             Value::Object(map) => Some(ObjectReader { path: path.to_owned(), map, taken: vec![] }),
             other => {
-                problems.push(display_path(path), format!("expected an object, found {}", kind(other)));
+                problems.push(&display_path(path), t_args("config.expected-object", &[("found", &kind(other))]));
                 None
             }
         }
@@ -58,7 +59,7 @@ impl<'a> ObjectReader<'a> {
     pub(super) fn required(&mut self, key: &'static str, problems: &mut Problems) -> Option<&'a Value> {
         let value = self.value(key);
         if value.is_none() {
-            problems.push(&self.path_of(key), "is required");
+            problems.push(&self.path_of(key), t("config.required"));
         }
         value
     }
@@ -79,13 +80,14 @@ impl<'a> ObjectReader<'a> {
         let path = self.path_of(key);
         let value = self.value(key)?;
         let Some(n) = value.as_u64() else {
-            problems.push(&path, format!("expected a whole number, found {}", kind(value)));
+            problems.push(&path, t_args("config.expected-whole-number", &[("found", &kind(value))]));
             return None;
         };
         match u32::try_from(n) {
             Ok(n) if range.contains(&n) => Some(n),
             _ => {
-                problems.push(&path, format!("must be from {} to {}, found {n}", range.start(), range.end()));
+                let (min, max, found) = (range.start().to_string(), range.end().to_string(), n.to_string());
+                problems.push(&path, t_args("config.out-of-range", &[("min", &min), ("max", &max), ("found", &found)]));
                 None
             }
         }
@@ -98,7 +100,11 @@ impl<'a> ObjectReader<'a> {
             None => default,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                problems.push(&path, format!("expected true or false, found {}", kind(other)));
+                let found = kind(other);
+                problems.push(
+                    &path,
+                    t_args("config.expected-boolean", &[("true", "true"), ("false", "false"), ("found", &found)]),
+                );
                 default
             }
         }
@@ -128,10 +134,11 @@ impl<'a> ObjectReader<'a> {
             };
             let text = crate::display_name::clean(text);
             if text.is_empty() || text.chars().count() > max_chars {
-                problems.push(&path, format!("must be {what} of 1 to {max_chars} characters"));
+                let max = max_chars.to_string();
+                problems.push(&path, t_args("config.label-length", &[("what", what), ("max", &max)]));
                 ok = false;
             } else if labels.contains(&text) {
-                problems.push(&path, format!("\"{text}\" is listed twice"));
+                problems.push(&path, t_args("config.listed-twice", &[("value", &text)]));
                 ok = false;
             } else {
                 labels.push(text);
@@ -154,7 +161,8 @@ impl<'a> ObjectReader<'a> {
         let Some(text) = self.string(key, problems) else { return Some(default) };
         let found = choices.iter().find(|(name, _)| name.eq_ignore_ascii_case(text)).map(|&(_, value)| value);
         if found.is_none() {
-            problems.push(&path, format!("\"{}\" must be {expected}", text.escape_debug()));
+            let value = text.escape_debug().to_string();
+            problems.push(&path, t_args("config.not-one-of", &[("value", &value), ("expected", expected)]));
         }
         found
     }
@@ -164,7 +172,7 @@ impl<'a> ObjectReader<'a> {
         for key in self.map.keys() {
             if !self.taken.contains(&key.as_str()) {
                 let expected = self.taken.join(", ");
-                problems.push(&self.path_of(key), format!("is not a known setting (expected one of: {expected})"));
+                problems.push(&self.path_of(key), t_args("config.unknown-setting", &[("expected", &expected)]));
             }
         }
     }
@@ -175,7 +183,7 @@ pub(super) fn as_str<'a>(path: &str, value: &'a Value, problems: &mut Problems) 
     match value {
         Value::String(s) => Some(s),
         other => {
-            problems.push(path, format!("expected a string, found {}", kind(other)));
+            problems.push(path, t_args("config.expected-string", &[("found", &kind(other))]));
             None
         }
     }
@@ -186,7 +194,7 @@ pub(super) fn as_array<'a>(path: &str, value: &'a Value, problems: &mut Problems
     match value {
         Value::Array(items) => Some(items),
         other => {
-            problems.push(path, format!("expected a list, found {}", kind(other)));
+            problems.push(path, t_args("config.expected-list", &[("found", &kind(other))]));
             None
         }
     }
@@ -197,18 +205,19 @@ pub(super) fn item_path(path: &str, index: usize) -> String {
     format!("{path}[{index}]")
 }
 
-fn display_path(path: &str) -> &str {
-    if path.is_empty() { "(top level)" } else { path }
+fn display_path(path: &str) -> String {
+    if path.is_empty() { t("config.top-level") } else { path.to_owned() }
 }
 
-/// A short description of a JSON value's type, for error messages.
-fn kind(value: &Value) -> &'static str {
+/// A short description of a JSON value's type, for error messages; JSON's own words stay as
+/// written.
+fn kind(value: &Value) -> String {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "true/false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+        Value::Null => t_args("config.kind.null", &[("null", "null")]),
+        Value::Bool(_) => t_args("config.kind.boolean", &[("true", "true"), ("false", "false")]),
+        Value::Number(_) => t("config.kind.number"),
+        Value::String(_) => t("config.kind.string"),
+        Value::Array(_) => t("config.kind.list"),
+        Value::Object(_) => t("config.kind.object"),
     }
 }

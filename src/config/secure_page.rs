@@ -5,6 +5,7 @@
 //! developer's computer. The widget says so before it signs anyone in.
 
 use super::{Config, ConfigProblem};
+use crate::i18n::t_args;
 
 /// The problems of `config` on a page whose `location.protocol` is `page_protocol`
 /// (`"https:"`, `"http:"`): every `ws://` SIP server when the page is https, none otherwise.
@@ -20,10 +21,7 @@ pub fn problems_on_page(config: &Config, page_protocol: &str) -> Vec<ConfigProbl
         .filter(|(_, url)| url.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://")))
         .map(|(i, url)| ConfigProblem {
             path: format!("sip.servers[{i}]"),
-            message: format!(
-                "\"{url}\" is not encrypted and this page is served over https: use wss:// (browsers refuse \
-                 ws:// from https pages, and the agent's password would cross the network in the clear)"
-            ),
+            message: t_args("config.sip.server-unencrypted", &[("value", url)]),
         })
         .collect()
 }

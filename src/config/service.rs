@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::reader::{ObjectReader, Problems};
+use crate::i18n::t_args;
 use crate::origin::Origin;
 
 /// Where the integration service is.
@@ -27,7 +28,9 @@ pub(super) fn read_service(value: &Value, problems: &mut Problems) -> Option<Ser
     match Origin::parse(url?) {
         Ok(url) => Some(ServiceSettings { url, call_credentials }),
         Err(why) => {
-            problems.push(&url_path, format!("\"{}\" {why}", url?.chars().take(80).collect::<String>()));
+            let shown: String = url?.chars().take(80).collect();
+            let reason = super::origin_reason(&why);
+            problems.push(&url_path, t_args("config.value-problem", &[("value", &shown), ("reason", &reason)]));
             None
         }
     }

@@ -18,11 +18,18 @@ use crate::conversations::{self, Conversation, Delivery, TextMessage};
 use crate::dial_string::normalise;
 use crate::display_name::{DisplayName, Party};
 use crate::history::{self, CallRecord, Outcome};
+use crate::i18n::{t, t_args};
 use crate::model::{CallStage, CallView, PhoneSnapshot, Session, WrapUp};
 pub use outcome::{end_text, outcome_of};
 
-/// The Not Ready reason the desk gives while the microphone cannot be opened.
+/// The Not Ready reason the desk gives while the microphone cannot be opened, in English: the
+/// agent reads it in their language ([`no_microphone`]).
 pub const NO_MICROPHONE: &str = "Microphone unavailable";
+
+/// The Not Ready reason the desk gives while the microphone cannot be opened.
+pub fn no_microphone() -> String {
+    t("session.no-microphone")
+}
 
 /// What happened, as the desk needs to know it.
 #[derive(Clone, Debug, PartialEq)]
@@ -384,7 +391,7 @@ impl Desk {
                     return actions;
                 }
                 if let Some(by) = referred_by.as_deref().map(DisplayName::new).filter(|by| !by.is_empty()) {
-                    view.notes.push(format!("Transferred from {}", by.shown()));
+                    view.notes.push(t_args("session.transferred-from", &[("name", by.shown())]));
                 }
                 let number = view.number.clone();
                 self.model.calls.push(view);
@@ -469,9 +476,9 @@ impl Desk {
                     self.taking_over.remove(index);
                     let why = match &reason {
                         CallEnd::Rejected { status, reason, .. } => {
-                            format!("the other side refused the new connection ({status} {reason})")
+                            t_args("session.take-over.refused", &[("status", &status.to_string()), ("reason", reason)])
                         }
-                        other => end_text(other).unwrap_or_else(|| "the other side did not take it in time".to_owned()),
+                        other => end_text(other).unwrap_or_else(|| t("session.take-over.too-late")),
                     };
                     let result = Err(why);
                     actions.push(DeskAction::Tell(AppEvent::TookOver { call_id: view.call_id, result }));
@@ -486,7 +493,8 @@ impl Desk {
                     return actions;
                 }
                 if let Some(text) = end_text(&reason) {
-                    self.model.notice = Some(format!("{}: {text}.", view.party));
+                    let party = view.party.to_string();
+                    self.model.notice = Some(t_args("session.call-ended", &[("party", &party), ("reason", &text)]));
                 }
                 let answered = view.answered_at.is_some();
                 self.record(&view, outcome_of(view.incoming, answered, &reason), now, &mut actions);
@@ -501,7 +509,7 @@ impl Desk {
             DeskEvent::StateChosen(state) => self.model.agent_state = state,
             DeskEvent::MicrophoneFailed(reason) => {
                 self.model.notice = Some(reason);
-                self.model.agent_state = AgentState::NotReady(NO_MICROPHONE.to_owned());
+                self.model.agent_state = AgentState::NotReady(no_microphone());
             }
             DeskEvent::Notice(notice) => self.model.notice = notice,
             DeskEvent::PageClosing => {
@@ -531,7 +539,7 @@ impl Desk {
                     // The call stays here; one that ended meanwhile ended for good.
                     (Err(why), ended) => {
                         self.moving.remove(index);
-                        self.model.notice = Some(format!("The call could not move to the other window: {why}."));
+                        self.model.notice = Some(t_args("session.move-failed", &[("reason", &why)]));
                         if let Some((view, reason, at)) = ended {
                             self.record(
                                 &view,
@@ -577,7 +585,7 @@ impl Desk {
                     && self.model.wrap_ups.iter().any(|w| w.call_id == call_id && w.disposition.is_none());
                 if missing {
                     if let Some(wrap_up) = self.model.wrap_ups.iter_mut().find(|w| w.call_id == call_id) {
-                        wrap_up.problem = Some("Choose a disposition before Done.".into());
+                        wrap_up.problem = Some(t("session.wrap-up.choose-disposition"));
                     }
                     return actions;
                 }
@@ -641,7 +649,7 @@ impl Desk {
         // After Call Work is the agent's time to finish the last call: only Not Ready has
         // exceptions, and never a microphone that does not work.
         let AgentState::NotReady(reason) = &self.model.agent_state else { return false };
-        if reason == NO_MICROPHONE {
+        if *reason == no_microphone() {
             return false;
         }
         let ring = self.rules.ring_when_not_ready;

@@ -3,6 +3,7 @@
 use sip::agent::{CallEnd, RejectKind};
 
 use crate::history::Outcome;
+use crate::i18n::{t, t_args};
 
 /// How a call ended, for its record.
 pub fn outcome_of(incoming: bool, answered: bool, reason: &CallEnd) -> Outcome {
@@ -24,21 +25,21 @@ pub fn outcome_of(incoming: bool, answered: bool, reason: &CallEnd) -> Outcome {
 pub fn end_text(reason: &CallEnd) -> Option<String> {
     Some(match reason {
         CallEnd::HungUpHere | CallEnd::HungUpThere | CallEnd::Replaced | CallEnd::Transferred => return None,
-        CallEnd::CallerCancelled => "missed call".into(),
-        CallEnd::AnsweredElsewhere => "answered on another device".into(),
+        CallEnd::CallerCancelled => t("session.ended.missed"),
+        CallEnd::AnsweredElsewhere => t("session.ended.elsewhere"),
         CallEnd::Rejected { kind, status, reason } => match kind {
-            RejectKind::Busy => "busy".into(),
-            RejectKind::Declined => "declined".into(),
-            RejectKind::NotFound => "number not found".into(),
-            RejectKind::Unavailable => "not available".into(),
-            RejectKind::NoAnswer => "no answer".into(),
-            RejectKind::NotAllowed => "not allowed to call this number".into(),
-            RejectKind::MediaRefused => "the other side could not accept the audio".into(),
-            RejectKind::Other => format!("failed ({status} {reason})"),
+            RejectKind::Busy => t("session.ended.busy"),
+            RejectKind::Declined => t("session.ended.declined"),
+            RejectKind::NotFound => t("session.ended.not-found"),
+            RejectKind::Unavailable => t("session.ended.unavailable"),
+            RejectKind::NoAnswer => t("session.ended.no-answer"),
+            RejectKind::NotAllowed => t("session.ended.not-allowed"),
+            RejectKind::MediaRefused => t("session.ended.media-refused"),
+            RejectKind::Other => t_args("session.ended.failed", &[("status", &status.to_string()), ("reason", reason)]),
         },
-        CallEnd::Timeout => "no answer".into(),
-        CallEnd::ConnectionLost => "the connection to the server was lost".into(),
-        CallEnd::SessionExpired => "the call was lost (session expired)".into(),
+        CallEnd::Timeout => t("session.ended.no-answer"),
+        CallEnd::ConnectionLost => t("session.ended.connection-lost"),
+        CallEnd::SessionExpired => t("session.ended.session-expired"),
     })
 }
 

@@ -4,10 +4,10 @@
 //! the order `hosts.md` §2.4 gives. Open CTI Lightning passes an object, Classic a JSON string.
 
 use serde::Deserialize;
-use thiserror::Error;
 
 use crate::activity::RecordRef;
 use crate::dial_string::{DialStringError, normalise};
+use crate::i18n::{t, t_args};
 
 /// A number the host asked the agent to dial, with the record it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,20 +22,43 @@ pub struct DialRequest {
 }
 
 /// Why a click-to-dial payload was not used.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClickToDialError {
     /// The payload is not the JSON or object the host documents.
-    #[error("the click-to-dial message could not be read: {0}")]
     Unreadable(String),
     /// An OpenFrame communication event that is not an outgoing call.
-    #[error("the host sent a \"{0}\" event, not a call request")]
     NotACall(String),
     /// No phone number in any known place.
-    #[error("the click-to-dial message holds no phone number")]
     NoNumber,
     /// A number that cannot be dialled.
-    #[error("the phone number cannot be dialled: {0}")]
-    BadNumber(#[from] DialStringError),
+    BadNumber(DialStringError),
+}
+
+impl std::fmt::Display for ClickToDialError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            ClickToDialError::Unreadable(reason) => t_args("crm.dial.unreadable", &[("reason", reason)]),
+            ClickToDialError::NotACall(event) => t_args("crm.dial.not-a-call", &[("event", event)]),
+            ClickToDialError::NoNumber => t("crm.dial.no-number"),
+            ClickToDialError::BadNumber(error) => t_args("crm.dial.bad-number", &[("reason", &error.to_string())]),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for ClickToDialError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClickToDialError::BadNumber(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<DialStringError> for ClickToDialError {
+    fn from(error: DialStringError) -> Self {
+        ClickToDialError::BadNumber(error)
+    }
 }
 
 /// A JSON value that hosts send either as a string or as a number.
@@ -204,7 +227,7 @@ impl ClassicClickToDial {
         let unreadable = |e: serde_json::Error| ClickToDialError::Unreadable(e.to_string());
         let value: serde_json::Value = serde_json::from_str(text).map_err(unreadable)?;
         if !value.is_object() {
-            return Err(ClickToDialError::Unreadable("expected a JSON object".into()));
+            return Err(ClickToDialError::Unreadable(t("crm.dial.not-an-object")));
         }
         let payload: ClassicClickToDial = serde_json::from_value(value).map_err(unreadable)?;
         let number = payload.number.and_then(Text::into_string).ok_or(ClickToDialError::NoNumber)?;

@@ -1,10 +1,11 @@
 //! Where the widget is running, decided from its URL parameters and the allow-list alone,
 //! before any script is loaded or any message is posted.
 
-use thiserror::Error;
+use std::fmt;
 
-use crate::config::{Config, SalesforceMode};
+use crate::config::{Config, SalesforceMode, origin_reason};
 pub use crate::host_kind::HostKind;
+use crate::i18n::{t, t_args};
 use crate::origin::{Origin, OriginError};
 
 /// A host that passed the allow-list: its kind and the one origin the widget may talk to.
@@ -56,10 +57,9 @@ pub fn salesforce_flavour(origin: &Origin, mode: Option<&str>, overridden: Optio
 }
 
 /// Why the widget refuses to talk to the page that embeds it.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DetectError {
     /// The parameter is not an origin at all.
-    #[error("The {param} parameter \"{value}\" {reason}.")]
     Malformed {
         /// Parameter name as it appeared in the URL.
         param: String,
@@ -69,30 +69,48 @@ pub enum DetectError {
         reason: OriginError,
     },
     /// A valid origin that the administrator has not allowed.
-    #[error(
-        "{origin} is not allowed to embed this phone. Ask your administrator to add it to hosts.allowedOrigins in framephone.json."
-    )]
     NotAllowed {
         /// The refused origin.
         origin: Origin,
     },
     /// Both the ServiceNow and the Salesforce parameter are present.
-    #[error("The page gave both topDomain and sfdcIframeOrigin; the phone cannot tell which host it is in.")]
     Ambiguous,
     /// The pop-out view runs inside a frame of a page that is not allowed to embed it.
-    #[error(
-        "The phone is inside a frame of {origin}, which is not allowed to embed it. Open the phone in a tab of its own, or ask your administrator to add that origin to hosts.allowedOrigins in framephone.json."
-    )]
     FramedBy {
         /// The embedding page's origin, as the browser gave it.
         origin: String,
     },
     /// The pop-out view runs inside a frame and the browser does not say whose.
-    #[error(
-        "The phone is inside a frame of a page that does not say where it comes from. Open the phone in a tab of its own."
-    )]
     FramedByUnknown,
 }
+
+/// The setting an administrator extends to let a page embed the phone.
+const ALLOW_LIST_SETTING: &str = "hosts.allowedOrigins";
+
+impl fmt::Display for DetectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            DetectError::Malformed { param, value, reason } => {
+                let reason = origin_reason(reason);
+                t_args("config.refused.malformed", &[("param", param), ("value", value), ("reason", &reason)])
+            }
+            DetectError::NotAllowed { origin } => {
+                let origin = origin.to_string();
+                t_args("config.refused.not-allowed", &[("origin", &origin), ("setting", ALLOW_LIST_SETTING)])
+            }
+            DetectError::Ambiguous => {
+                t_args("config.refused.ambiguous", &[("servicenow", "topDomain"), ("salesforce", "sfdcIframeOrigin")])
+            }
+            DetectError::FramedBy { origin } => {
+                t_args("config.refused.framed-by", &[("origin", origin), ("setting", ALLOW_LIST_SETTING)])
+            }
+            DetectError::FramedByUnknown => t("config.refused.framed-by-unknown"),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for DetectError {}
 
 impl DetectError {
     /// The origin that was refused, when there is one (the error screen names it).

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::HostError;
+use crate::i18n::t;
 
 /// How long a host method may take before the phone stops waiting.
 pub(super) const CALL_TIMEOUT_MS: u32 = 5_000;
@@ -44,7 +45,7 @@ pub(super) fn call(target: &Object, method: &'static str, args: &[JsValue]) -> R
     let function: Function = Reflect::get(target, &JsValue::from_str(name))
         .ok()
         .and_then(|f| f.dyn_into().ok())
-        .ok_or_else(|| HostError::Call { method, message: "the host API has no such method".into() })?;
+        .ok_or_else(|| HostError::Call { method, message: t("crm.host.no-such-method") })?;
     let args: Array = args.iter().collect();
     function.apply(target, &args).map_err(|e| HostError::Call { method, message: describe(&e) })
 }
@@ -137,7 +138,7 @@ pub(super) fn entries(value: &JsValue) -> Vec<(String, serde_json::Value)> {
 /// serde would happily read a list as a struct's fields in order.
 pub(super) fn from_object<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, String> {
     if !value.is_object() || Array::is_array(&value) {
-        return Err("the host sent something other than an object".into());
+        return Err(t("crm.host.not-an-object"));
     }
     serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }

@@ -19,12 +19,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use thiserror::Error;
-
 use crate::activity::outbox::PostOutcome;
 use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::config::{CrmSettings, PanelSettings};
+use crate::i18n::{t, t_args};
 use crate::origin::Origin;
+use crate::sync::crm_work::NO_CRM_WINDOW;
 pub use click_to_dial::{ClickToDialError, DialRequest};
 pub use detect::{DetectError, Framing, HostKind, Placement, check_standalone_framing, detect};
 pub use remote::RemoteHost;
@@ -46,16 +46,14 @@ pub enum HostEvent {
 pub type EventSink = Rc<dyn Fn(HostEvent)>;
 
 /// Why talking to the host failed.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HostError {
     /// The host's script could not be loaded from its origin.
-    #[error("could not load {url}: the host did not serve its API script")]
     ScriptLoad {
         /// The script's URL.
         url: String,
     },
     /// The script loaded but did not define the API it should.
-    #[error("{url} loaded but does not define {global}")]
     MissingApi {
         /// The script's URL.
         url: String,
@@ -63,13 +61,11 @@ pub enum HostError {
         global: &'static str,
     },
     /// A host method was called before the host's API was loaded.
-    #[error("{global} is not loaded yet")]
     NotLoaded {
         /// The global the API defines.
         global: &'static str,
     },
     /// A host method reported failure or threw.
-    #[error("{method} failed: {message}")]
     Call {
         /// The host method.
         method: &'static str,
@@ -77,24 +73,65 @@ pub enum HostError {
         message: String,
     },
     /// This host has no such method (the pop-out has no CRM).
-    #[error("{method} is not available here: {why}")]
     Unsupported {
         /// The method.
         method: &'static str,
-        /// Why, in words for the agent.
+        /// Why, in English words that [`why_words`] tells the agent in theirs.
         why: &'static str,
     },
     /// The CRM's REST API needs the agent to authorise the phone (again).
-    #[error("the CRM needs your permission: choose Authorise under Activity")]
     Unauthorised,
     /// The host did not answer in time.
-    #[error("{method} got no answer from the host within {millis} ms")]
     Timeout {
         /// The host method.
         method: &'static str,
         /// How long we waited.
         millis: u32,
     },
+}
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            HostError::ScriptLoad { url } => t_args("crm.host.script-load", &[("url", url)]),
+            HostError::MissingApi { url, global } => {
+                t_args("crm.host.missing-api", &[("url", url), ("global", global)])
+            }
+            HostError::NotLoaded { global } => t_args("crm.host.not-loaded", &[("global", global)]),
+            HostError::Call { method, message } => {
+                t_args("crm.host.call-failed", &[("method", method), ("message", message)])
+            }
+            HostError::Unsupported { method, why } => {
+                t_args("crm.host.unsupported", &[("method", method), ("why", &why_words(why))])
+            }
+            HostError::Unauthorised => t("crm.host.unauthorised"),
+            HostError::Timeout { method, millis } => {
+                t_args("crm.host.timeout", &[("method", method), ("millis", &millis.to_string())])
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// Why a host lacks a method, when it has no CRM attached.
+const NO_CRM: &str = "no CRM is attached";
+
+/// An [`HostError::Unsupported`] reason in the agent's language. The reasons stay English
+/// `&'static str`s in the error (they cross to the phone's other windows as they are), so the
+/// known ones are matched here; any other is shown as it is.
+pub fn why_words(why: &str) -> String {
+    match why {
+        NO_CRM => t("crm.host.no-crm"),
+        NO_CRM_WINDOW => t("crm.host.no-crm-window"),
+        remote::AUTHORISE_IN_CRM_WINDOW => t("crm.host.authorise-in-crm-window"),
+        openframe::NO_REST => {
+            t_args("crm.servicenow.no-rest", &[("client-id", "crm.servicenow.oauthClientId"), ("service", "service")])
+        }
+        opencti_classic::POP_CUTS_CALLS => t_args("crm.salesforce.pop-cuts-calls", &[("console", "Service Cloud")]),
+        other => other.to_owned(),
+    }
 }
 
 /// A boxed future, as the host methods return them (the browser is single-threaded).
@@ -119,19 +156,19 @@ pub trait Host {
     /// matches.
     fn find_records<'a>(&'a self, number: &'a str, direction: CallDirection) -> HostFuture<'a, Vec<RecordRef>> {
         let _ = (number, direction);
-        Box::pin(async { Err(HostError::Unsupported { method: "find_records", why: "no CRM is attached" }) })
+        Box::pin(async { Err(HostError::Unsupported { method: "find_records", why: NO_CRM }) })
     }
 
     /// Opens `record` in the CRM, where the agent works.
     fn open_record<'a>(&'a self, record: &'a RecordRef) -> HostFuture<'a, ()> {
         let _ = record;
-        Box::pin(async { Err(HostError::Unsupported { method: "open_record", why: "no CRM is attached" }) })
+        Box::pin(async { Err(HostError::Unsupported { method: "open_record", why: NO_CRM }) })
     }
 
     /// Opens the CRM's new-record form with `number` filled in (no record matched the caller).
     fn open_new_record<'a>(&'a self, number: &'a str) -> HostFuture<'a, ()> {
         let _ = number;
-        Box::pin(async { Err(HostError::Unsupported { method: "open_new_record", why: "no CRM is attached" }) })
+        Box::pin(async { Err(HostError::Unsupported { method: "open_new_record", why: NO_CRM }) })
     }
 
     /// Delivers one call's log to the CRM. With `update`, an earlier post of the same Call-ID

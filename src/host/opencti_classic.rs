@@ -15,15 +15,18 @@ use crate::activity::outbox::PostOutcome;
 use crate::activity::salesforce_task::{self, is_salesforce_id};
 use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::config::PanelSettings;
+use crate::i18n::{t, t_args};
 use crate::origin::Origin;
 
 /// The related list a logged call appears in on a Classic record page.
 const ACTIVITY_LIST: &str = "ActivityHistory";
 
 /// Why Classic outside the console opens no record during a call: its `screenPop` loads a new
-/// page, and the sidebar softphone (this widget and its call) with it.
-const POP_CUTS_CALLS: &str = "outside the Service Cloud console, Salesforce Classic reloads the page and the phone \
-     with it, which would cut the call off; open it from Salesforce's search (the call is still logged against it)";
+/// page, and the sidebar softphone (this widget and its call) with it. Told in the agent's
+/// language by [`super::why_words`].
+pub(super) const POP_CUTS_CALLS: &str = "outside the Service Cloud console, Salesforce Classic reloads the page \
+     and the phone with it, which would cut the call off; open it from Salesforce's search (the call is still logged \
+     against it)";
 
 /// The widget in the Classic softphone sidebar.
 pub(super) struct ClassicHost {
@@ -173,10 +176,8 @@ impl Host for ClassicHost {
                 return Err(HostError::Unsupported { method: "screenPop", why: POP_CUTS_CALLS });
             }
             if !is_salesforce_id(&record.id) {
-                return Err(HostError::Call {
-                    method: "screenPop",
-                    message: format!("{} is no Salesforce Id", record.id),
-                });
+                let message = t_args("crm.salesforce.not-an-id", &[("id", &record.id)]);
+                return Err(HostError::Call { method: "screenPop", message });
             }
             screen_pop(&format!("/{}", record.id)).await
         })
@@ -205,7 +206,8 @@ impl Host for ClassicHost {
                 Err(error) => return post_outcome(error),
             };
             if js::field(&response, "result").as_bool() != Some(true) {
-                return PostOutcome::Refused("saveLog failed: Salesforce did not save the Task".into());
+                let message = t("crm.salesforce.task-not-saved");
+                return PostOutcome::Refused(HostError::Call { method: "saveLog", message }.to_string());
             }
             if let Some(saved) = salesforce_task::saved_id(&js::to_json(&js::field(&response, "id"))).or(id) {
                 self.tasks.borrow_mut().remember(&log.call_id, saved);

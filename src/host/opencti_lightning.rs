@@ -13,6 +13,7 @@ use crate::activity::outbox::PostOutcome;
 use crate::activity::salesforce_task::{self, is_salesforce_id};
 use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::config::PanelSettings;
+use crate::i18n::t_args;
 use crate::origin::Origin;
 
 /// The Open CTI API version the widget asks the org for.
@@ -179,10 +180,8 @@ impl Host for LightningHost {
     fn open_record<'a>(&'a self, record: &'a RecordRef) -> HostFuture<'a, ()> {
         Box::pin(async move {
             if !is_salesforce_id(&record.id) {
-                return Err(HostError::Call {
-                    method: "screenPop",
-                    message: format!("{} is no Salesforce Id", record.id),
-                });
+                let message = t_args("crm.salesforce.not-an-id", &[("id", &record.id)]);
+                return Err(HostError::Call { method: "screenPop", message });
             }
             let params = js::object(&[("recordId", record.id.as_str().into())]);
             let args = [("type", constant("SCREENPOP_TYPE", "SOBJECT", "sobject")), ("params", params.into())];

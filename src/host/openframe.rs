@@ -18,10 +18,12 @@ use crate::activity::token::{AccessToken, TokenError, TokenSource};
 use crate::activity::{CallDirection, CallLog, RecordRef, form_encoding};
 use crate::config::{LogTarget, ServiceNowSettings};
 use crate::config::{MAX_TITLE_CHARS, PanelSettings};
+use crate::i18n::t_args;
 use crate::origin::Origin;
 
-/// Why the phone neither searches nor logs in this instance.
-const NO_REST: &str =
+/// Why the phone neither searches nor logs in this instance (told in the agent's language by
+/// [`super::why_words`]).
+pub(super) const NO_REST: &str =
     "neither crm.servicenow.oauthClientId nor service is set, so the phone does not use the instance's REST API";
 
 /// Script versions tried in order: the instance's alias for its newest, then the long-lived 1.0.5.
@@ -116,7 +118,7 @@ fn no_answer(instance: &Origin, failure: Failure) -> String {
             let widget = servicenow_fetch::widget_origin();
             match widget {
                 Some(widget) => answer::no_answer(instance, &widget),
-                None => format!("No answer from {instance}"),
+                None => t_args("crm.no-answer-from", &[("origin", &instance.to_string())]),
             }
         }
         Failure::TimedOut => answer::timed_out(instance),
@@ -207,10 +209,9 @@ impl Host for OpenFrameHost {
             // Records also come from click-to-dial payloads: only a table name and a sys_id
             // go into the form's query.
             if !is_field_name(&record.object) || !is_sys_id(&record.id) {
-                return Err(HostError::Call {
-                    method: "openServiceNowForm",
-                    message: format!("{} {} is not a ServiceNow table and sys_id", record.object, record.id),
-                });
+                let args = [("table", record.object.as_str()), ("id", &record.id), ("field", "sys_id")];
+                let message = t_args("crm.servicenow.not-a-record", &args);
+                return Err(HostError::Call { method: "openServiceNowForm", message });
             }
             open_form(&record.object, &format!("sys_id={}", record.id))
         })
@@ -220,10 +221,9 @@ impl Host for OpenFrameHost {
         Box::pin(async move {
             let table = &self.settings.new_record_table;
             if !is_field_name(table) {
-                return Err(HostError::Call {
-                    method: "openServiceNowForm",
-                    message: format!("crm.servicenow.newRecordTable {table} is not a table name"),
-                });
+                let args = [("setting", "crm.servicenow.newRecordTable"), ("table", table.as_str())];
+                let message = t_args("crm.servicenow.not-a-table", &args);
+                return Err(HostError::Call { method: "openServiceNowForm", message });
             }
             open_form(table, &format!("sys_id=-1&sysparm_query=phone={}", new_record_number(number)))
         })
@@ -288,10 +288,8 @@ impl OpenFrameHost {
     async fn deliver(&self, log: &CallLog, update: bool, token: &AccessToken) -> PostOutcome {
         if update {
             let Some(find) = phone_log::find_request(&self.origin, log) else {
-                return PostOutcome::Refused(format!(
-                    "the call id {} of agent {} cannot be looked up on the instance",
-                    log.call_id, log.agent
-                ));
+                let args = [("call-id", log.call_id.as_str()), ("agent", &log.agent)];
+                return PostOutcome::Refused(t_args("crm.phone-log.no-lookup", &args));
             };
             let reply = match self.exchange(&find, token).await {
                 Ok(reply) => reply,
@@ -303,7 +301,7 @@ impl OpenFrameHost {
             match phone_log::found_row(reply.answer().body) {
                 Ok(Some(sys_id)) => {
                     let Some(patch) = phone_log::update_request(&self.origin, &sys_id, log) else {
-                        return PostOutcome::Refused(format!("the phone log row {sys_id} cannot be updated"));
+                        return PostOutcome::Refused(t_args("crm.phone-log.no-update", &[("sys-id", &sys_id)]));
                     };
                     return match self.exchange(&patch, token).await {
                         Ok(reply) => answer::post_outcome(&self.origin, &reply.answer()),

@@ -15,6 +15,7 @@ use super::js::field;
 use super::message_guard;
 use super::servicenow_fetch;
 use crate::activity::token::AuthoriseError;
+use crate::i18n::{t, t_args};
 use crate::origin::Origin;
 
 /// How often the widget looks whether the agent closed the popup.
@@ -22,7 +23,7 @@ const CLOSED_POLL_MS: i32 = 500;
 
 /// The widget's own origin, which the popup answers to.
 pub(super) fn widget_origin() -> Result<Origin, AuthoriseError> {
-    servicenow_fetch::widget_origin().ok_or_else(|| AuthoriseError::Browser("the page's own origin is unknown".into()))
+    servicenow_fetch::widget_origin().ok_or_else(|| AuthoriseError::Browser(t("crm.browser.no-origin")))
 }
 
 /// `N` random bytes from the browser, for a request's state or PKCE verifier.
@@ -32,13 +33,13 @@ pub(super) fn random_bytes<const N: usize>() -> Result<[u8; N], AuthoriseError> 
         .and_then(|window| window.crypto().ok())
         .and_then(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).ok())
         .map(|_| bytes)
-        .ok_or_else(|| AuthoriseError::Browser("crypto.getRandomValues failed".into()))
+        .ok_or_else(|| AuthoriseError::Browser(t_args("crm.browser.failed", &[("api", "crypto.getRandomValues")])))
 }
 
 /// Opens the popup `name` at `url` for the widget at `widget`. Browsers allow it only within
 /// the agent's click, before anything is awaited.
 pub(super) fn open(url: &str, name: &str, features: &str, widget: &Origin) -> Result<Window, AuthoriseError> {
-    let window = web_sys::window().ok_or_else(|| AuthoriseError::Browser("no window".into()))?;
+    let window = web_sys::window().ok_or_else(|| AuthoriseError::Browser(t("crm.browser.no-window")))?;
     window
         .open_with_url_and_target_and_features(url, name, features)
         .ok()

@@ -12,9 +12,14 @@ use super::standalone::StandaloneHost;
 use super::{EventSink, Host, HostError, HostFuture, HostKind, PostFuture};
 use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::config::PanelSettings;
+use crate::i18n::t_args;
 use crate::sync::crm_work::{self, CrmAnswer, CrmWork, NO_CRM_WINDOW};
 use crate::sync::envelope::Body;
 use crate::sync::message::PeerId;
+
+/// Why the pop-out does not authorise the CRM itself (told in the agent's language by
+/// [`super::why_words`]).
+pub(super) const AUTHORISE_IN_CRM_WINDOW: &str = "choose Authorise in the CRM window, which keeps the CRM's permission";
 
 /// The pop-out's host: its own tab for the label, a framed window for the CRM.
 pub struct RemoteHost {
@@ -117,7 +122,10 @@ impl RemoteHost {
 fn unexpected(method: &'static str, answer: Option<CrmAnswer>) -> HostError {
     match answer {
         Some(CrmAnswer::Failed(failure)) => failure.into_error(method),
-        Some(other) => HostError::Call { method, message: format!("the CRM window answered {other:?}") },
+        Some(other) => {
+            let message = t_args("crm.host.crm-window-answered", &[("answer", &format!("{other:?}"))]);
+            HostError::Call { method, message }
+        }
         None => HostError::Timeout { method, millis: crm_work::ANSWER_TIMEOUT_MS },
     }
 }
@@ -176,11 +184,6 @@ impl Host for RemoteHost {
     }
 
     fn authorise(&self) -> HostFuture<'_, ()> {
-        Box::pin(async {
-            Err(HostError::Unsupported {
-                method: "authorise",
-                why: "choose Authorise in the CRM window, which keeps the CRM's permission",
-            })
-        })
+        Box::pin(async { Err(HostError::Unsupported { method: "authorise", why: AUTHORISE_IN_CRM_WINDOW }) })
     }
 }

@@ -23,6 +23,7 @@ use crate::activity::service::{self, AgentSession, SignInMessage, SsoClaim};
 use crate::activity::servicenow::Request;
 use crate::activity::servicenow::oauth::{STATE_BYTES, base64url};
 use crate::activity::token::{AccessToken, AuthoriseError, TokenError, TokenFuture, TokenSource};
+use crate::i18n::{t, t_args};
 use crate::origin::Origin;
 
 /// The popup's window name: a second Authorise reuses the open popup.
@@ -181,10 +182,11 @@ impl Shared {
     }
 
     fn no_answer(&self, failure: Failure) -> TokenError {
+        let origin = self.service.to_string();
         TokenError::Unavailable(match (failure, servicenow_fetch::widget_origin()) {
             (Failure::NoAnswer, Some(widget)) => service::no_answer(&self.service, &widget),
-            (Failure::NoAnswer, None) => format!("No answer from the integration service at {}", self.service),
-            (Failure::TimedOut, _) => format!("The integration service at {} did not answer in time", self.service),
+            (Failure::NoAnswer, None) => t_args("crm.service.no-answer", &[("service", &origin)]),
+            (Failure::TimedOut, _) => t_args("crm.service.timed-out", &[("service", &origin)]),
         })
     }
 
@@ -207,9 +209,8 @@ impl TokenSource for ServiceSession {
                 return Ok(token);
             }
             let refused = shared.refused.borrow_mut().take();
-            let instance = shared.instance.as_ref().ok_or_else(|| {
-                TokenError::NotConfigured("the phone runs in no ServiceNow instance to ask a token for".into())
-            })?;
+            let instance =
+                shared.instance.as_ref().ok_or_else(|| TokenError::NotConfigured(t("crm.service.no-instance")))?;
             let reply = shared.send(&service::crm_token_request(&shared.service, refused.as_ref())).await?;
             let token = service::read_crm_token(&shared.service, instance, &reply.answer(), now())?;
             *shared.token.borrow_mut() = Some(token.clone());

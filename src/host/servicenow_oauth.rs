@@ -20,6 +20,7 @@ use super::servicenow_fetch::{self, Failure};
 use crate::activity::servicenow::answer;
 use crate::activity::servicenow::oauth::{self, Redirect, STATE_BYTES, VERIFIER_BYTES};
 use crate::activity::token::{AccessToken, AuthoriseError, TokenError, TokenFuture, TokenSource};
+use crate::i18n::t_args;
 use crate::origin::Origin;
 
 /// The popup's window name: a second Authorise reuses the open popup.
@@ -43,10 +44,8 @@ impl PkcePopup {
     }
 
     fn not_configured() -> String {
-        "crm.servicenow.oauthClientId is not set in framephone.json: register the phone as an OAuth application \
-         (public client, PKCE) on the instance, with the widget's oauth/servicenow.html as its redirect URL, and put \
-         its client id there"
-            .to_owned()
+        let page = oauth::REDIRECT_PATH.trim_start_matches('/');
+        t_args("crm.oauth.not-configured", &[("setting", "crm.servicenow.oauthClientId"), ("page", page)])
     }
 }
 
@@ -123,7 +122,8 @@ impl TokenSource for PkcePopup {
 
 /// The S256 code challenge of `verifier`, hashed by WebCrypto.
 pub async fn s256_challenge(verifier: &str) -> Result<String, AuthoriseError> {
-    let unavailable = || AuthoriseError::Browser("WebCrypto (crypto.subtle) is not available on this page".into());
+    let unavailable =
+        || AuthoriseError::Browser(t_args("crm.browser.unavailable", &[("api", "WebCrypto (crypto.subtle)")]));
     let subtle = web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.subtle()).ok_or_else(unavailable)?;
     let digest = subtle.digest_with_str_and_u8_array("SHA-256", verifier.as_bytes()).map_err(|_| unavailable())?;
     let digest = JsFuture::from(digest).await.map_err(|_| unavailable())?;

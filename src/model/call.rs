@@ -5,6 +5,7 @@ use sip::agent::CallRef;
 
 use crate::audio_level::AudioStats;
 use crate::display_name::Party;
+use crate::i18n::{t, t_args};
 
 /// Where a call is, as the agent sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,27 +108,33 @@ impl CallView {
     }
 
     /// The state in words.
-    pub fn stage_text(&self) -> &'static str {
-        match (self.stage, self.held, self.held_there) {
-            (CallStage::Active, true, _) => "On hold",
-            (CallStage::Active, false, true) => "Held by the other party",
-            (CallStage::Active, false, false) => "Connected",
-            (CallStage::Dialing, ..) => "Calling…",
-            (CallStage::Ringing, ..) => "Ringing…",
-            (CallStage::Incoming, ..) => "Incoming call",
-            (CallStage::Connecting, ..) => "Connecting…",
-        }
+    pub fn stage_text(&self) -> String {
+        t(match (self.stage, self.held, self.held_there) {
+            (CallStage::Active, true, _) => "calls.stage.on-hold",
+            (CallStage::Active, false, true) => "calls.stage.held-there",
+            (CallStage::Active, false, false) => "calls.stage.connected",
+            (CallStage::Dialing, ..) => "calls.stage.calling",
+            (CallStage::Ringing, ..) => "calls.stage.ringing",
+            (CallStage::Incoming, ..) => "calls.stage.incoming",
+            (CallStage::Connecting, ..) => "calls.stage.connecting",
+        })
     }
 
     /// The call's accessible name: who it is with and, when it is not simply connected, where
     /// it is ("Call with ⟨Ana Díaz⟩ (⟨1002⟩), on hold"), so that two calls never share a name.
     pub fn accessible_name(&self) -> String {
         let party = self.party.isolated();
-        let stage = match self.stage_text() {
-            "Connected" => return format!("Call with {party}"),
-            stage => stage.trim_end_matches('…').to_lowercase(),
+        // One whole sentence per stage: languages place the stage differently.
+        let key = match (self.stage, self.held, self.held_there) {
+            (CallStage::Active, true, _) => "calls.name.on-hold",
+            (CallStage::Active, false, true) => "calls.name.held-there",
+            (CallStage::Active, false, false) => "calls.name.connected",
+            (CallStage::Dialing, ..) => "calls.name.calling",
+            (CallStage::Ringing, ..) => "calls.name.ringing",
+            (CallStage::Incoming, ..) => "calls.name.incoming",
+            (CallStage::Connecting, ..) => "calls.name.connecting",
         };
-        format!("Call with {party}, {stage}")
+        t_args(key, &[("party", &party)])
     }
 
     /// Whether the agent is on this call (placed, answered or being answered), not just

@@ -15,6 +15,7 @@ use sip::body::PresenceState;
 use crate::agent_state::AgentState;
 use crate::conversations::Conversation;
 use crate::history::CallRecord;
+use crate::i18n::t_args;
 use crate::tones::{Alert, alert_for};
 pub use call::{CallStage, CallView, elapsed_text};
 pub use session::Session;
@@ -129,13 +130,14 @@ pub fn current(calls: &[CallView]) -> Option<&CallView> {
 pub fn label(calls: &[CallView], now: f64) -> Option<String> {
     let call = ringing(calls).or_else(|| calls.last())?;
     let timer = call.answered_at.map(|start| elapsed_text(start, now.max(start))).unwrap_or_default();
+    let party = call.party.isolated();
     Some(match (call.stage, call.held) {
-        (CallStage::Incoming, _) => format!("Ringing: {}", call.party.isolated()),
+        (CallStage::Incoming, _) => t_args("calls.host.ringing", &[("party", &party)]),
         (CallStage::Dialing | CallStage::Ringing | CallStage::Connecting, _) => {
-            format!("Calling {}", call.party.isolated())
+            t_args("calls.host.calling", &[("party", &party)])
         }
-        (CallStage::Active, true) => format!("On hold {timer}"),
-        (CallStage::Active, false) => format!("On call {timer}"),
+        (CallStage::Active, true) => t_args("calls.host.on-hold", &[("timer", &timer)]),
+        (CallStage::Active, false) => t_args("calls.host.on-call", &[("timer", &timer)]),
     })
 }
 

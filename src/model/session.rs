@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{t, t_args};
+
 /// Where the sign-in stands.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Session {
@@ -38,16 +40,19 @@ impl Session {
     /// The status line's words for the phone; `user` is who is signed in.
     pub fn text(&self, user: Option<&str>) -> String {
         match self {
-            Session::SignedOut => "Phone offline".to_owned(),
-            Session::SigningIn => "Connecting…".to_owned(),
+            Session::SignedOut => t("session.status.signed-out"),
+            Session::SigningIn => t("session.status.connecting"),
             Session::Registered => match user {
-                Some(user) => format!("Registered as {user}"),
-                None => "Registered".to_owned(),
+                Some(user) => t_args("session.status.registered-as", &[("user", user)]),
+                None => t("session.status.registered"),
             },
             Session::Reconnecting { retry_in } => {
-                format!("Reconnecting (next try in {} s)…", retry_in.div_ceil(1000))
+                let seconds = retry_in.div_ceil(1000).to_string();
+                t_args("session.status.reconnecting", &[("seconds", &seconds)])
             }
-            Session::Failed(reason) | Session::Offline(reason) => format!("Offline: {reason}"),
+            Session::Failed(reason) | Session::Offline(reason) => {
+                t_args("session.status.offline", &[("reason", reason)])
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::desk::{AppEvent, DeskEvent};
 use crate::devices::{self, Role};
 use crate::dial_string::DialStringError;
 use crate::display_name::Party;
+use crate::i18n::t_args;
 use crate::ice_restart::{LinkEvent, restarts_ice};
 use crate::model::{CallStage, CallView};
 use crate::sync::call_move::TAKE_OVER_ANSWER_MS;
@@ -86,7 +87,7 @@ impl Softphone {
         let target = match self.sip_target(&number) {
             Ok(target) => target,
             Err(error) => {
-                self.tell_agent(format!("{number} cannot be dialled: {error}."));
+                self.tell_agent(cannot_dial(&number, &error.to_string()));
                 return None;
             }
         };
@@ -111,7 +112,8 @@ impl Softphone {
             }
             Err(error) => {
                 media.close();
-                self.tell_agent(format!("{number} could not be called: {error}."));
+                let error = error.to_string();
+                self.tell_agent(t_args("session.call-failed", &[("number", &number), ("error", &error)]));
                 None
             }
         }
@@ -122,10 +124,10 @@ impl Softphone {
     pub fn transfer(&self, call: CallRef, number: &str) {
         let target = match self.sip_target(number) {
             Ok(target) => target,
-            Err(error) => return self.tell_agent(format!("{number} cannot be dialled: {error}.")),
+            Err(error) => return self.tell_agent(cannot_dial(number, &error.to_string())),
         };
         if let Err(error) = self.run(|agent, now| agent.transfer(now, call, &target)) {
-            self.tell_agent(format!("The transfer could not start: {error}."));
+            self.tell_agent(t_args("session.transfer.could-not-start", &[("error", &error.to_string())]));
         }
     }
 
@@ -147,7 +149,7 @@ impl Softphone {
         let consultation = self.0.borrow().desk.model().call(call).and_then(|c| c.consultation);
         let Some(consultation) = consultation else { return };
         if let Err(error) = self.run(|agent, now| agent.transfer_attended(now, call, consultation)) {
-            self.tell_agent(format!("The transfer could not complete: {error}."));
+            self.tell_agent(t_args("session.transfer.could-not-complete", &[("error", &error.to_string())]));
         }
     }
 
@@ -180,7 +182,7 @@ impl Softphone {
                 Ok(()) => phone.add_media(call, media, false),
                 Err(error) => {
                     media.close();
-                    phone.tell_agent(format!("The call could not be answered: {error}"));
+                    phone.tell_agent(t_args("session.answer-failed", &[("error", &error)]));
                 }
             }
         });
@@ -300,7 +302,7 @@ impl Softphone {
                 // a failed resume.
                 media.set_held_here(!held);
                 media.set_direction(!held);
-                self.tell_agent(format!("Hold failed: {error}"));
+                self.tell_agent(t_args("session.hold-failed", &[("error", &error)]));
             }
         }
         if !media.held_here() {
@@ -412,7 +414,8 @@ impl Softphone {
                 self.run(|agent, now| agent.retarget_transfer(now, call, &target)).map_err(|e| e.to_string())
             });
             if let Err(error) = rewritten {
-                self.tell_agent(format!("The transfer to {number} cannot be dialled: {error}."));
+                let args = [("number", number.as_str()), ("error", error.as_str())];
+                self.tell_agent(t_args("session.transfer.cannot-dial", &args));
                 let _ = self.run(|agent, now| agent.hang_up(now, call));
                 return;
             }
@@ -471,4 +474,9 @@ impl Softphone {
             phone.link_event(call, LinkEvent::Negotiated);
         });
     }
+}
+
+/// Why `number` cannot be dialled, for the agent.
+fn cannot_dial(number: &str, error: &str) -> String {
+    t_args("session.cannot-dial", &[("number", number), ("error", error)])
 }

@@ -11,6 +11,7 @@ use crate::conversations::Delivery;
 use crate::credentials::{self, KeptSignIn};
 use crate::desk::{AppEvent, DeskEvent};
 use crate::display_name::{DisplayName, Party};
+use crate::i18n::{t, t_args};
 use crate::ice_restart::LinkEvent;
 use crate::model::{CallStage, Session};
 
@@ -57,17 +58,11 @@ impl Softphone {
                 if ask_again {
                     // Expired (a computer that slept past the renewal) or a rotated secret: the
                     // service mints new ones, which register at once.
-                    self.tell_desk(DeskEvent::Session(Session::Offline("renewing the sign-in".into())));
+                    self.tell_desk(DeskEvent::Session(Session::Offline(t("session.sign-in.renewing"))));
                     let tell = self.0.borrow().outputs.event.clone();
                     tell(AppEvent::CredentialsRefused);
                 } else if refuses_the_agent(&failure) {
-                    let reason = if minted {
-                        "the SIP server refuses the credentials the integration service mints (their shared \
-                         secrets differ, or the SIP user is not the server's): tell your administrator"
-                            .to_owned()
-                    } else {
-                        reason
-                    };
+                    let reason = if minted { t("session.sign-in.minted-refused") } else { reason };
                     // The agent must type the password again: a kept secret the server refuses
                     // is worthless and a reload must not replay it, and a phone that would
                     // retry the same credentials for ever stops here, completely.
@@ -97,7 +92,7 @@ impl Softphone {
                 self.tell_desk(DeskEvent::Note(call, refused_transfer_line(by.as_ref(), &target, &reason)));
             }
             Event::TransferResult { succeeded: false, status, .. } => {
-                let notice = format!("The transfer failed ({status}); the call is still yours.");
+                let notice = t_args("session.transfer.failed", &[("status", &status.to_string())]);
                 self.tell_desk(DeskEvent::Notice(Some(notice)));
             }
             Event::Incoming { call, from, sdp, auto_answer, referred_by, .. } => {
@@ -143,7 +138,8 @@ impl Softphone {
             }
             Event::OfferAnswered { call, sdp: Some(sdp) } => self.apply_answer(call, sdp),
             Event::OfferRefused { call, status } => {
-                self.tell_desk(DeskEvent::Notice(Some(format!("The other side refused the change ({status})."))));
+                let notice = t_args("session.change-refused", &[("status", &status.to_string())]);
+                self.tell_desk(DeskEvent::Notice(Some(notice)));
                 let held = self.0.borrow().desk.model().call(call).is_some_and(|c| c.held);
                 if let Some(media) = self.media(call) {
                     media.set_direction(held);
@@ -210,8 +206,8 @@ fn refuses_the_agent(failure: &RegistrationFailure) -> bool {
 pub(super) fn transfer_line(by: Option<&sip::agent::Party>, target: &sip::agent::Party) -> String {
     let target = party_text(target).isolated();
     match by {
-        Some(by) => format!("{} is transferring you to {target}", party_text(by).isolated()),
-        None => format!("Transferred to {target}"),
+        Some(by) => t_args("session.transfer.by", &[("by", &party_text(by).isolated()), ("target", &target)]),
+        None => t_args("session.transfer.to", &[("target", &target)]),
     }
 }
 
@@ -221,11 +217,11 @@ pub(super) fn refused_transfer_line(
     target: &str,
     reason: &sip::agent::ReferRefusal,
 ) -> String {
-    let who = by.map_or_else(|| "The other side".to_owned(), |by| party_text(by).isolated());
+    let who = by.map_or_else(|| t("session.transfer.the-other-side"), |by| party_text(by).isolated());
     let target = DisplayName::with_limit(target, 120);
-    let target = if target.is_empty() { "an unknown target".to_owned() } else { target.isolated() };
+    let target = if target.is_empty() { t("session.transfer.unknown-target") } else { target.isolated() };
     let reason = crate::display_name::clean(&reason.to_string());
-    format!("Refused: {who} tried to transfer you to {target} ({reason})")
+    t_args("session.transfer.refused", &[("who", &who), ("target", &target), ("reason", &reason)])
 }
 
 /// What the agent sees of a caller: the name when there is one, and the number or address,
@@ -236,53 +232,45 @@ pub(super) fn party_text(party: &sip::agent::Party) -> Party {
 
 /// Why a message was not delivered, in the agent's words, from the SIP status and reason.
 pub(super) fn message_failure_text(status: u16, reason: &str) -> String {
-    let why = match status {
-        0 => return format!("Not delivered: {reason}."),
-        404 | 484 | 604 => "no such number",
-        480 | 486 | 600 => "their phone is not taking messages now",
-        403 | 401 | 407 => "the server does not allow it",
-        408 | 503 | 504 => "the server did not get it through",
-        413 => "too long for their phone",
-        415 => "their phone does not take text messages",
-        _ => "refused",
-    };
-    format!("Not delivered: {why} ({status} {}).", crate::display_name::clean(reason))
+    let why = t(match status {
+        0 => return t_args("session.message.not-delivered", &[("reason", reason)]),
+        404 | 484 | 604 => "session.message.no-such-number",
+        480 | 486 | 600 => "session.message.not-taking",
+        403 | 401 | 407 => "session.message.not-allowed",
+        408 | 503 | 504 => "session.message.not-through",
+        413 => "session.message.too-long",
+        415 => "session.message.no-text",
+        _ => "session.message.refused",
+    });
+    let (status, reason) = (status.to_string(), crate::display_name::clean(reason));
+    t_args("session.message.not-delivered-why", &[("why", &why), ("status", &status), ("reason", &reason)])
 }
 
 /// Why registration failed, in the agent's words; `resumed` when the sign-in came from the
 /// saved one rather than a password just typed.
 pub(super) fn failure_text(failure: &RegistrationFailure, resumed: bool) -> String {
     match failure {
-        RegistrationFailure::BadCredentials if resumed => {
-            "the server no longer accepts the saved sign-in; enter your password".into()
-        }
-        RegistrationFailure::BadCredentials => "the username or password is wrong".into(),
-        RegistrationFailure::KeepsChallenging { stale: false } if resumed => {
-            "the server no longer accepts the saved sign-in; enter your password".into()
-        }
-        RegistrationFailure::KeepsChallenging { stale: false } => {
-            "the server keeps refusing these credentials (check the password)".into()
-        }
-        RegistrationFailure::KeepsChallenging { stale: true } => {
-            "the server keeps refusing the sign-in as expired".into()
-        }
+        RegistrationFailure::BadCredentials if resumed => t("session.sign-in.saved-refused"),
+        RegistrationFailure::BadCredentials => t("session.sign-in.wrong-password"),
+        RegistrationFailure::KeepsChallenging { stale: false } if resumed => t("session.sign-in.saved-refused"),
+        RegistrationFailure::KeepsChallenging { stale: false } => t("session.sign-in.keeps-refusing"),
+        RegistrationFailure::KeepsChallenging { stale: true } => t("session.sign-in.keeps-expired"),
         RegistrationFailure::PasswordNeeded { realm, algorithm } => {
-            format!(
-                "the server asks for a sign-in the saved one cannot answer ({realm}, {algorithm}); enter your password"
-            )
+            t_args("session.sign-in.password-needed", &[("realm", realm), ("algorithm", algorithm)])
         }
-        RegistrationFailure::Rejected { status, reason } => format!("the server refused: {status} {reason}"),
-        RegistrationFailure::UnusableChallenge => {
-            "the server asks for an authentication this phone does not support".into()
+        RegistrationFailure::Rejected { status, reason } => {
+            t_args("session.sign-in.server-refused", &[("status", &status.to_string()), ("reason", reason)])
         }
-        RegistrationFailure::Timeout => "the server does not answer".into(),
-        RegistrationFailure::Transport => "the connection to the server failed".into(),
+        RegistrationFailure::UnusableChallenge => t("session.sign-in.unusable-challenge"),
+        RegistrationFailure::Timeout => t("session.sign-in.no-answer"),
+        RegistrationFailure::Transport => t("session.sign-in.connection-failed"),
     }
 }
 
 /// A registration failure the phone retries by itself, with when.
 pub(super) fn retry_text(reason: &str, retry_in: u64) -> String {
-    format!("{reason}; next try in {} s", retry_in.div_ceil(1000))
+    let seconds = retry_in.div_ceil(1000).to_string();
+    t_args("session.sign-in.retry", &[("reason", reason), ("seconds", &seconds)])
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{AudioContext, HtmlAudioElement, MediaStreamTrack};
 
-use super::media::MediaError;
+use super::media::{MediaError, MediaStep};
 use crate::browser::describe;
+use crate::i18n::t_args;
 
 /// The hold track and, when configured, the music playing into it.
 pub(super) struct HoldAudio {
@@ -25,7 +26,7 @@ struct Music {
 impl HoldAudio {
     /// The graph, with the music at `music` (a path on the widget's origin) when given.
     pub(super) fn new(music: Option<&str>) -> Result<HoldAudio, MediaError> {
-        let failed = |error: JsValue| MediaError::Browser { step: "Hold audio", detail: describe(&error) };
+        let failed = |error: JsValue| MediaError::Browser { step: MediaStep::HoldAudio, detail: describe(&error) };
         let context = AudioContext::new().map_err(failed)?;
         // Made on a click (Hold, Answer, Consult), so the browser lets it run; asked at every
         // hold anyway ([`HoldAudio::wake`]).
@@ -36,12 +37,12 @@ impl HoldAudio {
         silence.offset().set_value(0.0);
         silence.connect_with_audio_node(&destination).map_err(failed)?;
         silence.start().map_err(failed)?;
-        let track = destination
-            .stream()
-            .get_audio_tracks()
-            .get(0)
-            .dyn_into::<MediaStreamTrack>()
-            .map_err(|_| MediaError::Browser { step: "Hold audio", detail: "Web Audio gave no track".into() })?;
+        let track = destination.stream().get_audio_tracks().get(0).dyn_into::<MediaStreamTrack>().map_err(|_| {
+            MediaError::Browser {
+                step: MediaStep::HoldAudio,
+                detail: t_args("session.media.no-track", &[("api", "Web Audio")]),
+            }
+        })?;
         let music = music.and_then(|path| {
             let music = Music::new(path)?;
             let connected = context

@@ -22,6 +22,7 @@ use web_sys::{
 use crate::audio_level::{AudioStats, EnergyCounters};
 use crate::browser::{describe, stop_tracks, wakeable_sleep};
 use crate::config::{IceServer, IceTransportPolicy};
+use crate::i18n::{t, t_args};
 use crate::ice_gathering::{CandidateType, Gathering, ServerRecord};
 use crate::ice_restart::IceState;
 use crate::turn_refusal::CandidateError;
@@ -35,28 +36,81 @@ const PREPARED_LIFETIME_MS: f64 = 120_000.0;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MediaError {
     /// No `navigator.mediaDevices` (an insecure page, an old browser).
-    #[error("This browser gives the page no access to audio devices.")]
     NoDevices,
     /// The browser or the agent refused the microphone.
-    #[error("Microphone access was denied. Allow the microphone for this site in the browser, then try again.")]
     Denied,
     /// No microphone, or not the chosen one.
-    #[error("No microphone was found. Connect a headset, then try again.")]
     NoMicrophone,
     /// Another program holds the microphone.
-    #[error("The microphone is in use by another program or could not be opened.")]
     InUse,
     /// A step of the browser's media machinery failed.
-    #[error("{step}: {detail}")]
     Browser {
-        /// What was being done ("Offer", "WebRTC"…).
-        step: &'static str,
+        /// What was being done.
+        step: MediaStep,
         /// What the browser said.
         detail: String,
     },
 }
 
-fn failed(step: &'static str, error: &JsValue) -> MediaError {
+impl std::fmt::Display for MediaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            MediaError::NoDevices => t("session.media.no-devices"),
+            MediaError::Denied => t("session.media.denied"),
+            MediaError::NoMicrophone => t("session.media.no-microphone"),
+            MediaError::InUse => t("session.media.in-use"),
+            MediaError::Browser { step, detail } => {
+                t_args("session.media.failed", &[("step", &step.label()), ("detail", detail)])
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
+/// A step of the browser's media machinery, as the agent is told it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaStep {
+    /// Asking for the microphone.
+    Microphone,
+    /// Opening the microphone (a failure the browser does not name).
+    OpenMicrophone,
+    /// Making the peer connection.
+    WebRtc,
+    /// Making the element that plays the call.
+    Audio,
+    /// Making an offer.
+    Offer,
+    /// Making an answer.
+    Answer,
+    /// Changing what the call sends.
+    AudioSource,
+    /// Applying our offer or answer.
+    LocalDescription,
+    /// Applying the other side's.
+    RemoteDescription,
+    /// Making the hold track.
+    HoldAudio,
+}
+
+impl MediaStep {
+    /// The step in the agent's words.
+    pub fn label(self) -> String {
+        t(match self {
+            MediaStep::Microphone => "session.media.step.microphone",
+            MediaStep::OpenMicrophone => "session.media.step.open-microphone",
+            MediaStep::WebRtc => "session.media.step.webrtc",
+            MediaStep::Audio => "session.media.step.audio",
+            MediaStep::Offer => "session.media.step.offer",
+            MediaStep::Answer => "session.media.step.answer",
+            MediaStep::AudioSource => "session.media.step.audio-source",
+            MediaStep::LocalDescription => "session.media.step.local-description",
+            MediaStep::RemoteDescription => "session.media.step.remote-description",
+            MediaStep::HoldAudio => "session.media.step.hold-audio",
+        })
+    }
+}
+
+fn failed(step: MediaStep, error: &JsValue) -> MediaError {
     MediaError::Browser { step, detail: describe(error) }
 }
 
@@ -75,7 +129,8 @@ pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaErro
         None => constraints.set_audio_bool(true),
     }
     constraints.set_video_bool(false);
-    let request = devices.get_user_media_with_constraints(&constraints).map_err(|e| failed("Microphone", &e))?;
+    let request =
+        devices.get_user_media_with_constraints(&constraints).map_err(|e| failed(MediaStep::Microphone, &e))?;
     match JsFuture::from(request).await {
         Ok(stream) => Ok(stream.unchecked_into()),
         Err(error) => {
@@ -84,7 +139,7 @@ pub async fn microphone(device: Option<String>) -> Result<MediaStream, MediaErro
                 "NotAllowedError" | "SecurityError" => MediaError::Denied,
                 "NotFoundError" | "OverconstrainedError" => MediaError::NoMicrophone,
                 "NotReadableError" => MediaError::InUse,
-                _ => MediaError::Browser { step: "The microphone could not be opened", detail: describe(&error) },
+                _ => failed(MediaStep::OpenMicrophone, &error),
             })
         }
     }
@@ -96,7 +151,7 @@ pub fn connection(ice_servers: &[IceServer], policy: IceTransportPolicy) -> Resu
     let configuration = configuration(ice_servers, policy);
     // Not in web-sys's RTCConfiguration dictionary.
     let _ = Reflect::set(&configuration, &"iceCandidatePoolSize".into(), &1.into());
-    RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed("WebRTC", &e))
+    RtcPeerConnection::new_with_configuration(&configuration).map_err(|e| failed(MediaStep::WebRtc, &e))
 }
 
 /// `RTCConfiguration` for the configured ICE servers and policy.
@@ -296,9 +351,9 @@ impl CallMedia {
         let sender = first_audio_track(&microphone).map(|track| connection.add_track_0(&track, &microphone));
         let document = web_sys::window()
             .and_then(|w| w.document())
-            .ok_or(MediaError::Browser { step: "Audio", detail: "the page has no document".into() })?;
+            .ok_or_else(|| MediaError::Browser { step: MediaStep::Audio, detail: t("session.media.no-document") })?;
         let audio: HtmlAudioElement =
-            document.create_element("audio").map_err(|e| failed("Audio", &e))?.unchecked_into();
+            document.create_element("audio").map_err(|e| failed(MediaStep::Audio, &e))?.unchecked_into();
         audio.set_autoplay(true);
         if let Some(speaker) = crate::devices::chosen(crate::devices::Role::Speaker) {
             crate::devices::play_through(&audio, &speaker);
@@ -355,7 +410,7 @@ impl CallMedia {
 
     /// Our offer (a new call, hold, resume).
     pub async fn offer(&self) -> Result<String, MediaError> {
-        let offer = JsFuture::from(self.connection.create_offer()).await.map_err(|e| failed("Offer", &e))?;
+        let offer = JsFuture::from(self.connection.create_offer()).await.map_err(|e| failed(MediaStep::Offer, &e))?;
         self.set_local(offer).await
     }
 
@@ -368,7 +423,7 @@ impl CallMedia {
         let offer = JsFuture::from(self.connection.create_offer_with_rtc_offer_options(&options)).await;
         let offer = match offer {
             Ok(offer) => self.set_local(offer).await,
-            Err(error) => Err(failed("Offer", &error)),
+            Err(error) => Err(failed(MediaStep::Offer, &error)),
         };
         self.restarting.set(false);
         offer
@@ -385,7 +440,7 @@ impl CallMedia {
         if self.connection.pending_local_description().is_some_and(|d| d.sdp() == offer) {
             let rollback = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
             if let Err(error) = JsFuture::from(self.connection.set_local_description(&rollback)).await {
-                web_sys::console::warn_1(&failed("Rollback", &error).to_string().into());
+                web_sys::console::warn_1(&format!("Rollback: {}", describe(&error)).into());
             }
         }
     }
@@ -433,7 +488,8 @@ impl CallMedia {
     /// Our answer to the other side's offer.
     pub async fn answer(&self, offer: &str) -> Result<String, MediaError> {
         self.set_remote(RtcSdpType::Offer, offer).await?;
-        let answer = JsFuture::from(self.connection.create_answer()).await.map_err(|e| failed("Answer", &e))?;
+        let answer =
+            JsFuture::from(self.connection.create_answer()).await.map_err(|e| failed(MediaStep::Answer, &e))?;
         self.set_local(answer).await
     }
 
@@ -508,7 +564,7 @@ impl CallMedia {
     /// are asked for (the peer connection chains them), so the last one asked for wins.
     pub async fn send(&self, track: Option<&MediaStreamTrack>) -> Result<(), MediaError> {
         let Some(sender) = &self.sender else { return Ok(()) };
-        JsFuture::from(sender.replace_track(track)).await.map(|_| ()).map_err(|e| failed("Audio source", &e))
+        JsFuture::from(sender.replace_track(track)).await.map(|_| ()).map_err(|e| failed(MediaStep::AudioSource, &e))
     }
 
     /// Plays the other party through `speaker`.
@@ -598,15 +654,15 @@ impl CallMedia {
         self.ice.started.set(js_sys::Date::now());
         JsFuture::from(self.connection.set_local_description(&description))
             .await
-            .map_err(|e| failed("Local description", &e))?;
+            .map_err(|e| failed(MediaStep::LocalDescription, &e))?;
         if first || restart {
             self.gathered(first).await;
             self.ice.ask_silent_turn_servers();
         }
-        self.connection
-            .local_description()
-            .map(|d| d.sdp())
-            .ok_or(MediaError::Browser { step: "Local description", detail: "WebRTC produced none".into() })
+        self.connection.local_description().map(|d| d.sdp()).ok_or_else(|| MediaError::Browser {
+            step: MediaStep::LocalDescription,
+            detail: t("session.media.no-description"),
+        })
     }
 
     async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), MediaError> {
@@ -615,7 +671,7 @@ impl CallMedia {
         JsFuture::from(self.connection.set_remote_description(&description))
             .await
             .map(|_| ())
-            .map_err(|e| failed("The other side's media description", &e))
+            .map_err(|e| failed(MediaStep::RemoteDescription, &e))
     }
 
     /// Waits until the gathering may leave (`Gathering::leave_at`), looking again at each

@@ -5,6 +5,7 @@ use super::Softphone;
 use crate::conversations::outgoing_text;
 use crate::desk::DeskEvent;
 use crate::dial_string::normalise;
+use crate::i18n::t_args;
 
 impl Softphone {
     /// Sends `text` to `number` (as written in the directory or typed) and shows it in their
@@ -12,7 +13,7 @@ impl Softphone {
     pub fn send_message(&self, number: &str, text: &str) {
         let text = match outgoing_text(text) {
             Ok(text) => text,
-            Err(error) => return self.tell(DeskEvent::Notice(Some(error.to_string()))),
+            Err(error) => return self.tell(DeskEvent::Notice(Some(error.text()))),
         };
         // The conversation's key is what the other side's messages come from: the keys dialled.
         let key = normalise(number).unwrap_or_else(|_| number.trim().to_owned());
@@ -22,7 +23,7 @@ impl Softphone {
         };
         let (id, failure) = match sent {
             Ok(message) => (u64::from(message.0), None),
-            Err(reason) => (0, Some(format!("Not sent: {reason}."))),
+            Err(reason) => (0, Some(t_args("session.message.not-sent", &[("reason", &reason)]))),
         };
         self.tell(DeskEvent::MessageSent { id, number: key, text, failure });
     }

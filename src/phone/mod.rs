@@ -38,7 +38,7 @@ use crate::ice_gathering::ServerRecord;
 use crate::ice_restart::LinkEvent;
 use crate::model::{PhoneSnapshot, Session};
 use media::CallMedia;
-pub use media::MediaError;
+pub use media::{MediaError, MediaStep};
 pub use setup::SignInError;
 use transport::{Flow, FlowEvent};
 

@@ -8,6 +8,7 @@ use sip::message::Uri;
 use sip::random::ChaCha;
 
 use crate::config::Config;
+use crate::i18n::{t, t_args};
 
 const INSTANCE_KEY: &str = "framephone.instance";
 /// The pop-out's (a window of its own): during a call's move from a frame to the pop-out both
@@ -19,13 +20,10 @@ const TOP_INSTANCE_KEY: &str = "framephone.instance.top";
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     /// The username is empty or holds characters a SIP address cannot.
-    #[error("enter your SIP username (letters, digits and - _ . only)")]
     Username,
     /// No password was typed.
-    #[error("enter your password")]
     Password,
     /// The username and the configured domain do not make a SIP address.
-    #[error("{address} is not a SIP address ({reason})")]
     Address {
         /// What was tried.
         address: String,
@@ -33,11 +31,25 @@ pub enum SignInError {
         reason: String,
     },
     /// The browser has no cryptographic random numbers.
-    #[error("this browser offers no secure random numbers (crypto.getRandomValues)")]
     NoRandom,
     /// The SIP core refused the settings.
-    #[error(transparent)]
     Agent(#[from] ConfigError),
+}
+
+impl std::fmt::Display for SignInError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            SignInError::Username => t("session.sign-in.username"),
+            SignInError::Password => t("session.sign-in.password"),
+            SignInError::Address { address, reason } => {
+                t_args("session.sign-in.address", &[("address", address), ("reason", reason)])
+            }
+            SignInError::NoRandom => t_args("session.sign-in.no-random", &[("api", "crypto.getRandomValues")]),
+            // The SIP core's own words.
+            SignInError::Agent(error) => error.to_string(),
+        };
+        f.write_str(&text)
+    }
 }
 
 /// An agent for the address of SIP user `username` on the configured servers, with these

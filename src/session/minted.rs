@@ -12,6 +12,7 @@ use super::PhoneSession;
 use crate::activity::call_credentials::{CallCredentials, CallCredentialsError, SipCredentials};
 use crate::desk::AppEvent;
 use crate::host::ServiceSession;
+use crate::i18n::{t, t_args};
 use crate::model::{PhoneSnapshot, Session};
 use crate::phone::Keeping;
 
@@ -31,7 +32,7 @@ impl PhoneSession {
     /// within the click.
     pub(super) fn sign_in_at_service(&self) {
         let Some(service) = self.0.service.clone() else {
-            let reason = "the widget configuration names no integration service (service.url)".to_owned();
+            let reason = t_args("session.service.not-configured", &[("setting", "service.url")]);
             return (self.0.show)(PhoneSnapshot::session_only(Session::Failed(reason), None));
         };
         let signed_in = service.sign_in();
@@ -54,11 +55,7 @@ impl PhoneSession {
                     let generation = session.start_phone(user, sip_credentials(sip).into(), MINTED, turn);
                     spawn_local(session.keep_renewed(service, generation, renew_at));
                 }
-                Ok(_) => session.sign_in_failed(
-                    "the integration service mints no SIP credentials for your contact center: an administrator sets \
-                     them up"
-                        .into(),
-                ),
+                Ok(_) => session.sign_in_failed(t("session.service.no-sip-credentials")),
                 Err(reason) => session.sign_in_failed(reason),
             }
         });

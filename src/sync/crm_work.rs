@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::activity::outbox::{POST_TIMEOUT_MS, PostOutcome};
 use crate::activity::{CallDirection, CallLog, RecordRef};
 use crate::host::HostError;
+use crate::i18n::t_args;
 
 /// How long the owner waits for a framed instance to answer a look-up or a question.
 pub const ANSWER_TIMEOUT_MS: u32 = 10_000;
@@ -111,7 +112,9 @@ impl CrmFailure {
             CrmFailure::Unauthorised => HostError::Unauthorised,
             CrmFailure::Unsupported(why) => HostError::Call { method, message: why },
             CrmFailure::NotAttached => HostError::Unsupported { method, why: NO_CRM_WINDOW },
-            CrmFailure::Failed(message) => HostError::Call { method, message: format!("in the CRM window: {message}") },
+            CrmFailure::Failed(message) => {
+                HostError::Call { method, message: t_args("session.crm-window.failed", &[("message", &message)]) }
+            }
         }
     }
 }
@@ -127,11 +130,13 @@ pub fn post_outcome(answer: Option<CrmAnswer>) -> PostOutcome {
         Some(CrmAnswer::Failed(CrmFailure::Unauthorised)) => PostOutcome::Unauthorised,
         Some(CrmAnswer::Failed(CrmFailure::NotAttached)) => PostOutcome::NoHost,
         Some(CrmAnswer::Failed(failure)) => crate::host::post_outcome(failure.into_error("post_log")),
-        Some(other) => PostOutcome::Unknown(format!("the CRM window answered {other:?} to a log")),
-        None => PostOutcome::Unknown(format!(
-            "the CRM window did not answer within {} s; it may have taken the log",
-            POST_ANSWER_TIMEOUT_MS / 1_000
-        )),
+        Some(other) => {
+            PostOutcome::Unknown(t_args("session.crm-window.odd-answer", &[("answer", &format!("{other:?}"))]))
+        }
+        None => {
+            let seconds = (POST_ANSWER_TIMEOUT_MS / 1_000).to_string();
+            PostOutcome::Unknown(t_args("session.crm-window.no-answer", &[("seconds", &seconds)]))
+        }
     }
 }
 

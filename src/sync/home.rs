@@ -3,6 +3,7 @@
 
 use super::message::Place;
 use super::ownership::Role;
+use crate::i18n::t;
 
 /// Where the phone lives, seen from this window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,24 +42,18 @@ impl PhoneHome {
     }
 
     /// The sentence this window shows, in a window at `place`.
-    pub fn text(self, place: Place) -> &'static str {
-        match (self, place) {
-            (PhoneHome::Finding, _) => "Looking for the phone in your other windows…",
-            (PhoneHome::Here { pop_out_waits: true }, _) => {
-                "The phone is in this window. The call is moving to the pop-out; if it cannot, the phone moves when the call ends."
-            }
-            (PhoneHome::Here { .. }, Place::PopOut) => "The phone is in this window, the pop-out.",
-            (PhoneHome::Here { .. }, Place::Embedded) => "The phone is in this window.",
-            (PhoneHome::Elsewhere(Place::PopOut), _) => "The phone is in the pop-out window.",
-            (PhoneHome::Elsewhere(Place::Embedded), Place::PopOut) => "The phone is in the CRM window.",
-            (PhoneHome::Elsewhere(Place::Embedded), Place::Embedded) => "The phone is in another CRM tab.",
-            (PhoneHome::OutOfReach, _) => {
-                "The phone is in the pop-out window, which this tab no longer hears from since the CRM tab that opened it closed. Use it there; to use it here, close the pop-out, then choose Use the phone here."
-            }
-            (PhoneHome::Waiting, _) => {
-                "The call in the CRM window is moving here; if the other side's phone cannot move it, the phone moves to this window when the call ends."
-            }
-        }
+    pub fn text(self, place: Place) -> String {
+        t(match (self, place) {
+            (PhoneHome::Finding, _) => "session.home.finding",
+            (PhoneHome::Here { pop_out_waits: true }, _) => "session.home.here-call-moving",
+            (PhoneHome::Here { .. }, Place::PopOut) => "session.home.here-pop-out",
+            (PhoneHome::Here { .. }, Place::Embedded) => "session.home.here",
+            (PhoneHome::Elsewhere(Place::PopOut), _) => "session.home.in-pop-out",
+            (PhoneHome::Elsewhere(Place::Embedded), Place::PopOut) => "session.home.in-crm-window",
+            (PhoneHome::Elsewhere(Place::Embedded), Place::Embedded) => "session.home.in-other-tab",
+            (PhoneHome::OutOfReach, _) => "session.home.out-of-reach",
+            (PhoneHome::Waiting, _) => "session.home.call-moving-here",
+        })
     }
 
     /// Whether a window at `place` offers Pop out: a framed one, unless a pop-out already has
@@ -97,16 +92,17 @@ mod tests {
             let home = PhoneHome::of(role, waits);
             (home.text(Place::Embedded), home.offers_pop_out(Place::Embedded), home.offers_pop_in(Place::Embedded))
         };
-        assert_eq!(framed(&Role::Owner, false), ("The phone is in this window.", true, false));
+        assert_eq!(framed(&Role::Owner, false), ("The phone is in this window.".to_owned(), true, false));
         assert_eq!(
             framed(&Role::Owner, true),
             (
-                "The phone is in this window. The call is moving to the pop-out; if it cannot, the phone moves when the call ends.",
+                "The phone is in this window. The call is moving to the pop-out; if it cannot, the phone moves when the call ends."
+                    .to_owned(),
                 false,
                 false
             )
         );
-        assert_eq!(framed(&pop_out_owner, false), ("The phone is in the pop-out window.", false, true));
+        assert_eq!(framed(&pop_out_owner, false), ("The phone is in the pop-out window.".to_owned(), false, true));
         assert!(!framed(&Role::Finding, false).1);
         let pop_out = PhoneHome::of(&waiting, false);
         assert!(pop_out.text(Place::PopOut).contains("is moving here"));

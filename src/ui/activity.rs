@@ -8,13 +8,14 @@ use super::state::PhoneState;
 use crate::activity::outbox::Hold;
 use crate::command::Command;
 use crate::host_kind::HostKind;
+use crate::i18n::{t, t_args, t_count};
 
 /// Shown only while something waits or went wrong.
 #[component]
 pub fn Activity() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     // The pop-out logs through a CRM window of whichever CRM it is.
-    let crm = if state.host == HostKind::Standalone { "the CRM" } else { state.host.label() };
+    let crm = if state.host == HostKind::Standalone { t("calls.activity.the-crm") } else { state.host.label() };
     let view_of = move || state.activity.get();
     move || {
         let activity = view_of();
@@ -24,29 +25,28 @@ pub fn Activity() -> impl IntoView {
         }
         let waiting = match activity.waiting {
             0 => None,
-            1 => Some(format!("1 call log waiting for {crm}")),
-            n => Some(format!("{n} call logs waiting for {crm}")),
+            n => Some(t_count("calls.activity.waiting", n as u64, &[("crm", &crm)])),
         };
         // The pop-out's CRM work is done by a CRM window, which keeps the CRM's permission.
         let pop_out = state.host == HostKind::Standalone;
         let hold = activity.hold.map(|hold| match hold {
             Hold::Unauthorised if pop_out => view! {
                 <p class="fp-activity__hold" role="alert">
-                    "The CRM needs your permission to look up callers and log calls: choose Authorise in the CRM window, and the logs waiting here go."
+                    {t("calls.activity.authorise-in-crm-window")}
                 </p>
             }
             .into_any(),
             Hold::Unauthorised => view! {
                 <div class="fp-activity__hold" role="alert">
-                    <p>{format!("{crm} needs your permission to look up callers and log calls.")}</p>
+                    <p>{t_args("calls.activity.needs-permission", &[("crm", &crm)])}</p>
                     <button type="button" class="fp-button fp-button--primary" on:click=move |_| state.commands.send(Command::AuthoriseCrm)>
-                        "Authorise"
+                        {t("calls.activity.authorise")}
                     </button>
                 </div>
             }
             .into_any(),
             Hold::NoHost => view! {
-                <p class="fp-activity__hold">"Call logs wait until a CRM window with the phone is open."</p>
+                <p class="fp-activity__hold">{t("calls.activity.no-host")}</p>
             }
             .into_any(),
         });
@@ -54,13 +54,13 @@ pub fn Activity() -> impl IntoView {
             .failed
             .into_iter()
             .map(|(key, subject, reason)| {
-                let label = format!("Retry: {subject}");
+                let label = t_args("calls.activity.retry-log", &[("subject", &subject)]);
                 view! {
                     <li class="fp-activity__failed">
                         <span>{subject}</span>
                         <span class="fp-activity__reason">{reason}</span>
                         <button type="button" class="fp-button" aria-label=label on:click=move |_| state.commands.send(Command::RetryLog(key.clone()))>
-                            "Retry"
+                            {t("calls.activity.retry")}
                         </button>
                     </li>
                 }
@@ -68,10 +68,10 @@ pub fn Activity() -> impl IntoView {
             .collect_view();
         let store_problem = activity.store_problem.map(|text| view! { <p class="fp-notice" role="alert">{text}</p> });
         Some(view! {
-            <section class="fp-activity" role="region" aria-label="Activity">
+            <section class="fp-activity" role="region" aria-label=t("calls.activity.title")>
                 {waiting.map(|text| view! { <p class="fp-activity__waiting" role="status">{text}</p> })}
                 {hold}
-                <ul class="fp-activity__list" aria-label="Call logs that failed">{failed}</ul>
+                <ul class="fp-activity__list" aria-label=t("calls.activity.failed")>{failed}</ul>
                 {store_problem}
             </section>
         })

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::state::PhoneState;
 use crate::agent_state::AgentState;
 use crate::command::Command;
+use crate::i18n::t;
 
 /// A `select` named "Status".
 #[component]
@@ -73,7 +74,7 @@ pub fn AgentStatus() -> impl IntoView {
         <select
             node_ref=select
             class="fp-agent-status"
-            aria-label="Status"
+            aria-label=t("panel.agent.status")
             disabled=move || !registered()
             prop:value=move || selected.get()
             on:change=move |ev| {
@@ -84,17 +85,19 @@ pub fn AgentStatus() -> impl IntoView {
                 select.set_value(&selected.get_untracked());
             }
         >
-            {move || (!registered()).then(|| view! { <option value="offline" disabled=true>"Offline"</option> })}
-            <option value="ready">"Ready"</option>
+            {move || (!registered()).then(|| view! { <option value="offline" disabled=true>{t("panel.agent.offline")}</option> })}
+            <option value="ready">{AgentState::Ready.label(0.0)}</option>
             {reasons
                 .into_iter()
                 .enumerate()
-                .map(|(i, reason)| view! { <option value=format!("not-ready:{i}")>{format!("Not Ready: {reason}")}</option> })
+                .map(|(i, reason)| {
+                    view! { <option value=format!("not-ready:{i}")>{AgentState::NotReady(reason).label(0.0)}</option> }
+                })
                 .collect_view()}
             {move || {
                 other_reason()
                     .map(|reason| {
-                        view! { <option value="not-ready:other" disabled=true>{format!("Not Ready: {reason}")}</option> }
+                        view! { <option value="not-ready:other" disabled=true>{AgentState::NotReady(reason).label(0.0)}</option> }
                     })
             }}
             {move || {

@@ -9,6 +9,7 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAudioElement, Url};
 
 use super::state::PhoneState;
 use crate::devices::{self, Role};
+use crate::i18n::t;
 use crate::tones::{Alert, CALL_WAITING, Cadence, RINGTONE, alert_for};
 
 /// A `blob:` URL of the cadence as a WAV file.
@@ -28,8 +29,7 @@ fn play(audio: HtmlAudioElement, role: Role, state: PhoneState) {
     let Ok(started) = audio.play() else { return };
     spawn_local(async move {
         if JsFuture::from(started).await.is_err() {
-            let blocked = "The browser blocked the ringtone: click once in the phone to allow its sounds.";
-            state.view_notice.try_set(Some(blocked.to_owned()));
+            state.view_notice.try_set(Some(t("calls.ringtone-blocked")));
         }
     });
 }

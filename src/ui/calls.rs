@@ -15,6 +15,7 @@ use super::state::PhoneState;
 use super::untrusted::PartyName;
 use crate::command::Command;
 use crate::display_name::{DisplayName, Party, isolate};
+use crate::i18n::{t, t_args};
 use crate::model::{CallStage, CallView, elapsed_text};
 
 /// Every call, newest last. The list is made only while there are calls: Leptos keeps a weak
@@ -73,17 +74,17 @@ fn IncomingCall(id: CallRef, party: Party) -> impl IntoView {
     });
     view! {
         <div class="fp-incoming" role="alertdialog" tabindex="-1" node_ref=dialog aria-labelledby=labelled_by aria-describedby=described_by>
-            <h2 id=title class="fp-incoming__title">"Incoming call"</h2>
+            <h2 id=title class="fp-incoming__title">{t("calls.incoming.title")}</h2>
             <p id=detail class="fp-incoming__party"><PartyName party /></p>
             {move || notes.get().unwrap_or_default().into_iter().map(|note| view! { <p class="fp-call__note">{note}</p> }).collect::<Vec<_>>()}
             <div class="fp-incoming__actions">
                 <button type="button" class="fp-button fp-button--answer" on:click=move |_| state.commands.send(Command::Answer(id))>
                     <IconView icon=Icon::Phone />
-                    "Answer"
+                    {t("calls.incoming.answer")}
                 </button>
                 <button type="button" class="fp-button fp-button--decline" on:click=move |_| state.commands.send(Command::Decline(id))>
                     <IconView icon=Icon::HangUp />
-                    "Decline"
+                    {t("calls.incoming.decline")}
                 </button>
             </div>
         </div>
@@ -98,7 +99,7 @@ fn Control(
     icon: Signal<Icon>,
     /// The name, shown and announced.
     #[prop(into)]
-    label: Signal<&'static str>,
+    label: Signal<String>,
     /// Whether it can be used now.
     #[prop(into, default = Signal::stored(false))]
     disabled: Signal<bool>,
@@ -153,12 +154,8 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
     // Memos, so that a change elsewhere in the call list does not rebuild (and empty) the forms.
     let show_transfer = Memo::new(move |_| transfer_open.get() && established());
     let show_keypad = Memo::new(move |_| keypad_open() && established());
-    let keys = move |f: fn(&CallView) -> &String, label: &'static str| {
-        move || {
-            call()
-                .filter(|c| !f(c).is_empty())
-                .map(|c| view! { <p class="fp-call__keys">{format!("{label}: {}", f(&c))}</p> })
-        }
+    let keys = move |f: fn(&CallView) -> &String, text: fn(&str) -> String| {
+        move || call().filter(|c| !f(c).is_empty()).map(|c| view! { <p class="fp-call__keys">{text(f(&c))}</p> })
     };
     // Focus on a control that goes with the call would fall to the page's body.
     on_cleanup(|| {
@@ -180,10 +177,10 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 {move || timer().map(|t| view! { <span class="fp-call__timer" role="timer">{t}</span> })}
             </div>
             <div class="fp-call__state">
-                <span class="fp-call__stage">{show(|c| c.stage_text().to_owned())}</span>
+                <span class="fp-call__stage">{show(|c| c.stage_text())}</span>
                 <div class="fp-call__meters">
-                    <LevelMeter name="Microphone level" short="Mic" level=Signal::derive(move || call().map_or(0, |c| c.levels.0)) />
-                    <LevelMeter name="Incoming audio level" short="In" level=Signal::derive(move || call().map_or(0, |c| c.levels.1)) />
+                    <LevelMeter name=t("calls.meter.microphone") short=t("calls.meter.microphone-short") level=Signal::derive(move || call().map_or(0, |c| c.levels.0)) />
+                    <LevelMeter name=t("calls.meter.incoming") short=t("calls.meter.incoming-short") level=Signal::derive(move || call().map_or(0, |c| c.levels.1)) />
                 </div>
                 // The quality indicator opens the call's figures. role=img with a name: a meter's
                 // value would hide the level word screen readers need.
@@ -198,30 +195,35 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                         >
                             <span class="fp-quality__bars" aria-hidden="true"><i></i><i></i><i></i></span>
                             <span aria-hidden="true">
-                                {move || call().and_then(|c| c.quality_tally.level).map_or("Measuring", crate::call_quality::Level::label)}
+                                {move || call().and_then(|c| c.quality_tally.level).map_or_else(|| t("calls.quality.measuring"), crate::call_quality::Level::label)}
                             </span>
                         </span>
                     </summary>
-                    <p>{show(|c| format!("Audio packets: {} sent, {} received", c.audio.packets.0, c.audio.packets.1))}</p>
-                    <p>{move || call().and_then(|c| c.quality).map_or_else(|| "No reading yet.".to_owned(), |e| crate::call_quality::figures_text(&e))}</p>
+                    <p>
+                        {show(|c| {
+                            let (sent, received) = (c.audio.packets.0.to_string(), c.audio.packets.1.to_string());
+                            t_args("calls.details.packets", &[("sent", &sent), ("received", &received)])
+                        })}
+                    </p>
+                    <p>{move || call().and_then(|c| c.quality).map_or_else(|| t("calls.details.no-reading"), |e| crate::call_quality::figures_text(&e))}</p>
                     {move || {
                         call()
                             .map(|c| c.link.restarts)
                             .filter(|restarts| *restarts > 0)
-                            .map(|restarts| view! { <p>{format!("Audio reconnected (ICE restarts): {restarts}")}</p> })
+                            .map(|restarts| view! { <p>{t_args("calls.details.restarts", &[("n", &restarts.to_string())])}</p> })
                     }}
                 </details>
             </div>
             {move || {
                 call().filter(|c| c.link.reconnecting).map(|_| {
-                    view! { <p class="fp-call__reconnecting" role="status">"Reconnecting audio…"</p> }
+                    view! { <p class="fp-call__reconnecting" role="status">{t("calls.reconnecting")}</p> }
                 })
             }}
             {move || {
                 call().filter(|c| c.link.lost).map(|_| {
                     view! {
                         <p class="fp-call__warning" role="alert">
-                            "No audio: the connection to the other party was lost. It comes back by itself if the network does; otherwise hang up and call again."
+                            {t("calls.audio-lost")}
                         </p>
                     }
                 })
@@ -237,39 +239,39 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
             {move || {
                 call()
                     .filter(|c| c.quality_tally.level == Some(crate::call_quality::Level::Poor))
-                    .map(|_| view! { <p class="fp-call__warning" role="status">"Call quality is poor: the other party may hear gaps or delay."</p> })
+                    .map(|_| view! { <p class="fp-call__warning" role="status">{t("calls.quality-poor")}</p> })
             }}
             <div class="fp-call__actions">
                 <Control
                     icon=Signal::derive(move || if muted() { Icon::MicrophoneOff } else { Icon::Microphone })
-                    label=Signal::derive(move || if muted() { "Unmute" } else { "Mute" })
+                    label=Signal::derive(move || if muted() { t("calls.control.unmute") } else { t("calls.control.mute") })
                     pressed=Signal::derive(muted)
                     disabled=Signal::derive(move || !established())
                     on_click=move || state.commands.send(Command::ToggleMute(id))
                 />
                 <Control
                     icon=Signal::derive(move || if held() { Icon::Play } else { Icon::Pause })
-                    label=Signal::derive(move || if held() { "Resume" } else { "Hold" })
+                    label=Signal::derive(move || if held() { t("calls.control.resume") } else { t("calls.control.hold") })
                     disabled=Signal::derive(move || !established())
                     on_click=move || state.commands.send(Command::ToggleHold(id))
                 />
                 <Control
                     icon=Icon::Keypad
-                    label="Keypad"
+                    label=t("calls.control.keypad")
                     expanded=Signal::derive(keypad_open)
                     disabled=Signal::derive(move || !established())
                     on_click=move || state.keypad.update(|open| *open = if *open == Some(id) { None } else { Some(id) })
                 />
                 <Control
                     icon=Icon::Transfer
-                    label="Transfer"
+                    label=t("calls.control.transfer")
                     expanded=Signal::derive(move || transfer_open.get())
                     disabled=Signal::derive(move || !established())
                     on_click=move || transfer_open.update(|open| *open = !*open)
                 />
                 <Control
                     icon=Icon::HangUp
-                    label="Hang up"
+                    label=t("calls.control.hang-up")
                     class="fp-control--hang-up"
                     on_click=move || state.commands.send(Command::HangUp(id))
                 />
@@ -279,7 +281,7 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                 show_keypad.get()
                     .then(|| {
                         view! {
-                            <div class="fp-keypad fp-call__keypad" role="group" aria-label="Call keypad">
+                            <div class="fp-keypad fp-call__keypad" role="group" aria-label=t("calls.keypad")>
                                 {KEYS
                                     .into_iter()
                                     .map(|(key, _)| {
@@ -298,8 +300,8 @@ fn ActiveCall(id: CallRef) -> impl IntoView {
                         }
                     })
             }}
-            {keys(|c| &c.keys_sent, "Keys sent")}
-            {keys(|c| &c.keys_received, "Keys received")}
+            {keys(|c| &c.keys_sent, |digits| t_args("calls.keys-sent", &[("digits", digits)]))}
+            {keys(|c| &c.keys_received, |digits| t_args("calls.keys-received", &[("digits", digits)]))}
         </section>
     }
 }
@@ -339,15 +341,15 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <select aria-label="Transfer to a contact" on:change=move |ev| target.set(event_target_value(&ev))>
-                <option value="">"Pick from the directory…"</option>
+            <select aria-label=t("calls.transfer.contact") on:change=move |ev| target.set(event_target_value(&ev))>
+                <option value="">{t("calls.transfer.pick")}</option>
                 {options}
             </select>
         }
     });
     view! {
-        <div class="fp-transfer" role="dialog" aria-label="Transfer">
-            <label for=input.clone()>"Transfer to"</label>
+        <div class="fp-transfer" role="dialog" aria-label=t("calls.transfer.title")>
+            <label for=input.clone()>{t("calls.transfer.to")}</label>
             <input
                 id=input
                 type="tel"
@@ -366,7 +368,7 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
                         state.commands.send(Command::Transfer(id, to));
                     }
                 >
-                    "Transfer now"
+                    {t("calls.transfer.now")}
                 </button>
                 <button
                     type="button"
@@ -377,7 +379,7 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
                         state.commands.send(Command::Consult(id, to));
                     }
                 >
-                    "Consult"
+                    {t("calls.transfer.consult")}
                 </button>
                 {move || {
                     consultation()
@@ -389,13 +391,13 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
                                     disabled=move || !consultation_up()
                                     on:click=move |_| state.commands.send(Command::CompleteTransfer(id))
                                 >
-                                    "Complete transfer"
+                                    {t("calls.transfer.complete")}
                                 </button>
                             }
                         })
                 }}
                 <button type="button" class="fp-button fp-button--quiet" on:click=move |_| open.set(false)>
-                    "Cancel"
+                    {t("calls.transfer.cancel")}
                 </button>
             </div>
         </div>
@@ -404,10 +406,10 @@ fn TransferForm(id: CallRef, open: RwSignal<bool>) -> impl IntoView {
 
 /// A level meter (`role=meter`, 0 to 100) with a bar.
 #[component]
-fn LevelMeter(name: &'static str, short: &'static str, level: Signal<u8>) -> impl IntoView {
+fn LevelMeter(name: String, short: String, level: Signal<u8>) -> impl IntoView {
     view! {
         <span class="fp-meter__label" aria-hidden="true">{short}</span>
-        <div class="fp-meter" role="meter" aria-label=name title=name aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || level.get().to_string()>
+        <div class="fp-meter" role="meter" aria-label=name.clone() title=name aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || level.get().to_string()>
             <span class="fp-meter__bar" style:width=move || format!("{}%", level.get())></span>
         </div>
     }

@@ -7,9 +7,10 @@ use wasm_bindgen::JsCast;
 
 use super::icon::{Icon, IconView};
 use super::state::PhoneState;
-use super::untrusted::Name;
+use super::untrusted::{Name, around};
 use crate::command::Command;
 use crate::dial_string::is_dial_key;
+use crate::i18n::{t, t_args};
 
 /// Keys in keypad order, each with the letters printed under it.
 pub(super) const KEYS: [(char, &str); 12] = [
@@ -59,7 +60,7 @@ pub fn DialPad() -> impl IntoView {
     });
     view! {
         <div class="fp-dialpad">
-            <label class="fp-sr-only" for="fp-number">"Number"</label>
+            <label class="fp-sr-only" for="fp-number">{t("panel.dial-pad.number")}</label>
             <div class="fp-dialpad__entry">
                 <input
                     id="fp-number"
@@ -68,7 +69,7 @@ pub fn DialPad() -> impl IntoView {
                     inputmode="tel"
                     autocomplete="off"
                     spellcheck="false"
-                    placeholder="Enter a number"
+                    placeholder=t("panel.dial-pad.enter-number")
                     prop:value=move || state.number.get()
                     on:input=move |ev| {
                         state.number.set(event_target_value(&ev));
@@ -84,8 +85,8 @@ pub fn DialPad() -> impl IntoView {
                 <button
                     type="button"
                     class="fp-dialpad__backspace"
-                    aria-label="Backspace"
-                    title="Backspace"
+                    aria-label=t("panel.dial-pad.backspace")
+                    title=t("panel.dial-pad.backspace")
                     disabled=move || state.number.with(String::is_empty)
                     on:click=move |_| state.backspace()
                 >
@@ -98,18 +99,22 @@ pub fn DialPad() -> impl IntoView {
                     on:click=move |_| call()
                 >
                     <IconView icon=Icon::Phone />
-                    "Call"
+                    {t("panel.call")}
                 </button>
             </div>
             <p class="fp-dialpad__source" aria-live="polite">
                 {move || {
                     state.number_source.get().map(|source| match source.record {
-                        Some(record) => view! { "From " <Name name=record /> {format!(" ({})", source.host)} }.into_any(),
-                        None => format!("From {}", source.host).into_any(),
+                        Some(record) => {
+                            let text = t_args("panel.dial-pad.from-record", &[("host", &source.host)]);
+                            let (before, after) = around(&text, "record");
+                            view! { {before} <Name name=record /> {after} }.into_any()
+                        }
+                        None => t_args("panel.dial-pad.from-host", &[("host", &source.host)]).into_any(),
                     })
                 }}
             </p>
-            <div class="fp-keypad" role="group" aria-label="Keypad" hidden=move || !keys_shown.get()>
+            <div class="fp-keypad" role="group" aria-label=t("panel.dial-pad.keypad") hidden=move || !keys_shown.get()>
                 {KEYS
                     .into_iter()
                     .map(|(key, letters)| {

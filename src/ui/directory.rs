@@ -8,22 +8,26 @@ use super::state::PhoneState;
 use super::untrusted::Name;
 use crate::command::Command;
 use crate::display_name::DisplayName;
+use crate::i18n::{t, t_args};
 
 /// Presence in words, with the note when it adds something ("Away · Not Ready: Break").
 pub fn presence_text(state: Option<&(PresenceState, Option<String>)>) -> String {
-    let Some((state, note)) = state else { return "Unknown".into() };
-    let word = match state {
-        PresenceState::Available => "Available",
-        PresenceState::Busy => "Busy",
-        PresenceState::Away => "Away",
-        PresenceState::Offline => "Offline",
-        PresenceState::Unknown => "Unknown",
+    let Some((state, note)) = state else { return t("panel.presence.unknown") };
+    // The English word too: a colleague's phone writes its notes in English, and one that
+    // only repeats the state adds nothing.
+    let (english, word) = match state {
+        PresenceState::Available => ("Available", t("panel.presence.available")),
+        PresenceState::Busy => ("Busy", t("panel.presence.busy")),
+        PresenceState::Away => ("Away", t("panel.presence.away")),
+        PresenceState::Offline => ("Offline", t("panel.presence.offline")),
+        PresenceState::Unknown => ("Unknown", t("panel.presence.unknown")),
     };
-    // The note comes from the colleague's PUBLISH: untrusted text, cleaned and capped.
+    // The note comes from the colleague's PUBLISH: untrusted text, cleaned and capped; one a
+    // phone like this one wrote reads in the agent's language.
     let note = note.as_deref().map(DisplayName::new).unwrap_or_default();
     match note.shown() {
-        note if !note.is_empty() && !note.eq_ignore_ascii_case(word) => format!("{word} · {note}"),
-        _ => word.to_owned(),
+        note if note.is_empty() || note.eq_ignore_ascii_case(english) => word,
+        note => format!("{word} · {}", crate::agent_state::note_label(note).unwrap_or_else(|| note.to_owned())),
     }
 }
 
@@ -33,13 +37,13 @@ pub fn Directory() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let contacts = state.config.with_value(|config| config.directory.clone());
     if contacts.is_empty() {
-        return view! { <p class="fp-empty">"No directory contacts are configured."</p> }.into_any();
+        return view! { <p class="fp-empty">{t("panel.directory.none")}</p> }.into_any();
     }
     let search = RwSignal::new(String::new());
     let registered = move || state.session.with(|s| s.registered());
     view! {
         <div class="fp-directory">
-            <label for="fp-directory-search">"Search directory"</label>
+            <label for="fp-directory-search">{t("panel.directory.search")}</label>
             <input
                 id="fp-directory-search"
                 type="search"
@@ -47,7 +51,7 @@ pub fn Directory() -> impl IntoView {
                 prop:value=move || search.get()
                 on:input=move |ev| search.set(event_target_value(&ev))
             />
-            <ul class="fp-directory__list" aria-label="Contacts">
+            <ul class="fp-directory__list" aria-label=t("panel.directory.contacts")>
                 {move || {
                     let wanted = search.get().trim().to_lowercase();
                     contacts
@@ -56,8 +60,8 @@ pub fn Directory() -> impl IntoView {
                         .map(|contact| {
                             let number = contact.number.clone();
                             let name = DisplayName::new(&contact.name);
-                            let call_label = format!("Call {name}");
-                            let message_label = format!("Message {name}");
+                            let call_label = t_args("panel.call-who", &[("name", name.shown())]);
+                            let message_label = t_args("panel.message-who", &[("name", name.shown())]);
                             let to = number.clone();
                             let presence = {
                                 let number = number.clone();
@@ -75,7 +79,7 @@ pub fn Directory() -> impl IntoView {
                                         disabled=move || !registered()
                                         on:click=move |_| state.commands.send(Command::Dial(number.clone()))
                                     >
-                                        "Call"
+                                        {t("panel.call")}
                                     </button>
                                     <button
                                         type="button"
@@ -83,7 +87,7 @@ pub fn Directory() -> impl IntoView {
                                         aria-label=message_label
                                         on:click=move |_| state.open_conversation(to.clone())
                                     >
-                                        "Message"
+                                        {t("panel.directory.message")}
                                     </button>
                                 </li>
                             }

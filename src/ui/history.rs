@@ -10,6 +10,7 @@ use super::when::when_text;
 use crate::command::Command;
 use crate::display_name::{DisplayName, MAX_SHOWN_CHARS};
 use crate::history::{CallRecord, Outcome};
+use crate::i18n::t;
 
 /// One entry: the call in words (a missed call marked) and its Call back button.
 #[component]
@@ -40,7 +41,7 @@ fn Entry(record: CallRecord) -> impl IntoView {
                 disabled=disabled
                 on:click=move |_| state.commands.send(Command::Dial(number.clone()))
             >
-                "Call back"
+                {t("panel.history.call-back")}
             </button>
         </li>
     }
@@ -54,8 +55,8 @@ pub fn History() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let empty = move || state.history.with(Vec::is_empty);
     view! {
-        <p class="fp-empty" hidden=move || !empty()>"No calls yet."</p>
-        <ul class="fp-history" aria-label="Recent calls" hidden=empty>
+        <p class="fp-empty" hidden=move || !empty()>{t("panel.history.none")}</p>
+        <ul class="fp-history" aria-label=t("panel.history.recent") hidden=empty>
             <For
                 each=move || state.history.get()
                 key=|record| (record.id.clone(), record.started, record.incoming, record.number.clone())

@@ -11,8 +11,9 @@ use super::state::PhoneState;
 use super::untrusted::Name;
 use super::when::when_text;
 use crate::command::Command;
-use crate::conversations::{Conversation, Delivery, MAX_CHARS, TextMessage};
+use crate::conversations::{Conversation, Delivery, MAX_CHARS, TextMessage, failure_text};
 use crate::display_name::DisplayName;
+use crate::i18n::{t, t_args, t_count};
 
 /// How a conversation's other side is shown: their name and number, or the number alone.
 fn who(number: &str, name: Option<&str>) -> DisplayName {
@@ -26,9 +27,9 @@ fn who(number: &str, name: Option<&str>) -> DisplayName {
 fn delivery_text(message: &TextMessage) -> Option<String> {
     match (&message.delivery, message.incoming) {
         (_, true) => None,
-        (Delivery::Sending, _) => Some("Sending…".into()),
-        (Delivery::Delivered, _) => Some("Delivered".into()),
-        (Delivery::Failed(why), _) => Some(why.clone()),
+        (Delivery::Sending, _) => Some(t("panel.messages.sending")),
+        (Delivery::Delivered, _) => Some(t("panel.messages.delivered")),
+        (Delivery::Failed(why), _) => Some(failure_text(why)),
     }
 }
 
@@ -58,7 +59,7 @@ fn Conversations() -> impl IntoView {
     let empty = move || state.conversations.with(Vec::is_empty);
     view! {
         <form class="fp-messages__new" on:submit=start>
-            <label for="fp-message-to">"To"</label>
+            <label for="fp-message-to">{t("panel.messages.to")}</label>
             <input
                 id="fp-message-to"
                 type="text"
@@ -75,11 +76,11 @@ fn Conversations() -> impl IntoView {
                     .collect_view()}
             </datalist>
             <button type="submit" class="fp-button" disabled=move || to.with(|t| t.trim().is_empty())>
-                "New message"
+                {t("panel.messages.new-message")}
             </button>
         </form>
-        <p class="fp-empty" hidden=move || !empty()>"No messages yet."</p>
-        <ul class="fp-conversations" aria-label="Conversations" hidden=empty>
+        <p class="fp-empty" hidden=move || !empty()>{t("panel.messages.none")}</p>
+        <ul class="fp-conversations" aria-label=t("panel.messages.conversations") hidden=empty>
             <For
                 each=move || state.conversations.get()
                 key=|c| (c.number.clone(), c.name.clone(), c.last_at(), c.messages.len(), c.unread)
@@ -111,7 +112,7 @@ fn ConversationEntry(conversation: Conversation) -> impl IntoView {
                 on:click=move |_| state.open_conversation(number.clone())
             >
                 <span class="fp-conversations__who"><Name name /></span>
-                {has_unread.then(|| view! { <span class="fp-conversations__unread">{format!("{unread} new")}</span> })}
+                {has_unread.then(|| view! { <span class="fp-conversations__unread">{t_count("panel.messages.unread", u64::from(unread), &[])}</span> })}
                 <span class="fp-conversations__time">{time}</span>
                 <span class="fp-conversations__last"><Name name=preview /></span>
             </button>
@@ -182,9 +183,9 @@ fn Thread(number: String) -> impl IntoView {
             send();
         }
     };
-    let log_label = format!("Messages with {}", name.full());
-    let box_label = format!("Message to {}", name.full());
-    let call_label = format!("Call {}", name.full());
+    let log_label = t_args("panel.messages.with", &[("name", name.full())]);
+    let box_label = t_args("panel.messages.box", &[("name", name.full())]);
+    let call_label = t_args("panel.call-who", &[("name", name.full())]);
     let dial = number.clone();
     view! {
         <div class="fp-thread">
@@ -192,10 +193,10 @@ fn Thread(number: String) -> impl IntoView {
                 <button
                     type="button"
                     class="fp-button fp-button--quiet"
-                    aria-label="All conversations"
+                    aria-label=t("panel.messages.all-conversations")
                     on:click=move |_| state.conversation.set(None)
                 >
-                    "‹ All"
+                    {t("panel.messages.all")}
                 </button>
                 <h2 class="fp-thread__title"><Name name /></h2>
                 <button
@@ -205,11 +206,11 @@ fn Thread(number: String) -> impl IntoView {
                     disabled=move || !registered.get()
                     on:click=move |_| state.commands.send(Command::Dial(dial.clone()))
                 >
-                    "Call"
+                    {t("panel.call")}
                 </button>
             </div>
             <p class="fp-empty" hidden=move || conversation.with(|c| c.as_ref().is_some_and(|c| !c.messages.is_empty()))>
-                "No messages yet: write the first below."
+                {t("panel.messages.write-first")}
             </p>
             <ol class="fp-thread__messages" role="log" aria-label=log_label node_ref=log>
                 <For
@@ -234,7 +235,7 @@ fn Thread(number: String) -> impl IntoView {
                     class="fp-button fp-button--primary"
                     disabled=move || !registered.get() || text.with(|t| t.trim().is_empty()) || too_long()
                 >
-                    "Send"
+                    {t("panel.messages.send")}
                 </button>
             </form>
             {move || {
@@ -242,13 +243,16 @@ fn Thread(number: String) -> impl IntoView {
                     let count = text.with(|t| t.chars().count());
                     view! {
                         <p class="fp-composer__problem" role="alert">
-                            {format!("{count} characters: at most {MAX_CHARS} can be sent.")}
+                            {t_args(
+                                "panel.messages.over-limit",
+                                &[("count", &count.to_string()), ("max", &MAX_CHARS.to_string())],
+                            )}
                         </p>
                     }
                 })
             }}
             {move || {
-                (!registered.get()).then(|| view! { <p class="fp-composer__problem">"Messages go out once the phone is signed in."</p> })
+                (!registered.get()).then(|| view! { <p class="fp-composer__problem">{t("panel.messages.sign-in-first")}</p> })
             }}
         </div>
     }
@@ -265,12 +269,12 @@ fn Bubble(message: TextMessage, number: String) -> impl IntoView {
         Some(delivery) => format!("{time} · {delivery}"),
         None => time,
     };
-    let who = if message.incoming { "They wrote" } else { "You wrote" };
+    let who = if message.incoming { t("panel.messages.they-wrote") } else { t("panel.messages.you-wrote") };
     let text = message.text.clone();
     view! {
         <li class="fp-bubble" class:fp-bubble--ours=!message.incoming class:fp-bubble--failed=failed>
             <span class="fp-sr-only">{who}</span>
-            <p class="fp-bubble__text" dir="auto">{message.text}</p>
+            <p class="fp-bubble__text" dir="auto" translate="no">{message.text}</p>
             <span class="fp-bubble__meta">{meta}</span>
             {failed.then(|| view! {
                 <button
@@ -278,7 +282,7 @@ fn Bubble(message: TextMessage, number: String) -> impl IntoView {
                     class="fp-button fp-button--quiet"
                     on:click=move |_| state.commands.send(Command::SendMessage { to: number.clone(), text: text.clone() })
                 >
-                    "Send again"
+                    {t("panel.messages.send-again")}
                 </button>
             })}
         </li>

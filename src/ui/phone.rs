@@ -17,9 +17,10 @@ use super::settings::Settings;
 use super::sign_in::SignIn;
 use super::state::{PhoneState, Tab};
 use super::tabs::Tabs;
-use super::untrusted::Name;
+use super::untrusted::{Name, around};
 use super::wrap_up::WrapUps;
 use crate::command::Command;
+use crate::i18n::t;
 
 /// The whole phone, rendered from the [`PhoneState`] in context.
 #[component]
@@ -41,7 +42,7 @@ pub fn Phone() -> impl IntoView {
                             class="fp-button fp-button--quiet"
                             on:click=move |_| state.commands.send(Command::SignOut)
                         >
-                            "Sign out"
+                            {t("phone.sign-out")}
                         </button>
                     })
                 }}
@@ -53,7 +54,10 @@ pub fn Phone() -> impl IntoView {
                     state
                         .record_in_view
                         .get()
-                        .map(|record| view! { <p class="fp-context">"Viewing " <strong><Name name=record /></strong></p> })
+                        .map(|record| {
+                            let (before, after) = around(&t("panel.viewing"), "record");
+                            view! { <p class="fp-context">{before} <strong><Name name=record /></strong> {after}</p> }
+                        })
                 }}
             </div>
             {move || (!phone_runs.get()).then(|| view! { <SignIn /> })}

@@ -6,20 +6,23 @@ use leptos::prelude::*;
 use super::state::PhoneState;
 use crate::command::Command;
 use crate::host_kind::HostKind;
+use crate::i18n::t;
 use crate::sync::home::PhoneHome;
 
 /// What Pop out does to a call in progress, and, in a host that reloads the panel on
 /// navigation, what that reload would do to a call left here.
-fn pop_out_hint(host: HostKind) -> &'static str {
+fn pop_out_hint(host: HostKind) -> String {
     if host == HostKind::SalesforceClassic {
-        "Opening another record reloads this panel and ends a call held here. Pop out moves the call to a window that navigation does not touch; if the other side's phone cannot move it, the call stays here and the pop-out takes the phone when it ends."
+        t("panel.home.pop-out-hint-reloads")
     } else {
-        "Pop out moves the call to the pop-out; if the other side's phone cannot move it, the call stays here and the pop-out takes the phone when it ends."
+        t("panel.home.pop-out-hint")
     }
 }
 
 /// What Pop in does to a call in progress.
-const POP_IN_HINT: &str = "Pop in moves the call into the CRM window; if the other side's phone cannot move it, the phone moves back when the call ends.";
+fn pop_in_hint() -> String {
+    t("panel.home.pop-in-hint")
+}
 
 /// The line that says where the phone is.
 #[component]
@@ -31,7 +34,7 @@ pub fn PhoneHomeBar() -> impl IntoView {
     // stay for screen readers, and the small panel keeps the room.
     let plain = move || state.home.get() == PhoneHome::Here { pop_out_waits: false };
     view! {
-        <div class="fp-home" role="group" aria-label="Phone window">
+        <div class="fp-home" role="group" aria-label=t("panel.home.label")>
             <span class="fp-home__text" class:fp-sr-only=plain>{move || state.home.get().text(place)}</span>
             {move || {
                 state.home.get().offers_pop_out(place).then(|| view! {
@@ -42,7 +45,7 @@ pub fn PhoneHomeBar() -> impl IntoView {
                         title=pop_out_hint(state.host)
                         on:click=move |_| state.commands.send(Command::PopOut)
                     >
-                        "Pop out"
+                        {t("panel.home.pop-out")}
                     </button>
                     <span class="fp-sr-only" id="fp-home-pop-out-hint" hidden=move || !in_call.get()>
                         {pop_out_hint(state.host)}
@@ -56,7 +59,7 @@ pub fn PhoneHomeBar() -> impl IntoView {
                         class="fp-button fp-button--quiet"
                         on:click=move |_| state.commands.send(Command::UsePhoneHere)
                     >
-                        "Use the phone here"
+                        {t("panel.home.use-here")}
                     </button>
                 })
             }}
@@ -66,12 +69,12 @@ pub fn PhoneHomeBar() -> impl IntoView {
                         type="button"
                         class="fp-button fp-button--quiet"
                         aria-describedby="fp-home-pop-in-hint"
-                        title=POP_IN_HINT
+                        title=pop_in_hint()
                         on:click=move |_| state.commands.send(Command::PopIn)
                     >
-                        "Pop in"
+                        {t("panel.home.pop-in")}
                     </button>
-                    <span class="fp-sr-only" id="fp-home-pop-in-hint" hidden=move || !in_call.get()>{POP_IN_HINT}</span>
+                    <span class="fp-sr-only" id="fp-home-pop-in-hint" hidden=move || !in_call.get()>{pop_in_hint()}</span>
                 })
             }}
         </div>

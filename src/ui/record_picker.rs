@@ -7,6 +7,7 @@ use super::state::PhoneState;
 use super::untrusted::Name;
 use crate::command::Command;
 use crate::display_name::DisplayName;
+use crate::i18n::{t, t_args};
 
 /// One group of buttons per call whose caller matched several records.
 #[component]
@@ -26,14 +27,14 @@ pub fn RecordPickers() -> impl IntoView {
             {
                 let (call, records) = choice;
                 view! {
-                    <div class="fp-records" role="group" aria-label="Which record is the caller?">
-                        <p class="fp-records__title">"Which record is the caller?"</p>
+                    <div class="fp-records" role="group" aria-label=t("calls.records.title")>
+                        <p class="fp-records__title">{t("calls.records.title")}</p>
                         {records
                             .into_iter()
                             .map(|record| {
                                 let name = DisplayName::new(if record.name.is_empty() { &record.id } else { &record.name });
                                 let object = DisplayName::new(&record.object);
-                                let label = format!("Open {} ({})", name.shown(), object.shown());
+                                let label = t_args("calls.records.open", &[("name", name.shown()), ("object", object.shown())]);
                                 view! {
                                     <button
                                         type="button"

@@ -8,11 +8,12 @@ use super::shortcuts::Shortcuts;
 use super::state::{PhoneState, Tab};
 use crate::command::Command;
 use crate::devices::{self, Device, Role};
+use crate::i18n::{t, t_args};
 use crate::notifications;
 
 /// One device choice: a `select` named after its role, "Default" first.
 #[component]
-fn DeviceChoice(role: Role, name: &'static str, choices: RwSignal<Vec<Device>>) -> impl IntoView {
+fn DeviceChoice(role: Role, name: String, choices: RwSignal<Vec<Device>>) -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let chosen = RwSignal::new(devices::chosen(role).unwrap_or_default());
     let choose = move |id: String| {
@@ -23,13 +24,13 @@ fn DeviceChoice(role: Role, name: &'static str, choices: RwSignal<Vec<Device>>) 
         <label class="fp-settings__choice">
             <span>{name}</span>
             <select prop:value=move || chosen.get() on:change=move |ev| choose(event_target_value(&ev))>
-                <option value="">"Default"</option>
+                <option value="">{t("panel.settings.default")}</option>
                 {move || {
                     choices
                         .get()
                         .into_iter()
                         .filter(|d| d.id != "default" && !d.id.is_empty())
-                        .map(|d| view! { <option value=d.id.clone()>{d.label}</option> })
+                        .map(|d| view! { <option value=d.id.clone() translate="no">{d.label}</option> })
                         .collect_view()
                 }}
             </select>
@@ -54,9 +55,13 @@ fn NotificationChoice() -> impl IntoView {
     view! {
         <label class="fp-settings__check">
             <input type="checkbox" prop:checked=move || on.get() on:change=change />
-            <span>"Desktop notifications"</span>
+            <span>{t("panel.settings.notifications")}</span>
         </label>
-        {move || problem.get().map(|why| view! { <p class="fp-settings__problem">"Not available: " {why} "."</p> })}
+        {move || {
+            problem.get().map(|why| {
+                view! { <p class="fp-settings__problem">{t_args("panel.settings.not-available", &[("why", why)])}</p> }
+            })
+        }}
     }
 }
 
@@ -77,10 +82,10 @@ pub fn Settings() -> impl IntoView {
         }
     });
     view! {
-        <div class="fp-settings" role="group" aria-label="Settings">
-            <DeviceChoice role=Role::Microphone name="Microphone" choices=microphones />
-            <DeviceChoice role=Role::Speaker name="Speaker" choices=speakers />
-            <DeviceChoice role=Role::Ringer name="Ringer" choices=speakers />
+        <div class="fp-settings" role="group" aria-label=Tab::Settings.label()>
+            <DeviceChoice role=Role::Microphone name=t("panel.settings.microphone") choices=microphones />
+            <DeviceChoice role=Role::Speaker name=t("panel.settings.speaker") choices=speakers />
+            <DeviceChoice role=Role::Ringer name=t("panel.settings.ringer") choices=speakers />
             <NotificationChoice />
             <Shortcuts />
         </div>

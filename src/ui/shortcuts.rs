@@ -7,15 +7,20 @@ use leptos::prelude::*;
 
 use super::state::PhoneState;
 use crate::command::Command;
+use crate::i18n::t;
 use crate::model::{current, ringing};
 
-/// Each shortcut: the `KeyboardEvent.code`, what the help panel shows, and what it does.
-const SHORTCUTS: [(&str, &str, &str); 5] = [
-    ("KeyA", "Alt+A", "Answer the ringing call"),
-    ("KeyD", "Alt+D", "Decline the ringing call"),
-    ("KeyH", "Alt+H", "Hang up"),
-    ("KeyM", "Alt+M", "Mute or unmute"),
-    ("KeyO", "Alt+O", "Hold or resume"),
+/// A shortcut: the `KeyboardEvent.code`, the keys the help panel shows, and what it does in
+/// the agent's words.
+type Shortcut = (&'static str, &'static str, fn() -> String);
+
+/// Each shortcut.
+const SHORTCUTS: [Shortcut; 5] = [
+    ("KeyA", "Alt+A", || t("panel.shortcuts.answer")),
+    ("KeyD", "Alt+D", || t("panel.shortcuts.decline")),
+    ("KeyH", "Alt+H", || t("panel.shortcuts.hang-up")),
+    ("KeyM", "Alt+M", || t("panel.shortcuts.mute")),
+    ("KeyO", "Alt+O", || t("panel.shortcuts.hold")),
 ];
 
 /// The command a shortcut stands for now, if any.
@@ -55,16 +60,16 @@ pub fn Shortcuts() -> impl IntoView {
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                "Keyboard shortcuts"
+                {t("panel.shortcuts.title")}
             </button>
             {move || {
                 open.get()
                     .then(|| {
                         view! {
-                            <ul class="fp-shortcuts__list" aria-label="Keyboard shortcuts">
+                            <ul class="fp-shortcuts__list" aria-label=t("panel.shortcuts.title")>
                                 {SHORTCUTS
                                     .into_iter()
-                                    .map(|(_, keys, what)| view! { <li><kbd>{keys}</kbd>" "{what}</li> })
+                                    .map(|(_, keys, what)| view! { <li><kbd>{keys}</kbd>" "{what()}</li> })
                                     .collect_view()}
                             </ul>
                         }

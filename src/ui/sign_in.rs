@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use super::state::PhoneState;
 use crate::command::{Command, Password};
+use crate::i18n::{t, t_args};
 use crate::model::Session;
 
 /// The sign-in form, shown while nobody is signed in.
@@ -32,7 +33,7 @@ pub fn SignIn() -> impl IntoView {
     };
     view! {
         <form class="fp-signin" on:submit=submit>
-            <label for="fp-username">"Username"</label>
+            <label for="fp-username">{t("panel.sign-in.username")}</label>
             <input
                 id="fp-username"
                 type="text"
@@ -43,7 +44,7 @@ pub fn SignIn() -> impl IntoView {
                 prop:value=move || username.get()
                 on:input=move |ev| username.set(event_target_value(&ev))
             />
-            <label for="fp-password">"Password"</label>
+            <label for="fp-password">{t("panel.sign-in.password")}</label>
             <input
                 id="fp-password"
                 type="password"
@@ -53,10 +54,10 @@ pub fn SignIn() -> impl IntoView {
             />
             <label class="fp-signin__remember">
                 <input type="checkbox" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev)) />
-                "Remember me on this computer"
+                {t("panel.sign-in.remember")}
             </label>
             <SignInProblem />
-            <button type="submit" class="fp-button fp-button--primary">"Sign in"</button>
+            <button type="submit" class="fp-button fp-button--primary">{t("panel.sign-in.sign-in")}</button>
         </form>
     }
     .into_any()
@@ -73,9 +74,9 @@ fn ServiceSignIn(service: String) -> impl IntoView {
     };
     view! {
         <form class="fp-signin" on:submit=submit>
-            <p class="fp-signin__note">{format!("You sign in at {service}, in a window that opens.")}</p>
+            <p class="fp-signin__note">{t_args("panel.sign-in.at-service", &[("service", &service)])}</p>
             <SignInProblem />
-            <button type="submit" class="fp-button fp-button--primary">"Sign in"</button>
+            <button type="submit" class="fp-button fp-button--primary">{t("panel.sign-in.sign-in")}</button>
         </form>
     }
 }
@@ -86,7 +87,8 @@ fn SignInProblem() -> impl IntoView {
     let state = expect_context::<PhoneState>();
     move || match state.session.get() {
         Session::Failed(reason) => {
-            Some(view! { <p class="fp-signin__problem" role="alert">{format!("Sign-in failed: {reason}.")}</p> })
+            let problem = t_args("panel.sign-in.failed", &[("reason", &reason)]);
+            Some(view! { <p class="fp-signin__problem" role="alert">{problem}</p> })
         }
         _ => None,
     }

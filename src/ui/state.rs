@@ -15,6 +15,7 @@ use crate::conversations::Conversation;
 use crate::display_name::DisplayName;
 use crate::history::CallRecord;
 use crate::host_kind::HostKind;
+use crate::i18n::{t, t_args};
 use crate::model::{CallView, PhoneSnapshot, Presence, Session, WrapUp};
 use crate::sync::home::PhoneHome;
 use crate::sync::message::Place;
@@ -39,14 +40,14 @@ impl Tab {
     pub const ALL: [Tab; 5] = [Tab::DialPad, Tab::Directory, Tab::History, Tab::Messages, Tab::Settings];
 
     /// The tab's accessible name and label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Tab::DialPad => "Dial pad",
-            Tab::Directory => "Directory",
-            Tab::History => "History",
-            Tab::Messages => "Messages",
-            Tab::Settings => "Settings",
-        }
+    pub fn label(self) -> String {
+        t(match self {
+            Tab::DialPad => "tab.dial-pad",
+            Tab::Directory => "tab.directory",
+            Tab::History => "tab.history",
+            Tab::Messages => "tab.messages",
+            Tab::Settings => "tab.settings",
+        })
     }
 
     /// A stable id fragment for `aria-controls`.
@@ -78,7 +79,7 @@ pub struct NumberSource {
     /// The record's name, cleaned and capped, when the host gave one.
     pub record: Option<DisplayName>,
     /// The host's name.
-    pub host: &'static str,
+    pub host: String,
 }
 
 /// Everything the phone's components show, as signals.
@@ -251,10 +252,12 @@ impl PhoneState {
     pub fn status_text(&self) -> String {
         let host = self.host.label();
         let host_part = match (self.host, self.host_status.get()) {
-            (HostKind::Standalone, _) => "Pop-out window".to_owned(),
-            (_, HostStatus::Connecting) => format!("Connecting to {host}…"),
-            (_, HostStatus::Connected) => format!("Connected to {host}"),
-            (_, HostStatus::Failed(reason)) => format!("Could not connect to {host}: {reason}"),
+            (HostKind::Standalone, _) => t("panel.status.pop-out"),
+            (_, HostStatus::Connecting) => t_args("panel.status.connecting", &[("host", &host)]),
+            (_, HostStatus::Connected) => t_args("panel.status.connected", &[("host", &host)]),
+            (_, HostStatus::Failed(reason)) => {
+                t_args("panel.status.connect-failed", &[("host", &host), ("reason", &reason)])
+            }
         };
         let phone = self.session.with(|session| self.user.with(|user| session.text(user.as_deref())));
         format!("{phone} · {host_part}")

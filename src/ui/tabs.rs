@@ -4,6 +4,7 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use super::state::{PhoneState, Tab};
+use crate::i18n::{t, t_count};
 
 /// The `tablist` that switches between dial pad, directory, history (with the count of missed
 /// calls not seen yet), messages (with the count of unread ones) and settings.
@@ -52,7 +53,7 @@ pub fn Tabs() -> impl IntoView {
         _ => None,
     };
     view! {
-        <div class="fp-tabs" role="tablist" aria-label="Phone" on:keydown=on_keydown>
+        <div class="fp-tabs" role="tablist" aria-label=t("tabs.label") on:keydown=on_keydown>
             {Tab::ALL
                 .into_iter()
                 .map(|tab| {
@@ -82,15 +83,13 @@ pub fn Tabs() -> impl IntoView {
         <span class="fp-sr-only" id="fp-missed-calls">
             {move || match missed.get() {
                 0 => String::new(),
-                1 => "1 missed call".to_owned(),
-                n => format!("{n} missed calls"),
+                n => t_count("tab.missed-calls", n as u64, &[]),
             }}
         </span>
         <span class="fp-sr-only" id="fp-unread-messages">
             {move || match unread.get() {
                 0 => String::new(),
-                1 => "1 unread message".to_owned(),
-                n => format!("{n} unread messages"),
+                n => t_count("tab.unread-messages", n as u64, &[]),
             }}
         </span>
     }

@@ -13,7 +13,7 @@ pub fn Name(
     name: DisplayName,
 ) -> impl IntoView {
     let title = name.is_shortened().then(|| name.full().to_owned());
-    view! { <bdi title=title>{name.shown().to_owned()}</bdi> }
+    view! { <bdi title=title translate="no">{name.shown().to_owned()}</bdi> }
 }
 
 /// A call's other party: `<bdi>name</bdi> (<bdi>number</bdi>)`, the whole value in a tooltip
@@ -28,10 +28,21 @@ pub fn PartyName(
     match party.name {
         Some(name) => view! {
             <span class="fp-party" title=title>
-                <bdi>{name.shown().to_owned()}</bdi>" ("<bdi>{number}</bdi>")"
+                <bdi translate="no">{name.shown().to_owned()}</bdi>" ("<bdi translate="no">{number}</bdi>")"
             </span>
         }
         .into_any(),
-        None => view! { <span class="fp-party" title=title><bdi>{number}</bdi></span> }.into_any(),
+        None => view! { <span class="fp-party" title=title><bdi translate="no">{number}</bdi></span> }.into_any(),
+    }
+}
+
+/// The phone's words of `text` before and after its unfilled `{placeholder}`, so that the
+/// untrusted value between them is shown in its own element; all of `text` before when the
+/// placeholder is missing.
+pub fn around(text: &str, placeholder: &str) -> (String, String) {
+    let marker = format!("{{{placeholder}}}");
+    match text.split_once(&marker) {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (text.to_owned(), String::new()),
     }
 }

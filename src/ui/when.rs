@@ -1,4 +1,4 @@
-//! When something happened, in the browser's language: the time alone for today, the date and
+//! When something happened, in the phone's language (`Intl` through `toLocaleString`): the time alone for today, the date and
 //! time before (history entries, messages).
 
 /// `at` (milliseconds since 1970) as the agent reads it at `now`.
@@ -16,6 +16,5 @@ pub fn when_text(at: f64, now: f64) -> String {
         set("day", "numeric");
         set("month", "short");
     }
-    let language = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".to_owned());
-    when.to_locale_string(&language, &options).into()
+    when.to_locale_string(crate::i18n::language().tag(), &options).into()
 }

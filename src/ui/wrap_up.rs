@@ -8,6 +8,7 @@ use super::item_memo::item_memo;
 use super::state::PhoneState;
 use crate::command::Command;
 use crate::display_name::DisplayName;
+use crate::i18n::t;
 use crate::model::WrapUp;
 
 /// Every wrap-up in progress, oldest first; made only while there are some, as the calls are
@@ -70,13 +71,13 @@ fn WrapUpForm(wrap_up: WrapUp) -> impl IntoView {
         let selected = wrap_up.disposition.clone();
         view! {
             <label class="fp-field">
-                "Disposition"
+                {t("calls.wrap-up.disposition")}
                 <select
                     class="fp-select"
                     required=required
                     on:change=move |event| choose(event_target_value(&event))
                 >
-                    <option value="" selected=selected.is_none()>"Choose…"</option>
+                    <option value="" selected=selected.is_none()>{t("calls.wrap-up.choose")}</option>
                     {dispositions
                         .iter()
                         .enumerate()
@@ -90,12 +91,16 @@ fn WrapUpForm(wrap_up: WrapUp) -> impl IntoView {
         }
     });
     let done = move |_| state.commands.send(Command::FinishWrapUp(call_id.clone()));
+    // The party goes where the language puts it, still in its own <bdi>.
+    let title = t("calls.wrap-up.title");
+    let (before, after) = title.split_once("{party}").unwrap_or((title.as_str(), ""));
+    let (before, after) = (before.to_owned(), after.to_owned());
     view! {
         <section class="fp-wrap-up" role="region" aria-labelledby=labelled_by>
-            <h2 id=title_id class="fp-wrap-up__title">"Wrap-up: " <bdi>{party.shown().to_owned()}</bdi></h2>
+            <h2 id=title_id class="fp-wrap-up__title">{before} <bdi translate="no">{party.shown().to_owned()}</bdi> {after}</h2>
             {disposition_select}
             <label class="fp-field">
-                "Notes"
+                {t("calls.wrap-up.notes")}
                 <textarea
                     class="fp-notes"
                     rows="3"
@@ -108,7 +113,7 @@ fn WrapUpForm(wrap_up: WrapUp) -> impl IntoView {
                 ></textarea>
             </label>
             {move || problem().map(|text| view! { <p class="fp-notice" role="alert">{text}</p> })}
-            <button type="button" class="fp-button fp-button--primary" on:click=done>"Done"</button>
+            <button type="button" class="fp-button fp-button--primary" on:click=done>{t("calls.wrap-up.done")}</button>
         </section>
     }
 }

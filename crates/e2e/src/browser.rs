@@ -19,6 +19,8 @@ pub struct Browser {
     profile: PathBuf,
     /// How it was started, for [`Browser::crash_and_restart`].
     accept_media_prompts: bool,
+    /// The browser's language when not the default (en-US), for the same.
+    language: Option<&'static str>,
     /// Set once another session took the profile over.
     handed_on: bool,
 }
@@ -39,7 +41,13 @@ impl Browser {
     /// (`$CHROME` or `/usr/bin/chromium`) with fake media devices, whose media prompts are
     /// accepted at once; its microphone plays a voice of its own ([`crate::voice_wav`]).
     pub async fn start() -> Browser {
-        Browser::launch(true, None).await
+        Browser::launch(true, None, None).await
+    }
+
+    /// Starts like [`Browser::start`], speaking `language` (a BCP 47 tag such as `ja`):
+    /// `navigator.languages` and `Accept-Language` say it, as on an agent's computer set up so.
+    pub async fn start_in_language(language: &'static str) -> Browser {
+        Browser::launch(true, None, Some(language)).await
     }
 
     /// Starts like [`Browser::start`], trusting the certificate authority in the PEM file `ca`
@@ -48,7 +56,7 @@ impl Browser {
     /// (`certutil`, Debian's libnss3-tools). Certificate checks stay on: anything the CA did not
     /// sign is refused as usual.
     pub async fn start_trusting(ca: &Path) -> Browser {
-        Browser::launch(true, Some(ca)).await
+        Browser::launch(true, Some(ca), None).await
     }
 
     /// Starts like [`Browser::start`], but `getUserMedia` follows the origin's permission, as
@@ -57,7 +65,7 @@ impl Browser {
     /// too, as a dismissed prompt. ([`Browser::start`]'s `--use-fake-ui-for-media-stream`
     /// grants every request whatever the permission says, even a denied one.)
     pub async fn start_with_media_permissions() -> Browser {
-        Browser::launch(false, None).await
+        Browser::launch(false, None, None).await
     }
 
     /// Kills every Chromium process of this session at once (SIGKILL, as a crash: no page gets
@@ -66,17 +74,22 @@ impl Browser {
     pub async fn crash_and_restart(mut self) -> Browser {
         let _ = std::process::Command::new("pkill").arg("-KILL").arg("-f").arg(&self.profile).status();
         self.handed_on = true;
-        let (profile, accept) = (self.profile.clone(), self.accept_media_prompts);
+        let (profile, accept, language) = (self.profile.clone(), self.accept_media_prompts, self.language);
         drop(self);
-        Browser::launch_in(profile, accept, None).await
+        Browser::launch_in(profile, accept, None, language).await
     }
 
-    async fn launch(accept_media_prompts: bool, trusted_ca: Option<&Path>) -> Browser {
+    async fn launch(accept_media_prompts: bool, trusted_ca: Option<&Path>, language: Option<&'static str>) -> Browser {
         let profile = std::env::temp_dir().join(format!("framephone-e2e-{}", free_port()));
-        Browser::launch_in(profile, accept_media_prompts, trusted_ca).await
+        Browser::launch_in(profile, accept_media_prompts, trusted_ca, language).await
     }
 
-    async fn launch_in(profile: PathBuf, accept_media_prompts: bool, trusted_ca: Option<&Path>) -> Browser {
+    async fn launch_in(
+        profile: PathBuf,
+        accept_media_prompts: bool,
+        trusted_ca: Option<&Path>,
+        language: Option<&'static str>,
+    ) -> Browser {
         let port = free_port();
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let mut driver = Command::new(&driver_path);
@@ -119,8 +132,17 @@ impl Browser {
                 ]
             }
         });
-        if accept_media_prompts && let Some(args) = options["goog:chromeOptions"]["args"].as_array_mut() {
-            args.push("--use-fake-ui-for-media-stream".into());
+        if let Some(args) = options["goog:chromeOptions"]["args"].as_array_mut() {
+            if accept_media_prompts {
+                args.push("--use-fake-ui-for-media-stream".into());
+            }
+            if let Some(language) = language {
+                args.push(format!("--lang={language}").into());
+                args.push(format!("--accept-lang={language}").into());
+            }
+        }
+        if let Some(language) = language {
+            options["goog:chromeOptions"]["prefs"] = serde_json::json!({ "intl.accept_languages": language });
         }
         let capabilities: Capabilities = serde_json::from_value(options).expect("capabilities are an object");
         let url = format!("http://127.0.0.1:{port}");
@@ -129,7 +151,14 @@ impl Browser {
             let mut builder = ClientBuilder::new(HttpConnector::new());
             match builder.capabilities(capabilities.clone()).connect(&url).await {
                 Ok(client) => {
-                    return Browser { client, _driver: driver, profile, accept_media_prompts, handed_on: false };
+                    return Browser {
+                        client,
+                        _driver: driver,
+                        profile,
+                        accept_media_prompts,
+                        language,
+                        handed_on: false,
+                    };
                 }
                 Err(error) => last_error = error.to_string(),
             }

@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use crate::activity::outbox::{POST_TIMEOUT_MS, PostOutcome};
+use crate::i18n::t_args;
 use crate::origin::Origin;
 
 /// Longest instance message shown to the agent.
@@ -44,9 +45,17 @@ pub fn post_outcome(instance: &Origin, answer: &Answer<'_>) -> PostOutcome {
 
 /// "<instance> answered HTTP 400: Invalid table x", in words for the agent.
 pub fn describe(instance: &Origin, answer: &Answer<'_>) -> String {
-    match message(answer.body) {
-        Some(message) => format!("{instance} answered HTTP {}: {message}", answer.status),
-        None => format!("{instance} answered HTTP {}", answer.status),
+    answered_http(&instance.to_string(), answer.status, message(answer.body).as_deref())
+}
+
+/// "<origin> answered HTTP <status>", with the server's own message when it gave one.
+pub fn answered_http(origin: &str, status: u16, message: Option<&str>) -> String {
+    let status = status.to_string();
+    match message {
+        Some(message) => {
+            t_args("crm.answered-http-message", &[("origin", origin), ("status", &status), ("message", message)])
+        }
+        None => t_args("crm.answered-http", &[("origin", origin), ("status", &status)]),
     }
 }
 
@@ -80,16 +89,26 @@ pub fn retry_after_ms(header: &str) -> Option<u64> {
 /// or because the instance's CORS rules do not name the widget's origin. The browser hides
 /// which, so the words name both and the fix for the second.
 pub fn no_answer(instance: &Origin, widget: &Origin) -> String {
-    format!(
-        "No answer from {instance}, or its CORS rules do not allow {widget}: add a CORS rule on the instance \
-         (System Web Services > REST > CORS Rules) for the Table API with Domain {widget}, methods GET, POST and \
-         PATCH, and headers Authorization, Content-Type and Accept"
-    )
+    // The menu, methods and headers are the instance's own words, as its forms show them.
+    let (instance, widget) = (instance.to_string(), widget.to_string());
+    let args = [
+        ("instance", instance.as_str()),
+        ("widget", &widget),
+        ("menu", "System Web Services > REST > CORS Rules"),
+        ("get", "GET"),
+        ("post", "POST"),
+        ("patch", "PATCH"),
+        ("authorization", "Authorization"),
+        ("content-type", "Content-Type"),
+        ("accept", "Accept"),
+    ];
+    t_args("crm.servicenow.no-answer-cors", &args)
 }
 
 /// Why a request ended without an answer: it ran out of time.
 pub fn timed_out(instance: &Origin) -> String {
-    format!("{instance} did not answer within {} s", POST_TIMEOUT_MS / 1_000)
+    let seconds = (POST_TIMEOUT_MS / 1_000).to_string();
+    t_args("crm.timed-out", &[("origin", &instance.to_string()), ("seconds", &seconds)])
 }
 
 #[cfg(test)]

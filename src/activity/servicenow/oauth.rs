@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{Body, Method, Request};
 use crate::activity::form_encoding;
 use crate::activity::token::{AccessToken, AuthoriseError};
+use crate::i18n::{t, t_args};
 use crate::origin::Origin;
 
 /// The redirect page, in the widget's build (`oauth/servicenow.html`).
@@ -103,13 +104,13 @@ pub fn read_redirect(redirect: &Redirect, state: &str) -> Result<String, Authori
     }
     if let Some(error) = &redirect.error {
         return Err(AuthoriseError::Denied(match error.as_str() {
-            "access_denied" => "access was denied on the instance's consent page".to_owned(),
-            other => format!("the instance answered {}", clip(other)),
+            "access_denied" => t("crm.oauth.access-denied"),
+            other => t_args("crm.oauth.answered", &[("answer", &clip(other))]),
         }));
     }
     match redirect.code.as_deref() {
         Some(code) if !code.is_empty() => Ok(code.to_owned()),
-        _ => Err(AuthoriseError::Denied("the instance sent no authorization code".into())),
+        _ => Err(AuthoriseError::Denied(t("crm.oauth.no-code"))),
     }
 }
 
@@ -133,14 +134,15 @@ pub fn read_token(instance: &Origin, status: u16, body: &str, now: u64) -> Resul
     if !(200..300).contains(&status) {
         let reason = match serde_json::from_str::<TokenRefusal>(body) {
             Ok(refusal) => clip(refusal.error_description.as_deref().unwrap_or(&refusal.error)),
-            Err(_) => "no reason given".to_owned(),
+            Err(_) => t("crm.oauth.no-reason"),
         };
-        return Err(AuthoriseError::Token(format!(
-            "{instance}/oauth_token.do refused the authorization code (HTTP {status}: {reason}); check that the OAuth \
-             application's redirect URL is the widget's oauth/servicenow.html, then choose Authorise"
-        )));
+        let (url, status) = (format!("{instance}/oauth_token.do"), status.to_string());
+        let page = REDIRECT_PATH.trim_start_matches('/');
+        let args = [("url", url.as_str()), ("status", &status), ("reason", &reason), ("page", page)];
+        return Err(AuthoriseError::Token(t_args("crm.oauth.code-refused", &args)));
     }
-    let unreadable = || AuthoriseError::Token(format!("{instance}/oauth_token.do answered without a usable token"));
+    let url = format!("{instance}/oauth_token.do");
+    let unreadable = || AuthoriseError::Token(t_args("crm.oauth.no-token", &[("url", &url)]));
     let answer: TokenAnswer = serde_json::from_str(body).map_err(|_| unreadable())?;
     let bearer = answer.token_type.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("bearer"));
     let printable = answer.access_token.bytes().all(|b| b.is_ascii_graphic());

@@ -10,6 +10,7 @@ use super::{Body, Method, Request, is_sys_id, table_url};
 use crate::activity::outbox::PostOutcome;
 use crate::activity::utc_time::utc_date_time;
 use crate::activity::{CallDirection, CallLog, form_encoding};
+use crate::i18n::{t, t_args};
 use crate::origin::Origin;
 
 /// The phone-log table.
@@ -73,13 +74,16 @@ pub fn find_request(instance: &Origin, log: &CallLog) -> Option<Request> {
 
 /// The `sys_id` of the row a successful lookup found, if any.
 pub fn found_row(body: &str) -> Result<Option<String>, String> {
-    let value: Value = serde_json::from_str(body).map_err(|_| "the phone-log lookup answer is not JSON".to_owned())?;
-    let rows = value.get("result").and_then(Value::as_array).ok_or("the phone-log lookup answer has no result list")?;
+    let value: Value = serde_json::from_str(body).map_err(|_| t("crm.phone-log.not-json"))?;
+    let rows = value
+        .get("result")
+        .and_then(Value::as_array)
+        .ok_or_else(|| t_args("crm.phone-log.no-list", &[("key", "result")]))?;
     match rows.first() {
         None => Ok(None),
         Some(row) => match row.get("sys_id").and_then(Value::as_str) {
             Some(id) if is_sys_id(id) => Ok(Some(id.to_owned())),
-            _ => Err("the phone-log lookup answered a row without a usable sys_id".to_owned()),
+            _ => Err(t_args("crm.phone-log.no-sys-id", &[("field", "sys_id")])),
         },
     }
 }
@@ -115,10 +119,11 @@ pub fn voice_interaction_outcome(instance: &Origin, answer: &Answer<'_>) -> Post
     let status = serde_json::from_str::<Value>(answer.body)
         .ok()
         .and_then(|v| v.pointer("/result/status").and_then(Value::as_str).map(str::to_owned));
+    let url = format!("{instance}{VOICE_INTERACTION_PATH}");
     match status.as_deref() {
         Some("SUCCESS") => PostOutcome::Posted,
-        Some(other) => PostOutcome::Refused(format!("{instance}{VOICE_INTERACTION_PATH} answered status {other}")),
-        None => PostOutcome::Refused(format!("{instance}{VOICE_INTERACTION_PATH} answered without a status")),
+        Some(other) => PostOutcome::Refused(t_args("crm.phone-log.status", &[("url", &url), ("status", other)])),
+        None => PostOutcome::Refused(t_args("crm.phone-log.no-status", &[("url", &url)])),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::activity::RecordRef;
 use crate::activity::caller_match::{is_field_name, same_number, servicenow_query};
 use crate::activity::form_encoding;
 use crate::config::SearchTable;
+use crate::i18n::t_args;
 use crate::origin::Origin;
 
 /// Rows asked of each table: the last four digits match more records than the number does,
@@ -47,12 +48,12 @@ pub fn request(instance: &Origin, table: &SearchTable, number: &str) -> Option<R
 /// The records of a successful search answer whose number fields hold `number`, in the
 /// instance's order; rows without a usable `sys_id` are skipped.
 pub fn matches(table: &SearchTable, number: &str, body: &str) -> Result<Vec<RecordRef>, String> {
-    let value: Value =
-        serde_json::from_str(body).map_err(|_| format!("the {} search answer is not JSON", table.table))?;
+    let name = table.table.as_str();
+    let value: Value = serde_json::from_str(body).map_err(|_| t_args("crm.search.not-json", &[("table", name)]))?;
     let rows = value
         .get("result")
         .and_then(Value::as_array)
-        .ok_or_else(|| format!("the {} search answer has no result list", table.table))?;
+        .ok_or_else(|| t_args("crm.search.no-list", &[("table", name), ("key", "result")]))?;
     let mut found: Vec<RecordRef> = Vec::new();
     for row in rows {
         let Some(id) = text(row.get("sys_id")).filter(|id| is_sys_id(id)) else { continue };
