@@ -4,32 +4,12 @@
 //! that cannot be read leaves the one served so far.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use devserver::Options;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
-async fn widget_config(widget: &str) -> String {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    let uri = format!("{widget}/framephone.json").parse().expect("uri");
-    let response = client.get(uri).await.expect("the widget's origin answers");
-    let body = response.into_body().collect().await.expect("body").to_bytes();
-    String::from_utf8_lossy(&body).into_owned()
-}
-
-async fn until_served(widget: &str, wanted: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = widget_config(widget).await;
-        if wanted(&text) || Instant::now() > deadline {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+mod support;
+use support::{until_served, widget_config};
 
 fn dist() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("framephone-config-file-dist-{}", std::process::id()));

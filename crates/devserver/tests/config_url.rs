@@ -4,16 +4,15 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use devserver::Options;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+
+mod support;
+use support::{until_served, widget_config};
 
 /// A stand-in for the service's `/t/acme/framephone.json`: 404 until `served` holds something.
 async fn service(served: Arc<Mutex<Option<String>>>) -> String {
@@ -35,25 +34,6 @@ async fn service(served: Arc<Mutex<Option<String>>>) -> String {
     );
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     url
-}
-
-async fn widget_config(widget: &str) -> String {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    let uri = format!("{widget}/framephone.json").parse().expect("uri");
-    let response = client.get(uri).await.expect("the widget's origin answers");
-    let body = response.into_body().collect().await.expect("body").to_bytes();
-    String::from_utf8_lossy(&body).into_owned()
-}
-
-async fn until_served(widget: &str, wanted: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let text = widget_config(widget).await;
-        if wanted(&text) || Instant::now() > deadline {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,6 +13,7 @@ mod secure_lab;
 mod sounds;
 mod udp_relay;
 mod wait;
+mod words;
 
 pub use a11y::{accessible_name, all_by_role, by_role, by_role_starting, computed_role, wait_for_role};
 pub use browser::Browser;
@@ -23,6 +24,7 @@ pub use secure_lab::{LabTls, devserver_over_https};
 pub use sounds::{tone_wav, voice_wav};
 pub use udp_relay::{Impairment, UdpRelay};
 pub use wait::{PATIENCE, eventually};
+pub use words::Words;
 
 use std::path::PathBuf;
 

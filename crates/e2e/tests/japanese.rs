@@ -7,115 +7,10 @@
 //! included) finds no English word: only the product's, protocols' and keys' names, and what
 //! the phone did not write (names, numbers, messages, device names: `translate="no"`). Elements are
 //! found by role and their Japanese names, read from the catalog the widget is built with.
-//! Needs the Kamailio lab (`$LAB_WS_PORT`), agents 1104–1106.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`), agents 1104–1105.
 
-use std::collections::HashMap;
-use std::path::Path;
-
-use e2e::{Browser, PATIENCE, by_role, by_role_starting, devserver, eventually, wait_for_role};
+use e2e::{Browser, PATIENCE, Words, by_role, by_role_starting, devserver, eventually, wait_for_role};
 use fantoccini::{Client, Locator};
-
-/// Words that stay as they are written in Japanese texts: names of products, protocols and
-/// keys (as in the catalog's own check), and the month-less parts of times.
-const KEPT: &[&str] = &[
-    "Framephone",
-    "framephone",
-    "json",
-    "JSON",
-    "ServiceNow",
-    "Salesforce",
-    "Lightning",
-    "Classic",
-    "Open",
-    "CTI",
-    "OpenFrame",
-    "CRM",
-    "SIP",
-    "MESSAGE",
-    "INVITE",
-    "REGISTER",
-    "TURN",
-    "STUN",
-    "ICE",
-    "WebRTC",
-    "WebSocket",
-    "Web",
-    "DTMF",
-    "RFC",
-    "HTTPS",
-    "HTTP",
-    "https",
-    "http",
-    "wss",
-    "ws",
-    "TLS",
-    "URL",
-    "API",
-    "REST",
-    "OAuth",
-    "PKCE",
-    "SAML",
-    "SSO",
-    "IdP",
-    "Azure",
-    "AD",
-    "Okta",
-    "ID",
-    "Id",
-    "HA1",
-    "MOS",
-    "Call-ID",
-    "Wi-Fi",
-    "CORS",
-    "UTF",
-    "Task",
-    "Chrome",
-    "Chromium",
-    "Firefox",
-    "Safari",
-    "Edge",
-    "Alt",
-    "Ctrl",
-    "Shift",
-    "Enter",
-    "Tab",
-    "Esc",
-    "Space",
-    "Backspace",
-    "Home",
-    "End",
-    "A",
-    "B",
-    "C",
-    "D",
-    "H",
-    "M",
-    "O",
-];
-
-/// The Japanese catalog, as `locales/ja/*.txt` holds it.
-fn catalog() -> HashMap<String, String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../locales/ja");
-    let mut entries = HashMap::new();
-    for file in std::fs::read_dir(&dir).expect("the Japanese catalog").flatten() {
-        let text = std::fs::read_to_string(file.path()).expect("a catalog file");
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            if let Some((key, value)) = line.split_once(" = ") {
-                entries.insert(key.trim().to_owned(), value.trim().to_owned());
-            }
-        }
-    }
-    entries
-}
-
-/// The Japanese text of `key`, with `args` filled in.
-fn ja(catalog: &HashMap<String, String>, key: &str, args: &[(&str, &str)]) -> String {
-    let mut text = catalog.get(key).unwrap_or_else(|| panic!("no {key} in the Japanese catalog")).clone();
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
-    }
-    text
-}
 
 /// Every English word the page shows or tells a screen reader, with where it was found.
 async fn english_words(client: &Client) -> Vec<String> {
@@ -144,7 +39,8 @@ async fn english_words(client: &Client) -> Vec<String> {
         }
         return found;
     "#;
-    let value = client.execute(script, vec![serde_json::json!(KEPT)]).await.expect("walk the page");
+    let value =
+        client.execute(script, vec![serde_json::json!(framephone::i18n::UNTRANSLATED)]).await.expect("walk the page");
     serde_json::from_value(value).unwrap_or_default()
 }
 
@@ -155,24 +51,24 @@ async fn all_japanese(client: &Client, who: &str, moment: &str) {
 }
 
 /// Signs `user` in through the Japanese form, and waits for the Status control.
-async fn sign_in(client: &Client, words: &HashMap<String, String>, user: &str) {
+async fn sign_in(client: &Client, words: &Words, user: &str) {
     let username =
-        wait_for_role(client, "textbox", &ja(words, "panel.sign-in.username", &[]), PATIENCE).await.expect("username");
+        wait_for_role(client, "textbox", &words.with("panel.sign-in.username", &[]), PATIENCE).await.expect("username");
     username.send_keys(user).await.unwrap();
-    by_role(client, "textbox", &ja(words, "panel.sign-in.password", &[]))
+    by_role(client, "textbox", &words.with("panel.sign-in.password", &[]))
         .await
         .unwrap()
         .send_keys(&format!("lab-{user}-pw"))
         .await
         .unwrap();
-    by_role(client, "button", &ja(words, "panel.sign-in.sign-in", &[])).await.unwrap().click().await.unwrap();
-    wait_for_role(client, "combobox", &ja(words, "panel.agent.status", &[]), PATIENCE).await.expect("signed in");
+    by_role(client, "button", &words.with("panel.sign-in.sign-in", &[])).await.unwrap().click().await.unwrap();
+    wait_for_role(client, "combobox", &words.with("panel.agent.status", &[]), PATIENCE).await.expect("signed in");
 }
 
 #[tokio::test]
 async fn the_whole_phone_speaks_japanese() {
-    let words = catalog();
-    let tab = |key: &str| ja(&words, key, &[]);
+    let words = Words::of("ja");
+    let tab = |key: &str| words.get(key);
     let server = devserver().await;
     server.amend_config(serde_json::json!({
         "language": "auto",
@@ -184,7 +80,7 @@ async fn the_whole_phone_speaks_japanese() {
     let agent = Browser::start_in_language("ja").await;
     let a = &agent.client;
     a.goto(&format!("{}/", server.widget)).await.unwrap();
-    wait_for_role(a, "button", &ja(&words, "panel.sign-in.sign-in", &[]), PATIENCE)
+    wait_for_role(a, "button", &words.with("panel.sign-in.sign-in", &[]), PATIENCE)
         .await
         .expect("the Japanese sign-in form");
     let lang = a.execute("return document.documentElement.lang", vec![]).await.unwrap();
@@ -207,13 +103,13 @@ async fn the_whole_phone_speaks_japanese() {
 
     // A message, unread, then read in its conversation.
     by_role(b, "tab", &tab("tab.directory")).await.unwrap().click().await.unwrap();
-    by_role(b, "button", &ja(&words, "panel.message-who", &[("name", "鈴木 一郎")]))
+    by_role(b, "button", &words.with("panel.message-who", &[("name", "鈴木 一郎")]))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    let to_a = ja(&words, "panel.messages.box", &[("name", "鈴木 一郎 (1104)")]);
+    let to_a = words.with("panel.messages.box", &[("name", "鈴木 一郎 (1104)")]);
     by_role(b, "textbox", &to_a).await.unwrap().send_keys("お疲れさまです\u{e007}").await.unwrap();
     eventually("the unread count", || async {
         a.find(Locator::Css("#fp-tab-messages .fp-tabs__count")).await.ok().map(|_| ())
@@ -229,33 +125,33 @@ async fn the_whole_phone_speaks_japanese() {
 
     // A call missed, then one answered, held, with its keypad and transfer form, and wrapped up.
     by_role(b, "tab", &tab("tab.dial-pad")).await.unwrap().click().await.unwrap();
-    let number = by_role(b, "textbox", &ja(&words, "panel.dial-pad.number", &[])).await.unwrap();
+    let number = by_role(b, "textbox", &words.with("panel.dial-pad.number", &[])).await.unwrap();
     number.send_keys("1104\u{e007}").await.unwrap();
-    wait_for_role(a, "alertdialog", &ja(&words, "calls.incoming.title", &[]), PATIENCE).await.expect("ringing");
+    wait_for_role(a, "alertdialog", &words.with("calls.incoming.title", &[]), PATIENCE).await.expect("ringing");
     all_japanese(a, "1104", "ringing").await;
     all_japanese(b, "1105", "calling").await;
-    by_role_starting(b, "button", &ja(&words, "calls.control.hang-up", &[])).await.unwrap().click().await.unwrap();
+    by_role_starting(b, "button", &words.with("calls.control.hang-up", &[])).await.unwrap().click().await.unwrap();
     eventually("the call to stop ringing", || async {
-        by_role(a, "alertdialog", &ja(&words, "calls.incoming.title", &[])).await.err().map(|_| ())
+        by_role(a, "alertdialog", &words.with("calls.incoming.title", &[])).await.err().map(|_| ())
     })
     .await;
-    let number = by_role(b, "textbox", &ja(&words, "panel.dial-pad.number", &[])).await.unwrap();
+    let number = by_role(b, "textbox", &words.with("panel.dial-pad.number", &[])).await.unwrap();
     number.clear().await.unwrap();
     number.send_keys("1104\u{e007}").await.unwrap();
-    wait_for_role(a, "alertdialog", &ja(&words, "calls.incoming.title", &[]), PATIENCE).await.expect("ringing again");
-    by_role(a, "button", &ja(&words, "calls.incoming.answer", &[])).await.unwrap().click().await.unwrap();
-    wait_for_role(a, "button", &ja(&words, "calls.control.hang-up", &[]), PATIENCE).await.expect("the call");
+    wait_for_role(a, "alertdialog", &words.with("calls.incoming.title", &[]), PATIENCE).await.expect("ringing again");
+    by_role(a, "button", &words.with("calls.incoming.answer", &[])).await.unwrap().click().await.unwrap();
+    wait_for_role(a, "button", &words.with("calls.control.hang-up", &[]), PATIENCE).await.expect("the call");
     all_japanese(a, "1104", "in a call").await;
     e2e::screenshot(a, "japanese-active-call").await;
-    by_role(a, "button", &ja(&words, "calls.control.keypad", &[])).await.unwrap().click().await.unwrap();
+    by_role(a, "button", &words.with("calls.control.keypad", &[])).await.unwrap().click().await.unwrap();
     all_japanese(a, "1104", "the call's keypad").await;
-    by_role(a, "button", &ja(&words, "calls.control.transfer", &[])).await.unwrap().click().await.unwrap();
+    by_role(a, "button", &words.with("calls.control.transfer", &[])).await.unwrap().click().await.unwrap();
     all_japanese(a, "1104", "the transfer form").await;
-    by_role(a, "button", &ja(&words, "calls.control.hold", &[])).await.unwrap().click().await.unwrap();
-    wait_for_role(a, "button", &ja(&words, "calls.control.resume", &[]), PATIENCE).await.expect("held");
+    by_role(a, "button", &words.with("calls.control.hold", &[])).await.unwrap().click().await.unwrap();
+    wait_for_role(a, "button", &words.with("calls.control.resume", &[]), PATIENCE).await.expect("held");
     all_japanese(a, "1104", "a held call").await;
     all_japanese(b, "1105", "held by the other party").await;
-    by_role_starting(a, "button", &ja(&words, "calls.control.hang-up", &[])).await.unwrap().click().await.unwrap();
+    by_role_starting(a, "button", &words.with("calls.control.hang-up", &[])).await.unwrap().click().await.unwrap();
     eventually("the wrap-up", || async { a.find(Locator::Css(".fp-wrapup, [class*=wrap]")).await.ok() }).await;
     all_japanese(a, "1104", "the wrap-up").await;
     by_role(a, "tab", &tab("tab.history")).await.unwrap().click().await.unwrap();

@@ -5,13 +5,16 @@
 //! Answer and Decline; during the call, the call's timer and controls, with one keypad at a
 //! time. The other party's hold shows on the held side ("Held by the other party"), our own on
 //! ours, each call named after its party and state. axe-core finds nothing wrong in any of these
-//! moments, nor in the sign-in form and each tab (WCAG 2.2, A and AA, contrast included). Screenshots of each view go to
-//! `target/screenshots` (to `docs/screenshots` with `FRAMEPHONE_DOCS_SCREENSHOTS=1`).
-//! Needs the Kamailio lab (`$LAB_WS_PORT`), agents 1090–1097.
+//! moments, nor in the sign-in form, each tab and a conversation (WCAG 2.2, A and AA, contrast
+//! included). Each view is checked in English and in Japanese (the agent's browser speaking it),
+//! every element found by role and its name in that language, read from the widget's catalogs.
+//! Screenshots of each view go to `target/screenshots` (to `docs/screenshots` with
+//! `FRAMEPHONE_DOCS_SCREENSHOTS=1`), the Japanese ones named `ja-…`.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`), agents 1090–1097 and 1106–1113.
 
 use e2e::{
-    Browser, PATIENCE, by_role, call_region, devserver, enter_widget, eventually, sign_in, signed_in_browser,
-    wait_for_call_region, wait_for_role,
+    Browser, PATIENCE, Words, by_role, by_role_starting, devserver, enter_widget, eventually, signed_in_browser,
+    wait_for_role,
 };
 use fantoccini::{Client, Locator};
 
@@ -19,10 +22,12 @@ use fantoccini::{Client, Locator};
 const PANEL: (f64, f64) = (373.0, 300.0);
 
 /// A view of the dev server (`devserver::Running::views`) and where its phone is: the frame's
-/// CSS selector in the host page, or none for the pop-out.
+/// CSS selector in the host page, or none for the pop-out; and the language its agent's browser
+/// speaks (`en`, `ja`).
 struct View {
     name: &'static str,
     frame: Option<&'static str>,
+    language: &'static str,
 }
 
 /// Enters the phone's document (the frame, or the pop-out page itself).
@@ -39,9 +44,16 @@ async fn viewport(client: &Client) -> (f64, f64) {
     (read(0), read(1))
 }
 
+/// The call in progress: the region named after it ("Call with …"), by the words before its
+/// party in the view's language.
+async fn call_region(client: &Client, words: &Words) -> Result<fantoccini::elements::Element, String> {
+    let (before, _) = words.around("calls.name.connected", "party");
+    by_role_starting(client, "region", &before).await
+}
+
 /// What is wrong with the layout now: an element (found by role and name) that is missing or
 /// outside the viewport, scrolling, or text cut short without its whole value in a tooltip.
-async fn layout_problems(client: &Client, elements: &[(&str, &str)]) -> Vec<String> {
+async fn layout_problems(client: &Client, words: &Words, elements: &[(&str, String)]) -> Vec<String> {
     let (width, height) = viewport(client).await;
     let mut problems = Vec::new();
     // A frame's border (Classic's sidebar draws one) takes its pixels from the configured size.
@@ -49,7 +61,8 @@ async fn layout_problems(client: &Client, elements: &[(&str, &str)]) -> Vec<Stri
         problems.push(format!("the panel is {width} × {height}, not {} × {}", PANEL.0, PANEL.1));
     }
     for (role, name) in elements {
-        let element = if *role == "region" { call_region(client).await } else { by_role(client, role, name).await };
+        let element =
+            if *role == "region" { call_region(client, words).await } else { by_role(client, role, name).await };
         let Ok(element) = element else {
             problems.push(format!("no {role} {name:?}"));
             continue;
@@ -80,8 +93,8 @@ async fn layout_problems(client: &Client, elements: &[(&str, &str)]) -> Vec<Stri
 
 /// Fails the test with every problem when there is one: of the layout, or any WCAG 2.2 A or
 /// AA rule axe-core checks (contrast included).
-async fn assert_fits(client: &Client, view: &str, moment: &str, elements: &[(&str, &str)]) {
-    let problems = layout_problems(client, elements).await;
+async fn assert_fits(client: &Client, words: &Words, view: &str, moment: &str, elements: &[(&str, String)]) {
+    let problems = layout_problems(client, words, elements).await;
     assert!(problems.is_empty(), "{view}, {moment}: {problems:#?}");
     assert_accessible(client, view, moment).await;
 }
@@ -95,39 +108,49 @@ async fn assert_accessible(client: &Client, view: &str, moment: &str) {
 /// A screenshot of the whole host page with the phone in it.
 async fn screenshot(client: &Client, view: &View, moment: &str) {
     client.enter_parent_frame().await.ok();
-    e2e::screenshot(client, &format!("{}-{moment}", view.name.to_lowercase().replace(' ', "-"))).await;
+    let language = if view.language == "en" { String::new() } else { format!("{}-", view.language) };
+    e2e::screenshot(client, &format!("{language}{}-{moment}", view.name.to_lowercase().replace(' ', "-"))).await;
     enter(client, view).await;
 }
 
-/// What must be in view while the agent waits for calls.
+/// What must be in view while the agent waits for calls: roles and catalog keys.
 const IDLE: [(&str, &str); 6] = [
-    ("combobox", "Status"),
-    ("button", "Sign out"),
-    ("textbox", "Number"),
-    ("button", "Call"),
-    ("group", "Keypad"),
-    ("tab", "Settings"),
+    ("combobox", "panel.agent.status"),
+    ("button", "phone.sign-out"),
+    ("textbox", "panel.dial-pad.number"),
+    ("button", "panel.call"),
+    ("group", "panel.dial-pad.keypad"),
+    ("tab", "tab.settings"),
 ];
 
-/// What must be in view during a call.
+/// What must be in view during a call (the region's name is the call's).
 const IN_CALL: [(&str, &str); 9] = [
-    ("combobox", "Status"),
-    ("region", "Call with …"),
-    ("button", "Mute"),
-    ("button", "Hold"),
-    ("button", "Keypad"),
-    ("button", "Transfer"),
-    ("button", "Hang up"),
-    ("textbox", "Number"),
-    ("button", "Call"),
+    ("combobox", "panel.agent.status"),
+    ("region", "calls.name.connected"),
+    ("button", "calls.control.mute"),
+    ("button", "calls.control.hold"),
+    ("button", "calls.control.keypad"),
+    ("button", "calls.control.transfer"),
+    ("button", "calls.control.hang-up"),
+    ("textbox", "panel.dial-pad.number"),
+    ("button", "panel.call"),
 ];
+
+/// `elements` with their names in `words`.
+fn named(words: &Words, elements: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    elements.iter().map(|(role, key)| (*role, words.get(key))).collect()
+}
 
 /// The whole check in one view: `agent` signs in there, `colleague` calls from a pop-out.
 async fn fits_in(view: View, agent: &str, colleague: &str) {
     let server = devserver().await;
     let url = server.views().into_iter().find(|(name, _)| *name == view.name).map(|(_, url)| url).expect("the view");
     server.amend_config(serde_json::json!({ "panel": { "width": PANEL.0 as u32, "height": PANEL.1 as u32 } }));
-    let browser = Browser::start().await;
+    let words = Words::of(view.language);
+    let words = &words;
+    let word = |key: &str| words.get(key);
+    let browser =
+        if view.language == "en" { Browser::start().await } else { Browser::start_in_language(view.language).await };
     let client = &browser.client;
     if view.frame.is_none() {
         // The window's outer size is set: grow it by what the browser's frame takes.
@@ -140,68 +163,92 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
         client.goto(&url).await.unwrap();
     }
     enter(client, &view).await;
-    let name = view.name;
-    wait_for_role(client, "button", "Sign in", PATIENCE).await.expect("the sign-in form");
+    let name = &format!("{} ({})", view.name, view.language);
+    wait_for_role(client, "button", &word("panel.sign-in.sign-in"), PATIENCE).await.expect("the sign-in form");
     assert_accessible(client, name, "the sign-in form").await;
-    sign_in(client, agent).await;
+    by_role(client, "textbox", &word("panel.sign-in.username")).await.unwrap().send_keys(agent).await.unwrap();
+    let password = by_role(client, "textbox", &word("panel.sign-in.password")).await.unwrap();
+    password.send_keys(&format!("lab-{agent}-pw")).await.unwrap();
+    by_role(client, "button", &word("panel.sign-in.sign-in")).await.unwrap().click().await.unwrap();
+    let registered = words.with("session.status.registered-as", &[("user", agent)]);
+    eventually("the phone to register", || async {
+        let status = by_role(client, "status", "").await.ok()?.text().await.ok()?;
+        status.contains(&registered).then_some(())
+    })
+    .await;
     screenshot(client, &view, "ready").await;
-    assert_fits(client, name, "signed in", &IDLE).await;
-    for tab in ["Directory", "History", "Messages", "Settings", "Dial pad"] {
-        by_role(client, "tab", tab).await.unwrap().click().await.unwrap();
+    assert_fits(client, words, name, "signed in", &named(words, &IDLE)).await;
+    for tab in ["tab.directory", "tab.history", "tab.messages", "tab.settings", "tab.dial-pad"] {
+        by_role(client, "tab", &word(tab)).await.unwrap().click().await.unwrap();
         assert_accessible(client, name, &format!("the {tab} tab")).await;
     }
     // A conversation: its messages, the box and Send in the panel.
-    by_role(client, "tab", "Messages").await.unwrap().click().await.unwrap();
-    by_role(client, "combobox", "To").await.unwrap().send_keys(colleague).await.unwrap();
-    by_role(client, "button", "New message").await.unwrap().click().await.unwrap();
-    let message_box = format!("Message to {colleague}");
-    let writing = [("combobox", "Status"), ("textbox", message_box.as_str()), ("button", "Send")];
-    assert_fits(client, name, "in a conversation", &writing).await;
+    by_role(client, "tab", &word("tab.messages")).await.unwrap().click().await.unwrap();
+    by_role(client, "combobox", &word("panel.messages.to")).await.unwrap().send_keys(colleague).await.unwrap();
+    by_role(client, "button", &word("panel.messages.new-message")).await.unwrap().click().await.unwrap();
+    let writing = [
+        ("combobox", word("panel.agent.status")),
+        ("textbox", words.with("panel.messages.box", &[("name", colleague)])),
+        ("button", word("panel.messages.send")),
+    ];
+    assert_fits(client, words, name, "in a conversation", &writing).await;
     screenshot(client, &view, "conversation").await;
-    by_role(client, "button", "All conversations").await.unwrap().click().await.unwrap();
-    by_role(client, "tab", "Dial pad").await.unwrap().click().await.unwrap();
+    by_role(client, "button", &word("panel.messages.all-conversations")).await.unwrap().click().await.unwrap();
+    by_role(client, "tab", &word("tab.dial-pad")).await.unwrap().click().await.unwrap();
 
+    // The colleague's pop-out speaks English.
+    let english = Words::of("en");
     let caller = signed_in_browser(&server.widget, colleague).await;
     let other = &caller.client;
     by_role(other, "textbox", "Number").await.unwrap().send_keys(&format!("{agent}\u{e007}")).await.unwrap();
-    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    wait_for_role(client, "alertdialog", &word("calls.incoming.title"), PATIENCE).await.expect("the call rings");
     screenshot(client, &view, "incoming-call").await;
-    assert_fits(client, name, "ringing", &[("combobox", "Status"), ("button", "Answer"), ("button", "Decline")]).await;
-    by_role(client, "button", "Answer").await.unwrap().click().await.unwrap();
-    wait_for_call_region(client, PATIENCE).await.expect("the call");
+    let ringing =
+        [("combobox", "panel.agent.status"), ("button", "calls.incoming.answer"), ("button", "calls.incoming.decline")];
+    assert_fits(client, words, name, "ringing", &named(words, &ringing)).await;
+    by_role(client, "button", &word("calls.incoming.answer")).await.unwrap().click().await.unwrap();
+    eventually("the call", || async { call_region(client, words).await.ok() }).await;
+    let connected = word("calls.stage.connected");
     eventually("the call to connect", || async {
-        e2e::call_text(client).await.filter(|text| text.contains("Connected")).map(|_| ())
+        let text = call_region(client, words).await.ok()?.prop("textContent").await.ok()??;
+        text.contains(&connected).then_some(())
     })
     .await;
     screenshot(client, &view, "active-call").await;
-    assert_fits(client, name, "in a call", &IN_CALL).await;
-    assert!(by_role(client, "group", "Keypad").await.is_err(), "{name}: the dial pad's keys make way during a call");
+    assert_fits(client, words, name, "in a call", &named(words, &IN_CALL)).await;
+    let dial_keys = word("panel.dial-pad.keypad");
+    assert!(by_role(client, "group", &dial_keys).await.is_err(), "{name}: the dial pad's keys make way during a call");
     // One keypad at a time: the call's keypad opens in the call.
-    by_role(client, "button", "Keypad").await.unwrap().click().await.unwrap();
-    by_role(client, "group", "Call keypad").await.expect("the call's keypad");
+    by_role(client, "button", &word("calls.control.keypad")).await.unwrap().click().await.unwrap();
+    by_role(client, "group", &word("calls.keypad")).await.expect("the call's keypad");
     screenshot(client, &view, "call-keypad").await;
-    by_role(client, "button", "Keypad").await.unwrap().click().await.unwrap();
+    by_role(client, "button", &word("calls.control.keypad")).await.unwrap().click().await.unwrap();
 
     // Each side says who holds: our hold here, theirs there, and the names say so too.
-    by_role(client, "button", "Hold").await.unwrap().click().await.unwrap();
+    by_role(client, "button", &word("calls.control.hold")).await.unwrap().click().await.unwrap();
+    let (held_before, held_after) = words.around("calls.name.on-hold", "party");
     eventually("the call to be named as held", || async {
-        let region = call_region(client).await.ok()?;
+        let region = call_region(client, words).await.ok()?;
         let name = e2e::accessible_name(client, &region).await?;
-        name.ends_with(", on hold").then_some(())
+        (name.starts_with(&held_before) && name.ends_with(&held_after)).then_some(())
     })
     .await;
+    let held_there = english.get("calls.stage.held-there");
     eventually("the colleague to see the hold", || async {
-        e2e::call_text(other).await.filter(|text| text.contains("Held by the other party")).map(|_| ())
+        e2e::call_text(other).await.filter(|text| text.contains(&held_there)).map(|_| ())
     })
     .await;
-    assert_fits(client, name, "on hold", &[("combobox", "Status"), ("button", "Resume"), ("button", "Hang up")]).await;
-    by_role(client, "button", "Resume").await.unwrap().click().await.unwrap();
+    let on_hold =
+        [("combobox", "panel.agent.status"), ("button", "calls.control.resume"), ("button", "calls.control.hang-up")];
+    assert_fits(client, words, name, "on hold", &named(words, &on_hold)).await;
+    by_role(client, "button", &word("calls.control.resume")).await.unwrap().click().await.unwrap();
+    let resumed = english.get("calls.stage.connected");
     eventually("the colleague to see the call resumed", || async {
-        e2e::call_text(other).await.filter(|text| text.contains("Connected")).map(|_| ())
+        e2e::call_text(other).await.filter(|text| text.contains(&resumed)).map(|_| ())
     })
     .await;
-    by_role(client, "button", "Hang up").await.unwrap().click().await.unwrap();
-    eventually("the call to end", || async { call_region(other).await.is_err().then_some(()) }).await;
+    by_role(client, "button", &word("calls.control.hang-up")).await.unwrap().click().await.unwrap();
+    eventually("the call to end", || async { call_region(other, &english).await.is_err().then_some(()) }).await;
     assert!(client.find(Locator::Css(".fp-phone")).await.is_ok());
     caller.close().await;
     browser.close().await;
@@ -209,20 +256,40 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
 
 #[tokio::test]
 async fn the_phone_fits_servicenow_s_default_panel() {
-    fits_in(View { name: "ServiceNow", frame: Some("#openframe") }, "1090", "1094").await;
+    fits_in(View { name: "ServiceNow", frame: Some("#openframe"), language: "en" }, "1090", "1094").await;
 }
 
 #[tokio::test]
 async fn the_phone_fits_salesforce_lightning_s_softphone_panel_at_the_same_size() {
-    fits_in(View { name: "Salesforce Lightning", frame: Some("#softphone") }, "1091", "1095").await;
+    fits_in(View { name: "Salesforce Lightning", frame: Some("#softphone"), language: "en" }, "1091", "1095").await;
 }
 
 #[tokio::test]
 async fn the_phone_fits_salesforce_classic_s_softphone_at_the_same_size() {
-    fits_in(View { name: "Salesforce Classic", frame: Some("#softphone") }, "1092", "1096").await;
+    fits_in(View { name: "Salesforce Classic", frame: Some("#softphone"), language: "en" }, "1092", "1096").await;
 }
 
 #[tokio::test]
 async fn the_phone_fits_a_pop_out_window_of_the_same_size() {
-    fits_in(View { name: "Pop-out", frame: None }, "1093", "1097").await;
+    fits_in(View { name: "Pop-out", frame: None, language: "en" }, "1093", "1097").await;
+}
+
+#[tokio::test]
+async fn the_phone_fits_servicenow_s_default_panel_in_japanese() {
+    fits_in(View { name: "ServiceNow", frame: Some("#openframe"), language: "ja" }, "1106", "1110").await;
+}
+
+#[tokio::test]
+async fn the_phone_fits_salesforce_lightning_s_softphone_panel_in_japanese() {
+    fits_in(View { name: "Salesforce Lightning", frame: Some("#softphone"), language: "ja" }, "1107", "1111").await;
+}
+
+#[tokio::test]
+async fn the_phone_fits_salesforce_classic_s_softphone_in_japanese() {
+    fits_in(View { name: "Salesforce Classic", frame: Some("#softphone"), language: "ja" }, "1108", "1112").await;
+}
+
+#[tokio::test]
+async fn the_phone_fits_a_pop_out_window_in_japanese() {
+    fits_in(View { name: "Pop-out", frame: None, language: "ja" }, "1109", "1113").await;
 }
