@@ -1,16 +1,17 @@
 //! The phone in a small panel. In every view (ServiceNow's OpenFrame panel, Salesforce
 //! Lightning's and Classic's softphone, the pop-out window) at 373 × 300, OpenFrame's default
-//! size: signed in, the agent's Status, the Number box, Call and the whole keypad are inside the
-//! panel without any scrolling, and no text is cut short silently; while a call rings, its
-//! Answer and Decline; during the call, the call's timer and controls, with one keypad at a
-//! time. The other party's hold shows on the held side ("Held by the other party"), our own on
-//! ours, each call named after its party and state. axe-core finds nothing wrong in any of these
-//! moments, nor in the sign-in form, each tab and a conversation (WCAG 2.2, A and AA, contrast
-//! included). Each view is checked in English and in Japanese (the agent's browser speaking it),
-//! every element found by role and its name in that language, read from the widget's catalogs.
-//! Screenshots of each view go to `target/screenshots` (to `docs/screenshots` with
-//! `FRAMEPHONE_DOCS_SCREENSHOTS=1`), the Japanese ones named `ja-…`.
-//! Needs the Kamailio lab (`$LAB_WS_PORT`), agents 1090–1097 and 1106–1113.
+//! size, and at 373 × 420: signed in, the agent's Status, the Number box, Call and the whole
+//! keypad are inside the panel without any scrolling, and no text is cut short silently; while a
+//! call rings, its Answer and Decline; during the call, the call's timer and controls, with one
+//! keypad at a time. The other party's hold shows on the held side ("Held by the other party"),
+//! our own on ours, each call named after its party and state. axe-core finds nothing wrong in
+//! any of these moments, nor in the sign-in form, each tab and a conversation (WCAG 2.2, A and
+//! AA, contrast included). Each view is checked in English and in Japanese (the agent's browser
+//! speaking it), every element found by role and its name in that language, read from the
+//! widget's catalogs. Screenshots of each view go to `target/screenshots` (to `docs/screenshots`
+//! with `FRAMEPHONE_DOCS_SCREENSHOTS=1`), the Japanese ones named `ja-…`, those at 420 px
+//! `…-420-…`.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`), agents 1090–1097 and 1106–1129.
 
 use e2e::{
     Browser, PATIENCE, Words, by_role, by_role_starting, devserver, enter_widget, eventually, signed_in_browser,
@@ -18,16 +19,25 @@ use e2e::{
 };
 use fantoccini::{Client, Locator};
 
-/// The size the phone is designed for.
-const PANEL: (f64, f64) = (373.0, 300.0);
+/// The width the phone is designed for: OpenFrame's default; its heights are 300 (OpenFrame's
+/// default) and 420.
+const WIDTH: f64 = 373.0;
 
 /// A view of the dev server (`devserver::Running::views`) and where its phone is: the frame's
-/// CSS selector in the host page, or none for the pop-out; and the language its agent's browser
-/// speaks (`en`, `ja`).
+/// CSS selector in the host page, or none for the pop-out; the language its agent's browser
+/// speaks (`en`, `ja`); and the panel's height.
 struct View {
     name: &'static str,
     frame: Option<&'static str>,
     language: &'static str,
+    height: f64,
+}
+
+impl View {
+    /// How a failure names the view: "ServiceNow (ja, 373 × 420)".
+    fn title(&self) -> String {
+        format!("{} ({}, {WIDTH} × {})", self.name, self.language, self.height)
+    }
 }
 
 /// Enters the phone's document (the frame, or the pop-out page itself).
@@ -53,12 +63,12 @@ async fn call_region(client: &Client, words: &Words) -> Result<fantoccini::eleme
 
 /// What is wrong with the layout now: an element (found by role and name) that is missing or
 /// outside the viewport, scrolling, or text cut short without its whole value in a tooltip.
-async fn layout_problems(client: &Client, words: &Words, elements: &[(&str, String)]) -> Vec<String> {
+async fn layout_problems(client: &Client, words: &Words, panel: f64, elements: &[(&str, String)]) -> Vec<String> {
     let (width, height) = viewport(client).await;
     let mut problems = Vec::new();
     // A frame's border (Classic's sidebar draws one) takes its pixels from the configured size.
-    if (PANEL.0 - width).abs() > 2.0 || (PANEL.1 - height).abs() > 2.0 {
-        problems.push(format!("the panel is {width} × {height}, not {} × {}", PANEL.0, PANEL.1));
+    if (WIDTH - width).abs() > 2.0 || (panel - height).abs() > 2.0 {
+        problems.push(format!("the panel is {width} × {height}, not {WIDTH} × {panel}"));
     }
     for (role, name) in elements {
         let element =
@@ -93,10 +103,11 @@ async fn layout_problems(client: &Client, words: &Words, elements: &[(&str, Stri
 
 /// Fails the test with every problem when there is one: of the layout, or any WCAG 2.2 A or
 /// AA rule axe-core checks (contrast included).
-async fn assert_fits(client: &Client, words: &Words, view: &str, moment: &str, elements: &[(&str, String)]) {
-    let problems = layout_problems(client, words, elements).await;
-    assert!(problems.is_empty(), "{view}, {moment}: {problems:#?}");
-    assert_accessible(client, view, moment).await;
+async fn assert_fits(client: &Client, words: &Words, view: &View, moment: &str, elements: &[(&str, String)]) {
+    let problems = layout_problems(client, words, view.height, elements).await;
+    let name = view.title();
+    assert!(problems.is_empty(), "{name}, {moment}: {problems:#?}");
+    assert_accessible(client, &name, moment).await;
 }
 
 /// Fails the test with every WCAG 2.2 A or AA rule axe-core finds broken.
@@ -109,7 +120,9 @@ async fn assert_accessible(client: &Client, view: &str, moment: &str) {
 async fn screenshot(client: &Client, view: &View, moment: &str) {
     client.enter_parent_frame().await.ok();
     let language = if view.language == "en" { String::new() } else { format!("{}-", view.language) };
-    e2e::screenshot(client, &format!("{language}{}-{moment}", view.name.to_lowercase().replace(' ', "-"))).await;
+    let height = if view.height == 300.0 { String::new() } else { format!("-{}", view.height) };
+    let host = view.name.to_lowercase().replace(' ', "-");
+    e2e::screenshot(client, &format!("{language}{host}{height}-{moment}")).await;
     enter(client, view).await;
 }
 
@@ -145,7 +158,7 @@ fn named(words: &Words, elements: &[(&'static str, &str)]) -> Vec<(&'static str,
 async fn fits_in(view: View, agent: &str, colleague: &str) {
     let server = devserver().await;
     let url = server.views().into_iter().find(|(name, _)| *name == view.name).map(|(_, url)| url).expect("the view");
-    server.amend_config(serde_json::json!({ "panel": { "width": PANEL.0 as u32, "height": PANEL.1 as u32 } }));
+    server.amend_config(serde_json::json!({ "panel": { "width": WIDTH as u32, "height": view.height as u32 } }));
     let words = Words::of(view.language);
     let words = &words;
     let word = |key: &str| words.get(key);
@@ -154,16 +167,16 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
     let client = &browser.client;
     if view.frame.is_none() {
         // The window's outer size is set: grow it by what the browser's frame takes.
-        client.set_window_size(PANEL.0 as u32, PANEL.1 as u32).await.expect("size the window");
+        client.set_window_size(WIDTH as u32, view.height as u32).await.expect("size the window");
         client.goto(&url).await.unwrap();
         let (width, height) = viewport(client).await;
-        let outer = ((2.0 * PANEL.0 - width) as u32, (2.0 * PANEL.1 - height) as u32);
+        let outer = ((2.0 * WIDTH - width) as u32, (2.0 * view.height - height) as u32);
         client.set_window_size(outer.0, outer.1).await.expect("size the window");
     } else {
         client.goto(&url).await.unwrap();
     }
     enter(client, &view).await;
-    let name = &format!("{} ({})", view.name, view.language);
+    let name = &view.title();
     wait_for_role(client, "button", &word("panel.sign-in.sign-in"), PATIENCE).await.expect("the sign-in form");
     assert_accessible(client, name, "the sign-in form").await;
     by_role(client, "textbox", &word("panel.sign-in.username")).await.unwrap().send_keys(agent).await.unwrap();
@@ -177,7 +190,7 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
     })
     .await;
     screenshot(client, &view, "ready").await;
-    assert_fits(client, words, name, "signed in", &named(words, &IDLE)).await;
+    assert_fits(client, words, &view, "signed in", &named(words, &IDLE)).await;
     for tab in ["tab.directory", "tab.history", "tab.messages", "tab.settings", "tab.dial-pad"] {
         by_role(client, "tab", &word(tab)).await.unwrap().click().await.unwrap();
         assert_accessible(client, name, &format!("the {tab} tab")).await;
@@ -191,7 +204,7 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
         ("textbox", words.with("panel.messages.box", &[("name", colleague)])),
         ("button", word("panel.messages.send")),
     ];
-    assert_fits(client, words, name, "in a conversation", &writing).await;
+    assert_fits(client, words, &view, "in a conversation", &writing).await;
     screenshot(client, &view, "conversation").await;
     by_role(client, "button", &word("panel.messages.all-conversations")).await.unwrap().click().await.unwrap();
     by_role(client, "tab", &word("tab.dial-pad")).await.unwrap().click().await.unwrap();
@@ -205,7 +218,7 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
     screenshot(client, &view, "incoming-call").await;
     let ringing =
         [("combobox", "panel.agent.status"), ("button", "calls.incoming.answer"), ("button", "calls.incoming.decline")];
-    assert_fits(client, words, name, "ringing", &named(words, &ringing)).await;
+    assert_fits(client, words, &view, "ringing", &named(words, &ringing)).await;
     by_role(client, "button", &word("calls.incoming.answer")).await.unwrap().click().await.unwrap();
     eventually("the call", || async { call_region(client, words).await.ok() }).await;
     let connected = word("calls.stage.connected");
@@ -215,7 +228,7 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
     })
     .await;
     screenshot(client, &view, "active-call").await;
-    assert_fits(client, words, name, "in a call", &named(words, &IN_CALL)).await;
+    assert_fits(client, words, &view, "in a call", &named(words, &IN_CALL)).await;
     let dial_keys = word("panel.dial-pad.keypad");
     assert!(by_role(client, "group", &dial_keys).await.is_err(), "{name}: the dial pad's keys make way during a call");
     // One keypad at a time: the call's keypad opens in the call.
@@ -240,7 +253,7 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
     .await;
     let on_hold =
         [("combobox", "panel.agent.status"), ("button", "calls.control.resume"), ("button", "calls.control.hang-up")];
-    assert_fits(client, words, name, "on hold", &named(words, &on_hold)).await;
+    assert_fits(client, words, &view, "on hold", &named(words, &on_hold)).await;
     by_role(client, "button", &word("calls.control.resume")).await.unwrap().click().await.unwrap();
     let resumed = english.get("calls.stage.connected");
     eventually("the colleague to see the call resumed", || async {
@@ -254,42 +267,31 @@ async fn fits_in(view: View, agent: &str, colleague: &str) {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn the_phone_fits_servicenow_s_default_panel() {
-    fits_in(View { name: "ServiceNow", frame: Some("#openframe"), language: "en" }, "1090", "1094").await;
+/// One test of `fits_in`: its name, the view, its frame, the language, the panel's height, the
+/// agent and the colleague who calls.
+macro_rules! fits {
+    ($test:ident, $view:literal, $frame:expr, $language:literal, $height:literal, $agent:literal, $colleague:literal) => {
+        #[tokio::test]
+        async fn $test() {
+            let view = View { name: $view, frame: $frame, language: $language, height: $height };
+            fits_in(view, $agent, $colleague).await;
+        }
+    };
 }
 
-#[tokio::test]
-async fn the_phone_fits_salesforce_lightning_s_softphone_panel_at_the_same_size() {
-    fits_in(View { name: "Salesforce Lightning", frame: Some("#softphone"), language: "en" }, "1091", "1095").await;
-}
-
-#[tokio::test]
-async fn the_phone_fits_salesforce_classic_s_softphone_at_the_same_size() {
-    fits_in(View { name: "Salesforce Classic", frame: Some("#softphone"), language: "en" }, "1092", "1096").await;
-}
-
-#[tokio::test]
-async fn the_phone_fits_a_pop_out_window_of_the_same_size() {
-    fits_in(View { name: "Pop-out", frame: None, language: "en" }, "1093", "1097").await;
-}
-
-#[tokio::test]
-async fn the_phone_fits_servicenow_s_default_panel_in_japanese() {
-    fits_in(View { name: "ServiceNow", frame: Some("#openframe"), language: "ja" }, "1106", "1110").await;
-}
-
-#[tokio::test]
-async fn the_phone_fits_salesforce_lightning_s_softphone_panel_in_japanese() {
-    fits_in(View { name: "Salesforce Lightning", frame: Some("#softphone"), language: "ja" }, "1107", "1111").await;
-}
-
-#[tokio::test]
-async fn the_phone_fits_salesforce_classic_s_softphone_in_japanese() {
-    fits_in(View { name: "Salesforce Classic", frame: Some("#softphone"), language: "ja" }, "1108", "1112").await;
-}
-
-#[tokio::test]
-async fn the_phone_fits_a_pop_out_window_in_japanese() {
-    fits_in(View { name: "Pop-out", frame: None, language: "ja" }, "1109", "1113").await;
-}
+fits!(the_phone_fits_servicenow_s_default_panel, "ServiceNow", Some("#openframe"), "en", 300.0, "1090", "1094");
+fits!(lightning_s_softphone_at_the_same_size, "Salesforce Lightning", Some("#softphone"), "en", 300.0, "1091", "1095");
+fits!(classic_s_softphone_at_the_same_size, "Salesforce Classic", Some("#softphone"), "en", 300.0, "1092", "1096");
+fits!(a_pop_out_window_of_the_same_size, "Pop-out", None, "en", 300.0, "1093", "1097");
+fits!(servicenow_in_japanese, "ServiceNow", Some("#openframe"), "ja", 300.0, "1106", "1110");
+fits!(lightning_in_japanese, "Salesforce Lightning", Some("#softphone"), "ja", 300.0, "1107", "1111");
+fits!(classic_in_japanese, "Salesforce Classic", Some("#softphone"), "ja", 300.0, "1108", "1112");
+fits!(a_pop_out_window_in_japanese, "Pop-out", None, "ja", 300.0, "1109", "1113");
+fits!(servicenow_at_420, "ServiceNow", Some("#openframe"), "en", 420.0, "1114", "1118");
+fits!(lightning_at_420, "Salesforce Lightning", Some("#softphone"), "en", 420.0, "1115", "1119");
+fits!(classic_at_420, "Salesforce Classic", Some("#softphone"), "en", 420.0, "1116", "1120");
+fits!(a_pop_out_window_at_420, "Pop-out", None, "en", 420.0, "1117", "1121");
+fits!(servicenow_in_japanese_at_420, "ServiceNow", Some("#openframe"), "ja", 420.0, "1122", "1126");
+fits!(lightning_in_japanese_at_420, "Salesforce Lightning", Some("#softphone"), "ja", 420.0, "1123", "1127");
+fits!(classic_in_japanese_at_420, "Salesforce Classic", Some("#softphone"), "ja", 420.0, "1124", "1128");
+fits!(a_pop_out_window_in_japanese_at_420, "Pop-out", None, "ja", 420.0, "1125", "1129");
