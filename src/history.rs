@@ -166,10 +166,29 @@ pub fn save(user: &str, records: &[CallRecord]) {
     }
 }
 
-/// Removes `user`'s stored list (Sign out).
+/// Removes `user`'s stored list and when they last looked at it (Sign out).
 pub fn forget(user: &str) {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(&storage_key(user));
+        let _ = storage.remove_item(&seen_key(user));
+    }
+}
+
+/// The storage key of when `user` last looked at the list.
+fn seen_key(user: &str) -> String {
+    format!("framephone.history-seen.{user}")
+}
+
+/// When `user` last looked at the list (milliseconds since 1970), as kept.
+pub fn load_seen(user: &str) -> Option<f64> {
+    let text = storage()?.get_item(&seen_key(user)).ok()??;
+    text.parse::<f64>().ok().filter(|at| at.is_finite() && *at >= 0.0)
+}
+
+/// Keeps when `user` last looked at the list, so that missed calls are counted across reloads.
+pub fn save_seen(user: &str, at: f64) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(&seen_key(user), &at.to_string());
     }
 }
 

@@ -696,3 +696,61 @@ async fn messages_show_as_text_with_unread_counts_read_when_opened_and_send_comm
     assert!(phone.query_selector("[role=log]").unwrap().is_none());
     phone.remove();
 }
+
+#[wasm_bindgen_test]
+async fn missed_calls_are_counted_from_when_the_agent_last_looked_in_an_earlier_page() {
+    use framephone::history::{CallRecord, Outcome, load_seen, save_seen};
+    let user = "web-seen-1";
+    let looked = js_sys::Date::now() - 60_000.0;
+    save_seen(user, looked);
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    let missed = |id: &str, started: f64| CallRecord {
+        id: id.into(),
+        incoming: true,
+        party: "Bo (1005)".into(),
+        number: "1005".into(),
+        started: started as u64,
+        seconds: 0,
+        outcome: Outcome::Missed,
+        worst_mos: None,
+        average_mos: None,
+        record_name: None,
+    };
+    // One missed before the agent last looked (in the earlier page), one after.
+    state.history.set(vec![missed("after", looked + 30_000.0), missed("before", looked - 30_000.0)]);
+    state.user.set(Some(user.into()));
+    tick().await;
+    assert_eq!(find(&phone, "#fp-missed-calls").text_content().as_deref(), Some("1 missed call"));
+    find(&phone, "#fp-tab-history").click();
+    tick().await;
+    assert!(load_seen(user).is_some_and(|seen| seen > looked), "looking is kept for the next page");
+    let fresh = "web-seen-2";
+    state.user.set(Some(fresh.into()));
+    tick().await;
+    assert!(load_seen(fresh).is_some(), "a first sign-in counts from now");
+    phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_state_change_the_agent_did_not_make_is_announced() {
+    use framephone::agent_state::AgentState;
+    let (state, phone) = mount_phone(HostKind::Standalone);
+    state.session.set(Session::Registered);
+    tick().await;
+    let told = || find(&phone, ".fp-header [aria-live=polite]").text_content().unwrap_or_default();
+    assert_eq!(told(), "", "nothing to tell at first");
+    // The Status control took the focus once registered; the agent works elsewhere now.
+    find(&phone, "select.fp-agent-status").blur().unwrap();
+    state.agent_state.set(AgentState::AfterCallWork { until: js_sys::Date::now() + 30_000.0 });
+    tick().await;
+    assert!(told().starts_with("Status: After Call Work"), "{}", told());
+    state.agent_state.set(AgentState::Ready);
+    tick().await;
+    assert_eq!(told(), "Status: Ready");
+    // A change made in the control is told by the control.
+    find(&phone, "select.fp-agent-status").focus().unwrap();
+    state.agent_state.set(AgentState::NotReady("Break".into()));
+    tick().await;
+    assert_eq!(told(), "Status: Ready", "not told twice");
+    phone.remove();
+}

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::state::PhoneState;
 use crate::agent_state::AgentState;
 use crate::command::Command;
-use crate::i18n::t;
+use crate::i18n::{t, t_args};
 
 /// A `select` named "Status".
 #[component]
@@ -69,7 +69,25 @@ pub fn AgentStatus() -> impl IntoView {
             let _ = select.focus();
         }
     });
+    // A change the agent did not make here (After Call Work starting or ending, the microphone
+    // failing, another window's choice) is told to screen readers; one made in the control is
+    // told by the control itself.
+    let announcement = RwSignal::new(String::new());
+    Effect::new(move |previous: Option<String>| {
+        let now = selected.get();
+        let focused = select.get_untracked().is_some_and(|s| super::focus::has_focus(&s));
+        if previous.is_some_and(|before| before != now) && !focused {
+            let label = if registered() {
+                state.agent_state.with_untracked(|s| s.label(state.clock.get_untracked()))
+            } else {
+                t("panel.agent.offline")
+            };
+            announcement.set(t_args("panel.agent.announce", &[("state", &label)]));
+        }
+        now
+    });
     view! {
+        <span class="fp-sr-only" aria-live="polite">{move || announcement.get()}</span>
         <span class="fp-agent" data-state=kind>
         <select
             node_ref=select

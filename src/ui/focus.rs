@@ -50,3 +50,8 @@ pub fn rescue_later(rescue: impl FnOnce() + 'static) {
 pub fn phone_has_focus() -> bool {
     document().and_then(|document| document.has_focus().ok()).unwrap_or(false)
 }
+
+/// Whether `element` has the keyboard focus now.
+pub fn has_focus(element: &web_sys::Element) -> bool {
+    document().and_then(|document| document.active_element()).is_some_and(|active| active == *element)
+}

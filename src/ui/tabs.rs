@@ -4,6 +4,7 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
 use super::state::{PhoneState, Tab};
+use crate::history;
 use crate::i18n::{t, t_count};
 
 /// The `tablist` that switches between dial pad, directory, history (with the count of missed
@@ -37,11 +38,27 @@ pub fn Tabs() -> impl IntoView {
         state.tab.set(Tab::ALL[next]);
         focus_tab(Tab::ALL[next]);
     };
+    // Missed calls are counted from when the agent last looked, in this page or an earlier one
+    // (Salesforce Classic reloads the phone on every navigation); a first sign-in counts from now.
+    Effect::new(move |_| {
+        if let Some(user) = state.user.get() {
+            let seen = history::load_seen(&user).unwrap_or_else(|| {
+                let now = js_sys::Date::now();
+                history::save_seen(&user, now);
+                now
+            });
+            state.history_seen.set(seen);
+        }
+    });
     // Looking at the history sees its missed calls, those that come while it is open too.
     Effect::new(move |_| {
         state.history.track();
         if state.tab.get() == Tab::History {
-            state.history_seen.set(js_sys::Date::now());
+            let now = js_sys::Date::now();
+            state.history_seen.set(now);
+            if let Some(user) = state.user.get_untracked() {
+                history::save_seen(&user, now);
+            }
         }
     });
     let missed = Memo::new(move |_| state.unseen_missed());
