@@ -3,8 +3,9 @@
 # the SIP and TURN lab on its own ports, runs crates/e2e/examples/bench_calls (the widget beside a
 # JsSIP-based phone step by step; cold load, sign-in to Registered, click to INVITE with a dead
 # STUN server; a soak of answered calls; the widget beside JsSIP with STUN/TURN healthy, slow and
-# dead) and prints the tables.
-# BENCH_PARTS (steps,calls,soak,networks), STEP_ROUNDS (10), SOAK_CALLS (500), SOAK_WARMUP (100)
+# dead) and prints the tables; with BENCH_PARTS=hosts, page load to an interactive phone in each
+# host view (HOST_LOADS cold loads each, default 10).
+# BENCH_PARTS (steps,calls,soak,networks; hosts), STEP_ROUNDS (10), SOAK_CALLS (500), SOAK_WARMUP (100)
 # and NETWORK_CALLS (20) narrow the run. The soak runs on a second build with the `heap-count`
 # feature (a counting allocator), so that it can show the live wasm heap.
 set -euo pipefail

@@ -5,10 +5,13 @@
 //! answered calls (`SOAK_CALLS`, default 500, after `SOAK_WARMUP` calls, default 100) with what
 //! both pages hold (`soak.rs`); then the widget beside JsSIP with a STUN/TURN server healthy, slow
 //! and dead (`networks`, `NETWORK_CALLS` calls each, default 20).
+//! `hosts` (not run by default): page load to an interactive phone in each host view
+//! (`HOST_LOADS` cold loads each, default 10).
 //! `BENCH_PARTS` (default `steps,calls,soak,networks`) picks the parts. Figures come from the pages
 //! themselves (the widget's User Timing marks `framephone:*`, or the recorder both phones'
 //! pages share), so they measure the page, not WebDriver.
 
+mod hosts;
 mod networks;
 mod pages;
 mod soak;
@@ -69,6 +72,10 @@ async fn main() {
     }
     if part("calls") {
         calls().await;
+    }
+    if part("hosts") {
+        println!();
+        hosts::run(setting("HOST_LOADS", 10)).await;
     }
     if part("soak") {
         println!();
