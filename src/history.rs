@@ -110,9 +110,22 @@ pub struct CallRecord {
     /// The name of the CRM record the call was logged against, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_name: Option<String>,
+    /// The number as that record writes it ("+1 (415) 555-0131"), when the CRM's search found
+    /// the record by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_as_written: Option<String>,
 }
 
 impl CallRecord {
+    /// Who, as the list shows them: the CRM's way of writing the number when the party is the
+    /// bare number the call came from, else the party as the call showed it.
+    pub fn party_shown(&self) -> &str {
+        match &self.number_as_written {
+            Some(written) if self.party == self.number => written,
+            _ => &self.party,
+        }
+    }
+
     /// The entry as one line of text: direction, party, time, duration and result.
     pub fn summary(&self, time: &str) -> String {
         let (before, after) = self.summary_around_party(time);
@@ -208,6 +221,7 @@ mod tests {
             worst_mos: Some(388),
             average_mos: Some(430),
             record_name: None,
+            number_as_written: None,
         }
     }
 
@@ -229,6 +243,16 @@ mod tests {
         assert_eq!(parse(&to_text(&records)), records);
         assert!(parse("{not json").is_empty());
         assert!(parse(r#"[{"incoming": "yes"}]"#).is_empty());
+    }
+
+    #[test]
+    fn the_crm_s_way_of_writing_the_number_shows_for_a_bare_number() {
+        let bare = CallRecord { party: "4155550131".into(), number: "4155550131".into(), ..record("x") };
+        let written = CallRecord { number_as_written: Some("+1 (415) 555-0131".into()), ..bare.clone() };
+        assert_eq!(bare.party_shown(), "4155550131");
+        assert_eq!(written.party_shown(), "+1 (415) 555-0131");
+        let named = CallRecord { party: "Lena (4155550131)".into(), ..written };
+        assert_eq!(named.party_shown(), "Lena (4155550131)", "a name the call showed stays");
     }
 
     #[test]

@@ -411,6 +411,7 @@ async fn a_snapshot_alone_renders_the_phone_and_its_clicks_send_commands() {
         worst_mos: None,
         average_mos: None,
         record_name: None,
+        number_as_written: None,
     };
     let model = PhoneSnapshot {
         session: Session::Registered,
@@ -578,8 +579,9 @@ async fn several_matching_records_ask_which_is_the_caller() {
         CallStage::Active,
         0.0,
     );
-    let boxeo = RecordRef { object: "customer_account".into(), id: "b1".into(), name: "Boxeo Corp".into() };
-    let ana = RecordRef { object: "customer_contact".into(), id: "a1".into(), name: "Ana Díaz".into() };
+    let boxeo =
+        RecordRef { object: "customer_account".into(), id: "b1".into(), name: "Boxeo Corp".into(), phone: None };
+    let ana = RecordRef { object: "customer_contact".into(), id: "a1".into(), name: "Ana Díaz".into(), phone: None };
     call.record_choices = vec![ana, boxeo.clone()];
     state.show(PhoneSnapshot { session: Session::Registered, calls: vec![call], ..PhoneSnapshot::default() });
     tick().await;
@@ -603,8 +605,16 @@ async fn missed_calls_are_marked_and_counted_on_the_history_tab_until_seen() {
         worst_mos: None,
         average_mos: None,
         record_name: record_name.map(str::to_owned),
+        number_as_written: None,
+    };
+    let bare = CallRecord {
+        party: "4155550131".into(),
+        number: "4155550131".into(),
+        number_as_written: Some("+1 (415) 555-0131".into()),
+        ..record("d", Outcome::Answered, Some("Lena Park"))
     };
     state.history.set(vec![
+        bare,
         record("a", Outcome::Missed, Some("Lena <i>Park</i>")),
         record("b", Outcome::Answered, None),
         record("c", Outcome::Missed, None),
@@ -617,7 +627,9 @@ async fn missed_calls_are_marked_and_counted_on_the_history_tab_until_seen() {
     let missed = phone.query_selector_all(".fp-history__entry--missed").unwrap().length();
     assert_eq!(missed, 2, "each missed call is marked");
     let first = find(&phone, ".fp-history__entry").text_content().unwrap();
-    assert!(first.contains("Bo (1005) · Lena <i>Park</i> · "), "the record's name, as text: {first}");
+    assert!(first.contains("+1 (415) 555-0131 · Lena Park · "), "the number as the CRM writes it: {first}");
+    let second = phone.query_selector_all(".fp-history__entry").unwrap().item(1).unwrap().text_content().unwrap();
+    assert!(second.contains("Bo (1005) · Lena <i>Park</i> · "), "the record's name, as text: {second}");
     tab.click();
     tick().await;
     assert_eq!(find(&phone, "#fp-missed-calls").text_content().as_deref(), Some(""), "seen");
@@ -715,6 +727,7 @@ async fn missed_calls_are_counted_from_when_the_agent_last_looked_in_an_earlier_
         worst_mos: None,
         average_mos: None,
         record_name: None,
+        number_as_written: None,
     };
     // One missed before the agent last looked (in the earlier page), one after.
     state.history.set(vec![missed("after", looked + 30_000.0), missed("before", looked - 30_000.0)]);

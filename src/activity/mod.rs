@@ -20,7 +20,7 @@ use crate::history::Outcome;
 use crate::i18n::t_args;
 
 /// A record in the CRM: a ServiceNow table row or a Salesforce object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRef {
     /// The ServiceNow table (`customer_contact`) or Salesforce object type (`Contact`).
     pub object: String,
@@ -28,6 +28,10 @@ pub struct RecordRef {
     pub id: String,
     /// What the agent knows it by (a name, a case number); may be empty.
     pub name: String,
+    /// The caller's number as the record writes it ("+1 (415) 555-0131"), when a search found
+    /// the record by that number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 /// Which way a call went, as the CRM records it.

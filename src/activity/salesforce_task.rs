@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::activity::caller_match::same_number;
 use crate::activity::utc_time::utc_date;
 use crate::activity::{CallDirection, CallLog, RecordRef};
 
@@ -85,7 +86,9 @@ pub fn who_or_what(record: &RecordRef) -> &'static str {
 /// The records in a search answer, in the order Salesforce gave them. Each entry is keyed by
 /// the record's Id; Lightning names the object `RecordType`, Classic `object`. Entries that are
 /// no record (`SCREEN_POP_DATA`, `screenPopUrl`) or whose key is no Salesforce Id are skipped.
-pub fn search_results(entries: Vec<(String, Value)>) -> Vec<RecordRef> {
+/// A field the softphone layout displays that carries `number` is the number as the record
+/// writes it.
+pub fn search_results(entries: Vec<(String, Value)>, number: &str) -> Vec<RecordRef> {
     entries
         .into_iter()
         .filter(|(key, value)| !NOT_RECORDS.contains(&key.as_str()) && value.is_object())
@@ -93,7 +96,10 @@ pub fn search_results(entries: Vec<(String, Value)>) -> Vec<RecordRef> {
             let text = |name: &str| value.get(name).and_then(Value::as_str).unwrap_or_default().trim().to_owned();
             let id = Some(text("Id")).filter(|id| !id.is_empty()).unwrap_or(key);
             let object = Some(text("RecordType")).filter(|o| !o.is_empty()).unwrap_or_else(|| text("object"));
-            is_salesforce_id(&id).then(|| RecordRef { object, id, name: text("Name") })
+            let phone = value.as_object().and_then(|fields| {
+                fields.values().filter_map(Value::as_str).find(|v| same_number(v, number)).map(str::to_owned)
+            });
+            is_salesforce_id(&id).then(|| RecordRef { object, id, name: text("Name"), phone })
         })
         .collect()
 }
@@ -152,7 +158,7 @@ mod tests {
     }
 
     fn record(object: &str, id: &str) -> RecordRef {
-        RecordRef { object: object.into(), id: id.into(), name: "Lena Park".into() }
+        RecordRef { object: object.into(), id: id.into(), name: "Lena Park".into(), phone: None }
     }
 
     #[test]
@@ -227,16 +233,21 @@ mod tests {
         let lightning = vec![
             (
                 "003Dn00000LenaPark".to_owned(),
-                json!({"Id": "003Dn00000LenaPark", "Name": "Lena Park", "RecordType": "Contact"}),
+                json!({"Id": "003Dn00000LenaPark", "Name": "Lena Park", "RecordType": "Contact", "Phone": "(415) 555-0131"}),
             ),
             ("001Dn00000GlobexAc".to_owned(), json!({"Name": "Globex", "object": "Account", "displayName": "Company"})),
             ("SCREEN_POP_DATA".to_owned(), json!({"type": "sobject", "params": {"recordId": "003Dn00000LenaPark"}})),
         ];
         assert_eq!(
-            search_results(lightning),
+            search_results(lightning, "4155550131"),
             vec![
-                record("Contact", "003Dn00000LenaPark"),
-                RecordRef { object: "Account".into(), id: "001Dn00000GlobexAc".into(), name: "Globex".into() }
+                RecordRef { phone: Some("(415) 555-0131".into()), ..record("Contact", "003Dn00000LenaPark") },
+                RecordRef {
+                    object: "Account".into(),
+                    id: "001Dn00000GlobexAc".into(),
+                    name: "Globex".into(),
+                    phone: None
+                }
             ]
         );
         let classic = vec![
@@ -244,16 +255,21 @@ mod tests {
             ("00QDn00000RaviShah".to_owned(), json!({"Name": "Ravi Shah", "object": "Lead"})),
         ];
         assert_eq!(
-            search_results(classic),
-            vec![RecordRef { object: "Lead".into(), id: "00QDn00000RaviShah".into(), name: "Ravi Shah".into() }]
+            search_results(classic, "4155550131"),
+            vec![RecordRef {
+                object: "Lead".into(),
+                id: "00QDn00000RaviShah".into(),
+                name: "Ravi Shah".into(),
+                phone: None
+            }]
         );
         let junk = vec![
             ("not an id".to_owned(), json!({"Name": "X"})),
             ("003Dn00000LenaPark".to_owned(), json!("a string")),
             ("003Dn00000LenaPark\"".to_owned(), json!({})),
         ];
-        assert_eq!(search_results(junk), vec![]);
-        assert_eq!(search_results(vec![]), vec![]);
+        assert_eq!(search_results(junk, ""), vec![]);
+        assert_eq!(search_results(vec![], ""), vec![]);
     }
 
     #[test]

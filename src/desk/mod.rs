@@ -687,6 +687,7 @@ impl Desk {
             worst_mos: view.quality_tally.worst.map(hundredths),
             average_mos: view.quality_tally.average().map(hundredths),
             record_name: view.record.as_ref().map(|r| r.name.clone()).filter(|name| !name.trim().is_empty()),
+            number_as_written: view.record.as_ref().and_then(|r| r.phone.clone()).filter(|n| !n.trim().is_empty()),
         };
         history::add(&mut self.model.history, record.clone());
         actions.push(DeskAction::Record(record.clone()));

@@ -332,7 +332,7 @@ fn crm_events(actions: &[DeskAction]) -> Vec<AppEvent> {
 }
 
 fn record(object: &str, id: &str) -> RecordRef {
-    RecordRef { object: object.into(), id: id.into(), name: format!("{object} {id}") }
+    RecordRef { object: object.into(), id: id.into(), name: format!("{object} {id}"), phone: None }
 }
 
 fn logs(actions: &[DeskAction]) -> Vec<(CallLog, bool)> {
@@ -352,7 +352,7 @@ fn a_ringing_call_searches_the_crm_and_one_match_opens_and_is_logged_against() {
     let find =
         AppEvent::FindRecords { call: CallRef(1), number: "+15550100101".into(), direction: CallDirection::Inbound };
     assert_eq!(crm_events(&actions), [find]);
-    let ana = record("customer_contact", "a1");
+    let ana = RecordRef { phone: Some("+1 (555) 010-0101".into()), ..record("customer_contact", "a1") };
     let opened = desk.on_event(NOW, DeskEvent::RecordsFound { call: CallRef(1), records: vec![ana.clone()] });
     assert_eq!(crm_events(&opened), [AppEvent::OpenRecord(ana.clone())]);
     desk.on_event(NOW, DeskEvent::Answering(CallRef(1)));
@@ -362,6 +362,8 @@ fn a_ringing_call_searches_the_crm_and_one_match_opens_and_is_logged_against() {
     assert!(!complete, "an answered call is wrapped up first");
     assert_eq!((log.record, log.seconds, log.direction), (Some(ana), 61, CallDirection::Inbound));
     assert_eq!(desk.model().wrap_ups[0].call_id, "call-1@test");
+    let kept = &desk.model().history[0];
+    assert_eq!(kept.number_as_written.as_deref(), Some("+1 (555) 010-0101"), "the history writes it as the CRM does");
 }
 
 #[test]
@@ -541,7 +543,7 @@ fn a_call_taken_over_keeps_its_call_id_start_and_record_and_is_logged_once_when_
     let mut there = talking();
     there.on_event(NOW, DeskEvent::Held { call: CallRef(1), held: true });
     let mut view = there.model().calls[0].clone();
-    view.record = Some(RecordRef { object: "Contact".into(), id: "003".into(), name: "Ana".into() });
+    view.record = Some(RecordRef { object: "Contact".into(), id: "003".into(), name: "Ana".into(), phone: None });
     let mut here = desk(NOBODY, 30);
     here.on_event(NOW + 60_000.0, DeskEvent::TakingOver { call: CallRef(7), view: Box::new(view) });
     let shown = &here.model().calls[0];

@@ -155,7 +155,12 @@ impl RecordNames {
 fn record(object: String, id: String, name: Option<String>) -> Option<RecordRef> {
     let plain =
         |text: &str| text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    (!id.is_empty() && plain(&id) && plain(&object)).then(|| RecordRef { object, id, name: name.unwrap_or_default() })
+    (!id.is_empty() && plain(&id) && plain(&object)).then(|| RecordRef {
+        object,
+        id,
+        name: name.unwrap_or_default(),
+        phone: None,
+    })
 }
 
 impl OpenFrameCommunication {
@@ -280,7 +285,12 @@ mod tests {
 
     #[test]
     fn openframe_payloads_keep_the_record_they_name() {
-        let ana = RecordRef { object: "customer_contact".into(), id: "c0a7ac70a1".into(), name: "Ana Díaz".into() };
+        let ana = RecordRef {
+            object: "customer_contact".into(),
+            id: "c0a7ac70a1".into(),
+            name: "Ana Díaz".into(),
+            phone: None,
+        };
         let meta = json!({"type": "OUTGOING_CALL", "data": {"metaData": {"phoneNumber": "+15550100101", "name": "Ana Díaz",
                           "table": "customer_contact", "sys_id": "c0a7ac70a1"}}});
         assert_eq!(openframe(meta).unwrap().record, Some(ana.clone()));
@@ -330,7 +340,7 @@ mod tests {
         let payload = json!({"number": "(415) 555-0131", "recordId": "003xx", "recordName": "Lena Park",
                               "objectType": "Contact", "contactId": "003xx", "personAccount": false, "params": ""});
         let parsed: LightningClickToDial = serde_json::from_value(payload).unwrap();
-        let lena = RecordRef { object: "Contact".into(), id: "003xx".into(), name: "Lena Park".into() };
+        let lena = RecordRef { object: "Contact".into(), id: "003xx".into(), name: "Lena Park".into(), phone: None };
         assert_eq!(
             parsed.into_request().unwrap(),
             DialRequest { record: Some(lena), ..dial("4155550131", Some("Lena Park")) }
@@ -342,7 +352,7 @@ mod tests {
             serde_json::from_value(json!({"number": "1", "recordId": "001xx"})).unwrap();
         assert_eq!(
             no_type.into_request().unwrap().record,
-            Some(RecordRef { object: String::new(), id: "001xx".into(), name: String::new() })
+            Some(RecordRef { object: String::new(), id: "001xx".into(), name: String::new(), phone: None })
         );
         let odd_id: LightningClickToDial =
             serde_json::from_value(json!({"number": "1", "recordId": "001'+alert(1)+'", "objectType": "Account"}))
@@ -355,7 +365,7 @@ mod tests {
     #[test]
     fn classic_payload_is_a_json_string() {
         let text = r#"{"number":"415-555-0142","objectId":"001xx","objectName":"Globex","displayName":"Accounts"}"#;
-        let globex = RecordRef { object: String::new(), id: "001xx".into(), name: "Globex".into() };
+        let globex = RecordRef { object: String::new(), id: "001xx".into(), name: "Globex".into(), phone: None };
         assert_eq!(
             ClassicClickToDial::from_json(text).unwrap(),
             DialRequest { record: Some(globex), ..dial("4155550142", Some("Globex")) }

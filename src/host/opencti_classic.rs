@@ -98,7 +98,7 @@ async fn search(term: &str, direction: CallDirection) -> Result<Vec<RecordRef>, 
     let args = [term.into(), "".into(), call_type(direction)];
     let result = request(INTERACTION, "searchAndGetScreenPopUrl", &args).await?;
     let parsed = result.as_string().and_then(|text| js_sys::JSON::parse(&text).ok()).unwrap_or(JsValue::NULL);
-    Ok(salesforce_task::search_results(js::entries(&parsed)))
+    Ok(salesforce_task::search_results(js::entries(&parsed), term))
 }
 
 /// Pops the relative `url` in the main window.
@@ -111,7 +111,7 @@ fn record_in_view(result: &JsValue) -> Option<RecordRef> {
     let info = result.as_string().and_then(|text| js_sys::JSON::parse(&text).ok())?;
     let text = |key| js::field(&info, key).as_string().unwrap_or_default();
     let id = text("objectId");
-    (!id.is_empty()).then(|| RecordRef { object: text("object"), id, name: text("objectName") })
+    (!id.is_empty()).then(|| RecordRef { object: text("object"), id, name: text("objectName"), phone: None })
 }
 
 impl Host for ClassicHost {

@@ -43,7 +43,10 @@ impl LightningHost {
             return Ok(None);
         }
         let answer = search(&log.call_id, log.direction).await?;
-        Ok(salesforce_task::search_results(js::entries(&answer)).into_iter().find(|r| r.object == "Task").map(|r| r.id))
+        Ok(salesforce_task::search_results(js::entries(&answer), "")
+            .into_iter()
+            .find(|r| r.object == "Task")
+            .map(|r| r.id))
     }
 }
 
@@ -123,7 +126,7 @@ async fn search(term: &str, direction: CallDirection) -> Result<JsValue, HostErr
 fn record_in_view(value: &JsValue) -> Option<RecordRef> {
     let text = |key| js::field(value, key).as_string().unwrap_or_default();
     let (id, object) = (text("recordId"), text("objectType"));
-    (!id.is_empty()).then(|| RecordRef { object, id, name: text("recordName") })
+    (!id.is_empty()).then(|| RecordRef { object, id, name: text("recordName"), phone: None })
 }
 
 impl Host for LightningHost {
@@ -173,7 +176,7 @@ impl Host for LightningHost {
     fn find_records<'a>(&'a self, number: &'a str, direction: CallDirection) -> HostFuture<'a, Vec<RecordRef>> {
         Box::pin(async move {
             let answer = search(number, direction).await?;
-            Ok(salesforce_task::search_results(js::entries(&answer)))
+            Ok(salesforce_task::search_results(js::entries(&answer), number))
         })
     }
 

@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn work_and_answers_travel_as_json_and_come_back_the_same() {
-        let record = RecordRef { object: "sys_user".into(), id: "u1".into(), name: "Ana".into() };
+        let record = RecordRef { object: "sys_user".into(), id: "u1".into(), name: "Ana".into(), phone: None };
         for work in [
             CrmWork::FindRecords { number: "+14155550131".into(), direction: CallDirection::Inbound },
             CrmWork::OpenRecord(record.clone()),

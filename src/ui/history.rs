@@ -23,7 +23,7 @@ fn Entry(record: CallRecord) -> impl IntoView {
     // The party ("Ana (1002)", each part capped) was cleaned when the call ended; an entry
     // stored by an older version, or edited in storage, is cleaned and capped again here.
     let (before, after) = record.summary_around_party(&time);
-    let party = DisplayName::with_limit(&record.party, 2 * MAX_SHOWN_CHARS + 3);
+    let party = DisplayName::with_limit(record.party_shown(), 2 * MAX_SHOWN_CHARS + 3);
     let number = record.number.clone();
     let no_number = number.is_empty();
     let registered = item_memo(move || state.session.with(|s| s.registered()));

@@ -155,7 +155,12 @@ fn log(notes: &str) -> CallLog {
         outcome: Outcome::Answered,
         disposition: Some("Resolved".into()),
         notes: notes.into(),
-        record: Some(RecordRef { object: "customer_contact".into(), id: ANA.into(), name: "Ana Díaz".into() }),
+        record: Some(RecordRef {
+            object: "customer_contact".into(),
+            id: ANA.into(),
+            name: "Ana Díaz".into(),
+            phone: None,
+        }),
     }
 }
 

@@ -157,6 +157,7 @@ mod tests {
                 object: "customer_contact".into(),
                 id: "c0a7ac7000000000000000000000000a1".into(),
                 name: "Ana Díaz".into(),
+                phone: None,
             }),
         }
     }

@@ -57,11 +57,11 @@ pub fn matches(table: &SearchTable, number: &str, body: &str) -> Result<Vec<Reco
     let mut found: Vec<RecordRef> = Vec::new();
     for row in rows {
         let Some(id) = text(row.get("sys_id")).filter(|id| is_sys_id(id)) else { continue };
-        let carries_number =
-            table.fields.iter().any(|field| text(row.get(field)).is_some_and(|v| same_number(&v, number)));
-        if carries_number && !found.iter().any(|r| r.id == id) {
+        // The number as this record writes it, from the first field that carries it.
+        let written = table.fields.iter().filter_map(|field| text(row.get(field))).find(|v| same_number(v, number));
+        if written.is_some() && !found.iter().any(|r| r.id == id) {
             let name = text(row.get(&table.name_field)).unwrap_or_default();
-            found.push(RecordRef { object: table.table.clone(), id, name });
+            found.push(RecordRef { object: table.table.clone(), id, name, phone: written });
         }
     }
     Ok(found)
@@ -140,12 +140,15 @@ mod tests {
                 RecordRef {
                     object: "customer_contact".into(),
                     id: "c0a7ac7000000000000000000000000a1".into(),
-                    name: "Ana Díaz".into()
+                    name: "Ana Díaz".into(),
+                    // As the field that carries the caller's number writes it.
+                    phone: Some("+1 555 010 0177".into())
                 },
                 RecordRef {
                     object: "customer_contact".into(),
                     id: "c0a7ac7000000000000000000000000c4".into(),
-                    name: "By reference".into()
+                    name: "By reference".into(),
+                    phone: Some("5550100177".into())
                 },
             ]
         );
