@@ -3,7 +3,8 @@
 //! ServiceNow through its REST API (after the agent authorises the phone in the instance's
 //! consent popup), Salesforce Lightning and Classic through Open CTI. Call logs survive an
 //! outage of the instance, a reload of the page and a crash of the browser in between.
-//! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1058 and 1075–1076.
+//! Needs the Kamailio lab (`$LAB_WS_PORT`); agents 1041–1058, 1075–1076 and 1130, and the
+//! caller 4155550131.
 
 use std::time::Duration;
 
@@ -568,5 +569,51 @@ async fn an_outbox_copy_that_does_not_read_is_kept_aside_whole_and_named_to_the_
         .map(|(_, value)| value.clone())
         .collect();
     assert_eq!(aside, [json!(unreadable)], "kept whole, under a key of its own: {stored}");
+    agent.close().await;
+}
+
+#[tokio::test]
+async fn the_history_writes_a_missed_callers_number_as_the_record_found_by_it_does() {
+    let server = devserver().await;
+    let instance = server.servicenow_instance();
+    instance.add_record(contact("c0a7ac70000000000000000000001130", "Lena Okafor", "+1 (415) 555-0131"));
+    let agent = Browser::start().await;
+    let client = &agent.client;
+    client.goto(&format!("{}/", server.servicenow)).await.unwrap();
+    enter_widget(client, "#openframe").await;
+    sign_in(client, "1130").await;
+    authorise_servicenow(client).await;
+
+    // A caller known only by a national number, without a name.
+    let caller = e2e::sip_caller("4155550131", "").await;
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n";
+    let call = caller.run(move |agent, now| agent.call(now, "1130", sdp.to_owned()).map_err(|e| e.to_string())).await;
+    let call = call.expect("the caller places its call");
+    wait_for_role(client, "alertdialog", "Incoming call", PATIENCE).await.expect("the call rings");
+    client.enter_parent_frame().await.unwrap();
+    page_shows(client, "#record h2", "Lena Okafor").await;
+    enter_widget(client, "#openframe").await;
+    // The caller gives up before the agent answers.
+    caller.run(move |agent, now| agent.hang_up(now, call)).await.expect("the caller hangs up");
+    eventually("the call to stop ringing", || async {
+        by_role(client, "alertdialog", "Incoming call").await.is_err().then_some(())
+    })
+    .await;
+    let tab = by_role(client, "tab", "History").await.unwrap();
+    eventually("the missed call counted on the History tab", || async {
+        tab.text().await.ok().filter(|text| text.contains('1')).map(|_| ())
+    })
+    .await;
+    tab.click().await.unwrap();
+    let entry = eventually("the call in Recent calls", || async {
+        let text = by_role(client, "list", "Recent calls").await.ok()?.text().await.ok()?;
+        text.contains("Missed").then_some(text)
+    })
+    .await;
+    assert!(entry.contains("+1 (415) 555-0131 · Lena Okafor · "), "the number as the CRM writes it: {entry}");
+    assert!(!entry.contains("4155550131"), "{entry}");
+    let marked = client.find_all(Locator::Css(".fp-history__entry--missed")).await.unwrap();
+    assert_eq!(marked.len(), 1, "the missed call is marked");
+    let _ = tokio::time::timeout(PATIENCE, caller.run(|agent, now| agent.stop(now))).await;
     agent.close().await;
 }
