@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::browser::local_storage as storage;
+use crate::dial_string::normalise;
 use crate::display_name::clean;
 use crate::i18n::{t, t_args};
 
@@ -88,6 +89,13 @@ impl TextError {
             }
         }
     }
+}
+
+/// The key of the conversation with `number` as written (in the directory, typed, a sender's
+/// user part): the keys dialled, which is what the other side's messages come from; as written
+/// when it is no dialable number.
+pub fn key_of(number: &str) -> String {
+    normalise(number).unwrap_or_else(|_| number.trim().to_owned())
 }
 
 /// The readable text of a message: each line cleaned as a name is (controls, bidi steering and

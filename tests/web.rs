@@ -767,3 +767,25 @@ async fn a_state_change_the_agent_did_not_make_is_announced() {
     assert_eq!(told(), "Status: Ready", "not told twice");
     phone.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_directory_number_as_written_opens_the_conversation_its_messages_land_in() {
+    use framephone::conversations::{Conversation, Delivery, TextMessage};
+    let directory = r#", "directory": [{"name": "Sam Reyes", "number": "+1 (555) 010-1011"}]"#;
+    let (state, phone, sent) = mount_phone_configured(HostKind::Standalone, directory);
+    state.session.set(Session::Registered);
+    // The desk keeps Sam's messages under the keys dialled.
+    let message = TextMessage { id: 1, incoming: true, text: "hi".into(), at: 1, delivery: Delivery::Delivered };
+    let sam = Conversation { number: "+15550101011".into(), name: None, messages: vec![message], unread: 0 };
+    state.conversations.set(vec![sam]);
+    state.tab.set(Tab::Directory);
+    tick().await;
+    button(&phone, "Message Sam Reyes").click();
+    tick().await;
+    assert_eq!(state.conversation.get_untracked().as_deref(), Some("+15550101011"));
+    let log = find(&phone, "[role=log]");
+    assert_eq!(log.get_attribute("aria-label").as_deref(), Some("Messages with Sam Reyes (+15550101011)"));
+    assert!(log.text_content().unwrap_or_default().contains("hi"), "its messages show");
+    assert!(sent.borrow().is_empty());
+    phone.remove();
+}

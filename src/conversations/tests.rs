@@ -23,6 +23,13 @@ fn text_keeps_its_lines_and_loses_what_could_steer_or_hide() {
 }
 
 #[test]
+fn a_number_as_written_and_as_dialled_key_the_same_conversation() {
+    assert_eq!(key_of("+1 (555) 010-1011"), key_of("+15550101011"));
+    assert_eq!(key_of(" 1002 "), "1002");
+    assert_eq!(key_of("sip:ana@example.com"), key_of(" sip:ana@example.com"));
+}
+
+#[test]
 fn conversations_are_newest_first_with_unread_counts() {
     let mut all = Vec::new();
     add(&mut all, "1002", Some("Ana".into()), theirs("hi", 1));

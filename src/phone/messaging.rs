@@ -2,9 +2,8 @@
 //! conversation shows it at once, then whether it arrived.
 
 use super::Softphone;
-use crate::conversations::outgoing_text;
+use crate::conversations::{key_of, outgoing_text};
 use crate::desk::DeskEvent;
-use crate::dial_string::normalise;
 use crate::i18n::t_args;
 
 impl Softphone {
@@ -15,8 +14,7 @@ impl Softphone {
             Ok(text) => text,
             Err(error) => return self.tell(DeskEvent::Notice(Some(error.text()))),
         };
-        // The conversation's key is what the other side's messages come from: the keys dialled.
-        let key = normalise(number).unwrap_or_else(|_| number.trim().to_owned());
+        let key = key_of(number);
         let sent = match self.sip_target(number) {
             Ok(target) => self.run(|agent, now| agent.send_message(now, &target, &text)).map_err(|e| e.to_string()),
             Err(error) => Err(error.to_string()),

@@ -11,7 +11,7 @@ use super::state::PhoneState;
 use super::untrusted::Name;
 use super::when::when_text;
 use crate::command::Command;
-use crate::conversations::{Conversation, Delivery, MAX_CHARS, TextMessage, failure_text};
+use crate::conversations::{Conversation, Delivery, MAX_CHARS, TextMessage, failure_text, key_of};
 use crate::display_name::DisplayName;
 use crate::i18n::{t, t_args, t_count};
 
@@ -134,7 +134,7 @@ fn Thread(number: String) -> impl IntoView {
         let stored = conversation.with_untracked(|c| c.as_ref().and_then(|c| c.name.clone()));
         let directory = state
             .config
-            .with_value(|config| config.directory.iter().find(|c| c.number.trim() == number).map(|c| c.name.clone()));
+            .with_value(|config| config.directory.iter().find(|c| key_of(&c.number) == number).map(|c| c.name.clone()));
         who(&number, stored.or(directory).as_deref())
     };
     // Seen while it shows: in the tab the agent has open.

@@ -237,9 +237,10 @@ impl PhoneState {
         })
     }
 
-    /// Opens the conversation with `number` in the Messages tab.
+    /// Opens the conversation with `number` (as written: the same conversation the desk keeps
+    /// its messages in) in the Messages tab.
     pub fn open_conversation(&self, number: String) {
-        self.conversation.set(Some(number));
+        self.conversation.set(Some(crate::conversations::key_of(&number)));
         self.tab.set(Tab::Messages);
     }
 

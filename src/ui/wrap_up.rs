@@ -92,9 +92,7 @@ fn WrapUpForm(wrap_up: WrapUp) -> impl IntoView {
     });
     let done = move |_| state.commands.send(Command::FinishWrapUp(call_id.clone()));
     // The party goes where the language puts it, still in its own <bdi>.
-    let title = t("calls.wrap-up.title");
-    let (before, after) = title.split_once("{party}").unwrap_or((title.as_str(), ""));
-    let (before, after) = (before.to_owned(), after.to_owned());
+    let (before, after) = super::untrusted::around(&t("calls.wrap-up.title"), "party");
     view! {
         <section class="fp-wrap-up" role="region" aria-labelledby=labelled_by>
             <h2 id=title_id class="fp-wrap-up__title">{before} <bdi translate="no">{party.shown().to_owned()}</bdi> {after}</h2>
