@@ -30,4 +30,4 @@ if [[ -z "$config" ]]; then
     echo "build: no framephone.json here and FRAMEPHONE_CONFIG unset: headers written for framephone.example.json" >&2
   fi
 fi
-cargo run --quiet -p devserver --bin deploy-headers -- dist "$config"
+cargo run --quiet -p devserver --bin deploy-headers -- "${TRUNK_BUILD_DIST:-dist}" "$config"

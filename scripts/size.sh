@@ -17,3 +17,7 @@ for file in dist/*.html dist/*.js dist/*.wasm dist/*.css; do
   printf '%-44s %10d %10d\n' "${file#dist/}" "$raw" "$gz"
 done
 printf '%-44s %10d %10d\n' total "$total_raw" "$total_gz"
+# A catalog that only the agents speaking its language download, on top of the total.
+for file in dist/locales/*.txt; do
+  printf '%-44s %10d %10d\n' "${file#dist/} (its speakers only)" "$(stat -c %s "$file")" "$(gzip -9 -c "$file" | wc -c)"
+done

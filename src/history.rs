@@ -108,11 +108,11 @@ pub struct CallRecord {
     #[serde(default)]
     pub average_mos: Option<u16>,
     /// The name of the CRM record the call was logged against, when there was one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub record_name: Option<String>,
     /// The number as that record writes it ("+1 (415) 555-0131"), when the CRM's search found
     /// the record by it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub number_as_written: Option<String>,
 }
 
@@ -192,16 +192,17 @@ fn seen_key(user: &str) -> String {
     format!("framephone.history-seen.{user}")
 }
 
-/// When `user` last looked at the list (milliseconds since 1970), as kept.
+/// When `user` last looked at the list (milliseconds since 1970), as kept: whole
+/// milliseconds, read without `str::parse::<f64>` (whose tables cost 11 KB of wasm).
 pub fn load_seen(user: &str) -> Option<f64> {
     let text = storage()?.get_item(&seen_key(user)).ok()??;
-    text.parse::<f64>().ok().filter(|at| at.is_finite() && *at >= 0.0)
+    text.parse::<u64>().ok().map(|at| at as f64)
 }
 
 /// Keeps when `user` last looked at the list, so that missed calls are counted across reloads.
 pub fn save_seen(user: &str, at: f64) {
     if let Some(storage) = storage() {
-        let _ = storage.set_item(&seen_key(user), &at.to_string());
+        let _ = storage.set_item(&seen_key(user), &(at.max(0.0) as u64).to_string());
     }
 }
 

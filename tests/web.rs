@@ -789,3 +789,12 @@ async fn a_directory_number_as_written_opens_the_conversation_its_messages_land_
     assert!(sent.borrow().is_empty());
     phone.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_language_whose_catalog_cannot_be_downloaded_leaves_the_phone_in_english() {
+    // The test page's server has no `locales/ja-….txt`: the download gets a 404.
+    framephone::app::language::speak(Some(framephone::i18n::Language::Japanese)).await;
+    assert_eq!(framephone::i18n::language(), framephone::i18n::Language::English);
+    assert_eq!(document().document_element().unwrap().get_attribute("lang").as_deref(), Some("en"));
+    assert_eq!(framephone::i18n::t("tab.history"), "History");
+}

@@ -30,7 +30,7 @@ pub struct RecordRef {
     pub name: String,
     /// The caller's number as the record writes it ("+1 (415) 555-0131"), when a search found
     /// the record by that number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub phone: Option<String>,
 }
 

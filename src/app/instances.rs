@@ -23,7 +23,7 @@ use web_sys::{BroadcastChannel, MessageEvent, Window};
 use crate::command::Command;
 use crate::credentials::KeptSignIn;
 use crate::model::PhoneSnapshot;
-use crate::sync::envelope::{Body, Envelope, Seen};
+use crate::sync::envelope::{Body, Envelope, MAX_ENVELOPE_BYTES, Seen};
 use crate::sync::home::PhoneHome;
 use crate::sync::message::{Message, PeerId, Place};
 use crate::sync::ownership::{Action, OWNER_LOST_MS, Ownership, Role};
@@ -227,12 +227,12 @@ impl Instances {
         let seq = self.0.seq.get() + 1;
         self.0.seq.set(seq);
         let envelope = Envelope { from: self.0.me.clone(), seq, body };
-        let text = envelope.to_text();
+        let bytes: JsValue = js_sys::Uint8Array::from(envelope.to_bytes().as_slice()).into();
         self.0.seen.borrow_mut().first_time(&envelope);
         if let Some(channel) = &self.0.channel {
-            let _ = channel.post_message(&text.as_str().into());
+            let _ = channel.post_message(&bytes);
         }
-        self.post_to_windows(&text, None);
+        self.post_to_windows(&bytes, None);
     }
 
     /// Sends the owner's model to the mirrors, if there are any to see it.
@@ -285,9 +285,7 @@ impl Instances {
                 return;
             }
             let Some(source) = event.source().and_then(|s| as_window(s.into())) else { return };
-            if let Some(text) = event.data().as_string() {
-                Instances(inner).take(&text, Arrival::Window(source));
-            }
+            Instances(inner).take(event.data(), Arrival::Window(source));
         });
         let _ = window.add_event_listener_with_callback("message", on_window_message.as_ref().unchecked_ref());
         on_window_message.forget();
@@ -295,9 +293,7 @@ impl Instances {
             let weak = Rc::downgrade(&self.0);
             let on_channel_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let Some(inner) = weak.upgrade() else { return };
-                if let Some(text) = event.data().as_string() {
-                    Instances(inner).take(&text, Arrival::Channel);
-                }
+                Instances(inner).take(event.data(), Arrival::Channel);
             });
             channel.set_onmessage(Some(on_channel_message.as_ref().unchecked_ref()));
             on_channel_message.forget();
@@ -319,21 +315,26 @@ impl Instances {
         on_page_hide.forget();
     }
 
-    /// An envelope from another instance: read, passed on once, and acted on.
-    fn take(&self, text: &str, arrival: Arrival) {
-        let Ok(envelope) = Envelope::parse(text) else { return };
+    /// An envelope from another instance (its bytes; anything else is not one): read, passed on
+    /// once as it came, and acted on.
+    fn take(&self, data: JsValue, arrival: Arrival) {
+        let Ok(bytes) = data.dyn_into::<js_sys::Uint8Array>() else { return };
+        if bytes.length() as usize > MAX_ENVELOPE_BYTES {
+            return;
+        }
+        let Ok(envelope) = Envelope::parse(&bytes.to_vec()) else { return };
         if envelope.from == self.0.me || !self.0.seen.borrow_mut().first_time(&envelope) {
             return;
         }
         self.0.company.set(true);
         match &arrival {
-            Arrival::Channel => self.post_to_windows(text, None),
+            Arrival::Channel => self.post_to_windows(&bytes, None),
             Arrival::Window(source) => {
                 self.remember_window(source);
                 if let Some(channel) = &self.0.channel {
-                    let _ = channel.post_message(&text.into());
+                    let _ = channel.post_message(&bytes);
                 }
-                self.post_to_windows(text, Some(source));
+                self.post_to_windows(&bytes, Some(source));
             }
         }
         let from_owner = self.0.ownership.borrow().owner() == Some(&envelope.from);
@@ -437,14 +438,14 @@ impl Instances {
         }
     }
 
-    fn post_to_windows(&self, text: &str, except: Option<&Window>) {
+    fn post_to_windows(&self, bytes: &JsValue, except: Option<&Window>) {
         let windows: Vec<Window> = self.0.windows.borrow().clone();
         for window in windows {
             if except.is_some_and(|e| js_sys::Object::is(e, &window)) || window.closed().unwrap_or(true) {
                 continue;
             }
             // Only a window of the phone's own origin receives it.
-            let _ = window.post_message(&text.into(), &self.0.origin);
+            let _ = window.post_message(bytes, &self.0.origin);
         }
     }
 }

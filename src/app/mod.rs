@@ -6,7 +6,7 @@
 mod attention;
 mod crm;
 mod instances;
-mod language;
+pub mod language;
 mod leave_guard;
 mod moves;
 mod web_lock;
@@ -79,12 +79,12 @@ async fn start(boot: RwSignal<Boot>) {
     // Earlier versions stored the password in clear: it goes before anything else runs.
     crate::credentials::migrate();
     // The browser's language until the configuration names one: its problems are told in it.
-    language::speak(None);
+    language::speak(None).await;
     let config = match fetch_config().await {
         Ok(config) => config,
         Err(problems) => return boot.set(Boot::ConfigInvalid(problems)),
     };
-    language::speak(config.language);
+    language::speak(config.language).await;
     let placement = match detect(&url_parameters(), &config) {
         Ok(placement) => placement,
         Err(error) => return boot.set(Boot::Refused(error)),

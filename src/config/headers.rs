@@ -174,8 +174,9 @@ pub fn deployment_headers(config: &Config, page: &InlineHashes) -> Vec<(&'static
 }
 
 /// `Cache-Control` for the build's files whose names carry their content's hash (Trunk's
-/// `framephone-<16 hex>.js` and `framephone-<16 hex>_bg.wasm`): a new build has new names, so
-/// the browser keeps them for a year without asking, and with them the wasm it compiled.
+/// `framephone-<16 hex>.js` and `framephone-<16 hex>_bg.wasm`, the catalog
+/// `locales/ja-<16 hex>.txt`): a new build has new names, so the browser keeps them for a year
+/// without asking, and with them the wasm it compiled.
 pub const CACHE_HASHED: &str = "public, max-age=31536000, immutable";
 
 /// `Cache-Control` for every other file (the page, the OAuth redirect page): asked again at
@@ -185,7 +186,7 @@ pub const CACHE_OTHER: &str = "no-cache";
 /// The `Cache-Control` for the file at URL path `path`.
 pub fn cache_control(path: &str) -> &'static str {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let stem = name.strip_suffix("_bg.wasm").or_else(|| name.strip_suffix(".js"));
+    let stem = name.strip_suffix("_bg.wasm").or_else(|| name.strip_suffix(".js")).or_else(|| name.strip_suffix(".txt"));
     let hashed = stem.and_then(|stem| stem.rsplit_once('-')).is_some_and(|(_, hash)| {
         hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     });
@@ -211,7 +212,7 @@ pub fn to_nginx(headers: &[(&'static str, String)]) -> String {
         "# Content-hashed files are kept for a year (and the wasm the browser compiled with them); the rest is \
          asked again at each load.\n\
          set $framephone_cache \"{CACHE_OTHER}\";\n\
-         if ($uri ~ \"-[0-9a-f]{{16}}(_bg\\.wasm|\\.js)$\") {{ set $framephone_cache \"{CACHE_HASHED}\"; }}\n\
+         if ($uri ~ \"-[0-9a-f]{{16}}(_bg\\.wasm|\\.js|\\.txt)$\") {{ set $framephone_cache \"{CACHE_HASHED}\"; }}\n\
          add_header Cache-Control $framephone_cache always;\n"
     );
     text
@@ -223,9 +224,12 @@ mod tests {
 
     #[test]
     fn only_content_hashed_files_are_kept() {
-        for hashed in
-            ["/framephone-e629691f9f0109df.js", "/framephone-e629691f9f0109df_bg.wasm", "/a/b-0123456789abcdef.js"]
-        {
+        for hashed in [
+            "/framephone-e629691f9f0109df.js",
+            "/framephone-e629691f9f0109df_bg.wasm",
+            "/a/b-0123456789abcdef.js",
+            "/locales/ja-0123456789abcdef.txt",
+        ] {
             assert_eq!(cache_control(hashed), CACHE_HASHED, "{hashed}");
         }
         for other in [
@@ -239,6 +243,7 @@ mod tests {
             "/framephone-e629691f9f0109dg_bg.wasm",
             "/framephone-e629691f9f0109df.wasm",
             "/framephone-e629691f9f0109df.css",
+            "/locales/ja.txt",
         ] {
             assert_eq!(cache_control(other), CACHE_OTHER, "{other}");
         }

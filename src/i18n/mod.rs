@@ -14,7 +14,7 @@ mod tests;
 
 use std::cell::Cell;
 
-pub use catalog::{Catalog, CatalogError};
+pub use catalog::{Catalog, CatalogError, JAPANESE_FILES, JAPANESE_PATH, install_japanese, served_text};
 
 /// Words every language writes as English does: names of products, protocols, standards and
 /// files, and keys as printed on keyboards. A Japanese text holds no other English word (the
@@ -128,10 +128,19 @@ impl Language {
         configured.or_else(|| browser.iter().find_map(|tag| Language::from_tag(tag))).unwrap_or_default()
     }
 
-    fn catalog(self) -> &'static Catalog {
+    /// This language's catalog, when the phone has it (Japanese is downloaded in the browser).
+    fn catalog(self) -> Option<&'static Catalog> {
         match self {
-            Language::English => catalog::english(),
+            Language::English => Some(catalog::english()),
             Language::Japanese => catalog::japanese(),
+        }
+    }
+
+    /// Where this language's catalog is to be downloaded from, while the phone lacks it.
+    pub fn download_path(self) -> Option<&'static str> {
+        match self {
+            Language::Japanese if self.catalog().is_none() => Some(catalog::JAPANESE_PATH),
+            _ => None,
         }
     }
 }
@@ -158,7 +167,7 @@ pub fn t(key: &str) -> String {
 
 /// The text of `key` with each `{name}` replaced by its value from `args`.
 pub fn t_args(key: &str, args: &[(&str, &str)]) -> String {
-    let text = language().catalog().get(key).or_else(|| catalog::english().get(key)).unwrap_or(key);
+    let text = language().catalog().and_then(|c| c.get(key)).or_else(|| catalog::english().get(key)).unwrap_or(key);
     fill(text, args)
 }
 

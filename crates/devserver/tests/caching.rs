@@ -24,6 +24,8 @@ async fn hashed_files_are_kept_and_the_page_is_asked_again() {
     std::fs::write(dist.join("index.html"), "<!doctype html><title>Framephone</title>").expect("the page");
     std::fs::write(dist.join("framephone-0123456789abcdef.js"), "export default 1;").expect("the JS");
     std::fs::write(dist.join("framephone-0123456789abcdef_bg.wasm"), b"\0asm\x01\0\0\0").expect("the wasm");
+    std::fs::create_dir_all(dist.join("locales")).expect("the catalogs' directory");
+    std::fs::write(dist.join("locales/ja-0123456789abcdef.txt"), "tab.history = 履歴\n").expect("a catalog");
     let running = devserver::start(Options::ephemeral(dist.clone())).await.expect("starts");
 
     let kept = "public, max-age=31536000, immutable";
@@ -31,6 +33,9 @@ async fn hashed_files_are_kept_and_the_page_is_asked_again() {
     assert_eq!((cache.as_str(), kind.as_str()), (kept, "application/wasm"));
     let (cache, _) = headers(&running.widget, "/framephone-0123456789abcdef.js").await;
     assert_eq!(cache, kept);
+    let (cache, kind) = headers(&running.widget, "/locales/ja-0123456789abcdef.txt").await;
+    assert_eq!(cache, kept);
+    assert!(kind.starts_with("text/plain"), "{kind}");
     for path in ["/", "/index.html"] {
         assert_eq!(headers(&running.widget, path).await.0, "no-cache", "{path}");
     }

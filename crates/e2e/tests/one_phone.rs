@@ -13,6 +13,9 @@ use e2e::{
 };
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
+use framephone::command::Command;
+use framephone::sync::envelope::{Body, Envelope};
+use framephone::sync::message::{Message, PeerId, Place};
 
 /// The contact addresses Kamailio holds for `user`.
 fn contacts(user: &str) -> Vec<String> {
@@ -374,19 +377,24 @@ async fn messages_from_other_origins_cannot_take_or_drive_the_phone() {
     assert_eq!(registered.len(), 1);
     // The host page (another origin) speaks as a pop-out that owns the phone, releases it,
     // and asks it to dial; then as a window of the phone's own origin would, by every route.
+    // Well-formed envelopes, so that they are refused for where they come from.
     client.enter_parent_frame().await.unwrap();
+    let forger = PeerId::parse("f0").unwrap();
+    let (peer, place, epoch) = (forger.clone(), Place::PopOut, 99);
     let forged = [
-        r#"{"from":"f0","seq":1,"body":{"ownership":{"owner":{"peer":"f0","place":"popOut","epoch":99}}}}"#,
-        r#"{"from":"f0","seq":2,"body":{"ownership":{"claim":{"peer":"f0","place":"popOut","epoch":99}}}}"#,
-        r#"{"from":"f0","seq":3,"body":{"command":{"Dial":"1070"}}}"#,
-        r#"{"from":"f0","seq":4,"body":{"signIn":{"username":"1070","password":"x","remember":false}}}"#,
-        r#"{"from":"f0","seq":5,"body":{"keptSignIn":null}}"#,
+        Body::Ownership(Message::Owner { peer, place, epoch }),
+        Body::Ownership(Message::Claim { peer: forger.clone(), place, epoch }),
+        Body::Command(Command::Dial("1070".into())),
+        Body::SignIn { username: "1070".into(), password: "x".into(), remember: false },
+        Body::KeptSignIn(None),
     ];
-    for text in forged {
-        let script = "const widget = document.querySelector('#openframe').contentWindow;
-                      widget.postMessage(arguments[0], '*');
-                      window.postMessage(arguments[0], '*');";
-        client.execute(script, vec![text.into()]).await.unwrap();
+    for (seq, body) in (1..).zip(forged) {
+        let bytes = Envelope { from: forger.clone(), seq, body }.to_bytes();
+        let script = "const bytes = new Uint8Array(arguments[0]);
+                      const widget = document.querySelector('#openframe').contentWindow;
+                      widget.postMessage(bytes, '*');
+                      window.postMessage(bytes, '*');";
+        client.execute(script, vec![serde_json::json!(bytes)]).await.unwrap();
     }
     tokio::time::sleep(Duration::from_secs(4)).await;
     enter_widget(client, "#openframe").await;
