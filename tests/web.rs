@@ -798,3 +798,28 @@ async fn a_language_whose_catalog_cannot_be_downloaded_leaves_the_phone_in_engli
     assert_eq!(document().document_element().unwrap().get_attribute("lang").as_deref(), Some("en"));
     assert_eq!(framephone::i18n::t("tab.history"), "History");
 }
+
+#[wasm_bindgen_test]
+async fn the_directory_search_ignores_case_beyond_ascii() {
+    let directory =
+        r#", "directory": [{"name": "Ana Díaz", "number": "1002"}, {"name": "Émile Roux", "number": "1003"}]"#;
+    let (state, phone, _) = mount_phone_configured(HostKind::Standalone, directory);
+    state.tab.set(Tab::Directory);
+    tick().await;
+    let search: HtmlInputElement = find(&phone, "#fp-directory-search").unchecked_into();
+    let shown = |wanted: &str| {
+        search.set_value(wanted);
+        search.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+        async {
+            tick().await;
+            find(&phone, ".fp-directory__list").text_content().unwrap_or_default()
+        }
+    };
+    let list = shown("DÍAZ").await;
+    assert!(list.contains("Ana Díaz") && !list.contains("Émile"), "{list}");
+    let list = shown("émile").await;
+    assert!(list.contains("Émile Roux") && !list.contains("Ana"), "{list}");
+    let list = shown("100").await;
+    assert!(list.contains("Ana Díaz") && list.contains("Émile Roux"), "{list}");
+    phone.remove();
+}

@@ -53,10 +53,10 @@ pub fn Directory() -> impl IntoView {
             />
             <ul class="fp-directory__list" aria-label=t("panel.directory.contacts")>
                 {move || {
-                    let wanted = search.get().trim().to_lowercase();
+                    let wanted = lower_case(search.get().trim());
                     contacts
                         .iter()
-                        .filter(|c| wanted.is_empty() || c.name.to_lowercase().contains(&wanted) || c.number.contains(&wanted))
+                        .filter(|c| wanted.is_empty() || lower_case(&c.name).contains(&wanted) || c.number.contains(&wanted))
                         .map(|contact| {
                             let number = contact.number.clone();
                             let name = DisplayName::new(&contact.name);
@@ -98,4 +98,10 @@ pub fn Directory() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// `text` in lower case, by the browser's Unicode rules (`String.prototype.toLowerCase`): Rust's
+/// `str::to_lowercase` would bring its case tables, about 10 KB of wasm, for this one search.
+fn lower_case(text: &str) -> String {
+    String::from(js_sys::JsString::from(text).to_lower_case())
 }

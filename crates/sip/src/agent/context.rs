@@ -208,7 +208,12 @@ impl Context {
         match self.transport() {
             TransportKind::Udp => format!("sip:{}@{}", self.contact_user, self.via_host),
             kind => {
-                format!("sip:{}@{};transport={}", self.contact_user, self.via_host, kind.via_token().to_lowercase())
+                format!(
+                    "sip:{}@{};transport={}",
+                    self.contact_user,
+                    self.via_host,
+                    kind.via_token().to_ascii_lowercase()
+                )
             }
         }
     }
