@@ -79,6 +79,9 @@ pub struct Recorded {
 pub struct Click {
     /// The click's event time.
     pub at: f64,
+    /// When its first listener ran (the page's main thread free for it).
+    #[serde(default)]
+    pub dispatched: f64,
     /// The clicked button's text, empty if it was no button.
     pub name: String,
 }
@@ -129,12 +132,40 @@ pub struct Log {
     pub audio: Vec<f64>,
     /// The page's uncaught errors and unhandled rejections.
     pub errors: Vec<String>,
+    /// Each WebSocket made.
+    #[serde(default)]
+    pub sockets: Vec<f64>,
+    /// Each WebSocket's open event.
+    #[serde(default)]
+    pub opened: Vec<f64>,
+    /// The page's User Timing marks (the widget's `framephone:*`), on the same clock.
+    #[serde(default)]
+    pub marks: Vec<Mark>,
+}
+
+/// A User Timing mark.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Mark {
+    /// Its name.
+    pub name: String,
+    /// When, on the machine's clock.
+    pub at: f64,
 }
 
 impl Log {
     /// The last click on the button named `name`.
     pub fn click(&self, name: &str) -> Option<f64> {
-        self.clicks.iter().rev().find(|c| c.name == name).map(|c| c.at)
+        self.last_click(name).map(|c| c.at)
+    }
+
+    /// The last click on the button named `name`, with when its listeners ran.
+    pub fn last_click(&self, name: &str) -> Option<&Click> {
+        self.clicks.iter().rev().find(|c| c.name == name)
+    }
+
+    /// The first time in `times` at or after `after`.
+    pub fn first_after(times: &[f64], after: f64) -> Option<f64> {
+        times.iter().copied().find(|&at| at >= after)
     }
 
     /// The first message sent at or after `after` that `matches`.
@@ -150,7 +181,9 @@ impl Log {
 
 /// Reads what `client`'s recorder saw.
 pub async fn log(client: &Client) -> Log {
-    let value = client.execute("return window.__bench", vec![]).await.expect("read the recorder");
+    let script = "return Object.assign({}, window.__bench, { marks: performance.getEntriesByType('mark')
+                    .map((m) => ({ name: m.name, at: performance.timeOrigin + m.startTime })) })";
+    let value = client.execute(script, vec![]).await.expect("read the recorder");
     serde_json::from_value(value).expect("the recorder's log")
 }
 

@@ -4,17 +4,18 @@
 // records compare: every click (with its button's text), every SIP message handed to
 // WebSocket.send and every one received (before the page's own listeners), the status turning
 // to "Registered as …", each remote track's first RTP packet (its `unmute`), and the page's
-// uncaught errors.
+// uncaught errors; for where a sign-in's time goes, when each click's listeners began to run,
+// each WebSocket was made and each one's open event came (before the page's own listeners).
 (() => {
   const at = () => performance.timeOrigin + performance.now();
-  const bench = (window.__bench = { start: performance.timeOrigin, clicks: [], sent: [], received: [], registered: [], audio: [], errors: [] });
+  const bench = (window.__bench = { start: performance.timeOrigin, clicks: [], sent: [], received: [], registered: [], audio: [], errors: [], sockets: [], opened: [] });
   addEventListener('error', (event) => bench.errors.push(String(event.message)));
   addEventListener('unhandledrejection', (event) => bench.errors.push(String(event.reason)));
   addEventListener(
     'click',
     (event) => {
       const target = event.target.closest ? event.target.closest('button') : null;
-      bench.clicks.push({ at: performance.timeOrigin + event.timeStamp, name: target ? target.textContent.trim() : '' });
+      bench.clicks.push({ at: performance.timeOrigin + event.timeStamp, dispatched: at(), name: target ? target.textContent.trim() : '' });
     },
     true,
   );
@@ -34,6 +35,8 @@
   window.WebSocket = class extends Socket {
     constructor(...args) {
       super(...args);
+      bench.sockets.push(at());
+      this.addEventListener('open', () => bench.opened.push(at()));
       this.addEventListener('message', (event) => {
         const time = at();
         if (typeof event.data === 'string') bench.received.push(packet(time, event.data));

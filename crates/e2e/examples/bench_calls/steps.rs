@@ -32,8 +32,30 @@ const STEPS: [(&str, f64); 10] = [
     ("Warm reload (page opened again, files cached) → \"Registered as …\" shown", 1.0),
 ];
 
-/// One phone's timings, a list per step.
-type Timings = [Vec<f64>; STEPS.len()];
+/// Where a sign-in's time goes, to find what to change: no targets, each phone's own parts.
+const SIGN_IN_PARTS: [&str; 4] = [
+    "Sign in click → its listeners run",
+    "Sign in click → WebSocket made",
+    "WebSocket made → its open event",
+    "Open event → REGISTER sent",
+];
+
+/// Where a warm reload's time goes, from the page's navigation start.
+const RELOAD_PARTS: [&str; 5] = [
+    "Page start → phone interactive (`framephone:interactive`)",
+    "Page start → WebSocket made",
+    "WebSocket made → its open event",
+    "Open event → REGISTER sent",
+    "REGISTER sent → \"Registered as …\" shown",
+];
+
+/// One phone's timings, a list per step, and the sign-in's and the reload's parts.
+#[derive(Default)]
+struct Timings {
+    steps: [Vec<f64>; STEPS.len()],
+    sign_in: [Vec<f64>; SIGN_IN_PARTS.len()],
+    reload: [Vec<f64>; RELOAD_PARTS.len()],
+}
 
 /// Runs `rounds` rounds of every step for both phones and prints the table.
 pub async fn run(rounds: usize, site: &JsSipSite) {
@@ -57,7 +79,7 @@ pub async fn run(rounds: usize, site: &JsSipSite) {
     );
     println!("|---|---|---|---|---|");
     for (index, (name, target)) in STEPS.iter().enumerate() {
-        let (ours, theirs) = (&timings[0][index], &timings[1][index]);
+        let (ours, theirs) = (&timings[0].steps[index], &timings[1].steps[index]);
         let missing = |t: &Vec<f64>| rounds - t.len();
         let share = match (Spread::of(ours), Spread::of(theirs)) {
             (Some(o), Some(t)) if t.median > 0.0 => {
@@ -72,18 +94,47 @@ pub async fn run(rounds: usize, site: &JsSipSite) {
             Spread::of(theirs).describe(missing(theirs), "not seen"),
         );
     }
+    let parts = |title: &str, names: &[&str], of: fn(&Timings) -> &[Vec<f64>]| {
+        println!();
+        println!("| {title} | Framephone | JsSIP 3.13.8 |");
+        println!("|---|---|---|");
+        for (index, name) in names.iter().enumerate() {
+            let (ours, theirs) = (&of(&timings[0])[index], &of(&timings[1])[index]);
+            println!(
+                "| {name} | {} | {} |",
+                Spread::of(ours).describe(rounds - ours.len(), "not seen"),
+                Spread::of(theirs).describe(rounds - theirs.len(), "not seen"),
+            );
+        }
+    };
+    parts("where the sign-in's time goes", &SIGN_IN_PARTS, |t| &t.sign_in);
+    parts("where the warm reload's time goes", &RELOAD_PARTS, |t| &t.reload);
+}
+
+/// From `from` (a click, a page's start) in `log`: until the WebSocket is made, until its open
+/// event, and from there until the REGISTER is sent.
+fn connection_parts(log: &Log, from: f64) -> [Option<f64>; 3] {
+    let made = Log::first_after(&log.sockets, from);
+    let opened = made.and_then(|m| Log::first_after(&log.opened, m));
+    let register = opened.and_then(|o| log.sent_after(o, |p| p.is_request("REGISTER")));
+    [made.map(|m| m - from), opened.zip(made).map(|(o, m)| o - m), register.zip(opened).map(|(r, o)| r.at - o)]
 }
 
 /// One round of every step on `pair`.
 async fn round(pair: &Pair, timings: &mut Timings) {
-    let mut record = |step: usize, value: Option<f64>| match value {
-        Some(value) => timings[step].push(value),
-        None => eprintln!("  {}: not seen", STEPS[step].0),
-    };
     pair.sign_in_again().await;
     let signed_in = log(pair.caller()).await;
     let click = signed_in.click("Sign in");
     let register = click.and_then(|c| signed_in.sent_after(c, |p| p.is_request("REGISTER")));
+    let [made, opened, sent] = click.map_or([None; 3], |c| connection_parts(&signed_in, c));
+    let parts = [signed_in.last_click("Sign in").map(|c| c.dispatched - c.at), made, opened, sent];
+    for (part, value) in timings.sign_in.iter_mut().zip(parts) {
+        part.extend(value);
+    }
+    let mut record = |step: usize, value: Option<f64>| match value {
+        Some(value) => timings.steps[step].push(value),
+        None => eprintln!("  {}: not seen", STEPS[step].0),
+    };
     let accepted =
         register.and_then(|r| signed_in.received_after(r.at, |p| p.method == "REGISTER" && p.is_response(200..=299)));
     record(0, register.zip(click).map(|(r, c)| r.at - c));
@@ -159,6 +210,13 @@ async fn round(pair: &Pair, timings: &mut Timings) {
     pair.reload().await;
     let reloaded = log(pair.caller()).await;
     record(9, reloaded.registered.first().map(|at| at - reloaded.start));
+    let interactive = reloaded.marks.iter().find(|m| m.name == "framephone:interactive").map(|m| m.at - reloaded.start);
+    let [made, opened, sent] = connection_parts(&reloaded, reloaded.start);
+    let register = reloaded.sent_after(reloaded.start, |p| p.is_request("REGISTER"));
+    let shown = register.and_then(|r| reloaded.registered.first().map(|at| at - r.at));
+    for (part, value) in timings.reload.iter_mut().zip([interactive, made, opened, sent, shown]) {
+        part.extend(value);
+    }
     tokio::time::sleep(PAUSE).await;
 }
 
