@@ -8,7 +8,7 @@ use std::rc::Rc;
 use framephone::command::{Command, Commands};
 use framephone::host::HostKind;
 use framephone::model::{CallStage, CallView, Session};
-use framephone::ui::{ErrorScreen, HostStatus, Phone, PhoneState, Tab};
+use framephone::ui::{ErrorScreen, HostStatus, KeyedList, Phone, PhoneState, Tab};
 use leptos::prelude::*;
 use leptos::task::tick;
 use sip::agent::CallRef;
@@ -822,4 +822,49 @@ async fn the_directory_search_ignores_case_beyond_ascii() {
     let list = shown("100").await;
     assert!(list.contains("Ana Díaz") && list.contains("Émile Roux"), "{list}");
     phone.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_keyed_lists_items_hang_from_no_owner_see_the_phone_state_and_are_cleaned_up_when_they_go() {
+    let (state, _, _) = mount_phone_configured(HostKind::Standalone, "");
+    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    let items = RwSignal::new(vec![1u32, 2, 3]);
+    // (item, whether its owner has a parent, whether it sees the phone's state)
+    let made = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(u32, bool, bool)>::new()));
+    let cleaned = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u32>::new()));
+    let handle = {
+        let (made, cleaned) = (made.clone(), cleaned.clone());
+        leptos::mount::mount_to(container.clone(), move || {
+            provide_context(state);
+            let (made, cleaned) = (made.clone(), cleaned.clone());
+            view! {
+                <ul>
+                    <KeyedList each=move || items.get() key=|n| *n let:n>
+                        {
+                            let parent = Owner::current().and_then(|owner| owner.parent()).is_some();
+                            made.lock().unwrap().push((n, parent, use_context::<PhoneState>().is_some()));
+                            let cleaned = cleaned.clone();
+                            on_cleanup(move || cleaned.lock().unwrap().push(n));
+                            view! { <li>{n}</li> }
+                        }
+                    </KeyedList>
+                </ul>
+            }
+        })
+    };
+    tick().await;
+    assert_eq!(container.text_content().unwrap_or_default(), "123");
+    assert_eq!(*made.lock().unwrap(), vec![(1, false, true), (2, false, true), (3, false, true)]);
+    items.set(vec![2, 3, 4]);
+    tick().await;
+    assert_eq!(container.text_content().unwrap_or_default(), "234");
+    assert_eq!(*cleaned.lock().unwrap(), vec![1], "only the item that went is cleaned up");
+    assert_eq!(made.lock().unwrap().len(), 4, "the items that stay are not made again");
+    drop(handle);
+    tick().await;
+    let mut cleaned = cleaned.lock().unwrap().clone();
+    cleaned.sort_unstable();
+    assert_eq!(cleaned, vec![1, 2, 3, 4], "the list's going cleans up every item");
+    container.remove();
 }

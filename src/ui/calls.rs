@@ -11,6 +11,7 @@ use super::directory::presence_text;
 use super::focus;
 use super::icon::{Icon, IconView};
 use super::item_memo::item_memo;
+use super::keyed_list::KeyedList;
 use super::state::PhoneState;
 use super::untrusted::PartyName;
 use crate::command::Command;
@@ -18,26 +19,18 @@ use crate::display_name::{DisplayName, Party, isolate};
 use crate::i18n::{t, t_args};
 use crate::model::{CallStage, CallView, elapsed_text};
 
-/// Every call, newest last. The list is made only while there are calls: Leptos keeps a weak
-/// link from a list to every item it ever made until the list itself goes, so a list made
-/// again after each quiet spell keeps nothing of the calls before it.
+/// Every call, newest last.
 #[component]
 pub fn Calls() -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    let any = Memo::new(move |_| state.calls.with(|calls| !calls.is_empty()));
-    move || {
-        any.get().then(|| {
-            let calls = item_memo(move || state.calls.get());
-            view! {
-                <For each=move || calls.get() key=|call| (call.id, call.stage == CallStage::Incoming) let:call>
-                    {if call.stage == CallStage::Incoming {
-                        view! { <IncomingCall id=call.id party=call.party.clone() /> }.into_any()
-                    } else {
-                        view! { <ActiveCall id=call.id /> }.into_any()
-                    }}
-                </For>
-            }
-        })
+    view! {
+        <KeyedList each=move || state.calls.get() key=|call| (call.id, call.stage == CallStage::Incoming) let:call>
+            {if call.stage == CallStage::Incoming {
+                view! { <IncomingCall id=call.id party=call.party.clone() /> }.into_any()
+            } else {
+                view! { <ActiveCall id=call.id /> }.into_any()
+            }}
+        </KeyedList>
     }
 }
 

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::item_memo::item_memo;
+use super::keyed_list::KeyedList;
 use super::state::PhoneState;
 use super::untrusted::Name;
 use super::when::when_text;
@@ -57,13 +58,13 @@ pub fn History() -> impl IntoView {
     view! {
         <p class="fp-empty" hidden=move || !empty()>{t("panel.history.none")}</p>
         <ul class="fp-history" aria-label=t("panel.history.recent") hidden=empty>
-            <For
+            <KeyedList
                 each=move || state.history.get()
                 key=|record| (record.id.clone(), record.started, record.incoming, record.number.clone())
                 let:record
             >
                 <Entry record />
-            </For>
+            </KeyedList>
         </ul>
     }
 }

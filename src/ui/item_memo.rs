@@ -1,6 +1,5 @@
-//! What one list item (a call, a history entry, a wrap-up), or a list made only for a while,
-//! reads of the phone's long-lived state: a memo of its own that lets go of that state when
-//! the item goes.
+//! What one list item (a call, a history entry, a wrap-up) reads of the phone's long-lived
+//! state: a memo of its own that lets go of that state when the item goes.
 //!
 //! Leptos' signals keep every subscriber that ever read them until the subscriber runs again;
 //! one dropped with its item never runs again, and the signal keeps its allocation for the rest

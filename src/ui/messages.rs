@@ -7,6 +7,7 @@ use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 
 use super::item_memo::item_memo;
+use super::keyed_list::KeyedList;
 use super::state::PhoneState;
 use super::untrusted::Name;
 use super::when::when_text;
@@ -81,13 +82,13 @@ fn Conversations() -> impl IntoView {
         </form>
         <p class="fp-empty" hidden=move || !empty()>{t("panel.messages.none")}</p>
         <ul class="fp-conversations" aria-label=t("panel.messages.conversations") hidden=empty>
-            <For
+            <KeyedList
                 each=move || state.conversations.get()
                 key=|c| (c.number.clone(), c.name.clone(), c.last_at(), c.messages.len(), c.unread)
                 let:conversation
             >
                 <ConversationEntry conversation />
-            </For>
+            </KeyedList>
         </ul>
     }
 }
@@ -213,13 +214,13 @@ fn Thread(number: String) -> impl IntoView {
                 {t("panel.messages.write-first")}
             </p>
             <ol class="fp-thread__messages" role="log" aria-label=log_label node_ref=log>
-                <For
+                <KeyedList
                     each=move || conversation.get().map(|c| c.messages).unwrap_or_default()
                     key=|m| (m.incoming, m.id, m.at, m.text.len(), delivery_text(m))
                     let:message
                 >
                     <Bubble message number=number.clone() />
-                </For>
+                </KeyedList>
             </ol>
             <form class="fp-composer" on:submit=on_submit>
                 <textarea

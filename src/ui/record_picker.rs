@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::keyed_list::KeyedList;
 use super::state::PhoneState;
 use super::untrusted::Name;
 use crate::command::Command;
@@ -23,7 +24,7 @@ pub fn RecordPickers() -> impl IntoView {
         })
     };
     view! {
-        <For each=choices key=|(call, records)| (*call, records.len()) let:choice>
+        <KeyedList each=choices key=|(call, records)| (*call, records.len()) let:choice>
             {
                 let (call, records) = choice;
                 view! {
@@ -50,6 +51,6 @@ pub fn RecordPickers() -> impl IntoView {
                     </div>
                 }
             }
-        </For>
+        </KeyedList>
     }
 }

@@ -5,27 +5,21 @@
 use leptos::prelude::*;
 
 use super::item_memo::item_memo;
+use super::keyed_list::KeyedList;
 use super::state::PhoneState;
 use crate::command::Command;
 use crate::display_name::DisplayName;
 use crate::i18n::t;
 use crate::model::WrapUp;
 
-/// Every wrap-up in progress, oldest first; made only while there are some, as the calls are
-/// (see `Calls`).
+/// Every wrap-up in progress, oldest first.
 #[component]
 pub fn WrapUps() -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    let any = Memo::new(move |_| state.wrap_ups.with(|wrap_ups| !wrap_ups.is_empty()));
-    move || {
-        any.get().then(|| {
-            let wrap_ups = item_memo(move || state.wrap_ups.get());
-            view! {
-                <For each=move || wrap_ups.get() key=|wrap_up| wrap_up.call_id.clone() let:wrap_up>
-                    <WrapUpForm wrap_up />
-                </For>
-            }
-        })
+    view! {
+        <KeyedList each=move || state.wrap_ups.get() key=|wrap_up| wrap_up.call_id.clone() let:wrap_up>
+            <WrapUpForm wrap_up />
+        </KeyedList>
     }
 }
 

@@ -7,6 +7,8 @@
 //! inside the Salesforce Lightning emulator, where each call's log is delivered as a Task; the
 //! phone opened on its own keeps the logs for a CRM window that never comes. Inside the host the
 //! JS heap is the whole page's (the emulator's too) and the buttons counted are the host page's.
+//! `SOAK_TRACE_SIZE=n` (a `heap-count` build) notes where each wasm allocation of n bytes made
+//! after the baseline was made, and prints the places that still hold the most at the end.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -73,6 +75,12 @@ pub async fn run(calls: usize, warmup: usize) {
     for (page, client, _) in pages {
         reads.push((page, read(client, format!("after {warmup} calls and {} s", TRANSACTIONS_END.as_secs())).await));
     }
+    let traced = std::env::var("SOAK_TRACE_SIZE").ok().and_then(|size| size.parse::<u32>().ok());
+    if let Some(size) = traced {
+        for (_, client, _) in pages {
+            let _ = client.execute("window.wasmBindings.trace_size(arguments[0])", vec![size.into()]).await;
+        }
+    }
     let started = Instant::now();
     for n in 1..=calls {
         answered_call_by_script(a, b).await;
@@ -89,6 +97,13 @@ pub async fn run(calls: usize, warmup: usize) {
         }
     }
     print_reads(calls, took, &reads);
+    if let Some(size) = traced {
+        for (page, client, _) in pages {
+            let sites = client.execute("return window.wasmBindings.traced_sites()", vec![]).await;
+            let sites = sites.ok().and_then(|s| s.as_str().map(str::to_owned)).unwrap_or_default();
+            println!("{page}: where the live allocations of {size} bytes made during the soak were made:\n{sites}");
+        }
+    }
     caller.close().await;
     callee.close().await;
 }
