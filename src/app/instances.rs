@@ -100,6 +100,10 @@ struct Inner {
     /// The app's handler, once the phone's parts exist; until then events wait in `queued`.
     on: RefCell<Option<Handler>>,
     queued: RefCell<Vec<SyncEvent>>,
+    /// Whether the Web Lock was asked who owns the phone: its answer comes in a moment.
+    asked_the_lock: bool,
+    /// Ends [`Instances::home_known`]'s wait once the phone's home is known.
+    home_found: RefCell<Option<js_sys::Function>>,
 }
 
 /// Where an envelope came in, so that it is not sent back there.
@@ -146,6 +150,8 @@ impl Instances {
             owner_lock: RefCell::new(None),
             on: RefCell::new(None),
             queued: RefCell::new(Vec::new()),
+            asked_the_lock: ask_the_lock,
+            home_found: RefCell::new(None),
         }));
         instances.listen(&window);
         instances.apply(actions);
@@ -215,6 +221,18 @@ impl Instances {
     /// Where the phone lives, seen from here.
     pub fn home(&self) -> PhoneHome {
         self.0.home.get()
+    }
+
+    /// Waits, at most `most_ms`, until the Web Lock has said whether the phone runs here: at
+    /// once when its home is known, or when only other windows' answers (which take longer)
+    /// can tell.
+    pub async fn home_known(&self, most_ms: i32) {
+        if !self.0.asked_the_lock || self.home() != PhoneHome::Finding {
+            return;
+        }
+        let (found, wait) = crate::browser::wakeable_sleep(most_ms);
+        *self.0.home_found.borrow_mut() = found;
+        wait.await;
     }
 
     /// Whether the phone runs here.
@@ -388,6 +406,11 @@ impl Instances {
         };
         if self.0.home.replace(home) != home {
             self.emit(SyncEvent::Home(home));
+        }
+        if home != PhoneHome::Finding
+            && let Some(found) = self.0.home_found.borrow_mut().take()
+        {
+            let _ = found.call0(&JsValue::UNDEFINED);
         }
         for action in actions {
             match action {

@@ -35,6 +35,10 @@ use crate::sync::message::Place;
 use crate::ui::{ErrorScreen, HostStatus, Phone, PhoneState};
 use instances::{Instances, SyncEvent};
 
+/// How long the first render waits for the Web Lock to say whether the phone runs here (it
+/// answers within a few milliseconds).
+const OWNERSHIP_WAIT_MS: i32 = 50;
+
 /// Where start-up has got to.
 #[derive(Clone)]
 enum Boot {
@@ -84,6 +88,7 @@ async fn start(boot: RwSignal<Boot>) {
         Ok(config) => config,
         Err(problems) => return boot.set(Boot::ConfigInvalid(problems)),
     };
+    mark("configured");
     language::speak(config.language).await;
     let placement = match detect(&url_parameters(), &config) {
         Ok(placement) => placement,
@@ -104,6 +109,7 @@ async fn start(boot: RwSignal<Boot>) {
     let instances = Instances::start(Place::of(placement.kind));
     // A Salesforce page whose URL does not say Lightning or Classic answers one library only.
     let placement = host::settle(placement).await;
+    mark("host-known");
     mark_host(placement.kind);
     // The pop-out does its CRM work through a framed window attached to the CRM.
     let remote = (placement.kind == HostKind::Standalone).then(|| {
@@ -121,8 +127,18 @@ async fn start(boot: RwSignal<Boot>) {
     };
     let dialled_from = Rc::new(RefCell::new(DialledFrom::default()));
     let origin = placement.origin.as_ref().map(ToString::to_string);
-    let parts = Parts { host: host.clone(), remote, origin, dialled_from: dialled_from.clone(), instances, service };
+    let parts = Parts {
+        host: host.clone(),
+        remote,
+        origin,
+        dialled_from: dialled_from.clone(),
+        instances: instances.clone(),
+        service,
+    };
     let (state, link) = wire(placement.kind, &config, parts);
+    // A reload that owns the phone starts its kept sign-in (its WebSocket) before the first
+    // render, which then runs during the handshake instead of before it.
+    instances.home_known(OWNERSHIP_WAIT_MS).await;
     boot.set(Boot::Ready(Box::new(state)));
     let events: EventSink = {
         let host = host.clone();
@@ -300,6 +316,7 @@ fn wire(kind: HostKind, config: &crate::config::Config, parts: Parts) -> (PhoneS
             }
         }
         SyncEvent::Own => {
+            mark("owner");
             if let Some(remote) = &remote {
                 remote.look_for_crm();
             }

@@ -40,9 +40,24 @@ const SIGN_IN_PARTS: [&str; 4] = [
     "Open event → REGISTER sent",
 ];
 
-/// Where a warm reload's time goes, from the page's navigation start.
-const RELOAD_PARTS: [&str; 5] = [
+/// The widget's start-up marks, in the order it reaches them (the first rows of the reload's
+/// parts).
+const START_MARKS: [&str; 5] = [
+    "framephone:started",
+    "framephone:configured",
+    "framephone:host-known",
+    "framephone:interactive",
+    "framephone:owner",
+];
+
+/// Where a warm reload's time goes, from the page's navigation start: the start-up marks, then
+/// the connection.
+const RELOAD_PARTS: [&str; 9] = [
+    "Page start → wasm running (`framephone:started`)",
+    "Page start → configuration read (`framephone:configured`)",
+    "Page start → host known (`framephone:host-known`)",
     "Page start → phone interactive (`framephone:interactive`)",
+    "Page start → owner known (`framephone:owner`)",
     "Page start → WebSocket made",
     "WebSocket made → its open event",
     "Open event → REGISTER sent",
@@ -210,11 +225,12 @@ async fn round(pair: &Pair, timings: &mut Timings) {
     pair.reload().await;
     let reloaded = log(pair.caller()).await;
     record(9, reloaded.registered.first().map(|at| at - reloaded.start));
-    let interactive = reloaded.marks.iter().find(|m| m.name == "framephone:interactive").map(|m| m.at - reloaded.start);
+    let marked = START_MARKS.map(|name| reloaded.marks.iter().find(|m| m.name == name).map(|m| m.at - reloaded.start));
     let [made, opened, sent] = connection_parts(&reloaded, reloaded.start);
     let register = reloaded.sent_after(reloaded.start, |p| p.is_request("REGISTER"));
     let shown = register.and_then(|r| reloaded.registered.first().map(|at| at - r.at));
-    for (part, value) in timings.reload.iter_mut().zip([interactive, made, opened, sent, shown]) {
+    let parts = marked.into_iter().chain([made, opened, sent, shown]);
+    for (part, value) in timings.reload.iter_mut().zip(parts) {
         part.extend(value);
     }
     tokio::time::sleep(PAUSE).await;
