@@ -1,7 +1,9 @@
 /* Emulator log: every host API call the emulator receives or event it sends, shown on the page
-   so a person watching the demo can follow, and readable by the end-to-end tests. */
+   so a person watching the demo can follow, and readable by the end-to-end tests. The newest
+   MAX_ENTRIES are kept: a page left open for a shift would otherwise grow with every call. */
 (function () {
   "use strict";
+  var MAX_ENTRIES = 500;
   var list = null;
   var pending = [];
   function render(entry) {
@@ -17,6 +19,7 @@
     detail.textContent = entry.detail;
     item.append(time, " ", name, " ", detail);
     list.prepend(item);
+    while (list.children.length > MAX_ENTRIES) list.lastElementChild.remove();
   }
   window.EmulatorLog = {
     /** direction: "in" (widget → host) or "out" (host → widget); outcome: ok | refused. */

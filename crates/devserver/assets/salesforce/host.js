@@ -12,6 +12,7 @@
   // --- records: the org lives on the emulator's server (/emulator/…), so reloads keep it ------
   var RECORDS = [];
   var tasks = []; // Task records saveLog created
+  var ACTIVITIES_SHOWN = 10; // a record's activities listed on its page
   var clickToDial = false;
   var panelVisible = true;
   var searchResults = null;
@@ -87,14 +88,22 @@
     var title = document.createElement("h3");
     title.textContent = MODE === "classic" ? "Activity History" : "Activity";
     var list = document.createElement("ul");
-    // Newest first, as the timeline and Activity History list them.
-    tasks.filter(function (t) { return t.WhoId === current.Id || t.WhatId === current.Id; }).reverse().forEach(function (task) {
+    // Newest first, as the timeline and Activity History list them, and only the newest few,
+    // as they show them until the agent asks for more.
+    var own = tasks.filter(function (t) { return t.WhoId === current.Id || t.WhatId === current.Id; }).reverse();
+    own.slice(0, ACTIVITIES_SHOWN).forEach(function (task) {
       var item = document.createElement("li");
       item.textContent = "☎ " + (task.Subject || "Call") + (task.CallDurationInSeconds ? " · " + task.CallDurationInSeconds + " s" : "") +
         (task.CallDisposition ? " · " + task.CallDisposition : "") + (task.Description ? " — " + task.Description : "") +
         " (" + task.Id + ")";
       list.append(item);
     });
+    if (own.length > ACTIVITIES_SHOWN) {
+      var more = document.createElement("li");
+      more.className = "emu-note";
+      more.textContent = "The newest " + ACTIVITIES_SHOWN + " of " + own.length + " activities.";
+      list.append(more);
+    }
     if (!list.children.length) {
       var none = document.createElement("li");
       none.className = "emu-note";
