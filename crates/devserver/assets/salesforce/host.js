@@ -11,8 +11,11 @@
 
   // --- records: the org lives on the emulator's server (/emulator/…), so reloads keep it ------
   var RECORDS = [];
-  var tasks = []; // Task records saveLog created
-  var ACTIVITIES_SHOWN = 10; // a record's activities listed on its page
+  // Each record's newest Tasks (oldest of them first) and how many it has, by record Id: what
+  // its page shows, as the org's timeline and Activity History show only the newest until
+  // asked for more. The org's other Tasks stay on the server.
+  var activities = {};
+  var ACTIVITIES_SHOWN = 10;
   var clickToDial = false;
   var panelVisible = true;
   var searchResults = null;
@@ -27,11 +30,23 @@
     return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) { return r.json(); });
   }
-  function loadTasks() { return getJson("/emulator/tasks").then(function (list) { tasks = list; render(); }); }
+  function keepActivities(list) {
+    activities = {};
+    list.forEach(function (task) {
+      [task.WhoId, task.WhatId].filter(function (id, index, ids) { return id && ids.indexOf(id) === index; })
+        .forEach(function (id) {
+          var kept = activities[id] || (activities[id] = { newest: [], count: 0 });
+          kept.count += 1;
+          kept.newest.push(task);
+          if (kept.newest.length > ACTIVITIES_SHOWN) kept.newest.shift();
+        });
+    });
+  }
+  function loadTasks() { return getJson("/emulator/tasks").then(function (list) { keepActivities(list); render(); }); }
 
   var ready = Promise.all([getJson("/emulator/records"), getJson("/emulator/tasks")]).then(function (loaded) {
     RECORDS = loaded[0];
-    tasks = loaded[1];
+    keepActivities(loaded[1]);
     // Records the org gained after the page was written (tests add their own) get a tab too.
     var nav = document.querySelector("nav[aria-label=Records]");
     RECORDS.forEach(function (record) {
@@ -90,18 +105,18 @@
     var list = document.createElement("ul");
     // Newest first, as the timeline and Activity History list them, and only the newest few,
     // as they show them until the agent asks for more.
-    var own = tasks.filter(function (t) { return t.WhoId === current.Id || t.WhatId === current.Id; }).reverse();
-    own.slice(0, ACTIVITIES_SHOWN).forEach(function (task) {
+    var own = activities[current.Id] || { newest: [], count: 0 };
+    own.newest.slice().reverse().forEach(function (task) {
       var item = document.createElement("li");
       item.textContent = "☎ " + (task.Subject || "Call") + (task.CallDurationInSeconds ? " · " + task.CallDurationInSeconds + " s" : "") +
         (task.CallDisposition ? " · " + task.CallDisposition : "") + (task.Description ? " — " + task.Description : "") +
         " (" + task.Id + ")";
       list.append(item);
     });
-    if (own.length > ACTIVITIES_SHOWN) {
+    if (own.count > own.newest.length) {
       var more = document.createElement("li");
       more.className = "emu-note";
-      more.textContent = "The newest " + ACTIVITIES_SHOWN + " of " + own.length + " activities.";
+      more.textContent = "The newest " + own.newest.length + " of " + own.count + " activities.";
       list.append(more);
     }
     if (!list.children.length) {
