@@ -19,12 +19,16 @@ pub async fn fetch_config() -> Result<Config, Vec<ConfigProblem>> {
 
 async fn fetch_text() -> Result<String, String> {
     let window = web_sys::window().ok_or_else(|| t("config.fetch.no-window"))?;
-    let init = RequestInit::new();
-    // An administrator's fix must show on the next reload, not after a cache expires.
-    init.set_cache(RequestCache::NoStore);
-    let response = JsFuture::from(window.fetch_with_str_and_init(CONFIG_PATH, &init))
-        .await
-        .map_err(|_| t("config.fetch.no-answer"))?;
+    let asked = match early_request(&window) {
+        Some(asked) => asked,
+        None => {
+            let init = RequestInit::new();
+            // An administrator's fix must show on the next reload, not after a cache expires.
+            init.set_cache(RequestCache::NoStore);
+            window.fetch_with_str_and_init(CONFIG_PATH, &init)
+        }
+    };
+    let response = JsFuture::from(asked).await.map_err(|_| t("config.fetch.no-answer"))?;
     let response: Response = response.unchecked_into();
     if !response.ok() {
         return Err(t_args("config.fetch.http-status", &[("status", &response.status().to_string())]));
@@ -32,3 +36,15 @@ async fn fetch_text() -> Result<String, String> {
     let text = response.text().map_err(|_| t("config.fetch.unreadable"))?;
     JsFuture::from(text).await.ok().and_then(|text| text.as_string()).ok_or_else(|| t("config.fetch.unreadable"))
 }
+
+/// The request for the configuration that the page (`index.html`) made before the wasm ran,
+/// with the same path and cache mode: taken once.
+fn early_request(window: &web_sys::Window) -> Option<js_sys::Promise> {
+    let key = wasm_bindgen::JsValue::from_str(EARLY_REQUEST);
+    let asked = js_sys::Reflect::get(window, &key).ok()?.dyn_into::<js_sys::Promise>().ok();
+    let _ = js_sys::Reflect::delete_property(window, &key);
+    asked
+}
+
+/// The page's global holding its early request for the configuration.
+const EARLY_REQUEST: &str = "framephoneConfig";
