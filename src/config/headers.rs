@@ -6,9 +6,10 @@
 //! The Content-Security-Policy allows what the widget really loads and nothing else:
 //! - `frame-ancestors`: the entries of `hosts.allowedOrigins`, so that no other page can frame
 //!   the widget (and use a remembered sign-in);
-//! - `script-src`: the widget's own files, its wasm (`'wasm-unsafe-eval'`), the loader Trunk
-//!   writes inline (by hash) and the host API scripts, which the widget loads from the host's
-//!   own origin (`/scripts/openframe/…`, `/support/api/…`);
+//! - `script-src`: the widget's own files, its wasm (`'wasm-unsafe-eval'`), the page's inline
+//!   scripts (by hash: Trunk's loader and the early request for the configuration) and the
+//!   host API scripts, which the widget loads from the host's own origin
+//!   (`/scripts/openframe/…`, `/support/api/…`);
 //! - `style-src`: the style sheets inlined into the page, by hash (no `'unsafe-inline'`; the
 //!   widget sets styles only through the CSSOM, which the policy does not restrict);
 //! - `connect-src`: the widget's origin (`framephone.json`), the SIP WebSocket servers, the
