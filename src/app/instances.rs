@@ -245,9 +245,9 @@ impl Instances {
         let seq = self.0.seq.get() + 1;
         self.0.seq.set(seq);
         let envelope = Envelope { from: self.0.me.clone(), seq, body };
+        let bytes: JsValue = js_sys::Uint8Array::from(envelope.to_bytes().as_slice()).into();
         // Not noted as seen: an envelope that comes back is known by its sender (`take`), and
         // a lone instance's heartbeats would fill the list for nothing.
-        let bytes: JsValue = js_sys::Uint8Array::from(envelope.to_bytes().as_slice()).into();
         if let Some(channel) = &self.0.channel {
             let _ = channel.post_message(&bytes);
         }

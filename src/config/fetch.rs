@@ -28,8 +28,8 @@ async fn fetch_text() -> Result<String, String> {
             window.fetch_with_str_and_init(CONFIG_PATH, &init)
         }
     };
-    let response = JsFuture::from(asked).await.map_err(|_| t("config.fetch.no-answer"))?;
-    let response: Response = response.unchecked_into();
+    let response = JsFuture::from(asked).await.ok().and_then(|answer| answer.dyn_into::<Response>().ok());
+    let response = response.ok_or_else(|| t("config.fetch.no-answer"))?;
     if !response.ok() {
         return Err(t_args("config.fetch.http-status", &[("status", &response.status().to_string())]));
     }
