@@ -7,14 +7,15 @@
 # host view (HOST_LOADS cold loads each, default 10).
 # BENCH_PARTS (steps,calls,soak,networks; hosts), STEP_ROUNDS (10), SOAK_CALLS (500), SOAK_WARMUP (100)
 # and NETWORK_CALLS (20) narrow the run. The soak runs on a second build with the `heap-count`
-# feature (a counting allocator), so that it can show the live wasm heap.
+# feature (a counting allocator), so that it can show the live wasm heap, or on the build that
+# SOAK_DIST names (one that keeps the wasm's names, for SOAK_TRACE_SIZE's places).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh >/dev/null
 scripts/build.sh >/dev/null
 export PATH="$HOME/.cargo/bin:$PATH"
 target="${CARGO_TARGET_DIR:-target}"
-if [[ ",${BENCH_PARTS:-soak}," == *,soak,* ]]; then
+if [[ ",${BENCH_PARTS:-soak}," == *,soak,* && -z "${SOAK_DIST:-}" ]]; then
   export SOAK_DIST
   SOAK_DIST="$(realpath -m "$target/dist-heap-count")"
   TRUNK_BUILD_FEATURES=heap-count TRUNK_BUILD_DIST="$SOAK_DIST" scripts/build.sh >/dev/null

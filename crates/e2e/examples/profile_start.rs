@@ -3,13 +3,16 @@
 //! DevTools CPU profiler samples the page every 50 µs through `ROUNDS` sign-ins (default 10),
 //! then through as many warm reloads, and the functions that took the most before the first
 //! sample inside the socket's open handler (`framephone::phone::transport::Flow::open`) are
-//! printed, by their own time and with what they called. Needs the lab, and a
-//! build that keeps the wasm's names in `PROFILE_DIST` (else `dist/`, whose wasm shows only
-//! function indices):
+//! printed, by their own time and with what they called. Needs the lab, and a build that keeps
+//! the wasm's names in `PROFILE_DIST` (else `dist/`, whose wasm shows only function indices;
+//! `TRUNK_BUILD_FEATURES=heap-count` before `trunk` makes the same build for the soak's
+//! `SOAK_TRACE_SIZE`, with `SOAK_DIST`):
 //!
 //! ```sh
 //! sed -e 's/data-wasm-opt="s"/data-wasm-opt="0"/' -e '/data-wasm-opt-params/d' index.html > .names.html
 //! CARGO_PROFILE_RELEASE_STRIP=false trunk build --release --dist target/dist-names .names.html
+//! rm .names.html
+//! cargo run -p devserver --bin deploy-headers -- target/dist-names framephone.example.json
 //! scripts/lab.sh start
 //! PROFILE_DIST=target/dist-names cargo run --release -p e2e --example profile_start
 //! ```
