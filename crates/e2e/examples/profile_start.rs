@@ -23,7 +23,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
-use e2e::{Browser, PATIENCE, by_role, devtools_result, keep_wasm_module, sign_in, wait_for_role, wait_for_status};
+use e2e::{Browser, by_role, devtools_result, fill_sign_in, keep_wasm_module, sign_in, wait_for_status};
 use fantoccini::Client;
 use serde_json::{Value, json};
 
@@ -49,11 +49,7 @@ async fn main() {
     let mut signing_in = Vec::new();
     for _ in 0..rounds {
         by_role(client, "button", "Sign out").await.expect("Sign out").click().await.expect("click Sign out");
-        wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("the sign-in form");
-        let password = "lab-1001-pw";
-        by_role(client, "textbox", "Username").await.expect("Username").send_keys("1001").await.expect("type");
-        by_role(client, "textbox", "Password").await.expect("Password").send_keys(password).await.expect("type");
-        let button = by_role(client, "button", "Sign in").await.expect("the Sign in button");
+        let button = fill_sign_in(client, "1001").await;
         devtools_result(client, "Profiler.start", json!({})).await;
         button.click().await.expect("click Sign in");
         wait_for_status(client, "Registered as 1001").await;

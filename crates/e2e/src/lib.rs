@@ -257,11 +257,17 @@ pub async fn dial_pad_shows(client: &fantoccini::Client, number: &str) {
 
 /// Types a lab user's credentials (`lab-USER-pw`) into the sign-in form and submits it.
 pub async fn submit_sign_in(client: &fantoccini::Client, user: &str) {
+    fill_sign_in(client, user).await.click().await.expect("click Sign in");
+}
+
+/// Types lab user `user`'s username and password into the sign-in form, and returns its
+/// **Sign in** button, not yet clicked.
+pub async fn fill_sign_in(client: &fantoccini::Client, user: &str) -> fantoccini::elements::Element {
     let username = wait_for_role(client, "textbox", "Username", PATIENCE).await.expect("the Username box");
     username.send_keys(user).await.expect("type the username");
     let password = by_role(client, "textbox", "Password").await.expect("the Password box");
     password.send_keys(&format!("lab-{user}-pw")).await.expect("type the password");
-    by_role(client, "button", "Sign in").await.expect("the Sign in button").click().await.expect("click Sign in");
+    by_role(client, "button", "Sign in").await.expect("the Sign in button")
 }
 
 /// Signs a lab user in and waits until the status says it is registered.
