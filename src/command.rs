@@ -53,6 +53,8 @@ pub enum Command {
     /// Sign in at the integration service (a window opens from this click) and register with
     /// the short-lived SIP credentials it mints.
     SignInAtService,
+    /// The agent is filling in the sign-in form: the phone may connect to its SIP server now.
+    PrepareSignIn,
     /// Sign out and forget what this browser kept of the agent.
     SignOut,
     /// Call a number as written (a CRM's, a directory's, typed).

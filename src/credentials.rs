@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 use sip::auth::{Algorithm, AuthCredentials, AuthError, Ha1};
 
-/// The storage key of the kept sign-in, in `sessionStorage` and (Remember me) `localStorage`.
+/// The storage key of the kept sign-in, in `sessionStorage` and (Remember me) `localStorage`;
+/// `index.html` looks for it too (a page that kept a sign-in opens its socket early).
 pub const KEY: &str = "framephone.sign-in.digest";
 
 /// Where earlier versions kept the username and the password in clear: removed at start-up.

@@ -86,19 +86,30 @@ async fn start(boot: RwSignal<Boot>) {
     language::speak(None).await;
     let config = match fetch_config().await {
         Ok(config) => config,
-        Err(problems) => return boot.set(Boot::ConfigInvalid(problems)),
+        Err(problems) => {
+            crate::phone::take_the_pages_socket(None).await;
+            return boot.set(Boot::ConfigInvalid(problems));
+        }
     };
     mark("configured");
+    // The socket the page opened for a kept sign-in, if it is to the server the checked
+    // configuration names (else it closes); it goes again below if the page may not run the
+    // phone.
+    crate::phone::take_the_pages_socket(Some(&config)).await;
     language::speak(config.language).await;
     let placement = match detect(&url_parameters(), &config) {
         Ok(placement) => placement,
-        Err(error) => return boot.set(Boot::Refused(error)),
+        Err(error) => {
+            crate::phone::drop_socket_ahead();
+            return boot.set(Boot::Refused(error));
+        }
     };
     // The pop-out framed by a page the administrator did not allow stops here, before a
     // remembered sign-in can start.
     if placement.kind == HostKind::Standalone
         && let Err(error) = check_standalone_framing(&framing(), &config)
     {
+        crate::phone::drop_socket_ahead();
         return boot.set(Boot::Refused(error));
     }
     if let Some(origin) = &placement.origin {
@@ -139,6 +150,10 @@ async fn start(boot: RwSignal<Boot>) {
     // A reload that owns the phone starts its kept sign-in (its WebSocket) before the first
     // render, which then runs during the handshake instead of before it.
     instances.home_known(OWNERSHIP_WAIT_MS).await;
+    if !instances.home().here() {
+        // Another window runs the phone (or may): the socket opened for it here goes.
+        crate::phone::drop_socket_ahead();
+    }
     boot.set(Boot::Ready(Box::new(state)));
     let events: EventSink = {
         let host = host.clone();

@@ -107,7 +107,10 @@ impl Softphone {
                 self.add_media(call, media, true);
                 let call_id = self.call_id(call);
                 let party = Party::new(None, &shown);
-                self.tell_desk(DeskEvent::Placed { call, call_id, party, number: shown, note: None, record });
+                // Drawn with the first answer that changes it (180, 200, a refusal) if that comes
+                // within a moment, so that drawing the new call does not hold it back.
+                self.tell_desk_quietly(DeskEvent::Placed { call, call_id, party, number: shown, note: None, record });
+                self.publish_soon();
                 Some(call)
             }
             Err(error) => {

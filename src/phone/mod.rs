@@ -15,6 +15,7 @@ mod messaging;
 mod network;
 mod presence;
 mod setup;
+mod socket_ahead;
 mod spare;
 mod transport;
 
@@ -187,6 +188,31 @@ fn now() -> Millis {
     Millis(millis as u64)
 }
 
+/// How long the model waits for the answer to a request that has just left before it is
+/// drawn anyway (`Softphone::publish_soon`): a server nearby answers within it, and the agent
+/// sees no wait.
+const ANSWER_WAIT_MS: i32 = 50;
+
+/// Opens the WebSocket to the first configured SIP server ahead of a sign-in (unless one is
+/// open already), for the sign-in's REGISTER to leave at once.
+pub fn connect_ahead(config: &Config) {
+    if let Some(url) = config.sip.servers.first() {
+        socket_ahead::open(url);
+    }
+}
+
+/// Takes the WebSocket the page opened for a kept sign-in (`index.html`), if it is to the first
+/// SIP server of `config`, for the resumed sign-in's REGISTER to leave at once; else (or with
+/// no usable configuration) closes it.
+pub async fn take_the_pages_socket(config: Option<&Config>) {
+    socket_ahead::take_the_pages(config.and_then(|c| c.sip.servers.first()).map(String::as_str)).await;
+}
+
+/// Closes the WebSocket opened ahead of a sign-in, if there is one (the phone runs elsewhere).
+pub fn drop_socket_ahead() {
+    socket_ahead::discard();
+}
+
 impl Softphone {
     /// Signs in with the configured servers and starts registering, with the password just
     /// typed or an HA1 kept from an earlier sign-in; `keeping` says what to keep once the
@@ -242,10 +268,16 @@ impl Softphone {
         };
         let phone = Softphone(Rc::new(RefCell::new(shell)));
         // The WebSocket opens before anything is shown: its handshake runs while the page
-        // renders.
+        // renders (or, opened ahead of the sign-in, the REGISTER leaves now).
         phone.run(|agent, now| agent.start(now));
         phone.start_clocks();
-        phone.publish();
+        if phone.0.borrow().flows.values().any(Flow::is_open) {
+            // Its REGISTER has left on a socket opened ahead: nothing is drawn while it and its
+            // challenge cross the network.
+            phone.publish_soon();
+        } else {
+            phone.publish();
+        }
         phone.watch_directory(&config.directory);
         // The microphone is checked now: a blocked one is found before the first call rings,
         // and keeps the agent Not Ready until it works.
@@ -319,9 +351,14 @@ impl Softphone {
 
     /// Resolves once everything is closed (after [`sign_out`](Self::sign_out)).
     pub async fn stopped(&self) {
-        while !self.0.borrow().shut {
+        while !self.has_stopped() {
             sleep(50).await;
         }
+    }
+
+    /// Whether everything is closed (after [`sign_out`](Self::sign_out)).
+    pub fn has_stopped(&self) -> bool {
+        self.0.borrow().shut
     }
 
     /// Tells the desk what the agent entered or the CRM found (records, wrap-up).
@@ -332,6 +369,13 @@ impl Softphone {
     /// Tells the desk what happened at this moment, carries out what it asks, and publishes
     /// the model. Hands back the calls to hold, which only answering asks for.
     fn tell_desk(&self, event: DeskEvent) -> Vec<CallRef> {
+        let to_hold = self.tell_desk_quietly(event);
+        self.publish();
+        to_hold
+    }
+
+    /// [`tell_desk`](Self::tell_desk) without publishing the model.
+    fn tell_desk_quietly(&self, event: DeskEvent) -> Vec<CallRef> {
         let actions = self.0.borrow_mut().desk.on_event(js_sys::Date::now(), event);
         let mut to_hold = Vec::new();
         for action in actions {
@@ -358,8 +402,22 @@ impl Softphone {
                 }
             }
         }
-        self.publish();
         to_hold
+    }
+
+    /// Publishes the model in [`ANSWER_WAIT_MS`], unless the phone has stopped by then: for a
+    /// request that has just left (a sign-in's REGISTER, a call's INVITE), whose answer would
+    /// otherwise wait behind the page drawing the model. The answer publishes it, usually
+    /// sooner.
+    fn publish_soon(&self) {
+        let later = self.clone();
+        spawn_local(async move {
+            sleep(ANSWER_WAIT_MS).await;
+            // A refused sign-in has said so already, and stopped.
+            if !later.stopping() {
+                later.publish();
+            }
+        });
     }
 
     /// Hands the model to whoever shows it.
@@ -429,7 +487,13 @@ impl Softphone {
         };
         match Flow::open(url, report) {
             Ok(open) => {
+                let opened = open.is_open();
                 self.0.borrow_mut().flows.insert(flow, open);
+                if opened {
+                    // Opened ahead of the sign-in: its REGISTER goes now, before the batch's
+                    // events (and the rendering they set off) are carried out.
+                    self.run(|agent, now| agent.connected(now, flow, None));
+                }
             }
             Err(error) => {
                 web_sys::console::warn_1(&error.to_string().into());

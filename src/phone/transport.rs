@@ -104,10 +104,15 @@ pub(super) struct OpenError {
 }
 
 impl Flow {
-    /// Opens `url` with the `sip` subprotocol; `report` receives what happens to it.
+    /// Opens `url` with the `sip` subprotocol, or takes the socket opened ahead to it
+    /// ([`socket_ahead`](super::socket_ahead)); `report` receives what happens to it from now on.
+    /// A socket taken already open reports no `Opened`: [`is_open`](Self::is_open) says so.
     pub(super) fn open(url: &str, report: impl Fn(FlowEvent) + 'static) -> Result<Flow, OpenError> {
-        let socket = WebSocket::new_with_str(url, "sip")
-            .map_err(|e| OpenError { url: url.to_owned(), reason: crate::browser::describe(&e) })?;
+        let socket = match super::socket_ahead::take(url) {
+            Some(socket) => socket,
+            None => WebSocket::new_with_str(url, "sip")
+                .map_err(|e| OpenError { url: url.to_owned(), reason: crate::browser::describe(&e) })?,
+        };
         socket.set_binary_type(BinaryType::Arraybuffer);
         let report = std::rc::Rc::new(report);
         let on = |event: fn(JsValue) -> Option<FlowEvent>| {
@@ -129,6 +134,11 @@ impl Flow {
         socket.set_onclose(Some(listeners[2].as_ref().unchecked_ref()));
         socket.set_onerror(Some(listeners[3].as_ref().unchecked_ref()));
         Ok(Flow { socket, _listeners: listeners })
+    }
+
+    /// Whether the socket is open already (one opened ahead of the sign-in).
+    pub(super) fn is_open(&self) -> bool {
+        self.socket.ready_state() == WebSocket::OPEN
     }
 
     /// Sends one SIP message (text when it is UTF-8, as servers expect) or a keepalive.

@@ -36,6 +36,8 @@ impl PhoneSession {
             return (self.0.show)(PhoneSnapshot::session_only(Session::Failed(reason), None));
         };
         let signed_in = service.sign_in();
+        // The service's window takes seconds: the SIP server's socket opens meanwhile.
+        crate::phone::connect_ahead(&self.0.config);
         let generation = self.next_generation();
         (self.0.show)(PhoneSnapshot::session_only(Session::SigningIn, None));
         let session = self.clone();

@@ -107,6 +107,12 @@ impl PhoneSession {
         if command == Command::SignInAtService {
             return self.sign_in_at_service();
         }
+        if command == Command::PrepareSignIn {
+            if !self.runs() {
+                crate::phone::connect_ahead(&self.0.config);
+            }
+            return;
+        }
         if command == Command::SignOut {
             return self.sign_out();
         }
@@ -142,6 +148,7 @@ impl PhoneSession {
             Command::ChooseDevice(Role::Ringer, _)
             | Command::SignIn { .. }
             | Command::SignInAtService
+            | Command::PrepareSignIn
             | Command::SignOut => {}
         }
     }
@@ -214,9 +221,9 @@ impl PhoneSession {
         let generation = self.next_generation();
         *self.0.user.borrow_mut() = Some(user.clone());
         let previous = self.0.phone.borrow_mut().take();
-        let Some(previous) = previous else {
+        let Some(previous) = previous.filter(|previous| !previous.has_stopped()) else {
             // Nothing to wait for: the phone starts in this very event, and its WebSocket
-            // opens before anything is rendered.
+            // opens (or its REGISTER leaves) before anything is rendered.
             self.start_now(generation, user, credentials, keeping, turn);
             return generation;
         };

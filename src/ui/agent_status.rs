@@ -61,12 +61,16 @@ pub fn AgentStatus() -> impl IntoView {
     // Signed in, the sign-in form has gone with the focus in it: the Status is where the work
     // starts, once it can be used.
     let select = NodeRef::<leptos::html::Select>::new();
+    // After the change is rendered: focusing lays the page out at once, and the status line
+    // saying "Registered" need not wait for that.
     Effect::new(move |_| {
-        if registered()
-            && super::focus::lost_in_phone()
-            && let Some(select) = select.get()
-        {
-            let _ = select.focus();
+        if registered() {
+            super::focus::rescue_later(move || {
+                // Gone by then (signed out at once), it needs no focus.
+                if let Some(select) = select.try_get_untracked().flatten() {
+                    let _ = select.focus();
+                }
+            });
         }
     });
     // A change the agent did not make here (After Call Work starting or ending, the microphone

@@ -47,12 +47,18 @@ pub fn Alerts() -> impl IntoView {
         if loaded == Some(true) || !state.session.with(|s| s.registered()) {
             return loaded.unwrap_or(false);
         }
-        for (node, cadence) in [(ringtone, &RINGTONE), (waiting, &CALL_WAITING)] {
-            if let (Some(audio), Some(url)) = (node.get_untracked(), wav_url(cadence)) {
-                let audio: HtmlAudioElement = audio;
-                audio.set_src(&url);
+        // After the registration is on screen: making the WAV files takes a few milliseconds.
+        // Gone by then (signed out at once), the elements need none.
+        let load = move || {
+            for (node, cadence) in [(ringtone, &RINGTONE), (waiting, &CALL_WAITING)] {
+                let Some(audio) = node.try_get_untracked().flatten() else { continue };
+                if let Some(url) = wav_url(cadence) {
+                    let audio: HtmlAudioElement = audio;
+                    audio.set_src(&url);
+                }
             }
-        }
+        };
+        set_timeout(load, std::time::Duration::ZERO);
         true
     });
     let alert = Memo::new(move |_| state.calls.with(|calls| alert_for(calls.iter().map(|c| c.stage))));

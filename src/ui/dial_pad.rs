@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::icon::{Icon, IconView};
+use super::repeat_guard::RepeatGuard;
 use super::state::PhoneState;
 use super::untrusted::{Name, around};
 use crate::command::Command;
@@ -48,8 +49,13 @@ pub fn DialPad() -> impl IntoView {
     on_cleanup(move || typing.remove());
 
     let can_call = move || state.session.with(|s| s.registered()) && state.number.with(|n| !n.trim().is_empty());
+    let presses = RepeatGuard::new();
+    Effect::new(move |_| {
+        state.calls.track();
+        presses.release();
+    });
     let call = move || {
-        if can_call() {
+        if can_call() && presses.new_press() {
             state.commands.send(Command::Dial(state.number.get_untracked().trim().to_owned()));
         }
     };

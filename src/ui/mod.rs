@@ -17,6 +17,7 @@ mod messages;
 mod phone;
 mod phone_home;
 mod record_picker;
+mod repeat_guard;
 mod settings;
 mod shortcuts;
 mod sign_in;

@@ -2,6 +2,7 @@
 //! tab's panel in the space that remains.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::activity::Activity;
 use super::agent_status::AgentStatus;
@@ -19,8 +20,13 @@ use super::state::{PhoneState, Tab};
 use super::tabs::Tabs;
 use super::untrusted::{Name, around};
 use super::wrap_up::WrapUps;
+use crate::browser::sleep;
 use crate::command::Command;
 use crate::i18n::t;
+use crate::model::Session;
+
+/// How long the sign-in form stays, busy, waiting for the server's answer to its sign-in.
+const FORM_STAYS_MS: i32 = 1_000;
 
 /// The whole phone, rendered from the [`PhoneState`] in context.
 #[component]
@@ -29,14 +35,38 @@ pub fn Phone() -> impl IntoView {
     // A memo: the header, the form and the sounds change when a phone starts or stops, not at
     // each step of its registration.
     let phone_runs = Memo::new(move |_| state.session.with(|s| s.phone_runs()));
+    // The controls replace the sign-in form once the server has answered the sign-in typed in
+    // it: until then the form stays, busy, and nothing but the status line is drawn while the
+    // REGISTER and its challenge cross the network. A server slow to answer gets the controls
+    // (and Sign out) after a moment; a sign-in not typed here (a reload's, another window's)
+    // gets them at once.
+    let controls = RwSignal::new(phone_runs.get_untracked());
+    let typed = RwSignal::new(false);
+    Effect::new(move |_| {
+        let signing_in = state.session.with(|s| *s == Session::SigningIn);
+        if !phone_runs.get() {
+            controls.set(false);
+            typed.set(false);
+        } else if signing_in && typed.get_untracked() && !controls.get_untracked() {
+            spawn_local(async move {
+                sleep(FORM_STAYS_MS).await;
+                if phone_runs.try_get_untracked() == Some(true) {
+                    controls.try_set(true);
+                }
+            });
+        } else {
+            typed.set(false);
+            controls.set(true);
+        }
+    });
     view! {
         <main class="fp-phone">
             // The agent's state and the way out, always in view.
             <header class="fp-header">
-                {move || phone_runs.get().then(|| view! { <AgentStatus /> })}
+                {move || controls.get().then(|| view! { <AgentStatus /> })}
                 <span class="fp-header__space"></span>
                 {move || {
-                    phone_runs.get().then(|| view! {
+                    controls.get().then(|| view! {
                         <button
                             type="button"
                             class="fp-button fp-button--quiet"
@@ -60,9 +90,9 @@ pub fn Phone() -> impl IntoView {
                         })
                 }}
             </div>
-            {move || (!phone_runs.get()).then(|| view! { <SignIn /> })}
+            {move || (!controls.get()).then(|| view! { <SignIn typed=typed /> })}
             // Only the window that has the phone rings.
-            {move || (phone_runs.get() && state.home.get().here()).then(|| view! { <Alerts /> })}
+            {move || (controls.get() && state.home.get().here()).then(|| view! { <Alerts /> })}
             <Calls />
             <RecordPickers />
             <WrapUps />

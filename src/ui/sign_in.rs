@@ -7,32 +7,55 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
+use super::repeat_guard::RepeatGuard;
 use super::state::PhoneState;
 use crate::command::{Command, Password};
 use crate::i18n::{t, t_args};
 use crate::model::Session;
 
-/// The sign-in form, shown while nobody is signed in.
+/// How often the form tells the phone that a sign-in is coming, at most.
+const PREPARE_EVERY_MS: f64 = 5_000.0;
+
+/// The sign-in form, shown while nobody is signed in; it sets `typed` when the agent submits it.
 #[component]
-pub fn SignIn() -> impl IntoView {
+pub fn SignIn(typed: RwSignal<bool>) -> impl IntoView {
     let state = expect_context::<PhoneState>();
     let service = state.config.with_value(|c| c.service.clone().filter(|s| s.call_credentials));
     if let Some(service) = service {
-        return view! { <ServiceSignIn service=service.url.to_string() /> }.into_any();
+        return view! { <ServiceSignIn service=service.url.to_string() typed=typed /> }.into_any();
     }
     // After a refused sign-in the username stays; the password is typed again.
     let username = RwSignal::new(state.user.get_untracked().unwrap_or_default());
     let password = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
+    // Typing here says a sign-in is coming: the phone connects meanwhile. Told again now and
+    // then, since a connection left unused is closed.
+    let told_at = StoredValue::new(f64::NEG_INFINITY);
+    let presses = RepeatGuard::new();
+    Effect::new(move |_| {
+        state.session.track();
+        presses.release();
+    });
+    let prepare = move || {
+        let now = js_sys::Date::now();
+        if now - told_at.get_value() >= PREPARE_EVERY_MS {
+            told_at.set_value(now);
+            state.commands.send(Command::PrepareSignIn);
+        }
+    };
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let typed = Password(password.get_untracked());
+        if !presses.new_press() {
+            return;
+        }
+        let password_typed = Password(password.get_untracked());
         password.set(String::new());
         let username = username.get_untracked().trim().to_owned();
-        state.commands.send(Command::SignIn { username, password: typed, remember: remember.get_untracked() });
+        typed.set(true);
+        state.commands.send(Command::SignIn { username, password: password_typed, remember: remember.get_untracked() });
     };
     view! {
-        <form class="fp-signin" on:submit=submit>
+        <form class="fp-signin" on:submit=submit on:focusin=move |_| prepare() on:input=move |_| prepare()>
             <label for="fp-username">{t("panel.sign-in.username")}</label>
             <input
                 id="fp-username"
@@ -57,7 +80,7 @@ pub fn SignIn() -> impl IntoView {
                 {t("panel.sign-in.remember")}
             </label>
             <SignInProblem />
-            <button type="submit" class="fp-button fp-button--primary">{t("panel.sign-in.sign-in")}</button>
+            <SignInButton />
         </form>
     }
     .into_any()
@@ -66,18 +89,39 @@ pub fn SignIn() -> impl IntoView {
 /// The sign-in where the integration service at `service` signs the agent in and mints the SIP
 /// credentials: no password is typed here.
 #[component]
-fn ServiceSignIn(service: String) -> impl IntoView {
+fn ServiceSignIn(service: String, typed: RwSignal<bool>) -> impl IntoView {
     let state = expect_context::<PhoneState>();
+    let presses = RepeatGuard::new();
+    Effect::new(move |_| {
+        state.session.track();
+        presses.release();
+    });
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
+        if !presses.new_press() {
+            return;
+        }
+        typed.set(true);
         state.commands.send(Command::SignInAtService);
     };
     view! {
         <form class="fp-signin" on:submit=submit>
             <p class="fp-signin__note">{t_args("panel.sign-in.at-service", &[("service", &service)])}</p>
             <SignInProblem />
-            <button type="submit" class="fp-button fp-button--primary">{t("panel.sign-in.sign-in")}</button>
+            <SignInButton />
         </form>
+    }
+}
+
+/// The form's submit button, disabled while its sign-in is on its way (no second one).
+#[component]
+fn SignInButton() -> impl IntoView {
+    let state = expect_context::<PhoneState>();
+    let busy = move || state.session.with(|s| *s == Session::SigningIn);
+    view! {
+        <button type="submit" class="fp-button fp-button--primary" disabled=busy aria-busy=move || busy().to_string()>
+            {t("panel.sign-in.sign-in")}
+        </button>
     }
 }
 

@@ -56,6 +56,9 @@ async fn main() {
         signing_in.push(stop(client).await);
     }
     report("Sign in click → the socket's open event", &signing_in);
+    if let Some(last) = signing_in.last() {
+        timeline("Sign in click → the socket's open event", last);
+    }
 
     let mut reloading = Vec::new();
     for _ in 0..rounds {
@@ -65,6 +68,9 @@ async fn main() {
         reloading.push(stop(client).await);
     }
     report("Warm reload → the socket's open event", &reloading);
+    if let Some(last) = reloading.last() {
+        timeline("Warm reload → the socket's open event", last);
+    }
     browser.close().await;
 }
 
@@ -100,6 +106,49 @@ fn report(title: &str, profiles: &[Value]) {
 
 /// Adds one CPU profile's samples to `times`.
 fn add(profile: &Value, times: &mut Times) {
+    for (ms, stack) in samples(profile) {
+        times.all += ms;
+        if let Some(name) = stack.first() {
+            *times.own.entry(name.clone()).or_default() += ms;
+        }
+        let unique: BTreeSet<String> = stack.into_iter().collect();
+        for name in unique {
+            *times.total.entry(name).or_default() += ms;
+        }
+    }
+}
+
+/// Prints `profile` in time order: each run of samples under the same innermost function of
+/// the widget's (or the same browser function, when no widget function is on the stack), with
+/// when it began, for runs of at least 0.1 ms.
+fn timeline(title: &str, profile: &Value) {
+    println!("\n## {title}, the last round in time order\n\n| from, ms | for, ms | where |\n|---|---|---|");
+    let label = |stack: &[String]| {
+        let ours = stack.iter().find(|name| name.starts_with("framephone::") || name.contains("<framephone::"));
+        ours.or(stack.first()).cloned().unwrap_or_default()
+    };
+    let (mut at, mut run_start, mut run_ms, mut run_label) = (0.0, 0.0, 0.0, String::new());
+    for (ms, stack) in samples(profile) {
+        let this = label(&stack);
+        if this != run_label {
+            if run_ms >= 0.1 {
+                println!("| {run_start:.1} | {run_ms:.1} | {run_label} |");
+            }
+            (run_start, run_ms, run_label) = (at, 0.0, this);
+        }
+        run_ms += ms;
+        at += ms;
+    }
+    if run_ms >= 0.1 {
+        println!("| {run_start:.1} | {run_ms:.1} | {run_label} |");
+    }
+}
+
+/// A profile's samples, each one's length in milliseconds and its stack (innermost first), up
+/// to the first whose stack holds a function named like `PROFILE_UNTIL` (default [`UNTIL`];
+/// empty: the whole profile).
+fn samples(profile: &Value) -> Vec<(f64, Vec<String>)> {
+    let until = std::env::var("PROFILE_UNTIL").unwrap_or_else(|_| UNTIL.to_owned());
     let empty = Vec::new();
     let nodes = profile["nodes"].as_array().unwrap_or(&empty);
     let mut names: HashMap<u64, String> = HashMap::new();
@@ -117,29 +166,23 @@ fn add(profile: &Value, times: &mut Times) {
     }
     let samples = profile["samples"].as_array().unwrap_or(&empty);
     let deltas = profile["timeDeltas"].as_array().unwrap_or(&empty);
+    let mut taken = Vec::new();
     // A sample's time is the delta that follows it.
     for (index, sample) in samples.iter().enumerate() {
         let ms = deltas.get(index + 1).and_then(Value::as_f64).unwrap_or(0.0) / 1000.0;
-        let leaf = sample.as_u64().unwrap_or(0);
         let mut stack = Vec::new();
-        let mut id = leaf;
+        let mut id = sample.as_u64().unwrap_or(0);
         while let Some(name) = names.get(&id) {
-            stack.push(name);
+            stack.push(name.clone());
             match parent.get(&id) {
                 Some(&up) => id = up,
                 None => break,
             }
         }
-        if stack.iter().any(|name| name.contains(UNTIL)) {
+        if !until.is_empty() && stack.iter().any(|name| name.contains(&until)) {
             break;
         }
-        times.all += ms;
-        if let Some(name) = stack.first() {
-            *times.own.entry((*name).clone()).or_default() += ms;
-        }
-        let unique: BTreeSet<&String> = stack.into_iter().collect();
-        for name in unique {
-            *times.total.entry(name.clone()).or_default() += ms;
-        }
+        taken.push((ms, stack));
     }
+    taken
 }

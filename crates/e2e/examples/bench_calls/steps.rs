@@ -33,11 +33,15 @@ const STEPS: [(&str, f64); 10] = [
 ];
 
 /// Where a sign-in's time goes, to find what to change: no targets, each phone's own parts.
-const SIGN_IN_PARTS: [&str; 4] = [
+const SIGN_IN_PARTS: [&str; 8] = [
     "Sign in click → its listeners run",
     "Sign in click → WebSocket made",
     "WebSocket made → its open event",
     "Open event → REGISTER sent",
+    "REGISTER sent → its challenge (401/407) received",
+    "Challenge received → REGISTER with credentials sent",
+    "REGISTER with credentials sent → 200 received",
+    "200 received → \"Registered as …\" shown",
 ];
 
 /// The widget's start-up marks, in the order it reaches them (the first rows of the reload's
@@ -142,7 +146,24 @@ async fn round(pair: &Pair, timings: &mut Timings) {
     let click = signed_in.click("Sign in");
     let register = click.and_then(|c| signed_in.sent_after(c, |p| p.is_request("REGISTER")));
     let [made, opened, sent] = click.map_or([None; 3], |c| connection_parts(&signed_in, c));
-    let parts = [signed_in.last_click("Sign in").map(|c| c.dispatched - c.at), made, opened, sent];
+    let challenge = register.and_then(|r| {
+        signed_in
+            .received_after(r.at, |p| p.method == "REGISTER" && (p.is_response(401..=401) || p.is_response(407..=407)))
+    });
+    let answered = challenge.and_then(|c| signed_in.sent_after(c.at, |p| p.is_request("REGISTER")));
+    let accepted =
+        register.and_then(|r| signed_in.received_after(r.at, |p| p.method == "REGISTER" && p.is_response(200..=299)));
+    let shown = click.and_then(|c| signed_in.registered.iter().copied().find(|&at| at >= c));
+    let parts = [
+        signed_in.last_click("Sign in").map(|c| c.dispatched - c.at),
+        made,
+        opened,
+        sent,
+        challenge.zip(register).map(|(c, r)| c.at - r.at),
+        answered.zip(challenge).map(|(a, c)| a.at - c.at),
+        accepted.zip(answered).map(|(ok, a)| ok.at - a.at),
+        shown.zip(accepted).map(|(s, ok)| s - ok.at),
+    ];
     for (part, value) in timings.sign_in.iter_mut().zip(parts) {
         part.extend(value);
     }
@@ -150,11 +171,9 @@ async fn round(pair: &Pair, timings: &mut Timings) {
         Some(value) => timings.steps[step].push(value),
         None => eprintln!("  {}: not seen", STEPS[step].0),
     };
-    let accepted =
-        register.and_then(|r| signed_in.received_after(r.at, |p| p.method == "REGISTER" && p.is_response(200..=299)));
     record(0, register.zip(click).map(|(r, c)| r.at - c));
     record(1, accepted.zip(register).map(|(a, r)| a.at - r.at));
-    record(2, click.and_then(|c| signed_in.registered.iter().find(|&&at| at >= c).map(|at| at - c)));
+    record(2, shown.zip(click).map(|(s, c)| s - c));
     tokio::time::sleep(PAUSE).await;
 
     // A call turned down while it rings.
