@@ -2,11 +2,12 @@
 //! the browser's cache, until the WebSocket's open event (which sends the REGISTER at once): the
 //! DevTools CPU profiler samples the page every 50 µs through `ROUNDS` sign-ins (default 10),
 //! then through as many warm reloads, and the functions that took the most before the first
-//! sample inside the socket's open handler (`framephone::phone::transport::Flow::open`) are
-//! printed, by their own time and with what they called. Needs the lab, and a build that keeps
-//! the wasm's names in `PROFILE_DIST` (else `dist/`, whose wasm shows only function indices;
-//! `TRUNK_BUILD_FEATURES=heap-count` before `trunk` makes the same build for the soak's
-//! `SOAK_TRACE_SIZE`, with `SOAK_DIST`):
+//! sample inside the socket's open handler (`framephone::phone::transport::Flow::open`; or the
+//! function `PROFILE_UNTIL` names, or with it empty the whole profile) are printed, by their
+//! own time and with what they called, then the last round in time order. Needs the lab, and
+//! a build that keeps the wasm's names in `PROFILE_DIST` (else `dist/`, whose wasm shows only
+//! function indices; `TRUNK_BUILD_FEATURES=heap-count` before `trunk` makes the same build for
+//! the soak's `SOAK_TRACE_SIZE`, with `SOAK_DIST`):
 //!
 //! ```sh
 //! sed -e 's/data-wasm-opt="s"/data-wasm-opt="0"/' -e '/data-wasm-opt-params/d' index.html > .names.html
