@@ -14,7 +14,7 @@ use web_sys::WebSocket;
 use crate::browser::sleep;
 
 /// How long a socket opened ahead waits for its sign-in before it is closed.
-pub const UNUSED_FOR_MS: i32 = 30_000;
+const UNUSED_FOR_MS: i32 = 30_000;
 
 /// The socket opened ahead, the URL it was opened to, and which opening it was.
 struct Ahead {
@@ -34,7 +34,7 @@ const EARLY_SOCKET: &str = "framephoneSocket";
 
 /// Opens a WebSocket to `url` with the `sip` subprotocol unless one opened ahead is there and
 /// still usable. Nothing is sent on it until a sign-in takes it.
-pub fn open(url: &str) {
+pub(super) fn open(url: &str) {
     let usable = AHEAD.with_borrow(|ahead| ahead.as_ref().is_some_and(|a| a.url == url && alive(&a.socket)));
     if usable {
         return;
@@ -48,7 +48,7 @@ pub fn open(url: &str) {
 /// Takes the socket the page opened for a kept sign-in, if it is to `url` (the first server of
 /// the configuration the widget read and checked); one to anywhere else, or with no `url`, is
 /// closed. Taken once.
-pub async fn take_the_pages(url: Option<&str>) {
+pub(super) async fn take_the_pages(url: Option<&str>) {
     let Some(window) = web_sys::window() else { return };
     let key = JsValue::from_str(EARLY_SOCKET);
     let opened = js_sys::Reflect::get(&window, &key).ok().and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
@@ -91,7 +91,7 @@ pub(super) fn take(url: &str) -> Option<WebSocket> {
 }
 
 /// Closes the socket opened ahead, if any (signed in elsewhere, or left unused).
-pub fn discard() {
+pub(super) fn discard() {
     if let Some(ahead) = AHEAD.with_borrow_mut(Option::take) {
         let _ = ahead.socket.close();
     }

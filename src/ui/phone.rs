@@ -42,21 +42,28 @@ pub fn Phone() -> impl IntoView {
     // gets them at once.
     let controls = RwSignal::new(phone_runs.get_untracked());
     let typed = RwSignal::new(false);
+    // Set only when they change: a signal set tells its readers even when its value stays,
+    // and the header would be built again at each step of the session.
+    let show_controls = move |shown: bool| {
+        if controls.try_get_untracked().is_some_and(|now| now != shown) {
+            controls.set(shown);
+        }
+    };
     Effect::new(move |_| {
         let signing_in = state.session.with(|s| *s == Session::SigningIn);
         if !phone_runs.get() {
-            controls.set(false);
+            show_controls(false);
             typed.set(false);
         } else if signing_in && typed.get_untracked() && !controls.get_untracked() {
             spawn_local(async move {
                 sleep(FORM_STAYS_MS).await;
                 if phone_runs.try_get_untracked() == Some(true) {
-                    controls.try_set(true);
+                    show_controls(true);
                 }
             });
         } else {
             typed.set(false);
-            controls.set(true);
+            show_controls(true);
         }
     });
     view! {
