@@ -478,6 +478,9 @@ async fn a_snapshot_alone_renders_the_phone_and_its_clicks_send_commands() {
     let password: HtmlInputElement = find(&phone, "input#fp-password").unchecked_into();
     password.set_value("lab-1001-pw");
     dispatch(&password, "input");
+    // Typing says a sign-in is coming (the phone connects meanwhile), once for a while.
+    dispatch(&password, "input");
+    assert_eq!(taken(), [Command::PrepareSignIn], "told once while the agent types");
     button(&phone, "Sign in").click();
     match taken().as_slice() {
         [Command::SignIn { username, password, remember: false }] => {
@@ -867,4 +870,47 @@ async fn a_keyed_lists_items_hang_from_no_owner_see_the_phone_state_and_are_clea
     cleaned.sort_unstable();
     assert_eq!(cleaned, vec![1, 2, 3, 4], "the list's going cleans up every item");
     container.remove();
+}
+
+/// The sign-in form stays, its button disabled, while the sign-in typed in it waits for the
+/// server; the controls come with the answer. A second press meanwhile is the same press. A
+/// phone found signing in that was not typed here (a reload's) shows its controls at once.
+#[wasm_bindgen_test]
+async fn a_typed_sign_in_keeps_the_form_busy_until_the_server_answers() {
+    use framephone::model::PhoneSnapshot;
+
+    let (state, phone, sent) = mount_phone_recording(HostKind::Standalone);
+    let taken = || std::mem::take(&mut *sent.borrow_mut());
+    let username: HtmlInputElement = find(&phone, "input#fp-username").unchecked_into();
+    username.set_value("1001");
+    dispatch(&username, "input");
+    let password: HtmlInputElement = find(&phone, "input#fp-password").unchecked_into();
+    password.set_value("lab-1001-pw");
+    dispatch(&password, "input");
+    button(&phone, "Sign in").click();
+    button(&phone, "Sign in").click();
+    let signed_in = taken().into_iter().filter(|c| matches!(c, Command::SignIn { .. })).count();
+    assert_eq!(signed_in, 1, "the second press is the same press");
+
+    state.show(PhoneSnapshot::session_only(Session::SigningIn, Some("1001".into())));
+    tick().await;
+    let busy: web_sys::HtmlButtonElement = button(&phone, "Sign in").unchecked_into();
+    assert!(busy.disabled(), "the form waits for the server, its button disabled");
+    assert_eq!(busy.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert!(phone.query_selector("select[aria-label=Status]").unwrap().is_none(), "no controls yet");
+
+    state.show(PhoneSnapshot::session_only(Session::Registered, Some("1001".into())));
+    tick().await;
+    assert!(phone.query_selector("form.fp-signin").unwrap().is_none(), "the form gives way");
+    assert!(phone.query_selector("select[aria-label=Status]").unwrap().is_some(), "the controls come");
+    button(&phone, "Sign out");
+    phone.remove();
+
+    // A phone found signing in (a reload resuming its sign-in): the controls at once.
+    let (state, phone, _) = mount_phone_recording(HostKind::Standalone);
+    state.show(PhoneSnapshot::session_only(Session::SigningIn, Some("1001".into())));
+    tick().await;
+    assert!(phone.query_selector("form.fp-signin").unwrap().is_none(), "no form for a sign-in not typed here");
+    button(&phone, "Sign out");
+    phone.remove();
 }

@@ -24,6 +24,10 @@ use crate::ice_restart::{LinkEvent, restarts_ice};
 use crate::model::{CallStage, CallView};
 use crate::sync::call_move::TAKE_OVER_ANSWER_MS;
 
+/// How long after a call connects its hold track's graph is made (`prepare_hold_audio`):
+/// after the call's own first work (media, its first rendering).
+const HOLD_AUDIO_AHEAD_MS: i32 = 300;
+
 impl Softphone {
     pub(super) async fn microphone(&self) -> Result<MediaStream, MediaError> {
         if let Some(stream) = self.0.borrow().microphone.clone() {
@@ -349,7 +353,29 @@ impl Softphone {
         self.play_music_while_held();
     }
 
-    /// The hold track's graph, made at the first hold (on a click, so the browser lets it run).
+    /// Makes the hold track's graph a moment after a call connects, resting until a hold, so
+    /// that the first Hold click (a new audio context, several milliseconds) does not hold up
+    /// the re-INVITE it sends.
+    pub(super) fn prepare_hold_audio(&self) {
+        if self.0.borrow().hold_audio.is_some() {
+            return;
+        }
+        let phone = self.clone();
+        spawn_local(async move {
+            crate::browser::sleep(HOLD_AUDIO_AHEAD_MS).await;
+            if phone.stopping() || phone.0.borrow().hold_audio.is_some() {
+                return;
+            }
+            if let Some(audio) = phone.hold_audio()
+                && !phone.0.borrow().media.values().any(|media| media.held_here())
+            {
+                audio.rest();
+            }
+        });
+    }
+
+    /// The hold track's graph, made ahead of the first hold or at it (on a click, so the
+    /// browser lets it run).
     fn hold_audio(&self) -> Option<Rc<HoldAudio>> {
         if let Some(audio) = self.0.borrow().hold_audio.clone() {
             return Some(audio);

@@ -132,6 +132,7 @@ impl Softphone {
             Event::Established { call, sdp } => {
                 self.tell_desk(DeskEvent::Established(call));
                 self.link_event(call, LinkEvent::Established);
+                self.prepare_hold_audio();
                 if let Some(sdp) = sdp {
                     self.apply_answer(call, sdp);
                 }

@@ -68,6 +68,14 @@ impl HoldAudio {
         }
     }
 
+    /// Lets the graph rest (made ahead of the first hold, with no call held): a suspended
+    /// graph costs the audio thread nothing, and [`wake`](Self::wake) runs it again.
+    pub(super) fn rest(&self) {
+        if let Ok(suspended) = self.context.suspend() {
+            settle(suspended);
+        }
+    }
+
     /// The track a held call sends.
     pub(super) fn track(&self) -> &MediaStreamTrack {
         &self.track
