@@ -167,7 +167,9 @@ impl Softphone {
         spawn_local(async move {
             // Only a call still ringing, answered once (a double click, a shortcut).
             let Some(offer) = phone.0.borrow_mut().offers.remove(&call) else { return };
-            for other in phone.tell_desk(DeskEvent::Answering(call)) {
+            // Drawn once the 200 OK has left: drawing the call in progress would hold up the
+            // answer's description, and the caller's first sound with it.
+            for other in phone.tell_desk_quietly(DeskEvent::Answering(call)) {
                 phone.hold(other, true).await;
             }
             let media = match phone.new_media().await {
@@ -186,7 +188,10 @@ impl Softphone {
                 }
             };
             match answered {
-                Ok(()) => phone.add_media(call, media, false),
+                Ok(()) => {
+                    phone.add_media(call, media, false);
+                    phone.publish();
+                }
                 Err(error) => {
                     media.close();
                     phone.tell_agent(t_args("session.answer-failed", &[("error", &error)]));

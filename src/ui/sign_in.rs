@@ -24,8 +24,16 @@ pub fn SignIn(typed: RwSignal<bool>) -> impl IntoView {
     if let Some(service) = service {
         return view! { <ServiceSignIn service=service.url.to_string() typed=typed /> }.into_any();
     }
-    // After a refused sign-in the username stays; the password is typed again.
+    // After a refused sign-in the username stays; the password is typed again. The form may be
+    // up before the phone names its user (a kept sign-in refused before it was drawn).
     let username = RwSignal::new(state.user.get_untracked().unwrap_or_default());
+    Effect::new(move |_| {
+        if let Some(user) = state.user.get()
+            && username.with_untracked(String::is_empty)
+        {
+            username.set(user);
+        }
+    });
     let password = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
     // Typing here says a sign-in is coming: the phone connects meanwhile. Told again now and
