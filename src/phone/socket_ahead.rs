@@ -16,16 +16,14 @@ use crate::browser::sleep;
 /// How long a socket opened ahead waits for its sign-in before it is closed.
 const UNUSED_FOR_MS: i32 = 30_000;
 
-/// The socket opened ahead, the URL it was opened to, and which opening it was.
+/// The socket opened ahead and the URL it was opened to.
 struct Ahead {
     url: String,
     socket: WebSocket,
-    opening: u32,
 }
 
 thread_local! {
     static AHEAD: RefCell<Option<Ahead>> = const { RefCell::new(None) };
-    static OPENINGS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 /// The page's global holding the promise of the socket `index.html` opened for a kept sign-in
@@ -39,7 +37,6 @@ pub(super) fn open(url: &str) {
     if usable {
         return;
     }
-    discard();
     // A URL the browser refuses fails again, with its reason, when the sign-in opens it.
     let Ok(socket) = WebSocket::new_with_str(url, "sip") else { return };
     hold(url, socket);
@@ -68,12 +65,12 @@ pub(super) async fn take_the_pages(url: Option<&str>) {
 /// Keeps `socket`, opened to `url`, for the next sign-in, for [`UNUSED_FOR_MS`] at most.
 fn hold(url: &str, socket: WebSocket) {
     discard();
-    let opening = OPENINGS.with(|n| n.get().wrapping_add(1));
-    OPENINGS.with(|n| n.set(opening));
-    AHEAD.with_borrow_mut(|ahead| *ahead = Some(Ahead { url: url.to_owned(), socket, opening }));
+    let held = socket.clone();
+    AHEAD.with_borrow_mut(|ahead| *ahead = Some(Ahead { url: url.to_owned(), socket }));
     spawn_local(async move {
         sleep(UNUSED_FOR_MS).await;
-        if AHEAD.with_borrow(|ahead| ahead.as_ref().is_some_and(|a| a.opening == opening)) {
+        // Still this one (not taken, not replaced by a later one).
+        if AHEAD.with_borrow(|ahead| ahead.as_ref().is_some_and(|a| a.socket == held)) {
             discard();
         }
     });

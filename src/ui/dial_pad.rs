@@ -13,6 +13,9 @@ use crate::command::Command;
 use crate::dial_string::is_dial_key;
 use crate::i18n::{t, t_args};
 
+/// A second Call within this of the first, before the calls have changed, is the same click.
+const RECALL_WITHIN_MS: f64 = 1_000.0;
+
 /// Keys in keypad order, each with the letters printed under it.
 pub(super) const KEYS: [(char, &str); 12] = [
     ('1', ""),
@@ -49,11 +52,8 @@ pub fn DialPad() -> impl IntoView {
     on_cleanup(move || typing.remove());
 
     let can_call = move || state.session.with(|s| s.registered()) && state.number.with(|n| !n.trim().is_empty());
-    let presses = RepeatGuard::new();
-    Effect::new(move |_| {
-        state.calls.track();
-        presses.release();
-    });
+    // A second Call before the calls have changed is the same click.
+    let presses = RepeatGuard::until_changed(RECALL_WITHIN_MS, move || state.calls.track());
     let call = move || {
         if can_call() && presses.new_press() {
             state.commands.send(Command::Dial(state.number.get_untracked().trim().to_owned()));

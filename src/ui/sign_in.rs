@@ -16,6 +16,9 @@ use crate::model::Session;
 /// How often the form tells the phone that a sign-in is coming, at most.
 const PREPARE_EVERY_MS: f64 = 5_000.0;
 
+/// A second submit within this of the first, before the session has changed, is the same one.
+const RESUBMIT_WITHIN_MS: f64 = 1_000.0;
+
 /// The sign-in form, shown while nobody is signed in; it sets `typed` when the agent submits it.
 #[component]
 pub fn SignIn(typed: RwSignal<bool>) -> impl IntoView {
@@ -38,16 +41,10 @@ pub fn SignIn(typed: RwSignal<bool>) -> impl IntoView {
     let remember = RwSignal::new(false);
     // Typing here says a sign-in is coming: the phone connects meanwhile. Told again now and
     // then, since a connection left unused is closed.
-    let told_at = StoredValue::new(f64::NEG_INFINITY);
-    let presses = RepeatGuard::new();
-    Effect::new(move |_| {
-        state.session.track();
-        presses.release();
-    });
+    let told = RepeatGuard::new(PREPARE_EVERY_MS);
+    let presses = RepeatGuard::until_changed(RESUBMIT_WITHIN_MS, move || state.session.track());
     let prepare = move || {
-        let now = js_sys::Date::now();
-        if now - told_at.get_value() >= PREPARE_EVERY_MS {
-            told_at.set_value(now);
+        if told.new_press() {
             state.commands.send(Command::PrepareSignIn);
         }
     };
@@ -99,11 +96,7 @@ pub fn SignIn(typed: RwSignal<bool>) -> impl IntoView {
 #[component]
 fn ServiceSignIn(service: String, typed: RwSignal<bool>) -> impl IntoView {
     let state = expect_context::<PhoneState>();
-    let presses = RepeatGuard::new();
-    Effect::new(move |_| {
-        state.session.track();
-        presses.release();
-    });
+    let presses = RepeatGuard::until_changed(RESUBMIT_WITHIN_MS, move || state.session.track());
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         if !presses.new_press() {
